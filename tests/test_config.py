@@ -1,0 +1,48 @@
+import random
+
+import numpy as np
+import pytest
+import torch
+
+import radkit
+from radkit.config import PROFILES
+
+
+def test_profile_reads_environment(monkeypatch):
+    monkeypatch.setenv("RADKIT_PROFILE", "full")
+    assert radkit.profile().name == "full"
+    monkeypatch.setenv("RADKIT_PROFILE", " Quick ")
+    assert radkit.profile().name == "quick"
+    monkeypatch.delenv("RADKIT_PROFILE")
+    assert radkit.profile().name == "standard"
+
+
+def test_unknown_profile_lists_valid_ones(monkeypatch):
+    monkeypatch.setenv("RADKIT_PROFILE", "huge")
+    with pytest.raises(ValueError, match="quick, standard, full"):
+        radkit.profile()
+    with pytest.raises(ValueError, match="'tiny'"):
+        radkit.profile("tiny")
+
+
+def test_profiles_are_frozen_and_ordered_by_cost():
+    with pytest.raises(AttributeError):
+        PROFILES["quick"].n_train = 5  # type: ignore[misc]
+    q, s, f = (PROFILES[k] for k in ("quick", "standard", "full"))
+    assert q.n_train < s.n_train < f.n_train
+    assert q.image_size <= s.image_size <= f.image_size
+
+
+def test_setup_seeds_everything_and_prints(capsys):
+    radkit.setup(seed=3, profile_name="quick")
+    a = (random.random(), np.random.rand(), torch.rand(1).item())
+    radkit.setup(seed=3, profile_name="quick")
+    b = (random.random(), np.random.rand(), torch.rand(1).item())
+    assert a == b
+    out = capsys.readouterr().out
+    assert "torch" in out and "profile: quick" in out and "seed: 3" in out
+
+
+def test_device_override(monkeypatch):
+    monkeypatch.setenv("RADKIT_DEVICE", "cpu")
+    assert radkit.device() == torch.device("cpu")

@@ -1,0 +1,150 @@
+import numpy as np
+import pytest
+import torch
+from torch.utils.data import Dataset
+
+from radkit.checkpoint import load_checkpoint, save_checkpoint
+from radkit.models import make_model
+from radkit.train import fit, predict
+
+
+def _toy(n=256, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.rand(n, 1, 16, 16, generator=g)
+    x[: n // 2, :, 4:12, 4:12] += 0.8  # a bright square is the "finding"
+    y = torch.zeros(n, 1)
+    y[: n // 2] = 1
+    return x.clamp(0, 1), y
+
+
+class _ItemData(Dataset):
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, i):
+        return self.x[i], self.y[i], {"id": int(i)}
+
+
+def test_fit_learns_and_loss_falls():
+    x, y = _toy()
+    m = make_model("smallcnn", num_classes=1, seed=0)
+    h = fit(m, (x, y), val_data=(x, y), num_epochs=5, lr=3e-3, batch_size=32, progress=False)
+    assert h["train_loss"][-1] < h["train_loss"][0]
+    assert h["val_auc"][-1] > 0.9
+    p = predict(m, x)
+    assert p.shape == (len(x), 1) and np.all((p >= 0) & (p <= 1))
+
+
+def test_fit_is_deterministic_under_seed():
+    x, y = _toy()
+    runs = []
+    for _ in range(2):
+        m = make_model("smallcnn", num_classes=1, seed=1)
+        fit(m, (x, y), num_epochs=2, lr=1e-3, batch_size=32, seed=5, progress=False)
+        runs.append(predict(m, x))
+    np.testing.assert_array_equal(runs[0], runs[1])
+
+
+def test_dataset_with_meta_items_is_accepted():
+    x, y = _toy(64)
+    m = make_model("smallcnn", num_classes=1, seed=0)
+    h = fit(m, _ItemData(x, y), num_epochs=1, lr=1e-3, batch_size=16, progress=False)
+    assert len(h.rows) == 1
+    assert predict(m, _ItemData(x, y)).shape == (64, 1)
+
+
+def test_multiclass_and_custom_loss():
+    x, y = _toy(64)
+    yc = y[:, 0].long()
+    m = make_model("smallcnn", num_classes=2, seed=0)
+    fit(m, (x, yc), num_epochs=1, lr=1e-3, progress=False)
+    p = predict(m, x)
+    np.testing.assert_allclose(p.sum(1), 1, rtol=1e-5)
+    calls = []
+
+    def loss(logits, target):
+        calls.append(1)
+        return torch.nn.functional.binary_cross_entropy_with_logits(logits, target)
+
+    fit(make_model("smallcnn", num_classes=1), (x, y), num_epochs=1, lr=1e-3, batch_size=32, loss=loss, progress=False)
+    assert len(calls) == 2
+
+
+def test_nan_targets_are_ignored_by_default_loss():
+    x, y = _toy(64)
+    y2 = torch.cat([y, torch.full_like(y, float("nan"))], 1)
+    m = make_model("smallcnn", num_classes=2, seed=0)
+    h = fit(m, (x, y2), num_epochs=1, lr=1e-3, progress=False)
+    assert np.isfinite(h["train_loss"][0])
+
+
+def test_early_stopping_restores_best():
+    x, y = _toy()
+    m = make_model("smallcnn", num_classes=1, seed=0)
+    h = fit(m, (x, y), val_data=(x, y), num_epochs=30, lr=0.5, early_stopping=1, monitor="val_loss",
+            batch_size=64, progress=False)
+    assert h.best_epoch is not None
+    assert h.stopped_early or len(h.rows) == 30
+
+
+def test_nan_loss_names_epoch_and_suggests_lower_lr():
+    x, y = _toy(64)
+    x[0, 0, 0, 0] = float("nan")
+    m = make_model("smallcnn", num_classes=1)
+    with pytest.raises(FloatingPointError, match=r"epoch 1.*lower learning rate"):
+        fit(m, (x, y), num_epochs=2, lr=1e-3, progress=False)
+
+
+@pytest.mark.parametrize(
+    "x, msg",
+    [
+        (torch.rand(8, 16, 16), "N×C×H×W"),
+        (torch.rand(8, 3, 16, 16), "expects 1 channel"),
+        ((torch.rand(8, 1, 16, 16) * 255).to(torch.uint8), "floating-point"),
+    ],
+)
+def test_bad_inputs(x, msg):
+    m = make_model("smallcnn", num_classes=1)
+    with pytest.raises((ValueError, TypeError), match=msg):
+        fit(m, (x, torch.zeros(8, 1)), num_epochs=1, lr=1e-3, progress=False)
+
+
+def test_label_shape_mismatch_and_length_mismatch():
+    m = make_model("smallcnn", num_classes=3)
+    with pytest.raises(ValueError, match="num_classes=2"):
+        fit(m, (torch.rand(8, 1, 16, 16), torch.zeros(8, 2)), num_epochs=1, lr=1e-3, progress=False)
+    with pytest.raises(ValueError, match="same length"):
+        fit(m, (torch.rand(8, 1, 16, 16), torch.zeros(7, 3)), num_epochs=1, lr=1e-3, progress=False)
+
+
+def test_bad_hyperparameters():
+    m = make_model("smallcnn", num_classes=1)
+    data = _toy(16)
+    with pytest.raises(ValueError, match="num_epochs"):
+        fit(m, data, num_epochs=0, lr=1e-3)
+    with pytest.raises(ValueError, match="lr"):
+        fit(m, data, num_epochs=1, lr=-1)
+    with pytest.raises(ValueError, match="val_data"):
+        fit(m, data, num_epochs=1, lr=1e-3, early_stopping=2)
+
+
+def test_checkpoint_round_trip_and_no_overwrite(tmp_path):
+    a = make_model("smallcnn", num_classes=2, seed=0)
+    path = save_checkpoint(a, tmp_path / "ck" / "m.pt", arch="smallcnn", epoch=3)
+    b = make_model("smallcnn", num_classes=2, seed=1)
+    meta = load_checkpoint(b, path)
+    assert meta == {"arch": "smallcnn", "epoch": 3}
+    for pa, pb in zip(a.state_dict().values(), b.state_dict().values()):
+        assert torch.equal(pa, pb)
+    before = path.read_bytes()
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        save_checkpoint(b, path)
+    assert path.read_bytes() == before
+    save_checkpoint(b, path, overwrite=True)
+    with pytest.raises(FileNotFoundError, match="save_checkpoint"):
+        load_checkpoint(b, tmp_path / "missing.pt")
+    with pytest.raises(TypeError, match="metadata"):
+        save_checkpoint(a, tmp_path / "x.pt", obj=object())
