@@ -1,0 +1,47 @@
+# radkit: every target bootstraps .venv on first use.
+#   make lab         start JupyterLab on the tour notebook
+#   make test        unit tests + every notebook in notebooks/ and solutions/ (quick profile)
+#   make run         execute every notebook headless, HTML to build/ (RADKIT_PROFILE, default standard)
+#   make exercises   regenerate exercises/ from solutions/
+#   make bench       speed measurements (see docs/benchmarks.md)
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.radkit-installed
+PORT   ?= 8888
+RADKIT_PROFILE ?= standard
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb solutions/*.ipynb))
+# JupyterLab refuses to run as root unless told; these machines often are root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: lab test run exercises bench clean-venv
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || { echo "creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV) || { echo "Could not create a virtual environment: install Python >= 3.10 with its venv module (Debian/Ubuntu: apt-get install python3-venv)."; exit 1; }; }
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+lab: $(STAMP)
+	@echo "Starting JupyterLab on port $(PORT). Open the http://127.0.0.1:$(PORT)/lab?token=... URL printed below in your browser."
+	$(BIN)/jupyter lab notebooks/00_tour.ipynb --no-browser --ip=127.0.0.1 --port=$(PORT) $(ROOT_FLAG)
+
+test: $(STAMP)
+	$(BIN)/python -m radkit.exercises check
+	RADKIT_PROFILE=quick RADKIT_CHECKS_STRICT=1 MPLBACKEND=Agg $(BIN)/python -m pytest tests $(NOTEBOOKS) \
+		--nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider
+
+run: $(STAMP)
+	@mkdir -p build
+	RADKIT_PROFILE=$(RADKIT_PROFILE) $(BIN)/jupyter nbconvert --to html --execute --output-dir build \
+		--ExecutePreprocessor.timeout=-1 $(NOTEBOOKS)
+	@echo "HTML written to build/ (profile $(RADKIT_PROFILE))"
+
+exercises: $(STAMP)
+	$(BIN)/python -m radkit.exercises build
+
+bench: $(STAMP)
+	$(BIN)/python bench/train_throughput.py
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,82 @@
+"""Self-checks that exercise cells call after the student's answer.
+
+``check("04.1", answer, **context)`` prints ``correct`` or the most relevant
+hint, never the answer, and returns True/False. Each exercise's rules and
+hints live in ``radkit/checks/nbNN_*.py`` next to the other exercises of that
+notebook, registered with :func:`exercise`, so the notebook shows only the call.
+
+With ``RADKIT_CHECKS_STRICT=1`` (set by ``make test``) a failed check raises,
+so a wrong worked solution in ``solutions/`` fails CI.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+from collections.abc import Callable
+
+__all__ = ["check", "exercise", "Hint"]
+
+Checker = Callable[..., "str | None"]
+_REGISTRY: dict[str, Checker] = {}
+
+
+class Hint(AssertionError):
+    """Raised by a checker (or by ``check`` in strict mode) with a hint."""
+
+
+def exercise(name: str) -> Callable[[Checker], Checker]:
+    """Register ``func(answer, **context) -> None | hint`` for exercise ``name``."""
+
+    def register(func: Checker) -> Checker:
+        if name in _REGISTRY:
+            raise ValueError(f"exercise {name!r} is registered twice")
+        _REGISTRY[name] = func
+        return func
+
+    return register
+
+
+def _load_all() -> None:
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("nb"):
+            importlib.import_module(f"{__name__}.{info.name}")
+
+
+def check(name: str, answer: object, **context: object) -> bool:
+    """Check an exercise answer; print "correct" or a hint.
+
+    Parameters
+    ----------
+    name : str
+        Exercise id as in the notebook heading, e.g. ``"00.1"``.
+    answer : object
+        The student's answer.
+    **context
+        Data the exercise worked on, when the check needs it.
+
+    Examples
+    --------
+    >>> from radkit.checks import check
+    >>> check("00.1", [0.5], y=[[1], [0]])
+    correct: 00.1
+    True
+    """
+    if not _REGISTRY:
+        _load_all()
+    if name not in _REGISTRY:
+        raise KeyError(f"No exercise {name!r}. Known: {', '.join(sorted(_REGISTRY))}.")
+    try:
+        hint = _REGISTRY[name](answer, **context)
+    except Hint as err:
+        hint = str(err)
+    except Exception as err:  # a malformed answer deserves a hint, not a traceback
+        hint = f"the check could not use your answer ({type(err).__name__}: {err}); look at what the exercise asks for."
+    if hint is None:
+        print(f"correct: {name}")
+        return True
+    if os.environ.get("RADKIT_CHECKS_STRICT") == "1":
+        raise Hint(f"{name}: {hint}")
+    print(f"not yet: {name}: {hint}")
+    return False

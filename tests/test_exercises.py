@@ -1,0 +1,108 @@
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from radkit import exercises
+from radkit.checks import Hint, check
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _nb(*cells):
+    return {"cells": [{"cell_type": k, "metadata": {}, "source": s, **({"outputs": [1], "execution_count": 3} if k == "code" else {})}
+                      for k, s in cells], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+
+
+def test_repository_exercises_are_up_to_date():
+    result = subprocess.run([sys.executable, "-m", "radkit.exercises", "check", "--root", str(ROOT)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_strip_replaces_block_keeps_indent_and_names_exercise():
+    src = "# Exercise 04.2: one EM step\ndef f(x):\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION\ncheck('04.2', f)"
+    out, n = exercises.strip_solutions(src)
+    assert n == 1
+    assert "return x + 1" not in out
+    assert '    raise NotImplementedError("Your turn: exercise 04.2.' in out
+    assert out.endswith("check('04.2', f)")
+
+
+@pytest.mark.parametrize("src, msg", [
+    ("### BEGIN SOLUTION\nx = 1", "never closed"),
+    ("x = 1\n### END SOLUTION", "without a matching"),
+    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "inside another"),
+])
+def test_unbalanced_markers_are_errors(src, msg):
+    with pytest.raises(exercises.MarkerError, match=msg):
+        exercises.strip_solutions(src)
+
+
+def test_stub_raises_your_turn_when_run():
+    out, _ = exercises.strip_solutions("# Exercise 9.9\n### BEGIN SOLUTION\nx = 2\n### END SOLUTION")
+    with pytest.raises(NotImplementedError, match="Your turn: exercise 9.9"):
+        exec(out, {})
+
+
+def test_build_strips_outputs_and_check_detects_drift(tmp_path):
+    (tmp_path / "solutions").mkdir()
+    sol = _nb(("markdown", "# T"), ("code", "# Exercise 1.1\n### BEGIN SOLUTION\nx = 42\n### END SOLUTION\n"))
+    (tmp_path / "solutions" / "01_t.ipynb").write_text(json.dumps(sol))
+    assert exercises.check(tmp_path) == [f"{tmp_path / 'exercises' / '01_t.ipynb'}: missing"]
+    written = exercises.build(tmp_path)
+    assert written == [tmp_path / "exercises" / "01_t.ipynb"]
+    ex = json.loads(written[0].read_text())
+    code = [c for c in ex["cells"] if c["cell_type"] == "code"][0]
+    assert code["outputs"] == [] and code["execution_count"] is None
+    assert "42" not in "".join(code["source"])
+    assert exercises.check(tmp_path) == []
+    assert exercises.build(tmp_path) == []  # idempotent: nothing rewritten
+    sol["cells"][1]["source"] = "# Exercise 1.1\n### BEGIN SOLUTION\nx = 43\n### END SOLUTION\ncheck()\n"
+    (tmp_path / "solutions" / "01_t.ipynb").write_text(json.dumps(sol))
+    assert "out of date" in exercises.check(tmp_path)[0]
+    assert exercises.main(["check", "--root", str(tmp_path)]) == 1
+
+
+def test_solution_without_markers_is_reported(tmp_path):
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "solutions" / "02_x.ipynb").write_text(json.dumps(_nb(("code", "x = 1"))))
+    assert "no '### BEGIN SOLUTION'" in exercises.check(tmp_path)[0]
+    with pytest.raises(exercises.MarkerError):
+        exercises.build(tmp_path)
+
+
+def test_orphan_exercise_is_reported(tmp_path):
+    shutil.copytree(ROOT / "solutions", tmp_path / "solutions")
+    exercises.build(tmp_path)
+    (tmp_path / "exercises" / "99_orphan.ipynb").write_text("{}")
+    assert any("99_orphan" in p for p in exercises.check(tmp_path))
+
+
+def test_check_prints_correct_or_hint_never_answer(capsys, monkeypatch):
+    monkeypatch.delenv("RADKIT_CHECKS_STRICT", raising=False)
+    y = [[1, 0], [0, 0], [1, 1], [1, 0]]
+    assert check("00.1", [0.75, 0.25], y=y)
+    assert not check("00.1", [0.25, 0.75], y=y)
+    out = capsys.readouterr().out
+    assert "correct: 00.1" in out and "negatives" in out
+    assert "0.75" not in out.split("not yet")[1]
+    assert not check("00.1", "nonsense", y=y)  # malformed answers get a hint, not a traceback
+    monkeypatch.setenv("RADKIT_CHECKS_STRICT", "1")
+    with pytest.raises(Hint):
+        check("00.1", [0.1, 0.1], y=y)
+    with pytest.raises(KeyError, match="Known"):
+        check("no-such", 1)
+
+
+def test_makefile_bootstraps_venv_before_testing():
+    dry = subprocess.run(["make", "-n", "-C", str(ROOT), "test", "VENV=/nonexistent/venv"],
+                         capture_output=True, text=True)
+    assert dry.returncode == 0, dry.stderr
+    lines = dry.stdout
+    assert lines.index("-m venv /nonexistent/venv") < lines.index("pip install") < lines.index("pytest")
+    lab = subprocess.run(["make", "-n", "-C", str(ROOT), "lab"], capture_output=True, text=True).stdout
+    assert "--no-browser" in lab and "00_tour.ipynb" in lab
