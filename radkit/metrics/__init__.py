@@ -1,0 +1,71 @@
+"""Performance measures for binary findings (consideration: relevant performance measures).
+
+Accuracy alone misleads when a finding is rare: the paper's Table 1 example
+(TN 80, FP 10, FN 5, TP 5) has accuracy 0.85 but sensitivity 0.50. This package
+gathers the measures a reader of a radiology ML paper needs:
+
+- :mod:`~radkit.metrics.confusion`: confusion-table measures, :func:`report`,
+  PPV/NPV at another prevalence;
+- :mod:`~radkit.metrics.curves`: ROC, precision-recall, cost and decision curves;
+- :mod:`~radkit.metrics.uncertainty`: bootstrap intervals, DeLong's AUC variance and test;
+- :mod:`~radkit.metrics.calibration`: reliability curves, ECE, Brier score, recalibration.
+
+Every public function validates its input through one private helper
+(:mod:`radkit.metrics._validate`), so errors read the same everywhere.
+
+Examples
+--------
+>>> from radkit.metrics import from_confusion
+>>> m = from_confusion(tn=80, fp=10, fn=5, tp=5)
+>>> round(m.accuracy, 2), m.sensitivity
+(0.85, 0.5)
+"""
+
+from radkit.metrics.calibration import (
+    IsotonicCalibrator,
+    ReliabilityCurve,
+    TemperatureScaler,
+    brier_score,
+    expected_calibration_error,
+    fit_temperature,
+    reliability_curve,
+)
+from radkit.metrics.confusion import (
+    Confusion,
+    Measures,
+    confusion,
+    from_confusion,
+    npv_at_prevalence,
+    ppv_at_prevalence,
+    report,
+)
+from radkit.metrics.curves import (
+    CostCurve,
+    DecisionCurve,
+    PrCurve,
+    RocCurve,
+    cost_curve,
+    decision_curve,
+    net_benefit,
+    pr_curve,
+    roc,
+    threshold_for_sensitivity,
+)
+from radkit.metrics.uncertainty import (
+    BootstrapResult,
+    DelongResult,
+    DelongTest,
+    bootstrap_ci,
+    delong_auc,
+    delong_test,
+)
+
+__all__ = [
+    "BootstrapResult", "Confusion", "CostCurve", "DecisionCurve", "DelongResult", "DelongTest",
+    "IsotonicCalibrator", "Measures", "PrCurve", "ReliabilityCurve", "RocCurve",
+    "TemperatureScaler", "bootstrap_ci", "brier_score", "confusion", "cost_curve",
+    "decision_curve", "delong_auc", "delong_test", "expected_calibration_error",
+    "fit_temperature", "from_confusion", "net_benefit", "npv_at_prevalence",
+    "ppv_at_prevalence", "pr_curve", "report", "reliability_curve", "roc",
+    "threshold_for_sensitivity",
+]

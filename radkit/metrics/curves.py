@@ -1,0 +1,215 @@
+"""ROC, precision-recall, cost and decision curves.
+
+ROC and PR come from scikit-learn; this module adds the areas, the references
+a reader needs (chance, prevalence, treat-all/treat-none) and two curves that
+put costs or harms on the x-axis: Drummond & Holte's cost curves (Mach Learn
+2006;65:95-130) and Vickers & Elkin's decision curves (Med Decis Making
+2006;26:565-574).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+from sklearn.metrics import auc, average_precision_score, precision_recall_curve, roc_curve
+
+from radkit.metrics._validate import check_binary, check_fraction
+
+__all__ = ["RocCurve", "PrCurve", "CostCurve", "DecisionCurve", "roc", "pr_curve",
+           "threshold_for_sensitivity", "cost_curve", "net_benefit", "decision_curve"]
+
+
+def roc(y_true: ArrayLike, y_score: ArrayLike, *, drop_intermediate: bool = False) -> RocCurve:
+    """ROC curve and its area (scikit-learn's ``roc_curve`` underneath).
+
+    Point ``k`` calls ``y_score >= thresholds[k]`` positive; the first threshold
+    is ``inf`` (nobody positive).
+
+    Examples
+    --------
+    >>> r = roc([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9])
+    >>> r.auc
+    0.75
+    """
+    y, s = check_binary(y_true, y_score, purpose="the ROC curve")
+    fpr, tpr, thr = roc_curve(y, s, drop_intermediate=drop_intermediate)
+    return RocCurve(fpr=fpr, tpr=tpr, thresholds=thr, auc=float(auc(fpr, tpr)))
+
+
+def pr_curve(y_true: ArrayLike, y_score: ArrayLike) -> PrCurve:
+    """Precision-recall curve, average precision and the chance baseline.
+
+    The baseline of a PR curve is the prevalence (a random score's precision),
+    not 0.5: with rare findings a modest-looking area can be far above chance.
+
+    Examples
+    --------
+    >>> p = pr_curve([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9])
+    >>> round(p.average_precision, 3), p.prevalence
+    (0.833, 0.5)
+    """
+    y, s = check_binary(y_true, y_score, purpose="the precision-recall curve")
+    precision, recall, thr = precision_recall_curve(y, s)
+    return PrCurve(precision=precision, recall=recall, thresholds=thr,
+                   average_precision=float(average_precision_score(y, s)),
+                   prevalence=float(y.mean()))
+
+
+def threshold_for_sensitivity(y_true: ArrayLike, y_score: ArrayLike, target: float) -> float:
+    """Highest threshold whose rule ``y_score >= t`` reaches the target sensitivity.
+
+    The highest such threshold gives the best specificity among all thresholds
+    meeting the target. It is always one of the positive cases' scores.
+
+    Examples
+    --------
+    >>> threshold_for_sensitivity([0, 1, 1, 1, 1], [0.3, 0.2, 0.5, 0.8, 0.9], 0.75)
+    0.5
+    """
+    y, s = check_binary(y_true, y_score, both_classes=False)
+    if not 0 < target <= 1:
+        raise ValueError(f"target must be a sensitivity in (0, 1], got {target!r}.")
+    pos = np.sort(s[y == 1])[::-1]
+    if pos.size == 0:
+        raise ValueError("y_true has no positive cases, so sensitivity is undefined; "
+                         "use a sample that contains positives.")
+    k = int(np.ceil(round(target * pos.size, 9)))  # fewest true positives needed
+    return float(pos[k - 1])
+
+
+def cost_curve(y_true: ArrayLike, y_score: ArrayLike, *, n_points: int = 101) -> CostCurve:
+    """Cost curve: normalized expected cost against the probability-cost function.
+
+    Each threshold is the line ``NEC(pc) = (1 - TPR) * pc + FPR * (1 - pc)``, where
+    ``pc = p(+) C(FN) / (p(+) C(FN) + p(-) C(FP))`` folds prevalence and the
+    two error costs into one number in [0, 1]. The lower envelope is the best
+    cost the score can reach at each ``pc`` when the threshold is chosen for it;
+    the trivial classifiers (all negative: ``NEC = pc``; all positive:
+    ``NEC = 1 - pc``) are among the lines.
+
+    Parameters
+    ----------
+    y_true, y_score : array-like of shape (n,)
+        Binary labels (both classes) and scores.
+    n_points : int, keyword-only
+        Grid size for ``pc`` on [0, 1].
+
+    Examples
+    --------
+    >>> c = cost_curve([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9])
+    >>> float(c.envelope.max())  # a perfect score costs nothing at any pc
+    0.0
+    """
+    y, s = check_binary(y_true, y_score, purpose="the cost curve")
+    if n_points < 2:
+        raise ValueError(f"n_points must be at least 2, got {n_points}.")
+    fpr, tpr, thr = roc_curve(y, s, drop_intermediate=False)
+    pc = np.linspace(0.0, 1.0, n_points)
+    lines = (1 - tpr)[:, None] * pc[None, :] + fpr[:, None] * (1 - pc)[None, :]
+    envelope = lines.min(axis=0)
+    return CostCurve(pc=pc, envelope=envelope, lines=lines, thresholds=thr,
+                     fpr=fpr, fnr=1 - tpr, area=float(np.trapezoid(envelope, pc)))
+
+
+def net_benefit(y_true: ArrayLike, y_prob: ArrayLike, pt: ArrayLike) -> np.ndarray | float:
+    """Net benefit of treating cases with ``y_prob >= pt`` (Vickers & Elkin).
+
+    ``NB(pt) = TP/n - FP/n * pt / (1 - pt)``: true positives gained, minus false
+    positives weighted by the odds at the threshold probability ``pt`` (the
+    harm-to-benefit ratio the clinician accepts). Vectorized over ``pt``.
+
+    Examples
+    --------
+    >>> net_benefit([0, 1, 1, 0], [0.2, 0.9, 0.6, 0.7], 0.5)
+    0.25
+    """
+    y, p = check_binary(y_true, y_prob, names=("y_prob",), kind="prob", both_classes=False)
+    pts = check_fraction(pt, "pt (threshold probability)", open_right=True)
+    pos, neg = np.sort(p[y == 1]), np.sort(p[y == 0])
+    tp = pos.size - np.searchsorted(pos, pts, side="left")
+    fp = neg.size - np.searchsorted(neg, pts, side="left")
+    nb = tp / y.size - fp / y.size * pts / (1 - pts)
+    return nb.item() if nb.ndim == 0 else nb
+
+
+def decision_curve(y_true: ArrayLike, y_prob: ArrayLike, *,
+                   thresholds: ArrayLike | None = None) -> DecisionCurve:
+    """Decision curve: the model's net benefit with treat-all and treat-none references.
+
+    Parameters
+    ----------
+    y_true, y_prob : array-like of shape (n,)
+        Binary labels and predicted probabilities in [0, 1].
+    thresholds : array-like, keyword-only
+        Threshold probabilities in [0, 1); default 0.01, 0.02, ..., 0.99.
+
+    Examples
+    --------
+    >>> d = decision_curve([0, 1, 1, 0], [0.2, 0.9, 0.6, 0.7], thresholds=[0.5])
+    >>> d.model.tolist(), d.treat_all.tolist()
+    ([0.25], [0.0])
+    """
+    pts = np.arange(1, 100) / 100 if thresholds is None else np.atleast_1d(
+        check_fraction(thresholds, "thresholds", open_right=True))
+    model = np.atleast_1d(net_benefit(y_true, y_prob, pts))
+    prev = float(np.mean(check_binary(y_true, names=(), both_classes=False)[0]))
+    treat_all = prev - (1 - prev) * pts / (1 - pts)
+    return DecisionCurve(thresholds=pts, model=model, treat_all=treat_all,
+                         treat_none=np.zeros_like(pts))
+
+
+@dataclass(frozen=True)
+class RocCurve:
+    """ROC curve points, thresholds and area under the curve."""
+
+    fpr: np.ndarray
+    tpr: np.ndarray
+    thresholds: np.ndarray
+    auc: float
+
+
+@dataclass(frozen=True)
+class PrCurve:
+    """Precision-recall points, thresholds, average precision and baseline."""
+
+    precision: np.ndarray
+    recall: np.ndarray
+    thresholds: np.ndarray
+    average_precision: float
+    prevalence: float
+
+
+@dataclass(frozen=True)
+class CostCurve:
+    """Cost-curve grid, lower envelope and one line per threshold.
+
+    ``lines[k]`` is threshold ``thresholds[k]``'s normalized expected cost on
+    the ``pc`` grid; ``area`` is the area under the envelope (expected cost
+    when every ``pc`` is equally likely).
+    """
+
+    pc: np.ndarray
+    envelope: np.ndarray
+    lines: np.ndarray
+    thresholds: np.ndarray
+    fpr: np.ndarray
+    fnr: np.ndarray
+    area: float
+
+
+@dataclass(frozen=True)
+class DecisionCurve:
+    """Net benefit of the model and of treating all / none, per threshold."""
+
+    thresholds: np.ndarray
+    model: np.ndarray
+    treat_all: np.ndarray
+    treat_none: np.ndarray
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per threshold probability."""
+        return pd.DataFrame({"threshold": self.thresholds, "model": self.model,
+                             "treat_all": self.treat_all, "treat_none": self.treat_none})
