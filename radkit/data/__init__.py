@@ -1,0 +1,26 @@
+"""Real chest radiograph datasets, once a user has downloaded them.
+
+Every dataset returns ``(image, label, meta)`` per item (see
+:class:`ImageDataset`); folders follow ``$RADKIT_DATA/<name>`` as in
+``datasets/README.md``.
+"""
+
+from radkit.data._base import ImageDataset, read_image
+from radkit.data._sources import SOURCES, Source, data_root
+from radkit.data.fetch import ChecksumError, download, verify
+from radkit.data.loaders import (
+    CHEXPERT_PATHOLOGIES,
+    NIH_PATHOLOGIES,
+    CheXpert,
+    NIHChestXray14,
+    PadChest,
+    RSNAPneumonia,
+    VinDrCXR,
+)
+from radkit.data.medmnist import MEDMNIST_LABELS, MedMNIST, medmnist_url
+
+__all__ = [
+    "ImageDataset", "read_image", "SOURCES", "Source", "data_root", "ChecksumError", "download", "verify",
+    "NIH_PATHOLOGIES", "CHEXPERT_PATHOLOGIES", "NIHChestXray14", "CheXpert", "RSNAPneumonia", "VinDrCXR",
+    "PadChest", "MEDMNIST_LABELS", "MedMNIST", "medmnist_url",
+]

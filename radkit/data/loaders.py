@@ -1,0 +1,348 @@
+"""Loaders for real chest radiograph datasets a user has downloaded.
+
+Each class finds its folder (``root=`` or ``$RADKIT_DATA/<name>``), reads
+the label table (the user's CSV when present, else the copy shipped in the
+torchxrayvision wheel), and serves ``(image, label, meta)`` through
+:class:`radkit.data.ImageDataset`. Layouts: ``datasets/README.md``.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from radkit.data._base import ImageDataset
+from radkit.data._sources import data_root, missing_message
+
+__all__ = ["NIH_PATHOLOGIES", "CHEXPERT_PATHOLOGIES", "NIHChestXray14", "CheXpert", "RSNAPneumonia", "VinDrCXR",
+           "PadChest"]
+
+NIH_PATHOLOGIES = ["Atelectasis", "Cardiomegaly", "Effusion", "Infiltration", "Mass", "Nodule", "Pneumonia",
+                   "Pneumothorax", "Consolidation", "Edema", "Emphysema", "Fibrosis", "Pleural_Thickening", "Hernia"]
+CHEXPERT_PATHOLOGIES = ["No Finding", "Enlarged Cardiomediastinum", "Cardiomegaly", "Lung Opacity", "Lung Lesion",
+                        "Edema", "Consolidation", "Pneumonia", "Atelectasis", "Pneumothorax", "Pleural Effusion",
+                        "Pleural Other", "Fracture", "Support Devices"]
+
+Transform = Callable[[torch.Tensor], torch.Tensor] | None
+
+
+def _txv_file(name: str) -> Path | None:
+    """A label table shipped in the torchxrayvision wheel (radkit.public wraps these too)."""
+    try:
+        import torchxrayvision
+    except ImportError:
+        return None
+    path = Path(os.path.dirname(torchxrayvision.__file__)) / "data" / name
+    return path if path.is_file() else None
+
+
+def _table(key: str, root: Path, candidates: Sequence[str], fallback: str | None, **read_csv) -> pd.DataFrame:
+    """First CSV found in ``root`` (then torchxrayvision's copy), read with pandas."""
+    for name in candidates:
+        if (root / name).is_file():
+            return pd.read_csv(root / name, **read_csv)
+    shipped = _txv_file(fallback) if fallback else None
+    if shipped is not None:
+        return pd.read_csv(shipped, **read_csv)
+    raise FileNotFoundError(missing_message(key, root, f"label table ({' or '.join(candidates)}) not found"))
+
+
+def _locate(key: str, root: Path, options: list[list[Path]], missing: str, names: Sequence[str],
+            search: bool = False) -> tuple[list[Path], np.ndarray]:
+    """Pick the first existing candidate per item; optionally index ``root`` by file name."""
+    if missing not in ("error", "skip"):
+        raise ValueError(f"missing={missing!r}: use 'error' (default) or 'skip' (use only the images present).")
+    found: list[Path | None] = [next((p for p in cands if p.is_file()), None) for cands in options]
+    if search and any(f is None for f in found):
+        index = {f: Path(d) / f for d, _, files in os.walk(root) for f in files}
+        found = [f if f is not None else index.get(Path(n).name) for f, n in zip(found, names)]
+    keep = np.array([f is not None for f in found], dtype=bool)
+    if not keep.any():
+        raise FileNotFoundError(missing_message(key, root, f"none of the {len(found)} images in the label table found"))
+    if missing == "error" and not keep.all():
+        first = names[int(np.argmin(keep))]
+        raise FileNotFoundError(
+            f"{(~keep).sum()} of {len(keep)} images listed in the label table are missing under {root} "
+            f"(first: {first}). Finish the download, or pass missing='skip' to use the {keep.sum()} present."
+        )
+    return [f for f in found if f is not None], keep
+
+
+class NIHChestXray14(ImageDataset):
+    """NIH ChestX-ray14: 112,120 frontal PNGs, 14 text-mined labels (Wang et al. 2017).
+
+    Labels come from ``Finding Labels`` (``|``-separated; "No Finding" means
+    all 14 are 0). They were mined from reports by NLP, so they are noisy.
+
+    Parameters
+    ----------
+    root : path, optional
+        Folder holding the CSV and ``images/``; default ``$RADKIT_DATA/nih``.
+    split : {None, "train_val", "test"}, keyword-only
+        Use the official patient-wise lists ``train_val_list.txt`` / ``test_list.txt``.
+    missing : {"error", "skip"}, keyword-only
+        What to do when listed images are absent (a partial download).
+    size, transform, intensity : see :class:`ImageDataset`.
+
+    Examples
+    --------
+    >>> ds = NIHChestXray14("/data/nih", missing="skip")      # doctest: +SKIP
+    >>> image, label, meta = ds[0]                            # doctest: +SKIP
+    """
+
+    def __init__(self, root: str | os.PathLike | None = None, *, split: str | None = None, missing: str = "error",
+                 size: int | tuple[int, int] | None = 224, transform: Transform = None,
+                 intensity: str = "bitdepth") -> None:
+        base = data_root("nih", root)
+        table = _table("nih", base, ["Data_Entry_2017_v2020.csv", "Data_Entry_2017.csv"],
+                       "Data_Entry_2017_v2020.csv.gz")
+        if split is not None:
+            lists = {"train_val": "train_val_list.txt", "test": "test_list.txt"}
+            if split not in lists:
+                raise ValueError(f"split={split!r}: use None, 'train_val' or 'test'.")
+            listing = base / lists[split]
+            if not listing.is_file():
+                raise FileNotFoundError(missing_message("nih", base, f"{lists[split]} (needed for split=) not found"))
+            wanted = set(listing.read_text().split())
+            table = table[table["Image Index"].isin(wanted)]
+        names = table["Image Index"].astype(str).tolist()
+        options = [[base / "images" / n, base / n] for n in names]
+        files, keep = _locate("nih", base, options, missing, names, search=True)
+        table = table[keep].reset_index(drop=True)
+        findings = table["Finding Labels"].fillna("").str.split("|")
+        labels = pd.DataFrame({p: findings.map(lambda f, p=p: float(p in f)) for p in NIH_PATHOLOGIES})
+        meta = pd.DataFrame({
+            "image": table["Image Index"].astype(str),
+            "patient_id": table["Patient ID"],
+            "follow_up": table["Follow-up #"],
+            "age": pd.to_numeric(table["Patient Age"], errors="coerce").astype(float),
+            "sex": table["Patient Gender"],
+            "view": table["View Position"],
+        })
+        self.root = base
+        super().__init__(labels, meta, files, size=size, transform=transform, intensity=intensity)
+
+
+class CheXpert(ImageDataset):
+    """CheXpert (Irvin et al. 2019): 14 observations labelled 1, 0, -1 (uncertain) or blank.
+
+    Parameters
+    ----------
+    root : path, optional
+        Folder holding ``CheXpert-v1.0-small/`` (or ``CheXpert-v1.0/``);
+        default ``$RADKIT_DATA/chexpert``.
+    uncertain : {"zeros", "ones", "nan"}, keyword-only, required
+        Policy for -1 labels: U-Zeros, U-Ones, or U-Ignore (NaN). There is
+        no default because the choice changes what the model learns.
+    blank : {"nan", "zeros"}, keyword-only
+        Unmentioned observations: unknown (NaN, default) or negative.
+    split : {"train", "valid"}, keyword-only
+    frontal_only : bool, keyword-only
+        Keep only frontal views.
+    missing, size, transform, intensity : see :class:`NIHChestXray14`.
+
+    Examples
+    --------
+    >>> ds = CheXpert("/data/chexpert", uncertain="ones")    # doctest: +SKIP
+    """
+
+    def __init__(self, root: str | os.PathLike | None = None, *, uncertain: str | None = None, blank: str = "nan",
+                 split: str = "train", frontal_only: bool = False, missing: str = "error",
+                 size: int | tuple[int, int] | None = 224, transform: Transform = None,
+                 intensity: str = "bitdepth") -> None:
+        policies = {"zeros": 0.0, "ones": 1.0, "nan": np.nan}
+        if uncertain not in policies:
+            raise ValueError(
+                f"uncertain={uncertain!r}: choose how to treat uncertain (-1) labels explicitly: 'zeros' "
+                "(U-Zeros), 'ones' (U-Ones) or 'nan' (U-Ignore: masked in the loss); see Irvin et al. 2019."
+            )
+        if blank not in ("nan", "zeros"):
+            raise ValueError(f"blank={blank!r}: use 'nan' (unmentioned = unknown) or 'zeros' (= negative).")
+        if split not in ("train", "valid"):
+            raise ValueError(f"split={split!r}: use 'train' or 'valid'.")
+        base = data_root("chexpert", root)
+        table = _table("chexpert", base, [f"CheXpert-v1.0-small/{split}.csv", f"CheXpert-v1.0/{split}.csv",
+                                          f"{split}.csv"], "chexpert_train.csv.gz" if split == "train" else None)
+        if frontal_only:
+            table = table[table["Frontal/Lateral"] == "Frontal"]
+        rel = table["Path"].astype(str).tolist()
+        # CSV paths start with the release folder; accept images placed without it too
+        options = [[base / r, base / Path(*Path(r).parts[1:])] for r in rel]
+        files, keep = _locate("chexpert", base, options, missing, rel)
+        table = table[keep].reset_index(drop=True)
+        raw = table[CHEXPERT_PATHOLOGIES].astype(float)
+        labels = raw.replace(-1.0, policies[uncertain])
+        if blank == "zeros":  # only cells blank in the CSV; U-Ignore NaNs stay NaN
+            labels = labels.where(raw.notna(), 0.0)
+        parts = table["Path"].str.extract(r"(patient\d+)/(study\d+)/(view\d+)")
+        meta = pd.DataFrame({
+            "path": table["Path"].astype(str),
+            "patient_id": parts[0], "study": parts[1],
+            "sex": table["Sex"], "age": pd.to_numeric(table["Age"], errors="coerce").astype(float),
+            "view": table["Frontal/Lateral"], "ap_pa": table["AP/PA"],
+        })
+        self.root, self.uncertain, self.blank = base, uncertain, blank
+        super().__init__(labels, meta, files, size=size, transform=transform, intensity=intensity)
+
+
+class RSNAPneumonia(ImageDataset):
+    """RSNA Pneumonia Detection Challenge: DICOMs with a per-image pneumonia target.
+
+    ``label = [Pneumonia]`` is 1 when any bounding-box row has ``Target=1``.
+    Images are read with :func:`radkit.dicom.read` (window from the header).
+
+    Examples
+    --------
+    >>> ds = RSNAPneumonia("/data/rsna")                     # doctest: +SKIP
+    """
+
+    def __init__(self, root: str | os.PathLike | None = None, *, missing: str = "error",
+                 size: int | tuple[int, int] | None = 224, transform: Transform = None,
+                 intensity: str = "bitdepth") -> None:
+        base = data_root("rsna", root)
+        boxes = _table("rsna", base, ["stage_2_train_labels.csv"], "kaggle_stage_2_train_labels.csv.zip")
+        table = boxes.groupby("patientId", sort=False).agg(Target=("Target", "max"), n_boxes=("Target", "sum"))
+        table = table.reset_index()
+        classes = base / "stage_2_detailed_class_info.csv"
+        if classes.is_file():
+            info = pd.read_csv(classes).drop_duplicates("patientId").rename(columns={"class": "class_name"})
+            table = table.merge(info, on="patientId", how="left")
+        ids = table["patientId"].astype(str).tolist()
+        options = [[base / "stage_2_train_images" / f"{i}.dcm", base / f"{i}.dcm"] for i in ids]
+        files, keep = _locate("rsna", base, options, missing, [f"{i}.dcm" for i in ids])
+        table = table[keep].reset_index(drop=True)
+        labels = pd.DataFrame({"Pneumonia": table["Target"].astype(float)})
+        meta = pd.DataFrame({"patient_id": table["patientId"].astype(str), "n_boxes": table["n_boxes"].astype(int)})
+        if "class_name" in table:
+            meta["class_name"] = table["class_name"]
+        self.root = base
+        super().__init__(labels, meta, files, size=size, transform=transform, intensity=intensity)
+
+
+def _vindr_reader_table(base: Path, split: str) -> pd.DataFrame:
+    """One row per (image_id, rad_id) with a 0/1 column per finding."""
+    physionet = base / "annotations" / f"image_labels_{split}.csv"
+    if physionet.is_file():
+        return pd.read_csv(physionet)
+    if split == "train":  # Kaggle VinBigData: one row per box/finding
+        boxes = _table("vindr", base, ["train.csv"], "vinbigdata-train.csv.gz")
+        wide = pd.crosstab([boxes["image_id"], boxes["rad_id"]], boxes["class_name"]).clip(upper=1)
+        return wide.reset_index().rename_axis(columns=None)
+    raise FileNotFoundError(missing_message("vindr", base, f"annotations/image_labels_{split}.csv not found"))
+
+
+class VinDrCXR(ImageDataset):
+    """VinDr-CXR: DICOMs, each training image labelled by 3 of 17 radiologists.
+
+    Parameters
+    ----------
+    root : path, optional
+        Default ``$RADKIT_DATA/vindr``.
+    label_policy : {"any", "majority"}, keyword-only, required
+        Combine readers: positive if any reader marked it, or if more than
+        half did. No default: the choice moves prevalence a lot.
+    split : {"train", "test"}, keyword-only
+        The test split has one consensus label per image.
+    missing, size, transform, intensity : see :class:`NIHChestXray14`.
+
+    Examples
+    --------
+    >>> ds = VinDrCXR("/data/vindr", label_policy="majority")  # doctest: +SKIP
+    """
+
+    def __init__(self, root: str | os.PathLike | None = None, *, label_policy: str | None = None,
+                 split: str = "train", missing: str = "error", size: int | tuple[int, int] | None = 224,
+                 transform: Transform = None, intensity: str = "bitdepth") -> None:
+        if label_policy not in ("any", "majority"):
+            raise ValueError(f"label_policy={label_policy!r}: choose 'any' (any reader positive) or 'majority' "
+                             "(more than half of the readers) explicitly.")
+        if split not in ("train", "test"):
+            raise ValueError(f"split={split!r}: use 'train' or 'test'.")
+        base = data_root("vindr", root)
+        readers = _vindr_reader_table(base, split)
+        if "rad_id" not in readers:
+            readers = readers.assign(rad_id="consensus")
+        findings = [c for c in readers.columns if c not in ("image_id", "rad_id")]
+        grouped = readers.groupby("image_id", sort=False)
+        votes, n = grouped[findings].sum(), grouped.size()
+        positive = votes.gt(0) if label_policy == "any" else votes.gt(n.to_numpy()[:, None] / 2)
+        ids = votes.index.astype(str).tolist()
+        options = [[base / split / f"{i}.dicom", base / split / f"{i}.dcm"] for i in ids]
+        files, keep = _locate("vindr", base, options, missing, [f"{split}/{i}.dicom" for i in ids])
+        labels = positive.astype(float)[keep].reset_index(drop=True)
+        meta = pd.DataFrame({
+            "image_id": ids,
+            "n_readers": n.to_numpy(),
+            "readers": grouped["rad_id"].agg(lambda r: ",".join(map(str, r))).to_numpy(),
+        })[keep].reset_index(drop=True)
+        self.root, self.label_policy = base, label_policy
+        super().__init__(labels, meta, files, size=size, transform=transform, intensity=intensity)
+
+
+def _padchest_labels(text: object) -> list[str] | None:
+    if not isinstance(text, str) or not text.strip():
+        return None
+    try:
+        values = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return None
+    return [str(v).strip().lower() for v in values if str(v).strip()]
+
+
+class PadChest(ImageDataset):
+    """PadChest (Bustos et al. 2020): 16-bit PNGs with report-derived labels.
+
+    Images are divided by 65535 (their 16-bit container), never cut to 8
+    bits. Many use fewer than 16 bits, so they look dark; pass
+    ``intensity="minmax"`` to stretch each image.
+
+    Parameters
+    ----------
+    root : path, optional
+        Default ``$RADKIT_DATA/padchest``.
+    pathologies : list of str, optional, keyword-only
+        PadChest label strings (lower case, e.g. "pleural effusion");
+        default: every label present in the table, sorted.
+    missing, size, transform, intensity : see :class:`NIHChestXray14`.
+
+    Examples
+    --------
+    >>> ds = PadChest("/data/padchest", pathologies=["cardiomegaly"])  # doctest: +SKIP
+    """
+
+    CSV = "PADCHEST_chest_x_ray_images_labels_160K_01.02.19.csv"
+
+    def __init__(self, root: str | os.PathLike | None = None, *, pathologies: Sequence[str] | None = None,
+                 missing: str = "error", size: int | tuple[int, int] | None = 224, transform: Transform = None,
+                 intensity: str = "bitdepth") -> None:
+        base = data_root("padchest", root)
+        table = _table("padchest", base, [self.CSV, self.CSV + ".gz"], self.CSV + ".gz",
+                       dtype={"PatientID": str, "StudyID": str, "StudyDate_DICOM": str}, low_memory=False)
+        names = table["ImageID"].astype(str).tolist()
+        dirs = table["ImageDir"].tolist() if "ImageDir" in table else [""] * len(names)
+        options = [[base / "images" / n, base / str(d) / n, base / n] for n, d in zip(names, dirs)]
+        files, keep = _locate("padchest", base, options, missing, names, search=True)
+        table = table[keep].reset_index(drop=True)
+        parsed = table["Labels"].map(_padchest_labels)
+        if pathologies is None:
+            pathologies = sorted({label for labels in parsed.dropna() for label in labels})
+        wanted = [str(p).strip().lower() for p in pathologies]
+        labels = pd.DataFrame({p: parsed.map(lambda f, p=p: np.nan if f is None else float(p in f)) for p in wanted})
+        meta = pd.DataFrame({
+            "image": table["ImageID"].astype(str),
+            "patient_id": table["PatientID"],
+            "study_id": table["StudyID"],
+            "sex": table["PatientSex_DICOM"],
+            "birth_year": pd.to_numeric(table["PatientBirth"], errors="coerce").astype(float),
+            "projection": table["Projection"],
+            "study_date": table["StudyDate_DICOM"],
+            "manufacturer": table["Manufacturer_DICOM"],
+        })
+        self.root = base
+        super().__init__(labels, meta, files, size=size, transform=transform, intensity=intensity)
