@@ -13,9 +13,12 @@ import os
 import platform
 import random
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # torch is imported lazily: metrics and public loaders don't need it
+    import torch
 
 import numpy as np
-import torch
 
 __all__ = ["Profile", "PROFILES", "profile", "device", "setup", "seed_everything"]
 
@@ -89,7 +92,7 @@ def profile(name: str | None = None) -> Profile:
     return PROFILES[chosen]
 
 
-def device() -> torch.device:
+def device() -> "torch.device":
     """Pick the fastest available device: CUDA, then Apple MPS, then CPU.
 
     Set ``RADKIT_DEVICE=cpu`` (or ``cuda:1``...) to override.
@@ -100,6 +103,8 @@ def device() -> torch.device:
     >>> radkit.device().type in {"cpu", "cuda", "mps"}
     True
     """
+    import torch
+
     forced = os.environ.get("RADKIT_DEVICE")
     if forced:
         return torch.device(forced)
@@ -116,6 +121,8 @@ def seed_everything(seed: int) -> None:
 
     Library functions never call this; they take ``seed`` explicitly.
     """
+    import torch
+
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -134,6 +141,8 @@ def setup(seed: int = 0, *, profile_name: str | None = None, verbose: bool = Tru
     >>> p.name
     'quick'
     """
+    import torch
+
     from radkit import __version__
 
     prof = profile(profile_name)
