@@ -1,0 +1,187 @@
+"""NIH ChestX-ray14 entries and Google's expert-adjudicated subset."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+
+from radkit.public._files import data_file, disk_cached
+
+__all__ = ["nih_entries", "nih_google_adjudicated", "nih_vs_adjudicated",
+           "NIH_FINDINGS", "GOOGLE_CATEGORIES", "NIH_TO_GOOGLE"]
+
+_ENTRIES = "Data_Entry_2017_v2020.csv.gz"
+_GOOGLE = "google2019_nih-chest-xray-labels.csv.gz"
+
+#: The 14 NIH findings as spelled in "Finding Labels", then "No Finding".
+NIH_FINDINGS = (
+    "Atelectasis", "Cardiomegaly", "Consolidation", "Edema", "Effusion",
+    "Emphysema", "Fibrosis", "Hernia", "Infiltration", "Mass", "Nodule",
+    "Pleural_Thickening", "Pneumonia", "Pneumothorax", "No Finding",
+)
+#: Google's four adjudicated categories (column names in radkit).
+GOOGLE_CATEGORIES = ("fracture", "pneumothorax", "airspace_opacity", "nodule_or_mass")
+#: Approximate mapping of NIH report-mined labels onto Google's categories
+#: (any listed NIH label present -> 1). Fracture has no NIH label.
+NIH_TO_GOOGLE = {
+    "pneumothorax": ("pneumothorax",),
+    "nodule_or_mass": ("nodule", "mass"),
+    "airspace_opacity": ("consolidation", "pneumonia", "infiltration"),
+}
+_YES_NO = {"YES": 1, "NO": 0}
+_SPLITS = {"test": "test", "val": "validation"}
+
+
+def _snake(name: str) -> str:
+    return name.lower().replace(" ", "_")
+
+
+def _build_entries(path) -> pd.DataFrame:
+    raw = pd.read_csv(path)
+    raw.columns = ["image", "finding_labels", "follow_up", "patient_id", "age", "sex",
+                   "view", "width", "height", "pixel_spacing_x", "pixel_spacing_y"]
+    dummies = raw["finding_labels"].str.get_dummies(sep="|")
+    unknown = set(dummies.columns) - set(NIH_FINDINGS)
+    if unknown:
+        raise ValueError(f"{_ENTRIES} has labels radkit does not know: {sorted(unknown)}; "
+                         "update NIH_FINDINGS in radkit/public/nih.py.")
+    dummies = dummies.reindex(columns=list(NIH_FINDINGS), fill_value=0).astype("int8")
+    dummies.columns = [_snake(c) for c in NIH_FINDINGS]
+    out = pd.concat([raw, dummies], axis=1)
+    out["sex"] = pd.Categorical(out["sex"], categories=["F", "M"])
+    out["view"] = pd.Categorical(out["view"], categories=["PA", "AP"])
+    return out
+
+
+@lru_cache(maxsize=1)
+def _entries() -> pd.DataFrame:
+    return disk_cached(_ENTRIES, _build_entries)
+
+
+def nih_entries() -> pd.DataFrame:
+    """NIH ChestX-ray14: one row per image (112,120 frontal radiographs).
+
+    Wang et al., CVPR 2017 (file ``Data_Entry_2017_v2020``). The findings were
+    **mined from the radiology reports by NLP**, not read from the images, so
+    they carry label noise (see :func:`nih_vs_adjudicated`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        - ``image`` (str): file name, e.g. ``00000001_000.png``.
+        - ``finding_labels`` (str): the original ``|``-separated labels.
+        - ``follow_up`` (int): visit number of this patient.
+        - ``patient_id`` (int).
+        - ``age`` (int, years), ``sex`` (category F/M), ``view`` (category PA/AP).
+        - ``width``, ``height`` (int): original image size in pixels.
+        - ``pixel_spacing_x``, ``pixel_spacing_y`` (float, mm).
+        - ``atelectasis`` ... ``pneumothorax``, ``no_finding`` (int8 0/1): one
+          column per entry of :data:`NIH_FINDINGS`, snake_case.
+
+    Examples
+    --------
+    >>> from radkit.public import nih_entries
+    >>> df = nih_entries()
+    >>> bool((df["no_finding"] == 1).equals(df["finding_labels"] == "No Finding"))
+    True
+    """
+    return _entries().copy()
+
+
+@lru_cache(maxsize=1)
+def _google() -> pd.DataFrame:
+    raw = pd.read_csv(data_file(_GOOGLE))
+    out = pd.DataFrame({"image": raw["Image Index"]})
+    split = raw["Set Id"].map(_SPLITS)
+    if split.isna().any():
+        bad = sorted(set(raw.loc[split.isna(), "Set Id"].astype(str)))
+        raise ValueError(f"{_GOOGLE}: unexpected Set Id values {bad}; expected {sorted(_SPLITS)}.")
+    out["split"] = pd.Categorical(split, categories=["validation", "test"])
+    for source, name in zip(["Fracture", "Pneumothorax", "Airspace opacity", "Nodule or mass"],
+                            GOOGLE_CATEGORIES):
+        values = raw[source].str.strip().str.upper().map(_YES_NO)
+        if values.isna().any():
+            bad = sorted(set(raw.loc[values.isna(), source].astype(str)))
+            raise ValueError(f"{_GOOGLE}: column {source!r} has values {bad}; "
+                             "radkit only knows YES and NO. Update _YES_NO in radkit/public/nih.py.")
+        out[name] = values.astype("int8")
+    return out
+
+
+def nih_google_adjudicated() -> pd.DataFrame:
+    """Google's expert-adjudicated labels for 4,376 NIH ChestX-ray14 images.
+
+    Majkowska et al., Radiology 2020;294:421-431: each image was read by three
+    radiologists from a panel, disagreements adjudicated. The shipped file
+    holds only YES/NO values; anything else raises an error.
+
+    Returns
+    -------
+    pandas.DataFrame
+        - ``image`` (str): joins to :func:`nih_entries` on ``image``.
+        - ``split`` (category): ``validation`` or ``test`` (file's ``val``/``test``).
+        - ``fracture``, ``pneumothorax``, ``airspace_opacity``,
+          ``nodule_or_mass`` (int8 0/1).
+
+    Examples
+    --------
+    >>> from radkit.public import nih_google_adjudicated
+    >>> sorted(nih_google_adjudicated()["split"].unique())
+    ['test', 'validation']
+    """
+    return _google().copy()
+
+
+def nih_vs_adjudicated() -> pd.DataFrame:
+    """NIH report-mined labels next to Google's adjudicated labels, long form.
+
+    The NIH labels are mapped onto Google's categories with
+    :data:`NIH_TO_GOOGLE`: pneumothorax <- Pneumothorax; nodule_or_mass <-
+    Nodule or Mass; airspace_opacity <- Consolidation, Pneumonia or
+    Infiltration. The last is an approximation (NIH has no "airspace
+    opacity" label), which is itself a teaching point: part of the
+    disagreement is definitional, not reading error. Fracture has no NIH
+    label and is omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (image, category), 3 x 4,376 rows:
+
+        - ``image`` (str), ``split`` (category validation/test).
+        - ``category`` (category): pneumothorax, nodule_or_mass, airspace_opacity.
+        - ``nih`` (int8 0/1): report-mined label, mapped.
+        - ``adjudicated`` (int8 0/1): Google's expert label (the reference).
+
+    Examples
+    --------
+    >>> from radkit.public import nih_vs_adjudicated
+    >>> df = nih_vs_adjudicated()
+    >>> df.groupby("category", observed=True)["nih"].size().tolist()
+    [4376, 4376, 4376]
+    """
+    return _pairs().copy()
+
+
+@lru_cache(maxsize=1)
+def _pairs() -> pd.DataFrame:
+    google = _google()
+    wanted = [c for columns in NIH_TO_GOOGLE.values() for c in columns]
+    nih = google[["image"]].merge(_entries()[["image", *wanted]], on="image", how="left",
+                                  validate="one_to_one")
+    if nih[wanted].isna().any().any():
+        raise ValueError(f"some adjudicated images are not in {_ENTRIES}.")
+    parts = []
+    for category, columns in NIH_TO_GOOGLE.items():
+        parts.append(pd.DataFrame({
+            "image": google["image"].to_numpy(),
+            "split": google["split"].to_numpy(),
+            "category": category,
+            "nih": nih[list(columns)].max(axis=1).astype("int8").to_numpy(),
+            "adjudicated": google[category].to_numpy(),
+        }))
+    out = pd.concat(parts, ignore_index=True)
+    out["category"] = pd.Categorical(out["category"], categories=list(NIH_TO_GOOGLE))
+    out["split"] = out["split"].astype(google["split"].dtype)
+    return out

@@ -1,0 +1,113 @@
+"""SIIM-ACR Pneumothorax Segmentation (2019) training masks as run-lengths."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from radkit.public._files import data_file
+
+__all__ = ["siim_pneumothorax", "rle_decode"]
+
+_FILE = "siim-pneumothorax-train-rle.csv.gz"
+
+
+@lru_cache(maxsize=1)
+def _table() -> pd.DataFrame:
+    raw = pd.read_csv(data_file(_FILE))
+    raw.columns = [c.strip() for c in raw.columns]
+    rle = raw["EncodedPixels"].str.strip()
+    raw = pd.DataFrame({"image_id": raw["ImageId"], "rle": rle, "positive": rle != "-1"})
+    mixed = raw.groupby("image_id")["positive"].nunique() > 1
+    if mixed.any():
+        raise ValueError(f"{_FILE}: {int(mixed.sum())} images have both -1 and a mask.")
+    grouped = raw.groupby("image_id", sort=False)
+    out = pd.DataFrame({
+        "has_pneumothorax": grouped["positive"].first(),
+        "rle": grouped["rle"].agg(lambda s: tuple(r for r in s if r != "-1")),
+    }).reset_index()
+    out["n_components"] = out["rle"].map(len).astype("int64")
+    return out[["image_id", "has_pneumothorax", "n_components", "rle"]]
+
+
+def siim_pneumothorax() -> pd.DataFrame:
+    """SIIM-ACR pneumothorax training labels, one row per image.
+
+    12,047 frontal radiographs (1024 x 1024 DICOM) with pneumothorax masks
+    drawn by radiologists; one file row per separate region, ``-1`` for
+    images without pneumothorax.
+
+    Returns
+    -------
+    pandas.DataFrame
+        - ``image_id`` (str): DICOM SOP Instance UID.
+        - ``has_pneumothorax`` (bool).
+        - ``n_components`` (int): number of mask rows (regions) in the file.
+        - ``rle`` (list of str): the run-length strings, ``[]`` if negative;
+          decode with :func:`rle_decode`.
+
+    Examples
+    --------
+    >>> from radkit.public import siim_pneumothorax, rle_decode
+    >>> df = siim_pneumothorax()
+    >>> row = df[df["has_pneumothorax"]].iloc[0]
+    >>> rle_decode(row["rle"], shape=(1024, 1024)).any()
+    np.True_
+    """
+    out = _table().copy()
+    out["rle"] = [list(r) for r in out["rle"]]
+    return out
+
+
+def rle_decode(rle: str | Iterable[str], shape: tuple[int, int] = (1024, 1024)) -> np.ndarray:
+    """Decode SIIM's *relative* run-length encoding to a boolean mask.
+
+    The string holds pairs ``gap length``: the first gap counts pixels from
+    the start of the image, each later gap from the end of the previous run.
+    Pixels are numbered down the columns (column-major, Fortran order). A
+    list of strings (several regions) is decoded to their union; ``"-1"``
+    and ``""`` decode to an empty mask.
+
+    Parameters
+    ----------
+    rle : str or iterable of str
+        Run-length string(s) as in the SIIM ``EncodedPixels`` column.
+    shape : (int, int), default (1024, 1024)
+        ``(height, width)`` of the image.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape ``shape``
+
+    Examples
+    --------
+    >>> from radkit.public import rle_decode
+    >>> rle_decode("1 2 1 1", shape=(3, 2)).astype(int)
+    array([[0, 0],
+           [1, 1],
+           [1, 0]])
+    """
+    if len(shape) != 2 or min(shape) <= 0:
+        raise ValueError(f"shape must be (height, width) with positive sizes, got {shape!r}.")
+    height, width = (int(s) for s in shape)
+    flat = np.zeros(height * width, dtype=bool)
+    strings = [rle] if isinstance(rle, str) else list(rle)
+    for text in strings:
+        text = text.strip()
+        if text in ("", "-1"):
+            continue
+        values = np.asarray(text.split(), dtype=np.int64)
+        if values.size % 2 or (values < 0).any():
+            raise ValueError("rle must hold non-negative 'gap length' pairs, "
+                             f"got {values.size} numbers starting {text[:40]!r}.")
+        gaps, lengths = values[0::2], values[1::2]
+        starts = np.cumsum(gaps) + np.concatenate(([0], np.cumsum(lengths)[:-1]))
+        if starts.size and starts[-1] + lengths[-1] > flat.size:
+            raise ValueError(f"rle runs past the end of a {height} x {width} image; "
+                             "check shape (SIIM images are 1024 x 1024).")
+        for start, length in zip(starts, lengths):
+            flat[start:start + length] = True
+    return flat.reshape((height, width), order="F")
