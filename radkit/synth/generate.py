@@ -1,0 +1,485 @@
+"""``generate``: synthetic chest radiographs whose every label is known.
+
+Cases are produced in fixed chunks of :data:`CHUNK` images. Chunk ``k`` draws
+its cases and noise from generators seeded by ``(seed, k)`` alone, and always
+draws a full chunk before slicing, so results do not depend on the device's
+memory, and ``generate(n)`` is the first ``n`` cases of ``generate(m > n)``.
+"""
+
+from __future__ import annotations
+
+import pickle
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from torch.utils.data import Dataset
+
+from radkit.synth.acquisition import apply_style, blur_styles, burn_markers
+from radkit.synth.anatomy import render_anatomy
+from radkit.synth.pathology import render_pathologies
+from radkit.synth.patients import draw_cases
+from radkit.synth.spec import (
+    PATHOLOGIES, Drift, Site, resolve_prevalence, resolve_sites, spec_dict,
+)
+
+__all__ = ["CHUNK", "SynthCXR", "SynthDataset", "generate"]
+
+#: Images per chunk; fixed so that results never depend on the device.
+CHUNK = 256
+_VERSION = 1  # bump when rendering changes, so caches are not reused
+_SUB = 16  # images rendered together on the CPU (fits in cache)
+_TEX = 12  # side of the low-resolution texture grids
+_MARKING_GAIN = 0.08
+_LATERAL = ("nodule", "consolidation", "effusion", "pneumothorax")
+
+
+@dataclass
+class SynthCXR:
+    """A generated set of synthetic chest radiographs with their truth.
+
+    Attributes
+    ----------
+    images : torch.Tensor
+        float32, N x 1 x H x W, values in [0, 1], on the CPU.
+    labels : pandas.DataFrame
+        One int 0/1 column per pathology (order :data:`~radkit.synth.PATHOLOGIES`).
+        Labels follow the labelling rule at the acquisition date (see ``Drift.concept``).
+    masks : dict of str to torch.Tensor, or None
+        Pathology -> bool N x 1 x H x W: where that pathology is drawn (inside the
+        lung field it occupies; cardiomegaly: the heart of positive cases). Empty
+        where the pathology is absent. ``None`` when ``generate(masks=False)``.
+    lungs : torch.Tensor or None
+        bool N x 1 x H x W visible lung fields (heart excluded), for segmentation lessons.
+    meta : pandas.DataFrame
+        ``age, sex, view, site, date, marker, ctr, apparent_ctr`` and, per pathology,
+        ``present_<p>`` (drawn in the image), ``subtlety_<p>`` (0 obvious .. 1
+        invisible; NaN when not drawn), ``severity_<p>`` (see ``SEVERITY_UNITS``)
+        and for lateral findings ``side_<p>`` (``right``/``left``/``bilateral``/``""``).
+    params : dict
+        The arguments that produced the set.
+    """
+
+    images: torch.Tensor
+    labels: pd.DataFrame
+    masks: dict[str, torch.Tensor] | None
+    lungs: torch.Tensor | None
+    meta: pd.DataFrame
+    params: dict = field(default_factory=dict)
+
+    @property
+    def pathologies(self) -> list[str]:
+        return list(self.labels.columns)
+
+    def __len__(self) -> int:
+        return int(self.images.shape[0])
+
+    def tensors(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(X, y)``: images N x 1 x H x W and float32 labels N x P, for ``radkit.train.fit``."""
+        return self.images, torch.tensor(self.labels.to_numpy(dtype=np.float32))
+
+    def dataset(self, *, transform=None) -> SynthDataset:
+        """A torch ``Dataset`` view (no copy) following radkit's dataset contract."""
+        return SynthDataset(self, transform=transform)
+
+    def subset(self, index) -> SynthCXR:
+        """The cases at integer positions ``index`` (array-like or boolean mask)."""
+        idx = np.asarray(index)
+        if idx.dtype == bool:
+            idx = np.flatnonzero(idx)
+        t = torch.as_tensor(idx, dtype=torch.long)
+        return SynthCXR(
+            images=self.images[t],
+            labels=self.labels.iloc[idx].reset_index(drop=True),
+            masks=None if self.masks is None else {k: v[t] for k, v in self.masks.items()},
+            lungs=None if self.lungs is None else self.lungs[t],
+            meta=self.meta.iloc[idx].reset_index(drop=True),
+            params=dict(self.params),
+        )
+
+
+class SynthDataset(Dataset):
+    """Dataset view of a :class:`SynthCXR`.
+
+    ``ds[i]`` returns ``(image, label, meta)``: image float32 1 x H x W in [0, 1],
+    label float32 tensor of length P, meta a dict of str/int/float (dates as
+    ISO strings, missing numbers as NaN). Attributes ``pathologies``, ``labels``
+    and ``meta`` are the DataFrames of the whole set.
+
+    Examples
+    --------
+    >>> from radkit.synth import generate
+    >>> ds = generate(4, size=32, seed=0, masks=False, device="cpu").dataset()
+    >>> img, y, meta = ds[0]
+    >>> tuple(img.shape), y.dtype, meta["site"] in {"A", "B", "C"}
+    ((1, 32, 32), torch.float32, True)
+    """
+
+    def __init__(self, data: SynthCXR, *, transform=None) -> None:
+        self.data = data
+        self.transform = transform
+        self.pathologies = data.pathologies
+        self.labels = data.labels
+        self.meta = data.meta
+        self._y = torch.tensor(data.labels.to_numpy(dtype=np.float32))
+        self._records = _meta_records(data.meta)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __getitem__(self, i: int):
+        img = self.data.images[i]
+        if self.transform is not None:
+            img = self.transform(img)
+        return img, self._y[i], self._records[i]
+
+
+def _meta_records(meta: pd.DataFrame) -> list[dict]:
+    out = []
+    cols = list(meta.columns)
+    for row in meta.itertuples(index=False):
+        rec = {}
+        for k, v in zip(cols, row):
+            if isinstance(v, pd.Timestamp):
+                v = v.date().isoformat()
+            elif isinstance(v, np.integer | bool | np.bool_):
+                v = int(v)
+            elif isinstance(v, np.floating):
+                v = float(v)
+            elif v is None:
+                v = ""
+            rec[k] = v
+        out.append(rec)
+    return out
+
+
+def _chunk_seed(seed: int, k: int) -> int:
+    s = np.random.SeedSequence([int(seed) & 0xFFFFFFFF, int(seed) >> 32 & 0xFFFFFFFF, k]).generate_state(2)
+    return (int(s[0]) << 31 | int(s[1])) & (2**62 - 1)
+
+
+def _validate(n, size, seed, difficulty, marker_corr, marker_pathology, dates, drift) -> tuple:
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+        raise ValueError(f"n={n!r} must be a non-negative int (the number of images). Example: generate(1000).")
+    if isinstance(size, bool) or not isinstance(size, int | np.integer) or not 16 <= size <= 1024:
+        raise ValueError(f"size={size!r} must be an int between 16 and 1024 pixels. Typical: 64, 128 or 224.")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed={seed!r} must be a non-negative int. Example: seed=0.")
+    if not isinstance(difficulty, int | float) or not 0 <= difficulty <= 10:
+        raise ValueError(f"difficulty={difficulty!r} must be a number in [0, 10]: 0 makes every finding "
+                         "obvious, 1 is the calibrated default, larger values make more cases subtle.")
+    if not 0 <= marker_corr <= 1:
+        raise ValueError(f"marker_corr={marker_corr} must be in [0, 1]: the share of images whose marker "
+                         "is tied to the label (0 = independent, 1 = marker present exactly when positive).")
+    if marker_pathology is not None and marker_pathology not in PATHOLOGIES:
+        raise ValueError(f"marker_pathology={marker_pathology!r} is unknown. Use None (any finding) or one of {PATHOLOGIES}.")
+    if drift is not None and not isinstance(drift, Drift):
+        raise TypeError("drift must be a radkit.synth.Drift or None. Example: Drift(prevalence=0.3).")
+    try:
+        d0, d1 = (pd.Timestamp(d) for d in dates)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"dates={dates!r} must be (start, end) dates such as ('2018-01-01', '2023-12-31').") from err
+    if d1 < d0:
+        raise ValueError(f"dates={dates!r}: the end comes before the start. Swap them.")
+    return d0.normalize(), d1.normalize()
+
+
+def generate(
+    n: int,
+    *,
+    size: int = 128,
+    seed: int = 0,
+    prevalence: float | dict[str, float] | None = None,
+    sites: int | Site | list[Site] | None = None,
+    difficulty: float = 1.0,
+    drift: Drift | None = None,
+    dates: tuple[str, str] = ("2018-01-01", "2023-12-31"),
+    marker_corr: float = 0.0,
+    marker_pathology: str | None = None,
+    masks: bool = True,
+    device: str | torch.device | None = None,
+    cache: bool = False,
+) -> SynthCXR:
+    """Generate ``n`` synthetic frontal chest radiographs with known labels, masks and metadata.
+
+    Parameters
+    ----------
+    n : int
+        Number of images.
+    size : int
+        Side of the square images in pixels.
+    seed : int
+        Everything is a function of the arguments and this seed: on the CPU, the
+        same call gives bit-identical output.
+    prevalence : float or dict, optional
+        Overall share of positives per pathology (scalar for all; a dict may
+        name some). Default :data:`~radkit.synth.DEFAULT_PREVALENCE`. Older
+        patients and sicker sites carry more risk, calibrated so the overall
+        share is honoured.
+    sites : int, Site or list of Site, optional
+        Hospitals the cases come from. Default :data:`~radkit.synth.DEFAULT_SITES`.
+    difficulty : float
+        0 makes findings obvious; 1 (default) is calibrated so a CNN gets
+        per-pathology AUCs roughly 0.75-0.97; larger values make more cases subtle.
+        The cases drawn (labels, ages, sites...) do not depend on it.
+    drift : Drift, optional
+        Covariate, prior and concept drift over ``dates``.
+    dates : (str, str)
+        Acquisition dates are uniform between these (inclusive).
+    marker_corr : float
+        Share of images from sites with a marker token whose marker is set
+        to the label (``marker_pathology``, or any finding): the shortcut knob.
+    marker_pathology : str, optional
+        Which label the marker is tied to; ``None`` means "any finding".
+    masks : bool
+        Also return pathology masks and lung fields (1 byte per pixel each).
+    device : str or torch.device, optional
+        Where to render (default :func:`radkit.device`). Results are returned on
+        the CPU. Only CPU output is guaranteed bit-identical across runs.
+    cache : bool
+        Save to / load from ``radkit._cache.cache_dir("synth")``, keyed by the arguments.
+
+    Returns
+    -------
+    SynthCXR
+
+    Examples
+    --------
+    >>> from radkit.synth import generate
+    >>> data = generate(8, size=64, seed=1, device="cpu")
+    >>> tuple(data.images.shape), list(data.labels.columns)[:2]
+    ((8, 1, 64, 64), ['nodule', 'consolidation'])
+    """
+    start, end = _validate(n, size, seed, difficulty, marker_corr, marker_pathology, dates, drift)
+    prev = resolve_prevalence(prevalence)
+    site_list = resolve_sites(sites)
+    if drift is not None:
+        unknown = set(drift.scanner) - {s.name for s in site_list}
+        if unknown:
+            raise ValueError(f"Drift.scanner names sites {sorted(unknown)} that are not among "
+                             f"{[s.name for s in site_list]}. Use the names of the sites you pass.")
+    params = dict(n=int(n), size=int(size), seed=int(seed), prevalence=prev, sites=spec_dict(site_list),
+                  difficulty=float(difficulty), drift=spec_dict(drift), dates=[str(start.date()), str(end.date())],
+                  marker_corr=float(marker_corr), marker_pathology=marker_pathology, masks=bool(masks))
+    path = None
+    if cache:
+        from radkit._cache import cache_dir, cache_key
+
+        path = cache_dir("synth") / f"synth-{cache_key(version=_VERSION, **params)}"
+        if (path / "done").exists():
+            return _load(path, params)
+
+    if device is None:
+        from radkit.config import device as pick
+
+        dev = pick()
+    else:
+        dev = torch.device(device)
+
+    styles = list(site_list)
+    switch_day = np.full(len(site_list), np.iinfo(np.int64).max)
+    if drift is not None:
+        for si, s in enumerate(site_list):
+            if s.name in drift.scanner:
+                when, changes = drift.scanner[s.name]
+                switch_day[si] = (pd.Timestamp(when).normalize() - start).days
+                styles.append(_replace(s, changes))
+            else:
+                styles.append(s)
+
+    images, mask_parts, lung_parts, frames = [], {p: [] for p in PATHOLOGIES}, [], []
+    with _cpu_workers(dev) as pool:
+        for k in range(-(-n // CHUNK)):
+            _one_chunk(k, n, seed, site_list, prev, drift, start, end, difficulty, marker_corr,
+                       marker_pathology, dev, size, switch_day, styles, masks, pool,
+                       images, mask_parts, lung_parts, frames)
+
+    labels_df, meta_df = _tables(frames)
+    out = SynthCXR(
+        images=torch.cat(images) if images else torch.zeros(0, 1, size, size),
+        labels=labels_df,
+        masks=({p: torch.cat(v) if v else torch.zeros(0, 1, size, size, dtype=torch.bool)
+                for p, v in mask_parts.items()} if masks else None),
+        lungs=(torch.cat(lung_parts) if lung_parts else torch.zeros(0, 1, size, size, dtype=torch.bool))
+        if masks else None,
+        meta=meta_df,
+        params=params,
+    )
+    if path is not None:
+        _save(out, path)
+    return out
+
+
+def _one_chunk(k, n, seed, site_list, prev, drift, start, end, difficulty, marker_corr, marker_pathology,
+               dev, size, switch_day, styles, masks, pool, images, mask_parts, lung_parts, frames) -> None:
+    """Draw, render and collect chunk ``k`` (appends to the output lists)."""
+    m = min(CHUNK, n - k * CHUNK)
+    cs = _chunk_seed(seed, k)
+    g = torch.Generator().manual_seed(cs)
+    cases = draw_cases(CHUNK, g, sites=site_list, prevalence=prev, drift=drift, dates=(start, end),
+                       difficulty=float(difficulty), marker_corr=float(marker_corr),
+                       marker_pathology=marker_pathology)
+    tex = torch.randn(CHUNK, 3, _TEX, _TEX, generator=g)[:m].to(dev)
+    gn = torch.Generator(device=dev).manual_seed(cs ^ 0x5EED5EED)
+    noise = torch.randn(CHUNK, 1, size, size, generator=gn, device=dev)[:m]
+    cases = {key: v[:m] for key, v in cases.items()}
+    style = cases["site"] + len(site_list) * (cases["day"] >= switch_day[cases["site"]])
+    img, mk, lungs = _render_chunk(cases, tex, noise, style, styles, size, masks, pool)
+    images.append(img.cpu())
+    if masks:
+        for p in PATHOLOGIES:
+            mask_parts[p].append(mk[p].cpu())
+        lung_parts.append(lungs.cpu())
+    frames.append(_frame(cases, site_list, start))
+
+
+@contextmanager
+def _cpu_workers(dev: torch.device):
+    """On the CPU, render sub-batches on a small thread pool, one torch thread each.
+
+    Many small element-wise ops parallelise badly with OpenMP (and collapse
+    when the machine is busy); independent sub-batches on worker threads do
+    not. The caller's ``torch.get_num_threads()`` is restored afterwards.
+    Results do not depend on the number of workers.
+    """
+    if dev.type != "cpu":
+        yield None
+        return
+    before = torch.get_num_threads()
+    workers = max(1, min(before, 8))
+    torch.set_num_threads(1)
+    try:
+        if workers == 1:
+            yield None
+        else:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                yield pool
+    finally:
+        torch.set_num_threads(before)
+
+
+def _replace(site: Site, changes: dict) -> Site:
+    from dataclasses import replace
+
+    return replace(site, **changes)
+
+
+def render_size(size: int) -> int:
+    """Resolution the anatomy is rendered at: full up to 96 px, half above.
+
+    Anatomy is smooth, so above 96 px it is drawn at half size and upsampled
+    bilinearly (4x less arithmetic); noise, the contrast curve and the burned-in
+    marker are applied at full size. Masks are upsampled by nearest neighbour.
+    """
+    return size if size <= 96 else (size + 1) // 2
+
+
+def _up(mask: torch.Tensor, size: int) -> torch.Tensor:
+    if mask.shape[-1] == size:
+        return mask
+    return F.interpolate(mask.to(torch.uint8), size=(size, size), mode="nearest").bool()
+
+
+def _render_chunk(cases, tex, noise, style, styles, size, want_masks, pool=None):
+    """Render one chunk in sub-batches of :data:`_SUB` images (small enough to stay in cache)."""
+    dev = tex.device
+    c = {}
+    for key, v in cases.items():
+        if key in ("labels", "site", "day"):
+            continue
+        c[key] = torch.as_tensor(v).to(dev)
+        if c[key].is_floating_point():
+            c[key] = c[key].float()
+    style_t = torch.as_tensor(style, device=dev)
+    m = tex.shape[0]
+    sub = m if dev.type != "cpu" else _SUB
+    r = render_size(size)
+    def one(a: int):
+        sl = slice(a, min(a + sub, m))
+        cs = {k: v[sl] for k, v in c.items()}
+        anat = render_anatomy(cs, tex[sl], r, r)
+        mk = render_pathologies(cs, anat, tex[sl], want_masks=want_masks)
+        atten = anat["atten"].add_(_MARKING_GAIN * anat["markings"])
+        atten = blur_styles(atten, style_t[sl], styles, full_size=size)
+        if r != size:
+            atten = F.interpolate(atten, size=(size, size), mode="bilinear", align_corners=False)
+        img = apply_style(atten, style_t[sl], styles, noise[sl])
+        burn_markers(img, style_t[sl], cs["marker"], styles)
+        if not want_masks:
+            return img, None, None
+        lung = anat["lung_vis"].sum(1, keepdim=True) > 0.5
+        return img, {p: _up(mk[p], size) for p in PATHOLOGIES}, _up(lung, size)
+
+    starts = list(range(0, m, sub))
+    if pool is not None:
+        parts = list(pool.map(one, starts))
+    else:
+        parts = [one(a) for a in starts]
+    imgs = [q[0] for q in parts]
+    if want_masks:
+        masks = {p: [q[1][p] for q in parts] for p in PATHOLOGIES}
+        lungs = [q[2] for q in parts]
+        return torch.cat(imgs), {p: torch.cat(v) for p, v in masks.items()}, torch.cat(lungs)
+    return torch.cat(imgs), None, None
+
+
+def _frame(c: dict[str, np.ndarray], sites: tuple[Site, ...], start: pd.Timestamp) -> dict:
+    n = len(c["site"])
+    f: dict[str, object] = {
+        "age": c["age"].astype(np.int64),
+        "sex": np.where(c["male"] == 1, "M", "F"),
+        "view": np.where(c["ap"] == 1, "AP", "PA"),
+        "site": np.array([s.name for s in sites], dtype=object)[c["site"]],
+        "date": start + pd.to_timedelta(c["day"], unit="D"),
+        "marker": c["marker"].astype(np.int64),
+        "ctr": c["ctr"].round(4),
+        "apparent_ctr": (c["ctr"] * c["heart_mag"]).round(4),
+    }
+    for j, p in enumerate(PATHOLOGIES):
+        drawn = c["present"][:, j]
+        f[f"present_{p}"] = drawn.astype(np.int64)
+        f[f"subtlety_{p}"] = np.where(drawn, 1.0 - c["strength"][:, j], np.nan).round(4)
+        sev = c["severity"][:, j]
+        f[f"severity_{p}"] = (sev if p == "cardiomegaly" else np.where(drawn, sev, np.nan)).round(3)
+        if p in _LATERAL:
+            side = np.where(c["side"][:, j] == 0, "right", "left").astype(object)
+            if p == "effusion":
+                side = np.where(c["bilateral"], "bilateral", side)
+            f[f"side_{p}"] = np.where(drawn, side, "")
+    f["_labels"] = c["labels"]
+    assert all(len(v) == n for v in f.values())
+    return f
+
+
+def _tables(frames: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    if not frames:
+        labels = pd.DataFrame({p: pd.Series([], dtype=np.int64) for p in PATHOLOGIES})
+        return labels, pd.DataFrame()
+    lab = np.concatenate([f["_labels"] for f in frames])
+    labels = pd.DataFrame(lab.astype(np.int64), columns=list(PATHOLOGIES))
+    cols = [k for k in frames[0] if k != "_labels"]
+    meta = pd.DataFrame({k: np.concatenate([np.asarray(f[k]) for f in frames]) for k in cols})
+    meta["date"] = pd.to_datetime(meta["date"])
+    meta["sex"] = meta["sex"].astype(str)
+    return labels, meta
+
+
+def _save(data: SynthCXR, path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    torch.save({"images": data.images, "masks": data.masks, "lungs": data.lungs}, path / "tensors.pt")
+    with open(path / "tables.pkl", "wb") as fh:
+        pickle.dump({"labels": data.labels, "meta": data.meta}, fh)
+    (path / "done").write_text("ok")
+
+
+def _load(path: Path, params: dict) -> SynthCXR:
+    t = torch.load(path / "tensors.pt", weights_only=True)
+    with open(path / "tables.pkl", "rb") as fh:
+        tables = pickle.load(fh)
+    return SynthCXR(images=t["images"], labels=tables["labels"], masks=t["masks"], lungs=t["lungs"],
+                    meta=tables["meta"], params=params)
