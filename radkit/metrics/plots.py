@@ -1,0 +1,229 @@
+"""Figures for the performance-measures lesson (notebook 07).
+
+Each function draws one figure that answers one question and returns the
+matplotlib axes, so a notebook cell stays one line long. matplotlib is
+imported inside the functions: ``radkit.metrics`` itself does not need it.
+
+- :func:`plot_prevalence_sweep`: accuracy, PPV and NPV of a fixed test as the
+  finding gets rarer;
+- :func:`plot_confusion_at_prevalence`: the expected confusion table of 1,000
+  patients (the widget's figure);
+- :func:`plot_roc_pr_cost`: ROC, precision-recall and cost curves side by side,
+  with chosen operating points marked on all three;
+- :func:`plot_reliability`: reliability diagram of several probability sets;
+- :func:`plot_decision_curve`: net benefit against the threshold probability;
+- :func:`plot_ci_width`: confidence-interval width against test-set size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from radkit.metrics.calibration import expected_calibration_error, reliability_curve
+from radkit.metrics.confusion import confusion, npv_at_prevalence, ppv_at_prevalence
+from radkit.metrics.curves import cost_curve, decision_curve, pr_curve, roc
+
+__all__ = ["expected_counts", "plot_prevalence_sweep", "plot_confusion_at_prevalence",
+           "plot_roc_pr_cost", "plot_reliability", "plot_decision_curve", "plot_ci_width"]
+
+_MARKERS = ("o", "s", "D", "^", "v", "P", "X")
+
+
+def _axes(ax, ncols: int = 1, figsize=(4.5, 3.5)):
+    import matplotlib.pyplot as plt
+
+    if ax is not None:
+        return ax
+    return plt.subplots(1, ncols, figsize=figsize, layout="constrained")[1]
+
+
+def expected_counts(sens: float, spec: float, prevalence: float, *, n: int = 1000) -> dict[str, float]:
+    """Expected confusion-table cells of ``n`` patients for a test at a prevalence.
+
+    Examples
+    --------
+    >>> expected_counts(0.9, 0.8, 0.1, n=1000)
+    {'tp': 90.0, 'fn': 10.0, 'fp': 180.0, 'tn': 720.0}
+    """
+    for name, v in (("sens", sens), ("spec", spec), ("prevalence", prevalence)):
+        if not 0 <= v <= 1:
+            raise ValueError(f"{name} must be a fraction in [0, 1], got {v!r}.")
+    pos, neg = n * prevalence, n * (1 - prevalence)
+    return {"tp": round(sens * pos, 6), "fn": round((1 - sens) * pos, 6),
+            "fp": round((1 - spec) * neg, 6), "tn": round(spec * neg, 6)}
+
+
+def plot_prevalence_sweep(sens: float, spec: float, *, prevalences: ArrayLike | None = None,
+                          mark: float | None = None, ax=None):
+    """Accuracy, PPV and NPV of a test with fixed sensitivity and specificity, by prevalence.
+
+    Accuracy is ``sens * p + spec * (1 - p)``: as ``p`` falls it tends to the
+    specificity, so a test that misses half the cases can look excellent.
+
+    Parameters
+    ----------
+    sens, spec : float
+        The test's sensitivity and specificity (they do not depend on prevalence).
+    prevalences : array-like, optional
+        x-axis values; default 0.1% to 50% on a log scale.
+    mark : float, optional
+        A prevalence to mark with a vertical line (e.g. the study's).
+    """
+    ax = _axes(ax)
+    p = np.geomspace(0.001, 0.5, 200) if prevalences is None else np.asarray(prevalences, float)
+    ax.plot(p, sens * p + spec * (1 - p), label="accuracy", lw=2)
+    ax.plot(p, ppv_at_prevalence(sens, spec, p), label="PPV (precision)", lw=2)
+    ax.plot(p, npv_at_prevalence(sens, spec, p), label="NPV", lw=2, ls="--")
+    ax.axhline(sens, color="grey", lw=1, ls=":", label=f"sensitivity {sens:.2f}")
+    if mark is not None:
+        ax.axvline(mark, color="k", lw=0.8, ls="--")
+        ax.annotate(f"prevalence {mark:.0%}", (mark, 0.02), rotation=90, ha="right", va="bottom",
+                    fontsize=8)
+    ax.set(xscale="log", xlabel="prevalence of the finding", ylabel="value", ylim=(0, 1.02),
+           title=f"same test (sens {sens:.2f}, spec {spec:.2f}), other populations")
+    ax.legend(fontsize=8, loc="center right")
+    return ax
+
+
+def plot_confusion_at_prevalence(sens: float, spec: float, prevalence: float, *,
+                                 n: int = 1000, ax=None):
+    """Expected confusion table of ``n`` patients, with PPV and NPV in the title."""
+    ax = _axes(ax, figsize=(3.8, 3.4))
+    c = expected_counts(sens, spec, prevalence, n=n)
+    cells = np.array([[c["tp"], c["fn"]], [c["fp"], c["tn"]]])
+    colours = np.array([[0.2, 0.8], [0.8, 0.2]])  # correct cells light, errors dark
+    ax.imshow(colours, cmap="RdYlGn_r", vmin=0, vmax=1, alpha=0.35)
+    names = [["true positive", "false negative"], ["false positive", "true negative"]]
+    for i in range(2):
+        for j in range(2):
+            ax.text(j, i, f"{cells[i, j]:.0f}\n{names[i][j]}", ha="center", va="center", fontsize=10)
+    ax.set_xticks([0, 1], ["test +", "test -"])
+    ax.set_yticks([0, 1], ["disease +", "disease -"])
+    ppv = ppv_at_prevalence(sens, spec, prevalence)
+    npv = npv_at_prevalence(sens, spec, prevalence)
+    acc = sens * prevalence + spec * (1 - prevalence)
+    ax.set_title(f"{n:,} patients, prevalence {prevalence:.1%}\n"
+                 f"PPV {ppv:.2f} · NPV {npv:.3f} · accuracy {acc:.2f}", fontsize=10)
+    return ax
+
+
+def plot_roc_pr_cost(y_true: ArrayLike, y_score: ArrayLike, *,
+                     points: Mapping[str, float] | None = None, pc: float | None = None,
+                     axes: Sequence | None = None):
+    """ROC, precision-recall and cost curves of one score, side by side.
+
+    Parameters
+    ----------
+    y_true, y_score : array-like of shape (n,)
+        Binary labels and scores.
+    points : mapping of str to float, optional
+        Named thresholds (rule ``y_score >= t``) to mark on all three panels.
+    pc : float, optional
+        A probability-cost value to mark on the cost curve (the clinic's).
+
+    Returns
+    -------
+    array of three axes
+    """
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        axes = plt.subplots(1, 3, figsize=(13, 4), layout="constrained")[1]
+    y = np.asarray(y_true).astype(int)
+    s = np.asarray(y_score, dtype=float)
+    r, pr, cc = roc(y, s), pr_curve(y, s), cost_curve(y, s, n_points=201)
+    ax_roc, ax_pr, ax_cost = axes
+    ax_roc.plot(r.fpr, r.tpr, lw=2, label=f"model (AUC {r.auc:.3f})")
+    ax_roc.plot([0, 1], [0, 1], "k:", lw=1, label="chance")
+    ax_roc.set(xlabel="1 - specificity (FPR)", ylabel="sensitivity (TPR)",
+               title="ROC: how well are cases ranked?")
+    ax_pr.plot(pr.recall, pr.precision, lw=2, label=f"model (AP {pr.average_precision:.3f})")
+    ax_pr.axhline(pr.prevalence, color="k", ls=":", lw=1, label=f"chance = prevalence {pr.prevalence:.2f}")
+    ax_pr.set(xlabel="recall (sensitivity)", ylabel="precision (PPV)", ylim=(0, 1.02),
+              title="PR: how many alarms are real?")
+    ax_cost.plot(cc.pc, cc.envelope, lw=2, label=f"model, best threshold (area {cc.area:.3f})")
+    ax_cost.plot([0, 1], [0, 1], "k:", lw=1)
+    ax_cost.plot([0, 1], [1, 0], "k:", lw=1, label="call all negative / all positive")
+    ax_cost.set(xlabel="probability-cost pc(+)", ylabel="normalized expected cost", ylim=(0, 0.55),
+                title="cost: what does it cost at my costs?")
+    if pc is not None:
+        ax_cost.axvline(pc, color="grey", lw=1, ls="--")
+        ax_cost.annotate(f" clinic pc = {pc:.2f}", (pc, 0.01), ha="left", va="bottom", fontsize=8)
+    for k, (name, t) in enumerate((points or {}).items()):
+        m = confusion(y, (s >= t).astype(int)).measures()
+        style = dict(marker=_MARKERS[k % len(_MARKERS)], ms=8, ls="none", mec="k", color=f"C{k + 1}")
+        ax_roc.plot(1 - m.specificity, m.sensitivity, label=name, **style)
+        ax_pr.plot(m.sensitivity, m.ppv, label=name, **style)
+        line = (1 - m.sensitivity) * cc.pc + (1 - m.specificity) * (1 - cc.pc)
+        ax_cost.plot(cc.pc, line, lw=1, color=f"C{k + 1}", alpha=0.8)
+        if pc is not None:
+            ax_cost.plot(pc, (1 - m.sensitivity) * pc + (1 - m.specificity) * (1 - pc), label=name, **style)
+    for ax in axes:
+        ax.legend(fontsize=8)
+    return axes
+
+
+def plot_reliability(y_true: ArrayLike, probs: Mapping[str, ArrayLike], *, n_bins: int = 10,
+                     ax=None):
+    """Reliability diagram: observed frequency against predicted probability.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        Binary labels of the evaluation cases.
+    probs : mapping of str to array-like
+        Named probability sets for the same cases (e.g. before / after calibration);
+        the legend shows each one's ECE.
+    """
+    ax = _axes(ax, figsize=(4.5, 4.2))
+    ax.plot([0, 1], [0, 1], "k:", lw=1, label="perfectly calibrated")
+    for k, (name, p) in enumerate(probs.items()):
+        rc = reliability_curve(y_true, p, n_bins=n_bins)
+        full = rc.counts > 0
+        ece = expected_calibration_error(y_true, p, n_bins=n_bins)
+        ax.plot(rc.mean_predicted[full], rc.observed[full], marker=_MARKERS[k % len(_MARKERS)],
+                lw=1.5, label=f"{name} (ECE {ece:.3f})")
+    ax.set(xlabel="predicted probability", ylabel="observed fraction positive",
+           xlim=(0, 1), ylim=(0, 1), aspect="equal", title="reliability diagram")
+    ax.legend(fontsize=8, loc="lower right")
+    return ax
+
+
+def plot_decision_curve(y_true: ArrayLike, probs: Mapping[str, ArrayLike], *,
+                        thresholds: ArrayLike | None = None, ax=None):
+    """Net benefit of named probability sets, with treat-all and treat-none references."""
+    ax = _axes(ax, figsize=(5, 3.6))
+    pts = np.arange(1, 60) / 100 if thresholds is None else np.asarray(thresholds, float)
+    dc = None
+    for name, p in probs.items():
+        dc = decision_curve(y_true, p, thresholds=pts)
+        ax.plot(dc.thresholds, dc.model, lw=2, label=name)
+    if dc is not None:
+        ax.plot(dc.thresholds, dc.treat_all, "k--", lw=1, label="treat all")
+        ax.plot(dc.thresholds, dc.treat_none, "k:", lw=1, label="treat none")
+        prev = float(np.mean(np.asarray(y_true)))
+        ax.set_ylim(-0.02, prev * 1.15)
+    ax.set(xlabel="threshold probability (harm : benefit = pt : 1 - pt)", ylabel="net benefit",
+           title="decision curve")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_ci_width(ns: ArrayLike, widths: Mapping[str, ArrayLike], *, ax=None):
+    """CI width against test-set size on log-log axes, with a 1/sqrt(n) guide."""
+    ax = _axes(ax, figsize=(4.8, 3.6))
+    ns = np.asarray(ns, float)
+    first = None
+    for k, (name, w) in enumerate(widths.items()):
+        w = np.asarray(w, float)
+        first = w if first is None else first
+        ax.plot(ns, w, marker=_MARKERS[k % len(_MARKERS)], lw=1.5, label=name)
+    if first is not None:
+        ax.plot(ns, first[0] * np.sqrt(ns[0] / ns), "k:", lw=1, label=r"$\propto 1/\sqrt{n}$")
+    ax.set(xscale="log", yscale="log", xlabel="test cases n", ylabel="95% CI width of the AUC",
+           title="uncertainty shrinks slowly")
+    ax.legend(fontsize=8)
+    return ax
