@@ -28,8 +28,8 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m radkit.exercises check
-	RADKIT_PROFILE=quick RADKIT_CHECKS_STRICT=1 MPLBACKEND=Agg $(BIN)/python -m pytest tests $(NOTEBOOKS) \
-		--nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider
+	RADKIT_PROFILE=quick RADKIT_CHECKS_STRICT=1 MPLBACKEND=Agg $(BIN)/python -m pytest tests radkit $(NOTEBOOKS) \
+		--doctest-modules --nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider
 
 run: $(STAMP)
 	@mkdir -p build

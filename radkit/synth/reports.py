@@ -110,7 +110,7 @@ def make_reports(
     >>> import pandas as pd
     >>> from radkit.synth import make_reports
     >>> rep, intended = make_reports(pd.DataFrame({"effusion": [1, 0], "pneumothorax": [0, 0]}), seed=0)
-    >>> rep.text.str.startswith("FINDINGS:").all()
+    >>> bool(rep.text.str.startswith("FINDINGS:").all())
     True
     """
     if not isinstance(labels, pd.DataFrame):
