@@ -33,13 +33,13 @@ Transform = Callable[[torch.Tensor], torch.Tensor] | None
 
 
 def _txv_file(name: str) -> Path | None:
-    """A label table shipped in the torchxrayvision wheel (radkit.public wraps these too)."""
+    """A label table shipped in the torchxrayvision wheel, located by radkit.public."""
+    from radkit.public._files import data_file
+
     try:
-        import torchxrayvision
-    except ImportError:
+        return data_file(name)
+    except FileNotFoundError:
         return None
-    path = Path(os.path.dirname(torchxrayvision.__file__)) / "data" / name
-    return path if path.is_file() else None
 
 
 def _table(key: str, root: Path, candidates: Sequence[str], fallback: str | None, **read_csv) -> pd.DataFrame:
