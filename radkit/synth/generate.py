@@ -292,21 +292,23 @@ def generate(
             else:
                 styles.append(s)
 
-    images, mask_parts, lung_parts, frames = [], {p: [] for p in PATHOLOGIES}, [], []
+    # outputs are preallocated and filled in place: no concatenation copies of large tensors
+    images = torch.empty(n, 1, size, size)
+    mask_out = {p: torch.empty(n, 1, size, size, dtype=torch.bool) for p in PATHOLOGIES} if masks else None
+    lung_out = torch.empty(n, 1, size, size, dtype=torch.bool) if masks else None
+    frames: list = []
     with _cpu_workers(dev) as pool:
         for k in range(-(-n // CHUNK)):
             _one_chunk(k, n, seed, site_list, prev, drift, start, end, difficulty, marker_corr,
                        marker_pathology, dev, size, switch_day, styles, masks, pool,
-                       images, mask_parts, lung_parts, frames)
+                       images, mask_out, lung_out, frames)
 
     labels_df, meta_df = _tables(frames)
     out = SynthCXR(
-        images=torch.cat(images) if images else torch.zeros(0, 1, size, size),
+        images=images,
         labels=labels_df,
-        masks=({p: torch.cat(v) if v else torch.zeros(0, 1, size, size, dtype=torch.bool)
-                for p, v in mask_parts.items()} if masks else None),
-        lungs=(torch.cat(lung_parts) if lung_parts else torch.zeros(0, 1, size, size, dtype=torch.bool))
-        if masks else None,
+        masks=mask_out,
+        lungs=lung_out,
         meta=meta_df,
         params=params,
     )
@@ -316,9 +318,10 @@ def generate(
 
 
 def _one_chunk(k, n, seed, site_list, prev, drift, start, end, difficulty, marker_corr, marker_pathology,
-               dev, size, switch_day, styles, masks, pool, images, mask_parts, lung_parts, frames) -> None:
-    """Draw, render and collect chunk ``k`` (appends to the output lists)."""
+               dev, size, switch_day, styles, masks, pool, images, mask_out, lung_out, frames) -> None:
+    """Draw and render chunk ``k`` into its rows of the output tensors; append its table."""
     m = min(CHUNK, n - k * CHUNK)
+    rows = slice(k * CHUNK, k * CHUNK + m)
     cs = _chunk_seed(seed, k)
     g = torch.Generator().manual_seed(cs)
     cases = draw_cases(CHUNK, g, sites=site_list, prevalence=prev, drift=drift, dates=(start, end),
@@ -329,12 +332,9 @@ def _one_chunk(k, n, seed, site_list, prev, drift, start, end, difficulty, marke
     noise = torch.randn(CHUNK, 1, size, size, generator=gn, device=dev)[:m]
     cases = {key: v[:m] for key, v in cases.items()}
     style = cases["site"] + len(site_list) * (cases["day"] >= switch_day[cases["site"]])
-    img, mk, lungs = _render_chunk(cases, tex, noise, style, styles, size, masks, pool)
-    images.append(img.cpu())
-    if masks:
-        for p in PATHOLOGIES:
-            mask_parts[p].append(mk[p].cpu())
-        lung_parts.append(lungs.cpu())
+    out = (images[rows], None if mask_out is None else {p: v[rows] for p, v in mask_out.items()},
+           None if lung_out is None else lung_out[rows])
+    _render_chunk(cases, tex, noise, style, styles, size, masks, pool, out=out)
     frames.append(_frame(cases, site_list, start))
 
 
@@ -379,14 +379,15 @@ def render_size(size: int) -> int:
     return size if size <= 96 else (size + 1) // 2
 
 
-def _up(mask: torch.Tensor, size: int) -> torch.Tensor:
-    if mask.shape[-1] == size:
-        return mask
-    return F.interpolate(mask.to(torch.uint8), size=(size, size), mode="nearest").bool()
+def _up_into(dest: torch.Tensor, mask: torch.Tensor, size: int) -> None:
+    """Nearest-upsample a boolean mask to ``size`` straight into ``dest``."""
+    if mask.shape[-1] != size:
+        mask = F.interpolate(mask.to(torch.uint8), size=(size, size), mode="nearest")
+    dest.copy_(mask)
 
 
-def _render_chunk(cases, tex, noise, style, styles, size, want_masks, pool=None):
-    """Render one chunk in sub-batches of :data:`_SUB` images (small enough to stay in cache)."""
+def _render_chunk(cases, tex, noise, style, styles, size, want_masks, pool=None, *, out):
+    """Render one chunk in sub-batches of :data:`_SUB` images into ``out`` = (images, masks, lungs)."""
     dev = tex.device
     c = {}
     for key, v in cases.items():
@@ -410,22 +411,19 @@ def _render_chunk(cases, tex, noise, style, styles, size, want_masks, pool=None)
             atten = F.interpolate(atten, size=(size, size), mode="bilinear", align_corners=False)
         img = apply_style(atten, style_t[sl], styles, noise[sl])
         burn_markers(img, style_t[sl], cs["marker"], styles)
-        if not want_masks:
-            return img, None, None
-        lung = anat["lung_vis"].sum(1, keepdim=True) > 0.5
-        return img, {p: _up(mk[p], size) for p in PATHOLOGIES}, _up(lung, size)
+        out_img, out_masks, out_lungs = out
+        out_img[sl].copy_(img)
+        if want_masks:
+            for p in PATHOLOGIES:
+                _up_into(out_masks[p][sl], mk[p], size)
+            _up_into(out_lungs[sl], anat["lung_vis"].sum(1, keepdim=True) > 0.5, size)
 
     starts = list(range(0, m, sub))
     if pool is not None:
-        parts = list(pool.map(one, starts))
+        list(pool.map(one, starts))
     else:
-        parts = [one(a) for a in starts]
-    imgs = [q[0] for q in parts]
-    if want_masks:
-        masks = {p: [q[1][p] for q in parts] for p in PATHOLOGIES}
-        lungs = [q[2] for q in parts]
-        return torch.cat(imgs), {p: torch.cat(v) for p, v in masks.items()}, torch.cat(lungs)
-    return torch.cat(imgs), None, None
+        for a in starts:
+            one(a)
 
 
 def _frame(c: dict[str, np.ndarray], sites: tuple[Site, ...], start: pd.Timestamp) -> dict:
