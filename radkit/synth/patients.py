@@ -134,8 +134,8 @@ def draw_cases(
 
     # -- cardiomegaly is its CTR: positives above 0.5, negatives below --
     j = PATHOLOGIES.index("cardiomegaly")
-    ctr_pos = 0.502 + 0.07 * strength[:, j]
-    ctr_neg = 0.497 - 0.09 * u_neg[:, j]
+    ctr_pos = 0.501 + 0.075 * strength[:, j] ** 1.5  # many borderline hearts, as in practice
+    ctr_neg = 0.499 - 0.09 * u_neg[:, j] ** 1.25
     c["ctr"] = np.where(present[:, j], ctr_pos, ctr_neg)
     c["heart_mag"] = np.where(ap == 1, 1.15, 1.0)
 
