@@ -31,6 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from radkit.adjudication import dawid_skene, majority_vote, raykar
+from radkit.metrics import confusion
 
 __all__ = [
     "expected_kappa",
@@ -143,10 +144,7 @@ def label_quality(reference: Any, labels: Any, *, level: float = 0.95) -> pd.Dat
     ref, lab = _binary(reference, "reference"), _binary(labels, "labels")
     if len(ref) != len(lab):
         raise ValueError(f"reference and labels differ in length ({len(ref)} vs {len(lab)}).")
-    tp = int(((ref == 1) & (lab == 1)).sum())
-    tn = int(((ref == 0) & (lab == 0)).sum())
-    fp = int(((ref == 0) & (lab == 1)).sum())
-    fn = int(((ref == 1) & (lab == 0)).sum())
+    tn, fp, fn, tp = (int(v) for v in confusion(ref, lab))
     k = np.array([tp, tn, tp, tn])
     n = np.array([tp + fn, tn + fp, tp + fp, tn + fn])
     lo, hi = wilson_ci(k, n, level=level)
