@@ -5,8 +5,8 @@ One module per consideration of Kulkarni, Gawali & Kharat (JMIR Med Inform
 ``notebooks/`` hold the lessons.
 """
 
-from radkit.config import PROFILES, Profile, device, profile, seed_everything, setup
+from radkit.config import PROFILES, Profile, device, notebook_seed, profile, seed_everything, setup
 
 __version__ = "0.1.0"
 
-__all__ = ["PROFILES", "Profile", "device", "profile", "seed_everything", "setup", "__version__"]
+__all__ = ["PROFILES", "Profile", "device", "notebook_seed", "profile", "seed_everything", "setup", "__version__"]

@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # torch is imported lazily: metrics and public loaders don't 
 
 import numpy as np
 
-__all__ = ["Profile", "PROFILES", "profile", "device", "setup", "seed_everything"]
+__all__ = ["Profile", "PROFILES", "profile", "notebook_seed", "device", "setup", "seed_everything"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,16 @@ class Profile:
         Default architecture for :func:`radkit.models.make_model`.
     n_boot : int
         Bootstrap replicates for confidence intervals.
+    n_rep : int
+        Replicates of the cheap random part of a lesson (reader panels,
+        resamples, splits) that its claims are asserted over.
+    seed : int
+        The notebook's seed (``RADKIT_SEED``), set by :func:`setup`. Every seed a
+        notebook uses is this one or derived from it (``prof.seed + 1``,
+        :func:`radkit.seeding.spawn`), never a literal.
+    images : str
+        The image source (``RADKIT_IMAGES``: ``synthetic`` or a real dataset),
+        set by :func:`setup`; :func:`radkit.data.lesson_data` reads it.
     """
 
     name: str
@@ -53,18 +63,23 @@ class Profile:
     batch_size: int
     model: str
     n_boot: int
+    n_rep: int = 30
+    seed: int = 0
+    images: str = "synthetic"
 
 
 PROFILES: dict[str, Profile] = {
     "quick": Profile("quick", image_size=64, n_train=1_500, n_test=1_000, num_epochs=3,
-                     batch_size=128, model="smallcnn", n_boot=200),
+                     batch_size=128, model="smallcnn", n_boot=200, n_rep=30),
     "standard": Profile("standard", image_size=128, n_train=6_000, n_test=2_000, num_epochs=8,
-                        batch_size=128, model="smallcnn", n_boot=1_000),
+                        batch_size=128, model="smallcnn", n_boot=1_000, n_rep=40),
     "full": Profile("full", image_size=224, n_train=20_000, n_test=5_000, num_epochs=20,
-                    batch_size=256, model="resnet18", n_boot=2_000),
+                    batch_size=256, model="resnet18", n_boot=2_000, n_rep=50),
 }
 
 _ENV = "RADKIT_PROFILE"
+_SEED_ENV = "RADKIT_SEED"
+_DEVICE_ENV = "RADKIT_DEVICE"
 
 
 def profile(name: str | None = None) -> Profile:
@@ -92,6 +107,35 @@ def profile(name: str | None = None) -> Profile:
     return PROFILES[chosen]
 
 
+def notebook_seed(value: int | str | None = None) -> int:
+    """Return the notebook seed: ``value`` if given, else ``RADKIT_SEED`` (default 0).
+
+    ``make claims`` runs every notebook with ``RADKIT_SEED`` = 1, 2, 3, 4 to show
+    that its claims do not depend on one lucky draw.
+
+    Examples
+    --------
+    >>> import radkit
+    >>> radkit.config.notebook_seed(7)
+    7
+    """
+    source = "argument" if value is not None else f"environment variable {_SEED_ENV}"
+    raw = value if value is not None else (os.environ.get(_SEED_ENV, "").strip() or "0")
+    if isinstance(raw, bool):
+        raise TypeError(f"seed must be a whole number, not {raw!r}.")
+    text = str(raw).strip()
+    try:
+        number = int(text)
+    except ValueError:
+        number = None
+    if number is None or number < 0 or (not isinstance(raw, (int, np.integer)) and not text.isdigit()):
+        raise ValueError(
+            f"Invalid radkit seed {raw!r} (from the {source}): use a whole number >= 0. "
+            f"Example: {_SEED_ENV}=3 make claims"
+        )
+    return number
+
+
 def device() -> "torch.device":
     """Pick the fastest available device: CUDA, then Apple MPS, then CPU.
 
@@ -105,15 +149,40 @@ def device() -> "torch.device":
     """
     import torch
 
-    forced = os.environ.get("RADKIT_DEVICE")
+    forced = os.environ.get(_DEVICE_ENV, "").strip().lower()
     if forced:
-        return torch.device(forced)
+        return _forced_device(forced)
     if torch.cuda.is_available():
         return torch.device("cuda")
     mps = getattr(torch.backends, "mps", None)
     if mps is not None and mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def _forced_device(name: str) -> "torch.device":
+    import torch
+
+    hint = f"Set {_DEVICE_ENV} to cpu, cuda, cuda:N or mps, or unset it to let radkit choose."
+    try:
+        dev = torch.device(name)
+    except (RuntimeError, ValueError):
+        raise ValueError(f"{_DEVICE_ENV}={name!r} is not a device name. {hint}") from None
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise RuntimeError(f"{_DEVICE_ENV}={name!r} asks for a GPU, but PyTorch sees no CUDA device here "
+                               f"(no GPU, no driver, or a CPU-only torch build). Unset {_DEVICE_ENV} "
+                               "or set it to cpu.")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise RuntimeError(f"{_DEVICE_ENV}={name!r}: only {torch.cuda.device_count()} CUDA device(s) "
+                               f"are visible (cuda:0 .. cuda:{torch.cuda.device_count() - 1}).")
+    elif dev.type == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            raise RuntimeError(f"{_DEVICE_ENV}={name!r} asks for Apple MPS, which is not available here. {hint}")
+    elif dev.type != "cpu":
+        raise ValueError(f"{_DEVICE_ENV}={name!r}: radkit runs on cpu, cuda or mps. {hint}")
+    return dev
 
 
 def seed_everything(seed: int) -> None:
@@ -128,35 +197,35 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def setup(seed: int = 0, *, profile_name: str | None = None, verbose: bool = True) -> Profile:
+def setup(seed: int | None = None, *, profile_name: str | None = None, verbose: bool = True) -> Profile:
     """One call at the top of every notebook.
 
-    Prints the versions that matter (Python, torch, radkit), the device, the
-    profile and the seed; seeds Python/NumPy/torch once; returns the profile.
+    Reads the profile (``RADKIT_PROFILE``) and the seed (``RADKIT_SEED``, default 0)
+    in one place; prints the versions that matter (Python, torch, radkit), the
+    device, the profile and the seed; seeds Python/NumPy/torch once; returns the
+    profile with its ``seed`` set. Notebooks take every seed from ``prof.seed``.
 
     Examples
     --------
     >>> import radkit
-    >>> p = radkit.setup(seed=0, profile_name="quick", verbose=False)
-    >>> p.name
-    'quick'
+    >>> p = radkit.setup(seed=5, profile_name="quick", verbose=False)
+    >>> p.name, p.seed
+    ('quick', 5)
     """
     import torch
 
     from radkit import __version__
 
-    prof = profile(profile_name)
+    from radkit.data.lesson import images_source
+
+    seed = notebook_seed(seed)
+    prof = replace(profile(profile_name), seed=seed, images=images_source())
     seed_everything(seed)
     dev = device()
     if verbose:
         dev_name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else dev.type.upper()
         print(f"python {platform.python_version()} | torch {torch.__version__} | radkit {__version__}")
-        print(f"device: {dev_name} | profile: {prof.name} | seed: {seed}")
-        sizes = {k: v for k, v in vars(prof).items() if k != "name"}
+        print(f"device: {dev_name} | profile: {prof.name} | seed: {seed} | images: {prof.images}")
+        sizes = {k: v for k, v in vars(prof).items() if k not in ("name", "seed", "images")}
         print("profile sizes: " + ", ".join(f"{k}={v}" for k, v in sizes.items()))
     return prof
-
-
-def with_overrides(prof: Profile, **changes: object) -> Profile:
-    """Return a copy of ``prof`` with some fields changed (profiles are frozen)."""
-    return replace(prof, **changes)

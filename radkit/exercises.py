@@ -49,7 +49,7 @@ def strip_solutions(source: str, *, where: str = "cell") -> tuple[str, int]:
     >>> print(strip_solutions(src)[0])
     # Exercise 0.1: add
     # YOUR CODE HERE
-    raise NotImplementedError("Your turn: exercise 0.1. Replace this line with your answer, then run the check.")
+    raise NotImplementedError("Your turn: exercise 0.1. Write your answer here, then run the check.")
     check('0.1', x)
     """
     out: list[str] = []
@@ -65,8 +65,7 @@ def strip_solutions(source: str, *, where: str = "cell") -> tuple[str, int]:
             indent = line[: len(line) - len(line.lstrip())]
             label = f"exercise {name}" if name else "this exercise"
             out.append(f"{indent}# YOUR CODE HERE")
-            out.append(f'{indent}raise NotImplementedError("Your turn: {label}. '
-                       'Replace this line with your answer, then run the check.")')
+            out.append(f'{indent}raise NotImplementedError("Your turn: {label}. Write your answer here, then run the check.")')
         elif stripped == END:
             if not inside:
                 raise MarkerError(f"{where}: '{END}' without a matching '{BEGIN}'.")
@@ -92,7 +91,9 @@ def build_notebook(solution: dict, *, name: str) -> tuple[dict, int]:
             raise MarkerError(f"{name} cell {i}: solution markers belong in code cells only.")
         cell["source"] = src.splitlines(keepends=True)
         cell.get("metadata", {}).pop("execution", None)
-    nb["cells"].insert(0, {"cell_type": "markdown", "metadata": {}, "source": [_BANNER.format(name=name)]})
+    nb["cells"].insert(0, {"cell_type": "markdown", "id": "exercise-banner", "metadata": {},
+                           "source": [_BANNER.format(name=name)]})
+    nb["nbformat"], nb["nbformat_minor"] = 4, max(int(nb.get("nbformat_minor", 5)), 5)
     return nb, total
 
 

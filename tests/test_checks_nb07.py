@@ -6,10 +6,16 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from radkit.checks import check
+from radkit.checks import check, passed
 from radkit.metrics import confusion, delong_auc, ppv_at_prevalence, threshold_for_sensitivity
 
 TABLE1 = dict(tn=80, fp=10, fn=5, tp=5)
+
+
+def _check(name, answer, **context):
+    """check() prints its verdict and returns None; passed() gives the bool."""
+    check(name, answer, **context)
+    return passed(name, answer, **context)
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +35,7 @@ def _table1_right():
 
 
 def test_07_1_right(capsys):
-    assert check("07.1", _table1_right(), **TABLE1)
+    assert _check("07.1", _table1_right(), **TABLE1)
     assert "correct: 07.1" in capsys.readouterr().out
 
 
@@ -43,14 +49,14 @@ def test_07_1_right(capsys):
     ({"accuracy": 85.0}, "percentages"),
 ])
 def test_07_1_hints(capsys, change, hint):
-    assert not check("07.1", _table1_right() | change, **TABLE1)
+    assert not _check("07.1", _table1_right() | change, **TABLE1)
     out = capsys.readouterr().out
     assert "not yet: 07.1" in out and hint in out
     assert "0.333" not in out and "0.889" not in out  # hints never reveal the answer
 
 
 def test_07_1_missing_key(capsys):
-    assert not check("07.1", {"sensitivity": 0.5}, **TABLE1)
+    assert not _check("07.1", {"sensitivity": 0.5}, **TABLE1)
     assert "lacks" in capsys.readouterr().out
 
 
@@ -60,14 +66,14 @@ def test_07_2_right_and_hints(capsys, scores):
     m = confusion(y, (s >= t).astype(int)).measures()
     ppv = ppv_at_prevalence(m.sensitivity, m.specificity, 0.02)
     ctx = dict(y_val=y, score_val=s, prevalence=0.02)
-    assert check("07.2", {"threshold": t, "ppv": ppv}, **ctx)
-    assert not check("07.2", {"threshold": t + 0.05, "ppv": ppv}, **ctx)  # misses positives
+    assert _check("07.2", {"threshold": t, "ppv": ppv}, **ctx)
+    assert not _check("07.2", {"threshold": t + 0.05, "ppv": ppv}, **ctx)  # misses positives
     assert "lower it" in capsys.readouterr().out
-    assert not check("07.2", {"threshold": t - 0.3, "ppv": ppv}, **ctx)  # needlessly low
+    assert not _check("07.2", {"threshold": t - 0.3, "ppv": ppv}, **ctx)  # needlessly low
     assert "highest threshold" in capsys.readouterr().out
-    assert not check("07.2", {"threshold": t, "ppv": m.ppv}, **ctx)  # validation-set PPV
+    assert not _check("07.2", {"threshold": t, "ppv": m.ppv}, **ctx)  # validation-set PPV
     assert "own prevalence" in capsys.readouterr().out
-    assert not check("07.2", {"threshold": t}, **ctx)
+    assert not _check("07.2", {"threshold": t}, **ctx)
     assert "'ppv'" in capsys.readouterr().out
 
 
@@ -79,14 +85,14 @@ def test_07_3_right_and_hints(capsys, scores):
         idx = rng.integers(0, y.size, y.size)
         reps.append(roc_auc_score(y[idx], s[idx]))
     right = tuple(np.percentile(reps, [2.5, 97.5]))
-    assert check("07.3", right, y_true=y, y_score=s)
+    assert _check("07.3", right, y_true=y, y_score=s)
     narrow = tuple(np.percentile(reps, [16, 84]))
-    assert not check("07.3", narrow, y_true=y, y_score=s)
+    assert not _check("07.3", narrow, y_true=y, y_score=s)
     assert "2.5th and 97.5th" in capsys.readouterr().out
     auc = delong_auc(y, s).auc
-    assert not check("07.3", (auc, auc), y_true=y, y_score=s)
+    assert not _check("07.3", (auc, auc), y_true=y, y_score=s)
     assert "no width" in capsys.readouterr().out
-    assert not check("07.3", (right[1], right[0]), y_true=y, y_score=s)
+    assert not _check("07.3", (right[1], right[0]), y_true=y, y_score=s)
     assert "order" in capsys.readouterr().out
-    assert not check("07.3", 0.87, y_true=y, y_score=s)
+    assert not _check("07.3", 0.87, y_true=y, y_score=s)
     assert "pair" in capsys.readouterr().out

@@ -46,3 +46,37 @@ def test_setup_seeds_everything_and_prints(capsys):
 def test_device_override(monkeypatch):
     monkeypatch.setenv("RADKIT_DEVICE", "cpu")
     assert radkit.device() == torch.device("cpu")
+
+
+def test_seed_switch(monkeypatch):
+    monkeypatch.setenv("RADKIT_SEED", " 4 ")
+    assert radkit.setup(profile_name="quick", verbose=False).seed == 4
+    assert radkit.setup(seed=2, profile_name="quick", verbose=False).seed == 2  # an explicit seed wins
+    monkeypatch.delenv("RADKIT_SEED")
+    assert radkit.setup(profile_name="quick", verbose=False).seed == 0
+
+
+@pytest.mark.parametrize("bad", ["-1", "1.5", "abc", ""])
+def test_bad_seed_names_the_variable(monkeypatch, bad):
+    monkeypatch.setenv("RADKIT_SEED", bad)
+    if bad == "":
+        assert radkit.notebook_seed() == 0  # set but empty: the default
+        return
+    with pytest.raises(ValueError, match="RADKIT_SEED"):
+        radkit.setup(profile_name="quick", verbose=False)
+
+
+@pytest.mark.parametrize("bad", ["garbage", "tpu", "cuda", "cuda:7", " MPS"])
+def test_bad_device_names_the_variable(monkeypatch, bad):
+    if bad.strip().lower().startswith("cuda") and torch.cuda.device_count() > 7:
+        pytest.skip("this machine has the GPU asked for")
+    if bad.strip().lower() == "mps" and torch.backends.mps.is_available():
+        pytest.skip("this machine has MPS")
+    monkeypatch.setenv("RADKIT_DEVICE", bad)
+    with pytest.raises((ValueError, RuntimeError), match="RADKIT_DEVICE"):
+        radkit.device()
+
+
+def test_device_override_is_trimmed(monkeypatch):
+    monkeypatch.setenv("RADKIT_DEVICE", " CPU ")
+    assert radkit.device() == torch.device("cpu")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from radkit import exercises
-from radkit.checks import Hint, check
+from radkit.checks import Hint, check, passed
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -85,12 +85,13 @@ def test_orphan_exercise_is_reported(tmp_path):
 def test_check_prints_correct_or_hint_never_answer(capsys, monkeypatch):
     monkeypatch.delenv("RADKIT_CHECKS_STRICT", raising=False)
     y = [[1, 0], [0, 0], [1, 1], [1, 0]]
-    assert check("00.1", [0.75, 0.25], y=y)
-    assert not check("00.1", [0.25, 0.75], y=y)
+    assert check("00.1", [0.75, 0.25], y=y) is None  # no Out[n]: True echo in a notebook
+    check("00.1", [0.25, 0.75], y=y)
+    assert passed("00.1", [0.75, 0.25], y=y) and not passed("00.1", [0.25, 0.75], y=y)
     out = capsys.readouterr().out
     assert "correct: 00.1" in out and "negatives" in out
     assert "0.75" not in out.split("not yet")[1]
-    assert not check("00.1", "nonsense", y=y)  # malformed answers get a hint, not a traceback
+    assert not passed("00.1", "nonsense", y=y)  # malformed answers get a hint, not a traceback
     monkeypatch.setenv("RADKIT_CHECKS_STRICT", "1")
     with pytest.raises(Hint):
         check("00.1", [0.1, 0.1], y=y)

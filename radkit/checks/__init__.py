@@ -1,7 +1,8 @@
 """Self-checks that exercise cells call after the student's answer.
 
 ``check("04.1", answer, **context)`` prints ``correct`` or the most relevant
-hint, never the answer, and returns True/False. Each exercise's rules and
+hint, never the answer, and returns nothing (so a notebook shows only the
+message); :func:`passed` gives the verdict as a bool, for tests. Each exercise's rules and
 hints live in ``radkit/checks/nbNN_*.py`` next to the other exercises of that
 notebook, registered with :func:`exercise`, so the notebook shows only the call.
 
@@ -16,7 +17,7 @@ import os
 import pkgutil
 from collections.abc import Callable
 
-__all__ = ["check", "exercise", "Hint"]
+__all__ = ["check", "passed", "exercise", "Hint"]
 
 Checker = Callable[..., "str | None"]
 _REGISTRY: dict[str, Checker] = {}
@@ -44,7 +45,34 @@ def _load_all() -> None:
             importlib.import_module(f"{__name__}.{info.name}")
 
 
-def check(name: str, answer: object, **context: object) -> bool:
+def _verdict(name: str, answer: object, **context: object) -> str | None:
+    """The hint for ``answer`` (None when it is right)."""
+    if name not in _REGISTRY:  # a checks module imported on its own must not hide the others
+        _load_all()
+    if name not in _REGISTRY:
+        raise KeyError(f"No exercise {name!r}. Known: {', '.join(sorted(_REGISTRY))}.")
+    try:
+        return _REGISTRY[name](answer, **context)
+    except Hint as err:
+        return str(err)
+    except Exception as err:  # a malformed answer deserves a hint, not a traceback
+        return (f"the check could not use your answer ({type(err).__name__}: {err}); "
+                "look at what the exercise asks for.")
+
+
+def passed(name: str, answer: object, **context: object) -> bool:
+    """True when ``answer`` passes exercise ``name``'s check; prints nothing.
+
+    Examples
+    --------
+    >>> from radkit.checks import passed
+    >>> passed("00.1", [0.5], y=[[1], [0]])
+    True
+    """
+    return _verdict(name, answer, **context) is None
+
+
+def check(name: str, answer: object, **context: object) -> None:
     """Check an exercise answer; print "correct" or a hint.
 
     Parameters
@@ -61,22 +89,11 @@ def check(name: str, answer: object, **context: object) -> bool:
     >>> from radkit.checks import check
     >>> check("00.1", [0.5], y=[[1], [0]])
     correct: 00.1
-    True
     """
-    if name not in _REGISTRY:  # a checks module imported on its own must not hide the others
-        _load_all()
-    if name not in _REGISTRY:
-        raise KeyError(f"No exercise {name!r}. Known: {', '.join(sorted(_REGISTRY))}.")
-    try:
-        hint = _REGISTRY[name](answer, **context)
-    except Hint as err:
-        hint = str(err)
-    except Exception as err:  # a malformed answer deserves a hint, not a traceback
-        hint = f"the check could not use your answer ({type(err).__name__}: {err}); look at what the exercise asks for."
+    hint = _verdict(name, answer, **context)
     if hint is None:
         print(f"correct: {name}")
-        return True
+        return
     if os.environ.get("RADKIT_CHECKS_STRICT") == "1":
         raise Hint(f"{name}: {hint}")
     print(f"not yet: {name}: {hint}")
-    return False
