@@ -1,0 +1,180 @@
+"""One type for an estimate with an interval, and metrics by group with intervals.
+
+Every function in the kit that reports a number with a confidence interval
+returns an :class:`Estimate` (fields ``estimate, low, high, level, method, n``);
+results that hold several turn into a table with ``to_frame()``.
+:func:`by_group` computes any metric per group (site, period, sex, age band,
+finding) with a bootstrap interval, as fairlearn's ``MetricFrame`` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Estimate", "percentile_interval", "by_group"]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A statistic with its confidence interval.
+
+    Attributes
+    ----------
+    estimate : float
+        The point estimate.
+    low, high : float
+        Interval bounds (NaN when no interval was computed).
+    level : float
+        Coverage of the interval, e.g. 0.95.
+    method : str
+        How the interval was made: ``"bootstrap percentile"``, ``"Wilson"``, ``"DeLong"``...
+    n : int
+        Number of items (cases, images, pairs) the estimate rests on.
+
+    Examples
+    --------
+    >>> e = Estimate(0.8, 0.7, 0.9, level=0.95, method="Wilson", n=100)
+    >>> print(e)
+    0.800 (95% CI 0.700 to 0.900, Wilson, n = 100)
+    >>> e.excludes(0.5), e.width
+    (True, 0.2)
+    """
+
+    estimate: float
+    low: float = float("nan")
+    high: float = float("nan")
+    level: float = 0.95
+    method: str = ""
+    n: int = 0
+
+    def __float__(self) -> float:
+        return float(self.estimate)
+
+    @property
+    def ci(self) -> tuple[float, float]:
+        """``(low, high)``."""
+        return self.low, self.high
+
+    @property
+    def width(self) -> float:
+        return round(float(self.high - self.low), 12)
+
+    def excludes(self, value: float) -> bool:
+        """True when ``value`` lies outside the interval."""
+        return bool(value < self.low or value > self.high)
+
+    def as_dict(self) -> dict[str, float | str | int]:
+        return asdict(self)
+
+    def to_frame(self, name: str = "estimate") -> pd.DataFrame:
+        """A one-row table with columns ``estimate, low, high, level, method, n``."""
+        return pd.DataFrame([self.as_dict()], index=[name])
+
+    def __str__(self) -> str:
+        text = f"{self.estimate:.3f}"
+        if np.isfinite(self.low) and np.isfinite(self.high):
+            extra = f", {self.method}" if self.method else ""
+            text += f" ({self.level:.0%} CI {self.low:.3f} to {self.high:.3f}{extra}, n = {self.n})"
+        return text
+
+
+def percentile_interval(replicates: np.ndarray, *, level: float = 0.95) -> tuple[float, float]:
+    """``(low, high)`` percentiles of bootstrap replicates (NaNs ignored).
+
+    Examples
+    --------
+    >>> [round(v, 6) for v in percentile_interval(np.arange(101.0), level=0.9)]
+    [5.0, 95.0]
+    """
+    if not 0 < level < 1:
+        raise ValueError(f"level must be between 0 and 1 (e.g. 0.95), got {level!r}.")
+    rep = np.asarray(replicates, dtype=float)
+    rep = rep[np.isfinite(rep)]
+    if rep.size == 0:
+        return float("nan"), float("nan")
+    alpha = (1 - level) / 2
+    lo, hi = np.quantile(rep, [alpha, 1 - alpha])
+    return float(lo), float(hi)
+
+
+def by_group(data: pd.DataFrame, metric: Callable[..., float], *, by: str | Sequence[str],
+             columns: Sequence[str] = ("y_true", "y_score"), n_boot: int = 1000, level: float = 0.95,
+             seed: int, min_size: int = 1) -> pd.DataFrame:
+    """``metric`` per group of ``data`` with a bootstrap percentile interval, plus the overall value.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per case.
+    metric : callable
+        Called as ``metric(*[group[c].to_numpy() for c in columns])``; returns a float.
+    by : str or list of str
+        Grouping column(s); several give intersectional groups.
+    columns : sequence of str
+        The columns handed to ``metric``, in order.
+    n_boot : int
+        Bootstrap replicates per group (cases resampled within the group); 0 for no interval.
+    seed : int
+        Seeds the resampling (keyword-only, as everywhere in radkit).
+    min_size : int
+        Groups with fewer rows are reported with NaN and a note instead of a number.
+
+    Returns
+    -------
+    DataFrame
+        Index: the groups then ``"overall"``; columns ``estimate, low, high, level, method, n``.
+        A group where the metric is undefined (e.g. AUC without positives) gets NaN.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"site": ["A"] * 4 + ["B"] * 4, "y_true": [1, 0, 1, 0] * 2,
+    ...                    "y_pred": [1, 0, 0, 0, 1, 0, 1, 0]})
+    >>> acc = lambda t, p: float(np.mean(t == p))
+    >>> by_group(df, acc, by="site", columns=["y_true", "y_pred"], n_boot=0, seed=0)["estimate"].tolist()
+    [0.75, 1.0, 0.875]
+    """
+    from radkit.seeding import rng
+
+    keys = [by] if isinstance(by, str) else list(by)
+    missing = [c for c in [*keys, *columns] if c not in data.columns]
+    if missing:
+        raise KeyError(f"by_group: no column(s) {missing} in the data; it has {list(data.columns)}.")
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
+        raise ValueError(f"n_boot must be a whole number >= 0, got {n_boot!r}.")
+    gen = rng(seed)
+
+    def one(frame: pd.DataFrame) -> Estimate:
+        arrays = [frame[c].to_numpy() for c in columns]
+        n = len(frame)
+        if n < max(min_size, 1):
+            return Estimate(float("nan"), level=level, method="too few cases", n=n)
+        est = _safe(metric, arrays)
+        if n_boot == 0:
+            return Estimate(est, level=level, method="", n=n)
+        reps = np.empty(n_boot)
+        for b in range(n_boot):
+            idx = gen.integers(0, n, n)
+            reps[b] = _safe(metric, [a[idx] for a in arrays])
+        lo, hi = percentile_interval(reps, level=level)
+        return Estimate(est, lo, hi, level=level, method="bootstrap percentile", n=n)
+
+    rows: dict[object, dict] = {}
+    for key, frame in data.groupby(keys if len(keys) > 1 else keys[0], observed=True, sort=True):
+        rows[key] = one(frame).as_dict()
+    rows["overall"] = one(data).as_dict()
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "group" if len(keys) == 1 else " x ".join(keys)
+    return out
+
+
+def _safe(metric: Callable[..., float], arrays: list[np.ndarray]) -> float:
+    """The metric, or NaN where it is undefined (a resample with one class)."""
+    try:
+        value = float(metric(*arrays))
+    except ValueError:
+        return float("nan")
+    return value
