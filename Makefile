@@ -2,6 +2,7 @@
 #   make lab         start JupyterLab on the tour notebook
 #   make test        unit tests + every notebook in notebooks/ and solutions/ (quick profile)
 #   make run         execute every notebook headless, HTML to build/ (RADKIT_PROFILE, default standard)
+#   make lint        ruff over radkit/, tests/, bench/ (notebooks are linted by tests/test_notebook_lint.py)
 #   make claims      every notebook and solution under RADKIT_SEED in $(SEEDS), quick profile
 #   make exercises   regenerate exercises/ from solutions/
 #   make bench       speed measurements (see docs/benchmarks.md)
@@ -17,7 +18,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb solutions/*.ipynb))
 # JupyterLab refuses to run as root unless told; these machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test claims run exercises bench clean-venv
+.PHONY: lab test lint claims run exercises bench clean-venv
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || { echo "creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV) || { echo "Could not create a virtual environment: install Python >= 3.10 with its venv module (Debian/Ubuntu: apt-get install python3-venv)."; exit 1; }; }
@@ -32,6 +33,9 @@ test: $(STAMP)
 	$(BIN)/python -m radkit.exercises check
 	RADKIT_PROFILE=quick RADKIT_CHECKS_STRICT=1 MPLBACKEND=Agg $(BIN)/python -m pytest tests radkit $(NOTEBOOKS) \
 		--doctest-modules --nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider
+
+lint: $(STAMP)
+	$(BIN)/ruff check radkit tests bench
 
 claims: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m radkit.devtools.claims --seeds $(SEEDS) $(NOTEBOOKS)

@@ -2,11 +2,49 @@
 
 One module per consideration of Kulkarni, Gawali & Kharat (JMIR Med Inform
 2021;9(9):e28776); this package holds the technique code, the notebooks in
-``notebooks/`` hold the lessons.
+``notebooks/`` hold the lessons. :data:`CONSIDERATIONS` maps each
+consideration to its notebook and module; a newcomer finds the code for
+"class imbalance" as ``notebooks/05_class_imbalance.ipynb``,
+``radkit/imbalance``, ``tests/test_imbalance*.py``, ``radkit/checks/nb05_*.py``
+and ``solutions/05_class_imbalance.ipynb``.
+
+Shared layers: :mod:`radkit.config` (``setup``, profiles, seed, device),
+:mod:`radkit.seeding`, :mod:`radkit.stats` (estimates with intervals, metrics
+by group), :mod:`radkit.train`, :mod:`radkit.models`, :mod:`radkit.checkpoint`,
+:mod:`radkit.synth`, :mod:`radkit.public`, :mod:`radkit.data`, :mod:`radkit.dicom`.
 """
+
+from typing import NamedTuple
 
 from radkit.config import PROFILES, Profile, device, notebook_seed, profile, seed_everything, setup
 
 __version__ = "0.1.0"
 
-__all__ = ["PROFILES", "Profile", "device", "notebook_seed", "profile", "seed_everything", "setup", "__version__"]
+
+class Consideration(NamedTuple):
+    """One of the paper's thirteen considerations and where the kit teaches it."""
+
+    title: str
+    notebook: str  # notebooks/<notebook>.ipynb, solutions/<notebook>.ipynb
+    modules: tuple[str, ...]  # radkit.<module>
+
+
+#: NN -> consideration, its notebook and radkit module(s). A module that does not exist yet is planned.
+CONSIDERATIONS: dict[str, Consideration] = {
+    "01": Consideration("insufficient training data", "01_insufficient_data", ("augmentation",)),
+    "02": Consideration("decentralized data sets", "02_decentralized_data", ("federated",)),
+    "03": Consideration("high cost of annotations", "03_annotation_cost", ("annotation",)),
+    "04": Consideration("ambiguous ground truth", "04_ambiguous_ground_truth", ("adjudication", "label_process")),
+    "05": Consideration("class imbalance", "05_class_imbalance", ("imbalance",)),
+    "06": Consideration("asymmetric misclassification costs", "06_asymmetric_costs", ("costs",)),
+    "07": Consideration("relevant performance measures", "07_performance_measures", ("metrics",)),
+    "08": Consideration("generalization to unseen data sets", "08_generalization", ("generalization",)),
+    "09": Consideration("model decay", "09_model_decay", ("drift",)),
+    "10": Consideration("adversarial attacks", "10_adversarial_attacks", ("adversarial",)),
+    "11": Consideration("explainability", "11_explainability", ("explain",)),
+    "12": Consideration("fairness and bias", "12_fairness", ("fairness",)),
+    "13": Consideration("clinical validation", "13_clinical_validation", ("validation",)),
+}
+
+__all__ = ["CONSIDERATIONS", "Consideration", "PROFILES", "Profile", "device", "notebook_seed", "profile",
+           "seed_everything", "setup", "__version__"]
