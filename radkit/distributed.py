@@ -1,0 +1,130 @@
+"""Several GPUs or nodes through PyTorch's own launcher (``torchrun``) and DistributedDataParallel.
+
+Nothing here is a home-made engine: :func:`radkit.train.fit` asks :func:`context`
+whether a ``torch.distributed`` process group is running (or ``torchrun`` has set
+``RANK``/``WORLD_SIZE``, in which case it initialises one: NCCL on CUDA, Gloo on
+the CPU), then wraps the model in ``DistributedDataParallel``, gives each rank
+its slice of every global batch, averages the loss across ranks and lets rank 0
+alone print and write files. A script that calls ``fit`` runs unchanged with::
+
+    torchrun --nproc_per_node=4 train_script.py                       # one node, 4 GPUs
+    torchrun --nnodes=2 --nproc_per_node=8 --rdzv-backend=c10d \\
+             --rdzv-endpoint=HOST:29500 --rdzv-id=cxr1 train_script.py  # two nodes
+
+``batch_size`` in ``fit`` is the *global* batch: each of the N ranks takes
+``batch_size // N`` images of every batch, so the learning rate keeps its meaning
+and the trained weights match single-process training on the same order.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.distributed as dist
+
+__all__ = ["DistContext", "context", "is_main", "local_batch", "rank_seed", "broadcast", "all_mean"]
+
+_ENV = ("RANK", "WORLD_SIZE", "LOCAL_RANK")
+
+
+@dataclass(frozen=True)
+class DistContext:
+    """Where this process stands: ``rank`` of ``world_size`` (1 without a process group)."""
+
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+    backend: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.world_size > 1
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+
+def _launched_by_torchrun() -> bool:
+    return all(k in os.environ for k in _ENV) and int(os.environ.get("WORLD_SIZE", "1")) > 1
+
+
+def context(*, init: bool = True) -> DistContext:
+    """The distributed context of this process.
+
+    With ``init=True`` and the ``torchrun`` environment present but no process
+    group yet, initialise one (NCCL when CUDA is available, else Gloo).
+
+    Examples
+    --------
+    >>> context().world_size  # a plain Python process
+    1
+    """
+    if not dist.is_available():
+        return DistContext()
+    if not dist.is_initialized():
+        if not (init and _launched_by_torchrun()):
+            return DistContext()
+        backend = "nccl" if torch.cuda.is_available() else "gloo"
+        if backend == "nccl":
+            torch.cuda.set_device(int(os.environ["LOCAL_RANK"]))
+        dist.init_process_group(backend=backend)
+    return DistContext(rank=dist.get_rank(), world_size=dist.get_world_size(),
+                       local_rank=int(os.environ.get("LOCAL_RANK", dist.get_rank())),
+                       backend=dist.get_backend())
+
+
+def is_main() -> bool:
+    """True on rank 0 (and in any single process): the rank that prints and writes files."""
+    return context(init=False).main
+
+
+def local_batch(batch_size: int, world_size: int) -> int:
+    """Each rank's share of a global batch; the global batch must split evenly.
+
+    Examples
+    --------
+    >>> local_batch(64, 4)
+    16
+    """
+    if batch_size % world_size:
+        raise ValueError(f"batch_size={batch_size} is the global batch and must split evenly over "
+                         f"{world_size} processes; use a multiple of {world_size}, e.g. "
+                         f"{(batch_size // world_size + 1) * world_size}.")
+    return batch_size // world_size
+
+
+def rank_seed(seed: int) -> int:
+    """``seed`` offset by this process's rank, for randomness that must differ per rank (augmentation).
+
+    Examples
+    --------
+    >>> rank_seed(7)  # single process: rank 0
+    7
+    """
+    return int(seed) + context(init=False).rank
+
+
+def broadcast(obj: Any, *, src: int = 0) -> Any:
+    """Send a picklable object from rank ``src`` to every rank (identity in a single process)."""
+    ctx = context(init=False)
+    if not ctx.active:
+        return obj
+    box = [obj]
+    dist.broadcast_object_list(box, src=src)
+    return box[0]
+
+
+def all_mean(total: torch.Tensor, count: int) -> float:
+    """Sum ``total`` and ``count`` over ranks and return their ratio (a mean over all items)."""
+    ctx = context(init=False)
+    if not ctx.active:
+        return float(total) / max(count, 1)
+    dev = total.device if ctx.backend == "nccl" else torch.device("cpu")
+    both = torch.stack([total.detach().double().to(dev), torch.tensor(float(count), dtype=torch.float64,
+                                                                       device=dev)])
+    dist.all_reduce(both)
+    return float(both[0]) / max(float(both[1]), 1.0)
