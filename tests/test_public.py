@@ -313,3 +313,20 @@ def test_lung_masks_names_and_decoding():
         assert mask.dtype == bool and mask.ndim == 2 and 0.05 < mask.mean() < 0.9
     with pytest.raises(KeyError, match="lung_mask_names"):
         next(pub.lung_masks(names=["no-such.png"]))
+
+
+def test_disk_cache_is_data_and_a_damaged_entry_is_named_and_rebuilt(monkeypatch, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "toy.csv").write_text("a,b\n1,x\n2,y\n")
+    monkeypatch.setattr(_files, "data_dir", lambda: data)
+    monkeypatch.setenv("RADKIT_CACHE", str(tmp_path / "cache"))
+    first = _files.disk_cached("toy.csv", pd.read_csv)
+    stored = sorted(p.suffix for p in (tmp_path / "cache" / "public").iterdir())
+    assert ".pkl" not in stored and ".json" in stored
+    for p in (tmp_path / "cache" / "public").iterdir():
+        if p.suffix != ".json":
+            p.write_bytes(b"\x80\x04garbage")
+    with pytest.warns(UserWarning, match="toy-.*unreadable.*rebuilding"):
+        again = _files.disk_cached("toy.csv", pd.read_csv)
+    pd.testing.assert_frame_equal(first, again)

@@ -296,3 +296,61 @@ def test_reports_intended_labels(small):
             assert (np.isnan(got) and np.isnan(want)) or got == want, (rep["findings"].iloc[i], p, want)
     again, _ = make_reports(small.labels, seed=2, meta=small.meta)
     assert again.equals(rep)
+
+
+# ------------------------------------------------------------ cache holds data, not code (issue 10)
+class _Boom:
+    """Unpickling this writes a marker file: proof that a pickle was loaded."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+def _entry(tmp_path):
+    [done] = list(tmp_path.rglob("done"))
+    return done.parent
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_cache_stores_tables_as_data(tmp_path, monkeypatch, fmt):
+    import radkit._cache
+
+    monkeypatch.setenv("RADKIT_CACHE", str(tmp_path))
+    monkeypatch.setattr(radkit._cache, "table_format", lambda: fmt)
+    a = generate(12, size=24, seed=3, cache=True, device="cpu", masks=False)
+    entry = _entry(tmp_path)
+    assert sorted(p.name for p in entry.iterdir()) == sorted(
+        ["done", "tensors.pt", f"labels.{fmt}", "labels.json", f"meta.{fmt}", "meta.json"])
+    b = generate(12, size=24, seed=3, cache=True, device="cpu", masks=False)
+    pd.testing.assert_frame_equal(a.meta, b.meta)
+    pd.testing.assert_frame_equal(a.labels, b.labels)
+
+
+def test_tampered_cache_entry_is_named_rebuilt_and_never_unpickled(tmp_path, monkeypatch):
+    import pickle
+
+    monkeypatch.setenv("RADKIT_CACHE", str(tmp_path / "cache"))
+    fresh = generate(10, size=24, seed=2, cache=True, device="cpu")
+    entry = _entry(tmp_path / "cache")
+    marker = tmp_path / "pwned"
+    with open(entry / "tables.pkl", "wb") as fh:  # what the old format read
+        pickle.dump(_Boom(marker), fh)
+    (entry / "meta.json").write_text("{broken")
+    with pytest.warns(UserWarning, match=f"{entry.name}.*unreadable.*rebuilding"):
+        again = generate(10, size=24, seed=2, cache=True, device="cpu")
+    assert not marker.exists()
+    assert torch.equal(again.images, fresh.images)
+    pd.testing.assert_frame_equal(again.meta, fresh.meta)
+    assert not (entry / "tables.pkl").exists()  # the rebuilt entry is clean
+
+
+def test_corrupt_tensors_are_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setenv("RADKIT_CACHE", str(tmp_path))
+    fresh = generate(6, size=24, seed=4, cache=True, device="cpu", masks=False)
+    (_entry(tmp_path) / "tensors.pt").write_bytes(b"\x80\x04garbage")
+    with pytest.warns(UserWarning, match="unreadable"):
+        again = generate(6, size=24, seed=4, cache=True, device="cpu", masks=False)
+    assert torch.equal(again.images, fresh.images)

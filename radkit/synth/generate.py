@@ -8,7 +8,8 @@ memory, and ``generate(n)`` is the first ``n`` cases of ``generate(m > n)``.
 
 from __future__ import annotations
 
-import pickle
+import shutil
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ __all__ = ["CHUNK", "SynthCXR", "SynthDataset", "generate"]
 #: Images per chunk; fixed so that results never depend on the device.
 CHUNK = 256
 _VERSION = 1  # bump when rendering changes, so caches are not reused
+_CACHE_FORMAT = 2  # 2: tables as Parquet/CSV (1 pickled them: never read again)
 _SUB = 16  # images rendered together on the CPU (fits in cache)
 _TEX = 12  # side of the low-resolution texture grids
 _MARKING_GAIN = 0.08
@@ -270,9 +272,14 @@ def generate(
     if cache:
         from radkit._cache import cache_dir, cache_key
 
-        path = cache_dir("synth") / f"synth-{cache_key(version=_VERSION, **params)}"
+        path = cache_dir("synth") / f"synth-{cache_key(version=_VERSION, fmt=_CACHE_FORMAT, **params)}"
         if (path / "done").exists():
-            return _load(path, params)
+            try:
+                return _load(path, params)
+            except Exception as exc:  # a damaged or tampered entry is rebuilt, never trusted
+                warnings.warn(f"synth cache entry {path} is unreadable ({type(exc).__name__}: "
+                              f"{str(exc)[:120]}); rebuilding it.", UserWarning, stacklevel=2)
+                shutil.rmtree(path, ignore_errors=True)
 
     if device is None:
         from radkit.config import device as pick
@@ -468,16 +475,23 @@ def _tables(frames: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _save(data: SynthCXR, path: Path) -> None:
+    """Tensors with ``torch.save``; tables as Parquet or CSV (never pickles); ``done`` last."""
+    from radkit._cache import write_table
+
     path.mkdir(parents=True, exist_ok=True)
     torch.save({"images": data.images, "masks": data.masks, "lungs": data.lungs}, path / "tensors.pt")
-    with open(path / "tables.pkl", "wb") as fh:
-        pickle.dump({"labels": data.labels, "meta": data.meta}, fh)
+    write_table(data.labels, path / "labels")
+    write_table(data.meta, path / "meta")
     (path / "done").write_text("ok")
 
 
 def _load(path: Path, params: dict) -> SynthCXR:
+    from radkit._cache import read_table
+
     t = torch.load(path / "tensors.pt", weights_only=True)
-    with open(path / "tables.pkl", "rb") as fh:
-        tables = pickle.load(fh)
-    return SynthCXR(images=t["images"], labels=tables["labels"], masks=t["masks"], lungs=t["lungs"],
-                    meta=tables["meta"], params=params)
+    labels, meta = read_table(path / "labels"), read_table(path / "meta")
+    n = int(params["n"])
+    if t["images"].shape[0] != n or len(labels) != n or len(meta) != n:
+        raise ValueError(f"{path}: holds {t['images'].shape[0]} images and {len(labels)} label rows, expected {n}")
+    return SynthCXR(images=t["images"], labels=labels, masks=t["masks"], lungs=t["lungs"],
+                    meta=meta, params=params)
