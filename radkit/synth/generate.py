@@ -8,6 +8,7 @@ memory, and ``generate(n)`` is the first ``n`` cases of ``generate(m > n)``.
 
 from __future__ import annotations
 
+import os
 import shutil
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -172,10 +173,12 @@ def _validate(n, size, seed, difficulty, marker_corr, marker_pathology, dates, d
         raise ValueError(f"size={size!r} must be an int between 16 and 1024 pixels. Typical: 64, 128 or 224.")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"seed={seed!r} must be a non-negative int. Example: seed=0.")
-    if not isinstance(difficulty, int | float) or not 0 <= difficulty <= 10:
+    if isinstance(difficulty, bool) or not isinstance(difficulty, int | float | np.integer | np.floating) \
+            or not 0 <= difficulty <= 10:
         raise ValueError(f"difficulty={difficulty!r} must be a number in [0, 10]: 0 makes every finding "
                          "obvious, 1 is the calibrated default, larger values make more cases subtle.")
-    if not 0 <= marker_corr <= 1:
+    if isinstance(marker_corr, bool) or not isinstance(marker_corr, int | float | np.integer | np.floating) \
+            or not 0 <= marker_corr <= 1:
         raise ValueError(f"marker_corr={marker_corr} must be in [0, 1]: the share of images whose marker "
                          "is tied to the label (0 = independent, 1 = marker present exactly when positive).")
     if marker_pathology is not None and marker_pathology not in PATHOLOGIES:
@@ -281,6 +284,15 @@ def generate(
                               f"{str(exc)[:120]}); rebuilding it.", UserWarning, stacklevel=2)
                 shutil.rmtree(path, ignore_errors=True)
 
+    if n == 0:  # an empty set with the same columns and dtypes as any other
+        one = generate(1, size=size, seed=seed, prevalence=prevalence, sites=sites, difficulty=difficulty,
+                       drift=drift, dates=dates, marker_corr=marker_corr, marker_pathology=marker_pathology,
+                       masks=masks, device=device, cache=False)
+        empty = one.subset(np.arange(0))
+        empty.params = params
+        return empty
+    _check_memory(n, size, masks)
+
     if device is None:
         from radkit.config import device as pick
 
@@ -322,6 +334,48 @@ def generate(
     if path is not None:
         _save(out, path)
     return out
+
+
+def _available_bytes() -> int | None:
+    """Memory the OS can give now (Linux MemAvailable, else physical pages), or None if unknown."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def output_bytes(n: int, size: int, masks: bool) -> int:
+    """Bytes of the tensors ``generate(n, size=size, masks=masks)`` returns.
+
+    Images are float32 (4 bytes a pixel); masks add one byte a pixel for each
+    pathology and for the lung fields.
+
+    Examples
+    --------
+    >>> output_bytes(1000, 128, masks=False) / 2**20
+    62.5
+    """
+    per_pixel = 4 + (len(PATHOLOGIES) + 1 if masks else 0)
+    return int(n) * int(size) * int(size) * per_pixel
+
+
+def _check_memory(n: int, size: int, masks: bool) -> None:
+    need, free = output_bytes(n, size, masks), _available_bytes()
+    if free is not None and need > 0.9 * free:
+        smaller = output_bytes(n, size, False)
+        raise MemoryError(
+            f"generate({n}, size={size}, masks={masks}) would need {need / 2**30:.1f} GB for its outputs but "
+            f"about {free / 2**30:.1f} GB of memory is available. Use masks=False "
+            f"({smaller / 2**30:.1f} GB), a smaller size (size={max(16, size // 2)} needs a quarter), or "
+            "fewer images per call (several calls with seeds prof.seed + k, concatenated as you go)."
+        )
 
 
 def _one_chunk(k, n, seed, site_list, prev, drift, start, end, difficulty, marker_corr, marker_pathology,
