@@ -129,6 +129,8 @@ class DicomError(ValueError):
 
 
 def _open(path: str | os.PathLike, *, stop_before_pixels: bool = False) -> Dataset:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"expected a pydicom Dataset or a file path, got {type(path).__name__}.")
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"{p}: no such file; check the path (and RADKIT_DATA if you used it).")

@@ -41,3 +41,38 @@ def test_by_group_needs_a_dataframe_and_a_function():
         stats.by_group(df.to_dict("list"), np.mean, by="site", n_boot=0, seed=0)
     with pytest.raises(TypeError, match="metric must be a function"):
         stats.by_group(df, "auc", by="site", n_boot=0, seed=0)
+
+
+def test_lesson_data_needs_the_profile():
+    from radkit.data import lesson_data
+
+    with pytest.raises(TypeError, match=r"prof = radkit.setup\(\)"):
+        lesson_data(None)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(seed=-1), ValueError, "seed must be >= 0"),
+    (dict(difficulty_dependence=float("nan")), ValueError, "difficulty_dependence"),
+    (dict(correlation=float("nan")), ValueError, "correlation"),
+])
+def test_simulate_readers_bad_options(kwargs, error, match):
+    from radkit.synth import simulate_readers
+
+    with pytest.raises(error, match=match):
+        simulate_readers(np.array([0, 1, 1, 0]), sens=0.9, spec=0.9, n_readers=3, **kwargs)
+
+
+def test_simulate_readers_truth_as_a_list():
+    from radkit.synth import simulate_readers
+
+    labels, _ = simulate_readers([0, 1, 1, 0], sens=0.9, spec=0.9, n_readers=2, seed=0)
+    assert sorted(labels["item"].unique().tolist()) == [0, 1, 2, 3]
+    with pytest.raises(ValueError, match="0/1 numbers"):
+        simulate_readers(["0", "1"], sens=0.9, spec=0.9, n_readers=2, seed=0)
+
+
+def test_dicom_read_of_a_number_says_what_to_pass():
+    from radkit import dicom
+
+    with pytest.raises(TypeError, match="Dataset or a file path"):
+        dicom.read(123)
