@@ -48,6 +48,9 @@ __all__ = [
 ]
 
 _REQUIRED = ("item", "reader", "label")
+#: Largest number of classes accepted (a stray label such as 10**9 would otherwise
+#: make the per-item count tables allocate gigabytes).
+MAX_CLASSES = 1000
 _TIES = ("positive", "negative", "random", "nan")
 _INITS = ("majority", "random")
 
@@ -142,6 +145,15 @@ def _encode(table: pd.DataFrame, *, where: str, n_classes: int | None = None,
 
     label = _label_codes(table["label"], where)
     k = int(label.max()) + 1 if label.size else 2
+    if n_classes is not None and (isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer))
+                                  or not 2 <= n_classes <= MAX_CLASSES):
+        raise ValueError(f"{where}: n_classes must be an int from 2 to {MAX_CLASSES}; got {n_classes!r}.")
+    if k > MAX_CLASSES:
+        raise ValueError(
+            f"{where}: found label {k - 1}, which would mean {k} classes (at most {MAX_CLASSES} are "
+            "supported: the tables grow with the number of classes). Labels must be class codes "
+            "0..K-1; recode them, e.g. table.assign(label=pd.factorize(table.label, sort=True)[0])."
+        )
     if n_classes is None:
         n_classes = max(2, k)
     elif k > n_classes:
@@ -170,19 +182,49 @@ def _encode(table: pd.DataFrame, *, where: str, n_classes: int | None = None,
     return _Coded(item, reader, label, items, readers, int(n_classes))
 
 
-def _check_options(*, max_iter: int, tol: float, init: str) -> None:
-    if not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
+def _check_options(*, max_iter: int, tol: float, init: str, smoothing: float = 1e-6) -> None:
+    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
         raise ValueError(f"max_iter must be a positive integer; got {max_iter!r}.")
-    if not np.isfinite(tol) or tol < 0:
+    if not _is_real(tol) or not np.isfinite(tol) or tol < 0:
         raise ValueError(f"tol must be >= 0 (0 runs all max_iter iterations); got {tol!r}.")
+    if not _is_real(smoothing) or not np.isfinite(smoothing) or not 0 < smoothing <= 1e3:
+        raise ValueError(
+            f"smoothing must be a small positive pseudo-count (default 1e-6); got {smoothing!r}. "
+            "Zero or negative counts make probabilities 0 or negative, and EM then labels nonsense."
+        )
     if init not in _INITS:
         raise ValueError(f"init must be one of {_INITS}; got {init!r}.")
 
 
+def _is_real(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, (bool, np.bool_, int, float, np.integer, np.floating)):
+        return "number"
+    if isinstance(value, (str, np.str_)):
+        return "text"
+    return type(value).__name__
+
+
+def _check_label_kinds(sa: pd.Series, sb: pd.Series) -> None:
+    """Refuse 1 and "1" side by side: they would count as two different labels."""
+    kinds = {name: {_kind(v) for v in series} for name, series in (("a", sa), ("b", sb))}
+    found = kinds["a"] | kinds["b"]
+    if len(found) > 1:
+        detail = ", ".join(f"{name} holds {'/'.join(sorted(k))}" for name, k in kinds.items())
+        raise ValueError(
+            f"cohen_kappa: labels mix types ({detail}), so 1 and '1' would count as different "
+            "labels and kappa would be wrong. Use one type for both readers, e.g. "
+            "b = [int(v) for v in b] or a = [str(v) for v in a]."
+        )
+
+
 def _check_boot(n_boot: int, level: float) -> None:
-    if not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
         raise ValueError(f"n_boot must be a non-negative integer (0 = no interval); got {n_boot!r}.")
-    if not 0 < level < 1:
+    if not _is_real(level) or not 0 < level < 1:
         raise ValueError(f"level must lie in (0, 1), e.g. 0.95; got {level!r}.")
 
 
@@ -276,12 +318,16 @@ def cohen_kappa(a: Any, b: Any = None, *, readers: tuple[Any, Any] | None = None
             raise ValueError(f"cohen_kappa: a and b differ in length ({len(sa)} vs {len(sb)}); "
                              "they must be aligned, one entry per item.")
         ok = (sa.notna() & sb.notna()).to_numpy()
+        _check_label_kinds(sa[ok], sb[ok])
         if not ok.all():
             warnings.warn(f"cohen_kappa: dropped {int((~ok).sum())} pair(s) with a missing label.",
                           UserWarning, stacklevel=2)
         if not ok.any():
             raise ValueError("cohen_kappa: no item has a label from both readers.")
         codes, uniq = pd.factorize(pd.concat([sa[ok], sb[ok]], ignore_index=True))
+        if len(uniq) > MAX_CLASSES:
+            raise ValueError(f"cohen_kappa: the readers use {len(uniq)} distinct labels (at most {MAX_CLASSES}); "
+                             "are these ids or scores rather than class labels? Pass class labels.")
         x, y = codes[: ok.sum()], codes[ok.sum():]
         k = max(2, len(uniq))
     cells = np.bincount(x * k + y, minlength=k * k)
@@ -566,7 +612,7 @@ def dawid_skene(table: pd.DataFrame, *, n_classes: int | None = None, max_iter: 
     >>> res.labels.tolist()
     [1, 0, 1]
     """
-    _check_options(max_iter=max_iter, tol=tol, init=init)
+    _check_options(max_iter=max_iter, tol=tol, init=init, smoothing=smoothing)
     coded = _encode(table, where="dawid_skene", n_classes=n_classes)
     k, n, r = coded.n_classes, len(coded.items), len(coded.readers)
     s, s_t = _design(coded)
@@ -685,8 +731,8 @@ def raykar(table: pd.DataFrame, X: Any, *, items: Any = None, max_iter: int = 10
     >>> res.labels.tolist()
     [1, 0, 1, 0]
     """
-    _check_options(max_iter=max_iter, tol=tol, init=init)
-    if not np.isfinite(l2) or l2 < 0:
+    _check_options(max_iter=max_iter, tol=tol, init=init, smoothing=smoothing)
+    if not _is_real(l2) or not np.isfinite(l2) or l2 < 0:
         raise ValueError(f"raykar: l2 must be >= 0; got {l2!r}.")
     coded = _encode(table, where="raykar", n_classes=2)
     feats = _align_features(X, coded.items, items)

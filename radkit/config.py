@@ -192,6 +192,9 @@ def seed_everything(seed: int) -> None:
     """
     import torch
 
+    from radkit.seeding import check_seed
+
+    seed = check_seed(seed)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)

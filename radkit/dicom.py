@@ -7,15 +7,18 @@ Three public jobs:
   small, flat metadata dict.
 * :func:`phi_report` lists header elements that may identify a patient.
 * :func:`deidentify` returns a copy with those elements removed, emptied or
-  replaced, following a documented subset of DICOM PS3.15 Annex E.
+  replaced, following the whole DICOM PS3.15 Annex E Basic Application Level
+  Confidentiality Profile table (:mod:`radkit._annex_e`), plus a rule that no
+  person name (VR PN) survives at any depth.
 
 :func:`phi_columns` applies the same rules to the column names of a header
 table (for example the Indiana University metadata CSV).
 
-The rules are a teaching subset, not a certified de-identification: pixel
-data are not inspected (burned-in text is only *reported* through the
-``BurnedInAnnotation`` flag), and most of the ~600 Annex E attributes are not
-listed individually.
+This is not a certified de-identification: pixel data are not inspected
+(burned-in text is only *reported* through the ``BurnedInAnnotation`` flag),
+free text inside structured-report content items is not rewritten, and
+conformance of the result to its IOD is not checked (removing a type 1 name
+keeps the patient safe but may make a strict validator complain).
 """
 
 from __future__ import annotations
@@ -44,7 +47,10 @@ from pydicom.sequence import Sequence
 from pydicom.tag import Tag
 from pydicom.uid import UID, ExplicitVRLittleEndian
 
-__all__ = ["DicomError", "read", "phi_report", "deidentify", "phi_columns", "DECODER_HINT"]
+from radkit import _annex_e
+
+__all__ = ["DicomError", "read", "phi_report", "deidentify", "phi_columns", "DECODER_HINT",
+           "BASIC_PROFILE", "RETAINED"]
 
 DECODER_HINT = (
     'install the optional decoders with `pip install "radkit[dicom]"` '
@@ -60,6 +66,17 @@ ACTIONS = {
     "U": "U replace UID (consistent remap)",
     "R": "review by hand (not changed automatically)",
 }
+
+#: PS3.15 Table E.1-1 (Basic Profile): tag -> (keyword, action code).
+BASIC_PROFILE = _annex_e.BASIC_PROFILE
+
+#: Kept although the Basic Profile lists them: the "Retain Patient
+#: Characteristics Option" (age, sex, size, weight), which the lessons on
+#: fairness and generalisation need.
+RETAINED = frozenset({"PatientAge", "PatientSex", "PatientSize", "PatientWeight"})
+
+_TEXT_VRS = {"AE", "AS", "CS", "LO", "LT", "SH", "ST", "UC", "UR", "UT"}
+_MAX_LEN = {"AE": 16, "CS": 16, "SH": 16, "LO": 64, "UC": 64}
 
 # keyword -> (why it is flagged, Annex E action applied here)
 _RULES: dict[str, tuple[str, str]] = {
@@ -112,6 +129,8 @@ class DicomError(ValueError):
 
 
 def _open(path: str | os.PathLike, *, stop_before_pixels: bool = False) -> Dataset:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"expected a pydicom Dataset or a file path, got {type(path).__name__}.")
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"{p}: no such file; check the path (and RADKIT_DATA if you used it).")
@@ -153,10 +172,24 @@ def _decode(ds: Dataset, name: str, frame: int) -> np.ndarray:
             "the file is probably truncated: download or copy it again."
         ) from exc
     frames = int(ds.get("NumberOfFrames", 1) or 1)
+    if not 0 <= frame < frames:
+        raise ValueError(
+            f"{name}: frame={frame} is out of range; the file has {frames} frame(s), "
+            f"numbered 0..{frames - 1}" + (" (pass frame=0 or leave it out)." if frames == 1 else ".")
+        )
     if frames > 1:
-        if not 0 <= frame < frames:
-            raise ValueError(f"{name}: frame={frame} is out of range; the file has {frames} frames.")
         arr = arr[frame]
+    if _text(ds, "PhotometricInterpretation").upper() == "PALETTE COLOR":
+        from pydicom.pixels import apply_color_lut
+
+        try:  # stored values are indices into the palette: map them to RGB first
+            arr = apply_color_lut(arr, ds)
+        except (ValueError, AttributeError, KeyError) as exc:
+            raise DicomError(
+                f"{name}: PALETTE COLOR image whose palette cannot be applied ({exc}); the stored "
+                "values are palette indices, not intensities. Convert it to grey-scale with a "
+                "viewer, or fix the palette descriptor/data elements."
+            ) from exc
     if arr.ndim == 3:  # colour (already RGB after pydicom's YBR conversion): luminance
         arr = arr[..., :3].astype(np.float64) @ np.array([0.299, 0.587, 0.114])
     return np.asarray(arr)
@@ -295,10 +328,24 @@ def read(
         ds, name = path, str(getattr(path, "filename", "") or "<Dataset>")
     else:
         ds, name = _open(path), Path(path).name
-    if not (window is None or window == "minmax" or (isinstance(window, tuple) and len(window) == 2)):
+    if isinstance(window, list) and len(window) == 2:
+        window = tuple(window)
+    if not (window is None or (isinstance(window, str) and window == "minmax")
+            or (isinstance(window, tuple) and len(window) == 2)):
         raise ValueError(f"window={window!r}: use None (header), 'minmax' or a (center, width) tuple.")
-    if isinstance(window, tuple) and not float(window[1]) > 0:
-        raise ValueError(f"window width must be > 0, got {window[1]!r}.")
+    if isinstance(window, tuple):
+        try:
+            center, width = float(window[0]), float(window[1])
+        except (TypeError, ValueError):
+            raise ValueError(f"window={window!r}: center and width must be numbers, "
+                             "e.g. window=(40, 400) in modality units.") from None
+        if not (np.isfinite(center) and np.isfinite(width)):
+            raise ValueError(f"window={window!r}: center and width must be finite numbers "
+                             "(NaN or inf gives an all-NaN image); e.g. window=(40, 400).")
+        if not width > 0:
+            raise ValueError(f"window width must be > 0, got {window[1]!r}.")
+    if isinstance(frame, bool) or not isinstance(frame, (int, np.integer)):
+        raise TypeError(f"frame must be an int (0 for the first frame), got {frame!r}.")
 
     raw = _decode(ds, Path(name).name, frame)
     x, modality_lut = _modality(raw, ds)
@@ -355,12 +402,48 @@ def _is_known_uid(value: str) -> bool:
     return UID(value).name != str(UID(value))
 
 
+def _resolve(action: str) -> str:
+    """One code from a table entry: the standard's first choice (X/Z/U*: keep and remap)."""
+    return "U*" if action == "X/Z/U*" else action.split("/")[0]
+
+
+# D-coded sequences that are kept (their items are cleaned one by one): the
+# report tree of a structured report and its verifying observers, and
+# presentation-state graphics. Other D-coded sequences are removed.
+_KEEP_D_SEQUENCES = {"ContentSequence", "VerifyingObserverSequence", "GraphicAnnotationSequence"}
+_WHY_TABLE = "listed in the PS3.15 Annex E Basic Profile"
+
+
 def _rule(keyword: str, vr: str, tag: int, value: Any = None) -> tuple[str, str] | None:
-    """(why, action code) for an element, or None when it is kept."""
-    if Tag(tag).is_private:
+    """(why, action code) for an element, or None when it is kept (sequences: cleaned inside)."""
+    tag = Tag(tag)
+    if tag.is_private:
         return "private tag (vendor data may hold identifiers)", "X"
+    if keyword in RETAINED:
+        return None
     if keyword in _RULES:
         return _RULES[keyword]
+    hit = _annex_e.lookup(tag)
+    code = _resolve(hit[1]) if hit is not None else None
+    if vr == "PN":  # every person name, at any depth: emptied where the profile says Z, else removed
+        return "person name", "Z" if code == "Z" else "X"
+    if code == "U*":
+        return None
+    if code == "D":
+        if vr == "SQ":
+            return None if keyword in _KEEP_D_SEQUENCES else (_WHY_TABLE, "X")
+        if vr in ("DA", "DT", "TM"):
+            return "date/time (narrows identity; links to hospital records)", "Z"
+        if vr == "UI":
+            code = "U"
+        elif vr not in _TEXT_VRS or vr == "AS":
+            code = "X"
+    if code is not None:
+        if code == "U" and vr == "UI":
+            return "instance UID (links files to one patient and site)", "U"
+        if vr in ("DA", "DT", "TM") and code == "Z":
+            return "date/time (narrows identity; links to hospital records)", "Z"
+        return _WHY_TABLE, code
     if vr == "UI" and value is not None:
         values = value if isinstance(value, (list, MultiValue)) else [value]
         if any(v and not _is_known_uid(str(v)) for v in values):
@@ -392,14 +475,17 @@ def _preview(value: Any, limit: int = 40) -> str:
 def phi_report(ds: Dataset | str | os.PathLike, *, keep_dates: bool = False) -> pd.DataFrame:
     """List header elements that may identify a patient, and what :func:`deidentify` does.
 
-    The rules are a subset of DICOM PS3.15 Annex E (basic application level
-    confidentiality profile): patient name, ID, birth date/time, address,
-    phone, other patient IDs/names; institution name, address, department;
-    referring, performing, reading and requesting physicians and operators;
-    accession number and study ID; study/series/SOP instance (and any other
-    non-registered) UIDs; all dates and times (DA/DT/TM); device serial number
-    and station name; private tags; free-text comments and descriptions.
-    Sequences are searched recursively. Patient age and sex are kept (Annex E
+    The rules follow the whole DICOM PS3.15 Annex E Basic Application Level
+    Confidentiality Profile table (:data:`BASIC_PROFILE`, ~650 attributes:
+    names, IDs, issuers, addresses, insurance, occupation, military rank,
+    admissions, institutions, physicians, operators, devices, protocol names,
+    comments and descriptions, UIDs, dates), where a compound action takes
+    the standard's first choice. On top of the table: every person name (VR
+    PN) at any depth is removed (emptied where the table says Z); patient
+    name and ID become pseudonyms; the birth date is removed; every
+    non-registered UID is remapped and every date/time emptied, listed or
+    not; private tags are removed. Sequences are searched recursively.
+    Patient age, sex, size and weight are kept (:data:`RETAINED`, the Annex E
     "Retain Patient Characteristics Option"); ``BurnedInAnnotation=YES`` is
     listed for review because pixels are not inspected.
 
@@ -467,15 +553,44 @@ def _new_uid(uid: str, salt: str, uid_map: dict[str, str] | None) -> str:
     return new
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return a.resolve() == b.resolve()
+
+
 def _check_out(out: str | os.PathLike, source: Path | None, overwrite: bool) -> Path:
+    """Refuse, before anything is written, every ``out`` that would destroy data."""
+    if not isinstance(out, (str, os.PathLike)):
+        raise TypeError(f"out must be a file path (str or pathlib.Path), got {type(out).__name__}.")
     target = Path(out)
-    if source is not None and target.exists() and target.resolve() == source.resolve():
-        raise ValueError(f"out={target} is the source file; radkit never overwrites the original. Pick another path.")
+    suggestion = target.with_name(f"{target.stem}-deid{target.suffix or '.dcm'}")
+    if source is not None and _same_file(target, source):
+        raise ValueError(
+            f"out={target} is the file the dataset was read from; radkit never writes a "
+            f"de-identified copy over the original, whatever overwrite says. Write it to a "
+            f"new path such as {suggestion}, or to a separate output folder."
+        )
+    if target.is_dir():
+        raise IsADirectoryError(f"out={target} is a folder; pass a file path inside it, e.g. {target / 'image.dcm'}.")
     if target.exists() and not overwrite:
-        raise FileExistsError(f"{target} already exists; pass overwrite=True to replace it, or pick another path.")
+        raise FileExistsError(
+            f"out={target} already exists and is left untouched. Write to a new path such as "
+            f"{suggestion}, or to a separate output folder."
+        )
     if not target.parent.is_dir():
-        raise FileNotFoundError(f"folder {target.parent} does not exist; create it first.")
+        raise FileNotFoundError(f"folder {target.parent} does not exist; create it first "
+                                f"(Path({str(target.parent)!r}).mkdir(parents=True)).")
     return target
+
+
+def _source_of(ds_or_path: Dataset | str | os.PathLike) -> Path | None:
+    """The file a dataset came from: the path passed, or a Dataset's ``filename``."""
+    if isinstance(ds_or_path, Dataset):
+        name = getattr(ds_or_path, "filename", None)
+        return Path(name) if isinstance(name, (str, os.PathLike)) and str(name) else None
+    return Path(ds_or_path)
 
 
 def _write(ds: Dataset, target: Path) -> None:
@@ -508,7 +623,10 @@ def _clean(ds: Dataset, *, salt: str, uid_map: dict[str, str] | None, keep_dates
             continue
         if code == "D":
             prefix = "ANON-" if elem.keyword == "PatientName" else "ID-"
-            elem.value = _pseudonym(str(elem.value), salt, prefix)
+            dummy = _pseudonym(str(elem.value), salt, prefix)
+            if elem.VR == "CS":
+                dummy = dummy.replace("-", "_")
+            elem.value = dummy[: _MAX_LEN.get(elem.VR, len(dummy))]
         elif code == "U":
             if isinstance(elem.value, (list, MultiValue)):
                 elem.value = [v if _is_known_uid(str(v)) else _new_uid(str(v), salt, uid_map) for v in elem.value]
@@ -532,14 +650,15 @@ def deidentify(
 ) -> Dataset:
     """Return a de-identified copy of a DICOM dataset (rules of :func:`phi_report`).
 
+    Every attribute of the PS3.15 Annex E Basic Profile table is handled as
+    the table says (first choice of a compound action): removed (X), emptied
+    (Z), replaced by a salted-hash dummy (D) or, for UIDs, remapped (U).
     Patient name and ID become salted-hash pseudonyms (``ANON-...``, same
-    input and salt → same pseudonym); birth date/time, addresses, phones,
-    other IDs, institution, physicians, operators, serial number, station,
-    comments and descriptions are removed; referring physician, accession
-    number and study ID are emptied (they are type 2 in most IODs); every
+    input and salt → same pseudonym); every other person name (VR PN) at any
+    depth is removed or emptied; birth date/time are removed; every
     non-registered UID, in sequences too, is remapped consistently under the
     2.25 root; dates/times are emptied unless ``keep_dates``; private tags
-    are dropped. ``PatientIdentityRemoved=YES``, ``DeidentificationMethod``
+    are dropped; age, sex, size and weight are kept (:data:`RETAINED`). ``PatientIdentityRemoved=YES``, ``DeidentificationMethod``
     and ``LongitudinalTemporalInformationModified`` are set. The input object
     and source file are never modified.
 
@@ -553,7 +672,10 @@ def deidentify(
     out : path, optional, keyword-only
         Also write the result here (a temporary file, then renamed).
     overwrite : bool, keyword-only
-        Allow replacing an existing ``out`` (never the source file).
+        Allow replacing an existing ``out``, such as an earlier de-identified
+        copy. The file the data came from (the path passed, or the
+        ``filename`` a Dataset read by ``pydicom.dcmread`` remembers) is never
+        replaced, whatever this says.
     uid_map : dict, optional, keyword-only
         Old UID → new UID; consulted first and filled in, so passing one
         dict to all files of a run keeps them consistent and records the map.
@@ -578,8 +700,9 @@ def deidentify(
         raise ValueError("salt must be a non-empty string; pick a secret phrase and keep it outside the data.")
     if uid_map is not None and not isinstance(uid_map, dict):
         raise TypeError(f"uid_map must be a dict (old UID -> new UID), got {type(uid_map).__name__}.")
-    source = None if isinstance(ds_or_path, Dataset) else Path(ds_or_path)
-    target = _check_out(out, source, overwrite) if out is not None else None
+    if not isinstance(ds_or_path, (Dataset, str, os.PathLike)):
+        raise TypeError(f"expected a pydicom Dataset or a file path, got {type(ds_or_path).__name__}.")
+    target = _check_out(out, _source_of(ds_or_path), overwrite) if out is not None else None
     clean = copy.deepcopy(_as_dataset(ds_or_path))
     if clean.get("BurnedInAnnotation", "").upper() == "YES":
         warnings.warn("BurnedInAnnotation=YES: the pixels contain text that deidentify() does not remove.", stacklevel=2)
@@ -591,7 +714,7 @@ def deidentify(
 
     clean.PatientIdentityRemoved = "YES"
     clean.DeidentificationMethod = [
-        "radkit.dicom.deidentify v1: PS3.15 Annex E subset",
+        "radkit.dicom.deidentify v2: PS3.15 Annex E Basic Profile",
         "names/IDs pseudonymised, UIDs remapped, private tags removed",
         "dates and times kept" if keep_dates else "dates and times emptied",
     ]

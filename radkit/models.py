@@ -92,13 +92,20 @@ def make_model(name: str, *, num_classes: int, in_channels: int = 1, seed: int |
     >>> M.make_model("smallcnn", num_classes=3)(torch.zeros(2, 1, 64, 64)).shape
     torch.Size([2, 3])
     """
+    if not isinstance(name, str):
+        raise TypeError(f"model name must be a string such as 'smallcnn', got {name!r}. "
+                        f"Valid names: {', '.join(MODELS)}.")
     key = name.strip().lower()
     if key not in MODELS:
         raise ValueError(f"Unknown model {name!r}. Valid names: {', '.join(MODELS)}.")
-    if not isinstance(num_classes, int) or num_classes < 1:
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
         raise ValueError(f"num_classes must be a positive int, got {num_classes!r}.")
-    if not isinstance(in_channels, int) or in_channels < 1:
+    if isinstance(in_channels, bool) or not isinstance(in_channels, int) or in_channels < 1:
         raise ValueError(f"in_channels must be a positive int, got {in_channels!r}.")
+    if seed is not None:
+        from radkit.seeding import check_seed
+
+        seed = check_seed(seed)
     if seed is None:
         model = MODELS[key](num_classes, in_channels)
     else:

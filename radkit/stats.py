@@ -139,6 +139,12 @@ def by_group(data: pd.DataFrame, metric: Callable[..., float], *, by: str | Sequ
     """
     from radkit.seeding import rng
 
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"by_group: data must be a pandas DataFrame with the columns {list(columns)} and "
+                        f"the group column(s), got {type(data).__name__}.")
+    if not callable(metric):
+        raise TypeError(f"by_group: metric must be a function metric({', '.join(columns)}) -> float, "
+                        f"got {type(metric).__name__}.")
     keys = [by] if isinstance(by, str) else list(by)
     missing = [c for c in [*keys, *columns] if c not in data.columns]
     if missing:

@@ -6,6 +6,7 @@ seconds, simple enough that the answer is never in doubt.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 __all__ = ["blobs"]
@@ -40,10 +41,17 @@ def blobs(n: int = 512, *, size: int = 32, prevalence: float = 0.5, contrast: fl
     >>> tuple(X.shape), tuple(y.shape)
     ((8, 1, 16, 16), (8, 1))
     """
+    for name, value in (("n", n), ("size", size)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise ValueError(f"{name} must be a whole number, got {value!r}.")
     if n < 1 or size < 8:
         raise ValueError(f"need n >= 1 and size >= 8, got n={n}, size={size}.")
     if not 0 <= prevalence <= 1:
         raise ValueError(f"prevalence must be in [0, 1], got {prevalence}.")
+    for name, value in (("contrast", contrast),):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(value) or value < 0:
+            raise ValueError(f"{name} must be a finite number >= 0, got {value!r} (NaN or inf gives NaN images).")
     g = torch.Generator().manual_seed(seed)
     y = (torch.rand(n, generator=g) < prevalence).float()
     centre = torch.rand(n, 2, generator=g) * (size * 0.5) + size * 0.25

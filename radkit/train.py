@@ -20,6 +20,9 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
+from radkit._train_checks import check_fit_inputs as _check_fit_inputs
+from radkit._train_checks import check_predict_inputs as _check_predict_inputs
+from radkit._train_checks import nan_monitor_fallback as _nan_monitor_fallback
 from radkit.config import device as default_device
 
 __all__ = ["History", "fit", "predict", "Data"]
@@ -280,7 +283,9 @@ def fit(
     weight_decay : float, default 1e-4
     early_stopping : int, optional
         Stop after this many epochs without improvement of ``monitor`` on
-        ``val_data`` and restore the best weights.
+        ``val_data`` and restore the best weights. When the validation AUC is
+        undefined (a single class in ``val_data``), a warning says so and
+        ``val_loss`` is monitored instead.
     monitor : {"val_auc", "val_loss"}
     seed : int, default 0
         Seeds the shuffling order (the global RNG is not touched).
@@ -299,6 +304,11 @@ def fit(
 
     Raises
     ------
+    ValueError, TypeError
+        Before the first epoch, for inputs that would train on nothing or on
+        nonsense (see :func:`radkit._train_checks.check_fit_inputs`): empty
+        data, all-NaN labels, BCE targets outside [0, 1], labels that do not
+        match the model, a misspelt ``task``, ``batch_size <= 0``...
     FloatingPointError
         If the loss becomes NaN or infinite; the message names the epoch.
 
@@ -319,6 +329,9 @@ def fit(
         raise ValueError(f"monitor must be 'val_auc' or 'val_loss', got {monitor!r}.")
     if early_stopping is not None and val_data is None:
         raise ValueError("early_stopping needs val_data to monitor; pass val_data=... or early_stopping=None.")
+    monitor = _check_fit_inputs(model, train_data, val_data, batch_size=batch_size, task=task, loss=loss,
+                                pos_weight=pos_weight, class_weight=class_weight,
+                                early_stopping=early_stopping, monitor=monitor)
     dev = torch.device(device) if device is not None else default_device()
     cuda = dev.type == "cuda"
     amp = cuda if amp is None else amp
@@ -378,6 +391,8 @@ def fit(
         bar.set_postfix({k: round(v, 4) for k, v in row.items() if k != "epoch"})
         bar.update()
         if early_stopping is not None:
+            if _nan_monitor_fallback(row["val_auc"], monitor) != monitor:
+                monitor, best = "val_loss", None
             score = row[monitor] if monitor == "val_auc" else -row[monitor]
             if best is None or score > best:
                 best, waited, history.best_epoch = score, 0, epoch
@@ -407,6 +422,7 @@ def predict(model: nn.Module, data: Data, *, batch_size: int = 256, device: torc
     >>> radkit.train.predict(m, torch.rand(5, 1, 32, 32)).shape
     (5, 2)
     """
+    _check_predict_inputs(data, batch_size=batch_size, task=task)
     task = task or getattr(model, "radkit_task", "multilabel")
     dev = torch.device(device) if device is not None else next(model.parameters()).device
     if dev.type == "cpu" and default_device().type != "cpu" and device is None:

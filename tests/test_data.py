@@ -138,7 +138,8 @@ def chexpert_root(tmp_path):
     return root
 
 
-@pytest.mark.parametrize("policy, expected", [("zeros", 0.0), ("ones", 1.0), ("nan", math.nan)])
+@pytest.mark.parametrize("policy, expected", [("zeros", 0.0), ("ones", 1.0), ("ignore", math.nan),
+                                             ("keep", -1.0)])
 def test_chexpert_uncertain_policy(chexpert_root, policy, expected):
     ds = data.CheXpert(chexpert_root, uncertain=policy, size=8)
     value = ds.labels.loc[0, "Cardiomegaly"]
@@ -154,7 +155,7 @@ def test_chexpert_uncertain_policy(chexpert_root, policy, expected):
 def test_chexpert_requires_policy_and_blank_zeros(chexpert_root):
     with pytest.raises(ValueError, match="U-Ones"):
         data.CheXpert(chexpert_root)
-    ds = data.CheXpert(chexpert_root, uncertain="nan", blank="zeros", frontal_only=True)
+    ds = data.CheXpert(chexpert_root, uncertain="ignore", blank="zeros", frontal_only=True)
     assert len(ds) == 1 and ds.labels.loc[0, "Fracture"] == 0.0 and math.isnan(ds.labels.loc[0, "Cardiomegaly"])
 
 
@@ -350,3 +351,42 @@ def test_base_validation():
     assert ds._records[0]["m"] == "" and math.isnan(ds._records[0]["n"])
     with pytest.raises(IndexError):
         ds[5]
+
+
+# ------------------------------------------------------------------ bad input (issue 10)
+
+
+def test_chexpert_policy_is_spelled_as_in_radkit_public(chexpert_root):
+    from radkit.public.chexpert import UNCERTAIN_POLICIES
+
+    for policy in UNCERTAIN_POLICIES:  # the same four words in both places
+        data.CheXpert(chexpert_root, uncertain=policy, size=8)
+    with pytest.warns(FutureWarning, match="uncertain='nan' is the old spelling; use uncertain='ignore'"):
+        old = data.CheXpert(chexpert_root, uncertain="nan", size=8)
+    assert math.isnan(old.labels.loc[0, "Cardiomegaly"])
+    with pytest.raises(TypeError, match="one string"):
+        data.CheXpert(chexpert_root, uncertain=["ones"])
+
+
+def _npz(path, images, k=1):
+    labels = np.zeros((len(images), k), dtype=np.uint8)
+    np.savez(path, **{f"{s}_images": images for s in ("train", "val", "test")},
+             **{f"{s}_labels": labels for s in ("train", "val", "test")})
+
+
+def test_medmnist_float_images_in_0_1_are_not_divided_again(tmp_path):
+    images = np.random.default_rng(0).random((3, 28, 28)).astype(np.float32)
+    _npz(tmp_path / "pneumoniamnist.npz", images)
+    ds = data.MedMNIST("pneumoniamnist", split="train", root=tmp_path)
+    np.testing.assert_allclose(ds[1][0][0].numpy(), images[1], rtol=1e-6)
+
+
+@pytest.mark.parametrize("images, match", [
+    (np.full((3, 28, 28), 200.0, dtype=np.float32), "float images range from 200 to 200"),
+    (np.full((3, 28, 28), 2000, dtype=np.uint16), "dtype uint16"),
+    (np.full((3, 28, 28), np.nan, dtype=np.float32), "NaN"),
+])
+def test_medmnist_images_of_another_scale_are_refused(tmp_path, images, match):
+    _npz(tmp_path / "pneumoniamnist.npz", images)
+    with pytest.raises(ValueError, match=match):
+        data.MedMNIST("pneumoniamnist", split="train", root=tmp_path)

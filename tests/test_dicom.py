@@ -11,6 +11,7 @@ import pydicom
 import pytest
 from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.multival import MultiValue
 from pydicom.pixels import apply_modality_lut, apply_voi_lut
 from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
 
@@ -287,10 +288,11 @@ def test_deidentify_writes_safely(tmp_path):
     assert back.file_meta.MediaStorageSOPInstanceUID == back.SOPInstanceUID == clean.SOPInstanceUID
     assert "PatientBirthDate" not in back and back.PatientIdentityRemoved == "YES"
     np.testing.assert_array_equal(back.pixel_array, PIX)
-    with pytest.raises(FileExistsError, match="overwrite=True"):
+    with pytest.raises(FileExistsError, match="new path") as info:
         dicom.deidentify(src, salt="s1", out=out)
+    assert "overwrite=True" not in str(info.value)  # never advise the destructive step
     dicom.deidentify(src, salt="s1", out=out, overwrite=True)
-    with pytest.raises(ValueError, match="source"):
+    with pytest.raises(ValueError, match="read from"):
         dicom.deidentify(src, salt="s1", out=src, overwrite=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["anon.dcm", "src.dcm"]  # no temp files left
 
@@ -303,3 +305,156 @@ def test_phi_columns_on_header_table():
                                       "Accession Number"}
     with pytest.raises(TypeError):
         dicom.phi_columns(["a", "b"])
+
+
+# ------------------------------------------------------------------ bad input (issue 10)
+
+
+def test_dataset_read_from_a_file_is_never_overwritten(tmp_path):
+    # item 1: a Dataset remembers its filename; out= that file is refused whatever overwrite says
+    src = save(phi_ds(), tmp_path / "src.dcm")
+    original = open(src, "rb").read()
+    ds = pydicom.dcmread(src)
+    for overwrite in (False, True):
+        with pytest.raises(ValueError, match="read from.*never") as info:
+            dicom.deidentify(ds, salt="s", out=src, overwrite=overwrite)
+        assert "overwrite=True" not in str(info.value) and "src-deid.dcm" in str(info.value)
+    link = tmp_path / "link.dcm"
+    link.symlink_to(src)
+    with pytest.raises(ValueError, match="never"):
+        dicom.deidentify(ds, salt="s", out=link, overwrite=True)
+    assert open(src, "rb").read() == original
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.dcm", "src.dcm"]
+
+
+def test_out_must_be_a_file_path(tmp_path):
+    with pytest.raises(IsADirectoryError, match="folder"):
+        dicom.deidentify(phi_ds(), salt="s", out=tmp_path)
+    with pytest.raises(TypeError, match="out must be a file path"):
+        dicom.deidentify(phi_ds(), salt="s", out=3)
+    with pytest.raises(FileNotFoundError, match="mkdir"):
+        dicom.deidentify(phi_ds(), salt="s", out=tmp_path / "no" / "x.dcm")
+    with pytest.raises(TypeError, match="Dataset or a file path"):
+        dicom.deidentify(b"DICM", salt="s")
+
+
+@pytest.mark.parametrize("window", [(float("nan"), 400), (40, float("nan")), (40, float("inf")),
+                                    ("a", 400), (40, None)])
+def test_window_must_be_finite_numbers(tmp_path, window):
+    path = save(make_ds(PIX), tmp_path / "w.dcm")
+    with pytest.raises(ValueError, match="window"):
+        dicom.read(path, window=window)
+
+
+def test_frame_out_of_range_on_a_single_frame_file(tmp_path):
+    path = save(make_ds(PIX), tmp_path / "f.dcm")
+    with pytest.raises(ValueError, match="frame=5 is out of range; the file has 1 frame"):
+        dicom.read(path, frame=5)
+    with pytest.raises(ValueError, match="out of range"):
+        dicom.read(path, frame=-1)
+    with pytest.raises(TypeError, match="frame must be an int"):
+        dicom.read(path, frame=0.5)
+
+
+def test_palette_colour_is_applied_not_read_as_indices():
+    from pydicom.pixels import apply_color_lut
+
+    path = get_testdata_file("examples_palette.dcm")
+    ds = pydicom.dcmread(path)
+    assert ds.PhotometricInterpretation == "PALETTE COLOR"
+    px, meta = dicom.read(path, window="minmax")
+    rgb = apply_color_lut(ds.pixel_array, ds).astype(np.float64)
+    lum = rgb @ np.array([0.299, 0.587, 0.114])
+    expected = (lum - lum.min()) / (lum.max() - lum.min())
+    np.testing.assert_allclose(px, expected, atol=1e-6)
+    indices = ds.pixel_array.astype(np.float64)
+    assert not np.allclose(px, (indices - indices.min()) / np.ptp(indices), atol=0.05)
+
+
+def test_broken_palette_is_refused():
+    ds = pydicom.dcmread(get_testdata_file("examples_palette.dcm"))
+    del ds.RedPaletteColorLookupTableData
+    with pytest.raises(dicom.DicomError, match="PALETTE COLOR"):
+        dicom.read(ds)
+
+
+# Annex E: the whole Basic Profile, plus no person name at any depth
+def _profile_values(ds):
+    """(location, keyword, value) of every non-empty element listed in the profile, at any depth."""
+    from radkit._annex_e import lookup
+
+    out = []
+    for location, _, elem in dicom._walk(ds):
+        if elem.value in (None, "", b"") or (elem.VR == "SQ" and not elem.value):
+            continue
+        if lookup(elem.tag) is not None or elem.VR == "PN":
+            out.append((location, elem.keyword, elem.VR, elem.value))
+    return out
+
+
+def _flat(ds):
+    return {(elem.tag, str(elem.value)) for elem in ds.iterall() if elem.VR != "SQ"}
+
+
+LOCAL_FILES = ["test-SR.dcm", "CT_small.dcm", "MR_small.dcm", "rtplan.dcm", "waveform_ecg.dcm",
+               "JPEG2000.dcm", "examples_palette.dcm", "MR_small_bigendian.dcm"]
+
+
+@pytest.mark.parametrize("name", LOCAL_FILES)
+def test_no_profile_element_or_person_name_keeps_its_value(name):
+    ds = pydicom.dcmread(get_testdata_file(name))
+    clean = dicom.deidentify(ds, salt="s")
+    left = []
+    for location, keyword, vr, value in _profile_values(clean):
+        if keyword in dicom.RETAINED or vr == "SQ":  # kept sequences: their items are checked one by one
+            continue
+        pseudonym = str(value).startswith(("ANON-", "ID-", "ID_"))
+        remapped = False
+        if vr == "UI":
+            remapped = all(str(v).startswith("2.25.") or dicom._is_known_uid(str(v))
+                           for v in (value if isinstance(value, (list, MultiValue)) else [value]))
+        if not (pseudonym or remapped):
+            left.append((location, value))
+    assert not left, left
+    names = [e for e in clean.iterall() if e.VR == "PN" and e.value]
+    assert [e.keyword for e in names] == ["PatientName"] and str(names[0].value).startswith("ANON-")
+    # phi_report flags, in the original, everything the profile lists (except the retained characteristics)
+    flagged = set(dicom.phi_report(ds)["location"])
+    missing = [loc for loc, kw, vr, _ in _profile_values(ds)
+               if loc not in flagged and kw not in dicom.RETAINED and vr != "SQ"]
+    assert not missing, missing
+
+
+def test_issue_examples_are_removed_and_flagged():
+    ds = pydicom.dcmread(get_testdata_file("test-SR.dcm"))
+    assert any(str(e.value) == "Riesmeier^Jörg" for e in ds.iterall() if e.keyword == "VerifyingObserverName")
+    extra = {"ResponsiblePerson": "Doe^John", "ContentCreatorName": "Smith^Ann", "PatientBirthName": "Roe^Jane",
+             "IssuerOfPatientID": "HOSP-A", "Occupation": "pilot", "MilitaryRank": "Major",
+             "CountryOfResidence": "Narnia", "AdmissionID": "ADM77", "ProtocolName": "Chest PA Dr Smith"}
+    for kw, value in extra.items():
+        setattr(ds, kw, value)
+    plan = Dataset()
+    plan.InsurancePlanIdentification = "PLAN-42"
+    ds.PatientInsurancePlanCodeSequence = [plan]
+    rep = dicom.phi_report(ds)
+    for kw in [*extra, "VerifyingObserverName", "PatientInsurancePlanCodeSequence"]:
+        assert kw in set(rep["keyword"]), kw
+    clean = dicom.deidentify(ds, salt="s")
+    text = " ".join(str(e.value) for e in clean.iterall())
+    for needle in ["Riesmeier", "Observer^Verifying", *[v.split("^")[0] for v in extra.values()], "PLAN-42"]:
+        assert needle not in text, needle
+    assert "PatientInsurancePlanCodeSequence" not in clean
+
+
+def test_basic_profile_table_matches_pydicom_keywords():
+    # a transcription check: every tag pydicom knows carries the keyword written in the table
+    from pydicom.datadict import keyword_for_tag
+
+    from radkit._annex_e import BASIC_PROFILE
+
+    assert len(BASIC_PROFILE) > 600
+    known = {tag: kw for tag, (kw, _) in BASIC_PROFILE.items() if keyword_for_tag(tag)}
+    assert len(known) > 600
+    assert {tag: keyword_for_tag(tag) for tag in known} == known
+    codes = {action for _, action in BASIC_PROFILE.values()}
+    assert codes <= {"D", "Z", "X", "U", "K", "C", "Z/D", "X/Z", "X/D", "X/Z/D", "X/Z/U*"}

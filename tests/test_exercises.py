@@ -107,3 +107,64 @@ def test_makefile_bootstraps_venv_before_testing():
     assert lines.index("-m venv /nonexistent/venv") < lines.index("pip install") < lines.index("pytest")
     lab = subprocess.run(["make", "-n", "-C", str(ROOT), "lab"], capture_output=True, text=True).stdout
     assert "--no-browser" in lab and "00_tour.ipynb" in lab
+
+
+# ---------------------------------------------------------------- bad input (issue 10, item 3)
+
+
+def _strip_markers_of_first_block(nb: dict) -> dict:
+    """The careless edit of the issue: delete the BEGIN/END lines around one worked answer."""
+    for cell in nb["cells"]:
+        src = "".join(cell["source"])
+        if cell["cell_type"] == "code" and exercises.BEGIN in src:
+            lines = [ln for ln in src.splitlines(keepends=True)
+                     if ln.strip() not in (exercises.BEGIN, exercises.END)]
+            cell["source"] = lines
+            return nb
+    raise AssertionError("no solution block found")
+
+
+def test_exercise_cell_without_markers_cannot_ship_its_answer(tmp_path):
+    shutil.copytree(ROOT / "solutions", tmp_path / "solutions")
+    shutil.copytree(ROOT / "exercises", tmp_path / "exercises")
+    path = tmp_path / "solutions" / "04_ambiguous_ground_truth.ipynb"
+    path.write_text(json.dumps(_strip_markers_of_first_block(json.loads(path.read_text()))))
+    with pytest.raises(exercises.MarkerError, match="exercise cell without.*worked answer would be shipped"):
+        exercises.build(tmp_path)
+    problems = exercises.check(tmp_path)
+    assert any("04_ambiguous_ground_truth" in p and "without" in p for p in problems)
+    assert exercises.main(["check", "--root", str(tmp_path)]) == 1
+
+
+def test_check_fails_when_an_exercise_holds_answer_code(tmp_path):
+    (tmp_path / "solutions").mkdir()
+    sol = _nb(("code", "import numpy as np\n"),
+              ("code", "# Exercise 1.1: mean\n### BEGIN SOLUTION\nanswer = np.mean([1, 2, 3])\n### END SOLUTION\n"
+                       "check('1.1', answer)"))
+    (tmp_path / "solutions" / "01_t.ipynb").write_text(json.dumps(sol))
+    exercises.build(tmp_path)
+    assert exercises.check(tmp_path) == []
+    # someone pastes the worked answer into the student notebook (or an old build shipped it)
+    ex_path = tmp_path / "exercises" / "01_t.ipynb"
+    ex = json.loads(ex_path.read_text())
+    ex["cells"].append({"cell_type": "code", "id": "x", "metadata": {}, "outputs": [], "execution_count": None,
+                        "source": ["answer = np.mean([1, 2, 3])\n"]})
+    ex_path.write_text(json.dumps(ex))
+    problems = exercises.check(tmp_path)
+    assert any("worked answer" in p and "answer = np.mean" in p for p in problems), problems
+
+
+def test_answer_repeated_in_a_markdown_cell_is_refused(tmp_path):
+    (tmp_path / "solutions").mkdir()
+    sol = _nb(("code", "# Exercise 1.1\n### BEGIN SOLUTION\nkappa = (po - pe) / (1 - pe)\n### END SOLUTION\n"),
+              ("markdown", "The answer:\n\n    kappa = (po - pe) / (1 - pe)\n"))
+    (tmp_path / "solutions" / "01_t.ipynb").write_text(json.dumps(sol))
+    with pytest.raises(exercises.MarkerError, match="worked answer"):
+        exercises.build(tmp_path)
+
+
+def test_lines_shared_with_setup_are_not_answers():
+    sol = _nb(("code", "import numpy as np\nrates = np.linspace(0, 1, 11)\n"),
+              ("code", "# Exercise 1.1\n### BEGIN SOLUTION\nrates = np.linspace(0, 1, 11)\n"
+                       "best = rates[np.argmax(rates * (1 - rates))]\n### END SOLUTION\n"))
+    assert exercises.answer_lines(sol) == {"best = rates[np.argmax(rates * (1 - rates))]"}

@@ -313,3 +313,66 @@ def test_lung_masks_names_and_decoding():
         assert mask.dtype == bool and mask.ndim == 2 and 0.05 < mask.mean() < 0.9
     with pytest.raises(KeyError, match="lung_mask_names"):
         next(pub.lung_masks(names=["no-such.png"]))
+
+
+def test_disk_cache_is_data_and_a_damaged_entry_is_named_and_rebuilt(monkeypatch, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "toy.csv").write_text("a,b\n1,x\n2,y\n")
+    monkeypatch.setattr(_files, "data_dir", lambda: data)
+    monkeypatch.setenv("RADKIT_CACHE", str(tmp_path / "cache"))
+    first = _files.disk_cached("toy.csv", pd.read_csv)
+    stored = sorted(p.suffix for p in (tmp_path / "cache" / "public").iterdir())
+    assert ".pkl" not in stored and ".json" in stored
+    for p in (tmp_path / "cache" / "public").iterdir():
+        if p.suffix != ".json":
+            p.write_bytes(b"\x80\x04garbage")
+    with pytest.warns(UserWarning, match="toy-.*unreadable.*rebuilding"):
+        again = _files.disk_cached("toy.csv", pd.read_csv)
+    pd.testing.assert_frame_equal(first, again)
+
+
+# ------------------------------------------------------------------ bad input (issue 10)
+@pytest.mark.parametrize("rle, error, match", [
+    ("1 a", ValueError, "whole numbers.*'a'"),
+    ("1.5 2", ValueError, "whole numbers.*'1.5'"),
+    (["1 2", None], TypeError, "item 1 is a NoneType"),
+    (["1 2", float("nan")], TypeError, "item 1 is a float"),
+    (123, TypeError, "rle must be a run-length string"),
+    (b"1 2", TypeError, "rle must be a run-length string"),
+    ("1 2 3", ValueError, "pairs"),
+    ("-1 2", ValueError, "non-negative"),
+])
+def test_rle_decode_malformed(rle, error, match):
+    with pytest.raises(error, match=match):
+        pub.rle_decode(rle, shape=(4, 4))
+
+
+@pytest.mark.parametrize("shape", [(4.5, 4), (4,), "4x4", (0, 4), (True, 4)])
+def test_rle_decode_bad_shape(shape):
+    with pytest.raises(ValueError, match="shape must be"):
+        pub.rle_decode("1 2", shape=shape)
+
+
+def test_lung_masks_names_must_be_a_list():
+    name = pub.lung_mask_names()[0]
+    with pytest.raises(TypeError, match=rf"names=\['{name}'\]"):
+        next(pub.lung_masks(names=name))
+    got, mask = next(pub.lung_masks(names=[name], skip_empty=False))
+    assert got == name and mask.dtype == bool
+    with pytest.raises(TypeError, match="list of strings"):
+        next(pub.lung_masks(names=[1, 2]))
+
+
+@pytest.mark.parametrize("uncertain", [["ones"], ("zeros",), {"ones"}, 1])
+def test_chexpert_policy_must_be_one_string(uncertain):
+    with pytest.raises(TypeError, match="one string.*'ignore'"):
+        pub.chexpert_labels(uncertain=uncertain)
+
+
+def test_chexpert_old_nan_spelling_is_an_alias():
+    with pytest.warns(FutureWarning, match="use uncertain='ignore'"):
+        old = pub.chexpert_labels(uncertain="nan")
+    pd.testing.assert_frame_equal(old, pub.chexpert_labels(uncertain="ignore"))
+    with pytest.raises(ValueError, match="blank"):
+        pub.chexpert_labels(uncertain="ones", blank=["nan"])

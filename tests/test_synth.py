@@ -296,3 +296,118 @@ def test_reports_intended_labels(small):
             assert (np.isnan(got) and np.isnan(want)) or got == want, (rep["findings"].iloc[i], p, want)
     again, _ = make_reports(small.labels, seed=2, meta=small.meta)
     assert again.equals(rep)
+
+
+# ------------------------------------------------------------ cache holds data, not code (issue 10)
+class _Boom:
+    """Unpickling this writes a marker file: proof that a pickle was loaded."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+def _entry(tmp_path):
+    [done] = list(tmp_path.rglob("done"))
+    return done.parent
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_cache_stores_tables_as_data(tmp_path, monkeypatch, fmt):
+    import radkit._cache
+
+    monkeypatch.setenv("RADKIT_CACHE", str(tmp_path))
+    monkeypatch.setattr(radkit._cache, "table_format", lambda: fmt)
+    a = generate(12, size=24, seed=3, cache=True, device="cpu", masks=False)
+    entry = _entry(tmp_path)
+    assert sorted(p.name for p in entry.iterdir()) == sorted(
+        ["done", "tensors.pt", f"labels.{fmt}", "labels.json", f"meta.{fmt}", "meta.json"])
+    b = generate(12, size=24, seed=3, cache=True, device="cpu", masks=False)
+    pd.testing.assert_frame_equal(a.meta, b.meta)
+    pd.testing.assert_frame_equal(a.labels, b.labels)
+
+
+def test_tampered_cache_entry_is_named_rebuilt_and_never_unpickled(tmp_path, monkeypatch):
+    import pickle
+
+    monkeypatch.setenv("RADKIT_CACHE", str(tmp_path / "cache"))
+    fresh = generate(10, size=24, seed=2, cache=True, device="cpu")
+    entry = _entry(tmp_path / "cache")
+    marker = tmp_path / "pwned"
+    with open(entry / "tables.pkl", "wb") as fh:  # what the old format read
+        pickle.dump(_Boom(marker), fh)
+    (entry / "meta.json").write_text("{broken")
+    with pytest.warns(UserWarning, match=f"{entry.name}.*unreadable.*rebuilding"):
+        again = generate(10, size=24, seed=2, cache=True, device="cpu")
+    assert not marker.exists()
+    assert torch.equal(again.images, fresh.images)
+    pd.testing.assert_frame_equal(again.meta, fresh.meta)
+    assert not (entry / "tables.pkl").exists()  # the rebuilt entry is clean
+
+
+def test_corrupt_tensors_are_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setenv("RADKIT_CACHE", str(tmp_path))
+    fresh = generate(6, size=24, seed=4, cache=True, device="cpu", masks=False)
+    (_entry(tmp_path) / "tensors.pt").write_bytes(b"\x80\x04garbage")
+    with pytest.warns(UserWarning, match="unreadable"):
+        again = generate(6, size=24, seed=4, cache=True, device="cpu", masks=False)
+    assert torch.equal(again.images, fresh.images)
+
+
+# ------------------------------------------------------------ bad input (issue 10, item 11)
+@pytest.mark.parametrize("field, value", [
+    ("noise", float("nan")), ("noise", float("inf")), ("gamma", float("inf")), ("gamma", float("nan")),
+    ("risk", float("nan")), ("risk", float("inf")), ("age_mean", float("nan")), ("age_mean", 300),
+    ("blur", float("nan")), ("weight", float("inf")), ("weight", "2"), ("ap_fraction", float("nan")),
+    ("marker_rate", float("nan")), ("window", (0.0, float("nan"))), ("window", "auto"), ("marker", 5),
+])
+def test_site_fields_must_be_finite_and_in_range(field, value):
+    with pytest.raises(ValueError, match=f"Site 'Z'.*{field}"):
+        Site("Z", **{field: value})
+
+
+@pytest.mark.parametrize("changes", [{"noise": float("nan")}, {"gamma": float("inf")}, {"window": (1, 0)}])
+def test_drift_scanner_values_are_checked(changes):
+    with pytest.raises(ValueError, match=r"Drift.scanner\['A'\]"):
+        Drift(scanner={"A": ("2021-01-01", changes)})
+
+
+@pytest.mark.parametrize("threshold", [float("nan"), float("inf"), -1, "8"])
+def test_drift_concept_threshold_is_checked(threshold):
+    with pytest.raises(ValueError, match=r"Drift.concept\['nodule'\].*min_severity"):
+        Drift(concept={"nodule": ("2021-01-01", threshold)})
+
+
+def test_nan_site_would_have_given_nan_images():
+    # the defaults stay valid and images stay finite for every default site
+    data = generate(8, size=24, seed=0, device="cpu", masks=False)
+    assert torch.isfinite(data.images).all() and data.meta["age"].between(18, 95).all()
+
+
+@pytest.mark.parametrize("kwargs", [dict(marker_corr="0.5"), dict(marker_corr=float("nan")),
+                                    dict(difficulty=float("nan")), dict(difficulty=True)])
+def test_generate_numbers_are_checked(kwargs):
+    with pytest.raises(ValueError, match=list(kwargs)[0]):
+        generate(4, device="cpu", **kwargs)
+
+
+def test_generate_names_the_memory_it_would_need_before_allocating(monkeypatch):
+    import importlib
+
+    gen = importlib.import_module("radkit.synth.generate")
+    monkeypatch.setattr(gen, "_available_bytes", lambda: 2 * 2**30)
+    monkeypatch.setattr(gen.torch, "empty", lambda *a, **k: pytest.fail("allocated before checking"))
+    with pytest.raises(MemoryError, match=r"need 9\.8 GB.*2\.0 GB.*masks=False \(3\.9 GB\).*smaller size"):
+        generate(64_000, size=128, device="cpu")
+    assert gen.output_bytes(64_000, 128, True) == 64_000 * 128 * 128 * 10
+
+
+def test_zero_cases_keep_their_columns():
+    empty = generate(0, size=24, seed=0, device="cpu")
+    full = generate(3, size=24, seed=0, device="cpu")
+    assert len(empty) == 0 and empty.images.shape == (0, 1, 24, 24)
+    assert list(empty.meta.columns) == list(full.meta.columns)
+    assert (empty.meta.dtypes == full.meta.dtypes).all() and (empty.labels.dtypes == full.labels.dtypes).all()
+    assert empty.masks["nodule"].shape == (0, 1, 24, 24) and empty.params["n"] == 0

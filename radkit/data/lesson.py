@@ -168,6 +168,11 @@ def lesson_data(prof: Profile, *, findings: str | Sequence[str] = ("cardiomegaly
     """
     from radkit.seeding import check_seed
 
+    from radkit.config import Profile as _Profile
+
+    if not isinstance(prof, _Profile):
+        raise TypeError(f"lesson_data: prof must be the Profile that radkit.setup() returns "
+                        f"(prof = radkit.setup()), got {type(prof).__name__}.")
     names = _check_findings(findings)
     seed = check_seed(prof.seed if seed is None else seed)
     n_train = prof.n_train if n_train is None else n_train

@@ -137,9 +137,11 @@ class CheXpert(ImageDataset):
     root : path, optional
         Folder holding ``CheXpert-v1.0-small/`` (or ``CheXpert-v1.0/``);
         default ``$RADKIT_DATA/chexpert``.
-    uncertain : {"zeros", "ones", "nan"}, keyword-only, required
-        Policy for -1 labels: U-Zeros, U-Ones, or U-Ignore (NaN). There is
-        no default because the choice changes what the model learns.
+    uncertain : {"zeros", "ones", "ignore", "keep"}, keyword-only, required
+        Policy for -1 labels, spelled as in :func:`radkit.public.chexpert_labels`:
+        U-Zeros, U-Ones, U-Ignore (NaN, masked in the loss) or keep -1. There
+        is no default because the choice changes what the model learns. The
+        old spelling ``"nan"`` still works, with a ``FutureWarning``.
     blank : {"nan", "zeros"}, keyword-only
         Unmentioned observations: unknown (NaN, default) or negative.
     split : {"train", "valid"}, keyword-only
@@ -156,13 +158,10 @@ class CheXpert(ImageDataset):
                  split: str = "train", frontal_only: bool = False, missing: str = "error",
                  size: int | tuple[int, int] | None = 224, transform: Transform = None,
                  intensity: str = "bitdepth") -> None:
-        policies = {"zeros": 0.0, "ones": 1.0, "nan": np.nan}
-        if uncertain not in policies:
-            raise ValueError(
-                f"uncertain={uncertain!r}: choose how to treat uncertain (-1) labels explicitly: 'zeros' "
-                "(U-Zeros), 'ones' (U-Ones) or 'nan' (U-Ignore: masked in the loss); see Irvin et al. 2019."
-            )
-        if blank not in ("nan", "zeros"):
+        from radkit.public.chexpert import UNCERTAIN_POLICIES, uncertain_policy
+
+        uncertain = uncertain_policy(uncertain, where="CheXpert()")
+        if not isinstance(blank, str) or blank not in ("nan", "zeros"):
             raise ValueError(f"blank={blank!r}: use 'nan' (unmentioned = unknown) or 'zeros' (= negative).")
         if split not in ("train", "valid"):
             raise ValueError(f"split={split!r}: use 'train' or 'valid'.")
@@ -177,7 +176,7 @@ class CheXpert(ImageDataset):
         files, keep = _locate("chexpert", base, options, missing, rel)
         table = table[keep].reset_index(drop=True)
         raw = table[CHEXPERT_PATHOLOGIES].astype(float)
-        labels = raw.replace(-1.0, policies[uncertain])
+        labels = raw.replace(-1.0, UNCERTAIN_POLICIES[uncertain])
         if blank == "zeros":  # only cells blank in the CSV; U-Ignore NaNs stay NaN
             labels = labels.where(raw.notna(), 0.0)
         parts = table["Path"].str.extract(r"(patient\d+)/(study\d+)/(view\d+)")

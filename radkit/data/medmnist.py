@@ -42,6 +42,22 @@ def medmnist_url(name: str, size: int = 28) -> str:
     return f"{SOURCES['medmnist'].url}/files/{_file_name(name, size)}?download=1"
 
 
+def _pixel_scale(images: np.ndarray, name: str) -> float:
+    """255 for uint8 files (as MedMNIST ships them), 1 for floats already in [0, 1]; else an error."""
+    if images.dtype == np.uint8:
+        return 255.0
+    if images.dtype.kind == "f" and images.size:
+        if not np.isfinite(images).all():
+            raise ValueError(f"{name}: images hold NaN or infinite values; download the file again.")
+        lo, hi = float(images.min()), float(images.max())
+        if lo >= 0.0 and hi <= 1.0:
+            return 1.0
+        raise ValueError(f"{name}: float images range from {lo:g} to {hi:g}; radkit expects uint8 (0-255, "
+                         "as MedMNIST ships them) or floats in [0, 1]. Rescale them, e.g. images / 255.")
+    raise ValueError(f"{name}: images have dtype {images.dtype}; radkit expects uint8 (0-255, as MedMNIST "
+                     "ships them) or floats in [0, 1]. Convert them before saving the .npz.")
+
+
 class MedMNIST(ImageDataset):
     """ChestMNIST (14 NIH labels) or PneumoniaMNIST (pneumonia vs normal), small and fast.
 
@@ -102,7 +118,8 @@ class MedMNIST(ImageDataset):
         except (KeyError, ValueError, OSError) as exc:
             raise ValueError(f"{path.name}: not a readable MedMNIST file ({exc}); delete it and download again.") from exc
         if images.ndim == 4:  # colour datasets: not expected for the chest subsets
-            images = images.mean(axis=-1)
+            images = images.mean(axis=-1).astype(images.dtype)
+        self._scale = _pixel_scale(images, path.name)
         names = MEDMNIST_LABELS[name]
         if labels.ndim == 1:
             labels = labels[:, None]
@@ -115,5 +132,5 @@ class MedMNIST(ImageDataset):
                          size=None, transform=transform)
 
     def load(self, i: int) -> np.ndarray:
-        """The i-th image, uint8 divided by 255."""
-        return self._images[i].astype(np.float32) / 255.0
+        """The i-th image in [0, 1]: uint8 divided by 255, float images (already in [0, 1]) as they are."""
+        return self._images[i].astype(np.float32) / self._scale

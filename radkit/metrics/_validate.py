@@ -62,11 +62,17 @@ def check_scores(values: ArrayLike, name: str, *, probability: bool = False) -> 
         arr = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as err:
         raise ValueError(f"{name} must be numeric scores; converting failed: {err}") from None
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]  # one finding as a column (what radkit.train.predict returns): unambiguous
     if arr.ndim != 1:
-        raise ValueError(
-            f"{name} must be 1-D (one score per case) but has shape {arr.shape}; "
-            f"for a two-column predict_proba output pass {name}[:, 1]."
-        )
+        if arr.ndim == 2 and arr.shape[1] == 2:
+            hint = f"for a two-column predict_proba output pass the positive class, {name}[:, 1]"
+        elif arr.ndim == 2:
+            hint = (f"it holds {arr.shape[1]} columns (one per finding?); score one finding at a "
+                    f"time, e.g. {name}[:, k]")
+        else:
+            hint = f"flatten or select one score per case"
+        raise ValueError(f"{name} must be 1-D (one score per case) but has shape {arr.shape}; {hint}.")
     if arr.size == 0:
         raise ValueError(f"{name} is empty; pass at least one case.")
     nan, inf = np.isnan(arr), np.isinf(arr)
@@ -191,3 +197,45 @@ def check_fraction(value: ArrayLike, name: str, *, open_right: bool = False) -> 
             f"(e.g. {arr[bad].ravel()[0]!r}); pass fractions, not percentages."
         )
     return arr
+
+
+def check_threshold(threshold: object, name: str = "threshold") -> float:
+    """Return ``threshold`` as a float; reject NaN, non-numbers and booleans.
+
+    A NaN threshold compares false with every score, so it silently calls
+    every case negative (sensitivity 0, specificity 1). ``±inf`` are allowed:
+    they call every case negative / positive on purpose.
+
+    Examples
+    --------
+    >>> check_threshold(0.5)
+    0.5
+    """
+    if isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number on the scale of the scores (e.g. 0.5), "
+                        f"got {threshold!r} ({type(threshold).__name__}).")
+    value = float(threshold)
+    if np.isnan(value):
+        raise ValueError(f"{name} is NaN, which would call every case negative; pass a number, "
+                         "e.g. one from threshold_for_sensitivity(...).")
+    return value
+
+
+def check_count(value: object, name: str, *, minimum: int = 1, hint: str = "") -> int:
+    """Return ``value`` as an int after checking it is a whole number >= ``minimum``.
+
+    Floats such as ``10.0`` are accepted; ``10.5``, ``"10"``, NaN and booleans
+    are refused rather than silently truncated.
+
+    Examples
+    --------
+    >>> check_count(10.0, "n_bins")
+    10
+    """
+    ok = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+    if not ok and isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer():
+        ok, value = True, int(value)
+    if not ok or int(value) < minimum:
+        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}"
+                         + (f"; {hint}" if hint else "") + ".")
+    return int(value)

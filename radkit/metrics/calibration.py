@@ -18,7 +18,7 @@ from scipy.optimize import minimize_scalar
 from scipy.special import expit
 from sklearn.isotonic import IsotonicRegression
 
-from radkit.metrics._validate import check_binary, check_scores
+from radkit.metrics._validate import check_binary, check_count, check_scores
 
 __all__ = ["ReliabilityCurve", "TemperatureScaler", "IsotonicCalibrator", "reliability_curve",
            "expected_calibration_error", "brier_score", "fit_temperature"]
@@ -51,8 +51,7 @@ def reliability_curve(y_true: ArrayLike, y_prob: ArrayLike, *, n_bins: int = 10,
     ([0.2, 0.7], [0.0, 1.0], [2, 2])
     """
     y, p = check_binary(y_true, y_prob, names=("y_prob",), kind="prob", both_classes=False)
-    if int(n_bins) < 1:
-        raise ValueError(f"n_bins must be a positive integer, got {n_bins!r}.")
+    n_bins = check_count(n_bins, "n_bins", hint="e.g. n_bins=10")
     if strategy == "uniform":
         edges = np.linspace(0.0, 1.0, int(n_bins) + 1)
     elif strategy == "quantile":

@@ -18,7 +18,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from radkit.metrics._validate import check_binary, check_fraction, warn_threshold
+from radkit.metrics._validate import check_binary, check_fraction, check_threshold, warn_threshold
 
 __all__ = ["Confusion", "Measures", "confusion", "from_confusion", "report",
            "ppv_at_prevalence", "npv_at_prevalence"]
@@ -138,6 +138,7 @@ def report(y_true: ArrayLike, y_score: ArrayLike, *, threshold: float) -> pd.Ser
     >>> float(r["auroc"]), float(r["sensitivity"])
     (0.75, 0.5)
     """
+    threshold = check_threshold(threshold)
     y, s = check_binary(y_true, y_score, purpose="the AUC")
     warn_threshold(threshold, s)
     out = confusion(y, (s >= threshold).astype(np.int8)).measures().as_dict()

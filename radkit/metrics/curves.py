@@ -16,7 +16,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from sklearn.metrics import auc, average_precision_score, precision_recall_curve, roc_curve
 
-from radkit.metrics._validate import check_binary, check_fraction
+from radkit.metrics._validate import check_binary, check_count, check_fraction
 
 __all__ = ["RocCurve", "PrCurve", "CostCurve", "DecisionCurve", "roc", "pr_curve",
            "threshold_for_sensitivity", "cost_curve", "net_benefit", "decision_curve"]
@@ -104,8 +104,7 @@ def cost_curve(y_true: ArrayLike, y_score: ArrayLike, *, n_points: int = 101) ->
     0.0
     """
     y, s = check_binary(y_true, y_score, purpose="the cost curve")
-    if n_points < 2:
-        raise ValueError(f"n_points must be at least 2, got {n_points}.")
+    n_points = check_count(n_points, "n_points", minimum=2, hint="e.g. n_points=101")
     fpr, tpr, thr = roc_curve(y, s, drop_intermediate=False)
     pc = np.linspace(0.0, 1.0, n_points)
     lines = (1 - tpr)[:, None] * pc[None, :] + fpr[:, None] * (1 - pc)[None, :]

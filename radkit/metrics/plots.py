@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
+from radkit.metrics._validate import check_count, check_fraction
 from radkit.metrics.calibration import expected_calibration_error, reliability_curve
 from radkit.metrics.confusion import confusion, npv_at_prevalence, ppv_at_prevalence
 from radkit.metrics.curves import cost_curve, decision_curve, pr_curve, roc
@@ -49,8 +50,8 @@ def expected_counts(sens: float, spec: float, prevalence: float, *, n: int = 100
     {'tp': 90.0, 'fn': 10.0, 'fp': 180.0, 'tn': 720.0}
     """
     for name, v in (("sens", sens), ("spec", spec), ("prevalence", prevalence)):
-        if not 0 <= v <= 1:
-            raise ValueError(f"{name} must be a fraction in [0, 1], got {v!r}.")
+        check_fraction(v, name)
+    n = check_count(n, "n", hint="the number of patients, e.g. n=1000")
     pos, neg = n * prevalence, n * (1 - prevalence)
     return {"tp": round(sens * pos, 6), "fn": round((1 - sens) * pos, 6),
             "fp": round((1 - spec) * neg, 6), "tn": round(spec * neg, 6)}

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.stats import norm, rankdata
 
-from radkit.metrics._validate import check_binary
+from radkit.metrics._validate import check_binary, check_count
 
 __all__ = ["BootstrapResult", "DelongResult", "DelongTest", "bootstrap_ci",
            "delong_auc", "delong_test"]
@@ -125,8 +125,7 @@ def bootstrap_ci(metric: Callable[[np.ndarray, np.ndarray], float], y_true: Arra
     True
     """
     y, s = check_binary(y_true, y_score, purpose="a bootstrap interval")
-    if int(n_boot) < 2:
-        raise ValueError(f"n_boot must be at least 2 (1000 or more for a 95% CI), got {n_boot}.")
+    n_boot = check_count(n_boot, "n_boot", minimum=2, hint="1000 or more for a 95% CI")
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must lie in (0, 1), e.g. 0.05 for a 95% CI; got {alpha!r}.")
     rng = np.random.default_rng(seed)

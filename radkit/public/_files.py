@@ -2,30 +2,31 @@
 
 The files live in ``torchxrayvision/data/``; only their location is taken from
 torchxrayvision (its dataset classes are never imported). Large tables are
-also cached on disk under ``radkit._cache.cache_dir("public")`` as pickles:
-pickle keeps categoricals, datetimes and list-valued columns exactly as built
-and needs no extra dependency (parquet would need pyarrow and turns lists into
-arrays). A cache entry is keyed by the source file's size and mtime, the pandas
-version and :data:`SCHEMA`, so an upgrade or a changed file rebuilds it.
+also cached on disk under ``radkit._cache.cache_dir("public")`` as data, never
+as pickles (a pickle in a shared cache folder would run whoever wrote it):
+Parquet when pyarrow is installed, else CSV with its column types beside it
+(:func:`radkit._cache.write_table`; tables with list-valued columns are then
+rebuilt each session). A cache entry is keyed by the source file's size and
+mtime, the pandas version and :data:`SCHEMA`, so an upgrade or a changed file
+rebuilds it; an unreadable entry is named in a warning and rebuilt.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import os
-import pickle
+import warnings
 from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
 import pandas as pd
 
-from radkit._cache import cache_dir, cache_key
+from radkit._cache import cache_dir, cache_key, read_table, write_table
 
 __all__ = ["data_dir", "data_file", "disk_cached", "SCHEMA"]
 
 #: Bump when a loader's output changes, so stale disk caches are rebuilt.
-SCHEMA = 1
+SCHEMA = 2  # 2: Parquet/CSV tables instead of pickles
 
 
 def data_dir() -> Path:
@@ -74,16 +75,13 @@ def disk_cached(name: str, build: Callable[[Path], pd.DataFrame]) -> pd.DataFram
         name=name, size=stat.st_size, mtime=stat.st_mtime_ns,
         pandas=pd.__version__, schema=SCHEMA,
     )
-    cached = cache_dir("public") / f"{Path(name).name.split('.')[0]}-{key}.pkl"
-    if cached.is_file():
+    stem = cache_dir("public") / f"{Path(name).name.split('.')[0]}-{key}"
+    if stem.with_suffix(".json").is_file():
         try:
-            with cached.open("rb") as fh:
-                return pickle.load(fh)
-        except Exception:  # corrupt or incompatible cache: rebuild below
-            pass
+            return read_table(stem)
+        except Exception as exc:  # corrupt, truncated or tampered: rebuild below
+            warnings.warn(f"cached table {stem}.* is unreadable ({type(exc).__name__}: {str(exc)[:120]}); "
+                          "rebuilding it from the shipped file.", UserWarning, stacklevel=2)
     df = build(path)
-    tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-    with tmp.open("wb") as fh:
-        pickle.dump(df, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, cached)  # atomic: parallel notebooks never read half a file
+    write_table(df, stem)
     return df

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from functools import lru_cache
 
 import numpy as np
@@ -9,7 +10,7 @@ import pandas as pd
 
 from radkit.public._files import disk_cached
 
-__all__ = ["chexpert_labels", "CHEXPERT_FINDINGS", "UNCERTAIN_POLICIES", "BLANK_POLICIES"]
+__all__ = ["chexpert_labels", "uncertain_policy", "CHEXPERT_FINDINGS", "UNCERTAIN_POLICIES", "BLANK_POLICIES"]
 
 _FILE = "chexpert_train.csv.gz"
 
@@ -21,8 +22,37 @@ CHEXPERT_FINDINGS = (
 )
 #: What an uncertain mention (-1 in the file) becomes.
 UNCERTAIN_POLICIES = {"ones": 1.0, "zeros": 0.0, "ignore": np.nan, "keep": -1.0}
+#: Old spellings still accepted, with a FutureWarning (radkit.data.CheXpert used "nan").
+UNCERTAIN_ALIASES = {"nan": "ignore"}
 #: What a blank (observation not mentioned in the report) becomes.
 BLANK_POLICIES = {"nan": np.nan, "zeros": 0.0}
+
+
+class PolicyError(TypeError, ValueError):
+    """A missing or non-string uncertainty policy (a TypeError and a ValueError)."""
+
+
+def uncertain_policy(uncertain: object, *, where: str = "chexpert_labels()") -> str:
+    """Check an uncertainty policy and return its one spelling (shared with ``radkit.data.CheXpert``).
+
+    Examples
+    --------
+    >>> uncertain_policy("ignore")
+    'ignore'
+    """
+    if isinstance(uncertain, str) and uncertain in UNCERTAIN_ALIASES:
+        new = UNCERTAIN_ALIASES[uncertain]
+        warnings.warn(f"{where}: uncertain={uncertain!r} is the old spelling; use uncertain={new!r}.",
+                      FutureWarning, stacklevel=3)
+        return new
+    if not isinstance(uncertain, str) or uncertain not in UNCERTAIN_POLICIES:
+        error = PolicyError if uncertain is None or not isinstance(uncertain, str) else ValueError
+        raise error(
+            f"{where} needs an explicit uncertainty policy as one string, got uncertain={uncertain!r}. "
+            "Pass uncertain='ones' (U->1, U-Ones), 'zeros' (U->0, U-Zeros), 'ignore' (U->NaN, left out "
+            "of the loss) or 'keep' (U stays -1, to model it yourself); see Irvin et al. 2019."
+        )
+    return uncertain
 
 
 def _build(path) -> pd.DataFrame:
@@ -93,14 +123,8 @@ def chexpert_labels(*, uncertain: str | None = None, blank: str = "nan") -> pd.D
     >>> sorted(df["pneumonia"].unique().tolist())
     [0, 1]
     """
-    if uncertain not in UNCERTAIN_POLICIES:
-        error = TypeError if uncertain is None else ValueError
-        raise error(
-            f"chexpert_labels() needs an explicit uncertainty policy, got uncertain={uncertain!r}. "
-            "Pass uncertain='ones' (U->1), 'zeros' (U->0), 'ignore' (U->NaN) "
-            "or 'keep' (U stays -1)."
-        )
-    if blank not in BLANK_POLICIES:
+    uncertain = uncertain_policy(uncertain)
+    if not isinstance(blank, str) or blank not in BLANK_POLICIES:
         raise ValueError(f"blank must be one of {sorted(BLANK_POLICIES)}, got {blank!r}.")
     out = _base().copy()
     labels = out[list(CHEXPERT_FINDINGS)]

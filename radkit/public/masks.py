@@ -66,8 +66,13 @@ def lung_masks(*, names: list[str] | None = None, limit: int | None = None,
     """
     from PIL import Image
 
-    if limit is not None and (not isinstance(limit, int) or limit < 0):
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
         raise ValueError(f"limit must be a non-negative int or None, got {limit!r}.")
+    if isinstance(names, (str, bytes)):
+        raise TypeError(f"names must be a list of mask names, got the string {names!r}; "
+                        f"pass names=[{names!r}] for one mask.")
+    if names is not None and not all(isinstance(n, str) for n in names):
+        raise TypeError("names must be a list of strings (see lung_mask_names()).")
     with zipfile.ZipFile(data_file(_FILE)) as archive:
         members = {PurePosixPath(n).name: n for n in archive.namelist()
                    if PurePosixPath(n).suffix.lower() in _SUFFIXES}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -90,16 +90,32 @@ def rle_decode(rle: str | Iterable[str], shape: tuple[int, int] = (1024, 1024)) 
            [1, 1],
            [1, 0]])
     """
-    if len(shape) != 2 or min(shape) <= 0:
-        raise ValueError(f"shape must be (height, width) with positive sizes, got {shape!r}.")
+    if (not isinstance(shape, (tuple, list)) or len(shape) != 2
+            or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in shape)
+            or min(shape) <= 0):
+        raise ValueError(f"shape must be (height, width) with positive int sizes, got {shape!r}.")
     height, width = (int(s) for s in shape)
     flat = np.zeros(height * width, dtype=bool)
-    strings = [rle] if isinstance(rle, str) else list(rle)
-    for text in strings:
+    if isinstance(rle, str):
+        strings = [rle]
+    elif isinstance(rle, Iterable) and not isinstance(rle, (bytes, dict)):
+        strings = list(rle)
+    else:
+        raise TypeError(f"rle must be a run-length string or a list of them (a row's 'rle' column), "
+                        f"got {type(rle).__name__}.")
+    for i, text in enumerate(strings):
+        if not isinstance(text, str):
+            raise TypeError(f"rle item {i} is a {type(text).__name__} ({text!r}), not a string; "
+                            "missing masks are '-1' or '' in SIIM's EncodedPixels column.")
         text = text.strip()
         if text in ("", "-1"):
             continue
-        values = np.asarray(text.split(), dtype=np.int64)
+        try:
+            values = np.asarray([int(v) for v in text.split()], dtype=np.int64)
+        except ValueError:
+            bad = next(v for v in text.split() if not v.lstrip("-").isdigit())
+            raise ValueError(f"rle must hold whole numbers ('gap length' pairs), but found {bad!r} in "
+                             f"{text[:40]!r}; is this a mask in another encoding?") from None
         if values.size % 2 or (values < 0).any():
             raise ValueError("rle must hold non-negative 'gap length' pairs, "
                              f"got {values.size} numbers starting {text[:40]!r}.")

@@ -8,7 +8,9 @@ memory, and ``generate(n)`` is the first ``n`` cases of ``generate(m > n)``.
 
 from __future__ import annotations
 
-import pickle
+import os
+import shutil
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +35,7 @@ __all__ = ["CHUNK", "SynthCXR", "SynthDataset", "generate"]
 #: Images per chunk; fixed so that results never depend on the device.
 CHUNK = 256
 _VERSION = 1  # bump when rendering changes, so caches are not reused
+_CACHE_FORMAT = 2  # 2: tables as Parquet/CSV (1 pickled them: never read again)
 _SUB = 16  # images rendered together on the CPU (fits in cache)
 _TEX = 12  # side of the low-resolution texture grids
 _MARKING_GAIN = 0.08
@@ -170,10 +173,12 @@ def _validate(n, size, seed, difficulty, marker_corr, marker_pathology, dates, d
         raise ValueError(f"size={size!r} must be an int between 16 and 1024 pixels. Typical: 64, 128 or 224.")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"seed={seed!r} must be a non-negative int. Example: seed=0.")
-    if not isinstance(difficulty, int | float) or not 0 <= difficulty <= 10:
+    if isinstance(difficulty, bool) or not isinstance(difficulty, int | float | np.integer | np.floating) \
+            or not 0 <= difficulty <= 10:
         raise ValueError(f"difficulty={difficulty!r} must be a number in [0, 10]: 0 makes every finding "
                          "obvious, 1 is the calibrated default, larger values make more cases subtle.")
-    if not 0 <= marker_corr <= 1:
+    if isinstance(marker_corr, bool) or not isinstance(marker_corr, int | float | np.integer | np.floating) \
+            or not 0 <= marker_corr <= 1:
         raise ValueError(f"marker_corr={marker_corr} must be in [0, 1]: the share of images whose marker "
                          "is tied to the label (0 = independent, 1 = marker present exactly when positive).")
     if marker_pathology is not None and marker_pathology not in PATHOLOGIES:
@@ -270,9 +275,23 @@ def generate(
     if cache:
         from radkit._cache import cache_dir, cache_key
 
-        path = cache_dir("synth") / f"synth-{cache_key(version=_VERSION, **params)}"
+        path = cache_dir("synth") / f"synth-{cache_key(version=_VERSION, fmt=_CACHE_FORMAT, **params)}"
         if (path / "done").exists():
-            return _load(path, params)
+            try:
+                return _load(path, params)
+            except Exception as exc:  # a damaged or tampered entry is rebuilt, never trusted
+                warnings.warn(f"synth cache entry {path} is unreadable ({type(exc).__name__}: "
+                              f"{str(exc)[:120]}); rebuilding it.", UserWarning, stacklevel=2)
+                shutil.rmtree(path, ignore_errors=True)
+
+    if n == 0:  # an empty set with the same columns and dtypes as any other
+        one = generate(1, size=size, seed=seed, prevalence=prevalence, sites=sites, difficulty=difficulty,
+                       drift=drift, dates=dates, marker_corr=marker_corr, marker_pathology=marker_pathology,
+                       masks=masks, device=device, cache=False)
+        empty = one.subset(np.arange(0))
+        empty.params = params
+        return empty
+    _check_memory(n, size, masks)
 
     if device is None:
         from radkit.config import device as pick
@@ -315,6 +334,48 @@ def generate(
     if path is not None:
         _save(out, path)
     return out
+
+
+def _available_bytes() -> int | None:
+    """Memory the OS can give now (Linux MemAvailable, else physical pages), or None if unknown."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def output_bytes(n: int, size: int, masks: bool) -> int:
+    """Bytes of the tensors ``generate(n, size=size, masks=masks)`` returns.
+
+    Images are float32 (4 bytes a pixel); masks add one byte a pixel for each
+    pathology and for the lung fields.
+
+    Examples
+    --------
+    >>> output_bytes(1000, 128, masks=False) / 2**20
+    62.5
+    """
+    per_pixel = 4 + (len(PATHOLOGIES) + 1 if masks else 0)
+    return int(n) * int(size) * int(size) * per_pixel
+
+
+def _check_memory(n: int, size: int, masks: bool) -> None:
+    need, free = output_bytes(n, size, masks), _available_bytes()
+    if free is not None and need > 0.9 * free:
+        smaller = output_bytes(n, size, False)
+        raise MemoryError(
+            f"generate({n}, size={size}, masks={masks}) would need {need / 2**30:.1f} GB for its outputs but "
+            f"about {free / 2**30:.1f} GB of memory is available. Use masks=False "
+            f"({smaller / 2**30:.1f} GB), a smaller size (size={max(16, size // 2)} needs a quarter), or "
+            "fewer images per call (several calls with seeds prof.seed + k, concatenated as you go)."
+        )
 
 
 def _one_chunk(k, n, seed, site_list, prev, drift, start, end, difficulty, marker_corr, marker_pathology,
@@ -468,16 +529,23 @@ def _tables(frames: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _save(data: SynthCXR, path: Path) -> None:
+    """Tensors with ``torch.save``; tables as Parquet or CSV (never pickles); ``done`` last."""
+    from radkit._cache import write_table
+
     path.mkdir(parents=True, exist_ok=True)
     torch.save({"images": data.images, "masks": data.masks, "lungs": data.lungs}, path / "tensors.pt")
-    with open(path / "tables.pkl", "wb") as fh:
-        pickle.dump({"labels": data.labels, "meta": data.meta}, fh)
+    write_table(data.labels, path / "labels")
+    write_table(data.meta, path / "meta")
     (path / "done").write_text("ok")
 
 
 def _load(path: Path, params: dict) -> SynthCXR:
+    from radkit._cache import read_table
+
     t = torch.load(path / "tensors.pt", weights_only=True)
-    with open(path / "tables.pkl", "rb") as fh:
-        tables = pickle.load(fh)
-    return SynthCXR(images=t["images"], labels=tables["labels"], masks=t["masks"], lungs=t["lungs"],
-                    meta=tables["meta"], params=params)
+    labels, meta = read_table(path / "labels"), read_table(path / "meta")
+    n = int(params["n"])
+    if t["images"].shape[0] != n or len(labels) != n or len(meta) != n:
+        raise ValueError(f"{path}: holds {t['images'].shape[0]} images and {len(labels)} label rows, expected {n}")
+    return SynthCXR(images=t["images"], labels=labels, masks=t["masks"], lungs=t["lungs"],
+                    meta=meta, params=params)

@@ -98,8 +98,19 @@ def simulate_readers(
         arr = np.asarray(truth)
         if arr.ndim != 1:
             raise ValueError(f"truth must be a DataFrame of 0/1 columns or a 1-D array, got shape {arr.shape}.")
-        df = pd.DataFrame({finding: arr}, index=getattr(truth, "index", None))
+        df = pd.DataFrame({finding: arr}, index=truth.index if isinstance(truth, pd.Series) else None)
+    from radkit.seeding import check_seed
+
+    seed = check_seed(seed)
+    if isinstance(difficulty_dependence, bool) or not isinstance(difficulty_dependence, int | float | np.integer
+                                                                 | np.floating) \
+            or not np.isfinite(difficulty_dependence):
+        raise ValueError(f"difficulty_dependence={difficulty_dependence!r} must be a finite number "
+                         "(0 = readers ignore subtlety; 1-2 is a strong effect).")
     y = df.to_numpy()
+    if y.dtype.kind not in "biuf":
+        raise ValueError(f"truth must hold 0/1 numbers, got {y.dtype} values such as {y.ravel()[:3].tolist()}; "
+                         "encode them first, e.g. (labels == 'yes').astype(int).")
     if y.size and not np.isin(y, (0, 1)).all():
         raise ValueError("truth must contain only 0 and 1 (no NaN). Drop or impute unknown labels first.")
     y = y.astype(bool)

@@ -47,6 +47,22 @@ DEFAULT_PREVALENCE: dict[str, float] = {
 }
 
 
+def _number(site: object, name: str, *, low: float, high: float = np.inf, low_open: bool = False,
+            fix: str) -> None:
+    """Check that ``site.<name>`` is a finite real number in range (NaN/inf would poison every image)."""
+    value = getattr(site, name)
+    label = f"Site {getattr(site, 'name', '?')!r}" if isinstance(site, Site) else "Drift"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{label}: {name}={value!r} must be a number. {fix}")
+    v = float(value)
+    below = v <= low if low_open else v < low
+    if not np.isfinite(v) or below or v > high:
+        span = f"{'(' if low_open else '['}{low:g}, {high:g}]" if np.isfinite(high) else \
+            f"{'>' if low_open else '>='} {low:g}"
+        raise ValueError(f"{label}: {name}={value!r} must be a finite number {'in ' if np.isfinite(high) else ''}"
+                         f"{span}. {fix}")
+
+
 @dataclass(frozen=True)
 class Site:
     """One hospital: its patients and its scanner.
@@ -108,19 +124,24 @@ class Site:
 
         if not isinstance(self.name, str) or not self.name:
             bad("name must be a non-empty string", "Give each site a short name such as 'A'.")
-        if not self.weight > 0:
-            bad(f"weight={self.weight} must be > 0", "Use relative shares such as 1.0 and 2.0.")
+        if not isinstance(self.marker, str):
+            bad(f"marker={self.marker!r} must be a string", "Use '' for no marker or a short token such as 'P'.")
+        _number(self, "weight", low=0.0, low_open=True, fix="Use relative shares such as 1.0 and 2.0.")
         for nm in ("ap_fraction", "marker_rate"):
-            v = getattr(self, nm)
-            if not 0.0 <= v <= 1.0:
-                bad(f"{nm}={v} is not a probability", f"Pass {nm} between 0 and 1.")
-        if not self.gamma > 0:
-            bad(f"gamma={self.gamma} must be > 0", "Typical scanner curves use 0.7-1.5.")
-        lo, hi = self.window
-        if not hi > lo:
-            bad(f"window={self.window} must be (low, high) with high > low", "The default is (0.02, 0.95).")
-        if self.noise < 0 or self.blur < 0:
-            bad("noise and blur must be >= 0", "Use 0 to switch them off.")
+            _number(self, nm, low=0.0, high=1.0, fix=f"Pass {nm} as a probability between 0 and 1.")
+        _number(self, "risk", low=-10.0, high=10.0,
+                fix="It is a log-odds shift: -1 (healthier) to 1 (sicker) is typical.")
+        _number(self, "age_mean", low=18.0, high=95.0, fix="Ages are drawn around it and clipped to 18-95.")
+        _number(self, "gamma", low=0.0, low_open=True, high=10.0, fix="Typical scanner curves use 0.7-1.5.")
+        try:
+            lo, hi = (float(v) for v in self.window)
+        except (TypeError, ValueError):
+            bad(f"window={self.window!r} must be a pair of numbers (low, high)", "The default is (0.02, 0.95).")
+        if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
+            bad(f"window={self.window} must be finite (low, high) with high > low", "The default is (0.02, 0.95).")
+        for nm in ("noise", "blur"):
+            _number(self, nm, low=0.0, high=1.0 if nm == "noise" else 20.0,
+                    fix="Use 0 to switch it off; typical noise is 0.01-0.05, blur 0-2 pixels.")
         if self.marker_corner not in ("tl", "tr", "bl", "br"):
             bad(f"marker_corner={self.marker_corner!r} is unknown", "Use 'tl', 'tr', 'bl' or 'br'.")
         from radkit.synth.acquisition import GLYPHS  # local: avoid an import cycle
@@ -187,12 +208,21 @@ class Drift:
             if unknown:
                 raise ValueError(f"Drift.scanner[{site!r}] changes unknown scanner fields {sorted(unknown)}. "
                                  f"Scanner fields are {sorted(site_fields)}.")
+            try:  # the new values must make a valid scanner
+                Site(str(site), **spec[1])
+            except (ValueError, TypeError) as err:
+                raise ValueError(f"Drift.scanner[{site!r}]: {err}") from None
         for p, spec in self.concept.items():
             if p not in PATHOLOGIES:
                 raise ValueError(f"Drift.concept names unknown pathology {p!r}. Use one of {PATHOLOGIES}.")
             if not (isinstance(spec, tuple | list) and len(spec) == 2):
                 raise ValueError(f"Drift.concept[{p!r}] must be (date, min_severity), got {spec!r}.")
             _to_date(spec[0], f"Drift.concept[{p!r}] date")
+            threshold = spec[1]
+            if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.integer, np.floating)) \
+                    or not np.isfinite(float(threshold)) or float(threshold) < 0:
+                raise ValueError(f"Drift.concept[{p!r}]: min_severity={threshold!r} must be a finite number >= 0 "
+                                 f"in {SEVERITY_UNITS[p]}.")
         if self.prevalence is not None:
             resolve_prevalence(self.prevalence)
 
