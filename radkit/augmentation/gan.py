@@ -52,11 +52,11 @@ def _check_size(image_size: int) -> int:
 class Generator(nn.Module):
     """Noise and a class label to an image in [0, 1] (DCGAN: 4×4 seed, doubling to ``image_size``)."""
 
-    def __init__(self, *, image_size: int = 32, num_classes: int = 2, z_dim: int = 64, width: int = 32) -> None:
+    def __init__(self, *, image_size: int = 32, num_classes: int = 2, z_dim: int = 64, width: int = 16) -> None:
         super().__init__()
         self.image_size, self.num_classes, self.z_dim = _check_size(image_size), num_classes, z_dim
         n_up = int(math.log2(image_size)) - 2
-        chans = [width * 2 ** min(n_up - i, 3) for i in range(n_up + 1)]
+        chans = [width * 2 ** min(n_up - i, 2) for i in range(n_up + 1)]
         self.embed = nn.Embedding(num_classes, z_dim)
         self.fc = nn.Linear(2 * z_dim, chans[0] * 16)
         blocks: list[nn.Module] = [nn.BatchNorm2d(chans[0]), nn.ReLU(True)]
@@ -74,7 +74,7 @@ class Generator(nn.Module):
 class Discriminator(nn.Module):
     """Spectrally normalised CNN with a projection head for the class label."""
 
-    def __init__(self, *, image_size: int = 32, num_classes: int = 2, width: int = 32) -> None:
+    def __init__(self, *, image_size: int = 32, num_classes: int = 2, width: int = 16) -> None:
         super().__init__()
         n_down = int(math.log2(_check_size(image_size))) - 2
         chans = [1] + [width * 2 ** min(i, 3) for i in range(n_down)]
@@ -111,7 +111,7 @@ class GAN:
     image_size: int = 32
     num_classes: int = 2
     z_dim: int = 64
-    width: int = 32
+    width: int = 16
     steps: int = 0
     history: list[dict] = field(default_factory=list)
     generator: Generator = field(init=False, repr=False)
@@ -252,7 +252,7 @@ class _Bundle(nn.Module):
 
 
 def train_gan(images: torch.Tensor, labels: torch.Tensor | np.ndarray, *, num_steps: int, batch_size: int = 64,
-              lr: float = 2e-4, z_dim: int = 64, width: int = 32, seed: int,
+              lr: float = 2e-4, z_dim: int = 64, width: int = 16, seed: int,
               device: torch.device | str | None = None, callback: Callable[[GAN, int], dict | None] | None = None,
               eval_every: int = 0, progress: bool = True) -> GAN:
     """Train a conditional GAN on ``images`` (N×1×S×S in [0, 1], S a power of two) and class ``labels``.
