@@ -72,7 +72,7 @@ def plot_augmentations(image: torch.Tensor, policies: Mapping[str, Policy], *, s
     for ax in axes.flat:
         ax.axis("off")
     for ax, (name, img) in zip(axes.flat, panels.items()):
-        ax.imshow(img[0, 0].cpu(), cmap="gray", vmin=0, vmax=1)
+        ax.imshow(img[0, 0].cpu().numpy(), cmap="gray", vmin=0, vmax=1)
         ax.set_title(name, fontsize=9)
     return fig
 
@@ -97,7 +97,7 @@ def plot_image_rows(rows: Mapping[str, torch.Tensor], *, n: int = 8, title: str 
             ax.set_xticks([])
             ax.set_yticks([])
             if c < len(imgs):
-                ax.imshow(imgs[c, 0].cpu(), cmap="gray", vmin=0, vmax=1)
+                ax.imshow(imgs[c, 0].cpu().numpy(), cmap="gray", vmin=0, vmax=1)
             for side in ax.spines.values():
                 side.set_visible(False)
         axes[r, 0].set_ylabel(name, fontsize=9)

@@ -492,8 +492,9 @@ contrast, brightness, blur, noise, mixup (and elastic_sigma, padding). Did you m
 def draw_params(n: int, h: int, w: int, *, policy: Policy, generator: torch.Generator) -> dict[str, torch.Tensor]:
     """Per-image parameters of ``policy`` for a batch of ``n`` images (on the CPU).
 
-    Every draw is made whether or not the operation is on, so switching one
-    operation off does not change the parameters the others get.
+    Every draw is made whether or not the operation is on (mixup's, drawn last,
+    only when it is on), so switching one operation off does not change the
+    parameters the others get.
 
     Examples
     --------
@@ -518,12 +519,14 @@ def draw_params(n: int, h: int, w: int, *, policy: Policy, generator: torch.Gene
         "blur": u(0, 1) * policy.blur * side,
         "noise": u(0, policy.noise),
         "partner": torch.randperm(n, generator=generator),
+        "noise_seed": torch.randint(0, 2**62, (1,), generator=generator),
     }
-    a = max(policy.mixup, 1e-3)  # Beta(a, a) from two Gamma(a) draws of the seeded generator
-    g1, g2 = _gamma_draw(a, n, generator), _gamma_draw(a, n, generator)
-    beta = g1 / (g1 + g2)
-    out["lam"] = torch.maximum(beta, 1 - beta)  # the image keeps the larger share: its label dominates
-    out["noise_seed"] = torch.randint(0, 2**62, (1,), generator=generator)
+    if policy.mixup > 0:  # drawn last, so mixup on or off leaves every other draw as it was
+        g1, g2 = _gamma_draw(policy.mixup, n, generator), _gamma_draw(policy.mixup, n, generator)
+        beta = g1 / (g1 + g2)  # Beta(a, a) from two Gamma(a) draws of the seeded generator
+        out["lam"] = torch.maximum(beta, 1 - beta)  # the image keeps the larger share: its label dominates
+    else:
+        out["lam"] = torch.ones(n, dtype=torch.float64)
     return out
 
 
