@@ -246,6 +246,7 @@ def fit(
     pos_weight: torch.Tensor | np.ndarray | list[float] | None = None,
     class_weight: torch.Tensor | np.ndarray | list[float] | None = None,
     weight_decay: float = 1e-4,
+    augment: Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]] | None = None,
     early_stopping: int | None = None,
     monitor: str = "val_auc",
     seed: int = 0,
@@ -281,6 +282,10 @@ def fit(
     pos_weight, class_weight : array-like, optional
         Per-class weights for BCE (positives) or cross-entropy.
     weight_decay : float, default 1e-4
+    augment : callable, optional
+        ``augment(x, y) -> (x, y)``, applied to every training batch on the
+        device (e.g. ``radkit.augmentation.Augment(SAFE_CXR, seed=...)``);
+        validation data are never augmented.
     early_stopping : int, optional
         Stop after this many epochs without improvement of ``monitor`` on
         ``val_data`` and restore the best weights. When the validation AUC is
@@ -364,6 +369,8 @@ def fit(
                                               dev=dev, model=model, where="train_data", num_workers=num_workers)):
             if yb is None:
                 raise ValueError("train_data has images but no labels; pass (X, y).")
+            if augment is not None:
+                xb, yb = augment(xb, yb)
             if channels_last:
                 xb = xb.contiguous(memory_format=torch.channels_last)
             with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp):
