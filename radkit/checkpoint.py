@@ -49,6 +49,9 @@ def save_checkpoint(model: nn.Module, path: str | Path, *, overwrite: bool = Fal
         Target file (parent folders are created). Must not be a folder.
     overwrite : bool, default False
         An existing file is an error unless this is True.
+
+    Under ``torchrun`` only rank 0 writes (every rank holds the same weights);
+    the other ranks return ``path`` without touching the disk.
     **meta
         Plain values stored beside the weights (architecture name, epoch...).
 
@@ -66,16 +69,22 @@ def save_checkpoint(model: nn.Module, path: str | Path, *, overwrite: bool = Fal
     >>> load_checkpoint(M.make_model("smallcnn", num_classes=2), p)["arch"]
     'smallcnn'
     """
+    from radkit.distributed import is_main
+
     _check_model(model, "save_checkpoint")
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"save_checkpoint: path must be a file path (str or Path), got {type(path).__name__}.")
     path = Path(path)
+    if not is_main():  # under torchrun every rank holds the same weights: rank 0 alone writes them
+        return path
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a folder; pass a file path inside it, e.g. {path / 'model.pt'}. "
                                 "Nothing was written.")
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} already exists; choose another file name (e.g. add the epoch or date), "
                               "or pass overwrite=True if you mean to replace that checkpoint.")
+    if isinstance(model, nn.parallel.DistributedDataParallel):  # save the wrapped model's own weights
+        model = model.module
     blob = {"state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()}, "meta": _plain(meta)}
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".part",

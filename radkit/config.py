@@ -139,7 +139,8 @@ def notebook_seed(value: int | str | None = None) -> int:
 def device() -> "torch.device":
     """Pick the fastest available device: CUDA, then Apple MPS, then CPU.
 
-    Set ``RADKIT_DEVICE=cpu`` (or ``cuda:1``...) to override.
+    Set ``RADKIT_DEVICE=cpu`` (or ``cuda:1``...) to override. Under ``torchrun``
+    each process takes the GPU of its ``LOCAL_RANK``.
 
     Examples
     --------
@@ -153,7 +154,8 @@ def device() -> "torch.device":
     if forced:
         return _forced_device(forced)
     if torch.cuda.is_available():
-        return torch.device("cuda")
+        local_rank = os.environ.get("LOCAL_RANK")  # under torchrun each rank takes its own GPU
+        return torch.device("cuda", int(local_rank) % torch.cuda.device_count()) if local_rank else torch.device("cuda")
     mps = getattr(torch.backends, "mps", None)
     if mps is not None and mps.is_available():
         return torch.device("mps")
@@ -225,7 +227,7 @@ def setup(seed: int | None = None, *, profile_name: str | None = None, verbose: 
     prof = replace(profile(profile_name), seed=seed, images=images_source())
     seed_everything(seed)
     dev = device()
-    if verbose:
+    if verbose and os.environ.get("RANK", "0") == "0":  # under torchrun, one set of printed versions
         dev_name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else dev.type.upper()
         print(f"python {platform.python_version()} | torch {torch.__version__} | radkit {__version__}")
         print(f"device: {dev_name} | profile: {prof.name} | seed: {seed} | images: {prof.images}")

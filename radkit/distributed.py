@@ -25,7 +25,8 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
-__all__ = ["DistContext", "context", "is_main", "local_batch", "rank_seed", "broadcast", "all_mean"]
+__all__ = ["DistContext", "context", "is_main", "local_batch", "rank_seed", "broadcast", "all_mean", "wrap",
+           "check_world"]
 
 _ENV = ("RANK", "WORLD_SIZE", "LOCAL_RANK")
 
@@ -128,3 +129,30 @@ def all_mean(total: torch.Tensor, count: int) -> float:
                                                                        device=dev)])
     dist.all_reduce(both)
     return float(both[0]) / max(float(both[1]), 1.0)
+
+
+def wrap(model: torch.nn.Module, ctx: DistContext, dev: torch.device) -> torch.nn.Module:
+    """``model`` wrapped in DistributedDataParallel when ``ctx`` is active (else unchanged).
+
+    DDP checks at construction that every rank holds the same parameter shapes and
+    broadcasts rank 0's weights, so all ranks start identical.
+    """
+    if not ctx.active:
+        return model
+    from torch.nn.parallel import DistributedDataParallel
+
+    ids = [dev.index if dev.index is not None else ctx.local_rank] if dev.type == "cuda" else None
+    return DistributedDataParallel(model, device_ids=ids)
+
+
+def check_world(data: Any, *, batch_size: int, world_size: int) -> None:
+    """Refuse a job that would leave a rank without data, before anything is trained."""
+    local_batch(batch_size, world_size)
+    try:
+        n = len(data[0]) if isinstance(data, (tuple, list)) else len(data)
+    except TypeError:
+        raise TypeError(f"Training under torchrun needs data with a length (a Dataset with __len__ and "
+                        f"__getitem__, or (X, y) tensors); got {type(data).__name__}.") from None
+    if n < world_size:
+        raise ValueError(f"{n} training item(s) for {world_size} processes: every rank needs at least one. "
+                         f"Use fewer processes (torchrun --nproc_per_node) or more data.")

@@ -20,6 +20,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
+from radkit import distributed
 from radkit._train_checks import check_fit_inputs as _check_fit_inputs
 from radkit._train_checks import check_predict_inputs as _check_predict_inputs
 from radkit._train_checks import nan_monitor_fallback as _nan_monitor_fallback
@@ -117,8 +118,14 @@ def _check_x(x: torch.Tensor, model: nn.Module, where: str) -> None:
 
 def _batches(data: Data, *, batch_size: int, shuffle: bool, generator: torch.Generator | None,
              dev: torch.device, model: nn.Module, where: str, num_workers: int = 0,
+             shard: tuple[int, int, int] | None = None,
              ) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
-    """Yield (x, y) batches already on ``dev``."""
+    """Yield (x, y) batches already on ``dev``.
+
+    ``shard=(rank, world_size, epoch)`` (under torchrun) gives this rank its slice of
+    every global batch of ``batch_size``: the order is the single-process order, so
+    the ranks together see exactly what one process would.
+    """
     pair = _as_tensors(data)
     if pair is not None:
         x_all, y_all = pair
@@ -138,6 +145,11 @@ def _batches(data: Data, *, batch_size: int, shuffle: bool, generator: torch.Gen
             order = order.to(dev)
         for start in range(0, n, batch_size):
             idx = order[start:start + batch_size]
+            if shard is not None:
+                rank, world, _ = shard
+                if len(idx) < world:  # a last global batch too small to give every rank an image
+                    break
+                idx = idx.tensor_split(world)[rank]
             xb = x_all[idx].to(dev, non_blocking=True)
             yb = None if y_all is None else y_all[idx.to(y_all.device)].to(dev, non_blocking=True)
             yield xb, yb
@@ -147,9 +159,23 @@ def _batches(data: Data, *, batch_size: int, shuffle: bool, generator: torch.Gen
             f"{where}: expected a torch Dataset, a DataLoader, a tensor or a tuple (X, y) of tensors; "
             f"got {type(data).__name__}."
         )
-    loader = data if isinstance(data, DataLoader) else DataLoader(
-        data, batch_size=batch_size, shuffle=shuffle, generator=generator,
-        num_workers=num_workers, pin_memory=dev.type == "cuda")
+    if shard is not None and not isinstance(data, DataLoader):
+        from torch.utils.data.distributed import DistributedSampler
+
+        rank, world, epoch = shard
+        if not hasattr(data, "__len__"):
+            raise TypeError(f"{where}: training under torchrun needs a Dataset with __len__ and __getitem__ "
+                            f"(got {type(data).__name__}), so that each rank can take its share.")
+        seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator)) if generator is not None else 0
+        sampler = DistributedSampler(data, num_replicas=world, rank=rank, shuffle=shuffle, seed=seed,
+                                     drop_last=True)
+        sampler.set_epoch(epoch)
+        loader = DataLoader(data, batch_size=batch_size // world, sampler=sampler, num_workers=num_workers,
+                            pin_memory=dev.type == "cuda")
+    else:
+        loader = data if isinstance(data, DataLoader) else DataLoader(
+            data, batch_size=batch_size, shuffle=shuffle, generator=generator,
+            num_workers=num_workers, pin_memory=dev.type == "cuda")
     for item in loader:
         xb, yb = _split_item(item)
         _check_x(xb, model, where)
@@ -301,11 +327,20 @@ def fit(
     compile : bool, default False
         Wrap the model with ``torch.compile`` (CUDA; pays a one-off compile).
     progress : bool, default True
-        Show a ``tqdm`` progress bar.
+        Show a ``tqdm`` progress bar (on rank 0 only under ``torchrun``).
 
     Returns
     -------
     History
+
+    Notes
+    -----
+    Under ``torchrun`` (see :mod:`radkit.distributed`) the same call trains with
+    DistributedDataParallel: ``batch_size`` is the global batch, each rank takes
+    its slice of every batch in the single-process order (a
+    ``DistributedSampler`` for Datasets), losses are averaged over ranks,
+    validation runs on rank 0 and its numbers (and so every early-stopping
+    decision) are broadcast; every rank returns the same history.
 
     Raises
     ------
@@ -337,6 +372,9 @@ def fit(
     monitor = _check_fit_inputs(model, train_data, val_data, batch_size=batch_size, task=task, loss=loss,
                                 pos_weight=pos_weight, class_weight=class_weight,
                                 early_stopping=early_stopping, monitor=monitor)
+    ctx = distributed.context()  # torchrun: one process per GPU (or CPU worker), see radkit.distributed
+    if ctx.active:
+        distributed.check_world(train_data, batch_size=batch_size, world_size=ctx.world_size)
     dev = torch.device(device) if device is not None else default_device()
     cuda = dev.type == "cuda"
     amp = cuda if amp is None else amp
@@ -353,20 +391,23 @@ def fit(
     as_tensor = lambda w: None if w is None else torch.as_tensor(w, dtype=torch.float32, device=dev)  # noqa: E731
     loss_fn = loss or _default_loss(task, as_tensor(pos_weight), as_tensor(class_weight))
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay, **({"fused": True} if cuda else {}))
-    step_model = torch.compile(model) if compile else model
+    step_model = distributed.wrap(model, ctx, dev)
+    step_model = torch.compile(step_model) if compile else step_model
     gen = torch.Generator().manual_seed(seed)
+    shard = (lambda epoch: (ctx.rank, ctx.world_size, epoch)) if ctx.active else (lambda epoch: None)
     history = History()
     best, best_state, waited = None, None, 0
     model.radkit_task = task
 
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=num_epochs, desc="fit", disable=not progress, unit="epoch")
+    bar = tqdm(total=num_epochs, desc="fit", disable=not (progress and ctx.main), unit="epoch")
     for epoch in range(1, num_epochs + 1):
         model.train()
         total, count = torch.zeros((), device=dev), 0
         for i, (xb, yb) in enumerate(_batches(train_data, batch_size=batch_size, shuffle=True, generator=gen,
-                                              dev=dev, model=model, where="train_data", num_workers=num_workers)):
+                                              dev=dev, model=model, where="train_data", num_workers=num_workers,
+                                              shard=shard(epoch))):
             if yb is None:
                 raise ValueError("train_data has images but no labels; pass (X, y).")
             if augment is not None:
@@ -383,7 +424,7 @@ def fit(
             opt.step()
             total += batch_loss.detach() * len(xb)
             count += len(xb)
-        train_loss = float(total) / max(count, 1)  # one host sync per epoch
+        train_loss = distributed.all_mean(total, count)  # one host sync per epoch (mean over all ranks)
         if not math.isfinite(train_loss):
             bar.close()
             raise FloatingPointError(
@@ -392,8 +433,10 @@ def fit(
             )
         row = {"epoch": epoch, "train_loss": train_loss}
         if val_data is not None:
-            row["val_loss"], row["val_auc"], _ = _evaluate(
-                model, val_data, loss_fn=loss_fn, task=task, batch_size=batch_size, dev=dev, amp=amp)
+            if ctx.main:  # validation runs once, on rank 0, and every rank gets its numbers
+                row["val_loss"], row["val_auc"], _ = _evaluate(
+                    model, val_data, loss_fn=loss_fn, task=task, batch_size=batch_size, dev=dev, amp=amp)
+            row = distributed.broadcast(row)
         history.rows.append(row)
         bar.set_postfix({k: round(v, 4) for k, v in row.items() if k != "epoch"})
         bar.update()
@@ -430,6 +473,7 @@ def predict(model: nn.Module, data: Data, *, batch_size: int = 256, device: torc
     (5, 2)
     """
     _check_predict_inputs(data, batch_size=batch_size, task=task)
+    model = getattr(model, "module", model) if isinstance(model, nn.parallel.DistributedDataParallel) else model
     task = task or getattr(model, "radkit_task", "multilabel")
     dev = torch.device(device) if device is not None else next(model.parameters()).device
     if dev.type == "cpu" and default_device().type != "cpu" and device is None:
