@@ -1,0 +1,291 @@
+"""Real images in lessons: finding map, resize cache, real_lesson_data on fake NIH / CheXpert folders."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from PIL import Image
+from sklearn.metrics import roc_auc_score
+
+import radkit
+from radkit.data import cache as cache_mod
+from radkit.data import lesson_data
+from radkit.data.cache import CachedImages
+from radkit.data.findings import FINDING_LABELS, finding_table, map_findings, source_labels
+from radkit.data.lesson import LESSON_FINDINGS, REAL_SOURCES
+from radkit.data.loaders import CHEXPERT_PATHOLOGIES, NIH_PATHOLOGIES, ImageDataset
+from radkit.data.real import MIN_PER_CLASS, _largest_remainder
+
+from test_data import dcm
+
+# --------------------------------------------------------------------------- the finding map
+
+
+def _vocabulary(source: str) -> set[str]:
+    """Every label name a source's loader can produce, from the public tables (independent of the map)."""
+    from radkit import public
+
+    if source == "nih":
+        return set(NIH_PATHOLOGIES)
+    if source == "chexpert":
+        return set(CHEXPERT_PATHOLOGIES)
+    if source == "rsna":
+        return {"Pneumonia"}  # RSNAPneumonia's only column
+    if source == "vindr":
+        return set(public.vindr_reader_labels()["finding"])
+    return {label for labels in public.padchest_entries()["labels"] for label in labels}
+
+
+@pytest.mark.parametrize("source", REAL_SOURCES)
+def test_every_lesson_finding_maps_to_real_labels_or_raises_naming_the_cause(source):
+    vocabulary = _vocabulary(source)
+    for finding in LESSON_FINDINGS:
+        if finding in FINDING_LABELS[source]:
+            names = source_labels(source, finding)
+            assert names and set(names) <= vocabulary, (source, finding, set(names) - vocabulary)
+        else:
+            with pytest.raises(ValueError, match=f"has no {finding} label; it has ") as err:
+                source_labels(source, finding)
+            # the message lists what the source has, and which sources have the finding
+            assert all(f in str(err.value) for f in FINDING_LABELS[source])
+            assert "RADKIT_IMAGES=" in str(err.value)
+
+
+def test_only_rsna_lacks_findings_and_the_table_agrees():
+    lacking = {s: [f for f in LESSON_FINDINGS if f not in m] for s, m in FINDING_LABELS.items()}
+    assert lacking == {"nih": [], "chexpert": [], "vindr": [], "padchest": [],
+                       "rsna": ["nodule", "effusion", "cardiomegaly", "pneumothorax"]}
+    table = finding_table()
+    assert table.loc["nodule", "nih"] == "Nodule | Mass" and table.loc["effusion", "rsna"] == ""
+
+
+def test_mapped_labels_have_positives_in_the_shipped_public_tables():
+    from radkit import public
+
+    nih = public.nih_entries()
+    for finding, names in FINDING_LABELS["nih"].items():
+        assert nih[[n.lower() for n in names]].to_numpy().any(axis=1).sum() > 100, finding
+    counts = pd.Series([label for labels in public.padchest_entries()["labels"] for label in labels]).value_counts()
+    for finding, names in FINDING_LABELS["padchest"].items():
+        assert all(counts.get(n, 0) > 0 for n in names), finding
+
+
+def test_map_findings_any_positive_and_unknown_only_when_all_unknown():
+    t = pd.DataFrame({"Nodule": [1.0, 0.0, np.nan, np.nan, 0.0], "Mass": [np.nan, 1.0, 1.0, np.nan, 0.0]})
+    out = map_findings(t, "nih", ["nodule"])["nodule"].tolist()
+    assert out[:3] == [1.0, 1.0, 1.0] and np.isnan(out[3]) and out[4] == 0.0
+    with pytest.raises(ValueError, match="has no column 'Effusion'"):
+        map_findings(t, "nih", ["effusion"])
+
+
+def test_largest_remainder_is_proportional_and_exact():
+    counts = _largest_remainder(np.array([30.0, 10, 10, 10]), 20)
+    assert counts.sum() == 20 and counts.tolist() == [10, 4, 3, 3]
+    assert _largest_remainder(np.array([5.0, 5.0]), 10).tolist() == [5, 5]
+
+
+# --------------------------------------------------------------------------- the resize cache
+
+
+@pytest.fixture
+def image_files(tmp_path, monkeypatch):
+    monkeypatch.setenv("RADKIT_CACHE", str(tmp_path / "cache"))
+    gen = np.random.default_rng(3)
+    files = []
+    for i in range(4):
+        p = tmp_path / "img" / f"{i}.png"
+        p.parent.mkdir(exist_ok=True)
+        Image.fromarray(gen.integers(0, 256, (50, 40), dtype=np.uint8)).save(p)
+        files.append(p)
+    q = tmp_path / "img" / "4.dcm"
+    dcm(q, gen.integers(0, 4096, (48, 48)), WindowCenter=2048, WindowWidth=4096)
+    return files + [q]
+
+
+def _counting(monkeypatch):
+    calls = []
+    real = cache_mod.read_image
+
+    def counted(path):
+        calls.append(str(path))
+        return real(path)
+
+    monkeypatch.setattr(cache_mod, "read_image", counted)
+    return calls
+
+
+def _table(files):
+    return pd.DataFrame({"effusion": np.arange(len(files)) % 2}, dtype=float), pd.DataFrame({"i": range(len(files))})
+
+
+def test_second_epoch_reads_no_image_file_and_matches_the_first(image_files, monkeypatch):
+    labels, meta = _table(image_files)
+    ds = CachedImages(labels, meta, image_files, size=16)
+    calls = _counting(monkeypatch)
+    first = torch.stack([ds[i][0] for i in range(len(ds))])
+    assert len(calls) == len(image_files)
+    second = torch.stack([ds[i][0] for i in range(len(ds))])
+    assert len(calls) == len(image_files)  # no file decoded again
+    assert torch.equal(first, second)
+    # and a fresh Dataset (a new process, a new notebook) reuses the entries too
+    again = CachedImages(labels, meta, image_files, size=16).stack(progress=False)
+    assert len(calls) == len(image_files) and torch.equal(again, first)
+
+
+def test_cached_pixels_equal_the_uncached_loader_within_16_bit_rounding(image_files):
+    labels, meta = _table(image_files)
+    reference = ImageDataset(labels, meta, image_files, size=16)  # radkit's plain loader, no cache
+    ds = CachedImages(labels, meta, image_files, size=16)
+    for i in range(len(ds)):
+        assert torch.allclose(ds[i][0], reference[i][0], atol=0.5 / 65535 + 1e-7)
+    no_cache = CachedImages(labels, meta, image_files, size=16, cache=False)
+    assert torch.equal(no_cache.stack(progress=False), ds.stack(progress=False))
+
+
+def test_a_changed_source_file_invalidates_only_its_entry(image_files, monkeypatch):
+    labels, meta = _table(image_files)
+    ds = CachedImages(labels, meta, image_files, size=16)
+    before = ds.stack(progress=False)
+    calls = _counting(monkeypatch)
+    Image.fromarray(np.full((50, 40), 200, dtype=np.uint8)).save(image_files[1])
+    os.utime(image_files[1], ns=(1, 1_000_000_000))  # a different mtime even on coarse clocks
+    assert not ds.is_cached(1) and ds.is_cached(0)
+    after = ds.stack(progress=False)
+    assert calls == [str(image_files[1])]
+    assert torch.allclose(after[1], torch.full_like(after[1], 200 / 255), atol=1e-4)
+    assert torch.equal(after[[0, 2, 3, 4]], before[[0, 2, 3, 4]])
+    entries = list(ds.cache_dir.rglob("*.npy"))
+    assert len(entries) == len(image_files)  # the stale entry was removed, not left next to the new one
+
+
+def test_a_truncated_cache_entry_is_decoded_again(image_files):
+    labels, meta = _table(image_files)
+    ds = CachedImages(labels, meta, image_files, size=16)
+    good = ds[0][0]
+    ds._entry(0).write_bytes(b"\x93NUMPY")
+    assert torch.equal(ds[0][0], good)
+
+
+def test_worker_processes_give_the_same_stack(image_files):
+    labels, meta = _table(image_files)
+    ds = CachedImages(labels, meta, image_files, size=16)
+    with_workers = ds.stack(num_workers=2, progress=False)
+    assert ds.is_cached(0) and torch.equal(CachedImages(labels, meta, image_files, size=16, cache=False)
+                                           .stack(progress=False), with_workers)
+
+
+def test_cached_images_needs_a_size(image_files):
+    labels, meta = _table(image_files)
+    with pytest.raises(ValueError, match="needs a fixed size"):
+        CachedImages(labels, meta, image_files, size=None)
+
+
+# --------------------------------------------------------------------------- lesson_data on fake folders
+
+
+@pytest.fixture
+def prof(fake_cxr_data, monkeypatch):
+    monkeypatch.setenv("RADKIT_DATA", str(fake_cxr_data))
+    return radkit.setup(profile_name="quick", verbose=False)
+
+
+FINDINGS = ["effusion", "cardiomegaly"]
+
+
+def test_nih_lesson_data_end_to_end(prof, capsys):
+    d = lesson_data(prof, findings=FINDINGS, source="nih", size=32)
+    assert d.source == "nih" and not d.synthetic and d.findings == FINDINGS
+    assert "the folder has 80 usable" in capsys.readouterr().out  # fewer than the profile asks: said so
+    # all 80 used, in the profile's train:test ratio
+    assert len(d.train) + len(d.test) == 80
+    assert len(d.test) == round(80 * prof.n_test / (prof.n_train + prof.n_test))
+    X, y = d.train.tensors()
+    assert X.shape == (len(d.train), 1, 32, 32) and X.dtype == torch.float32 and y.shape == (len(d.train), 2)
+    assert 0 <= float(X.min()) and float(X.max()) <= 1
+    assert torch.equal(y, torch.tensor(d.train.labels.to_numpy()))
+    for split in (d.train, d.test):
+        assert set(split.meta.columns) >= {"age", "sex", "view", "site", "date", "source", "patient_id"}
+        assert split.meta["view"].isin(["PA", "AP"]).all() and split.meta["sex"].isin(["M", "F"]).all()
+        assert (split.labels.sum() >= MIN_PER_CLASS).all()
+    assert not set(d.train.meta["patient_id"]) & set(d.test.meta["patient_id"])
+    # labels are the real NIH labels of those image names
+    from radkit import public
+
+    nih = public.nih_entries().set_index("image")
+    truth = nih.loc[d.test.meta["image"], ["effusion", "cardiomegaly"]].to_numpy()
+    assert np.array_equal(truth, d.test.labels.to_numpy())
+
+
+def test_same_seed_same_split_other_seed_other_split(prof):
+    a = lesson_data(prof, findings=FINDINGS, source="nih", size=16, seed=5)
+    b = lesson_data(prof, findings=FINDINGS, source="nih", size=16, seed=5)
+    c = lesson_data(prof, findings=FINDINGS, source="nih", size=16, seed=6)
+    assert a.test.meta["image"].tolist() == b.test.meta["image"].tolist()
+    assert set(a.test.meta["image"]) != set(c.test.meta["image"])
+
+
+def test_sampling_keeps_prevalence_when_the_source_is_larger(prof):
+    d = lesson_data(prof, findings=["pneumothorax"], source="nih", n_train=30, n_test=20, size=16)
+    assert (len(d.train), len(d.test)) == (30, 20)
+    # 10 of 80 fake images have pneumothorax: the draw keeps 1/8 in each set (stratified)
+    assert d.train.labels["pneumothorax"].sum() == pytest.approx(30 / 8, abs=1)
+    assert d.test.labels["pneumothorax"].sum() == pytest.approx(20 / 8, abs=1)
+
+
+def test_too_few_positives_is_a_clear_error(prof):
+    with pytest.raises(ValueError, match=r"test set has [01] positive .* at least 2 of each"):
+        lesson_data(prof, findings=["effusion"], source="nih", n_train=60, n_test=8, size=16)
+
+
+def test_a_finding_the_source_lacks_fails_before_reading_files(prof):
+    with pytest.raises(ValueError, match="has no effusion label; it has consolidation"):
+        lesson_data(prof, findings=["effusion"], source="rsna")
+
+
+def test_missing_folder_says_what_to_download(prof, tmp_path, monkeypatch):
+    monkeypatch.setenv("RADKIT_DATA", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match=r"(?s)Download it from https://.*vindr"):
+        lesson_data(prof, findings=["effusion"], source="vindr")
+
+
+def test_switch_is_read_once_by_setup(fake_cxr_data, monkeypatch):
+    monkeypatch.setenv("RADKIT_DATA", str(fake_cxr_data))
+    monkeypatch.setenv("RADKIT_IMAGES", "nih")
+    prof = radkit.setup(profile_name="quick", verbose=False)
+    monkeypatch.setenv("RADKIT_IMAGES", "synthetic")
+    assert prof.images == "nih" and lesson_data(prof, findings="effusion", size=16).source == "nih"
+    assert lesson_data(prof, findings="effusion", size=16, n_train=8, n_test=4, masks=False,
+                       source="synthetic").synthetic
+
+
+def test_synthetic_options_are_ignored_with_a_note_for_real_images(prof, capsys):
+    d = lesson_data(prof, findings="effusion", source="nih", size=16, sites=3, uncertain="zeros")
+    assert d.source == "nih" and "synthetic-only options sites" in capsys.readouterr().out
+
+
+def test_chexpert_lesson_data_and_its_uncertain_policy(prof):
+    d = lesson_data(prof, findings=FINDINGS, source="chexpert", size=16)
+    assert len(d.train) + len(d.test) == 80  # the 3 listed-but-absent images are skipped
+    assert d.train.meta["sex"].isin(["M", "F"]).all() and (d.train.meta["site"] == "Stanford Hospital").all()
+    assert not set(d.train.meta["patient_id"]) & set(d.test.meta["patient_id"])
+    with pytest.raises(ValueError, match="uncertain='maybe'.*'drop'"):
+        lesson_data(prof, findings=FINDINGS, source="chexpert", uncertain="maybe")
+
+
+def test_fit_and_predict_run_on_real_splits(prof):
+    from radkit import models, train
+
+    d = lesson_data(prof, findings=FINDINGS, source="nih", size=32)
+    model = models.make_model("smallcnn", num_classes=2, seed=prof.seed)
+    history = train.fit(model, d.train.dataset(), val_data=d.test.dataset(), num_epochs=2, lr=1e-3,
+                        batch_size=16, seed=prof.seed, progress=False)
+    assert len(history.rows) == 2 and np.isfinite(history["train_loss"]).all()
+    from_dataset = train.predict(model, d.test.dataset())
+    X, y = d.test.tensors()
+    from_tensors = train.predict(model, X)
+    assert from_dataset.shape == (len(d.test), 2) and np.allclose(from_dataset, from_tensors, atol=1e-5)
+    assert 0 <= roc_auc_score(y[:, 0], from_dataset[:, 0]) <= 1
