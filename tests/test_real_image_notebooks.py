@@ -89,3 +89,42 @@ def test_demo_lesson_runs_on_the_fake_nih_folder(fake_cxr_data, tmp_path, monkey
     _execute(nb, cwd=tmp_path, source="nih", data=fake_cxr_data, monkeypatch=monkeypatch)
     printed = "".join(o.get("text", "") for o in nb.cells[0].outputs)
     assert "images: nih" in printed  # setup says which source is in use
+
+
+# --------------------------------------------------------------------------- the metadata convention
+
+
+def _nb_file(folder: Path, name: str, real_images=None) -> Path:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# T")])
+    if real_images is not None:
+        nb.metadata["radkit"] = {"real_images": real_images}
+    path = folder / name
+    nbformat.write(nb, path)
+    return path
+
+
+def test_metadata_values_and_selection(tmp_path):
+    from radkit.devtools.real_notebooks import check_metadata, main, select
+
+    every = _nb_file(tmp_path, "a.ipynb", True)
+    some = _nb_file(tmp_path, "b.ipynb", ["chexpert", "padchest"])
+    none = _nb_file(tmp_path, "c.ipynb")
+    off = _nb_file(tmp_path, "d.ipynb", False)
+    assert marked_notebooks(tmp_path) == {every: ("nih", "chexpert", "rsna", "vindr", "padchest"),
+                                          some: ("chexpert", "padchest")}
+    assert select("nih", [every, some, none, off]) == [every]
+    assert select("nih", [every, some, none, off], others=True) == [some, none, off]
+    assert select("synthetic", [every, some]) == [] and select("synthetic", [every], others=True) == [every]
+    assert check_metadata({"radkit": {"real_images": "nih"}})[0].startswith("metadata radkit.real_images: 'nih'")
+    with pytest.raises(SystemExit, match="Unknown image source 'mimic'"):
+        main(["select", "mimic", str(every)])
+    main(["mark", str(none), "nih"])
+    assert real_image_sources(nbformat.read(none, as_version=4).metadata) == ("nih",)
+
+
+def test_lint_reports_a_bad_real_images_value(tmp_path):
+    from radkit.devtools.nblint import lint
+
+    nb = nbformat.v4.new_notebook(cells=[])
+    nb.metadata["radkit"] = {"real_images": ["nih", "mimic"]}
+    assert any("unknown source(s) ['mimic']" in p for p in lint(nb, kind="solution", name="x"))

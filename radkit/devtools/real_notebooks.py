@@ -14,6 +14,12 @@ checks the value. Mark a notebook with::
 
     python -m radkit.devtools.real_notebooks mark notebooks/07_performance_measures.ipynb
     python -m radkit.devtools.real_notebooks list
+
+``make run`` asks ``select`` which notebooks to run on the chosen source; the
+others run on synthetic images (their lessons need known truth)::
+
+    python -m radkit.devtools.real_notebooks select nih notebooks/*.ipynb          # marked for nih
+    python -m radkit.devtools.real_notebooks select --others nih notebooks/*.ipynb # the rest
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ import argparse
 import json
 from pathlib import Path
 
-__all__ = ["real_image_sources", "check_metadata", "marked_notebooks"]
+__all__ = ["real_image_sources", "check_metadata", "marked_notebooks", "select"]
 
 KEY = "real_images"
 
@@ -78,14 +84,40 @@ def marked_notebooks(folder: str | Path) -> dict[Path, tuple[str, ...]]:
     return out
 
 
+def select(source: str, paths: list[str | Path], *, others: bool = False) -> list[Path]:
+    """The notebooks among ``paths`` that support ``source`` (or, ``others=True``, those that do not).
+
+    ``source="synthetic"`` selects none (and, with ``others``, all).
+    """
+    out = []
+    for path in map(Path, paths):
+        sources = real_image_sources(json.loads(path.read_text(encoding="utf-8")).get("metadata", {}))
+        if (source in sources) != others:
+            out.append(path)
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="List or mark notebooks that run on real images.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="marked notebooks in notebooks/ and solutions/")
+    sel = sub.add_parser("select", help="print the notebooks that support SOURCE (--others: the rest)")
+    sel.add_argument("source")
+    sel.add_argument("notebooks", nargs="*")
+    sel.add_argument("--others", action="store_true")
     mark = sub.add_parser("mark", help="declare real-image support in a notebook's metadata")
     mark.add_argument("notebook")
     mark.add_argument("sources", nargs="*", help="sources it supports (default: all)")
     args = parser.parse_args(argv)
+    if args.command == "select":
+        from radkit.data.lesson import images_source
+
+        try:
+            source = images_source(args.source)
+        except ValueError as err:
+            raise SystemExit(str(err)) from None
+        print(" ".join(str(p) for p in select(source, args.notebooks, others=args.others)))
+        return
     if args.command == "list":
         for folder in ("notebooks", "solutions"):
             for path, sources in marked_notebooks(folder).items():
