@@ -289,3 +289,17 @@ def test_fit_and_predict_run_on_real_splits(prof):
     from_tensors = train.predict(model, X)
     assert from_dataset.shape == (len(d.test), 2) and np.allclose(from_dataset, from_tensors, atol=1e-5)
     assert 0 <= roc_auc_score(y[:, 0], from_dataset[:, 0]) <= 1
+
+
+def test_data_card_table_lists_every_mapped_label():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "datasets" / "README.md").read_text()
+    rows = {line.split("|")[1].strip(): line.split("|")[2:-1] for line in text.splitlines()
+            if line.startswith("| ") and line.split("|")[1].strip() in LESSON_FINDINGS}
+    assert set(rows) == set(LESSON_FINDINGS)
+    sources = list(FINDING_LABELS)
+    for finding, cells in rows.items():
+        for source, cell in zip(sources, cells):
+            names = FINDING_LABELS[source].get(finding, ())
+            assert all(f"`{n}`" in cell for n in names) and (bool(names) or cell.strip() == "—"), (finding, source)

@@ -207,16 +207,21 @@ class CachedImages(ImageDataset):
         todo = sum(not self.is_cached(i) for i in range(len(self)))
         if num_workers is None:
             num_workers = 0 if todo < 64 else min(8, os.cpu_count() or 1)
-        out = torch.empty((len(self), 1, *self.size), dtype=torch.float32)
-        loader = torch.utils.data.DataLoader(_Pixels(self), batch_size=64, num_workers=num_workers)
-        start = 0
+        out = np.empty((len(self), 1, *self.size), dtype=np.float32)
         with tqdm(total=len(self), desc=f"images ({todo} to decode)", unit="img",
                   disable=not progress or todo == 0) as bar:
-            for batch in loader:
-                out[start:start + len(batch), 0] = batch.to(torch.float32) / _SCALE
-                start += len(batch)
-                bar.update(len(batch))
-        return out
+            if num_workers == 0:
+                for i in range(len(self)):
+                    out[i, 0] = self.load(i)
+                    bar.update()
+            else:
+                loader = torch.utils.data.DataLoader(_Pixels(self), batch_size=64, num_workers=num_workers)
+                start = 0
+                for batch in loader:
+                    out[start:start + len(batch), 0] = batch.numpy().astype(np.float32) / _SCALE
+                    start += len(batch)
+                    bar.update(len(batch))
+        return torch.from_numpy(out)
 
 
 class _Pixels(torch.utils.data.Dataset):
