@@ -303,3 +303,84 @@ def test_data_card_table_lists_every_mapped_label():
         for source, cell in zip(sources, cells):
             names = FINDING_LABELS[source].get(finding, ())
             assert all(f"`{n}`" in cell for n in names) and (bool(names) or cell.strip() == "—"), (finding, source)
+
+
+# --------------------------------------------------------------------------- RSNA, VinDr-CXR, PadChest
+
+
+def _pixels(i: int) -> np.ndarray:
+    return np.random.default_rng(i).integers(0, 4096, (40, 40))
+
+
+@pytest.fixture(scope="module")
+def other_sources(tmp_path_factory):
+    """Fake rsna/, vindr/ and padchest/ folders: 8 positive and 8 negative real names each, no label files."""
+    from radkit import public
+
+    root = tmp_path_factory.mktemp("fake-other")
+    rsna = public.rsna_entries()
+    chosen = pd.concat([rsna[rsna["target"] == 1].head(8), rsna[rsna["target"] == 0].head(8)])
+    for i, pid in enumerate(chosen["patient_id"]):
+        dcm(root / "rsna" / "stage_2_train_images" / f"{pid}.dcm", _pixels(i))
+    votes = public.vindr_reader_labels()
+    votes = votes[votes["finding"] == "Pleural effusion"].groupby("item")["label"].mean()
+    vindr = list(votes[votes > 0.5].index[:8]) + list(votes[votes == 0].index[:8])
+    for i, image_id in enumerate(vindr):
+        dcm(root / "vindr" / "train" / f"{image_id}.dicom", _pixels(100 + i))
+    pad = public.padchest_entries()
+    pad = pad[pad["projection"] == "PA"].drop_duplicates("patient_id")
+    effusion = pad["labels"].map(lambda ls: "pleural effusion" in ls)
+    normal = pad["labels"].map(lambda ls: ls == ["normal"])
+    lateral = public.padchest_entries().query("projection == 'L'").head(2)  # must be left out
+    padchest = pd.concat([pad[effusion].head(8), pad[normal].head(8), lateral])
+    for i, name in enumerate(padchest["image_id"]):
+        path = root / "padchest" / "images" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(_pixels(200 + i).astype(np.uint16)).save(path)  # 12 bits used of 16, like PadChest
+    return root, {"rsna": chosen, "vindr": votes.loc[vindr], "padchest": padchest}
+
+
+def test_rsna_gives_consolidation_with_header_metadata(other_sources, monkeypatch):
+    root, truth = other_sources
+    monkeypatch.setenv("RADKIT_DATA", str(root))
+    prof = radkit.setup(profile_name="quick", verbose=False)
+    d = lesson_data(prof, findings=["consolidation"], source="rsna", size=16)
+    assert len(d.train) + len(d.test) == 16
+    expected = truth["rsna"].set_index("patient_id")
+    for split in (d.train, d.test):
+        ids = split.meta["patient_id"]
+        assert np.array_equal(split.labels["consolidation"].to_numpy(), expected.loc[ids, "target"].to_numpy())
+        assert np.array_equal(split.meta["age"].to_numpy(), expected.loc[ids, "age"].to_numpy(dtype=float))
+        assert split.meta["view"].isin(["PA", "AP"]).all()
+    assert d.train.tensors()[0].shape == (len(d.train), 1, 16, 16)
+
+
+def test_vindr_majority_labels(other_sources, monkeypatch):
+    root, truth = other_sources
+    monkeypatch.setenv("RADKIT_DATA", str(root))
+    prof = radkit.setup(profile_name="quick", verbose=False)
+    d = lesson_data(prof, findings=["effusion"], source="vindr", size=16)
+    both = pd.concat([d.train.labels.assign(image=d.train.meta["image"]),
+                      d.test.labels.assign(image=d.test.meta["image"])]).set_index("image")
+    assert len(both) == 16
+    assert np.array_equal(both["effusion"].to_numpy(), (truth["vindr"].loc[both.index] > 0.5).to_numpy(float))
+    with pytest.raises(ValueError, match="label_policy='some'"):
+        lesson_data(prof, findings=["effusion"], source="vindr", label_policy="some")
+
+
+def test_padchest_frontal_only_with_dates_ages_and_manufacturers(other_sources, monkeypatch):
+    root, truth = other_sources
+    monkeypatch.setenv("RADKIT_DATA", str(root))
+    prof = radkit.setup(profile_name="quick", verbose=False)
+    d = lesson_data(prof, findings=["effusion"], source="padchest", size=16)
+    meta = pd.concat([d.train.meta, d.test.meta])
+    assert len(meta) == 16 and (meta["view"] == "PA").all()  # the two lateral films are not used
+    expected = truth["padchest"].set_index("image_id").loc[meta["image"]]
+    assert np.array_equal(meta["date"].to_numpy(), expected["study_date"].to_numpy())
+    assert np.array_equal(meta["age"].to_numpy(), expected["age"].to_numpy(dtype=float))
+    assert (meta["manufacturer"] == expected["manufacturer"].astype(str).to_numpy()).all()
+    labels = pd.concat([d.train.labels, d.test.labels])["effusion"].to_numpy()
+    assert np.array_equal(labels, expected["labels"].map(lambda ls: float("pleural effusion" in ls)).to_numpy())
+    X, _ = d.test.tensors()
+    # stretched per image: 12-bit noise in a 16-bit container would average 0.03 divided by 65535
+    assert float(X.mean(dim=(1, 2, 3)).min()) > 0.4
