@@ -149,7 +149,7 @@ def _draw(table: pd.DataFrame, findings: list[str], *, n_train: int, n_test: int
         notes.append(f"one image per patient: {len(one)} of {len(table)} images kept")
     wanted = n_train + n_test
     total = min(wanted, len(one))
-    test_total = int(round(total * n_test / wanted))
+    test_total = round(total * n_test / wanted)
     if total < wanted:
         notes.append(f"asked for {n_train} train + {n_test} test images, the folder has {len(one)} usable: "
                      f"using {total - test_total} + {test_total}")
