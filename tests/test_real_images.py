@@ -384,3 +384,20 @@ def test_padchest_frontal_only_with_dates_ages_and_manufacturers(other_sources, 
     X, _ = d.test.tensors()
     # stretched per image: 12-bit noise in a 16-bit container would average 0.03 divided by 65535
     assert float(X.mean(dim=(1, 2, 3)).min()) > 0.4
+
+
+def test_external_validation_train_on_nih_test_on_chexpert(prof, fake_cxr_data):
+    from radkit import models, train
+    from radkit.data import available_sources
+
+    assert available_sources() == ["nih", "chexpert"] == available_sources(fake_cxr_data)
+    nih = lesson_data(prof, findings=FINDINGS, source="nih", size=32)
+    chexpert = lesson_data(prof, findings=FINDINGS, source="chexpert", size=32)
+    model = models.make_model("smallcnn", num_classes=2, seed=prof.seed)
+    train.fit(model, nih.train.dataset(), num_epochs=1, lr=1e-3, batch_size=16, seed=prof.seed,
+              progress=False, num_workers=2)  # decoding in worker processes
+    external = train.predict(model, chexpert.test.dataset())
+    assert external.shape == (len(chexpert.test), 2)
+    assert set(nih.test.meta["site"]) != set(chexpert.test.meta["site"])
+    batch = next(iter(torch.utils.data.DataLoader(nih.test.dataset(), batch_size=4)))
+    assert batch[2]["date"] == [""] * 4 and batch[2]["source"] == ["nih"] * 4

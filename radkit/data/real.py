@@ -35,7 +35,7 @@ import pandas as pd
 
 from radkit.data.findings import map_findings, source_labels
 
-__all__ = ["real_lesson_data", "MIN_PER_CLASS", "SITES", "CHEXPERT_UNCERTAIN"]
+__all__ = ["real_lesson_data", "available_sources", "MIN_PER_CLASS", "SITES", "CHEXPERT_UNCERTAIN"]
 
 #: Fewest positives and negatives of each finding a split must have (an AUC needs both).
 MIN_PER_CLASS = 2
@@ -127,6 +127,27 @@ def _padchest(root: Path | None, findings: list[str], **_: object) -> pd.DataFra
 _TABLES: dict[str, Callable[..., pd.DataFrame]] = {
     "nih": _nih, "chexpert": _chexpert, "rsna": _rsna, "vindr": _vindr, "padchest": _padchest,
 }
+
+
+def available_sources(data: str | os.PathLike | None = None) -> list[str]:
+    """Real sources whose folder exists under ``data`` (default ``$RADKIT_DATA``); contents are not checked.
+
+    Lessons use it to offer external validation (train on one source, test on
+    another) only when two sources are on disk.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp(); os.mkdir(os.path.join(d, "nih")); os.mkdir(os.path.join(d, "padchest"))
+    >>> available_sources(d)
+    ['nih', 'padchest']
+    """
+    from radkit.data._sources import SOURCES
+
+    folder = data if data is not None else os.environ.get("RADKIT_DATA")
+    if not folder:
+        return []
+    return [key for key in _TABLES if (Path(folder).expanduser() / SOURCES[key].folder).is_dir()]
 
 
 def _largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
@@ -251,7 +272,8 @@ def real_lesson_data(source: str, findings: Sequence[str], *, n_train: int, n_te
             "patient_id": rows["patient_id"].to_numpy(),
             **{c: rows[c].to_numpy() for c in extra},
         })
-        dataset = CachedImages(labels, meta, list(rows["file"]), size=int(size), intensity="minmax", cache=cache)
+        items = meta.assign(date=meta["date"].dt.strftime("%Y-%m-%d").fillna(""))  # "" not "NaT" in batches
+        dataset = CachedImages(labels, items, list(rows["file"]), size=int(size), intensity="minmax", cache=cache)
         splits[split] = Split(labels=labels, meta=meta, synth=None, _dataset=dataset)
     if verbose:
         for note in notes:
