@@ -20,6 +20,7 @@ from radkit.data.lesson import LESSON_FINDINGS, REAL_SOURCES
 from radkit.data.loaders import CHEXPERT_PATHOLOGIES, NIH_PATHOLOGIES, ImageDataset
 from radkit.data.real import MIN_PER_CLASS, _largest_remainder
 
+from conftest import SMALL_NORMAL, SMALL_PER_FINDING
 from test_data import dcm
 
 # --------------------------------------------------------------------------- the finding map
@@ -194,15 +195,17 @@ def prof(fake_cxr_data, monkeypatch):
 
 
 FINDINGS = ["effusion", "cardiomegaly"]
+N_FAKE = SMALL_NORMAL + SMALL_PER_FINDING * len(LESSON_FINDINGS)  # images in each fake folder
 
 
 def test_nih_lesson_data_end_to_end(prof, capsys):
-    d = lesson_data(prof, findings=FINDINGS, source="nih", size=32)
+    n_train, n_test = 2 * prof.n_train, 2 * prof.n_test  # more than the folder holds
+    d = lesson_data(prof, findings=FINDINGS, source="nih", size=32, n_train=n_train, n_test=n_test)
     assert d.source == "nih" and not d.synthetic and d.findings == FINDINGS
-    assert "the folder has 80 usable" in capsys.readouterr().out  # fewer than the profile asks: said so
-    # all 80 used, in the profile's train:test ratio
-    assert len(d.train) + len(d.test) == 80
-    assert len(d.test) == round(80 * prof.n_test / (prof.n_train + prof.n_test))
+    assert f"the folder has {N_FAKE} usable" in capsys.readouterr().out  # fewer than asked: said so
+    # all used, in the asked train:test ratio
+    assert len(d.train) + len(d.test) == N_FAKE
+    assert len(d.test) == round(N_FAKE * n_test / (n_train + n_test))
     X, y = d.train.tensors()
     assert X.shape == (len(d.train), 1, 32, 32) and X.dtype == torch.float32 and y.shape == (len(d.train), 2)
     assert 0 <= float(X.min()) and float(X.max()) <= 1
@@ -231,9 +234,10 @@ def test_same_seed_same_split_other_seed_other_split(prof):
 def test_sampling_keeps_prevalence_when_the_source_is_larger(prof):
     d = lesson_data(prof, findings=["pneumothorax"], source="nih", n_train=30, n_test=20, size=16)
     assert (len(d.train), len(d.test)) == (30, 20)
-    # 10 of 80 fake images have pneumothorax: the draw keeps 1/8 in each set (stratified)
-    assert d.train.labels["pneumothorax"].sum() == pytest.approx(30 / 8, abs=1)
-    assert d.test.labels["pneumothorax"].sum() == pytest.approx(20 / 8, abs=1)
+    # the draw keeps the folder's prevalence in each set (stratified)
+    prevalence = SMALL_PER_FINDING / N_FAKE
+    assert d.train.labels["pneumothorax"].sum() == pytest.approx(30 * prevalence, abs=1)
+    assert d.test.labels["pneumothorax"].sum() == pytest.approx(20 * prevalence, abs=1)
 
 
 def test_too_few_positives_is_a_clear_error(prof):
@@ -269,7 +273,7 @@ def test_synthetic_options_are_ignored_with_a_note_for_real_images(prof, capsys)
 
 def test_chexpert_lesson_data_and_its_uncertain_policy(prof):
     d = lesson_data(prof, findings=FINDINGS, source="chexpert", size=16)
-    assert len(d.train) + len(d.test) == 80  # the 3 listed-but-absent images are skipped
+    assert len(d.train) + len(d.test) == N_FAKE  # the 3 listed-but-absent images are skipped
     assert d.train.meta["sex"].isin(["M", "F"]).all() and (d.train.meta["site"] == "Stanford Hospital").all()
     assert not set(d.train.meta["patient_id"]) & set(d.test.meta["patient_id"])
     with pytest.raises(ValueError, match="uncertain='maybe'.*'drop'"):
