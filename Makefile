@@ -4,6 +4,7 @@
 #   make run         execute every notebook headless, HTML to build/ (RADKIT_PROFILE, default standard)
 #   make lint        ruff over radkit/, tests/, bench/ (notebooks are linted by tests/test_notebook_lint.py)
 #   make claims      every notebook and solution under RADKIT_SEED in $(SEEDS), quick profile
+#   make real-check  every notebook marked for real images, on fake NIH/CheXpert folders (quick profile)
 #   make exercises   regenerate exercises/ from solutions/
 #   make bench       speed measurements (see docs/benchmarks.md)
 
@@ -18,7 +19,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb solutions/*.ipynb))
 # JupyterLab refuses to run as root unless told; these machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test lint claims run exercises bench clean-venv
+.PHONY: lab test lint claims real-check run exercises bench clean-venv
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || { echo "creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV) || { echo "Could not create a virtual environment: install Python >= 3.10 with its venv module (Debian/Ubuntu: apt-get install python3-venv)."; exit 1; }; }
@@ -40,10 +41,22 @@ lint: $(STAMP)
 claims: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m radkit.devtools.claims --seeds $(SEEDS) $(NOTEBOOKS)
 
+real-check: $(STAMP)
+	RADKIT_REAL_NOTEBOOKS=all RADKIT_PROFILE=quick MPLBACKEND=Agg $(BIN)/python -m pytest -p no:cacheprovider -rs \
+		tests/test_real_images.py tests/test_real_image_notebooks.py
+
+# With RADKIT_IMAGES=<real source>, notebooks marked for it (radkit.real_images metadata) run on
+# those images; the others need synthetic truth and run on synthetic images.
 run: $(STAMP)
 	@mkdir -p build
-	RADKIT_PROFILE=$(RADKIT_PROFILE) $(BIN)/jupyter nbconvert --to html --execute --output-dir build \
-		--ExecutePreprocessor.timeout=-1 $(NOTEBOOKS)
+	@set -e; src="$${RADKIT_IMAGES:-synthetic}"; \
+	real="$$($(BIN)/python -m radkit.devtools.real_notebooks select "$$src" $(NOTEBOOKS))"; \
+	rest="$$($(BIN)/python -m radkit.devtools.real_notebooks select --others "$$src" $(NOTEBOOKS))"; \
+	for group in real rest; do \
+		if [ $$group = real ]; then nbs="$$real"; images="$$src"; else nbs="$$rest"; images=synthetic; fi; \
+		[ -z "$$nbs" ] || { echo "images: $$images -> $$nbs"; RADKIT_IMAGES=$$images RADKIT_PROFILE=$(RADKIT_PROFILE) \
+			$(BIN)/jupyter nbconvert --to html --execute --output-dir build --ExecutePreprocessor.timeout=-1 $$nbs; }; \
+	done
 	@echo "HTML written to build/ (profile $(RADKIT_PROFILE))"
 
 exercises: $(STAMP)

@@ -9,3 +9,29 @@ os.environ.setdefault("RADKIT_PROFILE", "quick")
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("RADKIT_CACHE", str(tmp_path_factory.getbasetemp() / "radkit-cache"))
+
+
+#: Size of the small fake folders of the unit tests: 60 images without the lesson findings and 20
+#: with exactly one of each, per source (160 images).
+SMALL_NORMAL, SMALL_PER_FINDING = 60, 20
+
+
+@pytest.fixture(scope="session")
+def fake_cxr_data(tmp_path_factory):
+    """A RADKIT_DATA folder with small fake ``nih/`` and ``chexpert/`` (real names and labels, synthetic pixels).
+
+    160 images each (SMALL_NORMAL, SMALL_PER_FINDING; see radkit.devtools.fake_cxr). Written once per session.
+    """
+    from radkit.devtools.fake_cxr import write_fake_sources
+
+    return write_fake_sources(tmp_path_factory.mktemp("fake-cxr"), per_finding=SMALL_PER_FINDING,
+                              normal=SMALL_NORMAL)
+
+
+@pytest.fixture(scope="session")
+def fake_cxr_data_quick(tmp_path_factory):
+    """Fake ``nih/`` and ``chexpert/`` of the quick profile's size (2,500 images each), for lesson notebooks:
+    large enough that a lesson's small CNN learns and its real-image claims can hold."""
+    from radkit.devtools.fake_cxr import write_fake_sources
+
+    return write_fake_sources(tmp_path_factory.mktemp("fake-cxr-quick"))

@@ -18,11 +18,12 @@ from radkit.data.loaders import (
     VinDrCXR,
 )
 from radkit.data.lesson import LESSON_FINDINGS, LessonData, Split, images_source, lesson_data
+from radkit.data.real import available_sources
 from radkit.data.medmnist import MEDMNIST_LABELS, MedMNIST, medmnist_url
 
 __all__ = [
     "ImageDataset", "read_image", "SOURCES", "Source", "data_root", "ChecksumError", "download", "verify",
     "NIH_PATHOLOGIES", "CHEXPERT_PATHOLOGIES", "NIHChestXray14", "CheXpert", "RSNAPneumonia", "VinDrCXR",
     "PadChest", "MEDMNIST_LABELS", "MedMNIST", "medmnist_url",
-    "LESSON_FINDINGS", "LessonData", "Split", "images_source", "lesson_data",
+    "LESSON_FINDINGS", "LessonData", "Split", "images_source", "lesson_data", "available_sources",
 ]

@@ -32,6 +32,8 @@ SOURCES_OF_IMAGES = ("synthetic", *REAL_SOURCES)
 #: The findings lessons ask for, by their radkit name (the synthetic pathologies).
 LESSON_FINDINGS = ("nodule", "consolidation", "effusion", "cardiomegaly", "pneumothorax")
 META_COLUMNS = ("age", "sex", "view", "site", "date")
+#: Keyword options of :func:`lesson_data` meant for real sources.
+REAL_OPTIONS = ("root", "uncertain", "label_policy", "cache")
 
 
 def images_source(name: str | None = None) -> str:
@@ -83,10 +85,16 @@ class Split:
         if self.synth is not None:
             return self.synth.images, y
         ds = self.dataset()
-        return torch.stack([ds[i][0] for i in range(len(ds))]), y
+        stack = getattr(ds, "stack", None)  # real images: decoded in worker processes, then cached
+        return (stack() if callable(stack) else torch.stack([ds[i][0] for i in range(len(ds))])), y
 
     def dataset(self):
-        """A torch Dataset of ``(image, label)`` pairs for ``radkit.train.fit`` / ``predict``."""
+        """A torch Dataset for ``radkit.train.fit`` / ``predict``.
+
+        Synthetic: ``(image, label)`` pairs in memory. Real: a
+        :class:`radkit.data.cache.CachedImages` of ``(image, label, meta)`` that
+        decodes each file once and then streams from the resize cache.
+        """
         if self._dataset is None:
             X, y = self.tensors()
             self._dataset = torch.utils.data.TensorDataset(X, y)
@@ -95,12 +103,17 @@ class Split:
 
 @dataclass
 class LessonData:
-    """What :func:`lesson_data` returns: ``train`` and ``test`` splits and where they came from."""
+    """What :func:`lesson_data` returns: ``train`` and ``test`` splits and where they came from.
+
+    ``notes`` lists what a real source could not give as asked (fewer images,
+    images left out); empty for synthetic data.
+    """
 
     source: str
     findings: list[str]
     train: Split
     test: Split
+    notes: list[str] = field(default_factory=list)
 
     @property
     def synthetic(self) -> bool:
@@ -150,11 +163,13 @@ def lesson_data(prof: Profile, *, findings: str | Sequence[str] = ("cardiomegaly
     seed : int, optional
         Default ``prof.seed``. The test set uses ``seed + 1``.
     source : str, optional
-        Override ``RADKIT_IMAGES``.
+        Override the source that ``radkit.setup()`` read from ``RADKIT_IMAGES`` (``prof.images``).
     **synth_kwargs
         Passed to :func:`radkit.synth.generate` for the synthetic source (``sites``,
         ``prevalence``, ``drift``, ``marker_corr``, ``masks``...); ignored, with a
-        note, for real images.
+        note, for real images. The options of real sources (:data:`REAL_OPTIONS`:
+        ``root``, ``uncertain``, ``label_policy``, ``cache``) go to
+        :func:`radkit.data.real.real_lesson_data` and are ignored for synthetic data.
 
     Examples
     --------
@@ -178,9 +193,13 @@ def lesson_data(prof: Profile, *, findings: str | Sequence[str] = ("cardiomegaly
     n_train = prof.n_train if n_train is None else n_train
     n_test = prof.n_test if n_test is None else n_test
     size = prof.image_size if size is None else size
-    chosen = images_source(source)
+    chosen = images_source(source if source is not None else getattr(prof, "images", None))
+    real_options = {k: synth_kwargs.pop(k) for k in list(synth_kwargs) if k in REAL_OPTIONS}
     if chosen == "synthetic":
         return _synthetic(names, n_train=n_train, n_test=n_test, size=size, seed=seed, **synth_kwargs)
     from radkit.data.real import real_lesson_data
 
-    return real_lesson_data(chosen, names, n_train=n_train, n_test=n_test, size=size, seed=seed)
+    if synth_kwargs:
+        print(f"note ({chosen}): synthetic-only options {', '.join(sorted(synth_kwargs))} do not apply to real "
+              "images and are ignored.")
+    return real_lesson_data(chosen, names, n_train=n_train, n_test=n_test, size=size, seed=seed, **real_options)

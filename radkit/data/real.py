@@ -1,8 +1,281 @@
-"""Lesson data from downloaded real images (being built: see issue "Real images when you have them")."""
+"""Lesson data from downloaded real images: NIH, CheXpert, RSNA, VinDr-CXR, PadChest.
+
+:func:`real_lesson_data` is what :func:`radkit.data.lesson_data` calls when
+``RADKIT_IMAGES`` names a real source. It reads the source's loader
+(:mod:`radkit.data.loaders`, with ``missing="skip"`` so a partial download
+works), maps the lesson's findings to the source's labels
+(:mod:`radkit.data.findings`), keeps frontal views, and draws a train and a
+test set:
+
+* **one image per patient**, chosen at random: bootstrap intervals and
+  statistical tests in the lessons assume independent cases, and follow-up
+  films of one patient are not independent. It also makes the split
+  patient-level by construction (no patient in both sets).
+* **stratified** by the findings' label pattern, so both sets keep the
+  source's prevalence and small folders still get positives on both sides.
+* sized by ``n_train`` / ``n_test``; when the folder holds fewer usable
+  images, all are used in the same train:test ratio and a note says so.
+  Fewer than :data:`MIN_PER_CLASS` positives or negatives of a finding in
+  either set is an error that says what to do.
+
+Official train/test lists are not used (so numbers are not comparable to
+published benchmarks); VinDr-CXR has no patient identifiers (each image is
+treated as its own patient), and RSNA's images are NIH images whose patient
+links were removed, so an NIH-vs-RSNA comparison may share patients.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
-def real_lesson_data(source: str, findings: list[str], *, n_train: int, n_test: int, size: int, seed: int):
-    raise NotImplementedError(f"RADKIT_IMAGES={source}: real images are not wired into lessons yet; "
-                              "unset RADKIT_IMAGES to run on synthetic radiographs.")
+import numpy as np
+import pandas as pd
+
+from radkit.data.findings import map_findings, source_labels
+
+__all__ = ["real_lesson_data", "available_sources", "MIN_PER_CLASS", "SITES", "CHEXPERT_UNCERTAIN"]
+
+#: Fewest positives and negatives of each finding a split must have (an AUC needs both).
+MIN_PER_CLASS = 2
+#: What the ``site`` column says for each source (one hospital system each; PadChest keeps ``manufacturer``).
+SITES = {
+    "nih": "NIH Clinical Center",
+    "chexpert": "Stanford Hospital",
+    "rsna": "NIH Clinical Center (RSNA labels)",
+    "vindr": "Hospital 108 / Hanoi Medical University Hospital",
+    "padchest": "Hospital San Juan, Alicante",
+}
+#: CheXpert uncertain-label policies for lessons ("drop" removes images uncertain for a requested finding).
+CHEXPERT_UNCERTAIN = ("drop", "zeros", "ones")
+_FRONTAL_PADCHEST = ("PA", "AP", "AP_horizontal")
+
+
+def _nih(root: Path | None, findings: list[str], **_: object) -> pd.DataFrame:
+    from radkit.data.loaders import NIHChestXray14
+
+    ds = NIHChestXray14(root, missing="skip", size=None)
+    meta = ds.meta
+    return pd.DataFrame({
+        "file": ds.files, "patient_id": meta["patient_id"].astype(str),
+        "age": meta["age"], "sex": meta["sex"], "view": meta["view"], "date": pd.NaT,
+        "image": meta["image"], "follow_up": meta["follow_up"],
+    }).join(map_findings(ds.labels, "nih", findings))
+
+
+def _chexpert(root: Path | None, findings: list[str], *, uncertain: str = "drop", **_: object) -> pd.DataFrame:
+    from radkit.data.loaders import CheXpert
+
+    if uncertain not in CHEXPERT_UNCERTAIN:
+        raise ValueError(f"uncertain={uncertain!r}: for lessons use 'drop' (leave out images whose label is "
+                         "uncertain for a requested finding; default), 'zeros' (U-Zeros) or 'ones' (U-Ones).")
+    # blank (unmentioned) = negative, as CheXpert's labeller intends; uncertain -> NaN, then dropped or mapped
+    ds = CheXpert(root, uncertain="nan" if uncertain == "drop" else uncertain, blank="zeros",
+                  frontal_only=True, missing="skip", size=None)
+    meta = ds.meta
+    view = meta["ap_pa"].where(meta["ap_pa"] != "", "frontal")
+    return pd.DataFrame({
+        "file": ds.files, "patient_id": meta["patient_id"].astype(str),
+        "age": meta["age"], "sex": meta["sex"].map({"Male": "M", "Female": "F"}).fillna(""),
+        "view": view, "date": pd.NaT, "image": meta["path"], "study": meta["study"],
+    }).join(map_findings(ds.labels, "chexpert", findings))
+
+
+def _rsna(root: Path | None, findings: list[str], **_: object) -> pd.DataFrame:
+    from radkit.data.loaders import RSNAPneumonia
+
+    ds = RSNAPneumonia(root, missing="skip", size=None)
+    ids = ds.meta["patient_id"].astype(str)
+    table = pd.DataFrame({"file": ds.files, "patient_id": ids, "image": ids + ".dcm"})
+    try:  # age, sex and view from the DICOM header table shipped with torchxrayvision
+        from radkit.public import rsna_entries
+
+        heads = rsna_entries()[["patient_id", "age", "sex", "view"]].astype({"sex": str, "view": str})
+        table = table.merge(heads, on="patient_id", how="left")
+    except FileNotFoundError:
+        table = table.assign(age=np.nan, sex="", view="")
+    return table.assign(date=pd.NaT).join(map_findings(ds.labels, "rsna", findings))
+
+
+def _vindr(root: Path | None, findings: list[str], *, label_policy: str = "majority", **_: object) -> pd.DataFrame:
+    from radkit.data.loaders import VinDrCXR
+
+    ds = VinDrCXR(root, label_policy=label_policy, split="train", missing="skip", size=None)
+    ids = ds.meta["image_id"].astype(str)
+    # VinDr-CXR publishes no patient identifiers and strips age/sex from its tables: one image = one patient
+    return pd.DataFrame({"file": ds.files, "patient_id": ids, "age": np.nan, "sex": "", "view": "PA",
+                         "date": pd.NaT, "image": ids, "n_readers": ds.meta["n_readers"]}
+                        ).join(map_findings(ds.labels, "vindr", findings))
+
+
+def _padchest(root: Path | None, findings: list[str], **_: object) -> pd.DataFrame:
+    from radkit.data.loaders import PadChest
+
+    wanted = sorted({name for f in findings for name in source_labels("padchest", f)})
+    ds = PadChest(root, pathologies=wanted, missing="skip", size=None)
+    meta = ds.meta
+    date = pd.to_datetime(meta["study_date"], format="%Y%m%d", errors="coerce")
+    table = pd.DataFrame({
+        "file": ds.files, "patient_id": meta["patient_id"].astype(str), "age": date.dt.year - meta["birth_year"],
+        "sex": meta["sex"].where(meta["sex"].isin(["M", "F"]), ""), "view": meta["projection"], "date": date,
+        "image": meta["image"], "manufacturer": meta["manufacturer"],
+    }).join(map_findings(ds.labels, "padchest", findings))
+    return table[table["view"].isin(_FRONTAL_PADCHEST)]
+
+
+_TABLES: dict[str, Callable[..., pd.DataFrame]] = {
+    "nih": _nih, "chexpert": _chexpert, "rsna": _rsna, "vindr": _vindr, "padchest": _padchest,
+}
+
+
+def available_sources(data: str | os.PathLike | None = None) -> list[str]:
+    """Real sources whose folder exists under ``data`` (default ``$RADKIT_DATA``); contents are not checked.
+
+    Lessons use it to offer external validation (train on one source, test on
+    another) only when two sources are on disk.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp(); os.mkdir(os.path.join(d, "nih")); os.mkdir(os.path.join(d, "padchest"))
+    >>> available_sources(d)
+    ['nih', 'padchest']
+    """
+    from radkit.data._sources import SOURCES
+
+    folder = data if data is not None else os.environ.get("RADKIT_DATA")
+    if not folder:
+        return []
+    return [key for key in _TABLES if (Path(folder).expanduser() / SOURCES[key].folder).is_dir()]
+
+
+def _largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
+    """Integers proportional to ``weights`` that sum to ``total`` (Hamilton's method)."""
+    exact = weights / weights.sum() * total
+    counts = np.floor(exact).astype(int)
+    order = np.argsort(-(exact - counts), kind="stable")
+    counts[order[: total - counts.sum()]] += 1
+    return counts
+
+
+def _draw(table: pd.DataFrame, findings: list[str], *, n_train: int, n_test: int, seed: int,
+          notes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from radkit.seeding import rng
+
+    gen = rng(seed)
+    shuffled = table.iloc[gen.permutation(len(table))]
+    one = shuffled.drop_duplicates("patient_id")  # a random image per patient
+    if len(one) < len(table):
+        notes.append(f"one image per patient: {len(one)} of {len(table)} images kept")
+    wanted = n_train + n_test
+    total = min(wanted, len(one))
+    test_total = round(total * n_test / wanted)
+    if total < wanted:
+        notes.append(f"asked for {n_train} train + {n_test} test images, the folder has {len(one)} usable: "
+                     f"using {total - test_total} + {test_total}")
+    strata = one[findings].astype(int).astype(str).agg("".join, axis=1)
+    groups = {key: idx for key, idx in one.groupby(strata, sort=True).indices.items()}
+    sizes = np.array([len(idx) for idx in groups.values()], dtype=float)
+    take = _largest_remainder(sizes, total)
+    to_test = _largest_remainder(take.astype(float), test_total) if total else take * 0
+    train_rows, test_rows = [], []
+    for idx, k, t in zip(groups.values(), take, np.minimum(to_test, take)):
+        test_rows.extend(idx[:t])
+        train_rows.extend(idx[t:k])
+    # keep the random order inside each set (not grouped by stratum)
+    train = one.iloc[np.sort(np.asarray(train_rows, dtype=int))]
+    test = one.iloc[np.sort(np.asarray(test_rows, dtype=int))]
+    return train, test
+
+
+def _check_usable(source: str, split: str, labels: pd.DataFrame) -> None:
+    for finding in labels.columns:
+        pos = int((labels[finding] == 1).sum())
+        neg = int((labels[finding] == 0).sum())
+        if min(pos, neg) < MIN_PER_CLASS:
+            raise ValueError(
+                f"RADKIT_IMAGES={source}: the {split} set has {pos} positive and {neg} negative images for "
+                f"{finding}; a lesson needs at least {MIN_PER_CLASS} of each. Download more of the dataset "
+                f"(see datasets/README.md), raise n_train/n_test, or choose a more common finding.")
+
+
+def real_lesson_data(source: str, findings: Sequence[str], *, n_train: int, n_test: int, size: int, seed: int,
+                     root: str | os.PathLike | None = None, uncertain: str = "drop",
+                     label_policy: str = "majority", cache: bool = True, verbose: bool = True):
+    """Train and test sets of a lesson from a downloaded real dataset.
+
+    Parameters
+    ----------
+    source : {"nih", "chexpert", "rsna", "vindr", "padchest"}
+    findings : sequence of str
+        Lesson findings; each must exist in the source (see
+        :func:`radkit.data.findings.finding_table`).
+    n_train, n_test : int
+        Wanted sizes (fewer when the folder holds fewer usable images).
+    size : int
+        Side of the square images, in pixels.
+    seed : int
+        Decides which patients are drawn and which set they go to.
+    root : path, optional, keyword-only
+        The dataset's own folder; default ``$RADKIT_DATA/<source>``.
+    uncertain : {"drop", "zeros", "ones"}, keyword-only
+        CheXpert's uncertain labels.
+    label_policy : {"majority", "any"}, keyword-only
+        VinDr-CXR's three readers per image.
+    cache : bool, keyword-only
+        Use the resize cache (:class:`radkit.data.cache.CachedImages`).
+    verbose : bool, keyword-only
+        Print the notes (fewer images than asked, images dropped).
+
+    Returns
+    -------
+    radkit.data.LessonData
+        ``train.synth`` / ``test.synth`` are None; ``dataset()`` streams
+        from the cache, ``tensors()`` stacks it.
+
+    Examples
+    --------
+    >>> d = real_lesson_data("nih", ["effusion"], n_train=1500, n_test=1000, size=64, seed=0)  # doctest: +SKIP
+    >>> X, y = d.train.tensors()                                                               # doctest: +SKIP
+    """
+    from radkit.data.cache import CachedImages
+    from radkit.data.lesson import LessonData, Split, _check_findings
+
+    if source not in _TABLES:
+        raise ValueError(f"Unknown real source {source!r}; use one of {', '.join(_TABLES)}.")
+    names = _check_findings(findings)
+    for finding in names:  # a finding the source lacks fails before any file is touched
+        source_labels(source, finding)
+    for name, value in (("n_train", n_train), ("n_test", n_test), ("size", size)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name}={value!r}: use a positive integer.")
+    table = _TABLES[source](None if root is None else Path(root), names, uncertain=uncertain,
+                            label_policy=label_policy)
+    notes: list[str] = []
+    known = table[names].notna().all(axis=1)
+    if not known.all():
+        notes.append(f"{int((~known).sum())} images with unknown or uncertain labels for {', '.join(names)} left out")
+        table = table[known]
+    train, test = _draw(table.reset_index(drop=True), names, n_train=int(n_train), n_test=int(n_test),
+                        seed=seed, notes=notes)
+    assert not set(train["patient_id"]) & set(test["patient_id"]), "a patient is in both sets"
+    splits = {}
+    for split, rows in (("train", train), ("test", test)):
+        labels = rows[names].astype(np.float32).reset_index(drop=True)
+        _check_usable(source, split, labels)
+        extra = [c for c in rows.columns if c not in (*names, "file", "age", "sex", "view", "date", "patient_id")]
+        meta = pd.DataFrame({
+            "age": pd.to_numeric(rows["age"], errors="coerce").astype(float).to_numpy(),
+            "sex": rows["sex"].astype(str).to_numpy(), "view": rows["view"].astype(str).to_numpy(),
+            "site": SITES[source], "date": pd.to_datetime(rows["date"]).to_numpy(), "source": source,
+            "patient_id": rows["patient_id"].to_numpy(),
+            **{c: rows[c].to_numpy() for c in extra},
+        })
+        items = meta.assign(date=meta["date"].dt.strftime("%Y-%m-%d").fillna(""))  # "" not "NaT" in batches
+        dataset = CachedImages(labels, items, list(rows["file"]), size=int(size), intensity="minmax", cache=cache)
+        splits[split] = Split(labels=labels, meta=meta, synth=None, _dataset=dataset)
+    if verbose:
+        for note in notes:
+            print(f"note ({source}): {note}")
+    return LessonData(source, names, splits["train"], splits["test"], notes=notes)

@@ -69,6 +69,9 @@ def lint(nb: dict, *, kind: str = "notebook", name: str = "notebook") -> list[st
     cells = nb.get("cells", [])
     if not nb.get("metadata", {}).get("kernelspec"):
         problems.append(f"{name}: no kernelspec in the metadata (open it in JupyterLab, pick Python 3, save)")
+    from radkit.devtools.real_notebooks import check_metadata
+
+    problems.extend(f"{name}: {problem}" for problem in check_metadata(nb.get("metadata", {})))
     ids = [c.get("id") for c in cells]
     for i, cid in enumerate(ids):
         if not cid:

@@ -1,0 +1,152 @@
+"""Tiny fake NIH and CheXpert folders, to run the real-image path without a download.
+
+The files carry real image names and real labels (NIH: names from the label
+table shipped with torchxrayvision, which the loader reads with
+``missing="skip"``; CheXpert: rows of the shipped table written to a small
+``train.csv``), and their pixels are synthetic radiographs whose findings
+match those labels, so a model trained on them learns something. Used by the
+tests and by anyone who wants to try ``RADKIT_IMAGES`` first::
+
+    python -m radkit.devtools.fake_cxr /tmp/fake-cxr
+    RADKIT_IMAGES=nih RADKIT_DATA=/tmp/fake-cxr jupyter lab
+
+Nothing here is real patient data: the pixels come from :mod:`radkit.synth`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+__all__ = ["write_fake_nih", "write_fake_chexpert", "write_fake_sources", "FAKE_PER_FINDING", "FAKE_NORMAL"]
+
+#: Images per lesson finding (only that finding positive) and with none of them: 2,500 per source,
+#: the quick profile's 1,500 + 1,000, so a lesson's small CNN learns the (synthetic) findings as well
+#: as it does in synthetic mode and real-image claims such as "the AUC interval is above 0.5" can hold.
+FAKE_PER_FINDING = 300
+FAKE_NORMAL = 1000
+_SIZE = 128  # larger than the quick profile's 64, so resizing is exercised
+
+
+def _pick(table: pd.DataFrame, patterns: pd.DataFrame, *, per_finding: int, normal: int, seed: int) -> pd.DataFrame:
+    """Rows (one per patient) whose five-finding pattern is 'none' or exactly one finding."""
+    from radkit.data.lesson import LESSON_FINDINGS
+    from radkit.seeding import rng
+
+    gen = rng(seed)
+    total = patterns[list(LESSON_FINDINGS)].sum(axis=1)
+    chosen, patients = [], set()
+    wants = [(None, normal)] + [(f, per_finding) for f in LESSON_FINDINGS]
+    for finding, k in wants:
+        ok = (total == 0) if finding is None else ((total == 1) & (patterns[finding] == 1))
+        idx = np.flatnonzero(ok.to_numpy())
+        taken = 0
+        for i in gen.permutation(idx):
+            pid = table["patient_id"].iat[i]
+            if pid in patients:
+                continue
+            patients.add(pid)
+            chosen.append(i)
+            taken += 1
+            if taken == k:
+                break
+    return table.iloc[chosen].assign(pattern=patterns.iloc[chosen][list(LESSON_FINDINGS)].idxmax(axis=1).where(
+        patterns.iloc[chosen][list(LESSON_FINDINGS)].sum(axis=1) > 0, "none").to_numpy())
+
+
+def _synthetic_pixels(findings: list[str], *, seed: int) -> list[np.ndarray]:
+    """One 8-bit synthetic radiograph per entry ('none' or a lesson finding), with that finding only."""
+    from radkit import synth
+    from radkit.data.lesson import LESSON_FINDINGS
+
+    images: dict[str, list[np.ndarray]] = {}
+    for k, pattern in enumerate(["none", *LESSON_FINDINGS]):
+        n = findings.count(pattern)
+        if n:
+            prevalence = {f: float(f == pattern) for f in LESSON_FINDINGS}
+            drawn = synth.generate(n, size=_SIZE, seed=seed + k, prevalence=prevalence, masks=False).images
+            images[pattern] = list(np.round(drawn[:, 0].numpy() * 255).astype(np.uint8))
+    return [images[f].pop() for f in findings]
+
+
+def write_fake_nih(root: str | os.PathLike, *, per_finding: int = FAKE_PER_FINDING, normal: int = FAKE_NORMAL,
+                   seed: int = 0) -> Path:
+    """Write ``root/nih/images/<real NIH name>.png``; no CSV (the loader uses the shipped table).
+
+    Returns the ``nih`` folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = write_fake_nih(tempfile.mkdtemp(), per_finding=2, normal=2)  # doctest: +SKIP
+    """
+    from radkit.public import nih_entries
+
+    table = nih_entries()
+    patterns = pd.DataFrame({"nodule": table["nodule"] | table["mass"], "consolidation": table["consolidation"],
+                             "effusion": table["effusion"], "cardiomegaly": table["cardiomegaly"],
+                             "pneumothorax": table["pneumothorax"]}).astype(int)
+    rows = _pick(table, patterns, per_finding=per_finding, normal=normal, seed=seed)
+    folder = Path(root) / "nih" / "images"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, pixels in zip(rows["image"], _synthetic_pixels(list(rows["pattern"]), seed=seed + 10)):
+        Image.fromarray(pixels).save(folder / name)
+    return folder.parent
+
+
+def write_fake_chexpert(root: str | os.PathLike, *, per_finding: int = FAKE_PER_FINDING,
+                        normal: int = FAKE_NORMAL, seed: int = 0) -> Path:
+    """Write ``root/chexpert/CheXpert-v1.0-small/train.csv`` and its frontal JPEGs.
+
+    The CSV also lists a few images that are not written (a partial download).
+    Returns the ``chexpert`` folder.
+    """
+    from radkit.data.findings import FINDING_LABELS
+    from radkit.data.loaders import _txv_file
+
+    shipped = _txv_file("chexpert_train.csv.gz")
+    if shipped is None:
+        raise FileNotFoundError("torchxrayvision's chexpert_train.csv.gz is needed: pip install torchxrayvision")
+    table = pd.read_csv(shipped)
+    table = table[table["Frontal/Lateral"] == "Frontal"].reset_index(drop=True)
+    cols = {f: FINDING_LABELS["chexpert"][f][0] for f in FINDING_LABELS["chexpert"]}
+    raw = table[list(cols.values())]
+    certain = ~(raw == -1).any(axis=1)
+    patterns = pd.DataFrame({f: (table[c] == 1).astype(int) for f, c in cols.items()}).where(certain, 9)
+    table = table.assign(patient_id=table["Path"].str.extract(r"(patient\d+)")[0])
+    rows = _pick(table, patterns, per_finding=per_finding, normal=normal, seed=seed)
+    base = Path(root) / "chexpert"
+    for path, pixels in zip(rows["Path"], _synthetic_pixels(list(rows["pattern"]), seed=seed + 20)):
+        out = base / path
+        out.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(pixels).save(out, quality=95)
+    unwritten = table[~table["patient_id"].isin(set(rows["patient_id"]))].head(3)
+    listed = pd.concat([rows, unwritten]).drop(columns=["patient_id", "pattern"])
+    listed.to_csv(base / "CheXpert-v1.0-small" / "train.csv", index=False)
+    return base
+
+
+def write_fake_sources(root: str | os.PathLike, *, per_finding: int = FAKE_PER_FINDING,
+                       normal: int = FAKE_NORMAL, seed: int = 0) -> Path:
+    """Fake ``nih/`` and ``chexpert/`` under ``root`` (a ``RADKIT_DATA`` folder); returns ``root``."""
+    root = Path(root)
+    write_fake_nih(root, per_finding=per_finding, normal=normal, seed=seed)
+    write_fake_chexpert(root, per_finding=per_finding, normal=normal, seed=seed)
+    return root
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", help="the RADKIT_DATA folder to write nih/ and chexpert/ into")
+    args = parser.parse_args(argv)
+    root = write_fake_sources(args.folder)
+    print(f"wrote {root}/nih and {root}/chexpert; try: RADKIT_IMAGES=nih RADKIT_DATA={root} ...")
+
+
+if __name__ == "__main__":
+    main()

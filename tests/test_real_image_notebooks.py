@@ -1,0 +1,131 @@
+"""Notebooks that declare real-image support run end to end on fake NIH and CheXpert folders.
+
+A notebook declares support in its metadata (``radkit.real_images``, see
+:mod:`radkit.devtools.real_notebooks`). Each marked notebook in ``notebooks/``
+is executed in the quick profile with ``RADKIT_IMAGES=nih`` and
+``RADKIT_DATA`` pointing at the quick-profile-sized fake folders of
+``tests/conftest.py`` (2,500 images per source: the lesson's model learns); the
+first one that supports CheXpert is executed with ``RADKIT_IMAGES=chexpert``
+too. To stay within CI's budget, ``make test`` runs the first
+:data:`CI_SUBSET` marked notebooks; ``make real-check`` sets
+``RADKIT_REAL_NOTEBOOKS=all`` and runs every one of them (or name some:
+``RADKIT_REAL_NOTEBOOKS=07_performance_measures,13_deployment``).
+
+A small demonstration notebook, built here, runs in any case: setup reads
+the switch, ``lesson_data`` + ``train.fit`` + ``train.predict`` work on the fake
+NIH folder inside a Jupyter kernel.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from radkit.devtools.real_notebooks import marked_notebooks, real_image_sources
+
+ROOT = Path(__file__).resolve().parents[1]
+CI_SUBSET = 1
+TIMEOUT = 900
+
+
+def _selected() -> list[tuple[Path, str]]:
+    marked = marked_notebooks(ROOT / "notebooks")
+    wanted = os.environ.get("RADKIT_REAL_NOTEBOOKS", "").strip()
+    if wanted == "all":
+        chosen = list(marked)
+    elif wanted:
+        names = {w.strip() for w in wanted.split(",")}
+        chosen = [p for p in marked if p.stem in names]
+    else:
+        chosen = list(marked)[:CI_SUBSET]
+    runs = [(p, "nih") for p in chosen if "nih" in marked[p]]
+    chexpert = next((p for p in chosen if "chexpert" in marked[p]), None)
+    if chexpert is not None:
+        runs.append((chexpert, "chexpert"))
+    return runs
+
+
+RUNS = _selected()
+
+
+def _execute(nb, *, cwd: Path, source: str, data: Path, monkeypatch) -> None:
+    for key, value in {"RADKIT_IMAGES": source, "RADKIT_DATA": str(data), "RADKIT_PROFILE": "quick",
+                       "RADKIT_CHECKS_STRICT": "1", "MPLBACKEND": "Agg",
+                       "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+                       }.items():
+        monkeypatch.setenv(key, value)  # the kernel inherits the environment
+    NotebookClient(nb, timeout=TIMEOUT, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
+
+
+@pytest.mark.skipif(not RUNS, reason="no notebook in notebooks/ declares real-image support yet "
+                                     "(metadata radkit.real_images; see radkit/devtools/real_notebooks.py)")
+@pytest.mark.parametrize(("path", "source"), RUNS, ids=[f"{p.stem}-{s}" for p, s in RUNS])
+def test_marked_notebook_runs_on_fake_real_images(path, source, fake_cxr_data_quick, monkeypatch):
+    nb = nbformat.read(path, as_version=4)
+    assert source in real_image_sources(nb.metadata)
+    _execute(nb, cwd=path.parent, source=source, data=fake_cxr_data_quick, monkeypatch=monkeypatch)
+
+
+DEMO = [
+    "import radkit\nfrom radkit import models, train\nfrom radkit.data import lesson_data\n"
+    "from sklearn.metrics import roc_auc_score\nprof = radkit.setup()\nassert prof.images == 'nih', prof.images",
+    "d = lesson_data(prof, findings=['effusion', 'cardiomegaly'])\n"
+    "assert not d.synthetic and len(d.train) > 0 and len(d.test) > 0\nd.describe()",
+    "X, y = d.train.tensors()\nassert X.shape[1:] == (1, prof.image_size, prof.image_size) and y.shape[1] == 2",
+    "model = models.make_model(prof.model, num_classes=2, seed=prof.seed)\n"
+    "history = train.fit(model, d.train.dataset(), num_epochs=2, lr=1e-3, batch_size=16, seed=prof.seed)\n"
+    "y_score = train.predict(model, d.test.dataset())\n"
+    "auc = roc_auc_score(d.test.labels['effusion'], y_score[:, 0])\n"
+    "assert y_score.shape == (len(d.test), 2) and 0 <= auc <= 1",
+]
+
+
+def test_demo_lesson_runs_on_the_fake_nih_folder(fake_cxr_data, tmp_path, monkeypatch):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in DEMO])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    _execute(nb, cwd=tmp_path, source="nih", data=fake_cxr_data, monkeypatch=monkeypatch)
+    printed = "".join(o.get("text", "") for o in nb.cells[0].outputs)
+    assert "images: nih" in printed  # setup says which source is in use
+
+
+# --------------------------------------------------------------------------- the metadata convention
+
+
+def _nb_file(folder: Path, name: str, real_images=None) -> Path:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# T")])
+    if real_images is not None:
+        nb.metadata["radkit"] = {"real_images": real_images}
+    path = folder / name
+    nbformat.write(nb, path)
+    return path
+
+
+def test_metadata_values_and_selection(tmp_path):
+    from radkit.devtools.real_notebooks import check_metadata, main, select
+
+    every = _nb_file(tmp_path, "a.ipynb", True)
+    some = _nb_file(tmp_path, "b.ipynb", ["chexpert", "padchest"])
+    none = _nb_file(tmp_path, "c.ipynb")
+    off = _nb_file(tmp_path, "d.ipynb", False)
+    assert marked_notebooks(tmp_path) == {every: ("nih", "chexpert", "rsna", "vindr", "padchest"),
+                                          some: ("chexpert", "padchest")}
+    assert select("nih", [every, some, none, off]) == [every]
+    assert select("nih", [every, some, none, off], others=True) == [some, none, off]
+    assert select("synthetic", [every, some]) == [] and select("synthetic", [every], others=True) == [every]
+    assert check_metadata({"radkit": {"real_images": "nih"}})[0].startswith("metadata radkit.real_images: 'nih'")
+    with pytest.raises(SystemExit, match="Unknown image source 'mimic'"):
+        main(["select", "mimic", str(every)])
+    main(["mark", str(none), "nih"])
+    assert real_image_sources(nbformat.read(none, as_version=4).metadata) == ("nih",)
+
+
+def test_lint_reports_a_bad_real_images_value(tmp_path):
+    from radkit.devtools.nblint import lint
+
+    nb = nbformat.v4.new_notebook(cells=[])
+    nb.metadata["radkit"] = {"real_images": ["nih", "mimic"]}
+    assert any("unknown source(s) ['mimic']" in p for p in lint(nb, kind="solution", name="x"))
