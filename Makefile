@@ -39,7 +39,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check radkit tests bench
 
 claims: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m radkit.devtools.claims --seeds $(SEEDS) $(NOTEBOOKS)
+	MPLBACKEND=Agg $(BIN)/python -m radkit.devtools.claims $(NOTEBOOKS) --seeds $(SEEDS)
 
 real-check: $(STAMP)
 	RADKIT_REAL_NOTEBOOKS=all RADKIT_PROFILE=quick MPLBACKEND=Agg $(BIN)/python -m pytest -p no:cacheprovider -rs \

@@ -7,7 +7,7 @@ notebook x seed -> ``pass`` or the claim that failed. Exit status 1 if any
 failed. ``OMP_NUM_THREADS=1 make claims`` repeats it on one thread, which changes
 trained weights the way another CPU would.
 
-    python -m radkit.devtools.claims --seeds 1 2 3 4 notebooks/*.ipynb solutions/*.ipynb
+    python -m radkit.devtools.claims notebooks/*.ipynb solutions/*.ipynb --seeds 1 2 3 4
 """
 
 from __future__ import annotations
