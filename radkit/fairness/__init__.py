@@ -1,0 +1,33 @@
+"""Fairness and bias (consideration 12): group metrics with intervals, mitigation and its cost.
+
+- :mod:`~radkit.fairness.groups`: :func:`group_metrics` (sensitivity, false-positive
+  rate, PPV, NPV, selection rate, AUC, ECE per group, with intervals) and the gaps
+  (demographic parity, equal opportunity, equalized odds, predictive parity,
+  calibration within groups), intersectional groups included;
+- :mod:`~radkit.fairness.mitigation`: group thresholds for equal opportunity
+  (Hardt et al. 2016), reweighing (Kamiran & Calders 2012) and training sets
+  with a chosen share of one group (Larrazabal et al. 2020);
+- :mod:`~radkit.fairness.probe`: does the image encode the attribute you dropped?
+- :mod:`~radkit.fairness.tradeoffs`: calibrated scores with unequal base rates,
+  Kleinberg's balance measures, Chouldechova's identity, underdiagnosis.
+
+Examples
+--------
+>>> from radkit.fairness import equal_opportunity_difference
+>>> equal_opportunity_difference([1, 1, 1, 1], [1, 1, 1, 0], sensitive_features=["F", "F", "M", "M"])
+0.5
+"""
+
+from radkit.fairness.groups import (
+    GAPS,
+    GroupMetrics,
+    demographic_parity_difference,
+    equal_opportunity_difference,
+    equalized_odds_difference,
+    group_metrics,
+    predictive_parity_difference,
+    sensitive_frame,
+)
+
+__all__ = ["GAPS", "GroupMetrics", "demographic_parity_difference", "equal_opportunity_difference",
+           "equalized_odds_difference", "group_metrics", "predictive_parity_difference", "sensitive_frame"]
