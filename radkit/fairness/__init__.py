@@ -31,3 +31,30 @@ from radkit.fairness.groups import (
 
 __all__ = ["GAPS", "GroupMetrics", "demographic_parity_difference", "equal_opportunity_difference",
            "equalized_odds_difference", "group_metrics", "predictive_parity_difference", "sensitive_frame"]
+
+from radkit.fairness.appearance import breast_shadow  # noqa: E402
+from radkit.fairness.mitigation import (  # noqa: E402
+    apply_thresholds,
+    equal_opportunity_thresholds,
+    reweighing_weights,
+    share_experiment,
+    share_split,
+    summarize_shares,
+    weighted_resample,
+)
+from radkit.fairness.probe import ProbeResult, attribute_probe, pooled_pixels  # noqa: E402
+from radkit.fairness.tradeoffs import (  # noqa: E402
+    age_band,
+    balance_table,
+    calibrated_scores,
+    chouldechova_fpr,
+    n_to_detect,
+    parity_frontier,
+    rate_by_group,
+    underdiagnosis,
+)
+
+__all__ += ["ProbeResult", "age_band", "apply_thresholds", "attribute_probe", "balance_table", "breast_shadow",
+            "calibrated_scores", "chouldechova_fpr", "equal_opportunity_thresholds", "n_to_detect",
+            "parity_frontier", "pooled_pixels", "rate_by_group", "reweighing_weights", "share_experiment", "share_split", "summarize_shares",
+            "underdiagnosis", "weighted_resample"]

@@ -293,7 +293,8 @@ def group_metrics(y_true: ArrayLike, y_score: ArrayLike | None = None, *,
             npos = int(yy.sum())
             if npos < 2 or yy.size - npos < 2:
                 warnings.warn(f"group {name!r} has {npos} positive and {yy.size - npos} negative cases: "
-                              "AUC undefined there (NaN); pool it with a neighbouring group.",
+                              "its AUC with a DeLong interval needs at least 2 of each, so it is NaN; "
+                              "pool it with a neighbouring group.",
                               UserWarning, stacklevel=2)
                 rows.append((name, "auc", np.nan, np.nan, np.nan, level, "DeLong", int(yy.size)))
                 continue

@@ -26,7 +26,7 @@ from radkit.fairness.groups import sensitive_frame
 from radkit.stats import group_codes
 
 __all__ = ["equal_opportunity_thresholds", "apply_thresholds", "reweighing_weights", "weighted_resample",
-           "share_split"]
+           "share_split", "share_experiment", "summarize_shares"]
 
 
 def _codes(sensitive_features, n: int) -> tuple[np.ndarray, list]:
@@ -200,3 +200,73 @@ def share_split(sensitive_feature: ArrayLike, *, group: object, share: float, n:
     gen = rng(seed)
     idx = np.concatenate([gen.choice(inside, k, replace=False), gen.choice(outside, n - k, replace=False)])
     return np.sort(idx)
+
+
+def share_experiment(features: ArrayLike, y: ArrayLike, groups: ArrayLike, *, test_features: ArrayLike,
+                     test_y: ArrayLike, test_groups: ArrayLike, group: object, shares: ArrayLike, n: int,
+                     n_rep: int, seed: int, C: float = 0.05) -> pd.DataFrame:
+    """Larrazabal's experiment with a cheap learner: train on ``share`` of ``group``, test AUC per group.
+
+    For every share and each of ``n_rep`` training draws (:func:`share_split`), a
+    standardised L2 logistic regression is fitted on ``features`` (e.g.
+    :func:`~radkit.fairness.pooled_pixels`) and scored on the whole test set; the
+    AUC is computed in each test group. Replicating the draw is what makes the
+    comparison across shares honest: one training run per share is a coin toss.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``share, rep, group, auc``; summarise with :func:`summarize_shares`.
+
+    Examples
+    --------
+    >>> gen = np.random.default_rng(0)
+    >>> g = np.array(["F", "M"] * 200); y = gen.integers(0, 2, 400)
+    >>> X = y[:, None] + gen.normal(size=(400, 3)) + (g == "F")[:, None] * gen.normal(size=(400, 3)) * 2
+    >>> r = share_experiment(X, y, g, test_features=X, test_y=y, test_groups=g, group="F", shares=[0, 1],
+    ...                      n=150, n_rep=2, seed=0)
+    >>> r.shape, sorted(r["group"].unique())
+    ((8, 4), ['F', 'M'])
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from radkit.seeding import spawn
+
+    x, xt = np.asarray(features, dtype=np.float64), np.asarray(test_features, dtype=np.float64)
+    yy, yt = np.asarray(y).astype(int), np.asarray(test_y).astype(int)
+    g, gt = np.asarray(groups), np.asarray(test_groups)
+    names = sorted(pd.unique(gt).tolist())
+    rows = []
+    seeds = spawn(seed, n_rep)
+    for share in np.asarray(shares, dtype=float):
+        for rep, s in enumerate(seeds):
+            idx = share_split(g, group=group, share=float(share), n=n, seed=s)
+            model = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=1000))
+            score = model.fit(x[idx], yy[idx]).predict_proba(xt)[:, 1]
+            for name in names:
+                sel = gt == name
+                rows.append((float(share), rep, name, float(roc_auc_score(yt[sel], score[sel]))))
+    return pd.DataFrame(rows, columns=["share", "rep", "group", "auc"])
+
+
+def summarize_shares(results: pd.DataFrame, *, level: float = 0.95) -> pd.DataFrame:
+    """Mean AUC per (share, group) over training draws, with a t interval for that mean.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"share": [0.0] * 3, "rep": [0, 1, 2], "group": ["F"] * 3, "auc": [0.8, 0.82, 0.84]})
+    >>> round(float(summarize_shares(r)["estimate"].iloc[0]), 3)
+    0.82
+    """
+    from scipy.stats import t as student
+
+    out = []
+    for (share, group), d in results.groupby(["share", "group"], sort=True):
+        a = d["auc"].to_numpy(dtype=float)
+        m, k = float(a.mean()), a.size
+        half = float(student.ppf(1 - (1 - level) / 2, k - 1) * a.std(ddof=1) / np.sqrt(k)) if k > 1 else np.nan
+        out.append((share, group, m, m - half, m + half, level, "mean over training draws, t interval", k))
+    return pd.DataFrame(out, columns=["share", "group", "estimate", "low", "high", "level", "method", "n"])
