@@ -42,7 +42,7 @@ from radkit.fairness.mitigation import (  # noqa: E402
     summarize_shares,
     weighted_resample,
 )
-from radkit.fairness.probe import ProbeResult, attribute_probe, pooled_pixels  # noqa: E402
+from radkit.fairness.probe import ProbeResult, attribute_probe, linear_model, pooled_pixels  # noqa: E402
 from radkit.fairness.tradeoffs import (  # noqa: E402
     age_band,
     balance_table,
@@ -55,6 +55,6 @@ from radkit.fairness.tradeoffs import (  # noqa: E402
 )
 
 __all__ += ["ProbeResult", "age_band", "apply_thresholds", "attribute_probe", "balance_table", "breast_shadow",
-            "calibrated_scores", "chouldechova_fpr", "equal_opportunity_thresholds", "n_to_detect",
+            "calibrated_scores", "chouldechova_fpr", "equal_opportunity_thresholds", "linear_model", "n_to_detect",
             "parity_frontier", "pooled_pixels", "rate_by_group", "reweighing_weights", "share_experiment", "share_split", "summarize_shares",
             "underdiagnosis", "weighted_resample"]

@@ -228,11 +228,9 @@ def share_experiment(features: ArrayLike, y: ArrayLike, groups: ArrayLike, *, te
     >>> r.shape, sorted(r["group"].unique())
     ((8, 4), ['F', 'M'])
     """
-    from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
 
+    from radkit.fairness.probe import linear_model
     from radkit.seeding import spawn
 
     x, xt = np.asarray(features, dtype=np.float64), np.asarray(test_features, dtype=np.float64)
@@ -244,7 +242,7 @@ def share_experiment(features: ArrayLike, y: ArrayLike, groups: ArrayLike, *, te
     for share in np.asarray(shares, dtype=float):
         for rep, s in enumerate(seeds):
             idx = share_split(g, group=group, share=float(share), n=n, seed=s)
-            model = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=1000))
+            model = linear_model(C=C)
             score = model.fit(x[idx], yy[idx]).predict_proba(xt)[:, 1]
             for name in names:
                 sel = gt == name

@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike
 
 from radkit.stats import Estimate
 
-__all__ = ["ProbeResult", "attribute_probe", "pooled_pixels"]
+__all__ = ["ProbeResult", "attribute_probe", "linear_model", "pooled_pixels"]
 
 
 def pooled_pixels(images: ArrayLike, *, pool: int = 16) -> np.ndarray:
@@ -41,6 +41,27 @@ def pooled_pixels(images: ArrayLike, *, pool: int = 16) -> np.ndarray:
     if h % pool or w % pool:
         raise ValueError(f"pool={pool} must divide the image size {h} x {w}; use a divisor such as 8 or 16.")
     return x.reshape(n, c, pool, h // pool, pool, w // pool).mean(axis=(3, 5)).reshape(n, -1)
+
+
+def linear_model(*, C: float = 0.05):
+    """A standardised, L2-penalised logistic regression (scikit-learn pipeline), the lesson's cheap learner.
+
+    On pooled pixels (:func:`pooled_pixels`) it reaches a cardiomegaly AUC near 0.95 on
+    the synthetic films in about a second, so it can be refitted many times where a CNN
+    could be trained once.
+
+    Examples
+    --------
+    >>> gen = np.random.default_rng(0)
+    >>> X = gen.normal(size=(200, 3)); y = (X[:, 0] > 0).astype(int)
+    >>> float(linear_model().fit(X, y).score(X, y)) > 0.9
+    True
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=2000))
 
 
 @dataclass(frozen=True)
@@ -101,10 +122,7 @@ def attribute_probe(features: ArrayLike, attribute: ArrayLike, *, seed: int, pos
     >>> r.attribute, bool(r.auc.low > 0.8)
     ('sex = M', True)
     """
-    from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
 
     from radkit.metrics import delong_auc
 
@@ -124,7 +142,7 @@ def attribute_probe(features: ArrayLike, attribute: ArrayLike, *, seed: int, pos
     if x.ndim != 2 or x.shape[0] != y.size:
         raise ValueError(f"features must have one row per case ({y.size}); got shape {x.shape}.")
     name = getattr(attribute, "name", None) or "attribute"
-    model = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=2000))
+    model = linear_model(C=C)
     folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     score = cross_val_predict(model, x, y, cv=folds, method="predict_proba")[:, 1]
     r = delong_auc(y, score)

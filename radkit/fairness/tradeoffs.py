@@ -216,8 +216,17 @@ def underdiagnosis(no_finding_true: ArrayLike, no_finding_score: ArrayLike, *,
     """
     from radkit.fairness.groups import group_metrics
 
-    gm = group_metrics(no_finding_true, no_finding_score, sensitive_features=sensitive_features,
-                       threshold=threshold, n_boot=n_boot, seed=seed, level=level, auc=False, calibration=False)
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:  # keep only the warnings about this measure
+        warnings.simplefilter("always")
+        gm = group_metrics(no_finding_true, no_finding_score, sensitive_features=sensitive_features,
+                           threshold=threshold, n_boot=n_boot, seed=seed, level=level, auc=False,
+                           calibration=False)
+    for w in caught:
+        if "false_positive_rate" in str(w.message):
+            warnings.warn(str(w.message).replace("false_positive_rate", "underdiagnosis rate"),
+                          UserWarning, stacklevel=2)
     t = gm.table.xs("false_positive_rate", level="measure").copy()
     t.index.name = "group"
     return t
