@@ -204,3 +204,22 @@ def test_length_mismatch_and_logits_for_calibration():
     with pytest.raises(ValueError, match="calibration=False"):
         group_metrics([1, 0, 1, 0], [3.0, -1.0, 2.0, -2.0], sensitive_features=list("AABB"), threshold=0.0,
                       n_boot=0, seed=0)
+
+
+def test_signed_difference_interval_contains_zero_when_groups_are_alike():
+    gen = np.random.default_rng(5)
+    n = 4000
+    sex = gen.choice(["F", "M"], n)
+    y = (gen.random(n) < 0.3).astype(int)
+    p = (gen.random(n) < 0.2 + 0.6 * y).astype(int)  # same rates in both sexes
+    gm = group_metrics(y, y_pred=p, sensitive_features=sex, n_boot=500, seed=0)
+    d = gm.difference("sensitivity", "F", "M")
+    f = gm.to_frame()
+    assert d.estimate == pytest.approx(f.loc["F", "sensitivity"] - f.loc["M", "sensitivity"])
+    assert d.low < 0 < d.high
+    assert gm.gap("equal_opportunity_difference").low > 0  # the max - min gap's interval never holds 0
+    p2 = np.where(sex == "F", (gen.random(n) < 0.4 * y), p)  # women's cases missed more often
+    d2 = group_metrics(y, y_pred=p2, sensitive_features=sex, n_boot=500, seed=0).difference("sensitivity", "F", "M")
+    assert d2.high < 0
+    with pytest.raises(ValueError, match="n_boot > 0"):
+        group_metrics(y, y_pred=p, sensitive_features=sex, n_boot=0, seed=0).difference("ppv", "F", "M")

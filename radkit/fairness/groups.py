@@ -22,7 +22,10 @@ smallest over the largest (fairlearn's ``method="between_groups"``); the
 equalized-odds difference is the larger of the sensitivity and false-positive
 differences, its ratio the smaller of the two ratios (fairlearn's
 ``agg="worst_case"``). Each gap gets a bootstrap interval from the same
-replicates as the group values (groups resampled independently).
+replicates as the group values (groups resampled independently). A max - min
+gap is never negative and is biased upwards, so its interval never contains 0;
+to ask whether two named groups differ, use :meth:`GroupMetrics.difference`
+(signed, with an interval that can contain 0).
 
 Rules for awkward input, tested: a group where a measure is undefined (no
 positive cases for sensitivity, no positive calls for PPV) gives NaN and a
@@ -35,7 +38,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -135,6 +138,7 @@ class GroupMetrics:
     gaps: pd.DataFrame
     features: list[str]
     thresholds: dict
+    replicates: dict = field(default_factory=dict, repr=False)
 
     def to_frame(self, column: str = "estimate") -> pd.DataFrame:
         """Groups x measures (point estimates, or ``column="low"``/``"high"``), like fairlearn's ``by_group``."""
@@ -165,6 +169,29 @@ class GroupMetrics:
         if name not in self.gaps.index:
             raise KeyError(f"no gap {name!r}; available: {', '.join(self.gaps.index)}.")
         return Estimate(**self.gaps.loc[name].to_dict())
+
+    def difference(self, measure: str, group: object, reference: object) -> Estimate:
+        """Signed ``measure[group] - measure[reference]`` with a bootstrap interval.
+
+        Unlike the max - min gaps (never below zero, so their intervals never contain
+        0), a signed difference between two named groups has an interval that can
+        contain 0: use it to ask whether one group really differs from another.
+        Needs ``n_boot > 0``.
+        """
+        groups = self.groups
+        for g in (group, reference):
+            if g not in groups:
+                raise KeyError(f"no group {g!r}; groups: {groups}.")
+        if measure not in self.replicates:
+            raise ValueError(f"no replicates for {measure!r}: compute group_metrics with n_boot > 0 "
+                             f"(measures with replicates: {sorted(self.replicates)}).")
+        a, b = groups.index(group), groups.index(reference)
+        est = self.estimate(group, measure).estimate - self.estimate(reference, measure).estimate
+        reps = self.replicates[measure][a] - self.replicates[measure][b]
+        level = float(self.table["level"].iloc[0])
+        lo, hi = percentile_interval(reps, level=level)
+        n = self.estimate(group, measure).n + self.estimate(reference, measure).n
+        return Estimate(float(est), lo, hi, level=level, method="bootstrap percentile", n=int(n))
 
     @property
     def groups(self) -> list:
@@ -351,7 +378,8 @@ def group_metrics(y_true: ArrayLike, y_score: ArrayLike | None = None, *,
             lo, hi = percentile_interval(rr, level=level)
         gap_rows.append((gname, value, lo, hi, level, "bootstrap percentile" if n_boot else "", len(names)))
     gaps = pd.DataFrame(gap_rows, columns=["gap", "estimate", "low", "high", "level", "method", "n"])
-    return GroupMetrics(table=table, gaps=gaps.set_index("gap"), features=keys, thresholds=thresholds)
+    return GroupMetrics(table=table, gaps=gaps.set_index("gap"), features=keys, thresholds=thresholds,
+                        replicates=group_reps)
 
 
 def _quick(y_true, y_pred, sensitive_features, gap: str) -> float:

@@ -88,7 +88,7 @@ class ProbeResult:
 
 
 def attribute_probe(features: ArrayLike, attribute: ArrayLike, *, seed: int, positive: object | None = None,
-                    pool: int = 16, n_splits: int = 5, C: float = 1.0) -> ProbeResult:
+                    pool: int = 16, n_splits: int = 5, C: float = 0.05) -> ProbeResult:
     """How well a linear probe recovers a binary attribute from images or features.
 
     Parameters

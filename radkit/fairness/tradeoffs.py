@@ -248,7 +248,9 @@ def age_band(age: ArrayLike, *, edges: tuple[int, ...] = (18, 40, 60, 80)) -> pd
 def rate_by_group(data: pd.DataFrame, column: str, *, by: str | list[str], level: float = 0.95) -> pd.DataFrame:
     """Share of 1s in a 0/1 column per group, with Wilson intervals (closed form, any n).
 
-    Missing values in ``column`` are left out; ``n`` counts the rest.
+    Missing values in ``column`` are left out; ``n`` counts the rest. With several
+    grouping columns the index is a MultiIndex and the overall row is
+    ``("overall", "overall")``.
 
     Examples
     --------
@@ -271,12 +273,16 @@ def rate_by_group(data: pd.DataFrame, column: str, *, by: str | list[str], level
         return p, centre - half, centre + half
 
     agg = d.groupby(keys if len(keys) > 1 else keys[0], observed=True, sort=True)[column].agg(["sum", "count"])
-    rows = {g: wilson(float(k), float(n)) + (int(n),) for g, (k, n) in agg.iterrows()}
-    rows["overall"] = wilson(float(d[column].sum()), float(len(d))) + (len(d),)
-    out = pd.DataFrame.from_dict(rows, orient="index", columns=["estimate", "low", "high", "n"])
+    rows = [wilson(float(k), float(n)) + (int(n),) for k, n in zip(agg["sum"], agg["count"], strict=True)]
+    rows.append(wilson(float(d[column].sum()), float(len(d))) + (len(d),))
+    labels = list(agg.index)
+    if len(keys) > 1:  # the overall row takes the groups' shape, so .loc[("F", "40-59")] works
+        index = pd.MultiIndex.from_tuples([*labels, ("overall",) * len(keys)], names=keys)
+    else:
+        index = pd.Index([*labels, "overall"], name=keys[0])
+    out = pd.DataFrame(rows, index=index, columns=["estimate", "low", "high", "n"])
     out.insert(3, "level", level)
     out.insert(4, "method", "Wilson")
-    out.index.name = " x ".join(keys)
     return out
 
 
