@@ -62,7 +62,7 @@ def main() -> None:
     from radkit.fairness import group_metrics
 
     y, p, sf = data(args.n)
-    npv = lambda t, q: precision_score(1 - t, 1 - q, zero_division=np.nan)  # noqa: E731
+    npv = lambda t, q: precision_score(1 - t, 1 - q, zero_division=np.nan)
     metrics = {"selection_rate": selection_rate, "sensitivity": true_positive_rate,
                "false_positive_rate": false_positive_rate,
                "ppv": functools.partial(precision_score, zero_division=np.nan), "npv": npv}

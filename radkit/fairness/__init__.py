@@ -32,8 +32,8 @@ from radkit.fairness.groups import (
 __all__ = ["GAPS", "GroupMetrics", "demographic_parity_difference", "equal_opportunity_difference",
            "equalized_odds_difference", "group_metrics", "predictive_parity_difference", "sensitive_frame"]
 
-from radkit.fairness.appearance import breast_shadow  # noqa: E402
-from radkit.fairness.mitigation import (  # noqa: E402
+from radkit.fairness.appearance import breast_shadow
+from radkit.fairness.mitigation import (
     apply_thresholds,
     equal_opportunity_thresholds,
     reweighing_weights,
@@ -42,8 +42,8 @@ from radkit.fairness.mitigation import (  # noqa: E402
     summarize_shares,
     weighted_resample,
 )
-from radkit.fairness.probe import ProbeResult, attribute_probe, linear_model, pooled_pixels  # noqa: E402
-from radkit.fairness.tradeoffs import (  # noqa: E402
+from radkit.fairness.probe import ProbeResult, attribute_probe, linear_model, pooled_pixels
+from radkit.fairness.tradeoffs import (
     age_band,
     balance_table,
     calibrated_scores,
@@ -55,6 +55,6 @@ from radkit.fairness.tradeoffs import (  # noqa: E402
 )
 
 __all__ += ["ProbeResult", "age_band", "apply_thresholds", "attribute_probe", "balance_table", "breast_shadow",
-            "calibrated_scores", "chouldechova_fpr", "equal_opportunity_thresholds", "linear_model", "n_to_detect",
-            "parity_frontier", "pooled_pixels", "rate_by_group", "reweighing_weights", "share_experiment", "share_split", "summarize_shares",
-            "underdiagnosis", "weighted_resample"]
+            "calibrated_scores", "chouldechova_fpr", "equal_opportunity_thresholds", "linear_model",
+            "n_to_detect", "parity_frontier", "pooled_pixels", "rate_by_group", "reweighing_weights",
+            "share_experiment", "share_split", "summarize_shares", "underdiagnosis", "weighted_resample"]

@@ -37,7 +37,7 @@ e.g. ``"unknown"``, to audit them as a group).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -339,7 +339,7 @@ def group_metrics(y_true: ArrayLike, y_score: ArrayLike | None = None, *,
             raise ValueError("calibration needs probabilities in [0, 1]; pass calibration=False for raw "
                              "scores, or apply scipy.special.expit to logits.")
         frame = pd.DataFrame({"_code": codes, "y_true": y, "y_score": s})
-        ece = lambda t_, s_: expected_calibration_error(t_, s_, n_bins=n_bins)  # noqa: E731
+        ece = lambda t_, s_: expected_calibration_error(t_, s_, n_bins=n_bins)
         ece_tab = by_group(frame, ece, by="_code", n_boot=0, seed=seed)
         ece_est = ece_tab["estimate"].to_numpy()
         ece_lohi = np.full((len(all_names), 2), np.nan)

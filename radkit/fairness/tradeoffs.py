@@ -214,9 +214,9 @@ def underdiagnosis(no_finding_true: ArrayLike, no_finding_score: ArrayLike, *,
     >>> t["estimate"].tolist()
     [0.5, 0.0, 0.25]
     """
-    from radkit.fairness.groups import group_metrics
-
     import warnings
+
+    from radkit.fairness.groups import group_metrics
 
     with warnings.catch_warnings(record=True) as caught:  # keep only the warnings about this measure
         warnings.simplefilter("always")
