@@ -6,11 +6,12 @@ One module per consideration of Kulkarni, Gawali & Kharat (JMIR Med Inform
 consideration to its notebook and module; a newcomer finds the code for
 "class imbalance" as ``notebooks/05_class_imbalance.ipynb``,
 ``radkit/imbalance``, ``tests/test_imbalance*.py``, ``radkit/checks/nb05_*.py``
-and ``solutions/05_class_imbalance.ipynb``.
+and ``solutions/05_class_imbalance.ipynb``. Consideration 12 lives in
+:mod:`radkit.fairness`.
 
 Shared layers: :mod:`radkit.config` (``setup``, profiles, seed, device),
 :mod:`radkit.seeding`, :mod:`radkit.stats` (estimates with intervals, metrics
-by group), :mod:`radkit.train`, :mod:`radkit.models`, :mod:`radkit.checkpoint`,
+by group, every 2x2 measure by group in one vectorised pass), :mod:`radkit.train`, :mod:`radkit.models`, :mod:`radkit.checkpoint`,
 :mod:`radkit.synth`, :mod:`radkit.public`, :mod:`radkit.data`, :mod:`radkit.dicom`.
 """
 
