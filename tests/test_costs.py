@@ -222,7 +222,8 @@ def test_operating_point_threshold_and_interval(rng):
     op = costs.operating_point(y, s, target=0.95, n_boot=500, seed=1)
     assert op.threshold.estimate == threshold_for_sensitivity(y, s, 0.95)
     assert op.sensitivity.estimate >= 0.95
-    assert op.threshold.low <= op.conservative <= op.threshold.estimate <= op.threshold.high
+    assert op.conservative <= op.threshold.estimate and op.bootstrap_lower <= op.threshold.estimate
+    assert op.threshold.low <= op.threshold.estimate <= op.threshold.high
     table = op.evaluate(y, s)
     assert table.loc["conservative", "sensitivity"] >= table.loc["exact", "sensitivity"]
     assert set(op.to_frame().index) >= {"threshold", "conservative threshold"}
@@ -237,8 +238,32 @@ def test_shortfall_rates_match_order_statistic_theory():
     expected = beta.cdf(target, k, m - k + 1)  # P(population sensitivity < target)
     exact = r.rate("exact")
     assert exact.low - 0.03 < expected < exact.high + 0.03
-    assert r.rate("conservative").estimate < 0.5 * exact.estimate
-    assert list(r.to_frame().index) == ["exact", "conservative"]
+    assert r.rate("bootstrap lower").estimate < 0.5 * exact.estimate
+    assert r.rate("conservative").estimate <= 0.08  # <= 5% by construction, plus simulation noise
+    assert list(r.to_frame().index) == ["exact", "bootstrap lower", "conservative"]
+
+
+def test_guaranteed_threshold_is_the_clopper_pearson_bound():
+    from statsmodels.stats.proportion import proportion_confint
+
+    s = np.random.default_rng(1).normal(size=120)
+    t = costs.guaranteed_threshold(s, target=0.9, level=0.95)
+    j = int(np.sum(s >= t))  # validation positives kept
+    lower = lambda k: proportion_confint(k, s.size, alpha=0.10, method="beta")[0]  # one-sided 95%
+    assert lower(j) >= 0.9 > lower(j - 1)
+    with pytest.raises(ValueError, match="at least 59 positives"):
+        costs.guaranteed_threshold(s[:40], target=0.95, level=0.95)
+
+
+def test_best_threshold_matches_brute_force(rng):
+    p = rng.random(300)
+    y = (rng.random(300) < p).astype(int)
+    c = CostMatrix.binary(c_fp=1, c_fn=3)
+    e = costs.best_threshold(y, p, c, n_boot=50, seed=0)
+    grid = np.unique(np.r_[p, 0.0, 1.0])
+    mids = (grid[:-1] + grid[1:]) / 2
+    brute = costs.cost_by_threshold(y, p, c, thresholds=mids)["expected_cost"].to_numpy()
+    assert costs.cost_by_threshold(y, p, c, thresholds=[e.estimate])["expected_cost"].iloc[0] == pytest.approx(brute.min())
 
 
 # ----------------------------------------------------------------------------- intervals

@@ -24,7 +24,7 @@ Examples
 0.1
 """
 
-from radkit.costs.compare import compare_costs, expected_cost_ci
+from radkit.costs.compare import best_threshold, compare_costs, expected_cost_ci
 from radkit.costs.matrix import (
     CostMatrix,
     bayes_decision,
@@ -36,14 +36,20 @@ from radkit.costs.matrix import (
     shift_probabilities,
     shift_threshold,
 )
-from radkit.costs.operating import OperatingPoint, Shortfall, operating_point, sensitivity_shortfall
+from radkit.costs.operating import (
+    OperatingPoint,
+    Shortfall,
+    guaranteed_threshold,
+    operating_point,
+    sensitivity_shortfall,
+)
 from radkit.costs.training import class_weights, expected_cost_loss, pos_weight, resample_for_costs
 from radkit.costs.triage import TRIAGE_CLASSES, TRIAGE_COST, triage_labels
 
 __all__ = [
-    "CostMatrix", "OperatingPoint", "Shortfall", "TRIAGE_CLASSES", "TRIAGE_COST",
+    "CostMatrix", "OperatingPoint", "Shortfall", "TRIAGE_CLASSES", "TRIAGE_COST", "best_threshold",
     "bayes_decision", "bayes_threshold", "check_probabilities", "class_weights", "compare_costs",
     "confusion_matrix", "cost_by_threshold", "expected_cost", "expected_cost_ci",
-    "expected_cost_loss", "operating_point", "pos_weight", "resample_for_costs",
+    "expected_cost_loss", "guaranteed_threshold", "operating_point", "pos_weight", "resample_for_costs",
     "sensitivity_shortfall", "shift_probabilities", "shift_threshold", "triage_labels",
 ]

@@ -11,7 +11,7 @@ from numpy.typing import ArrayLike
 from radkit.costs.matrix import CostMatrix, _as_cost, _labels
 from radkit.stats import Estimate, percentile_interval
 
-__all__ = ["expected_cost_ci", "compare_costs"]
+__all__ = ["expected_cost_ci", "compare_costs", "best_threshold"]
 
 
 def _per_case(y_true: ArrayLike, y_pred: ArrayLike, c: CostMatrix) -> np.ndarray:
@@ -109,3 +109,56 @@ def compare_costs(y_true: ArrayLike, decisions: Mapping[str, ArrayLike], cost: C
     out = pd.DataFrame(rows).T
     out.index.name = "rule"
     return out.astype({c_: float for c_ in out.columns if c_ != "n"}).astype({"n": int})
+
+
+def best_threshold(y_true: ArrayLike, y_prob: ArrayLike, cost: CostMatrix, *, n_boot: int = 1000,
+                   seed: int, level: float = 0.95) -> Estimate:
+    """The empirically cheapest threshold for ``y_prob >= t``, with a bootstrap interval.
+
+    Expected cost only changes where ``t`` crosses a case's probability, so
+    the cheapest thresholds form a range between two neighbouring
+    probabilities: its midpoint is reported (that range is the resolution the
+    data allow). Each bootstrap resample of the cases gives its own cheapest
+    midpoint; the interval is their percentiles. For calibrated probabilities
+    the interval should contain ``p*`` (:func:`~radkit.costs.bayes_threshold`).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> p = rng.random(2000); y = (rng.random(2000) < p).astype(int)  # calibrated by construction
+    >>> e = best_threshold(y, p, CostMatrix.binary(c_fp=1, c_fn=3), n_boot=200, seed=1)
+    >>> bool(e.low < 0.25 < e.high)
+    True
+    """
+    from radkit.metrics._validate import check_binary
+    from radkit.seeding import rng
+
+    c = _as_cost(cost)
+    c._need_binary("best_threshold")
+    y, p = check_binary(y_true, y_prob, names=("y_prob",), kind="prob", purpose="a cheapest threshold")
+    n_boot = _check_boot(n_boot)
+    order = np.argsort(p, kind="stable")
+    ys, ps = y[order], p[order]
+    # candidate j calls cases j.. n-1 positive; its threshold range is (ps[j-1], ps[j]]
+    edges = np.r_[0.0, ps, 1.0]
+    v = c.values
+
+    def cheapest(w: np.ndarray) -> float:
+        pos, neg = w * ys, w * (1 - ys)
+        fn = np.r_[0.0, np.cumsum(pos)]                       # positives below candidate j
+        tn = np.r_[0.0, np.cumsum(neg)]                       # negatives below candidate j
+        fp, tp = neg.sum() - tn, pos.sum() - fn
+        total = tn * v[0, 0] + fp * v[0, 1] + fn * v[1, 0] + tp * v[1, 1]
+        best = np.flatnonzero(np.isclose(total, total.min(), rtol=0, atol=1e-9))
+        run_end = best[0]
+        while run_end + 1 < total.size and run_end + 1 in best:
+            run_end += 1
+        j0, j1 = best[0], run_end  # equally cheap candidates j0..j1: thresholds in (edges[j0], edges[j1 + 1]]
+        return float((edges[j0] + edges[j1 + 1]) / 2)
+
+    estimate = cheapest(np.ones(y.size))
+    counts = rng(seed).integers(0, y.size, (n_boot, y.size))
+    reps = np.array([cheapest(np.bincount(row, minlength=y.size)[order].astype(np.float64))
+                     for row in counts])
+    lo, hi = percentile_interval(reps, level=level)
+    return Estimate(estimate, lo, hi, level=level, method="bootstrap percentile", n=int(y.size))

@@ -4,8 +4,8 @@
 construction, and on new data only about half the time: the threshold is an
 order statistic of a sample of positives. :func:`operating_point` reports the
 threshold with a bootstrap interval and a *conservative* threshold, the
-one-sided lower bound, that keeps the target on new data with probability
-about ``level``. :func:`sensitivity_shortfall` measures both claims by
+exact-binomial bound, that keeps the target on new data with probability at
+least ``level`` (the bootstrap's lower bound comes close but under-covers). :func:`sensitivity_shortfall` measures both claims by
 simulation.
 """
 
@@ -16,13 +16,42 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy.stats import norm
+from scipy.stats import beta, norm
 
 from radkit.metrics import threshold_for_sensitivity
 from radkit.metrics._validate import check_binary, check_scores
 from radkit.stats import Estimate
 
-__all__ = ["OperatingPoint", "operating_point", "Shortfall", "sensitivity_shortfall"]
+__all__ = ["OperatingPoint", "operating_point", "guaranteed_threshold", "Shortfall",
+           "sensitivity_shortfall"]
+
+
+def guaranteed_threshold(pos_scores: ArrayLike, *, target: float, level: float = 0.95) -> float:
+    """Threshold whose sensitivity on new data is >= ``target`` with probability >= ``level``.
+
+    Distribution-free (exact binomial, i.e. Clopper-Pearson): with the positives'
+    scores sorted from the highest, the threshold at the ``j``-th one leaves a
+    population sensitivity distributed as Beta(j, m - j + 1) for continuous
+    scores, so the smallest ``j`` with ``P(Beta >= target) >= level`` is taken.
+    Needs at least ``log(1 - level) / log(target)`` positives (59 for 0.95 / 0.95).
+
+    Examples
+    --------
+    >>> s = np.arange(100.0)  # 100 positives' scores
+    >>> guaranteed_threshold(s, target=0.9, level=0.95)  # keeps 96 of 100, not 90
+    4.0
+    """
+    target, level = _check_target(target), _check_level(level)
+    pos = np.sort(check_scores(pos_scores, "pos_scores"))[::-1]
+    m = pos.size
+    j = np.arange(1, m + 1)
+    ok = np.flatnonzero(beta.sf(target, j, m - j + 1) >= level)
+    if ok.size == 0:
+        need = int(np.ceil(np.log(1 - level) / np.log(target)))
+        raise ValueError(f"{m} positives cannot guarantee sensitivity {target} at level {level}: "
+                         f"even calling every one of them positive needs at least {need} positives. "
+                         "Use a larger validation set or a lower level.")
+    return float(pos[ok[0]])
 
 
 def _check_target(target: float) -> float:
@@ -84,14 +113,15 @@ def operating_point(y_true: ArrayLike, y_score: ArrayLike, *, target: float, n_b
     t = threshold_for_sensitivity(y, s, target)
     reps = _boot_thresholds(pos, target, int(n_boot), rng(seed))
     low, high = np.quantile(reps, [(1 - level) / 2, (1 + level) / 2])
-    conservative = float(np.quantile(reps, 1 - level))
+    boot_lower = float(np.quantile(reps, 1 - level))
+    conservative = guaranteed_threshold(pos, target=target, level=level)
     threshold = Estimate(float(t), float(low), float(high), level=level,
                          method="bootstrap percentile (positives)", n=int(pos.size))
     sens = _proportion(int(np.sum(pos >= t)), int(pos.size), level)
     neg = s[y == 0]
     spec = _proportion(int(np.sum(neg < t)), int(neg.size), level)
     return OperatingPoint(target=target, threshold=threshold, conservative=conservative,
-                          sensitivity=sens, specificity=spec)
+                          bootstrap_lower=boot_lower, sensitivity=sens, specificity=spec)
 
 
 def _proportion(k: int, n: int, level: float) -> Estimate:
@@ -112,8 +142,11 @@ class OperatingPoint:
         The highest threshold with validation sensitivity >= target, with its
         bootstrap interval.
     conservative : float
-        The one-sided lower bound of the threshold: on new data from the same
-        population, sensitivity >= target with probability about ``level``.
+        :func:`guaranteed_threshold`: on new data from the same population,
+        sensitivity >= target with probability >= ``level`` (exact binomial).
+    bootstrap_lower : float
+        The one-sided bootstrap lower bound of the threshold; intuitive, but it
+        under-covers for a tail quantile of few positives (see the lesson).
     sensitivity, specificity : Estimate
         On the validation data at ``threshold`` (Wilson intervals).
     """
@@ -121,6 +154,7 @@ class OperatingPoint:
     target: float
     threshold: Estimate
     conservative: float
+    bootstrap_lower: float
     sensitivity: Estimate
     specificity: Estimate
 
@@ -133,12 +167,13 @@ class OperatingPoint:
         >>> y = np.r_[np.ones(200), np.zeros(800)].astype(int); s = rng.normal(2.0 * y)
         >>> op = operating_point(y, s, target=0.9, n_boot=200, seed=1)
         >>> list(op.evaluate(y, s).index)
-        ['exact', 'conservative']
+        ['exact', 'bootstrap lower', 'conservative']
         """
         y, s = check_binary(y_true, y_score, purpose="an operating point")
         rows = {}
         level = self.threshold.level
-        for name, t in (("exact", self.threshold.estimate), ("conservative", self.conservative)):
+        for name, t in (("exact", self.threshold.estimate), ("bootstrap lower", self.bootstrap_lower),
+                        ("conservative", self.conservative)):
             se = _proportion(int(np.sum(s[y == 1] >= t)), int(np.sum(y == 1)), level)
             sp = _proportion(int(np.sum(s[y == 0] < t)), int(np.sum(y == 0)), level)
             rows[name] = {"threshold": t, "sensitivity": se.estimate, "sensitivity low": se.low,
@@ -151,9 +186,11 @@ class OperatingPoint:
         out = pd.concat([self.threshold.to_frame("threshold"),
                          self.sensitivity.to_frame("sensitivity (validation)"),
                          self.specificity.to_frame("specificity (validation)")])
-        out.loc["conservative threshold"] = [self.conservative, np.nan, np.nan, self.threshold.level,
-                                             f"{1 - self.threshold.level:.0%} bootstrap quantile",
-                                             self.threshold.n]
+        lvl, n = self.threshold.level, self.threshold.n
+        out.loc["bootstrap lower threshold"] = [self.bootstrap_lower, np.nan, np.nan, lvl,
+                                                f"{1 - lvl:.0%} bootstrap quantile", n]
+        out.loc["conservative threshold"] = [self.conservative, np.nan, np.nan, lvl,
+                                             "exact binomial (Clopper-Pearson)", n]
         return out
 
 
@@ -166,9 +203,9 @@ def sensitivity_shortfall(pos_scores: ArrayLike, *, target: float, n_val: int, n
     (each score plus Gaussian noise of sd ``bandwidth``, default 0.1 x their
     sd): its sensitivity at any threshold is known exactly. Each replicate
     draws ``n_val`` validation positives from it, picks the exact threshold
-    (:func:`~radkit.metrics.threshold_for_sensitivity`) and the conservative
-    one (:func:`operating_point`), and records both thresholds' population
-    sensitivity.
+    (:func:`~radkit.metrics.threshold_for_sensitivity`), the bootstrap lower
+    bound and the exact-binomial one (:func:`guaranteed_threshold`), and
+    records each threshold's population sensitivity.
 
     Parameters
     ----------
@@ -210,16 +247,14 @@ def sensitivity_shortfall(pos_scores: ArrayLike, *, target: float, n_val: int, n
         return norm.sf((t[:, None] - pool[None, :]) / h).mean(axis=1)
 
     k = int(np.ceil(round(target * n_val, 9)))
-    exact = np.empty(n_rep)
-    conservative = np.empty(n_rep)
+    rules = {"exact": np.empty(n_rep), "bootstrap lower": np.empty(n_rep), "conservative": np.empty(n_rep)}
     for r in range(n_rep):
         val = gen.choice(pool, n_val) + gen.normal(0.0, h, n_val)
-        exact[r] = -np.partition(-val, k - 1)[k - 1]
-        conservative[r] = np.quantile(_boot_thresholds(val, target, int(n_boot), gen), 1 - level)
-    return Shortfall(target=target, level=level, n_val=int(n_val),
-                     thresholds=pd.DataFrame({"exact": exact, "conservative": conservative}),
-                     sensitivity=pd.DataFrame({"exact": population_sensitivity(exact),
-                                               "conservative": population_sensitivity(conservative)}))
+        rules["exact"][r] = -np.partition(-val, k - 1)[k - 1]
+        rules["bootstrap lower"][r] = np.quantile(_boot_thresholds(val, target, int(n_boot), gen), 1 - level)
+        rules["conservative"][r] = guaranteed_threshold(val, target=target, level=level)
+    return Shortfall(target=target, level=level, n_val=int(n_val), thresholds=pd.DataFrame(rules),
+                     sensitivity=pd.DataFrame({k_: population_sensitivity(v) for k_, v in rules.items()}))
 
 
 @dataclass(frozen=True)
