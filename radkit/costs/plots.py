@@ -20,7 +20,8 @@ from numpy.typing import ArrayLike
 
 from radkit.costs.matrix import CostMatrix, bayes_threshold, confusion_matrix, cost_by_threshold
 
-__all__ = ["plot_cost_vs_threshold", "plot_confusion_costs", "plot_cost_at_ratio", "plot_shortfall"]
+__all__ = ["plot_cost_vs_threshold", "plot_confusion_costs", "plot_cost_at_ratio", "plot_shortfall",
+           "plot_replicates"]
 
 
 def _axes(ax, ncols: int = 1, figsize=(5, 3.6)):
@@ -160,4 +161,31 @@ def plot_shortfall(shortfall, *, ax=None):
     ax.set(ylabel="sensitivity in the population",
            title=f"{len(sens)} validation sets of {shortfall.n_val} positives each")
     ax.legend(fontsize=8, loc="lower right")
+    return ax
+
+
+def plot_replicates(frame, *, ylabel: str, title: str, reference: float | None = None,
+                    reference_label: str = "", ax=None):
+    """One column per method, one dot per replicate (split or seed), median bar.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> ax = plot_replicates(pd.DataFrame({"a": [1.0, 2.0], "b": [2.0, 3.0]}), ylabel="cost", title="t")
+    >>> [t.get_text() for t in ax.get_xticklabels()]
+    ['a', 'b']
+    """
+    ax = _axes(ax, figsize=(5, 3.6))
+    gen = np.random.default_rng(0)  # horizontal jitter only, for display
+    for k, name in enumerate(frame.columns):
+        values = frame[name].to_numpy(dtype=np.float64)
+        ax.plot(k + gen.uniform(-0.15, 0.15, values.size), values, ".", alpha=0.5, color=f"C{k}")
+        ax.plot([k - 0.25, k + 0.25], [np.median(values)] * 2, color="k", lw=2)
+    if reference is not None:
+        ax.axhline(reference, color="grey", ls=":", lw=1, label=reference_label or None)
+        if reference_label:
+            ax.legend(fontsize=8, loc="best")
+    ax.set_xticks(range(frame.shape[1]), list(frame.columns))
+    ax.set(ylabel=ylabel, title=title)
     return ax
