@@ -116,10 +116,11 @@ def best_threshold(y_true: ArrayLike, y_prob: ArrayLike, cost: CostMatrix, *, n_
     """The empirically cheapest threshold for ``y_prob >= t``, with a bootstrap interval.
 
     Expected cost only changes where ``t`` crosses a case's probability, so
-    the cheapest thresholds form a range between two neighbouring
-    probabilities: its midpoint is reported (that range is the resolution the
-    data allow). Each bootstrap resample of the cases gives its own cheapest
-    midpoint; the interval is their percentiles. For calibrated probabilities
+    the cheapest thresholds form a range between two probabilities: its
+    midpoint is the estimate, and the range is the resolution the data allow.
+    Each bootstrap resample of the cases gives its own cheapest range; the
+    interval runs from the lower percentile of their lower ends to the upper
+    percentile of their upper ends, so it covers both kinds of uncertainty. For calibrated probabilities
     the interval should contain ``p*`` (:func:`~radkit.costs.bayes_threshold`).
 
     Examples
@@ -143,22 +144,24 @@ def best_threshold(y_true: ArrayLike, y_prob: ArrayLike, cost: CostMatrix, *, n_
     edges = np.r_[0.0, ps, 1.0]
     v = c.values
 
-    def cheapest(w: np.ndarray) -> float:
+    def cheapest(w: np.ndarray) -> tuple[float, float]:
+        """The range (low, high] of equally cheapest thresholds under case weights ``w``."""
         pos, neg = w * ys, w * (1 - ys)
         fn = np.r_[0.0, np.cumsum(pos)]                       # positives below candidate j
         tn = np.r_[0.0, np.cumsum(neg)]                       # negatives below candidate j
         fp, tp = neg.sum() - tn, pos.sum() - fn
         total = tn * v[0, 0] + fp * v[0, 1] + fn * v[1, 0] + tp * v[1, 1]
-        best = np.flatnonzero(np.isclose(total, total.min(), rtol=0, atol=1e-9))
-        run_end = best[0]
-        while run_end + 1 < total.size and run_end + 1 in best:
-            run_end += 1
-        j0, j1 = best[0], run_end  # equally cheap candidates j0..j1: thresholds in (edges[j0], edges[j1 + 1]]
-        return float((edges[j0] + edges[j1 + 1]) / 2)
+        best = np.isclose(total, total.min(), rtol=0, atol=1e-9)
+        j0 = int(np.argmax(best))
+        j1 = j0 + int(np.argmin(best[j0:])) - 1 if not best[j0:].all() else best.size - 1
+        return float(edges[j0]), float(edges[j1 + 1])  # thresholds in (edges[j0], edges[j1 + 1]]
 
-    estimate = cheapest(np.ones(y.size))
+    low_full, high_full = cheapest(np.ones(y.size))
     counts = rng(seed).integers(0, y.size, (n_boot, y.size))
-    reps = np.array([cheapest(np.bincount(row, minlength=y.size)[order].astype(np.float64))
-                     for row in counts])
-    lo, hi = percentile_interval(reps, level=level)
+    ranges = np.array([cheapest(np.bincount(row, minlength=y.size)[order].astype(np.float64))
+                       for row in counts])
+    alpha = (1 - level) / 2
+    lo = float(np.quantile(ranges[:, 0], alpha))
+    hi = float(np.quantile(ranges[:, 1], 1 - alpha))
+    estimate = (low_full + high_full) / 2
     return Estimate(estimate, lo, hi, level=level, method="bootstrap percentile", n=int(y.size))
