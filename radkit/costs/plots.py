@@ -60,7 +60,7 @@ def plot_cost_vs_threshold(y_true: ArrayLike, probs: Mapping[str, ArrayLike], co
     ax.set(xlabel="threshold (call positive if probability >= threshold)",
            ylabel="expected cost per case", ylim=(0, top * 1.1), xlim=(0, 1),
            title=f"C_FN / C_FP = {cost.c_fn / cost.c_fp:g}: where is the cheapest threshold?")
-    ax.legend(fontsize=8, loc="upper right")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0.12, 0.93))  # the empty middle band
     return ax
 
 
@@ -157,8 +157,8 @@ def plot_shortfall(shortfall, *, ax=None):
     ax.axhline(shortfall.target, color="C3", ls="--", lw=1, label=f"target {shortfall.target:g}")
     lo = float(sens.min().min())
     ax.set_ylim(lo - 0.3 * (1 - lo), 1.0)
-    ax.set_xticks(range(len(sens.columns)), [f"{c} threshold" for c in sens.columns])
-    ax.set(ylabel="sensitivity in the population",
+    ax.set_xticks(range(len(sens.columns)), [c.replace(" ", "\n") for c in sens.columns])
+    ax.set(ylabel="sensitivity in the population", xlabel="threshold chosen on validation data",
            title=f"{len(sens)} validation sets of {shortfall.n_val} positives each")
     ax.legend(fontsize=8, loc="lower right")
     return ax
