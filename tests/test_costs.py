@@ -339,3 +339,11 @@ def test_plots_smoke():
     with pytest.raises(ValueError, match="ratio"):
         plots.plot_cost_at_ratio(y, p, ratio=0)
     plt.close("all")
+
+
+def test_threshold_regret_by_hand():
+    c = CostMatrix.binary(c_fp=1, c_fn=9)
+    y, p = [0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9]
+    # at 0.5: one FP (1) + one FN (9) = 10 / 4; cheapest (t <= 0.4): one FP = 1 / 4 -> regret 9
+    assert costs.threshold_regret(y, p, c, threshold=0.5) == pytest.approx(9.0)
+    assert costs.threshold_regret(y, p, c, threshold=0.3) == 0.0

@@ -35,6 +35,7 @@ from radkit.costs.matrix import (
     expected_cost,
     shift_probabilities,
     shift_threshold,
+    threshold_regret,
 )
 from radkit.costs.operating import (
     OperatingPoint,
@@ -51,5 +52,6 @@ __all__ = [
     "bayes_decision", "bayes_threshold", "check_probabilities", "class_weights", "compare_costs",
     "confusion_matrix", "cost_by_threshold", "expected_cost", "expected_cost_ci",
     "expected_cost_loss", "guaranteed_threshold", "operating_point", "pos_weight", "resample_for_costs",
-    "sensitivity_shortfall", "shift_probabilities", "shift_threshold", "triage_labels",
+    "sensitivity_shortfall", "shift_probabilities", "shift_threshold", "threshold_regret",
+    "triage_labels",
 ]

@@ -21,7 +21,7 @@ from radkit.metrics._validate import check_fraction
 
 __all__ = ["CostMatrix", "bayes_threshold", "shift_threshold", "shift_probabilities",
            "check_probabilities", "bayes_decision", "confusion_matrix", "expected_cost",
-           "cost_by_threshold"]
+           "cost_by_threshold", "threshold_regret"]
 
 
 @dataclass(frozen=True)
@@ -377,3 +377,27 @@ def cost_by_threshold(y_true: ArrayLike, y_score: ArrayLike, cost: CostMatrix, *
         sens, spec = tp / pos.size, tn / neg.size
     return pd.DataFrame({"threshold": ts, "fp": fp, "fn": fn, "sensitivity": sens,
                          "specificity": spec, "expected_cost": total / y.size})
+
+
+def threshold_regret(y_true: ArrayLike, y_prob: ArrayLike, cost: CostMatrix, *, threshold: float,
+                     thresholds: ArrayLike | None = None) -> float:
+    """Relative extra cost of ``threshold`` over the cheapest threshold on the same data.
+
+    ``cost(threshold) / min_t cost(t) - 1`` with ``t`` over ``thresholds`` (default
+    0.005, 0.01, ..., 0.995, plus ``threshold`` itself). The minimum is found on
+    the evaluation data, so it is an optimistic reference: a small regret means
+    the threshold is among the nearly-cheapest choices.
+
+    Examples
+    --------
+    >>> threshold_regret([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9], CostMatrix.binary(c_fp=1, c_fn=9),
+    ...                  threshold=0.5)
+    9.0
+    """
+    grid = np.arange(1, 200) / 200 if thresholds is None else np.asarray(thresholds, dtype=np.float64)
+    table = cost_by_threshold(y_true, y_prob, cost, thresholds=np.r_[threshold, grid.ravel()])
+    values = table["expected_cost"].to_numpy()
+    best = values.min()
+    if best == 0:
+        return 0.0 if values[0] == 0 else float("inf")
+    return float(values[0] / best - 1)
