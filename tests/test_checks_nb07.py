@@ -96,3 +96,26 @@ def test_07_3_right_and_hints(capsys, scores):
     assert "order" in capsys.readouterr().out
     assert not _check("07.3", 0.87, y_true=y, y_score=s)
     assert "pair" in capsys.readouterr().out
+
+
+def test_close_is_one_shared_helper_with_an_explicit_tolerance():
+    from radkit.checks import close
+
+    assert close(0.3334, 1 / 3, tol=1e-3) and not close(0.335, 1 / 3, tol=1e-3)
+    assert not close(float("nan"), 0.0, tol=1.0) and not close("a", 0.0, tol=1.0)
+    with pytest.raises(TypeError):
+        close(0.1, 0.1)  # the tolerance is always stated
+
+
+def test_07_2_uses_the_library_threshold(capsys, scores):
+    # the checker's "best threshold" is radkit.metrics.threshold_for_sensitivity, for any target
+    y, s = scores
+    for target in (0.8, 0.9, 0.97):
+        t = threshold_for_sensitivity(y, s, target)
+        m = confusion(y, (s >= t).astype(int)).measures()
+        ppv = ppv_at_prevalence(m.sensitivity, m.specificity, 0.02)
+        assert passed("07.2", {"threshold": t, "ppv": ppv}, y_val=y, score_val=s, prevalence=0.02,
+                      target=target)
+        lower = np.max(s[(y == 1) & (s < t)])  # the next positive score down still meets it
+        assert not passed("07.2", {"threshold": lower, "ppv": ppv}, y_val=y, score_val=s,
+                          prevalence=0.02, target=target)
