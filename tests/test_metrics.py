@@ -506,3 +506,38 @@ def test_measures_by_group_bad_input_names_the_cause():
         rm.measures_by_group(df, by="site", n_boot=0, seed=0)
     with pytest.raises(ValueError, match="two columns"):
         rm.measures_by_group(df, by="g", columns=["y_true"], n_boot=0, seed=0)
+
+
+# ---------------------------------------------------------------- operating points
+
+def test_operating_points_match_brute_force_over_thresholds():
+    rng = np.random.default_rng(51)
+    y = (rng.random(400) < 0.2).astype(int)
+    s = np.round(rng.normal(1.2 * y, 1.0), 2)  # ties on purpose
+    for ratio, prevalence in ((1.0, None), (4.0, None), (20.0, None), (4.0, 0.02)):
+        got = rm.operating_points(y, s, cost_ratio=ratio, prevalence=prevalence)
+        p = y.mean() if prevalence is None else prevalence
+        pc = p * ratio / (p * ratio + 1 - p)
+        best = {}
+        for t in np.unique(s)[::-1]:  # highest first, so ties keep the highest threshold
+            pred = (s >= t).astype(int)
+            sens = skm.recall_score(y, pred)
+            spec = skm.recall_score(y, pred, pos_label=0)
+            vals = {"Youden": sens + spec - 1, "F1": skm.f1_score(y, pred),
+                    "cost": -((1 - sens) * pc + (1 - spec) * (1 - pc))}
+            for k, v in vals.items():
+                if k not in best or round(v, 12) > round(best[k][0], 12):
+                    best[k] = (v, t)
+        assert got == {k: pytest.approx(v[1]) for k, v in best.items()}, (ratio, got, best)
+    # equal costs at the sample's prevalence 0.5: least cost is Youden's J
+    y2 = np.r_[np.zeros(200, int), np.ones(200, int)]
+    s2 = rng.normal(y2, 1.0)
+    pts = rm.operating_points(y2, s2, cost_ratio=1.0)
+    assert pts["cost"] == pts["Youden"]
+
+
+def test_operating_points_bad_input():
+    with pytest.raises(ValueError, match="cost_ratio is C_FN / C_FP"):
+        rm.operating_points([0, 1], [0.2, 0.8], cost_ratio=0)
+    with pytest.raises(ValueError, match="only class 0"):
+        rm.operating_points([0, 0], [0.2, 0.8], cost_ratio=4)

@@ -52,6 +52,7 @@ from radkit.metrics.curves import (
     cost_curve,
     decision_curve,
     net_benefit,
+    operating_points,
     pr_curve,
     roc,
     threshold_for_sensitivity,
@@ -71,7 +72,7 @@ __all__ = [
     "TemperatureScaler", "bootstrap_ci", "brier_score", "confusion", "cost_curve",
     "decision_curve", "delong_auc", "delong_test", "expected_calibration_error",
     "fit_platt", "fit_temperature", "from_confusion", "measures_by_group", "net_benefit",
-    "npv_at_prevalence",
+    "npv_at_prevalence", "operating_points",
     "ppv_at_prevalence", "pr_curve", "report", "reliability_curve", "roc",
     "threshold_for_sensitivity",
 ]
