@@ -119,3 +119,30 @@ def test_07_2_uses_the_library_threshold(capsys, scores):
         lower = np.max(s[(y == 1) & (s < t)])  # the next positive score down still meets it
         assert not passed("07.2", {"threshold": lower, "ppv": ppv}, y_val=y, score_val=s,
                           prevalence=0.02, target=target)
+
+
+def _shifted_calibration_set(seed=5, w=9.0):
+    from scipy.special import expit
+
+    rng = np.random.default_rng(seed)
+    z_true = -2.5 + 1.5 * rng.normal(size=800)
+    y = (rng.random(800) < expit(z_true)).astype(int)
+    return z_true + np.log(w), y, w
+
+
+def test_07_4_right_and_hints(capsys):
+    from radkit.metrics import PlattScaler
+
+    z, y, w = _shifted_calibration_set()
+    ctx = dict(z_cal=z, y_cal=y, pos_weight=w)
+    fitted = PlattScaler().fit(z, y).intercept_
+    assert _check("07.4", {"method": "platt", "intercept": fitted}, **ctx)
+    assert _check("07.4", {"method": "Platt", "intercept": -np.log(w)}, **ctx)  # reasoned, not fitted
+    assert not _check("07.4", {"method": "temperature", "intercept": fitted}, **ctx)
+    assert "probability 0.5" in capsys.readouterr().out
+    assert not _check("07.4", {"method": "platt", "intercept": np.log(w)}, **ctx)
+    assert "sign is flipped" in capsys.readouterr().out
+    assert not _check("07.4", {"method": "platt", "intercept": 0.0}, **ctx)
+    assert "leaves the shift" in capsys.readouterr().out
+    assert not _check("07.4", {"method": "platt"}, **ctx)
+    assert "'intercept'" in capsys.readouterr().out

@@ -125,3 +125,30 @@ def bootstrap_by_hand(answer, *, y_true, y_score):
     if abs(low - ref.low) <= 0.2 * ref_width and abs(high - ref.high) <= 0.2 * ref_width:
         return None
     return "the interval is shifted; use np.percentile(replicate_aucs, [2.5, 97.5])."
+
+
+@exercise("07.4")
+def which_recalibration(answer, *, z_cal, y_cal, pos_weight):
+    """Answer: dict with ``method`` ("platt" or "temperature") and the fitted ``intercept``."""
+    from radkit.metrics import fit_platt
+
+    if not isinstance(answer, Mapping) or not {"method", "intercept"} <= set(answer):
+        return "give a dict with the keys 'method' and 'intercept'."
+    method = str(answer["method"]).strip().lower()
+    if method.startswith("temp"):
+        return ("temperature scaling divides the logit by T, so a logit of 0 stays at probability 0.5; "
+                "it can stretch the scale but not move it. Which map has an intercept?")
+    if not method.startswith("platt"):
+        return "name the method: 'platt' or 'temperature'."
+    got = float(answer["intercept"])
+    slope, intercept = fit_platt(z_cal, y_cal)
+    shift = float(np.log(pos_weight))
+    if close(got, intercept, tol=0.05) or close(got, -shift, tol=0.3):
+        return None
+    if close(got, shift, tol=0.3) or close(got, -intercept, tol=0.05):
+        return ("the sign is flipped: up-weighting positives pushed the logits up, so the map that "
+                "undoes it moves them down.")
+    if close(got, 0.0, tol=0.05):
+        return "an intercept of 0 leaves the shift in place; fit metrics.PlattScaler on the calibration data."
+    return ("fit metrics.PlattScaler().fit(z_cal, y_cal) and read intercept_; before fitting, "
+            "guess it from pos_weight: the weighting added about log(pos_weight) to every logit.")
