@@ -103,8 +103,9 @@ def plot_prevalence_sweep(sens: float, spec: float, *, prevalences: ArrayLike | 
     ax.axhline(sens, color="grey", lw=1, ls=":", label=f"sensitivity {sens:.2f}")
     if mark is not None:
         ax.axvline(mark, color="k", lw=0.8, ls="--")
-        ax.annotate(f"prevalence {mark:.0%}", (mark, 0.02), rotation=90, ha="right", va="bottom",
-                    fontsize=8)
+        # above the sensitivity line, where only the accuracy/NPV curves (near 1) could be
+        ax.annotate(f"prevalence {mark:.0%}", (mark, sens + 0.02), rotation=90, ha="right",
+                    va="bottom", fontsize=7)
     ax.set(xscale="log", xlabel="prevalence of the finding", ylabel="value", ylim=(0, 1.02),
            title=f"same test (sens {sens:.2f}, spec {spec:.2f}), other populations")
     plain_log_axis(ax, "x", [t for t in (0.001, 0.01, 0.1, 0.5) if p.min() <= t <= p.max()])
@@ -175,7 +176,10 @@ def plot_roc_pr_cost(y_true: ArrayLike, y_score: ArrayLike, *,
                 title="cost: what does it cost at my costs?")
     if pc is not None:
         ax_cost.axvline(pc, color="grey", lw=1, ls="--")
-        ax_cost.annotate(f" clinic pc = {pc:.2f}", (pc, 0.01), ha="left", va="bottom", fontsize=8)
+        right = pc > 0.6  # keep the label inside the axes
+        ax_cost.annotate(f"clinic pc = {pc:.2f}", (pc, 0.01), xytext=(-3 if right else 3, 0),
+                         textcoords="offset points", ha="right" if right else "left",
+                         va="bottom", fontsize=8)
     for k, (name, t) in enumerate((points or {}).items()):
         m = confusion(y, (s >= t).astype(int)).measures()
         style = dict(marker=_MARKERS[k % len(_MARKERS)], ms=8, ls="none", mec="k", color=f"C{k + 1}")
