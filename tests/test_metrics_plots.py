@@ -3,18 +3,14 @@ its legend off the data (below the axes) and its log axes in plain decimals."""
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import expit
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from scipy.special import expit  # noqa: E402
-
-from radkit import metrics  # noqa: E402
-from radkit.metrics import plots  # noqa: E402
+from radkit import metrics
+from radkit.metrics import plots
 
 
 @pytest.fixture

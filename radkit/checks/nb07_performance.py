@@ -115,7 +115,8 @@ def bootstrap_by_hand(answer, *, y_true, y_score):
         return ("the interval does not contain the AUC of the full sample; resample labels and scores "
                 "together (the same indices for both).")
     if 0.4 < width / ref_width < 0.65:
-        return "the interval is about half as wide as it should be: a 95% interval uses the 2.5th and 97.5th percentiles."
+        return ("the interval is about half as wide as it should be: a 95% interval uses the 2.5th and "
+                "97.5th percentiles.")
     if width / ref_width < 0.4:
         return ("far too narrow: resample n cases with replacement (n = the full sample size) in every "
                 "replicate, and take percentiles of the replicate AUCs.")

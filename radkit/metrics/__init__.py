@@ -43,7 +43,6 @@ from radkit.metrics.confusion import (
     ppv_at_prevalence,
     report,
 )
-from radkit.metrics.groups import measures_by_group
 from radkit.metrics.curves import (
     CostCurve,
     DecisionCurve,
@@ -57,6 +56,7 @@ from radkit.metrics.curves import (
     roc,
     threshold_for_sensitivity,
 )
+from radkit.metrics.groups import measures_by_group
 from radkit.metrics.uncertainty import (
     BootstrapResult,
     DelongResult,
