@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["Estimate", "percentile_interval", "by_group", "group_codes", "confusion_counts",
+__all__ = ["Estimate", "percentile_interval", "by_group", "format_p", "group_codes", "confusion_counts",
            "bootstrap_tables", "by_group_confusion", "CONFUSION_MEASURES"]
 
 
@@ -392,3 +392,23 @@ def _rows_frame(rows: list[tuple]) -> pd.DataFrame:
     groups[:] = [r[0] for r in rows]
     data = {"group": groups, **{c: [r[i] for r in rows] for i, c in enumerate(cols) if i > 0}}
     return pd.DataFrame(data, columns=cols)
+
+def format_p(p: float, *, floor: float = 1e-4) -> str:
+    """A p-value as text: three significant digits, or ``"< 1e-4"`` below ``floor``.
+
+    A p-value of 0.0 is never exact (it is below the float resolution of the
+    normal tail); printing it as ``< floor`` says so.
+
+    Examples
+    --------
+    >>> format_p(0.04321), format_p(3e-7), format_p(1.0)
+    ('0.0432', '< 1e-4', '1')
+    """
+    p = float(p)
+    if not 0 <= p <= 1 or np.isnan(p):
+        raise ValueError(f"a p-value lies in [0, 1], got {p!r}; pass the test's p, not its statistic.")
+    if not 0 < floor < 1:
+        raise ValueError(f"floor must lie in (0, 1), e.g. 1e-4; got {floor!r}.")
+    if p < floor:
+        return f"< {floor:.0e}".replace("e-0", "e-")
+    return f"{p:.3g}"

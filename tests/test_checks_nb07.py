@@ -96,3 +96,53 @@ def test_07_3_right_and_hints(capsys, scores):
     assert "order" in capsys.readouterr().out
     assert not _check("07.3", 0.87, y_true=y, y_score=s)
     assert "pair" in capsys.readouterr().out
+
+
+def test_close_is_one_shared_helper_with_an_explicit_tolerance():
+    from radkit.checks import close
+
+    assert close(0.3334, 1 / 3, tol=1e-3) and not close(0.335, 1 / 3, tol=1e-3)
+    assert not close(float("nan"), 0.0, tol=1.0) and not close("a", 0.0, tol=1.0)
+    with pytest.raises(TypeError):
+        close(0.1, 0.1)  # the tolerance is always stated
+
+
+def test_07_2_uses_the_library_threshold(capsys, scores):
+    # the checker's "best threshold" is radkit.metrics.threshold_for_sensitivity, for any target
+    y, s = scores
+    for target in (0.8, 0.9, 0.97):
+        t = threshold_for_sensitivity(y, s, target)
+        m = confusion(y, (s >= t).astype(int)).measures()
+        ppv = ppv_at_prevalence(m.sensitivity, m.specificity, 0.02)
+        assert passed("07.2", {"threshold": t, "ppv": ppv}, y_val=y, score_val=s, prevalence=0.02,
+                      target=target)
+        lower = np.max(s[(y == 1) & (s < t)])  # the next positive score down still meets it
+        assert not passed("07.2", {"threshold": lower, "ppv": ppv}, y_val=y, score_val=s,
+                          prevalence=0.02, target=target)
+
+
+def _shifted_calibration_set(seed=5, w=9.0):
+    from scipy.special import expit
+
+    rng = np.random.default_rng(seed)
+    z_true = -2.5 + 1.5 * rng.normal(size=800)
+    y = (rng.random(800) < expit(z_true)).astype(int)
+    return z_true + np.log(w), y, w
+
+
+def test_07_4_right_and_hints(capsys):
+    from radkit.metrics import PlattScaler
+
+    z, y, w = _shifted_calibration_set()
+    ctx = dict(z_cal=z, y_cal=y, pos_weight=w)
+    fitted = PlattScaler().fit(z, y).intercept_
+    assert _check("07.4", {"method": "platt", "intercept": fitted}, **ctx)
+    assert _check("07.4", {"method": "Platt", "intercept": -np.log(w)}, **ctx)  # reasoned, not fitted
+    assert not _check("07.4", {"method": "temperature", "intercept": fitted}, **ctx)
+    assert "probability 0.5" in capsys.readouterr().out
+    assert not _check("07.4", {"method": "platt", "intercept": np.log(w)}, **ctx)
+    assert "sign is flipped" in capsys.readouterr().out
+    assert not _check("07.4", {"method": "platt", "intercept": 0.0}, **ctx)
+    assert "leaves the shift" in capsys.readouterr().out
+    assert not _check("07.4", {"method": "platt"}, **ctx)
+    assert "'intercept'" in capsys.readouterr().out

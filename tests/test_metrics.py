@@ -344,6 +344,76 @@ def test_temperature_matches_logistic_regression_without_intercept():
         rm.TemperatureScaler().transform(z)
 
 
+
+def _shifted_logits(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Logits of a model trained with up-weighted positives: right ranking, intercept + 2.5."""
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.15).astype(int)
+    z = 1.5 * (2 * y - 1) + rng.normal(size=n) - 1.0  # roughly calibrated logits
+    return y, z + 2.5  # pos_weight-like shift of the intercept
+
+
+def test_platt_matches_unpenalized_logistic_regression_on_the_logit():
+    y, z = _shifted_logits(2_000, seed=31)
+    a, b = rm.fit_platt(z, y)
+    lr = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(z[:, None], y)
+    assert a == pytest.approx(lr.coef_[0, 0], rel=1e-5)
+    assert b == pytest.approx(lr.intercept_[0], rel=1e-5, abs=1e-6)
+    ps = rm.PlattScaler().fit(z, y)
+    out = ps.transform(z)
+    assert np.allclose(out, lr.predict_proba(z[:, None])[:, 1], atol=1e-6)
+    assert out.mean() == pytest.approx(y.mean(), abs=1e-6)  # score equation of the intercept
+    assert skm.roc_auc_score(y, out) == pytest.approx(skm.roc_auc_score(y, z))
+
+
+def test_platt_smoothed_targets_match_calibrated_classifier_cv_sigmoid():
+    from sklearn.base import BaseEstimator, ClassifierMixin
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.frozen import FrozenEstimator
+
+    class Logit(ClassifierMixin, BaseEstimator):  # a fitted classifier scoring with the logit itself
+        def fit(self, X, y):
+            self.classes_ = np.array([0, 1])
+            return self
+
+        def decision_function(self, X):
+            return np.asarray(X)[:, 0]
+
+        def predict(self, X):
+            return (self.decision_function(X) > 0).astype(int)
+
+    y, z = _shifted_logits(1_500, seed=32)
+    cal = CalibratedClassifierCV(FrozenEstimator(Logit().fit(z[:, None], y)), method="sigmoid").fit(z[:, None], y)
+    ours = rm.PlattScaler(smooth_targets=True).fit(z, y).transform(z)
+    assert np.allclose(ours, cal.predict_proba(z[:, None])[:, 1], atol=1e-5)
+
+
+def test_temperature_cannot_remove_an_intercept_shift_platt_can():
+    y, z = _shifted_logits(4_000, seed=33)
+    cal, held = slice(0, 2_000), slice(2_000, None)
+    ts = rm.TemperatureScaler().fit(z[cal], y[cal])
+    ps = rm.PlattScaler().fit(z[cal], y[cal])
+    iso = rm.IsotonicCalibrator().fit(z[cal], y[cal])
+    ece = {name: rm.expected_calibration_error(y[held], q) for name, q in
+           {"raw": expit(z[held]), "temperature": ts.transform(z[held]),
+            "platt": ps.transform(z[held]), "isotonic": iso.transform(z[held])}.items()}
+    # one parameter through 0 can only flatten the shifted logits towards 0.5: large T
+    assert ts.temperature_ > 2
+    assert ece["platt"] < 0.03 and ece["platt"] < 0.5 * ece["temperature"], ece
+    assert ece["isotonic"] < 0.05, ece
+    assert ps.intercept_ < -1.5  # it removes the shift (about -2.5 scaled by the slope)
+
+
+def test_platt_bad_input_names_the_cause():
+    with pytest.raises(ValueError, match="only class 1"):
+        rm.fit_platt([0.5, 1.0], [1, 1])
+    with pytest.raises(ValueError, match="paired case by case"):
+        rm.PlattScaler().fit([0.1, 0.2, 0.3], [0, 1])
+    with pytest.raises(RuntimeError, match="not fitted"):
+        rm.PlattScaler().transform([0.0])
+    with pytest.raises(ValueError, match="finite|NaN"):
+        rm.fit_platt([0.0, np.nan, 1.0], [0, 1, 1])
+
 def test_isotonic_calibrator_pools_adjacent_violators():
     iso = rm.IsotonicCalibrator().fit([0.1, 0.2, 0.3, 0.4, 0.5], [0, 1, 0, 0, 1])
     # PAV by hand: 0 | (1, 0, 0) -> 1/3 each | 1
@@ -393,3 +463,81 @@ def test_no_warnings_on_clean_input():
         rm.report(y, s, threshold=0.5)
         rm.cost_curve(y, s)
         rm.reliability_curve(y, s)
+
+
+# ---------------------------------------------------------------- measures by group
+
+def test_measures_by_group_matches_sklearn_per_group():
+    import pandas as pd
+
+    rng = np.random.default_rng(41)
+    n = 600
+    df = pd.DataFrame({"finding": rng.choice(["a", "b", "c"], n), "y_true": rng.integers(0, 2, n)})
+    df["y_pred"] = np.where(rng.random(n) < 0.8, df["y_true"], 1 - df["y_true"])
+    t = rm.measures_by_group(df, by="finding", n_boot=200, seed=3)
+    assert list(t.index) == ["a", "b", "c", "overall"]
+    for name, g in [*df.groupby("finding"), ("overall", df)]:
+        yt, yp = g["y_true"], g["y_pred"]
+        assert t.loc[name, "sensitivity"] == pytest.approx(skm.recall_score(yt, yp))
+        assert t.loc[name, "specificity"] == pytest.approx(skm.recall_score(yt, yp, pos_label=0))
+        assert t.loc[name, "ppv"] == pytest.approx(skm.precision_score(yt, yp))
+        assert t.loc[name, "npv"] == pytest.approx(skm.precision_score(yt, yp, pos_label=0))
+        assert t.loc[name, "n"] == len(g) and t.loc[name, "prevalence"] == pytest.approx(yt.mean())
+        for m in ("sensitivity", "specificity", "ppv", "npv"):
+            assert t.loc[name, f"{m} low"] <= t.loc[name, m] <= t.loc[name, f"{m} high"]
+    # the interval is the percentile bootstrap: about 2 x 1.96 binomial SEs wide for sensitivity
+    g = df[df["finding"] == "a"]
+    sens = t.loc["a", "sensitivity"]
+    se = np.sqrt(sens * (1 - sens) / g["y_true"].sum())
+    width = t.loc["a", "sensitivity high"] - t.loc["a", "sensitivity low"]
+    assert 0.6 < width / (2 * 1.96 * se) < 1.4
+    # reproducible from the seed
+    again = rm.measures_by_group(df, by="finding", n_boot=200, seed=3)
+    pd.testing.assert_frame_equal(t, again)
+
+
+def test_measures_by_group_bad_input_names_the_cause():
+    import pandas as pd
+
+    df = pd.DataFrame({"g": ["a", "b"], "y_true": [1, 0], "y_pred": [1, 0]})
+    with pytest.raises(ValueError, match="unknown measure.*sensitivty.*sensitivity"):
+        rm.measures_by_group(df, by="g", measures=["sensitivty"], n_boot=0, seed=0)
+    with pytest.raises(KeyError, match="no column"):
+        rm.measures_by_group(df, by="site", n_boot=0, seed=0)
+    with pytest.raises(ValueError, match="two columns"):
+        rm.measures_by_group(df, by="g", columns=["y_true"], n_boot=0, seed=0)
+
+
+# ---------------------------------------------------------------- operating points
+
+def test_operating_points_match_brute_force_over_thresholds():
+    rng = np.random.default_rng(51)
+    y = (rng.random(400) < 0.2).astype(int)
+    s = np.round(rng.normal(1.2 * y, 1.0), 2)  # ties on purpose
+    for ratio, prevalence in ((1.0, None), (4.0, None), (20.0, None), (4.0, 0.02)):
+        got = rm.operating_points(y, s, cost_ratio=ratio, prevalence=prevalence)
+        p = y.mean() if prevalence is None else prevalence
+        pc = p * ratio / (p * ratio + 1 - p)
+        best = {}
+        for t in np.unique(s)[::-1]:  # highest first, so ties keep the highest threshold
+            pred = (s >= t).astype(int)
+            sens = skm.recall_score(y, pred)
+            spec = skm.recall_score(y, pred, pos_label=0)
+            vals = {"Youden": sens + spec - 1, "F1": skm.f1_score(y, pred),
+                    "cost": -((1 - sens) * pc + (1 - spec) * (1 - pc))}
+            for k, v in vals.items():
+                if k not in best or round(v, 12) > round(best[k][0], 12):
+                    best[k] = (v, t)
+        assert got == {k: pytest.approx(v[1]) for k, v in best.items()}, (ratio, got, best)
+    # equal costs at the sample's prevalence 0.5: least cost is Youden's J
+    y2 = np.r_[np.zeros(200, int), np.ones(200, int)]
+    s2 = rng.normal(y2, 1.0)
+    pts = rm.operating_points(y2, s2, cost_ratio=1.0)
+    assert pts["cost"] == pts["Youden"]
+
+
+def test_operating_points_bad_input():
+    with pytest.raises(ValueError, match="cost_ratio is C_FN / C_FP"):
+        rm.operating_points([0, 1], [0.2, 0.8], cost_ratio=0)
+    with pytest.raises(ValueError, match="only class 0"):
+        rm.operating_points([0, 0], [0.2, 0.8], cost_ratio=4)

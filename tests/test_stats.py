@@ -60,3 +60,19 @@ def test_by_group_bad_input():
 
 def test_spawn_children_differ_across_seeds():
     assert not set(spawn(0, 10)) & set(spawn(1, 10))
+
+
+def test_format_p_floor_and_digits():
+    from scipy.stats import norm
+
+    from radkit.stats import format_p
+
+    assert format_p(2 * norm.sf(40)) == "< 1e-4"  # a float 0.0: not an exact zero
+    assert format_p(0.0) == "< 1e-4"
+    assert format_p(0.012345) == "0.0123"
+    assert format_p(0.5) == "0.5"
+    assert format_p(5e-4, floor=1e-3) == "< 1e-3"
+    with pytest.raises(ValueError, match="p-value lies in"):
+        format_p(1.7)
+    with pytest.raises(ValueError, match="floor"):
+        format_p(0.1, floor=2)

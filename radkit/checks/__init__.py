@@ -17,10 +17,30 @@ import os
 import pkgutil
 from collections.abc import Callable
 
-__all__ = ["check", "passed", "exercise", "Hint"]
+import numpy as np
+
+__all__ = ["check", "passed", "exercise", "Hint", "close"]
 
 Checker = Callable[..., "str | None"]
 _REGISTRY: dict[str, Checker] = {}
+
+
+def close(a: object, b: object, *, tol: float) -> bool:
+    """True when ``a`` is a finite number within ``tol`` of ``b`` (the checkers' comparison).
+
+    Each checker states its own tolerance: exact arithmetic (``1e-6``) or a
+    quantity a student may round or estimate (``1e-3``, ``2e-3``).
+
+    Examples
+    --------
+    >>> close(0.3334, 1 / 3, tol=1e-3), close(float("nan"), 0.0, tol=1.0)
+    (True, False)
+    """
+    try:
+        a, b = float(a), float(b)
+    except (TypeError, ValueError):
+        return False
+    return bool(np.isfinite(a) and abs(a - b) <= tol)
 
 
 class Hint(AssertionError):

@@ -6,14 +6,17 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from radkit.checks import exercise
-from radkit.metrics import confusion, delong_auc, from_confusion, ppv_at_prevalence
+from radkit.checks import close, exercise
+from radkit.metrics import (
+    confusion,
+    delong_auc,
+    from_confusion,
+    ppv_at_prevalence,
+    threshold_for_sensitivity,
+)
 
 _TABLE_KEYS = ("sensitivity", "specificity", "ppv", "npv", "accuracy")
-
-
-def _close(a: float, b: float, tol: float = 1e-3) -> bool:
-    return bool(np.isfinite(a) and abs(a - b) <= tol)
+_TOL = 1e-3  # table measures: a student may round to three decimals
 
 
 @exercise("07.1")
@@ -29,29 +32,31 @@ def table1_by_hand(answer, *, tn, fp, fn, tp):
         return "give fractions between 0 and 1, not percentages."
     m = from_confusion(tn=tn, fp=fp, fn=fn, tp=tp)
     want = {k: float(getattr(m, k)) for k in _TABLE_KEYS}
-    if all(_close(got[k], want[k]) for k in _TABLE_KEYS):
+    if all(close(got[k], want[k], tol=_TOL) for k in _TABLE_KEYS):
         return None
-    if _close(got["sensitivity"], want["specificity"]) and _close(got["specificity"], want["sensitivity"]):
+    swapped = (close(got["sensitivity"], want["specificity"], tol=_TOL)
+               and close(got["specificity"], want["sensitivity"], tol=_TOL))
+    if swapped:
         return "sensitivity and specificity are swapped: sensitivity is about the diseased patients."
-    if not _close(got["sensitivity"], want["sensitivity"]):
-        if _close(got["sensitivity"], want["ppv"]):
+    if not close(got["sensitivity"], want["sensitivity"], tol=_TOL):
+        if close(got["sensitivity"], want["ppv"], tol=_TOL):
             return ("your sensitivity divides by the positive calls; sensitivity asks what share of the "
                     "diseased patients (true positives + false negatives) the test finds.")
         return "sensitivity: of all patients with the finding, what fraction did the test call positive?"
-    if not _close(got["specificity"], want["specificity"]):
-        if _close(got["specificity"], want["npv"]):
+    if not close(got["specificity"], want["specificity"], tol=_TOL):
+        if close(got["specificity"], want["npv"], tol=_TOL):
             return ("your specificity divides by the negative calls; specificity asks what share of the "
                     "healthy patients (true negatives + false positives) the test calls negative.")
         return "specificity: of all patients without the finding, what fraction did the test call negative?"
-    if not _close(got["ppv"], want["ppv"]):
-        if _close(got["ppv"], want["sensitivity"]):
+    if not close(got["ppv"], want["ppv"], tol=_TOL):
+        if close(got["ppv"], want["sensitivity"], tol=_TOL):
             return "PPV divides the true positives by all positive calls (true + false positives), not by the diseased."
         return "PPV (precision): of all positive calls, what fraction are truly diseased?"
-    if not _close(got["npv"], want["npv"]):
-        if _close(got["npv"], want["specificity"]):
+    if not close(got["npv"], want["npv"], tol=_TOL):
+        if close(got["npv"], want["specificity"], tol=_TOL):
             return "NPV divides the true negatives by all negative calls (true negatives + false negatives)."
         return "NPV: of all negative calls, what fraction are truly healthy?"
-    if _close(got["accuracy"], float(m.balanced_accuracy)):
+    if close(got["accuracy"], float(m.balanced_accuracy), tol=_TOL):
         return "that is the balanced accuracy; accuracy is all correct calls over all patients."
     return "accuracy: correct calls (both kinds) divided by all patients."
 
@@ -68,8 +73,7 @@ def screening_ppv(answer, *, y_val, score_val, prevalence, target=0.95):
     if m.sensitivity < target - 1e-9:
         return (f"at your threshold the validation sensitivity is {m.sensitivity:.3f}, below {target}; "
                 "a case counts as positive when its score is >= the threshold, so lower it.")
-    pos = np.sort(s[y == 1])[::-1]
-    best_t = float(pos[int(np.ceil(round(target * pos.size, 9))) - 1])
+    best_t = threshold_for_sensitivity(y, s, target)
     best = confusion(y, (s >= best_t).astype(int)).measures()
     if m.specificity < best.specificity - 1e-9:
         return (f"your threshold reaches {target:.0%} sensitivity but a higher one does too, with better "
@@ -80,10 +84,10 @@ def screening_ppv(answer, *, y_val, score_val, prevalence, target=0.95):
     approx = float(ppv_at_prevalence(target, m.specificity, prevalence))  # nominal sensitivity is fine
     if min(abs(ppv - want), abs(ppv - approx)) <= 2e-3:
         return None
-    if _close(ppv, float(m.ppv), 2e-3):
+    if close(ppv, float(m.ppv), tol=2e-3):
         return (f"that is the PPV at the validation set's own prevalence ({y.mean():.0%}); apply Bayes' "
                 f"theorem with the screening prevalence of {prevalence:.0%}.")
-    if _close(ppv, float(m.npv), 2e-3) or ppv > 0.9:
+    if close(ppv, float(m.npv), tol=2e-3) or ppv > 0.9:
         return ("much too high for a rare finding: PPV = sens·p / (sens·p + (1 − spec)·(1 − p)); "
                 "check which terms carry p and which carry 1 − p.")
     return ("the threshold is right; compute PPV = sens·p / (sens·p + (1 − spec)·(1 − p)) with the "
@@ -111,7 +115,8 @@ def bootstrap_by_hand(answer, *, y_true, y_score):
         return ("the interval does not contain the AUC of the full sample; resample labels and scores "
                 "together (the same indices for both).")
     if 0.4 < width / ref_width < 0.65:
-        return "the interval is about half as wide as it should be: a 95% interval uses the 2.5th and 97.5th percentiles."
+        return ("the interval is about half as wide as it should be: a 95% interval uses the 2.5th and "
+                "97.5th percentiles.")
     if width / ref_width < 0.4:
         return ("far too narrow: resample n cases with replacement (n = the full sample size) in every "
                 "replicate, and take percentiles of the replicate AUCs.")
@@ -121,3 +126,30 @@ def bootstrap_by_hand(answer, *, y_true, y_score):
     if abs(low - ref.low) <= 0.2 * ref_width and abs(high - ref.high) <= 0.2 * ref_width:
         return None
     return "the interval is shifted; use np.percentile(replicate_aucs, [2.5, 97.5])."
+
+
+@exercise("07.4")
+def which_recalibration(answer, *, z_cal, y_cal, pos_weight):
+    """Answer: dict with ``method`` ("platt" or "temperature") and the fitted ``intercept``."""
+    from radkit.metrics import fit_platt
+
+    if not isinstance(answer, Mapping) or not {"method", "intercept"} <= set(answer):
+        return "give a dict with the keys 'method' and 'intercept'."
+    method = str(answer["method"]).strip().lower()
+    if method.startswith("temp"):
+        return ("temperature scaling divides the logit by T, so a logit of 0 stays at probability 0.5; "
+                "it can stretch the scale but not move it. Which map has an intercept?")
+    if not method.startswith("platt"):
+        return "name the method: 'platt' or 'temperature'."
+    got = float(answer["intercept"])
+    slope, intercept = fit_platt(z_cal, y_cal)
+    shift = float(np.log(pos_weight))
+    if close(got, intercept, tol=0.05) or close(got, -shift, tol=0.3):
+        return None
+    if close(got, shift, tol=0.3) or close(got, -intercept, tol=0.05):
+        return ("the sign is flipped: up-weighting positives pushed the logits up, so the map that "
+                "undoes it moves them down.")
+    if close(got, 0.0, tol=0.05):
+        return "an intercept of 0 leaves the shift in place; fit metrics.PlattScaler on the calibration data."
+    return ("fit metrics.PlattScaler().fit(z_cal, y_cal) and read intercept_; before fitting, "
+            "guess it from pos_weight: the weighting added about log(pos_weight) to every logit.")

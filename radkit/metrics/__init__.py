@@ -8,7 +8,9 @@ gathers the measures a reader of a radiology ML paper needs:
   PPV/NPV at another prevalence;
 - :mod:`~radkit.metrics.curves`: ROC, precision-recall, cost and decision curves;
 - :mod:`~radkit.metrics.uncertainty`: bootstrap intervals, DeLong's AUC variance and test;
-- :mod:`~radkit.metrics.calibration`: reliability curves, ECE, Brier score, recalibration.
+- :mod:`~radkit.metrics.calibration`: reliability curves, ECE, Brier score, recalibration
+  (temperature, Platt, isotonic);
+- :mod:`~radkit.metrics.groups`: confusion measures per group (finding, site) with intervals.
 
 Every public function validates its input through one private helper
 (:mod:`radkit.metrics._validate`), so errors read the same everywhere.
@@ -23,10 +25,12 @@ Examples
 
 from radkit.metrics.calibration import (
     IsotonicCalibrator,
+    PlattScaler,
     ReliabilityCurve,
     TemperatureScaler,
     brier_score,
     expected_calibration_error,
+    fit_platt,
     fit_temperature,
     reliability_curve,
 )
@@ -47,10 +51,12 @@ from radkit.metrics.curves import (
     cost_curve,
     decision_curve,
     net_benefit,
+    operating_points,
     pr_curve,
     roc,
     threshold_for_sensitivity,
 )
+from radkit.metrics.groups import measures_by_group
 from radkit.metrics.uncertainty import (
     BootstrapResult,
     DelongResult,
@@ -62,10 +68,11 @@ from radkit.metrics.uncertainty import (
 
 __all__ = [
     "BootstrapResult", "Confusion", "CostCurve", "DecisionCurve", "DelongResult", "DelongTest",
-    "IsotonicCalibrator", "Measures", "PrCurve", "ReliabilityCurve", "RocCurve",
+    "IsotonicCalibrator", "Measures", "PlattScaler", "PrCurve", "ReliabilityCurve", "RocCurve",
     "TemperatureScaler", "bootstrap_ci", "brier_score", "confusion", "cost_curve",
     "decision_curve", "delong_auc", "delong_test", "expected_calibration_error",
-    "fit_temperature", "from_confusion", "net_benefit", "npv_at_prevalence",
+    "fit_platt", "fit_temperature", "from_confusion", "measures_by_group", "net_benefit",
+    "npv_at_prevalence", "operating_points",
     "ppv_at_prevalence", "pr_curve", "report", "reliability_curve", "roc",
     "threshold_for_sensitivity",
 ]

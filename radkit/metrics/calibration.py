@@ -3,7 +3,14 @@
 Bins are right-closed, ``(edge[i], edge[i + 1]]`` with the first bin also
 holding its left edge, which is scikit-learn's ``calibration_curve`` rule.
 Temperature scaling (Guo et al., ICML 2017) divides logits by one fitted
-number; isotonic regression (scikit-learn underneath) fits any monotone map.
+number; Platt scaling (Platt 1999) fits a slope and an intercept on the
+logit; isotonic regression (scikit-learn underneath) fits any monotone map.
+
+Temperature scaling has no intercept: it can only stretch or squeeze the
+logits around 0 (probability 0.5). A model trained with up-weighted positives
+(``pos_weight``) has its logits shifted by about ``log(pos_weight)``; the
+best temperature for such a model flattens everything toward 0.5 instead of
+moving it back. Platt scaling fits the shift, so it is the two-parameter fix.
 """
 
 from __future__ import annotations
@@ -14,14 +21,15 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy.optimize import minimize_scalar
+from scipy.optimize import minimize, minimize_scalar
 from scipy.special import expit
 from sklearn.isotonic import IsotonicRegression
 
 from radkit.metrics._validate import check_binary, check_count, check_scores
 
-__all__ = ["ReliabilityCurve", "TemperatureScaler", "IsotonicCalibrator", "reliability_curve",
-           "expected_calibration_error", "brier_score", "fit_temperature"]
+__all__ = ["ReliabilityCurve", "TemperatureScaler", "PlattScaler", "IsotonicCalibrator",
+           "reliability_curve", "expected_calibration_error", "brier_score", "fit_temperature",
+           "fit_platt"]
 
 
 def reliability_curve(y_true: ArrayLike, y_prob: ArrayLike, *, n_bins: int = 10,
@@ -122,6 +130,61 @@ def fit_temperature(logits: ArrayLike, y: ArrayLike) -> float:
     return float(np.exp(res.x))
 
 
+def _platt_loss(params: np.ndarray, z: np.ndarray, t: np.ndarray) -> tuple[float, np.ndarray]:
+    a = params[0] * z + params[1]
+    q = expit(a)
+    loss = float(np.sum(np.logaddexp(0.0, a) - t * a))
+    g = q - t
+    return loss, np.array([float(g @ z), float(g.sum())])
+
+
+def fit_platt(logits: ArrayLike, y: ArrayLike, *, smooth_targets: bool = False) -> tuple[float, float]:
+    """Slope ``a`` and intercept ``b`` minimizing the log loss of ``expit(a * logits + b)``.
+
+    This is logistic regression of ``y`` on the logit, without a penalty. The
+    intercept is what temperature scaling lacks: it moves the whole logit scale,
+    which undoes the shift that class re-weighting (``pos_weight``) or a change
+    of prevalence puts in. The ranking (AUC) is unchanged when ``a > 0``.
+
+    Parameters
+    ----------
+    logits : array-like of shape (n,)
+        One logit (or any real score) per calibration case. For probabilities
+        pass ``scipy.special.logit(p)`` (clip away exact 0 and 1 first).
+    y : array-like of shape (n,)
+        Binary labels of the same cases (both classes).
+    smooth_targets : bool, keyword-only
+        Use Platt's (1999) targets ``(n+ + 1) / (n+ + 2)`` and ``1 / (n- + 2)``
+        instead of 1 and 0, a small-sample guard against over-confident fits;
+        this is what scikit-learn's ``CalibratedClassifierCV(method="sigmoid")``
+        does.
+
+    Returns
+    -------
+    (float, float)
+        ``(a, b)``.
+
+    Examples
+    --------
+    >>> z = np.array([-2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0, 5.0])
+    >>> y = np.array([0, 0, 0, 0, 1, 0, 1, 1])  # logits shifted up by about 3
+    >>> a, b = fit_platt(z, y)
+    >>> bool(a > 0 and b < -2)
+    True
+    """
+    yy, z = check_binary(y, logits, names=("logits",), purpose="Platt scaling")
+    t = yy.astype(np.float64)
+    if smooth_targets:
+        n_pos, n_neg = float(t.sum()), float(t.size - t.sum())
+        t = np.where(yy == 1, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
+    scale = max(float(np.max(np.abs(z))), 1.0)  # the fit is scale-free; this keeps it well conditioned
+    zs = z / scale
+    start = np.array([1.0, float(np.log((t.mean() + 1e-12) / (1 - t.mean() + 1e-12)))])
+    res = minimize(_platt_loss, start, args=(zs, t), jac=True, method="L-BFGS-B",
+                   options={"gtol": 1e-10, "ftol": 1e-14, "maxiter": 1000})
+    return float(res.x[0] / scale), float(res.x[1])
+
+
 class TemperatureScaler:
     """Recalibrate logits by one fitted temperature (scikit-learn-like verbs).
 
@@ -145,6 +208,48 @@ class TemperatureScaler:
         if self.temperature_ is None:
             raise RuntimeError("this TemperatureScaler is not fitted; call fit(logits, y) first.")
         return expit(check_scores(logits, "logits") / self.temperature_)
+
+    def fit_transform(self, logits: ArrayLike, y: ArrayLike) -> np.ndarray:
+        """``fit`` then ``transform`` on the same logits."""
+        return self.fit(logits, y).transform(logits)
+
+
+class PlattScaler:
+    """Recalibrate logits with a fitted slope and intercept (Platt scaling; scikit-learn-like verbs).
+
+    ``transform(z) = expit(slope_ * z + intercept_)``. Use it where the logits are
+    shifted (class re-weighting, a new prevalence) as well as too sharp or too
+    flat; :class:`TemperatureScaler` fixes only the latter.
+
+    Parameters
+    ----------
+    smooth_targets : bool, keyword-only
+        Platt's smoothed targets (see :func:`fit_platt`).
+
+    Examples
+    --------
+    >>> z = np.array([-2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0, 5.0])
+    >>> ps = PlattScaler().fit(z, [0, 0, 0, 0, 1, 0, 1, 1])
+    >>> p = ps.transform(z)
+    >>> round(float(p.mean()), 3)  # the fitted probabilities average to the observed rate
+    0.375
+    """
+
+    def __init__(self, *, smooth_targets: bool = False) -> None:
+        self.smooth_targets = smooth_targets
+        self.slope_: float | None = None
+        self.intercept_: float | None = None
+
+    def fit(self, logits: ArrayLike, y: ArrayLike) -> PlattScaler:
+        """Fit slope and intercept on held-out (calibration) logits and labels."""
+        self.slope_, self.intercept_ = fit_platt(logits, y, smooth_targets=self.smooth_targets)
+        return self
+
+    def transform(self, logits: ArrayLike) -> np.ndarray:
+        """Calibrated probabilities ``expit(slope_ * logits + intercept_)``."""
+        if self.slope_ is None or self.intercept_ is None:
+            raise RuntimeError("this PlattScaler is not fitted; call fit(logits, y) first.")
+        return expit(self.slope_ * check_scores(logits, "logits") + self.intercept_)
 
     def fit_transform(self, logits: ArrayLike, y: ArrayLike) -> np.ndarray:
         """``fit`` then ``transform`` on the same logits."""

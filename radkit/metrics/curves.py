@@ -19,7 +19,8 @@ from sklearn.metrics import auc, average_precision_score, precision_recall_curve
 from radkit.metrics._validate import check_binary, check_count, check_fraction
 
 __all__ = ["RocCurve", "PrCurve", "CostCurve", "DecisionCurve", "roc", "pr_curve",
-           "threshold_for_sensitivity", "cost_curve", "net_benefit", "decision_curve"]
+           "threshold_for_sensitivity", "operating_points", "cost_curve", "net_benefit",
+           "decision_curve"]
 
 
 def roc(y_true: ArrayLike, y_score: ArrayLike, *, drop_intermediate: bool = False) -> RocCurve:
@@ -78,6 +79,61 @@ def threshold_for_sensitivity(y_true: ArrayLike, y_score: ArrayLike, target: flo
                          "use a sample that contains positives.")
     k = int(np.ceil(round(target * pos.size, 9)))  # fewest true positives needed
     return float(pos[k - 1])
+
+
+def operating_points(y_true: ArrayLike, y_score: ArrayLike, *, cost_ratio: float,
+                     prevalence: float | None = None) -> dict[str, float]:
+    """The threshold each of three criteria picks: Youden's J, F1, and least expected cost.
+
+    Each is the best rule for a different loss. On calibrated probabilities
+    Youden's J (sens + spec - 1, the ROC point farthest above the diagonal)
+    picks the threshold where the posterior equals the prevalence; F1 picks
+    half the best F1 (Lipton et al. 2014); the least expected cost with
+    ``C_FN / C_FP = cost_ratio`` picks ``1 / (1 + cost_ratio)``. Where those
+    three numbers are far apart, so are the thresholds (on any monotone score).
+
+    Parameters
+    ----------
+    y_true, y_score : array-like of shape (n,)
+        Binary labels (both classes) and scores; rules are ``y_score >= t``.
+    cost_ratio : float, keyword-only
+        Cost of a missed case over the cost of a false alarm, ``C_FN / C_FP``.
+    prevalence : float, keyword-only, optional
+        Prevalence of the population the rule will serve (default: the sample's);
+        it enters the cost through ``pc = p C_FN / (p C_FN + (1 - p) C_FP)``.
+
+    Returns
+    -------
+    dict
+        ``{"Youden": t, "F1": t, "cost": t}``; ties go to the highest threshold.
+
+    Examples
+    --------
+    >>> y = [0, 0, 1, 0, 0, 1, 0, 1, 0, 1, 1, 1]
+    >>> s = [k / 12 for k in range(1, 13)]
+    >>> {name: round(t, 3) for name, t in operating_points(y, s, cost_ratio=20).items()}
+    {'Youden': 0.833, 'F1': 0.5, 'cost': 0.25}
+    """
+    y, s = check_binary(y_true, y_score, purpose="operating points")
+    if not np.isfinite(cost_ratio) or cost_ratio <= 0:
+        raise ValueError(f"cost_ratio is C_FN / C_FP and must be a positive number (e.g. 4), "
+                         f"got {cost_ratio!r}.")
+    p = float(y.mean()) if prevalence is None else float(check_fraction(prevalence, "prevalence"))
+    if not 0 < p < 1:
+        raise ValueError(f"prevalence must lie strictly between 0 and 1, got {prevalence!r}.")
+    fpr, tpr, thr = roc_curve(y, s, drop_intermediate=False)
+    tp = tpr * y.sum()
+    fp = fpr * (y.size - y.sum())
+    f1 = np.divide(2 * tp, tp + fp + y.sum(), out=np.zeros_like(tp), where=(tp + fp + y.sum()) > 0)
+    pc = p * cost_ratio / (p * cost_ratio + (1 - p))
+    cost = (1 - tpr) * pc + fpr * (1 - pc)
+    finite = np.isfinite(thr)  # the first point (t = inf, nobody positive) is not a threshold to report
+    pick = {"Youden": tpr - fpr, "F1": f1, "cost": -cost}
+    out = {}
+    for name, value in pick.items():
+        v = np.where(finite, np.round(value, 12), -np.inf)  # rounding: ties break the same way
+        out[name] = float(thr[int(np.argmax(v))])  # thresholds decrease: argmax takes the highest
+    return out
 
 
 def cost_curve(y_true: ArrayLike, y_score: ArrayLike, *, n_points: int = 101) -> CostCurve:

@@ -12,7 +12,11 @@ imported inside the functions: ``radkit.metrics`` itself does not need it.
   with chosen operating points marked on all three;
 - :func:`plot_reliability`: reliability diagram of several probability sets;
 - :func:`plot_decision_curve`: net benefit against the threshold probability;
-- :func:`plot_ci_width`: confidence-interval width against test-set size.
+- :func:`plot_ci_width`: confidence-interval width against test-set size;
+- :func:`plot_threshold_spread`: where each criterion puts the threshold, over resamples.
+
+Legends sit below the axes (never over the data) and log axes are labelled
+with plain decimals (0.01, 0.1), not powers of ten.
 """
 
 from __future__ import annotations
@@ -27,8 +31,10 @@ from radkit.metrics.calibration import expected_calibration_error, reliability_c
 from radkit.metrics.confusion import confusion, npv_at_prevalence, ppv_at_prevalence
 from radkit.metrics.curves import cost_curve, decision_curve, pr_curve, roc
 
-__all__ = ["expected_counts", "plot_prevalence_sweep", "plot_confusion_at_prevalence",
-           "plot_roc_pr_cost", "plot_reliability", "plot_decision_curve", "plot_ci_width"]
+__all__ = ["legend_below", "plain_log_axis", "expected_counts", "plot_prevalence_sweep",
+           "plot_confusion_at_prevalence", "plot_measures_by_group",
+           "plot_roc_pr_cost", "plot_reliability", "plot_decision_curve", "plot_ci_width",
+           "plot_threshold_spread"]
 
 _MARKERS = ("o", "s", "D", "^", "v", "P", "X")
 
@@ -39,6 +45,23 @@ def _axes(ax, ncols: int = 1, figsize=(4.5, 3.5)):
     if ax is not None:
         return ax
     return plt.subplots(1, ncols, figsize=figsize, layout="constrained")[1]
+
+
+def legend_below(ax, *, ncols: int = 1, fontsize: float = 8, **kwargs):
+    """Put ``ax``'s legend under the axes, outside the data (constrained layout makes room)."""
+    return ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=ncols,
+                     fontsize=fontsize, frameon=False, **kwargs)
+
+
+def plain_log_axis(ax, axis: str = "x", ticks: ArrayLike | None = None) -> None:
+    """Label a log axis with plain decimals (0.001, 0.02, 0.5) instead of 10^-3 or 2x10^-2."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    if ticks is not None:
+        target.set_major_locator(FixedLocator(np.asarray(ticks, float)))
+    target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.10g}"))
+    target.set_minor_formatter(NullFormatter())
 
 
 def expected_counts(sens: float, spec: float, prevalence: float, *, n: int = 1000) -> dict[str, float]:
@@ -73,7 +96,7 @@ def plot_prevalence_sweep(sens: float, spec: float, *, prevalences: ArrayLike | 
     mark : float, optional
         A prevalence to mark with a vertical line (e.g. the study's).
     """
-    ax = _axes(ax)
+    ax = _axes(ax, figsize=(4.8, 4.4))
     p = np.geomspace(0.001, 0.5, 200) if prevalences is None else np.asarray(prevalences, float)
     ax.plot(p, sens * p + spec * (1 - p), label="accuracy", lw=2)
     ax.plot(p, ppv_at_prevalence(sens, spec, p), label="PPV (precision)", lw=2)
@@ -81,11 +104,13 @@ def plot_prevalence_sweep(sens: float, spec: float, *, prevalences: ArrayLike | 
     ax.axhline(sens, color="grey", lw=1, ls=":", label=f"sensitivity {sens:.2f}")
     if mark is not None:
         ax.axvline(mark, color="k", lw=0.8, ls="--")
-        ax.annotate(f"prevalence {mark:.0%}", (mark, 0.02), rotation=90, ha="right", va="bottom",
-                    fontsize=8)
+        # above the sensitivity line, where only the accuracy/NPV curves (near 1) could be
+        ax.annotate(f"prevalence {mark:.0%}", (mark, sens + 0.02), rotation=90, ha="right",
+                    va="bottom", fontsize=7)
     ax.set(xscale="log", xlabel="prevalence of the finding", ylabel="value", ylim=(0, 1.02),
            title=f"same test (sens {sens:.2f}, spec {spec:.2f}), other populations")
-    ax.legend(fontsize=8, loc="center right")
+    plain_log_axis(ax, "x", [t for t in (0.001, 0.01, 0.1, 0.5) if p.min() <= t <= p.max()])
+    legend_below(ax, ncols=2)
     return ax
 
 
@@ -132,7 +157,7 @@ def plot_roc_pr_cost(y_true: ArrayLike, y_score: ArrayLike, *,
     import matplotlib.pyplot as plt
 
     if axes is None:
-        axes = plt.subplots(1, 3, figsize=(13, 4), layout="constrained")[1]
+        axes = plt.subplots(1, 3, figsize=(13, 5.2), layout="constrained")[1]
     y = np.asarray(y_true).astype(int)
     s = np.asarray(y_score, dtype=float)
     r, pr, cc = roc(y, s), pr_curve(y, s), cost_curve(y, s, n_points=201)
@@ -152,7 +177,10 @@ def plot_roc_pr_cost(y_true: ArrayLike, y_score: ArrayLike, *,
                 title="cost: what does it cost at my costs?")
     if pc is not None:
         ax_cost.axvline(pc, color="grey", lw=1, ls="--")
-        ax_cost.annotate(f" clinic pc = {pc:.2f}", (pc, 0.01), ha="left", va="bottom", fontsize=8)
+        right = pc > 0.6  # keep the label inside the axes
+        ax_cost.annotate(f"clinic pc = {pc:.2f}", (pc, 0.01), xytext=(-3 if right else 3, 0),
+                         textcoords="offset points", ha="right" if right else "left",
+                         va="bottom", fontsize=8)
     for k, (name, t) in enumerate((points or {}).items()):
         m = confusion(y, (s >= t).astype(int)).measures()
         style = dict(marker=_MARKERS[k % len(_MARKERS)], ms=8, ls="none", mec="k", color=f"C{k + 1}")
@@ -163,7 +191,7 @@ def plot_roc_pr_cost(y_true: ArrayLike, y_score: ArrayLike, *,
         if pc is not None:
             ax_cost.plot(pc, (1 - m.sensitivity) * pc + (1 - m.specificity) * (1 - pc), label=name, **style)
     for ax in axes:
-        ax.legend(fontsize=8)
+        legend_below(ax)
     return axes
 
 
@@ -179,7 +207,7 @@ def plot_reliability(y_true: ArrayLike, probs: Mapping[str, ArrayLike], *, n_bin
         Named probability sets for the same cases (e.g. before / after calibration);
         the legend shows each one's ECE.
     """
-    ax = _axes(ax, figsize=(4.5, 4.2))
+    ax = _axes(ax, figsize=(4.8, 5.6))
     ax.plot([0, 1], [0, 1], "k:", lw=1, label="perfectly calibrated")
     for k, (name, p) in enumerate(probs.items()):
         rc = reliability_curve(y_true, p, n_bins=n_bins)
@@ -189,19 +217,38 @@ def plot_reliability(y_true: ArrayLike, probs: Mapping[str, ArrayLike], *, n_bin
                 lw=1.5, label=f"{name} (ECE {ece:.3f})")
     ax.set(xlabel="predicted probability", ylabel="observed fraction positive",
            xlim=(0, 1), ylim=(0, 1), aspect="equal", title="reliability diagram")
-    ax.legend(fontsize=8, loc="lower right")
+    legend_below(ax)
     return ax
 
 
 def plot_decision_curve(y_true: ArrayLike, probs: Mapping[str, ArrayLike], *,
-                        thresholds: ArrayLike | None = None, ax=None):
-    """Net benefit of named probability sets, with treat-all and treat-none references."""
-    ax = _axes(ax, figsize=(5, 3.6))
+                        thresholds: ArrayLike | None = None,
+                        spread: Mapping[str, ArrayLike] | None = None, ax=None):
+    """Net benefit of named probability sets, with treat-all and treat-none references.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        Binary labels of the evaluation cases.
+    probs : mapping of str to array-like
+        Named probability sets for the same cases.
+    thresholds : array-like, optional
+        Threshold probabilities; default 0.01 to 0.59.
+    spread : mapping of str to array-like of shape (n_rep, len(thresholds)), optional
+        Net-benefit curves of replicates (e.g. calibration splits), drawn as a
+        shaded 5-95% band in the colour of the same-named line.
+    """
+    ax = _axes(ax, figsize=(5.2, 4.6))
     pts = np.arange(1, 60) / 100 if thresholds is None else np.asarray(thresholds, float)
     dc = None
-    for name, p in probs.items():
+    for k, (name, p) in enumerate(probs.items()):
         dc = decision_curve(y_true, p, thresholds=pts)
-        ax.plot(dc.thresholds, dc.model, lw=2, label=name)
+        ax.plot(dc.thresholds, dc.model, lw=2, color=f"C{k}", label=name)
+        if spread is not None and name in spread:
+            reps = np.asarray(spread[name], float)
+            lo, hi = np.nanpercentile(reps, [5, 95], axis=0)
+            ax.fill_between(pts, lo, hi, color=f"C{k}", alpha=0.2, lw=0,
+                            label=f"{name}: 5-95% over {reps.shape[0]} splits")
     if dc is not None:
         ax.plot(dc.thresholds, dc.treat_all, "k--", lw=1, label="treat all")
         ax.plot(dc.thresholds, dc.treat_none, "k:", lw=1, label="treat none")
@@ -209,22 +256,85 @@ def plot_decision_curve(y_true: ArrayLike, probs: Mapping[str, ArrayLike], *,
         ax.set_ylim(-0.02, prev * 1.15)
     ax.set(xlabel="threshold probability (harm : benefit = pt : 1 - pt)", ylabel="net benefit",
            title="decision curve")
-    ax.legend(fontsize=8)
+    legend_below(ax, ncols=2)
     return ax
 
 
 def plot_ci_width(ns: ArrayLike, widths: Mapping[str, ArrayLike], *, ax=None):
     """CI width against test-set size on log-log axes, with a 1/sqrt(n) guide."""
-    ax = _axes(ax, figsize=(4.8, 3.6))
+    ax = _axes(ax, figsize=(4.8, 4.4))
     ns = np.asarray(ns, float)
     first = None
+    values = []
     for k, (name, w) in enumerate(widths.items()):
         w = np.asarray(w, float)
+        values.append(w)
         first = w if first is None else first
         ax.plot(ns, w, marker=_MARKERS[k % len(_MARKERS)], lw=1.5, label=name)
     if first is not None:
         ax.plot(ns, first[0] * np.sqrt(ns[0] / ns), "k:", lw=1, label=r"$\propto 1/\sqrt{n}$")
     ax.set(xscale="log", yscale="log", xlabel="test cases n", ylabel="95% CI width of the AUC",
            title="uncertainty shrinks slowly")
-    ax.legend(fontsize=8)
+    plain_log_axis(ax, "x", ns)
+    if values:
+        lo, hi = float(np.min(values)), float(np.max(values))
+        grid = np.array([0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5])
+        plain_log_axis(ax, "y", grid[(grid >= lo / 1.5) & (grid <= hi * 1.5)])
+    legend_below(ax)
+    return ax
+
+
+def plot_threshold_spread(replicates: Mapping[str, ArrayLike], *,
+                          chosen: Mapping[str, float] | None = None, ax=None):
+    """Where each criterion puts the threshold, across resamples of the test set.
+
+    Parameters
+    ----------
+    replicates : mapping of str to array-like
+        Per criterion, the threshold it chose in each resample.
+    chosen : mapping of str to float, optional
+        The threshold each criterion chose on the full test set (a black tick).
+    """
+    ax = _axes(ax, figsize=(6.4, 3.2))
+    names = list(replicates)
+    for k, name in enumerate(names):
+        t = np.asarray(replicates[name], float)
+        jitter = (np.arange(t.size) % 7 - 3) * 0.04
+        ax.plot(t, k + jitter, ls="none", marker=_MARKERS[k % len(_MARKERS)], ms=5, alpha=0.6,
+                color=f"C{k + 1}", mec="none")
+        if chosen is not None and name in chosen:
+            ax.plot([chosen[name]] * 2, [k - 0.3, k + 0.3], color="k", lw=2)
+    ax.set_yticks(range(len(names)), names)
+    ax.set_ylim(len(names) - 0.5, -0.5)
+    ax.set(xlabel="threshold on the model's score", title="chosen threshold over resamples")
+    return ax
+
+
+def plot_measures_by_group(table, *, measures: Sequence[str] = ("sensitivity", "specificity", "ppv", "npv"),
+                           title: str = "measures by group", ax=None):
+    """Forest plot of :func:`radkit.metrics.measures_by_group`: one row per group, intervals as bars.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Columns ``<measure>``, ``<measure> low``, ``<measure> high``; the index names the groups
+        (an ``"overall"`` row is left out).
+    measures : sequence of str
+        Which measures to draw, each in its own colour and marker.
+    title : str
+        Axes title.
+    """
+    rows = table.drop(index="overall", errors="ignore")
+    ax = _axes(ax, figsize=(7, 1.2 + 0.75 * len(rows)))
+    offsets = (np.arange(len(measures)) - (len(measures) - 1) / 2) * 0.18
+    for k, name in enumerate(measures):
+        est = rows[name].to_numpy(float)
+        err = np.vstack([est - rows[f"{name} low"].to_numpy(float),
+                         rows[f"{name} high"].to_numpy(float) - est])
+        ax.errorbar(est, np.arange(len(rows)) + offsets[k], xerr=err, fmt=_MARKERS[k % len(_MARKERS)],
+                    capsize=3, label=name)
+    ax.set_yticks(np.arange(len(rows)), [str(i).replace("_", " ") for i in rows.index])
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set(xlim=(0, 1), xlabel="value (95% bootstrap CI)", title=title)
+    legend_below(ax, ncols=len(measures))
     return ax
