@@ -43,7 +43,11 @@ def _table() -> pd.DataFrame:
     })
 
 
-@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+PARQUET = pytest.param("parquet", marks=pytest.mark.skipif(_cache.table_format() != "parquet",
+                                                          reason="pyarrow is not installed"))
+
+
+@pytest.mark.parametrize("fmt", [PARQUET, "csv"])
 def test_tables_round_trip_exactly(tmp_path, fmt):
     df = _table()
     assert _cache.write_table(df, tmp_path / "t", fmt=fmt)
@@ -55,6 +59,7 @@ def test_tables_round_trip_exactly(tmp_path, fmt):
 
 
 def test_csv_refuses_list_columns_and_parquet_keeps_them(tmp_path):
+    pytest.importorskip("pyarrow")
     df = pd.DataFrame({"labels": [["a", "b"], [], ["c"]], "n": [1, 2, 3]})
     assert _cache.write_table(df, tmp_path / "t", fmt="csv") is False
     assert not list(tmp_path.iterdir())
@@ -64,8 +69,9 @@ def test_csv_refuses_list_columns_and_parquet_keeps_them(tmp_path):
     assert isinstance(back["labels"].iloc[0], list)
 
 
-def test_damaged_table_raises(tmp_path):
-    _cache.write_table(_table(), tmp_path / "t", fmt="parquet")
-    (tmp_path / "t.parquet").write_bytes(b"garbage")
+@pytest.mark.parametrize("fmt", [PARQUET, "csv"])
+def test_damaged_table_raises(tmp_path, fmt):
+    _cache.write_table(_table(), tmp_path / "t", fmt=fmt)
+    (tmp_path / f"t.{fmt}").write_bytes(b"garbage")
     with pytest.raises(Exception):
         _cache.read_table(tmp_path / "t")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import re
 
@@ -314,7 +315,8 @@ def _entry(tmp_path):
     return done.parent
 
 
-@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+@pytest.mark.parametrize("fmt", [pytest.param("parquet", marks=pytest.mark.skipif(
+    importlib.util.find_spec("pyarrow") is None, reason="pyarrow is not installed")), "csv"])
 def test_cache_stores_tables_as_data(tmp_path, monkeypatch, fmt):
     import radkit._cache
 
