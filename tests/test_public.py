@@ -13,7 +13,6 @@ import io
 import os
 import re
 import tarfile
-import time
 import zipfile
 from collections import Counter, defaultdict
 from functools import lru_cache
@@ -219,11 +218,10 @@ def test_padchest_counts_dates_and_methods(padchest):
         assert padchest.at[i, "labels"] == [s for s in want if s], i
 
 
-def test_padchest_second_call_fast_and_copies(padchest):
+def test_padchest_second_call_returns_a_copy(padchest):
+    # (speed is measured in bench/, never by a timed test: the cache itself is tested in test_cache.py)
     padchest.at[0, "labels"].append("tampered")
-    start = time.perf_counter()
     again = pub.padchest_entries()
-    assert time.perf_counter() - start < 3.0
     assert "tampered" not in again.at[0, "labels"]
 
 
