@@ -236,7 +236,7 @@ def paired_differences(scores: pd.DataFrame, better: str, worse: str, *, by: str
 
 
 def plot_panel_differences(per_panel: Mapping[str, pd.Series], *, ax: Any = None, title: str | None = None,
-                           ylabel: str = "difference in accuracy", seed: int = 0) -> Any:
+                           ylabel: str = "difference in accuracy", seed: int = 0, legend: bool = True) -> Any:
     """Strip plot of per-panel differences, one column per comparison, with mean and 95% interval.
 
     Parameters
@@ -247,6 +247,9 @@ def plot_panel_differences(per_panel: Mapping[str, pd.Series], *, ax: Any = None
     title, ylabel : str
     seed : int
         Seeds the horizontal jitter of the dots (drawing only).
+    legend : bool
+        Draw the legend below the axes (outside the data); pass False on all but one
+        panel of a multi-panel figure.
 
     Returns
     -------
@@ -266,7 +269,7 @@ def plot_panel_differences(per_panel: Mapping[str, pd.Series], *, ax: Any = None
         raise ValueError("per_panel is empty: give at least one series of differences.")
     ax = ax if ax is not None else plt.subplots(figsize=(1.6 + 1.3 * len(per_panel), 3.4))[1]
     jitter = rng(seed)
-    for i, (label, values) in enumerate(per_panel.items()):
+    for i, values in enumerate(per_panel.values()):
         v = np.asarray(values, dtype=float)
         v = v[np.isfinite(v)]
         ax.scatter(i + jitter.uniform(-0.18, 0.18, v.size), v, s=12, alpha=0.55, color="tab:blue",
@@ -279,5 +282,6 @@ def plot_panel_differences(per_panel: Mapping[str, pd.Series], *, ax: Any = None
     ax.set_xticks(range(len(per_panel)), list(per_panel))
     ax.set_xlim(-0.6, len(per_panel) - 0.4)
     ax.set(ylabel=ylabel, title=title or "Differences over simulated reader panels")
-    ax.legend(loc="best", fontsize=8, framealpha=0.9)
+    if legend:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=8, frameon=False)
     return ax

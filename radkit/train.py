@@ -83,7 +83,7 @@ class History:
         ax.right_ax = None
         if "val_auc" in df:
             ax2 = ax.twinx()
-            ax2.plot(df.index, df["val_auc"], "g--", marker="s", label="validation AUC")
+            ax2.plot(df.index, df["val_auc"], "g--", marker="s", label="validation AUC", clip_on=False)
             lowest = float(np.nanmin(df["val_auc"])) if df["val_auc"].notna().any() else 0.5
             ax2.set_ylim(min(0.5, np.floor(lowest * 10) / 10), 1.0)  # an AUC never exceeds 1
             ax2.set_ylabel("validation AUC")

@@ -1,12 +1,11 @@
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.text import Text
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.text import Text  # noqa: E402
+from radkit.annotate import label_points
 
-from radkit.annotate import label_points  # noqa: E402
+plt.switch_backend("Agg")
 
 
 def _boxes(fig, notes):

@@ -1,16 +1,19 @@
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from scipy import stats  # noqa: E402
+from radkit import adjudication
+from radkit.reader_panels import (
+    compare_over_panels,
+    compare_protocols,
+    paired_differences,
+    plot_panel_differences,
+)
+from radkit.synth import simulate_readers
 
-from radkit import adjudication  # noqa: E402
-from radkit.reader_panels import (compare_over_panels, compare_protocols, paired_differences,  # noqa: E402
-                                  plot_panel_differences)
-from radkit.synth import simulate_readers  # noqa: E402
+plt.switch_backend("Agg")
 
 
 def _truth(n=600, prevalence=0.2, seed=0):
