@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, sparse
 from scipy.special import expit
+from threadpoolctl import threadpool_limits
 
 __all__ = [
     "cohen_kappa",
@@ -685,6 +686,27 @@ def _fit_logistic(z: np.ndarray, target: np.ndarray, l2: float, w0: np.ndarray) 
     return optimize.minimize(loss, w0, jac=True, method="L-BFGS-B").x
 
 
+def _raykar_em(z: np.ndarray, s: sparse.csr_matrix, s_t: sparse.csr_matrix, post: np.ndarray,
+               r: int, coded: _Coded, *, max_iter: int, tol: float, l2: float,
+               smoothing: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[float], bool]:
+    """Raykar's EM loop: reader confusion, classifier refit, posteriors, until the likelihood settles."""
+    w = np.zeros(z.shape[1])
+    trace: list[float] = []
+    converged = False
+    pi = np.empty(0)
+    for _ in range(max_iter):
+        pi = _m_confusion(s, post, r, 2, smoothing)
+        w = _fit_logistic(z, post[:, 1], l2, w)
+        eta = z @ w
+        log_prior = np.column_stack([-np.logaddexp(0.0, eta), -np.logaddexp(0.0, -eta)])
+        post, ll = _e_step(s_t, pi, log_prior)
+        trace.append(ll - 0.5 * l2 * float(w[1:] @ w[1:]))
+        if len(trace) > 1 and abs(trace[-1] - trace[-2]) < tol * len(coded.label):
+            converged = True
+            break
+    return w, pi, post, trace, converged
+
+
 def raykar(table: pd.DataFrame, X: Any, *, items: Any = None, max_iter: int = 100,
            tol: float = 1e-6, l2: float = 1.0, seed: int | None = None,
            init: Literal["majority", "random"] = "majority",
@@ -742,19 +764,11 @@ def raykar(table: pd.DataFrame, X: Any, *, items: Any = None, max_iter: int = 10
     r = len(coded.readers)
     s, s_t = _design(coded)
     post = _initial_posteriors(coded, init, seed)
-    w = np.zeros(z.shape[1])
-    trace: list[float] = []
-    converged = False
-    for _ in range(max_iter):
-        pi = _m_confusion(s, post, r, 2, smoothing)
-        w = _fit_logistic(z, post[:, 1], l2, w)
-        eta = z @ w
-        log_prior = np.column_stack([-np.logaddexp(0.0, eta), -np.logaddexp(0.0, -eta)])
-        post, ll = _e_step(s_t, pi, log_prior)
-        trace.append(ll - 0.5 * l2 * float(w[1:] @ w[1:]))
-        if len(trace) > 1 and abs(trace[-1] - trace[-2]) < tol * len(coded.label):
-            converged = True
-            break
+    # the problems are tiny (n x ~10): multithreaded BLAS only adds hand-offs, and on a busy
+    # 2-core machine L-BFGS-B ran 20x slower with it (bench/raykar_threads.py)
+    with threadpool_limits(1, user_api="blas"):
+        w, pi, post, trace, converged = _raykar_em(z, s, s_t, post, r, coded, max_iter=max_iter,
+                                                   tol=tol, l2=l2, smoothing=smoothing)
     coef = w[1:] / scale
     return RaykarResult(
         posteriors=_posterior_frame(coded, post),

@@ -57,22 +57,45 @@ class History:
     def __getitem__(self, key: str) -> list[float]:
         return [row.get(key, math.nan) for row in self.rows]
 
-    def plot(self, ax=None):
-        """Learning curves (losses on the left axis, AUC on the right)."""
+    def plot(self, ax=None, *, title: str | None = None):
+        """Learning curves: losses on the left axis, validation AUC on a right axis capped at 1.
+
+        Epochs are whole numbers on the x axis; one legend for both axes sits
+        outside the plot, so it covers no curve.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> h = History(rows=[{"epoch": 1, "train_loss": 0.7, "val_loss": 0.6, "val_auc": 0.9},
+        ...                   {"epoch": 2, "train_loss": 0.5, "val_loss": 0.5, "val_auc": 0.99}])
+        >>> ax = h.plot(title="learning curve")
+        >>> float(ax.right_ax.get_ylim()[1]), ax.get_title()
+        (1.0, 'learning curve')
+        """
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
 
         ax = ax or plt.subplots(figsize=(5, 3))[1]
         df = self.to_frame()
         for col in ("train_loss", "val_loss"):
             if col in df:
                 ax.plot(df.index, df[col], marker="o", label=col.replace("_", " "))
-        ax.set(xlabel="epoch", ylabel="loss")
+        ax.set(xlabel="epoch", ylabel="loss", title=title or "learning curve")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        handles, labels = ax.get_legend_handles_labels()
+        ax.right_ax = None
         if "val_auc" in df:
             ax2 = ax.twinx()
-            ax2.plot(df.index, df["val_auc"], "g--", marker="s", label="val AUC")
+            ax2.plot(df.index, df["val_auc"], "g--", marker="s", label="validation AUC", clip_on=False)
+            lowest = float(np.nanmin(df["val_auc"])) if df["val_auc"].notna().any() else 0.5
+            ax2.set_ylim(min(0.5, np.floor(lowest * 10) / 10), 1.0)  # an AUC never exceeds 1
             ax2.set_ylabel("validation AUC")
-            ax2.legend(loc="upper right")
-        ax.legend(loc="upper left")
+            h2, l2 = ax2.get_legend_handles_labels()
+            handles, labels = handles + h2, labels + l2
+            ax.right_ax = ax2
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.18 if "val_auc" in df else 1.02, 1),
+                  fontsize=8, frameon=False)
         return ax
 
 

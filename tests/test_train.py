@@ -148,3 +148,26 @@ def test_checkpoint_round_trip_and_no_overwrite(tmp_path):
         load_checkpoint(b, tmp_path / "missing.pt")
     with pytest.raises(TypeError, match="metadata"):
         save_checkpoint(a, tmp_path / "x.pt", obj=object())
+
+
+def test_history_plot_caps_auc_at_one_and_uses_whole_epochs():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from radkit.train import History
+
+    rows = [{"epoch": e, "train_loss": 1 / e, "val_loss": 1.1 / e, "val_auc": a}
+            for e, a in zip(range(1, 5), [0.62, 0.9, 0.97, 0.995])]
+    ax = History(rows=rows).plot()
+    ax.figure.canvas.draw()
+    assert ax.right_ax.get_ylim() == (0.5, 1.0)   # from chance level to the ceiling
+    ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+    assert ax.get_xlabel() == "epoch" and ax.right_ax.get_ylabel() == "validation AUC"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["train loss", "val loss", "validation AUC"]
+    plt.close(ax.figure)
+    ax = History(rows=[{"epoch": 1, "train_loss": 0.7}, {"epoch": 2, "train_loss": 0.6}]).plot()
+    assert ax.right_ax is None and ax.get_title() == "learning curve"
+    plt.close(ax.figure)
