@@ -6,11 +6,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from radkit.checks import exercise
-
-
-def _close(a: float, b: float, tol: float = 1e-6) -> bool:
-    return bool(np.isfinite(a) and abs(a - b) <= tol)
+from radkit.checks import close, exercise
 
 
 @exercise("04.1")
@@ -22,21 +18,21 @@ def cohen_kappa_by_hand(answer, *, a, b):
     pa, pb = a.mean(), b.mean()
     pe = pa * pb + (1 - pa) * (1 - pb)
     kappa = (po - pe) / (1 - pe)
-    if _close(got, kappa):
+    if close(got, kappa, tol=1e-6):
         return None
     if not -1 <= got <= 1:
         return "kappa lies between -1 and 1; check that you divide by (1 - chance agreement)."
-    if _close(got, po):
+    if close(got, po, tol=1e-6):
         return "that is the observed agreement; kappa also subtracts the agreement expected by chance."
-    if _close(got, pe):
+    if close(got, pe, tol=1e-6):
         return "that is the chance agreement alone; kappa compares the observed agreement with it."
-    if _close(got, po - pe):
+    if close(got, po - pe, tol=1e-6):
         return "almost: scale the excess agreement by the most it could be, 1 - chance agreement."
     pe_wrong = pa * pb
-    if _close(got, (po - pe_wrong) / (1 - pe_wrong)):
+    if close(got, (po - pe_wrong) / (1 - pe_wrong), tol=1e-6):
         return ("chance agreement counts both ways of agreeing: both say present, and both "
                 "say absent.")
-    if _close(got, (po - 0.5) / 0.5):
+    if close(got, (po - 0.5) / 0.5, tol=1e-6):
         return "chance agreement depends on how often each reader says present, not on a coin flip."
     return ("compute the observed agreement (share of items with equal labels) and the chance "
             "agreement from each reader's own rate of saying present, then combine them.")
@@ -113,16 +109,16 @@ def label_budget(answer, *, sens, spec, prevalence):
     want3 = _majority_accuracy(3, sens, spec, prevalence)
     if not (0 <= one <= 1 and 0 <= three <= 1):
         return "accuracies are probabilities between 0 and 1."
-    if not _close(one, want1, 1e-4):
-        if _close(one, (sens + spec) / 2, 1e-4):
+    if not close(one, want1, tol=1e-4):
+        if close(one, (sens + spec) / 2, tol=1e-4):
             return "one reader: weight sensitivity and specificity by how common positives and negatives are."
         return "one reader is right on a positive with probability sens and on a negative with probability spec."
-    if _close(three, want3, 1e-4):
+    if close(three, want3, tol=1e-4):
         return None
-    if _close(three, one**3, 1e-4) or _close(three, prevalence * sens**3 + (1 - prevalence) * spec**3, 1e-4):
+    if close(three, one**3, tol=1e-4) or close(three, prevalence * sens**3 + (1 - prevalence) * spec**3, tol=1e-4):
         return "the majority is right when at least two of the three are right, not only when all three are."
     two_right = prevalence * 3 * sens**2 * (1 - sens) + (1 - prevalence) * 3 * spec**2 * (1 - spec)
-    if _close(three, two_right, 1e-4):
+    if close(three, two_right, tol=1e-4):
         return "count both cases: exactly two right, and all three right."
     return ("for each true class, the majority is right when 2 or 3 of 3 independent readers are "
             "right (a binomial count); weight the two classes by the prevalence.")

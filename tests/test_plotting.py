@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from matplotlib.text import Text
 
-from radkit.annotate import label_points
+from radkit.plotting import label_points
 
 plt.switch_backend("Agg")
 
