@@ -15,7 +15,12 @@ from scipy import stats
 from radkit import models
 from radkit.augmentation import plots
 from radkit.augmentation.curves import (
-    LearningCurve, draw_subset, epochs_for, learning_curve, paired_gain, t_interval,
+    LearningCurve,
+    draw_subset,
+    epochs_for,
+    learning_curve,
+    paired_gain,
+    t_interval,
 )
 from radkit.augmentation.transfer import fine_tune, transfer_model
 from radkit.augmentation.transforms import Policy

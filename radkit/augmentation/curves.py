@@ -20,14 +20,26 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
 from radkit.seeding import check_seed, rng, spawn
 from radkit.stats import Estimate
 
-__all__ = ["draw_subset", "epochs_for", "t_interval", "paired_gain", "LearningCurve", "learning_curve",
-           "fit_and_score"]
+if TYPE_CHECKING:
+    import torch
+
+__all__ = [
+    "LearningCurve",
+    "draw_subset",
+    "epochs_for",
+    "fit_and_score",
+    "learning_curve",
+    "paired_gain",
+    "t_interval",
+]
 
 
 def draw_subset(y: np.ndarray, n: int, *, prevalence: float | None = None, seed: int) -> np.ndarray:
@@ -188,7 +200,7 @@ def learning_curve(train_fn: Callable[[np.ndarray, int], np.ndarray], y_pool: np
     return LearningCurve(pd.DataFrame(rows))
 
 
-def fit_and_score(model, x: "torch.Tensor", y: "torch.Tensor", x_test: "torch.Tensor", *, num_epochs: int,
+def fit_and_score(model, x: torch.Tensor, y: torch.Tensor, x_test: torch.Tensor, *, num_epochs: int,
                   lr: float, batch_size: int, seed: int, augment=None) -> np.ndarray:
     """Train ``model`` on ``(x, y)`` with ``radkit.train.fit`` and return its test scores (first output).
 

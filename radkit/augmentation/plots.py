@@ -11,7 +11,7 @@ import torch
 from radkit.augmentation.curves import LearningCurve
 from radkit.augmentation.transforms import Policy, augment_batch
 
-__all__ = ["plot_learning_curves", "plot_augmentations", "plot_image_rows", "plot_gains", "plot_long_tail"]
+__all__ = ["plot_augmentations", "plot_gains", "plot_image_rows", "plot_learning_curves", "plot_long_tail"]
 
 
 def _ax(ax, figsize):

@@ -36,9 +36,24 @@ import torch.nn.functional as F
 from radkit.seeding import check_seed, torch_generator
 
 __all__ = [
-    "Policy", "IDENTITY", "SAFE_CXR", "OPERATIONS", "make_policy", "check_images",
-    "affine", "adjust_gamma", "adjust_contrast", "adjust_brightness", "add_noise", "gaussian_blur",
-    "elastic_field", "hflip", "mixup", "draw_params", "augment_batch", "Augment",
+    "IDENTITY",
+    "OPERATIONS",
+    "SAFE_CXR",
+    "Augment",
+    "Policy",
+    "add_noise",
+    "adjust_brightness",
+    "adjust_contrast",
+    "adjust_gamma",
+    "affine",
+    "augment_batch",
+    "check_images",
+    "draw_params",
+    "elastic_field",
+    "gaussian_blur",
+    "hflip",
+    "make_policy",
+    "mixup",
 ]
 
 
