@@ -148,5 +148,5 @@ def plot_long_tail(counts: Mapping[str, pd.Series], *, ax=None):
     ax.set(xlabel="findings, most to least common (fraction of the dataset's findings)",
            ylabel="images with the finding", title="The long tail of real chest X-ray labels")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(loc="upper right")
+    ax.legend(loc="lower left")  # the curves start top left and end bottom right
     return ax
