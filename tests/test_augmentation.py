@@ -10,8 +10,19 @@ from torchvision.transforms.v2 import functional as TF
 
 from radkit import models, synth, train
 from radkit.augmentation.transforms import (
-    IDENTITY, SAFE_CXR, Augment, Policy, adjust_brightness, adjust_contrast, adjust_gamma, affine,
-    augment_batch, gaussian_blur, hflip, make_policy, mixup,
+    IDENTITY,
+    SAFE_CXR,
+    Augment,
+    Policy,
+    adjust_brightness,
+    adjust_contrast,
+    adjust_gamma,
+    affine,
+    augment_batch,
+    gaussian_blur,
+    hflip,
+    make_policy,
+    mixup,
 )
 
 

@@ -15,7 +15,12 @@ from scipy import stats
 from radkit import models
 from radkit.augmentation import plots
 from radkit.augmentation.curves import (
-    LearningCurve, draw_subset, epochs_for, learning_curve, paired_gain, t_interval,
+    LearningCurve,
+    draw_subset,
+    epochs_for,
+    learning_curve,
+    paired_gain,
+    t_interval,
 )
 from radkit.augmentation.transfer import fine_tune, transfer_model
 from radkit.augmentation.transforms import Policy
@@ -124,3 +129,14 @@ def test_plot_smoke():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_unpaired_gain_is_welch():
+    from radkit.augmentation.curves import unpaired_gain
+
+    a, b = np.array([0.9, 0.93, 0.88, 0.91]), np.array([0.8, 0.75, 0.83])
+    e = unpaired_gain(a, b)
+    ci = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
+    assert e.estimate == pytest.approx(a.mean() - b.mean()) and (e.low, e.high) == pytest.approx((ci.low, ci.high))
+    with pytest.raises(ValueError, match="at least 2"):
+        unpaired_gain(a, b[:1])

@@ -7,7 +7,12 @@ import pytest
 import torch
 from scipy.spatial.distance import cdist
 
-from radkit.augmentation.gan import GAN, memorisation_check, nearest_distances, train_gan
+from radkit.augmentation.gan import (
+    GAN,
+    memorisation_check,
+    nearest_distances,
+    train_gan,
+)
 
 
 @pytest.fixture(scope="module")

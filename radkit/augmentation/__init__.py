@@ -12,3 +12,40 @@
   on the scarce one.
 - :mod:`~radkit.augmentation.curves`: learning curves with intervals over seeds.
 """
+
+from radkit.augmentation.frechet import (
+    embed,
+    frechet_distance,
+    frechet_from_features,
+    image_frechet,
+)
+from radkit.augmentation.gan import GAN, memorisation_check, train_gan
+from radkit.augmentation.transfer import fine_tune, transfer_model
+from radkit.augmentation.transforms import (
+    IDENTITY,
+    OPERATIONS,
+    SAFE_CXR,
+    Augment,
+    Policy,
+    augment_batch,
+    make_policy,
+)
+
+__all__ = [
+    "GAN",
+    "IDENTITY",
+    "OPERATIONS",
+    "SAFE_CXR",
+    "Augment",
+    "Policy",
+    "augment_batch",
+    "embed",
+    "fine_tune",
+    "frechet_distance",
+    "frechet_from_features",
+    "image_frechet",
+    "make_policy",
+    "memorisation_check",
+    "train_gan",
+    "transfer_model",
+]

@@ -27,7 +27,7 @@ from torch import nn
 
 from radkit.stats import Estimate
 
-__all__ = ["frechet_distance", "frechet_from_features", "embed", "image_frechet"]
+__all__ = ["embed", "frechet_distance", "frechet_from_features", "image_frechet"]
 
 
 def _sqrt_psd(a: np.ndarray) -> np.ndarray:

@@ -38,8 +38,15 @@ from torch.nn.utils.parametrizations import spectral_norm
 
 from radkit.seeding import check_seed, torch_generator
 
-__all__ = ["Generator", "Discriminator", "GAN", "train_gan", "nearest_distances", "Memorisation",
-           "memorisation_check"]
+__all__ = [
+    "GAN",
+    "Discriminator",
+    "Generator",
+    "Memorisation",
+    "memorisation_check",
+    "nearest_distances",
+    "train_gan",
+]
 
 
 def _check_size(image_size: int) -> int:

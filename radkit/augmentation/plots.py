@@ -11,7 +11,7 @@ import torch
 from radkit.augmentation.curves import LearningCurve
 from radkit.augmentation.transforms import Policy, augment_batch
 
-__all__ = ["plot_learning_curves", "plot_augmentations", "plot_image_rows", "plot_gains", "plot_long_tail"]
+__all__ = ["plot_augmentations", "plot_gains", "plot_image_rows", "plot_learning_curves", "plot_long_tail"]
 
 
 def _ax(ax, figsize):
@@ -148,5 +148,5 @@ def plot_long_tail(counts: Mapping[str, pd.Series], *, ax=None):
     ax.set(xlabel="findings, most to least common (fraction of the dataset's findings)",
            ylabel="images with the finding", title="The long tail of real chest X-ray labels")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(loc="upper right")
+    ax.legend(loc="lower left")  # the curves start top left and end bottom right
     return ax

@@ -25,7 +25,7 @@ from torch import nn
 
 from radkit.seeding import check_seed
 
-__all__ = ["transfer_model", "fine_tune"]
+__all__ = ["fine_tune", "transfer_model"]
 
 
 def _head_name(model: nn.Module) -> str:

@@ -36,9 +36,24 @@ import torch.nn.functional as F
 from radkit.seeding import check_seed, torch_generator
 
 __all__ = [
-    "Policy", "IDENTITY", "SAFE_CXR", "OPERATIONS", "make_policy", "check_images",
-    "affine", "adjust_gamma", "adjust_contrast", "adjust_brightness", "add_noise", "gaussian_blur",
-    "elastic_field", "hflip", "mixup", "draw_params", "augment_batch", "Augment",
+    "IDENTITY",
+    "OPERATIONS",
+    "SAFE_CXR",
+    "Augment",
+    "Policy",
+    "add_noise",
+    "adjust_brightness",
+    "adjust_contrast",
+    "adjust_gamma",
+    "affine",
+    "augment_batch",
+    "check_images",
+    "draw_params",
+    "elastic_field",
+    "gaussian_blur",
+    "hflip",
+    "make_policy",
+    "mixup",
 ]
 
 
@@ -91,7 +106,7 @@ def _view(t: torch.Tensor) -> torch.Tensor:
 def _theta(angle: torch.Tensor, translate: torch.Tensor, scale: torch.Tensor, h: int, w: int) -> torch.Tensor:
     """Inverse affine matrices (N×2×3) in ``affine_grid``'s normalised coordinates.
 
-    Same convention as torchvision: ``angle`` in degrees, counter-clockwise;
+    Same convention as torchvision's ``affine``: ``angle`` in degrees, clockwise;
     ``translate`` (N×2) in pixels (x right, y down); scaling about the centre.
     """
     rot = torch.deg2rad(angle)
@@ -113,7 +128,7 @@ def affine(x: torch.Tensor, *, angle: object = 0.0, translate: object = (0.0, 0.
     x : Tensor
         ``N×C×H×W`` in [0, 1].
     angle : float or Tensor (N,)
-        Degrees, counter-clockwise (torchvision's convention).
+        Degrees, clockwise (the convention of torchvision's ``affine``; its ``rotate`` turns the other way).
     translate : (float, float) or Tensor (N, 2)
         Pixels, ``(right, down)``.
     scale : float or Tensor (N,)
@@ -136,8 +151,8 @@ def affine(x: torch.Tensor, *, angle: object = 0.0, translate: object = (0.0, 0.
     >>> import torch
     >>> x = torch.zeros(2, 1, 5, 5); x[:, :, 2, 3] = 1      # a dot right of the centre
     >>> y = affine(x, angle=torch.tensor([0.0, 90.0]))
-    >>> [tuple((im[0] > 0.5).nonzero()[0].tolist()) for im in y]   # 90° CCW moves it up
-    [(2, 3), (1, 2)]
+    >>> [tuple((im[0] > 0.5).nonzero()[0].tolist()) for im in y]   # 90° clockwise moves it down
+    [(2, 3), (3, 2)]
     """
     n, _, h, w = x.shape
     angle = _per_image(angle, n, x, "angle")
@@ -638,7 +653,7 @@ class Augment:
     >>> from radkit.augmentation import Augment, SAFE_CXR
     >>> x, y = torch.rand(32, 1, 32, 32), (torch.rand(32, 1) < 0.5).float()
     >>> m = M.make_model("smallcnn", num_classes=1, seed=0)
-    >>> h = T.fit(m, (x, y), num_epochs=1, seed=0, progress=False, augment=Augment(SAFE_CXR, seed=0))
+    >>> h = T.fit(m, (x, y), num_epochs=1, lr=1e-3, seed=0, progress=False, augment=Augment(SAFE_CXR, seed=0))
     >>> len(h.rows)
     1
     """
