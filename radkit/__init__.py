@@ -11,8 +11,9 @@ and ``solutions/05_class_imbalance.ipynb``. Consideration 12 lives in
 
 Shared layers: :mod:`radkit.config` (``setup``, profiles, seed, device),
 :mod:`radkit.seeding`, :mod:`radkit.stats` (estimates with intervals, metrics
-by group, every 2x2 measure by group in one vectorised pass), :mod:`radkit.train`, :mod:`radkit.models`, :mod:`radkit.checkpoint`,
-:mod:`radkit.synth`, :mod:`radkit.public`, :mod:`radkit.data`, :mod:`radkit.dicom`.
+by group), :mod:`radkit.train`, :mod:`radkit.distributed` (torchrun),
+:mod:`radkit.models`, :mod:`radkit.checkpoint`, :mod:`radkit.synth`, :mod:`radkit.public`,
+:mod:`radkit.data` (``lesson_data``, real-image loaders), :mod:`radkit.dicom`, :mod:`radkit.plotting`.
 """
 
 from typing import NamedTuple
