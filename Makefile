@@ -1,6 +1,6 @@
 # radkit: every target bootstraps .venv on first use.
 #   make lab         start JupyterLab on the tour notebook
-#   make test        unit tests + every notebook in notebooks/ and solutions/ (quick profile)
+#   make test        ruff, unit tests + every notebook in notebooks/ and solutions/ (quick profile)
 #   make run         execute every notebook headless, HTML to build/ (RADKIT_PROFILE, default standard)
 #   make lint        ruff over radkit/, tests/, bench/ (notebooks are linted by tests/test_notebook_lint.py)
 #   make claims      every notebook and solution under RADKIT_SEED in $(SEEDS), quick profile
@@ -31,6 +31,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/00_tour.ipynb --no-browser --ip=127.0.0.1 --port=$(PORT) $(ROOT_FLAG)
 
 test: $(STAMP)
+	$(BIN)/ruff check radkit tests bench
 	$(BIN)/python -m radkit.exercises check
 	RADKIT_PROFILE=quick RADKIT_CHECKS_STRICT=1 MPLBACKEND=Agg $(BIN)/python -m pytest tests radkit $(NOTEBOOKS) \
 		--doctest-modules --nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider

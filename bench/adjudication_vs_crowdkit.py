@@ -32,7 +32,6 @@ import pandas as pd
 from radkit.adjudication import dawid_skene, fleiss_kappa
 
 
-
 def load_vindr() -> pd.DataFrame:
     """Long table item, reader, finding, label of the real VinDr-CXR reads."""
     from radkit.public import vindr_reader_labels

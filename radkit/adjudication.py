@@ -27,8 +27,9 @@ each E- or M-step is one sparse matrix product over the annotations.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -251,7 +252,7 @@ def _interval(boot: np.ndarray, level: float) -> tuple[float, float]:
 
 
 def cohen_kappa(a: Any, b: Any = None, *, readers: tuple[Any, Any] | None = None,
-                n_boot: int = 0, level: float = 0.95, seed: int | None = None) -> "Estimate":
+                n_boot: int = 0, level: float = 0.95, seed: int | None = None) -> Estimate:
     """Cohen's kappa between two readers, with an optional bootstrap interval.
 
     Parameters
@@ -353,7 +354,7 @@ def _fleiss_from_patterns(weights: np.ndarray, counts: np.ndarray, m: int) -> np
 
 
 def fleiss_kappa(table: pd.DataFrame, *, n_classes: int | None = None, n_boot: int = 0,
-                 level: float = 0.95, seed: int | None = None) -> "Estimate":
+                 level: float = 0.95, seed: int | None = None) -> Estimate:
     """Fleiss' kappa for many readers, with an optional bootstrap interval over items.
 
     Only the number of ratings per class matters for each item, so the readers
@@ -569,7 +570,7 @@ def _posterior_frame(coded: _Coded, post: np.ndarray) -> pd.DataFrame:
 def dawid_skene(table: pd.DataFrame, *, n_classes: int | None = None, max_iter: int = 100,
                 tol: float = 1e-6, seed: int | None = None,
                 init: Literal["majority", "random"] = "majority",
-                smoothing: float = 1e-6) -> "DawidSkeneResult":
+                smoothing: float = 1e-6) -> DawidSkeneResult:
     """Estimate each reader's confusion matrix and each item's true class (EM).
 
     Dawid & Skene (1979): every reader ``r`` reports class ``l`` for an item
@@ -710,7 +711,7 @@ def _raykar_em(z: np.ndarray, s: sparse.csr_matrix, s_t: sparse.csr_matrix, post
 def raykar(table: pd.DataFrame, X: Any, *, items: Any = None, max_iter: int = 100,
            tol: float = 1e-6, l2: float = 1.0, seed: int | None = None,
            init: Literal["majority", "random"] = "majority",
-           smoothing: float = 1e-6) -> "RaykarResult":
+           smoothing: float = 1e-6) -> RaykarResult:
     """Learn reader reliability and an image classifier jointly (binary).
 
     Raykar et al. (2010): as in Dawid-Skene each reader has a sensitivity and a

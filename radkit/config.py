@@ -136,7 +136,7 @@ def notebook_seed(value: int | str | None = None) -> int:
     return number
 
 
-def device() -> "torch.device":
+def device() -> torch.device:
     """Pick the fastest available device: CUDA, then Apple MPS, then CPU.
 
     Set ``RADKIT_DEVICE=cpu`` (or ``cuda:1``...) to override. Under ``torchrun``
@@ -162,7 +162,7 @@ def device() -> "torch.device":
     return torch.device("cpu")
 
 
-def _forced_device(name: str) -> "torch.device":
+def _forced_device(name: str) -> torch.device:
     import torch
 
     hint = f"Set {_DEVICE_ENV} to cpu, cuda, cuda:N or mps, or unset it to let radkit choose."
@@ -198,7 +198,7 @@ def seed_everything(seed: int) -> None:
 
     seed = check_seed(seed)
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 (the notebook-level global seeding is the point here)
     torch.manual_seed(seed)
 
 
@@ -220,7 +220,6 @@ def setup(seed: int | None = None, *, profile_name: str | None = None, verbose: 
     import torch
 
     from radkit import __version__
-
     from radkit.data.lesson import images_source
 
     seed = notebook_seed(seed)

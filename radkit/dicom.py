@@ -39,8 +39,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pydicom
-from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.datadict import DicomDictionary, keyword_for_tag
+from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
 from pydicom.multival import MultiValue
 from pydicom.sequence import Sequence
@@ -658,7 +658,8 @@ def deidentify(
     depth is removed or emptied; birth date/time are removed; every
     non-registered UID, in sequences too, is remapped consistently under the
     2.25 root; dates/times are emptied unless ``keep_dates``; private tags
-    are dropped; age, sex, size and weight are kept (:data:`RETAINED`). ``PatientIdentityRemoved=YES``, ``DeidentificationMethod``
+    are dropped; age, sex, size and weight are kept (:data:`RETAINED`).
+    ``PatientIdentityRemoved=YES``, ``DeidentificationMethod``
     and ``LongitudinalTemporalInformationModified`` are set. The input object
     and source file are never modified.
 
@@ -705,7 +706,8 @@ def deidentify(
     target = _check_out(out, _source_of(ds_or_path), overwrite) if out is not None else None
     clean = copy.deepcopy(_as_dataset(ds_or_path))
     if clean.get("BurnedInAnnotation", "").upper() == "YES":
-        warnings.warn("BurnedInAnnotation=YES: the pixels contain text that deidentify() does not remove.", stacklevel=2)
+        warnings.warn("BurnedInAnnotation=YES: the pixels contain text that deidentify() does not remove.",
+                      stacklevel=2)
 
     _clean(clean, salt=salt, uid_map=uid_map, keep_dates=keep_dates)
     if getattr(clean, "file_meta", None) and "MediaStorageSOPInstanceUID" in clean.file_meta:
@@ -767,7 +769,7 @@ def phi_columns(df: pd.DataFrame | Mapping[str, Any]) -> pd.DataFrame:
         raise TypeError(f"expected a DataFrame or mapping of columns, got {type(df).__name__}.")
     index = _name_index()
     rows = []
-    for column in df.keys():
+    for column in df:
         hit = index.get(re.sub(r"[^a-z0-9]", "", str(column).lower()))
         if hit is None:
             continue
@@ -777,7 +779,8 @@ def phi_columns(df: pd.DataFrame | Mapping[str, Any]) -> pd.DataFrame:
         rule = _rule(keyword, vr, tag, sample)
         if rule is not None:
             rows.append(
-                {"column": column, "keyword": keyword or keyword_for_tag(tag), "tag": f"({tag >> 16:04X},{tag & 0xFFFF:04X})",
+                {"column": column, "keyword": keyword or keyword_for_tag(tag),
+                 "tag": f"({tag >> 16:04X},{tag & 0xFFFF:04X})",
                  "why": rule[0], "action": ACTIONS[rule[1]]}
             )
     return pd.DataFrame(rows, columns=["column", "keyword", "tag", "why", "action"])

@@ -72,7 +72,8 @@ def strip_solutions(source: str, *, where: str = "cell") -> tuple[str, int]:
             indent = line[: len(line) - len(line.lstrip())]
             label = f"exercise {name}" if name else "this exercise"
             out.append(f"{indent}# YOUR CODE HERE")
-            out.append(f'{indent}raise NotImplementedError("Your turn: {label}. Write your answer here, then run the check.")')
+            stub = f'raise NotImplementedError("Your turn: {label}. Write your answer here, then run the check.")'
+            out.append(indent + stub)
         elif stripped == END:
             if not inside:
                 raise MarkerError(f"{where}: '{END}' without a matching '{BEGIN}'.")

@@ -48,7 +48,7 @@ def rng(seed: int) -> np.random.Generator:
     return np.random.default_rng(check_seed(seed))
 
 
-def torch_generator(seed: int, device: "torch.device | str" = "cpu") -> "torch.Generator":
+def torch_generator(seed: int, device: torch.device | str = "cpu") -> torch.Generator:
     """torch generator on ``device`` seeded with ``seed``.
 
     Examples

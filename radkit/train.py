@@ -131,12 +131,15 @@ def _as_tensors(data: Data) -> tuple[torch.Tensor, torch.Tensor | None] | None:
 def _check_x(x: torch.Tensor, model: nn.Module, where: str) -> None:
     if not isinstance(x, torch.Tensor) or not torch.is_floating_point(x):
         kind = getattr(x, "dtype", type(x).__name__)
-        raise TypeError(f"{where}: images must be a floating-point tensor, got {kind}. Use x.float() (values in [0, 1]).")
+        raise TypeError(f"{where}: images must be a floating-point tensor, got {kind}. "
+                        "Use x.float() (values in [0, 1]).")
     if x.ndim != 4:
-        raise ValueError(f"{where}: images must have shape N×C×H×W, got {tuple(x.shape)}. Add a channel axis with x.unsqueeze(1).")
+        raise ValueError(f"{where}: images must have shape N×C×H×W, got {tuple(x.shape)}. "
+                         "Add a channel axis with x.unsqueeze(1).")
     want = getattr(model, "radkit_in_channels", None)
     if want is not None and x.shape[1] != want:
-        raise ValueError(f"{where}: the model expects {want} channel(s) but images have {x.shape[1]} (shape {tuple(x.shape)}).")
+        raise ValueError(f"{where}: the model expects {want} channel(s) but images have {x.shape[1]} "
+                         f"(shape {tuple(x.shape)}).")
 
 
 def _batches(data: Data, *, batch_size: int, shuffle: bool, generator: torch.Generator | None,
@@ -232,7 +235,8 @@ def _check_targets(logits: torch.Tensor, y: torch.Tensor, task: str, where: str)
     k = logits.shape[1]
     if task == "multiclass":
         if y.ndim != 1:
-            raise ValueError(f"{where}: multi-class labels must be a 1-D tensor of class indices, got shape {tuple(y.shape)}.")
+            raise ValueError(f"{where}: multi-class labels must be a 1-D tensor of class indices, "
+                             f"got shape {tuple(y.shape)}.")
         return
     if y.numel() != logits.numel():
         raise ValueError(
@@ -411,7 +415,7 @@ def fit(
     model.to(dev)
     if channels_last:
         model.to(memory_format=torch.channels_last)
-    as_tensor = lambda w: None if w is None else torch.as_tensor(w, dtype=torch.float32, device=dev)  # noqa: E731
+    as_tensor = lambda w: None if w is None else torch.as_tensor(w, dtype=torch.float32, device=dev)
     loss_fn = loss or _default_loss(task, as_tensor(pos_weight), as_tensor(class_weight))
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay, **({"fused": True} if cuda else {}))
     step_model = distributed.wrap(model, ctx, dev)

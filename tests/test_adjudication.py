@@ -232,7 +232,7 @@ def test_dawid_skene_multiclass_recovers_confusion():
                                      "recall_2", "n_2"]
     assert (res.labels.to_numpy() == truth).mean() > 0.9
     with pytest.raises(ValueError, match="binary"):
-        res.sens
+        _ = res.sens
 
 
 def test_dawid_skene_is_invariant_to_row_order_and_deterministic():

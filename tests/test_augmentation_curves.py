@@ -92,7 +92,7 @@ def test_transfer_model_keeps_features_and_replaces_head():
     base = models.make_model("smallcnn", num_classes=4, seed=0)
     m = transfer_model(base, num_classes=1, seed=1)
     assert m.head.out_features == 1 and base.head.out_features == 4
-    for (k, v), (k2, v2) in zip(base.features.state_dict().items(), m.features.state_dict().items()):
+    for (k, v), (_, v2) in zip(base.features.state_dict().items(), m.features.state_dict().items()):
         assert torch.equal(v, v2), k
     assert torch.equal(transfer_model(base, num_classes=1, seed=1).head.weight, m.head.weight)
     frozen = transfer_model(base, num_classes=1, seed=1, freeze=True)

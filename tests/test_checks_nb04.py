@@ -57,7 +57,7 @@ def test_04_2_m_step(capsys):
 
 def test_04_3_label_budget(capsys):
     se, sp, p = 0.8, 0.9, 0.2
-    maj = lambda q: q**3 + 3 * q**2 * (1 - q)  # noqa: E731
+    maj = lambda q: q**3 + 3 * q**2 * (1 - q)
     right = {"one reader": p * se + (1 - p) * sp, "three readers": p * maj(se) + (1 - p) * maj(sp)}
     assert _check("04.3", right, sens=se, spec=sp, prevalence=p)
     all_three = dict(right, **{"three readers": p * se**3 + (1 - p) * sp**3})

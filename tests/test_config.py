@@ -35,9 +35,9 @@ def test_profiles_are_frozen_and_ordered_by_cost():
 
 def test_setup_seeds_everything_and_prints(capsys):
     radkit.setup(seed=3, profile_name="quick")
-    a = (random.random(), np.random.rand(), torch.rand(1).item())
+    a = (random.random(), np.random.rand(), torch.rand(1).item())  # noqa: NPY002
     radkit.setup(seed=3, profile_name="quick")
-    b = (random.random(), np.random.rand(), torch.rand(1).item())
+    b = (random.random(), np.random.rand(), torch.rand(1).item())  # noqa: NPY002
     assert a == b
     out = capsys.readouterr().out
     assert "torch" in out and "profile: quick" in out and "seed: 3" in out

@@ -263,7 +263,8 @@ def test_best_threshold_matches_brute_force(rng):
     grid = np.unique(np.r_[p, 0.0, 1.0])
     mids = (grid[:-1] + grid[1:]) / 2
     brute = costs.cost_by_threshold(y, p, c, thresholds=mids)["expected_cost"].to_numpy()
-    assert costs.cost_by_threshold(y, p, c, thresholds=[e.estimate])["expected_cost"].iloc[0] == pytest.approx(brute.min())
+    at_best = costs.cost_by_threshold(y, p, c, thresholds=[e.estimate])["expected_cost"].iloc[0]
+    assert at_best == pytest.approx(brute.min())
 
 
 # ----------------------------------------------------------------------------- intervals

@@ -118,7 +118,8 @@ def test_modality_and_voi_lut_sequences_match_pydicom(tmp_path):
 
 def test_monochrome1_is_inverted(tmp_path):
     m2 = save(make_ds(PIX, WindowCenter=200, WindowWidth=401), tmp_path / "m2.dcm")
-    m1 = save(make_ds(PIX, WindowCenter=200, WindowWidth=401, PhotometricInterpretation="MONOCHROME1"), tmp_path / "m1.dcm")
+    m1 = save(make_ds(PIX, WindowCenter=200, WindowWidth=401, PhotometricInterpretation="MONOCHROME1"),
+              tmp_path / "m1.dcm")
     a, _ = dicom.read(m2)
     b, meta = dicom.read(m1)
     np.testing.assert_allclose(a + b, 1.0, atol=1e-6)
@@ -130,7 +131,8 @@ def test_monochrome1_is_inverted(tmp_path):
 
 def test_big_endian_written_and_shipped(tmp_path):
     little = save(make_ds(PIX, WindowCenter=200, WindowWidth=401), tmp_path / "le.dcm")
-    big = save(make_ds(PIX, WindowCenter=200, WindowWidth=401, transfer_syntax=ExplicitVRBigEndian), tmp_path / "be.dcm")
+    big = save(make_ds(PIX, WindowCenter=200, WindowWidth=401, transfer_syntax=ExplicitVRBigEndian),
+               tmp_path / "be.dcm")
     a, _ = dicom.read(little)
     b, meta = dicom.read(big)
     np.testing.assert_array_equal(a, b)

@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _nb(*cells):
-    return {"cells": [{"cell_type": k, "metadata": {}, "source": s, **({"outputs": [1], "execution_count": 3} if k == "code" else {})}
+    ran = {"outputs": [1], "execution_count": 3}
+    return {"cells": [{"cell_type": k, "metadata": {}, "source": s, **(ran if k == "code" else {})}
                       for k, s in cells], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
 
 
@@ -24,7 +25,8 @@ def test_repository_exercises_are_up_to_date():
 
 
 def test_strip_replaces_block_keeps_indent_and_names_exercise():
-    src = "# Exercise 04.2: one EM step\ndef f(x):\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION\ncheck('04.2', f)"
+    src = ("# Exercise 04.2: one EM step\ndef f(x):\n    ### BEGIN SOLUTION\n    return x + 1\n"
+           "    ### END SOLUTION\ncheck('04.2', f)")
     out, n = exercises.strip_solutions(src)
     assert n == 1
     assert "return x + 1" not in out

@@ -288,7 +288,7 @@ def test_bootstrap_unstratified_single_class_resample_errors():
 def test_bootstrap_drops_nan_replicates_with_warning():
     y, s = _scores(60, seed=16)
     rng = np.random.default_rng(0)
-    flaky = lambda yy, ss: np.nan if rng.random() < 0.2 else ss.mean()  # noqa: E731
+    flaky = lambda yy, ss: np.nan if rng.random() < 0.2 else ss.mean()
     with pytest.warns(UserWarning, match="dropped"):
         r = rm.bootstrap_ci(flaky, y, s, n_boot=50, seed=0)
     assert 0 < r.replicates.size < 50

@@ -15,7 +15,7 @@ import re
 import tarfile
 import zipfile
 from collections import Counter, defaultdict
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -25,7 +25,7 @@ import radkit.public as pub
 from radkit.public import _files
 
 
-@lru_cache(maxsize=None)
+@cache
 def _rows(name: str) -> list[dict]:
     with gzip.open(pub.data_dir() / name, "rt", newline="") as fh:
         return list(csv.DictReader(fh))
@@ -307,7 +307,7 @@ def test_lung_masks_names_and_decoding():
     assert len(names) == len(files) == 517
     got = list(pub.lung_masks(limit=3))
     assert len(got) == 3 and [n for n, _ in got] == sorted(n for n, _ in got)
-    for name, mask in got:
+    for _, mask in got:
         assert mask.dtype == bool and mask.ndim == 2 and 0.05 < mask.mean() < 0.9
     with pytest.raises(KeyError, match="lung_mask_names"):
         next(pub.lung_masks(names=["no-such.png"]))

@@ -8,8 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from conftest import SMALL_NORMAL, SMALL_PER_FINDING
 from PIL import Image
 from sklearn.metrics import roc_auc_score
+from test_data import dcm
 
 import radkit
 from radkit.data import cache as cache_mod
@@ -19,9 +21,6 @@ from radkit.data.findings import FINDING_LABELS, finding_table, map_findings, so
 from radkit.data.lesson import LESSON_FINDINGS, REAL_SOURCES
 from radkit.data.loaders import CHEXPERT_PATHOLOGIES, NIH_PATHOLOGIES, ImageDataset
 from radkit.data.real import MIN_PER_CLASS, _largest_remainder
-
-from conftest import SMALL_NORMAL, SMALL_PER_FINDING
-from test_data import dcm
 
 # --------------------------------------------------------------------------- the finding map
 
@@ -208,7 +207,7 @@ def test_nih_lesson_data_end_to_end(prof, capsys):
     assert len(d.test) == round(N_FAKE * n_test / (n_train + n_test))
     X, y = d.train.tensors()
     assert X.shape == (len(d.train), 1, 32, 32) and X.dtype == torch.float32 and y.shape == (len(d.train), 2)
-    assert 0 <= float(X.min()) and float(X.max()) <= 1
+    assert float(X.min()) >= 0 and float(X.max()) <= 1
     assert torch.equal(y, torch.tensor(d.train.labels.to_numpy()))
     for split in (d.train, d.test):
         assert set(split.meta.columns) >= {"age", "sex", "view", "site", "date", "source", "patient_id"}

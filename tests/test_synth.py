@@ -123,7 +123,7 @@ def test_difficulty_moves_auc_monotonically():
     def auc(diff):
         tr = generate(500, size=32, seed=21, prevalence=0.4, difficulty=diff, masks=False, device="cpu")
         te = generate(300, size=32, seed=22, prevalence=0.4, difficulty=diff, masks=False, device="cpu")
-        f = lambda d: torch.nn.functional.avg_pool2d(d.images, 4).flatten(1).numpy()  # noqa: E731
+        f = lambda d: torch.nn.functional.avg_pool2d(d.images, 4).flatten(1).numpy()
         out = []
         for p in ("effusion", "cardiomegaly", "consolidation"):
             clf = LogisticRegression(C=1.0, max_iter=300).fit(f(tr), tr.labels[p])

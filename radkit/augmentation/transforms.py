@@ -441,7 +441,7 @@ class Policy:
 
     def scaled(self, strength: float) -> Policy:
         """The same policy with every strength multiplied by ``strength`` (hflip and mixup kept)."""
-        if not 0 <= strength:
+        if not strength >= 0:
             raise ValueError(f"strength must be >= 0, got {strength}.")
         keep = {"hflip", "mixup", "elastic_sigma", "padding"}
         top = {"translate": 0.5, "scale": 0.9, "blur": 0.25, "elastic": 0.25, "contrast": 1.0, "brightness": 1.0}

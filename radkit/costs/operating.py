@@ -5,7 +5,8 @@ construction, and on new data only about half the time: the threshold is an
 order statistic of a sample of positives. :func:`operating_point` reports the
 threshold with a bootstrap interval and a *conservative* threshold, the
 exact-binomial bound, that keeps the target on new data with probability at
-least ``level`` (the bootstrap's lower bound comes close but under-covers). :func:`sensitivity_shortfall` measures both claims by
+least ``level`` (the bootstrap's lower bound comes close but under-covers).
+:func:`sensitivity_shortfall` measures both claims by
 simulation.
 """
 

@@ -8,6 +8,7 @@ Every dataset returns ``(image, label, meta)`` per item (see
 from radkit.data._base import ImageDataset, read_image
 from radkit.data._sources import SOURCES, Source, data_root
 from radkit.data.fetch import ChecksumError, download, verify
+from radkit.data.lesson import LESSON_FINDINGS, LessonData, Split, images_source, lesson_data
 from radkit.data.loaders import (
     CHEXPERT_PATHOLOGIES,
     NIH_PATHOLOGIES,
@@ -17,9 +18,8 @@ from radkit.data.loaders import (
     RSNAPneumonia,
     VinDrCXR,
 )
-from radkit.data.lesson import LESSON_FINDINGS, LessonData, Split, images_source, lesson_data
-from radkit.data.real import available_sources
 from radkit.data.medmnist import MEDMNIST_LABELS, MedMNIST, medmnist_url
+from radkit.data.real import available_sources
 
 __all__ = [
     "ImageDataset", "read_image", "SOURCES", "Source", "data_root", "ChecksumError", "download", "verify",

@@ -82,7 +82,7 @@ def source_labels(source: str, finding: str) -> tuple[str, ...]:
     >>> source_labels("rsna", "effusion")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: RSNA Pneumonia Detection Challenge has no effusion label; it has consolidation ... (RADKIT_IMAGES=nih, chexpert, vindr or padchest have effusion).
+    ValueError: RSNA Pneumonia Detection Challenge has no effusion label; it has consolidation ...
     """
     from radkit.data._sources import SOURCES
     from radkit.data.lesson import LESSON_FINDINGS

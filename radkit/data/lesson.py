@@ -181,9 +181,8 @@ def lesson_data(prof: Profile, *, findings: str | Sequence[str] = ("cardiomegaly
     >>> tuple(X.shape), tuple(y.shape), d.source
     ((8, 1, 32, 32), (8, 1), 'synthetic')
     """
-    from radkit.seeding import check_seed
-
     from radkit.config import Profile as _Profile
+    from radkit.seeding import check_seed
 
     if not isinstance(prof, _Profile):
         raise TypeError(f"lesson_data: prof must be the Profile that radkit.setup() returns "

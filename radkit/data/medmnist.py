@@ -11,9 +11,9 @@ import pandas as pd
 import torch
 
 from radkit._cache import cache_dir
+from radkit.data import fetch
 from radkit.data._base import ImageDataset
 from radkit.data._sources import SOURCES, missing_message
-from radkit.data import fetch
 
 __all__ = ["MEDMNIST_LABELS", "medmnist_url", "MedMNIST"]
 
@@ -116,7 +116,8 @@ class MedMNIST(ImageDataset):
             with np.load(path) as npz:
                 images, labels = npz[f"{split}_images"], npz[f"{split}_labels"]
         except (KeyError, ValueError, OSError) as exc:
-            raise ValueError(f"{path.name}: not a readable MedMNIST file ({exc}); delete it and download again.") from exc
+            raise ValueError(f"{path.name}: not a readable MedMNIST file ({exc}); "
+                             "delete it and download again.") from exc
         if images.ndim == 4:  # colour datasets: not expected for the chest subsets
             images = images.mean(axis=-1).astype(images.dtype)
         self._scale = _pixel_scale(images, path.name)

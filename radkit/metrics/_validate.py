@@ -71,7 +71,7 @@ def check_scores(values: ArrayLike, name: str, *, probability: bool = False) -> 
             hint = (f"it holds {arr.shape[1]} columns (one per finding?); score one finding at a "
                     f"time, e.g. {name}[:, k]")
         else:
-            hint = f"flatten or select one score per case"
+            hint = "flatten or select one score per case"
         raise ValueError(f"{name} must be 1-D (one score per case) but has shape {arr.shape}; {hint}.")
     if arr.size == 0:
         raise ValueError(f"{name} is empty; pass at least one case.")

@@ -18,8 +18,14 @@ from radkit.public._files import data_dir
 from radkit.public.chexpert import CHEXPERT_FINDINGS, chexpert_labels
 from radkit.public.indiana import indiana_dicom_metadata, indiana_reports
 from radkit.public.masks import lung_mask_names, lung_masks
-from radkit.public.nih import (GOOGLE_CATEGORIES, NIH_FINDINGS, NIH_TO_GOOGLE, nih_entries,
-                               nih_google_adjudicated, nih_vs_adjudicated)
+from radkit.public.nih import (
+                               GOOGLE_CATEGORIES,
+                               NIH_FINDINGS,
+                               NIH_TO_GOOGLE,
+                               nih_entries,
+                               nih_google_adjudicated,
+                               nih_vs_adjudicated,
+)
 from radkit.public.padchest import padchest_entries
 from radkit.public.rsna import rsna_entries
 from radkit.public.siim import rle_decode, siim_pneumothorax

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import importlib.util
 import warnings
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterator
 from pathlib import PurePosixPath
-from typing import Iterator
 
 import numpy as np
 

@@ -17,9 +17,8 @@ _HEADERS = "kaggle_stage_2_train_images_dicom_headers.csv.gz"
 
 @lru_cache(maxsize=1)
 def _boxes() -> pd.DataFrame:
-    with zipfile.ZipFile(data_file(_LABELS)) as archive:
-        with archive.open("stage_2_train_labels.csv") as fh:
-            raw = pd.read_csv(fh)
+    with zipfile.ZipFile(data_file(_LABELS)) as archive, archive.open("stage_2_train_labels.csv") as fh:
+        raw = pd.read_csv(fh)
     raw = raw.rename(columns={"patientId": "patient_id", "Target": "target"})
     per_patient = raw.groupby("patient_id")["target"].nunique()
     if (per_patient > 1).any():

@@ -102,7 +102,8 @@ def render_anatomy(c: dict[str, torch.Tensor], tex: torch.Tensor, h: int, w: int
     med_w = 0.10 + 0.06 * (y - y_top.mean(1, keepdim=True)).clamp(0.0, 0.6)
     med = ramp(med_w - ax, sharp)
     knob_r = _col(c["knob"])
-    knob = ramp((knob_r * knob_r - (x - cx - 0.10) ** 2 - ((y + 0.28 - _col(c["cy"])) * 0.9) ** 2) / (2 * knob_r), sharp)
+    knob_dist = knob_r * knob_r - (x - cx - 0.10) ** 2 - ((y + 0.28 - _col(c["cy"])) * 0.9) ** 2
+    knob = ramp(knob_dist / (2 * knob_r), sharp)
     medi = torch.maximum(torch.maximum(med * upper, knob), heart)
     spine_x = ramp(0.055 - ax, sharp)
     vert = 0.75 + 0.25 * torch.cos((y - _col(c["cy"])) * (2 * torch.pi / 0.105))  # a column: cheap

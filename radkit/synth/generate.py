@@ -27,7 +27,12 @@ from radkit.synth.anatomy import render_anatomy
 from radkit.synth.pathology import render_pathologies
 from radkit.synth.patients import draw_cases
 from radkit.synth.spec import (
-    PATHOLOGIES, Drift, Site, resolve_prevalence, resolve_sites, spec_dict,
+    PATHOLOGIES,
+    Drift,
+    Site,
+    resolve_prevalence,
+    resolve_sites,
+    spec_dict,
 )
 
 __all__ = ["CHUNK", "SynthCXR", "SynthDataset", "generate"]
@@ -182,7 +187,8 @@ def _validate(n, size, seed, difficulty, marker_corr, marker_pathology, dates, d
         raise ValueError(f"marker_corr={marker_corr} must be in [0, 1]: the share of images whose marker "
                          "is tied to the label (0 = independent, 1 = marker present exactly when positive).")
     if marker_pathology is not None and marker_pathology not in PATHOLOGIES:
-        raise ValueError(f"marker_pathology={marker_pathology!r} is unknown. Use None (any finding) or one of {PATHOLOGIES}.")
+        raise ValueError(f"marker_pathology={marker_pathology!r} is unknown. "
+                         f"Use None (any finding) or one of {PATHOLOGIES}.")
     if drift is not None and not isinstance(drift, Drift):
         raise TypeError("drift must be a radkit.synth.Drift or None. Example: Drift(prevalence=0.3).")
     try:

@@ -21,7 +21,7 @@ __all__ = ["render_pathologies"]
 def _lesion_centre(c: dict[str, torch.Tensor], idx: torch.Tensor, j: int) -> tuple[torch.Tensor, ...]:
     """Centre (x, y) of pathology ``j``'s lesion inside its lung, plus the side."""
     side = c["side"][idx, j].long()
-    pick = lambda t: t[idx].gather(1, side[:, None]).squeeze(1)  # noqa: E731
+    pick = lambda t: t[idx].gather(1, side[:, None]).squeeze(1)
     L, y_top, y_base = pick(c["L"]), pick(c["y_top"]), pick(c["y_base"])
     d_med = c["d_med"][idx]
     u0, u1 = c["pos"][idx, j, 0], c["pos"][idx, j, 1]
@@ -115,7 +115,7 @@ def render_pathologies(c: dict[str, torch.Tensor], anat: dict[str, torch.Tensor]
         both = c["bilateral"][idx1] > 0
         idx = torch.cat([idx1, idx1[both]])
         side = torch.cat([side1, 1 - side1[both]])
-        pick = lambda t: t[idx].gather(1, side[:, None]).squeeze(1)  # noqa: E731
+        pick = lambda t: t[idx].gather(1, side[:, None]).squeeze(1)
         L, y_top, y_base = _v(pick(c["L"])), _v(pick(c["y_top"])), _v(pick(c["y_base"]))
         s = _v(strength[idx, j])
         hf = _v(sev[idx, j] / 100.0) * (y_base - y_top)
@@ -151,7 +151,7 @@ def render_pathologies(c: dict[str, torch.Tensor], anat: dict[str, torch.Tensor]
     m = new_mask() if want_masks else None
     if idx.numel():
         side = c["side"][idx, j].long()
-        pick = lambda t: t[idx].gather(1, side[:, None]).squeeze(1)  # noqa: E731
+        pick = lambda t: t[idx].gather(1, side[:, None]).squeeze(1)
         L, y_top, y_base = _v(pick(c["L"])), _v(pick(c["y_top"])), _v(pick(c["y_base"]))
         d_med = _v(c["d_med"][idx])
         rim = _v(sev[idx, j] / c["mm_per_unit"][idx])

@@ -71,8 +71,8 @@ def draw_cases(
 ) -> dict[str, np.ndarray]:
     """Draw ``n`` cases (all arrays of length ``n`` or ``n x P``)."""
     P = len(PATHOLOGIES)
-    U = lambda *shape: torch.rand(*shape, generator=g, dtype=torch.float64).numpy()  # noqa: E731
-    Z = lambda *shape: torch.randn(*shape, generator=g, dtype=torch.float64).numpy()  # noqa: E731
+    U = lambda *shape: torch.rand(*shape, generator=g, dtype=torch.float64).numpy()
+    Z = lambda *shape: torch.randn(*shape, generator=g, dtype=torch.float64).numpy()
 
     # -- the fixed draw order: never make a draw conditional on an option --
     u_site, u_date, z_age, u_sex, u_view = U(n), U(n), Z(n), U(n), U(n)
