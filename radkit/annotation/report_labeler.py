@@ -375,7 +375,7 @@ def explain(text: str, *, findings: str | Sequence[str] | None = None, rules: Ru
     Examples
     --------
     >>> explain("Cannot exclude a small effusion.")[["finding", "mention", "label", "cue"]]
-       finding   mention  label             cue
+        finding   mention  label             cue
     0  effusion  effusion   -1.0  Cannot exclude
     """
     if not isinstance(text, str):
