@@ -18,7 +18,8 @@ from radkit.annotation.active import (
 from radkit.annotation.cost import AnnotationCost, labels_to_reach
 from radkit.annotation.embeddings import as_images, embed, linear_head
 from radkit.annotation.evaluate import (
-    MESH_HEADINGS, LabelerScore, compare_labelers, indiana_split, mesh_labels, positive, report_text,
+    MESH_HEADINGS, LabelerScore, compare_labelers, disagreements, indiana_split, mesh_labels, positive,
+    report_text,
     score_labels,
 )
 from radkit.annotation.report_labeler import (
@@ -31,7 +32,7 @@ from radkit.annotation.semi_supervised import (
 __all__ = [
     "STRATEGIES", "ActiveResult", "active_learning", "curve_summary", "entropy", "k_center_greedy",
     "logistic_learner", "margin", "select", "AnnotationCost", "labels_to_reach", "as_images", "embed",
-    "linear_head", "MESH_HEADINGS", "LabelerScore", "compare_labelers", "indiana_split", "mesh_labels",
+    "linear_head", "MESH_HEADINGS", "LabelerScore", "compare_labelers", "disagreements", "indiana_split", "mesh_labels",
     "positive", "report_text", "score_labels", "FINDINGS", "NEGATIVE", "POSITIVE", "RULES", "UNCERTAIN",
     "Rules", "explain", "label_report", "label_reports", "SemiResult", "confident_pseudo_labels",
     "gaussian_noise", "pseudo_label", "temporal_ensembling",

@@ -16,7 +16,7 @@ import pandas as pd
 
 from radkit.stats import Estimate, percentile_interval
 
-__all__ = ["MESH_HEADINGS", "LabelerScore", "score_labels", "compare_labelers", "positive",
+__all__ = ["MESH_HEADINGS", "LabelerScore", "score_labels", "compare_labelers", "positive", "disagreements",
            "indiana_split", "mesh_labels", "report_text"]
 
 #: Finding -> manual MeSH major headings (first part of the code, before "/") that mean "present".
@@ -242,3 +242,33 @@ def compare_labelers(y_true: pd.DataFrame, y_a: pd.DataFrame, y_b: pd.DataFrame,
     reps = micro_f1(a, w) - micro_f1(b, w)
     lo, hi = percentile_interval(reps, level=level)
     return Estimate(diff, lo, hi, level, "paired bootstrap percentile", len(t))
+
+
+def disagreements(texts: pd.Series, y_true: pd.DataFrame, y_pred: pd.DataFrame, *, findings: Sequence[str],
+                  rules=None, per_finding: int = 3) -> pd.DataFrame:
+    """The labeller's errors, with the sentence and cue that caused each, for error analysis.
+
+    Returns one row per (report, finding) disagreement (up to ``per_finding`` of each
+    kind per finding): ``kind`` ("missed": reference positive, labeller not; "extra":
+    the reverse), the sentence(s) mentioning the finding, the labeller's code and cue.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"effusion": [1]}); p = pd.DataFrame({"effusion": [0]})
+    >>> disagreements(pd.Series(["Effusion is not excluded."]), t, p, findings=["effusion"])["cue"].tolist()
+    ['is not excluded']
+    """
+    from radkit.annotation.report_labeler import RULES, explain
+
+    rules = RULES if rules is None else rules
+    rows = []
+    for f in findings:
+        t, p = y_true[f].to_numpy().astype(bool), y_pred[f].to_numpy().astype(bool)
+        for kind, mask in (("missed", t & ~p), ("extra", ~t & p)):
+            for i in np.flatnonzero(mask)[:per_finding]:
+                ex = explain(texts.iloc[i], findings=[f], rules=rules)
+                rows.append({"report": texts.index[i], "finding": f, "kind": kind,
+                             "sentence": " | ".join(ex["sentence"]) if len(ex) else "(finding not mentioned)",
+                             "code": ", ".join(f"{v:g}" for v in ex["label"]) if len(ex) else "blank",
+                             "cue": ", ".join(c for c in ex["cue"] if c)})
+    return pd.DataFrame(rows, columns=["report", "finding", "kind", "sentence", "code", "cue"])

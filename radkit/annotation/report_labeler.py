@@ -95,7 +95,7 @@ PSEUDO = (
 )
 #: End the scope of a cue.
 TERMINATORS = (r"but", r"however", r"although", r"though", r"except", r"other than", r"aside from",
-               r"apart from", r"there (?:is|are|has been|have been)", r"which", r"[;:]")
+               r"apart from", r"there (?:is|are|has been|have been)", r"which")
 #: Statements that make an anatomy phrase a negative (normal) or positive (abnormal) mention.
 NORMAL = (r"within normal limits", r"not (?:significantly |appreciably )?enlarged", r"normal(?: in size)?",
           r"unremarkable", r"clear", r"sharp")
@@ -172,8 +172,9 @@ RULES = Rules()
 #: Findings the default rules label.
 FINDINGS: tuple[str, ...] = tuple(VOCABULARY)
 
-#: A sentence ends at . ! ? followed by white space or the end, at a line break, or at "word.Word".
-_STOP = r"(?P<stop>[.!?](?:\s+|$)|\n|(?<=[a-z])\.(?=[A-Z]))"
+#: Clauses end at . ! ? followed by white space or the end, at ; and :, at a line break, and at "word.Word"
+#: (whatever the rules say: punctuation always ends a cue's scope).
+_STOP = r"(?P<stop>[.!?](?:\s+|$)|[;:]|\n|(?<=[a-z])\.(?=[A-Z]))"
 _WORD = re.compile(r"\S+")
 
 
