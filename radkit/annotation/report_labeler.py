@@ -199,15 +199,16 @@ def _compile(rules: Rules, findings: tuple[str, ...]) -> _Compiled:
         entries += [(p, name, "anatomy") for p in anat.get(name, ())]
     entries.sort(key=lambda e: len(e[0]), reverse=True)  # longest (most specific) first
     if entries:
-        mention = re.compile("|".join(rf"\b(?P<m{i}>{p})\b" for i, (p, _, _) in enumerate(entries)), re.I)
+        alts = "|".join(rf"(?P<m{i}>{p})" for i, (p, _, _) in enumerate(entries))
+        mention = re.compile(rf"\b(?:{alts})\b", re.I)  # one boundary test per position, not per pattern
     else:
         mention = re.compile(r"(?!x)x")
     groups = [("pseudo", rules.pseudo), ("unc_post", rules.uncertainty_post), ("unc_pre", rules.uncertainty_pre),
               ("neg_post", rules.negation_post), ("neg_pre", rules.negation_pre), ("normal", rules.normal),
               ("abnormal", rules.abnormal), ("term", rules.terminators)]
     # at one position the first alternative wins: multi-word cues before the words they contain
-    cue = re.compile("|".join([rf"(?<!\w)(?P<{k}>{_alt(v)})(?!\w)" for k, v in groups if v]
-                              + [_STOP]), re.I)
+    words = "|".join(rf"(?P<{k}>{_alt(v)})" for k, v in groups if v)
+    cue = re.compile(rf"(?<!\w)(?:{words})(?!\w)|{_STOP}", re.I)
     return _Compiled(mention, cue, tuple(e[1] for e in entries), tuple(e[2] for e in entries))
 
 
