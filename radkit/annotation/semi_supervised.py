@@ -175,8 +175,8 @@ def gaussian_noise(std: float = 0.1) -> Augment:
 
 def temporal_ensembling(make_model: Callable[[int], nn.Module], X_labeled: torch.Tensor, y_labeled,
                         X_unlabeled: torch.Tensor, *, augment: Augment, alpha: float = 0.6, num_rounds: int = 5,
-                        warmup_epochs: int, epochs_per_round: int = 1, lr: float, batch_size: int = 64,
-                        seed: int, device: torch.device | str | None = None) -> SemiResult:
+                        warmup_epochs: int, epochs_per_round: int = 1, lr: float, round_lr: float | None = None,
+                        batch_size: int = 64, seed: int, device: torch.device | str | None = None) -> SemiResult:
     """Consistency training: match the running average of the model's own predictions on augmented views.
 
     Round 0 trains on the labelled images only (``warmup_epochs``). Each later
@@ -184,6 +184,10 @@ def temporal_ensembling(make_model: Callable[[int], nn.Module], X_labeled: torch
     ``Z <- alpha Z + (1 - alpha) p`` (bias-corrected by ``1 - alpha**r``), and
     continues training the same model on the labelled images plus the pool (another
     augmented view) with the ensemble as soft targets.
+
+    Each round calls :func:`radkit.train.fit`, which starts a fresh AdamW optimiser; Adam's
+    first steps move every weight by about the learning rate, so the rounds use
+    ``round_lr`` (default ``lr / 10``) to refine the warm-started model instead of shaking it.
 
     Examples
     --------
@@ -212,6 +216,6 @@ def temporal_ensembling(make_model: Callable[[int], nn.Module], X_labeled: torch
         Z = alpha * Z + (1 - alpha) * p
         targets = Z / (1 - alpha**r)
         fit(model, (torch.cat([X_l, augment(X_u, gen)]), torch.cat([y_l, targets])), seed=seeds[r],
-            **_fit_kwargs(epochs_per_round, lr, batch_size, device))
+            **_fit_kwargs(epochs_per_round, lr / 10 if round_lr is None else round_lr, batch_size, device))
         rows.append({"round": r, "n_pseudo": len(X_u)})
     return SemiResult(model, pd.DataFrame(rows))
