@@ -10,7 +10,13 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from radkit.annotation import (
-    active_learning, curve_summary, entropy, k_center_greedy, logistic_learner, margin, select,
+    active_learning,
+    curve_summary,
+    entropy,
+    k_center_greedy,
+    logistic_learner,
+    margin,
+    select,
 )
 from radkit.annotation.active import _newton_logistic
 
@@ -60,7 +66,7 @@ def test_k_center_minimises_covering_radius_reasonably():
     # greedy is a 2-approximation of the optimal k-center radius: check against exhaustive search
     x = np.random.default_rng(4).normal(size=(12, 2))
     picks = [0, *k_center_greedy(x, [0], 3).tolist()]
-    radius = lambda c: max(min(np.linalg.norm(p - x[j]) for j in c) for p in x)  # noqa: E731
+    radius = lambda c: max(min(np.linalg.norm(p - x[j]) for j in c) for p in x)
     best = min(radius([0, *c]) for c in itertools.combinations(range(1, 12), 3))
     assert radius(picks) <= 2 * best + 1e-12
 

@@ -8,7 +8,12 @@ import pytest
 from sklearn.metrics import precision_recall_fscore_support
 
 from radkit.annotation import (
-    compare_labelers, indiana_split, mesh_labels, positive, report_text, score_labels,
+    compare_labelers,
+    indiana_split,
+    mesh_labels,
+    positive,
+    report_text,
+    score_labels,
 )
 
 

@@ -9,8 +9,15 @@ import torch
 
 from radkit import train
 from radkit.annotation import (
-    AnnotationCost, as_images, confident_pseudo_labels, embed, gaussian_noise, labels_to_reach, linear_head,
-    pseudo_label, temporal_ensembling,
+    AnnotationCost,
+    as_images,
+    confident_pseudo_labels,
+    embed,
+    gaussian_noise,
+    labels_to_reach,
+    linear_head,
+    pseudo_label,
+    temporal_ensembling,
 )
 
 

@@ -12,21 +12,46 @@
 """
 
 from radkit.annotation.active import (
-    STRATEGIES, ActiveResult, active_learning, curve_summary, entropy, k_center_greedy, logistic_learner,
-    margin, select,
+    STRATEGIES,
+    ActiveResult,
+    active_learning,
+    curve_summary,
+    entropy,
+    k_center_greedy,
+    logistic_learner,
+    margin,
+    select,
 )
 from radkit.annotation.cost import AnnotationCost, labels_to_reach
 from radkit.annotation.embeddings import as_images, embed, linear_head
 from radkit.annotation.evaluate import (
-    MESH_HEADINGS, LabelerScore, compare_labelers, disagreements, indiana_split, mesh_labels, positive,
+    MESH_HEADINGS,
+    LabelerScore,
+    compare_labelers,
+    disagreements,
+    indiana_split,
+    mesh_labels,
+    positive,
     report_text,
     score_labels,
 )
 from radkit.annotation.report_labeler import (
-    FINDINGS, NEGATIVE, POSITIVE, RULES, UNCERTAIN, Rules, explain, label_report, label_reports,
+    FINDINGS,
+    NEGATIVE,
+    POSITIVE,
+    RULES,
+    UNCERTAIN,
+    Rules,
+    explain,
+    label_report,
+    label_reports,
 )
 from radkit.annotation.semi_supervised import (
-    SemiResult, confident_pseudo_labels, gaussian_noise, pseudo_label, temporal_ensembling,
+    SemiResult,
+    confident_pseudo_labels,
+    gaussian_noise,
+    pseudo_label,
+    temporal_ensembling,
 )
 
 __all__ = [

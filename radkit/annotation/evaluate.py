@@ -62,7 +62,8 @@ def report_text(df: pd.DataFrame, sections: Sequence[str] = ("findings", "impres
 
     Examples
     --------
-    >>> report_text(pd.DataFrame({"findings": ["Clear lungs.", None], "impression": ["Normal.", "No effusion."]})).tolist()
+    >>> df = pd.DataFrame({"findings": ["Clear lungs.", None], "impression": ["Normal.", "No effusion."]})
+    >>> report_text(df).tolist()
     ['Clear lungs. Normal.', 'No effusion.']
     """
     missing = [s for s in sections if s not in df.columns]

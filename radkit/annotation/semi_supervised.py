@@ -85,7 +85,8 @@ def _validate(X_l, y_l, X_u) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     if len(y) != len(X_l):
         raise ValueError(f"{len(X_l)} labelled images but {len(y)} labels.")
     if X_l.shape[1:] != X_u.shape[1:]:
-        raise ValueError(f"labelled {tuple(X_l.shape[1:])} and unlabelled {tuple(X_u.shape[1:])} items differ in shape.")
+        raise ValueError(f"labelled {tuple(X_l.shape[1:])} and unlabelled {tuple(X_u.shape[1:])} items "
+                         "differ in shape; both must come from the same images or the same embedding.")
     return X_l, y, X_u
 
 

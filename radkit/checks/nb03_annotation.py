@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from radkit.annotation import RULES, Rules, entropy, label_reports, labels_to_reach, select
+from radkit.annotation import Rules, entropy, label_reports, labels_to_reach, select
 from radkit.checks import exercise
 
 #: Sentences whose finding is negated by "without"; the rules of exercise 03.1 must code them 0.
