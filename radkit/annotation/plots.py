@@ -35,7 +35,7 @@ def plot_labeler_scores(scores: Mapping[str, pd.DataFrame], *, measure: str = "f
         raise ValueError("Pass at least one labeller: {'name': LabelerScore.to_frame()}.")
     findings = list(next(iter(scores.values())).index)
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 0.32 * len(findings) + 1.4), layout="constrained")
+        _, ax = plt.subplots(figsize=(8, 0.32 * len(findings) + 1.4), layout="constrained")
     k = len(scores)
     for i, (name, table) in enumerate(scores.items()):
         t = table.reindex(findings)
@@ -47,12 +47,13 @@ def plot_labeler_scores(scores: Mapping[str, pd.DataFrame], *, measure: str = "f
     ax.invert_yaxis()
     ax.set(xlim=(0, 1.02), xlabel=f"{measure} (95% bootstrap CI)", title=title)
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(loc="lower left", fontsize=8, framealpha=0.9)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     return ax
 
 
 def plot_curves(summary: pd.DataFrame, *, ax=None, title: str, ylabel: str = "test AUC",
-                minutes_per_label: float | None = None, target: float | None = None):
+                minutes_per_label: float | None = None, target: float | None = None,
+                target_label: str = "target"):
     """Mean curve with its interval band per method.
 
     Parameters
@@ -62,7 +63,7 @@ def plot_curves(summary: pd.DataFrame, *, ax=None, title: str, ylabel: str = "te
     minutes_per_label : float, optional
         Adds a top axis in expert hours.
     target : float, optional
-        Draws a horizontal line at a target value.
+        Draws a horizontal line at a target value, labelled ``target_label``.
 
     Examples
     --------
@@ -82,7 +83,7 @@ def plot_curves(summary: pd.DataFrame, *, ax=None, title: str, ylabel: str = "te
         line, = ax.plot(x, g["estimate"], marker=_MARKERS[i % len(_MARKERS)], ms=3, label=str(name))
         ax.fill_between(x, g["low"], g["high"], color=line.get_color(), alpha=0.15, lw=0)
     if target is not None:
-        ax.axhline(target, color="grey", ls=":", lw=1, label=f"target {target:.2f}")
+        ax.axhline(target, color="grey", ls=":", lw=1, label=f"{target_label} {target:.3f}")
     ax.set(xlabel="expert labels bought", ylabel=ylabel, title=title)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize=8, framealpha=0.9)
