@@ -1,0 +1,78 @@
+"""Frozen embeddings: run a trained network once, then learn cheaply on its features.
+
+Active-learning and semi-supervised loops retrain a model many times. On a
+CPU that is only affordable when the expensive part, the convolutional
+backbone, is trained once and frozen; each loop then trains a linear head on
+its features. :func:`embed` extracts the features (the input of the
+network's last linear layer); :func:`linear_head` builds a head that
+:func:`radkit.train.fit` trains on them, shaped N x D x 1 x 1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+__all__ = ["embed", "linear_head", "as_images"]
+
+
+def embed(model: nn.Module, X: torch.Tensor, *, batch_size: int = 256) -> np.ndarray:
+    """Features feeding the last ``nn.Linear`` of ``model``, for every image of ``X`` (N x D array).
+
+    Examples
+    --------
+    >>> import radkit.models
+    >>> m = radkit.models.make_model("smallcnn", num_classes=2, seed=0)
+    >>> embed(m, torch.rand(3, 1, 32, 32)).shape
+    (3, 128)
+    """
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    if not linears:
+        raise ValueError("embed needs a model whose output comes from an nn.Linear layer (a classifier head).")
+    if not isinstance(X, torch.Tensor) or X.ndim != 4:
+        raise TypeError(f"X must be an image tensor N x C x H x W, got {type(X).__name__}.")
+    captured: list[torch.Tensor] = []
+    hook = linears[-1].register_forward_pre_hook(lambda _m, inp: captured.append(inp[0].detach().flatten(1)))
+    dev = next(model.parameters()).device
+    model.eval()
+    try:
+        with torch.inference_mode():
+            for start in range(0, len(X), batch_size):
+                model(X[start:start + batch_size].to(dev))
+    finally:
+        hook.remove()
+    return torch.cat(captured).float().cpu().numpy()
+
+
+def as_images(features: np.ndarray | torch.Tensor) -> torch.Tensor:
+    """N x D features -> float32 tensor N x D x 1 x 1 that :func:`radkit.train.fit` accepts.
+
+    Examples
+    --------
+    >>> tuple(as_images(np.zeros((4, 3))).shape)
+    (4, 3, 1, 1)
+    """
+    x = torch.as_tensor(np.asarray(features), dtype=torch.float32)
+    if x.ndim != 2:
+        raise ValueError(f"features must be N x D, got shape {tuple(x.shape)}.")
+    return x[:, :, None, None].contiguous()
+
+
+def linear_head(dim: int, *, num_classes: int = 1, seed: int) -> nn.Module:
+    """Logistic-regression head on N x D x 1 x 1 embeddings (flatten + linear), seeded.
+
+    Examples
+    --------
+    >>> linear_head(3, seed=0)(torch.zeros(2, 3, 1, 1)).shape
+    torch.Size([2, 1])
+    """
+    from radkit.seeding import torch_generator
+
+    head = nn.Sequential(nn.Flatten(), nn.Linear(dim, num_classes))
+    gen = torch_generator(seed)
+    with torch.no_grad():
+        bound = 1 / np.sqrt(dim)
+        head[1].weight.copy_(torch.empty(num_classes, dim).uniform_(-bound, bound, generator=gen))
+        head[1].bias.zero_()
+    return head
