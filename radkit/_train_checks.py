@@ -18,6 +18,9 @@ from torch import nn
 
 TASKS = ("multilabel", "multiclass")
 
+#: How far a soft target may stray outside [0, 1] by floating-point rounding (an average of probabilities).
+_ROUNDING = 1e-6
+
 
 def check_task(task: Any, where: str) -> None:
     """``task`` is None or one of :data:`TASKS` (a typo never falls back to a sigmoid)."""
@@ -130,8 +133,9 @@ def _check_labels(y: torch.Tensor, k: int, task: str, name: str) -> None:
     vals = yf[known]
     if not torch.isfinite(vals).all():
         raise ValueError(f"{name}: labels contain infinite values; targets must be 0/1 (or soft values in [0, 1]).")
-    if (vals < 0).any() or (vals > 1).any():
-        found = torch.unique(vals)[:8].tolist()
+    out_of_range = (vals < -_ROUNDING) | (vals > 1 + _ROUNDING)  # float noise on a soft label is not an error
+    if out_of_range.any():
+        found = torch.unique(vals[out_of_range])[:8].tolist()
         if (vals == -1).any():
             advice = ("-1 is CheXpert's 'uncertain' code (chexpert_labels(uncertain='keep')); "
                       "choose a policy: uncertain='ones', 'zeros' or 'ignore' (NaN, left out of the loss)")

@@ -215,7 +215,7 @@ def temporal_ensembling(make_model: Callable[[int], nn.Module], X_labeled: torch
     for r in range(1, num_rounds + 1):
         p = torch.as_tensor(predict(model, augment(X_u, gen), batch_size=max(batch_size, 256)))
         Z = alpha * Z + (1 - alpha) * p
-        targets = Z / (1 - alpha**r)
+        targets = (Z / (1 - alpha**r)).clamp(0.0, 1.0)  # bias-corrected average; rounding can pass 1
         fit(model, (torch.cat([X_l, augment(X_u, gen)]), torch.cat([y_l, targets])), seed=seeds[r],
             **_fit_kwargs(epochs_per_round, lr / 10 if round_lr is None else round_lr, batch_size, device))
         rows.append({"round": r, "n_pseudo": len(X_u)})
