@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
+from _check_helpers import _check, _lenient  # noqa: F401 (fixtures and helper shared by the checks tests)
 
-from radkit.checks import check, passed
 from radkit.seeding import spawn
 from radkit.toy import blobs
-
-
-def _check(name, answer, **context):
-    check(name, answer, **context)
-    return passed(name, answer, **context)
-
-
-@pytest.fixture(autouse=True)
-def _lenient(monkeypatch):
-    monkeypatch.delenv("RADKIT_CHECKS_STRICT", raising=False)
 
 
 def test_00_2_standard_error_against_the_closed_form(capsys):

@@ -6,22 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from _check_helpers import _check, _lenient  # noqa: F401 (fixtures and helper shared by the checks tests)
 from scipy import linalg
 
 from radkit.augmentation.curves import LearningCurve
 from radkit.augmentation.transforms import Policy, affine, augment_batch
-from radkit.checks import check, passed
+from radkit.checks import passed
 from radkit.seeding import torch_generator
-
-
-def _check(name, answer, **context):
-    check(name, answer, **context)
-    return passed(name, answer, **context)
-
-
-@pytest.fixture(autouse=True)
-def _lenient(monkeypatch):
-    monkeypatch.delenv("RADKIT_CHECKS_STRICT", raising=False)
 
 
 @pytest.fixture

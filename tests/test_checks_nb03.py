@@ -4,19 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _check_helpers import _check, _lenient  # noqa: F401 (fixtures and helper shared by the checks tests)
 
 from radkit.annotation import RULES, AnnotationCost, entropy, labels_to_reach
-from radkit.checks import check, passed
-
-
-def _check(name, answer, **context):
-    check(name, answer, **context)
-    return passed(name, answer, **context)
-
-
-@pytest.fixture(autouse=True)
-def _lenient(monkeypatch):
-    monkeypatch.delenv("RADKIT_CHECKS_STRICT", raising=False)
 
 
 @pytest.fixture

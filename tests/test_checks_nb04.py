@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _check_helpers import _check, _lenient  # noqa: F401 (fixtures and helper shared by the checks tests)
 from sklearn.metrics import cohen_kappa_score
 
-from radkit.checks import _load_all, check, passed
+from radkit.checks import _load_all, check
 
 # check() loads every checks module only while its registry is empty; importing one module
 # directly would register it alone and hide the others from tests that run after this file.
 _load_all()
 from radkit.checks.nb04_adjudication import _m_step_case, _reference_m_step  # noqa: E402
-
-
-def _check(name, answer, **context):
-    """check() prints its verdict and returns None; passed() gives the bool."""
-    check(name, answer, **context)
-    return passed(name, answer, **context)
-
-
-@pytest.fixture(autouse=True)
-def _lenient(monkeypatch):
-    monkeypatch.delenv("RADKIT_CHECKS_STRICT", raising=False)
 
 
 def test_04_1_cohen_kappa(capsys):

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _check_helpers import _check, _lenient  # noqa: F401 (fixtures and helper shared by the checks tests)
 from scipy.stats import beta
-
-from radkit.checks import check, passed
 
 CTX1 = dict(c_fp=1.0, c_fn=19.0, train_prevalence=0.3, deploy_prevalence=0.03)
 CLASSES = ["normal", "routine", "urgent"]
@@ -14,16 +13,6 @@ STATED = {("normal", "routine"): 1, ("normal", "urgent"): 2, ("routine", "normal
           ("routine", "urgent"): 1, ("urgent", "normal"): 40, ("urgent", "routine"): 8}
 PROBS = np.array([[0.97, 0.02, 0.01], [0.70, 0.20, 0.10], [0.30, 0.65, 0.05],
                   [0.55, 0.40, 0.05], [0.10, 0.60, 0.30]])
-
-
-def _check(name, answer, **context):
-    check(name, answer, **context)
-    return passed(name, answer, **context)
-
-
-@pytest.fixture(autouse=True)
-def _lenient(monkeypatch):
-    monkeypatch.delenv("RADKIT_CHECKS_STRICT", raising=False)
 
 
 def _odds(p):

@@ -4,23 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _check_helpers import _check, _lenient  # noqa: F401 (fixtures and helper shared by the checks tests)
 from sklearn.metrics import roc_auc_score
 
-from radkit.checks import check, passed
+from radkit.checks import passed
 from radkit.metrics import confusion, delong_auc, ppv_at_prevalence, threshold_for_sensitivity
 
 TABLE1 = dict(tn=80, fp=10, fn=5, tp=5)
-
-
-def _check(name, answer, **context):
-    """check() prints its verdict and returns None; passed() gives the bool."""
-    check(name, answer, **context)
-    return passed(name, answer, **context)
-
-
-@pytest.fixture(autouse=True)
-def _lenient(monkeypatch):
-    monkeypatch.delenv("RADKIT_CHECKS_STRICT", raising=False)
 
 
 @pytest.fixture
