@@ -37,6 +37,8 @@ from scipy import optimize, sparse
 from scipy.special import expit
 from threadpoolctl import threadpool_limits
 
+from radkit.stats import Estimate, percentile_interval
+
 __all__ = [
     "cohen_kappa",
     "fleiss_kappa",
@@ -243,14 +245,6 @@ def _kappa_from_cells(cells: np.ndarray, k: int) -> np.ndarray:
         return (po - pe) / (1.0 - pe)
 
 
-def _interval(boot: np.ndarray, level: float) -> tuple[float, float]:
-    alpha = 100 * (1 - level) / 2
-    if np.isnan(boot).all():
-        return (float("nan"), float("nan"))
-    lo, hi = np.nanpercentile(boot, [alpha, 100 - alpha])
-    return (float(lo), float(hi))
-
-
 def cohen_kappa(a: Any, b: Any = None, *, readers: tuple[Any, Any] | None = None,
                 n_boot: int = 0, level: float = 0.95, seed: int | None = None) -> Estimate:
     """Cohen's kappa between two readers, with an optional bootstrap interval.
@@ -338,8 +332,8 @@ def cohen_kappa(a: Any, b: Any = None, *, readers: tuple[Any, Any] | None = None
     if n_boot:
         rng = np.random.default_rng(seed)
         draws = rng.multinomial(len(x), cells / cells.sum(), size=n_boot)
-        ci = _interval(_kappa_from_cells(draws, k), level)
-    return Estimate(est, ci, n_items=len(x), n_boot=n_boot, level=level, name="Cohen's kappa")
+        ci = percentile_interval(_kappa_from_cells(draws, k), level=level)
+    return _estimate(est, ci, n=len(x), level=level)
 
 
 def _fleiss_from_patterns(weights: np.ndarray, counts: np.ndarray, m: int) -> np.ndarray:
@@ -411,8 +405,8 @@ def fleiss_kappa(table: pd.DataFrame, *, n_classes: int | None = None, n_boot: i
     if n_boot:
         rng = np.random.default_rng(seed)
         draws = rng.multinomial(n, freq / n, size=n_boot).astype(float)
-        ci = _interval(_fleiss_from_patterns(draws, patterns, m), level)
-    return Estimate(est, ci, n_items=n, n_boot=n_boot, level=level, name="Fleiss' kappa")
+        ci = percentile_interval(_fleiss_from_patterns(draws, patterns, m), level=level)
+    return _estimate(est, ci, n=n, level=level)
 
 
 # --------------------------------------------------------------------------- #
@@ -806,8 +800,8 @@ def per_finding(func: Callable[..., Any], table: pd.DataFrame, **kwargs: Any) ->
     dict
         ``{finding: func(table_of_that_finding, **kwargs)}``, findings sorted
         (a categorical ``finding`` column keeps its category order).
-        For :class:`Estimate` results, ``pd.DataFrame({f: e.as_dict() for f,
-        e in out.items()}).T`` makes a table.
+        For :class:`radkit.stats.Estimate` results,
+        ``pd.concat([e.to_frame(f) for f, e in out.items()])`` makes a table.
 
     Examples
     --------
@@ -833,41 +827,11 @@ def per_finding(func: Callable[..., Any], table: pd.DataFrame, **kwargs: Any) ->
 # --------------------------------------------------------------------------- #
 # Result objects
 # --------------------------------------------------------------------------- #
-@dataclass(frozen=True)
-class Estimate:
-    """A statistic with an optional bootstrap percentile interval.
-
-    Attributes
-    ----------
-    estimate : float
-    ci : (lo, hi) or None
-        None when ``n_boot`` was 0.
-    n_items : int
-    n_boot : int
-    level : float
-    name : str
-    """
-
-    estimate: float
-    ci: tuple[float, float] | None
-    n_items: int
-    n_boot: int = 0
-    level: float = 0.95
-    name: str = "estimate"
-
-    def __float__(self) -> float:
-        return float(self.estimate)
-
-    def as_dict(self) -> dict[str, float]:
-        """``estimate, lo, hi, n_items`` (lo/hi NaN without an interval)."""
-        lo, hi = self.ci if self.ci is not None else (np.nan, np.nan)
-        return {"estimate": self.estimate, "lo": lo, "hi": hi, "n_items": self.n_items}
-
-    def __str__(self) -> str:
-        text = f"{self.name} = {self.estimate:.3f}"
-        if self.ci is not None:
-            text += f" ({self.level:.0%} CI {self.ci[0]:.3f} to {self.ci[1]:.3f})"
-        return text + f", {self.n_items} items"
+def _estimate(est: float, ci: tuple[float, float] | None, *, n: int, level: float) -> Estimate:
+    """A kappa as a :class:`radkit.stats.Estimate` (no interval when ``n_boot`` was 0)."""
+    if ci is None:
+        return Estimate(est, level=level, method="", n=n)
+    return Estimate(est, float(ci[0]), float(ci[1]), level=level, method="bootstrap percentile", n=n)
 
 
 @dataclass(frozen=True)

@@ -132,7 +132,7 @@ def label_quality(reference: Any, labels: Any, *, level: float = 0.95) -> pd.Dat
     Returns
     -------
     DataFrame
-        Rows ``sens, spec, ppv, npv``; columns ``estimate, lo, hi, k, n``
+        Rows ``sens, spec, ppv, npv``; columns ``estimate, low, high, k, n``
         (``k`` of ``n`` cases, e.g. for PPV: true positives of label positives).
 
     Examples
@@ -150,7 +150,7 @@ def label_quality(reference: Any, labels: Any, *, level: float = 0.95) -> pd.Dat
     lo, hi = wilson_ci(k, n, level=level)
     with np.errstate(invalid="ignore", divide="ignore"):
         est = k / n
-    return pd.DataFrame({"estimate": est, "lo": lo, "hi": hi, "k": k, "n": n},
+    return pd.DataFrame({"estimate": est, "low": lo, "high": hi, "k": k, "n": n},
                         index=pd.Index(["sens", "spec", "ppv", "npv"], name="measure"))
 
 

@@ -52,7 +52,7 @@ def test_cohen_kappa_hand_worked():
     # 2x2 table [[2, 1], [1, 2]]: po = 4/6, pe = 1/2, kappa = (2/3 - 1/2) / (1/2) = 1/3
     est = cohen_kappa([1, 1, 0, 0, 1, 0], [1, 0, 0, 0, 1, 1])
     assert est.estimate == pytest.approx(1 / 3)
-    assert est.ci is None and est.n_items == 6
+    assert np.isnan(est.low) and np.isnan(est.high) and est.n == 6
 
 
 @pytest.mark.parametrize("k", [2, 3, 5])
@@ -71,7 +71,7 @@ def test_cohen_kappa_from_table_uses_shared_items_only():
     wide = table.pivot(index="item", columns="reader", values="label")
     both = wide[["R0", "R2"]].dropna()
     est = cohen_kappa(table, readers=("R0", "R2"))
-    assert est.n_items == len(both)
+    assert est.n == len(both)
     assert est.estimate == pytest.approx(cohen_kappa_score(both["R0"], both["R2"]))
 
 
@@ -128,7 +128,8 @@ def test_fleiss_bootstrap_matches_naive_item_resampling():
     naive = [sm_fleiss(wide[rng.integers(0, 400, 400)]) for _ in range(1500)]
     lo, hi = np.percentile(naive, [2.5, 97.5])
     assert est.ci[0] == pytest.approx(lo, abs=0.02) and est.ci[1] == pytest.approx(hi, abs=0.02)
-    assert set(est.as_dict()) == {"estimate", "lo", "hi", "n_items"}
+    assert est.to_frame().columns.tolist() == ["estimate", "low", "high", "level", "method", "n"]
+    assert (est.method, est.n, est.level) == ("bootstrap percentile", 400, 0.95)
 
 
 def test_fleiss_kappa_rejects_unequal_rating_counts():

@@ -47,7 +47,7 @@ def test_label_quality_counts():
     assert q.loc["sens", ["k", "n"]].tolist() == [2, 3]
     assert q.loc["ppv", ["k", "n"]].tolist() == [2, 3]
     assert q.loc["spec", "estimate"] == pytest.approx(0.75)
-    assert (q.lo <= q.estimate).all() and (q.estimate <= q.hi).all()
+    assert (q.low <= q.estimate).all() and (q.estimate <= q.high).all()
     with pytest.raises(ValueError, match="0/1"):
         label_quality([0, 2], [0, 1])
     with pytest.raises(ValueError, match="length"):

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.stats import norm, rankdata
 
 from radkit.metrics._validate import check_binary, check_count
+from radkit.stats import Estimate
 
 __all__ = ["BootstrapResult", "DelongResult", "DelongTest", "bootstrap_ci",
            "delong_auc", "delong_test"]
@@ -57,8 +58,8 @@ def delong_auc(y_true: ArrayLike, y_score: ArrayLike, *, alpha: float = 0.05) ->
     aucs, cov = _delong_components(y, s[None, :])
     auc, var = float(aucs[0]), float(cov[0, 0])
     half = norm.ppf(1 - alpha / 2) * np.sqrt(var)
-    return DelongResult(auc=auc, var=var, se=float(np.sqrt(var)),
-                        low=float(max(0.0, auc - half)), high=float(min(1.0, auc + half)))
+    return DelongResult(auc, float(max(0.0, auc - half)), float(min(1.0, auc + half)), level=1 - alpha,
+                        method="DeLong", n=int(y.size), var=var, se=float(np.sqrt(var)))
 
 
 def delong_test(y_true: ArrayLike, score_a: ArrayLike, score_b: ArrayLike) -> DelongTest:
@@ -152,35 +153,39 @@ def bootstrap_ci(metric: Callable[[np.ndarray, np.ndarray], float], y_true: Arra
                       "was NaN; the interval may be biased.", UserWarning, stacklevel=2)
     kept = reps[~bad]
     low, high = np.quantile(kept, [alpha / 2, 1 - alpha / 2])
-    return BootstrapResult(estimate=float(metric(y, s)), low=float(low), high=float(high),
-                           se=float(np.std(kept, ddof=1)), replicates=kept)
+    method = "stratified bootstrap percentile" if stratified else "bootstrap percentile"
+    return BootstrapResult(float(metric(y, s)), float(low), float(high), level=1 - alpha, method=method,
+                           n=int(y.size), se=float(np.std(kept, ddof=1)), replicates=kept)
 
 
 @dataclass(frozen=True)
-class BootstrapResult:
-    """Point estimate, percentile interval, bootstrap SE and the replicates."""
+class BootstrapResult(Estimate):
+    """A :class:`radkit.stats.Estimate` from :func:`bootstrap_ci`, with the bootstrap SE and the replicates."""
 
-    estimate: float
-    low: float
-    high: float
-    se: float
-    replicates: np.ndarray
+    se: float = float("nan")
+    replicates: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
+
+    def as_dict(self) -> dict[str, float | str | int]:
+        """The estimate's fields and ``se`` (the replicates stay on the object)."""
+        out = asdict(self)
+        out.pop("replicates")
+        return out
 
 
 @dataclass(frozen=True)
-class DelongResult:
-    """AUC, its DeLong variance and SE, and a normal-approximation interval."""
+class DelongResult(Estimate):
+    """A :class:`radkit.stats.Estimate` of the AUC from :func:`delong_auc`, with DeLong's variance and SE.
 
-    auc: float
-    var: float
-    se: float
-    low: float
-    high: float
+    The interval is the normal approximation ``auc +/- z * se``, clipped to [0, 1].
+    """
+
+    var: float = float("nan")
+    se: float = float("nan")
 
     @property
-    def ci(self) -> tuple[float, float]:
-        """``(low, high)``."""
-        return self.low, self.high
+    def auc(self) -> float:
+        """The AUC (same as ``estimate``)."""
+        return self.estimate
 
 
 @dataclass(frozen=True)
