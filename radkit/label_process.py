@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from radkit._validate import _as_labels, check_fraction
 from radkit.adjudication import dawid_skene, majority_vote, raykar
 from radkit.metrics import confusion
 
@@ -41,13 +42,6 @@ __all__ = [
     "adjudicate",
     "Adjudication",
 ]
-
-
-def _fraction(value: Any, name: str) -> np.ndarray:
-    arr = np.asarray(value, dtype=np.float64)
-    if np.any(~np.isfinite(arr)) or np.any((arr < 0) | (arr > 1)):
-        raise ValueError(f"{name} must lie in [0, 1]; got {value!r}.")
-    return arr
 
 
 def expected_kappa(sens: Any, spec: Any, prevalence: Any) -> np.ndarray:
@@ -76,7 +70,7 @@ def expected_kappa(sens: Any, spec: Any, prevalence: Any) -> np.ndarray:
     >>> float(expected_kappa(1.0, 1.0, 0.2))
     1.0
     """
-    se, sp, p = _fraction(sens, "sens"), _fraction(spec, "spec"), _fraction(prevalence, "prevalence")
+    se, sp, p = check_fraction(sens, "sens"), check_fraction(spec, "spec"), check_fraction(prevalence, "prevalence")
     q = p * se + (1 - p) * (1 - sp)  # P(reader says present)
     both_pos = p * se**2 + (1 - p) * (1 - sp) ** 2
     both_neg = p * (1 - se) ** 2 + (1 - p) * sp**2
@@ -109,15 +103,6 @@ def wilson_ci(k: Any, n: Any, *, level: float = 0.95) -> tuple[np.ndarray, np.nd
     return centre - half, centre + half
 
 
-def _binary(values: Any, name: str) -> np.ndarray:
-    arr = np.asarray(values)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be one label per item (1-D); got shape {arr.shape}.")
-    if not np.isin(arr, [0, 1]).all():
-        raise ValueError(f"{name} must hold 0/1 labels only; found {np.unique(arr)[:5]}.")
-    return arr.astype(np.int64)
-
-
 def label_quality(reference: Any, labels: Any, *, level: float = 0.95) -> pd.DataFrame:
     """How well 0/1 ``labels`` match a 0/1 ``reference``, with Wilson intervals.
 
@@ -141,7 +126,7 @@ def label_quality(reference: Any, labels: Any, *, level: float = 0.95) -> pd.Dat
     >>> float(label_quality([1, 1, 0, 0, 0], [1, 0, 1, 0, 0]).loc["ppv", "estimate"])
     0.5
     """
-    ref, lab = _binary(reference, "reference"), _binary(labels, "labels")
+    ref, lab = _as_labels(reference, "reference").astype(np.int64), _as_labels(labels, "labels").astype(np.int64)
     if len(ref) != len(lab):
         raise ValueError(f"reference and labels differ in length ({len(ref)} vs {len(lab)}).")
     tn, fp, fn, tp = (int(v) for v in confusion(ref, lab))
@@ -159,8 +144,8 @@ def _truth_for(truth: Any, items: pd.Index) -> np.ndarray:
         missing = items.difference(truth.index)
         if len(missing):
             raise ValueError(f"truth has no value for {len(missing)} item(s), e.g. {list(missing[:3])}.")
-        return _binary(truth.loc[items].to_numpy(), "truth")
-    arr = _binary(truth, "truth")
+        return _as_labels(truth.loc[items].to_numpy(), "truth").astype(np.int64)
+    arr = _as_labels(truth, "truth").astype(np.int64)
     if not (pd.api.types.is_integer_dtype(items) and items.min() >= 0 and items.max() < len(arr)):
         raise ValueError("truth is an array, so items must be the positions 0..n-1; "
                          "pass truth as a Series indexed by item instead.")
@@ -276,7 +261,7 @@ def adjudicate(table: pd.DataFrame, truth: Any, *, expert_sens: float, expert_sp
     >>> res.labels.tolist(), res.n_expert_reads
     ([1, 0], 1)
     """
-    se, sp = float(_fraction(expert_sens, "expert_sens")), float(_fraction(expert_spec, "expert_spec"))
+    se, sp = float(check_fraction(expert_sens, "expert_sens")), float(check_fraction(expert_spec, "expert_spec"))
     first = majority_vote(table, tie="positive")
     spread = table.groupby("item", sort=True)["label"].agg(["min", "max"]).loc[first.index]
     flagged = pd.Series((spread["min"] != spread["max"]).to_numpy(), index=first.index, name="flagged")

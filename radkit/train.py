@@ -24,6 +24,7 @@ from radkit import distributed
 from radkit._train_checks import check_fit_inputs as _check_fit_inputs
 from radkit._train_checks import check_predict_inputs as _check_predict_inputs
 from radkit._train_checks import nan_monitor_fallback as _nan_monitor_fallback
+from radkit._validate import check_images
 from radkit.config import device as default_device
 
 __all__ = ["History", "fit", "predict", "Data"]
@@ -129,17 +130,7 @@ def _as_tensors(data: Data) -> tuple[torch.Tensor, torch.Tensor | None] | None:
 
 
 def _check_x(x: torch.Tensor, model: nn.Module, where: str) -> None:
-    if not isinstance(x, torch.Tensor) or not torch.is_floating_point(x):
-        kind = getattr(x, "dtype", type(x).__name__)
-        raise TypeError(f"{where}: images must be a floating-point tensor, got {kind}. "
-                        "Use x.float() (values in [0, 1]).")
-    if x.ndim != 4:
-        raise ValueError(f"{where}: images must have shape N×C×H×W, got {tuple(x.shape)}. "
-                         "Add a channel axis with x.unsqueeze(1).")
-    want = getattr(model, "radkit_in_channels", None)
-    if want is not None and x.shape[1] != want:
-        raise ValueError(f"{where}: the model expects {want} channel(s) but images have {x.shape[1]} "
-                         f"(shape {tuple(x.shape)}).")
+    check_images(x, where=where, unit_range=False, channels=getattr(model, "radkit_in_channels", None))
 
 
 def _batches(data: Data, *, batch_size: int, shuffle: bool, generator: torch.Generator | None,

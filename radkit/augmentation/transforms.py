@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass, fields, replace
 import torch
 import torch.nn.functional as F
 
+from radkit._validate import check_images as _check_images
 from radkit.seeding import check_seed, torch_generator
 
 __all__ = [
@@ -63,27 +64,15 @@ __all__ = [
 def check_images(x: object, *, where: str = "images") -> torch.Tensor:
     """Return ``x`` if it is a float batch ``N×C×H×W`` with values in [0, 1]; raise otherwise.
 
+    The one image check of the kit (:func:`radkit._validate.check_images`), with [0, 1] required.
+
     Examples
     --------
     >>> import torch
     >>> check_images(torch.zeros(2, 1, 8, 8)).shape
     torch.Size([2, 1, 8, 8])
     """
-    if not isinstance(x, torch.Tensor) or not torch.is_floating_point(x):
-        kind = getattr(x, "dtype", type(x).__name__)
-        raise TypeError(f"{where}: expected a floating-point torch tensor in [0, 1], got {kind}. "
-                        "Convert with x.float() / 255 for 8-bit images.")
-    if x.ndim != 4:
-        raise ValueError(f"{where}: expected a batch N×C×H×W, got shape {tuple(x.shape)}. "
-                         "Add the batch axis with x.unsqueeze(0) (one image) or the channel axis "
-                         "with x.unsqueeze(1).")
-    if x.numel():
-        lo, hi = float(x.min()), float(x.max())
-        if not (lo >= 0.0 and hi <= 1.0):
-            raise ValueError(f"{where}: values must lie in [0, 1], found [{lo:.3g}, {hi:.3g}]. "
-                             "Rescale first, e.g. (x - x.min()) / (x.max() - x.min()), or window the "
-                             "DICOM with radkit.dicom.")
-    return x
+    return _check_images(x, where=where, unit_range=True)
 
 
 def _per_image(value: object, n: int, x: torch.Tensor, name: str) -> torch.Tensor:

@@ -131,7 +131,7 @@ def best_threshold(y_true: ArrayLike, y_prob: ArrayLike, cost: CostMatrix, *, n_
     >>> bool(e.low < 0.25 < e.high)
     True
     """
-    from radkit.metrics._validate import check_binary
+    from radkit._validate import check_binary
     from radkit.seeding import rng
 
     c = _as_cost(cost)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from radkit.metrics._validate import check_fraction
+from radkit._validate import check_fraction
 
 __all__ = ["CostMatrix", "bayes_threshold", "shift_threshold", "shift_probabilities",
            "check_probabilities", "bayes_decision", "confusion_matrix", "expected_cost",
@@ -361,7 +361,7 @@ def cost_by_threshold(y_true: ArrayLike, y_score: ArrayLike, cost: CostMatrix, *
     >>> t["expected_cost"].tolist()
     [0.25, 2.5]
     """
-    from radkit.metrics._validate import check_binary
+    from radkit._validate import check_binary
 
     c = _as_cost(cost)
     c._need_binary("cost_by_threshold")

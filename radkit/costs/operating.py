@@ -19,8 +19,8 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.stats import beta, norm
 
+from radkit._validate import check_binary, check_scores
 from radkit.metrics import threshold_for_sensitivity
-from radkit.metrics._validate import check_binary, check_scores
 from radkit.stats import Estimate
 
 __all__ = ["OperatingPoint", "operating_point", "guaranteed_threshold", "Shortfall",

@@ -246,8 +246,8 @@ def group_metrics(y_true: ArrayLike, y_score: ArrayLike | None = None, *,
     >>> float(gm.gap("equalized_odds_difference").estimate)
     0.5
     """
+    from radkit._validate import _as_labels, check_scores
     from radkit.metrics import delong_auc, expected_calibration_error
-    from radkit.metrics._validate import _as_labels, check_scores
 
     y = _as_labels(y_true, "y_true")
     n = y.size

@@ -83,7 +83,7 @@ def equal_opportunity_thresholds(y_true: ArrayLike, y_score: ArrayLike, *,
     >>> equal_opportunity_thresholds(y, s, sensitive_features=g, sensitivity=1.0)
     {'A': 0.6, 'B': 0.3}
     """
-    from radkit.metrics._validate import check_binary
+    from radkit._validate import check_binary
 
     y, s = check_binary(y_true, y_score, both_classes=False)
     codes, names = _codes(sensitive_features, y.size)
@@ -141,7 +141,7 @@ def reweighing_weights(y_true: ArrayLike, *, sensitive_features: ArrayLike | pd.
     >>> w.round(3).tolist()
     [2.0, 0.667, 0.667, 0.667, 0.667, 0.667, 0.667, 2.0]
     """
-    from radkit.metrics._validate import _as_labels
+    from radkit._validate import _as_labels
 
     y = _as_labels(y_true, "y_true")
     codes, names = _codes(sensitive_features, y.size)

@@ -13,7 +13,7 @@ gathers the measures a reader of a radiology ML paper needs:
 - :mod:`~radkit.metrics.groups`: confusion measures per group (finding, site) with intervals.
 
 Every public function validates its input through one private helper
-(:mod:`radkit.metrics._validate`), so errors read the same everywhere.
+(:mod:`radkit._validate`), so errors read the same everywhere.
 
 Examples
 --------

@@ -25,7 +25,7 @@ from scipy.optimize import minimize, minimize_scalar
 from scipy.special import expit
 from sklearn.isotonic import IsotonicRegression
 
-from radkit.metrics._validate import check_binary, check_count, check_scores
+from radkit._validate import check_binary, check_count, check_scores
 
 __all__ = ["ReliabilityCurve", "TemperatureScaler", "PlattScaler", "IsotonicCalibrator",
            "reliability_curve", "expected_calibration_error", "brier_score", "fit_temperature",

@@ -18,7 +18,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from radkit.metrics._validate import check_binary, check_fraction, check_threshold, warn_threshold
+from radkit._validate import check_binary, check_fraction, check_threshold, warn_threshold
 
 __all__ = ["Confusion", "Measures", "confusion", "from_confusion", "report",
            "ppv_at_prevalence", "npv_at_prevalence"]

@@ -16,7 +16,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from sklearn.metrics import auc, average_precision_score, precision_recall_curve, roc_curve
 
-from radkit.metrics._validate import check_binary, check_count, check_fraction
+from radkit._validate import check_binary, check_count, check_fraction
 
 __all__ = ["RocCurve", "PrCurve", "CostCurve", "DecisionCurve", "roc", "pr_curve",
            "threshold_for_sensitivity", "operating_points", "cost_curve", "net_benefit",

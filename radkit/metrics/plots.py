@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from radkit.metrics._validate import check_count, check_fraction
+from radkit._validate import check_count, check_fraction
 from radkit.metrics.calibration import expected_calibration_error, reliability_curve
 from radkit.metrics.confusion import confusion, npv_at_prevalence, ppv_at_prevalence
 from radkit.metrics.curves import cost_curve, decision_curve, pr_curve, roc

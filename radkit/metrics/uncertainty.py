@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.stats import norm, rankdata
 
-from radkit.metrics._validate import check_binary, check_count
+from radkit._validate import check_binary, check_count
 from radkit.stats import Estimate
 
 __all__ = ["BootstrapResult", "DelongResult", "DelongTest", "bootstrap_ci",

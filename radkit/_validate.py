@@ -1,0 +1,281 @@
+"""Input checks shared by radkit's public functions.
+
+Written once so that every module rejects bad input with the same, actionable
+messages (what is wrong, where, and what to do): labels and scores
+(:func:`check_binary`, :func:`check_scores`), fractions, thresholds, counts,
+and batches of images (:func:`check_images`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:
+    import torch
+
+_SHOW = 5  # how many offending positions an error message lists
+
+
+def _positions(mask: np.ndarray) -> str:
+    idx = np.flatnonzero(mask)
+    shown = ", ".join(str(i) for i in idx[:_SHOW])
+    return f"[{shown}{', ...' if idx.size > _SHOW else ''}]"
+
+
+def _as_labels(values: ArrayLike, name: str) -> np.ndarray:
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise ValueError(
+            f"{name} must be 1-D (one label per case) but has shape {arr.shape}; "
+            f"for multi-label data pass one pathology at a time, e.g. {name}[:, k]."
+        )
+    if arr.dtype == bool:
+        return arr.astype(np.int8)
+    if arr.dtype.kind not in "iuf":
+        raise ValueError(
+            f"{name} must hold binary 0/1 labels but has dtype {arr.dtype}; "
+            f"encode it first, e.g. {name} = (labels == 'positive').astype(int)."
+        )
+    if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+        bad = ~np.isfinite(arr)
+        raise ValueError(
+            f"{name} has {int(bad.sum())} missing or infinite labels at positions "
+            f"{_positions(bad)}; drop those cases (from the scores too) before scoring."
+        )
+    found = np.unique(arr)
+    if not np.all(np.isin(found, (0, 1))):
+        raise ValueError(
+            f"{name} must be binary 0/1 but contains the values {found[:10].tolist()}; "
+            f"for another coding use {name} = (labels == positive_label).astype(int)."
+        )
+    return arr.astype(np.int8)
+
+
+def check_scores(values: ArrayLike, name: str, *, probability: bool = False) -> np.ndarray:
+    """Return ``values`` as a finite 1-D float array (in [0, 1] if ``probability``).
+
+    Examples
+    --------
+    >>> check_scores([0.2, 1.5], "y_score").tolist()
+    [0.2, 1.5]
+    """
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{name} must be numeric scores; converting failed: {err}") from None
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]  # one finding as a column (what radkit.train.predict returns): unambiguous
+    if arr.ndim != 1:
+        if arr.ndim == 2 and arr.shape[1] == 2:
+            hint = f"for a two-column predict_proba output pass the positive class, {name}[:, 1]"
+        elif arr.ndim == 2:
+            hint = (f"it holds {arr.shape[1]} columns (one per finding?); score one finding at a "
+                    f"time, e.g. {name}[:, k]")
+        else:
+            hint = "flatten or select one score per case"
+        raise ValueError(f"{name} must be 1-D (one score per case) but has shape {arr.shape}; {hint}.")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty; pass at least one case.")
+    nan, inf = np.isnan(arr), np.isinf(arr)
+    if nan.any() or inf.any():
+        raise ValueError(
+            f"{name} has {int(nan.sum())} NaN and {int(inf.sum())} infinite values "
+            f"at positions {_positions(nan | inf)}; remove those cases or fix the "
+            "model output before scoring."
+        )
+    if probability:
+        outside = (arr < 0) | (arr > 1)
+        if outside.any():
+            raise ValueError(
+                f"{name} must be probabilities in [0, 1] but {int(outside.sum())} values "
+                f"lie outside (min {arr.min():.3g}, max {arr.max():.3g}) at positions "
+                f"{_positions(outside)}; for logits apply scipy.special.expit first."
+            )
+    return arr
+
+
+def check_binary(
+    y_true: ArrayLike,
+    *others: ArrayLike,
+    names: tuple[str, ...] = ("y_score",),
+    kind: Literal["score", "prob", "label"] = "score",
+    both_classes: bool = True,
+    purpose: str = "this measure",
+) -> tuple[np.ndarray, ...]:
+    """Validate binary labels and the arrays paired with them.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        Binary labels (0/1 or bool).
+    *others : array-like of shape (n,)
+        Scores, probabilities or predicted labels, one per case.
+    names : tuple of str
+        Names of ``others`` used in error messages.
+    kind : {"score", "prob", "label"}
+        ``"score"``: any finite real; ``"prob"``: finite and in [0, 1];
+        ``"label"``: binary 0/1 like ``y_true``.
+    both_classes : bool
+        Require at least one case of each class.
+    purpose : str
+        What is being computed, for the single-class error message.
+
+    Returns
+    -------
+    tuple of ndarray
+        ``y_true`` as int8 followed by the others (float64, or int8 for labels).
+
+    Examples
+    --------
+    >>> y, s = check_binary([0, 1, 1], [0.2, 0.9, 0.4])
+    >>> y.tolist(), s.tolist()
+    ([0, 1, 1], [0.2, 0.9, 0.4])
+    """
+    y = _as_labels(y_true, "y_true")
+    if y.size == 0:
+        raise ValueError("y_true is empty; pass at least one case.")
+    out: list[np.ndarray] = [y]
+    for values, name in zip(others, names, strict=True):
+        if kind == "label":
+            arr = _as_labels(values, name)
+        else:
+            arr = check_scores(values, name, probability=kind == "prob")
+        if arr.shape[0] != y.shape[0]:
+            raise ValueError(
+                f"y_true has {y.shape[0]} cases but {name} has {arr.shape[0]}; "
+                "they must be paired case by case (same cases, same order)."
+            )
+        out.append(arr)
+    if both_classes:
+        n_pos = int(y.sum())
+        if n_pos in (0, y.size):
+            missing, present = (1, 0) if n_pos == 0 else (0, 1)
+            raise ValueError(
+                f"y_true contains only class {present} ({y.size} cases, no class {missing}), "
+                f"so {purpose} is undefined; use a larger sample or a stratified split "
+                "(e.g. train_test_split(..., stratify=y)) so both classes are present."
+            )
+    return tuple(out)
+
+
+def warn_threshold(threshold: float, y_score: np.ndarray, *, name: str = "threshold") -> None:
+    """Warn when ``threshold`` lies outside the range of the scores.
+
+    Such a threshold calls every case positive (or every case negative), which is
+    rarely what was meant.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> warn_threshold(0.5, np.array([0.1, 0.9]))  # inside: silent
+    """
+    lo, hi = float(np.min(y_score)), float(np.max(y_score))
+    if threshold > hi or threshold < lo:
+        side = "every case negative" if threshold > hi else "every case positive"
+        warnings.warn(
+            f"{name}={threshold:g} lies outside the scores' range [{lo:.4g}, {hi:.4g}] and "
+            f"calls {side}; check the threshold is on the same scale as the scores.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def check_fraction(value: ArrayLike, name: str, *, open_right: bool = False) -> np.ndarray:
+    """Return ``value`` as a float array after checking it lies in [0, 1].
+
+    Examples
+    --------
+    >>> check_fraction(0.3, "prevalence").item()
+    0.3
+    """
+    arr = np.asarray(value, dtype=np.float64)
+    hi_bad = arr >= 1 if open_right else arr > 1
+    bad = ~np.isfinite(arr) | (arr < 0) | hi_bad
+    if bad.any():
+        interval = "[0, 1)" if open_right else "[0, 1]"
+        raise ValueError(
+            f"{name} must lie in {interval} but {int(bad.sum())} value(s) do not "
+            f"(e.g. {arr[bad].ravel()[0]!r}); pass fractions, not percentages."
+        )
+    return arr
+
+
+def check_threshold(threshold: object, name: str = "threshold") -> float:
+    """Return ``threshold`` as a float; reject NaN, non-numbers and booleans.
+
+    A NaN threshold compares false with every score, so it silently calls
+    every case negative (sensitivity 0, specificity 1). ``±inf`` are allowed:
+    they call every case negative / positive on purpose.
+
+    Examples
+    --------
+    >>> check_threshold(0.5)
+    0.5
+    """
+    if isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number on the scale of the scores (e.g. 0.5), "
+                        f"got {threshold!r} ({type(threshold).__name__}).")
+    value = float(threshold)
+    if np.isnan(value):
+        raise ValueError(f"{name} is NaN, which would call every case negative; pass a number, "
+                         "e.g. one from threshold_for_sensitivity(...).")
+    return value
+
+
+def check_count(value: object, name: str, *, minimum: int = 1, hint: str = "") -> int:
+    """Return ``value`` as an int after checking it is a whole number >= ``minimum``.
+
+    Floats such as ``10.0`` are accepted; ``10.5``, ``"10"``, NaN and booleans
+    are refused rather than silently truncated.
+
+    Examples
+    --------
+    >>> check_count(10.0, "n_bins")
+    10
+    """
+    ok = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+    if not ok and isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer():
+        ok, value = True, int(value)
+    if not ok or int(value) < minimum:
+        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}"
+                         + (f"; {hint}" if hint else "") + ".")
+    return int(value)
+
+
+def check_images(x: object, *, where: str = "images", unit_range: bool = True,
+                 channels: int | None = None) -> torch.Tensor:
+    """Return ``x`` if it is a floating-point batch ``N×C×H×W``; raise a clear error otherwise.
+
+    ``unit_range`` also requires values in [0, 1] (augmentation, display);
+    ``channels`` the number of channels a model expects.
+
+    Examples
+    --------
+    >>> import torch
+    >>> check_images(torch.zeros(2, 1, 8, 8)).shape
+    torch.Size([2, 1, 8, 8])
+    """
+    import torch
+
+    if not isinstance(x, torch.Tensor) or not torch.is_floating_point(x):
+        kind = getattr(x, "dtype", type(x).__name__)
+        raise TypeError(f"{where}: expected a floating-point torch tensor of images in [0, 1], got {kind}. "
+                        "Convert with x.float() / 255 for 8-bit images.")
+    if x.ndim != 4:
+        raise ValueError(f"{where}: expected a batch N×C×H×W, got shape {tuple(x.shape)}. "
+                         "Add the batch axis with x.unsqueeze(0) (one image) or the channel axis "
+                         "with x.unsqueeze(1).")
+    if channels is not None and x.shape[1] != channels:
+        raise ValueError(f"{where}: the model expects {channels} channel(s) but images have {x.shape[1]} "
+                         f"(shape {tuple(x.shape)}).")
+    if unit_range and x.numel():
+        lo, hi = float(x.min()), float(x.max())
+        if not (lo >= 0.0 and hi <= 1.0):
+            raise ValueError(f"{where}: values must lie in [0, 1], found [{lo:.3g}, {hi:.3g}]. "
+                             "Rescale first, e.g. (x - x.min()) / (x.max() - x.min()), or window the "
+                             "DICOM with radkit.dicom.")
+    return x
