@@ -26,7 +26,14 @@ def _positions(mask: np.ndarray) -> str:
     return f"[{shown}{', ...' if idx.size > _SHOW else ''}]"
 
 
-def _as_labels(values: ArrayLike, name: str) -> np.ndarray:
+def check_labels(values: ArrayLike, name: str) -> np.ndarray:
+    """Return 0/1 labels as an ``int8`` array; reject 2-D input, strings, NaN and other values.
+
+    Examples
+    --------
+    >>> check_labels([True, False, True], "y_true").tolist()
+    [1, 0, 1]
+    """
     arr = np.asarray(values)
     if arr.ndim != 1:
         raise ValueError(
@@ -135,13 +142,13 @@ def check_binary(
     >>> y.tolist(), s.tolist()
     ([0, 1, 1], [0.2, 0.9, 0.4])
     """
-    y = _as_labels(y_true, "y_true")
+    y = check_labels(y_true, "y_true")
     if y.size == 0:
         raise ValueError("y_true is empty; pass at least one case.")
     out: list[np.ndarray] = [y]
     for values, name in zip(others, names, strict=True):
         if kind == "label":
-            arr = _as_labels(values, name)
+            arr = check_labels(values, name)
         else:
             arr = check_scores(values, name, probability=kind == "prob")
         if arr.shape[0] != y.shape[0]:

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from radkit._validate import _as_labels, check_fraction
+from radkit._validate import check_fraction, check_labels
 from radkit.adjudication import dawid_skene, majority_vote, raykar
 from radkit.metrics import confusion
 
@@ -126,7 +126,7 @@ def label_quality(reference: Any, labels: Any, *, level: float = 0.95) -> pd.Dat
     >>> float(label_quality([1, 1, 0, 0, 0], [1, 0, 1, 0, 0]).loc["ppv", "estimate"])
     0.5
     """
-    ref, lab = _as_labels(reference, "reference").astype(np.int64), _as_labels(labels, "labels").astype(np.int64)
+    ref, lab = check_labels(reference, "reference").astype(np.int64), check_labels(labels, "labels").astype(np.int64)
     if len(ref) != len(lab):
         raise ValueError(f"reference and labels differ in length ({len(ref)} vs {len(lab)}).")
     tn, fp, fn, tp = (int(v) for v in confusion(ref, lab))
@@ -144,8 +144,8 @@ def _truth_for(truth: Any, items: pd.Index) -> np.ndarray:
         missing = items.difference(truth.index)
         if len(missing):
             raise ValueError(f"truth has no value for {len(missing)} item(s), e.g. {list(missing[:3])}.")
-        return _as_labels(truth.loc[items].to_numpy(), "truth").astype(np.int64)
-    arr = _as_labels(truth, "truth").astype(np.int64)
+        return check_labels(truth.loc[items].to_numpy(), "truth").astype(np.int64)
+    arr = check_labels(truth, "truth").astype(np.int64)
     if not (pd.api.types.is_integer_dtype(items) and items.min() >= 0 and items.max() < len(arr)):
         raise ValueError("truth is an array, so items must be the positions 0..n-1; "
                          "pass truth as a Series indexed by item instead.")

@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from radkit.label_process import _binary, adjudicate, compare_label_models
+from radkit._validate import check_labels
+from radkit.label_process import adjudicate, compare_label_models
 from radkit.seeding import check_seed, rng
 from radkit.synth import simulate_readers
 
@@ -88,7 +89,7 @@ def compare_over_panels(truth: Any, designs: Mapping[str, Mapping[str, Any]], *,
     >>> sorted(out["label model"].unique()), len(out)
     (['Dawid-Skene', 'majority vote'], 4)
     """
-    y = _binary(truth, "truth")
+    y = check_labels(truth, "truth").astype(np.int64)
     seeds = _seeds(seeds)
     if not designs:
         raise ValueError("designs is empty: give at least one panel design, "
@@ -149,7 +150,7 @@ def compare_protocols(truth: Any, *, sens: Sequence[float], spec: Sequence[float
     >>> bool(p.loc["readers + adjudication", "accuracy"] > p.loc["majority of readers", "accuracy"])
     True
     """
-    y = _binary(truth, "truth")
+    y = check_labels(truth, "truth").astype(np.int64)
     seed = check_seed(seed)
     sens, spec = np.atleast_1d(np.asarray(sens, float)), np.atleast_1d(np.asarray(spec, float))
     if sens.shape != spec.shape or sens.ndim != 1 or sens.size < 2:

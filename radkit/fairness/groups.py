@@ -246,10 +246,10 @@ def group_metrics(y_true: ArrayLike, y_score: ArrayLike | None = None, *,
     >>> float(gm.gap("equalized_odds_difference").estimate)
     0.5
     """
-    from radkit._validate import _as_labels, check_scores
+    from radkit._validate import check_labels, check_scores
     from radkit.metrics import delong_auc, expected_calibration_error
 
-    y = _as_labels(y_true, "y_true")
+    y = check_labels(y_true, "y_true")
     n = y.size
     if n == 0:
         raise ValueError("y_true is empty; pass at least one case.")
@@ -270,7 +270,7 @@ def group_metrics(y_true: ArrayLike, y_score: ArrayLike | None = None, *,
     if (y_pred is None) == (threshold is None):
         raise ValueError("pass exactly one of threshold= (with y_score) or y_pred= (0/1 decisions).")
     if y_pred is not None:
-        p = _as_labels(y_pred, "y_pred")
+        p = check_labels(y_pred, "y_pred")
         if p.size != n:
             raise ValueError(f"y_true has {n} cases but y_pred has {p.size}; pair them case by case.")
         thresholds: dict = {}

@@ -141,9 +141,9 @@ def reweighing_weights(y_true: ArrayLike, *, sensitive_features: ArrayLike | pd.
     >>> w.round(3).tolist()
     [2.0, 0.667, 0.667, 0.667, 0.667, 0.667, 0.667, 2.0]
     """
-    from radkit._validate import _as_labels
+    from radkit._validate import check_labels
 
-    y = _as_labels(y_true, "y_true")
+    y = check_labels(y_true, "y_true")
     codes, names = _codes(sensitive_features, y.size)
     joint = np.bincount(codes * 2 + y, minlength=2 * len(names)).reshape(len(names), 2) / y.size
     pg, py = joint.sum(1), joint.sum(0)
