@@ -32,7 +32,7 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check radkit tests bench
-	$(BIN)/python -m radkit.exercises check
+	$(BIN)/python -m radkit.devtools.exercises check
 	RADKIT_PROFILE=quick RADKIT_CHECKS_STRICT=1 MPLBACKEND=Agg $(BIN)/python -m pytest tests radkit $(NOTEBOOKS) \
 		--doctest-modules --nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider
 
@@ -61,7 +61,7 @@ run: $(STAMP)
 	@echo "HTML written to build/ (profile $(RADKIT_PROFILE))"
 
 exercises: $(STAMP)
-	$(BIN)/python -m radkit.exercises build
+	$(BIN)/python -m radkit.devtools.exercises build
 
 bench: $(STAMP)
 	$(BIN)/python bench/train_throughput.py

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from radkit import exercises
 from radkit.checks import Hint, check, passed
+from radkit.devtools import exercises
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -19,7 +19,7 @@ def _nb(*cells):
 
 
 def test_repository_exercises_are_up_to_date():
-    result = subprocess.run([sys.executable, "-m", "radkit.exercises", "check", "--root", str(ROOT)],
+    result = subprocess.run([sys.executable, "-m", "radkit.devtools.exercises", "check", "--root", str(ROOT)],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
