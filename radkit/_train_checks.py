@@ -16,6 +16,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from radkit.models import in_channels_of
+
 TASKS = ("multilabel", "multiclass")
 
 #: How far a soft target may stray outside [0, 1] by floating-point rounding (an average of probabilities).
@@ -227,7 +229,7 @@ def check_fit_inputs(model: nn.Module, train_data: Any, val_data: Any, *, batch_
     x, y = train
     if not isinstance(x, torch.Tensor) or not x.is_floating_point() or x.ndim != 4:
         return monitor  # the loop's _check_x gives the precise message
-    want = getattr(model, "radkit_in_channels", None)
+    want = in_channels_of(model)
     if want is not None and x.shape[1] != want:
         return monitor
     k = _probe(model, x, "train_data")

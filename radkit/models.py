@@ -13,7 +13,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-__all__ = ["MODELS", "make_model", "SmallCNN"]
+__all__ = ["MODELS", "make_model", "SmallCNN", "remember", "in_channels_of", "trained_task"]
 
 
 class SmallCNN(nn.Module):
@@ -112,5 +112,36 @@ def make_model(name: str, *, num_classes: int, in_channels: int = 1, seed: int |
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             model = MODELS[key](num_classes, in_channels)
-    model.radkit_in_channels = in_channels  # read by radkit.train to validate inputs
+    return remember(model, in_channels=in_channels)
+
+
+# What radkit remembers about a model, kept in this one place. make_model records the channels a model
+# takes (train.fit and predict check images against them); fit records the task it trained for
+# (predict applies the matching activation). Models from elsewhere simply have neither.
+_IN_CHANNELS, _TASK = "radkit_in_channels", "radkit_task"
+
+
+def remember(model: nn.Module, *, in_channels: int | None = None, task: str | None = None) -> nn.Module:
+    """Record on ``model`` the input channels it takes and/or the task it was trained for; return it.
+
+    Examples
+    --------
+    >>> m = remember(torch.nn.Linear(2, 1), task="binary")
+    >>> trained_task(m), in_channels_of(m)
+    ('binary', None)
+    """
+    if in_channels is not None:
+        setattr(model, _IN_CHANNELS, in_channels)
+    if task is not None:
+        setattr(model, _TASK, task)
     return model
+
+
+def in_channels_of(model: nn.Module) -> int | None:
+    """Channels the model takes, if :func:`make_model` (or :func:`remember`) recorded them."""
+    return getattr(model, _IN_CHANNELS, None)
+
+
+def trained_task(model: nn.Module) -> str | None:
+    """The task :func:`radkit.train.fit` last trained the model for, if any."""
+    return getattr(model, _TASK, None)

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from radkit import distributed
+from radkit import distributed, models
 from radkit._train_checks import check_fit_inputs as _check_fit_inputs
 from radkit._train_checks import check_predict_inputs as _check_predict_inputs
 from radkit._train_checks import nan_monitor_fallback as _nan_monitor_fallback
@@ -130,7 +130,7 @@ def _as_tensors(data: Data) -> tuple[torch.Tensor, torch.Tensor | None] | None:
 
 
 def _check_x(x: torch.Tensor, model: nn.Module, where: str) -> None:
-    check_images(x, where=where, unit_range=False, channels=getattr(model, "radkit_in_channels", None))
+    check_images(x, where=where, unit_range=False, channels=models.in_channels_of(model))
 
 
 def _batches(data: Data, *, batch_size: int, shuffle: bool, generator: torch.Generator | None,
@@ -415,7 +415,7 @@ def fit(
     shard = (lambda epoch: (ctx.rank, ctx.world_size, epoch)) if ctx.active else (lambda epoch: None)
     history = History()
     best, best_state, waited = None, None, 0
-    model.radkit_task = task
+    models.remember(model, task=task)
 
     from tqdm.auto import tqdm
 
@@ -492,7 +492,7 @@ def predict(model: nn.Module, data: Data, *, batch_size: int = 256, device: torc
     """
     _check_predict_inputs(data, batch_size=batch_size, task=task)
     model = getattr(model, "module", model) if isinstance(model, nn.parallel.DistributedDataParallel) else model
-    task = task or getattr(model, "radkit_task", "multilabel")
+    task = task or models.trained_task(model) or "multilabel"
     dev = torch.device(device) if device is not None else next(model.parameters()).device
     if dev.type == "cpu" and default_device().type != "cpu" and device is None:
         dev = default_device()
