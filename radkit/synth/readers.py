@@ -18,6 +18,8 @@ import pandas as pd
 import torch
 from scipy.special import ndtr, ndtri
 
+from radkit._validate import check_fraction
+
 __all__ = ["ReaderLabels", "simulate_readers"]
 
 
@@ -38,8 +40,7 @@ def _per_reader(value, n_readers: int, name: str) -> np.ndarray:
     arr = np.atleast_1d(np.asarray(value, dtype=np.float64))
     if arr.ndim != 1 or arr.size not in (1, n_readers):
         raise ValueError(f"{name} must be a scalar or one value per reader ({n_readers}), got shape {arr.shape}.")
-    if np.any((arr < 0) | (arr > 1)) or np.any(~np.isfinite(arr)):
-        raise ValueError(f"{name} values must be probabilities in [0, 1], got {arr.tolist()}.")
+    check_fraction(arr, name)
     return np.broadcast_to(arr, (n_readers,)).copy()
 
 

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from radkit._validate import check_fraction
+
 __all__ = ["Reports", "TERMS", "make_reports"]
 
 #: Words a report uses for each finding (the first is the canonical one).
@@ -121,8 +123,7 @@ def make_reports(
         raise ValueError("labels must contain only 0 and 1. Binarise them first.")
     for nm, v in (("uncertain_rate", uncertain_rate), ("mention_negative", mention_negative),
                   ("hedge_negative", hedge_negative)):
-        if not 0.0 <= v <= 1.0:
-            raise ValueError(f"{nm}={v} must be a probability in [0, 1].")
+        check_fraction(v, nm)
     if mention_negative + hedge_negative > 1.0:
         raise ValueError("mention_negative + hedge_negative must be <= 1.")
     n, f = y.shape
