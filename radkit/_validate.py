@@ -206,7 +206,7 @@ def check_fraction(value: ArrayLike, name: str, *, open_right: bool = False) -> 
         interval = "[0, 1)" if open_right else "[0, 1]"
         raise ValueError(
             f"{name} must lie in {interval} but {int(bad.sum())} value(s) do not "
-            f"(e.g. {arr[bad].ravel()[0]!r}); pass fractions, not percentages."
+            f"(e.g. {float(arr[bad].ravel()[0])!r}); pass fractions, not percentages."
         )
     return arr
 
