@@ -148,7 +148,7 @@ def test_chexpert_uncertain_policy(chexpert_root, policy, expected):
     assert math.isnan(ds.labels.loc[0, "Fracture"])  # blank stays unknown by default
     image, _, meta = ds[0]
     assert abs(image.mean().item() - 128 / 255) < 0.02  # JPEG is lossy
-    assert meta["patient_id"] == "patient00001" and meta["ap_pa"] == "AP" and ds[1][2]["ap_pa"] == ""
+    assert meta["patient_id"] == 1 and meta["ap_pa"] == "AP" and ds[1][2]["ap_pa"] == ""
     check_batch(ds, 14, 8)
 
 

@@ -374,3 +374,29 @@ def test_chexpert_old_nan_spelling_is_an_alias():
     pd.testing.assert_frame_equal(old, pub.chexpert_labels(uncertain="ignore"))
     with pytest.raises(ValueError, match="blank"):
         pub.chexpert_labels(uncertain="ones", blank=["nan"])
+
+
+def test_read_nih_table_takes_the_2017_file_and_rejects_other_tables(tmp_path):
+    from radkit.public import read_nih_table
+
+    # the 2017 release has a trailing empty column and no pixel spacing in the v2020 spelling
+    (tmp_path / "old.csv").write_text(
+        "Image Index,Finding Labels,Follow-up #,Patient ID,Patient Age,Patient Gender,View Position,"
+        "OriginalImage[Width,Height],OriginalImagePixelSpacing[x,y],\n"
+        "00000001_000.png,Cardiomegaly|Effusion,0,1,58,M,PA,2682,2749,0.143,0.143,\n"
+        "00000002_000.png,No Finding,0,2,81,F,AP,2500,2048,0.168,0.168,\n")
+    t = read_nih_table(tmp_path / "old.csv")
+    assert t["image"].tolist() == ["00000001_000.png", "00000002_000.png"]
+    assert t[["cardiomegaly", "effusion", "no_finding"]].to_numpy().tolist() == [[1, 1, 0], [0, 0, 1]]
+    assert list(t["sex"]) == ["M", "F"] and not any(c.startswith("Unnamed") for c in t.columns)
+    (tmp_path / "other.csv").write_text("image_id,label\na,1\n")
+    with pytest.raises(ValueError, match=r"not an NIH Data_Entry table.*Image Index"):
+        read_nih_table(tmp_path / "other.csv")
+
+
+def test_read_chexpert_table_rejects_a_table_without_its_columns(tmp_path):
+    from radkit.public import read_chexpert_table
+
+    (tmp_path / "valid.csv").write_text("Path,Sex\nx.jpg,Male\n")
+    with pytest.raises(ValueError, match=r"not a CheXpert label table.*Age"):
+        read_chexpert_table(tmp_path / "valid.csv")

@@ -34,23 +34,26 @@ Transform = Callable[[torch.Tensor], torch.Tensor] | None
 
 def _txv_file(name: str) -> Path | None:
     """A label table shipped in the torchxrayvision wheel, located by radkit.public."""
-    from radkit.public._files import data_file
+    from radkit.public import data_dir
 
-    try:
-        return data_file(name)
-    except FileNotFoundError:
-        return None
+    path = data_dir() / name
+    return path if path.is_file() else None
+
+
+def _table_path(key: str, root: Path, candidates: Sequence[str], fallback: str | None) -> Path:
+    """First label table found in ``root``, then torchxrayvision's copy."""
+    for name in candidates:
+        if (root / name).is_file():
+            return root / name
+    shipped = _txv_file(fallback) if fallback else None
+    if shipped is not None:
+        return shipped
+    raise FileNotFoundError(missing_message(key, root, f"label table ({' or '.join(candidates)}) not found"))
 
 
 def _table(key: str, root: Path, candidates: Sequence[str], fallback: str | None, **read_csv) -> pd.DataFrame:
     """First CSV found in ``root`` (then torchxrayvision's copy), read with pandas."""
-    for name in candidates:
-        if (root / name).is_file():
-            return pd.read_csv(root / name, **read_csv)
-    shipped = _txv_file(fallback) if fallback else None
-    if shipped is not None:
-        return pd.read_csv(shipped, **read_csv)
-    raise FileNotFoundError(missing_message(key, root, f"label table ({' or '.join(candidates)}) not found"))
+    return pd.read_csv(_table_path(key, root, candidates, fallback), **read_csv)
 
 
 def _present_files(root: Path) -> set[str]:
@@ -117,8 +120,11 @@ class NIHChestXray14(ImageDataset):
                  size: int | tuple[int, int] | None = 224, transform: Transform = None,
                  intensity: str = "bitdepth") -> None:
         base = data_root("nih", root)
-        table = _table("nih", base, ["Data_Entry_2017_v2020.csv", "Data_Entry_2017.csv"],
-                       "Data_Entry_2017_v2020.csv.gz")
+        from radkit.public import nih_entries, read_nih_table
+
+        path = _table_path("nih", base, ["Data_Entry_2017_v2020.csv", "Data_Entry_2017.csv"],
+                           "Data_Entry_2017_v2020.csv.gz")
+        table = nih_entries() if path == _txv_file("Data_Entry_2017_v2020.csv.gz") else read_nih_table(path)
         if split is not None:
             lists = {"train_val": "train_val_list.txt", "test": "test_list.txt"}
             if split not in lists:
@@ -127,20 +133,20 @@ class NIHChestXray14(ImageDataset):
             if not listing.is_file():
                 raise FileNotFoundError(missing_message("nih", base, f"{lists[split]} (needed for split=) not found"))
             wanted = set(listing.read_text().split())
-            table = table[table["Image Index"].isin(wanted)]
-        names = table["Image Index"].astype(str).tolist()
+            table = table[table["image"].isin(wanted)]
+        names = table["image"].astype(str).tolist()
         options = [[f"images/{n}", n] for n in names]
         files, keep = _locate("nih", base, options, missing, names, search=True)
         table = table[keep].reset_index(drop=True)
-        findings = table["Finding Labels"].fillna("").str.split("|")
-        labels = pd.DataFrame({p: findings.map(lambda f, p=p: float(p in f)) for p in NIH_PATHOLOGIES})
+        # public.nih parses the table once; here its snake_case columns get NIH's spelling back
+        labels = pd.DataFrame({p: table[p.lower()].astype(float) for p in NIH_PATHOLOGIES})
         meta = pd.DataFrame({
-            "image": table["Image Index"].astype(str),
-            "patient_id": table["Patient ID"],
-            "follow_up": table["Follow-up #"],
-            "age": pd.to_numeric(table["Patient Age"], errors="coerce").astype(float),
-            "sex": table["Patient Gender"],
-            "view": table["View Position"],
+            "image": table["image"].astype(str),
+            "patient_id": table["patient_id"],
+            "follow_up": table.get("follow_up", 0),
+            "age": pd.to_numeric(table["age"], errors="coerce").astype(float),
+            "sex": table["sex"].astype(object),
+            "view": table["view"].astype(object),
         })
         self.root = base
         super().__init__(labels, meta, files, size=size, transform=transform, intensity=intensity)
@@ -183,25 +189,27 @@ class CheXpert(ImageDataset):
         if split not in ("train", "valid"):
             raise ValueError(f"split={split!r}: use 'train' or 'valid'.")
         base = data_root("chexpert", root)
-        table = _table("chexpert", base, [f"CheXpert-v1.0-small/{split}.csv", f"CheXpert-v1.0/{split}.csv",
-                                          f"{split}.csv"], "chexpert_train.csv.gz" if split == "train" else None)
+        from radkit.public.chexpert import CHEXPERT_FINDINGS, read_chexpert_table
+
+        path = _table_path("chexpert", base, [f"CheXpert-v1.0-small/{split}.csv", f"CheXpert-v1.0/{split}.csv",
+                                              f"{split}.csv"], "chexpert_train.csv.gz" if split == "train" else None)
+        table = read_chexpert_table(path)
         if frontal_only:
-            table = table[table["Frontal/Lateral"] == "Frontal"]
-        rel = table["Path"].astype(str).tolist()
+            table = table[table["frontal_lateral"] == "Frontal"]
+        rel = table["path"].tolist()
         # CSV paths start with the release folder; accept images placed without it too
         options = [[r, r.split("/", 1)[-1]] for r in rel]
         files, keep = _locate("chexpert", base, options, missing, rel)
         table = table[keep].reset_index(drop=True)
-        raw = table[CHEXPERT_PATHOLOGIES].astype(float)
+        raw = table[list(CHEXPERT_FINDINGS)].set_axis(CHEXPERT_PATHOLOGIES, axis=1)
         labels = raw.replace(-1.0, UNCERTAIN_POLICIES[uncertain])
         if blank == "zeros":  # only cells blank in the CSV; U-Ignore NaNs stay NaN
             labels = labels.where(raw.notna(), 0.0)
-        parts = table["Path"].str.extract(r"(patient\d+)/(study\d+)/(view\d+)")
         meta = pd.DataFrame({
-            "path": table["Path"].astype(str),
-            "patient_id": parts[0], "study": parts[1],
-            "sex": table["Sex"], "age": pd.to_numeric(table["Age"], errors="coerce").astype(float),
-            "view": table["Frontal/Lateral"], "ap_pa": table["AP/PA"],
+            "path": table["path"],
+            "patient_id": table["patient_id"], "study": table["study"],
+            "sex": table["sex"].astype(object), "age": table["age"].astype(float),
+            "view": table["frontal_lateral"].astype(object), "ap_pa": table["ap_pa"].astype(object),
         })
         self.root, self.uncertain, self.blank = base, uncertain, blank
         super().__init__(labels, meta, files, size=size, transform=transform, intensity=intensity)

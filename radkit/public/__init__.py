@@ -15,7 +15,7 @@ Examples
 """
 
 from radkit.public._files import data_dir
-from radkit.public.chexpert import CHEXPERT_FINDINGS, chexpert_labels
+from radkit.public.chexpert import CHEXPERT_FINDINGS, chexpert_labels, read_chexpert_table
 from radkit.public.indiana import indiana_dicom_metadata, indiana_reports
 from radkit.public.masks import lung_mask_names, lung_masks
 from radkit.public.nih import (
@@ -25,6 +25,7 @@ from radkit.public.nih import (
                                nih_entries,
                                nih_google_adjudicated,
                                nih_vs_adjudicated,
+                               read_nih_table,
 )
 from radkit.public.padchest import padchest_entries
 from radkit.public.rsna import rsna_entries
@@ -36,5 +37,5 @@ __all__ = [
     "nih_vs_adjudicated", "chexpert_labels", "padchest_entries", "rsna_entries",
     "indiana_reports", "indiana_dicom_metadata", "siim_pneumothorax", "rle_decode",
     "lung_masks", "lung_mask_names", "VINDR_FINDINGS", "NIH_FINDINGS", "GOOGLE_CATEGORIES",
-    "NIH_TO_GOOGLE", "CHEXPERT_FINDINGS",
+    "NIH_TO_GOOGLE", "CHEXPERT_FINDINGS", "read_nih_table", "read_chexpert_table",
 ]

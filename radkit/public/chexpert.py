@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from functools import lru_cache
 
@@ -10,7 +11,8 @@ import pandas as pd
 
 from radkit.public._files import disk_cached
 
-__all__ = ["chexpert_labels", "uncertain_policy", "CHEXPERT_FINDINGS", "UNCERTAIN_POLICIES", "BLANK_POLICIES"]
+__all__ = ["chexpert_labels", "read_chexpert_table", "uncertain_policy", "CHEXPERT_FINDINGS", "CHEXPERT_COLUMNS",
+           "UNCERTAIN_POLICIES", "BLANK_POLICIES"]
 
 _FILE = "chexpert_train.csv.gz"
 
@@ -55,34 +57,54 @@ def uncertain_policy(uncertain: object, *, where: str = "chexpert_labels()") -> 
     return uncertain
 
 
-def _build(path) -> pd.DataFrame:
+#: CheXpert's observation names as spelled in its CSV files, in file order.
+CHEXPERT_COLUMNS = ("No Finding", "Enlarged Cardiomediastinum", "Cardiomegaly", "Lung Opacity", "Lung Lesion",
+                    "Edema", "Consolidation", "Pneumonia", "Atelectasis", "Pneumothorax", "Pleural Effusion",
+                    "Pleural Other", "Fracture", "Support Devices")
+
+
+def read_chexpert_table(path: str | os.PathLike) -> pd.DataFrame:
+    """Parse a CheXpert ``train.csv`` or ``valid.csv`` into radkit's columns, labels as in the file
+    (1, 0, -1 uncertain, NaN blank), before any uncertainty policy.
+
+    Examples
+    --------
+    >>> from radkit.public._files import data_file
+    >>> read_chexpert_table(data_file(_FILE))["patient_id"].dtype
+    dtype('int64')
+    """
     raw = pd.read_csv(path)
+    missing = [c for c in ("Path", "Sex", "Age", "Frontal/Lateral", "AP/PA", *CHEXPERT_COLUMNS)
+               if c not in raw.columns]
+    if missing:
+        raise ValueError(f"{path}: not a CheXpert label table, it lacks the column(s) {missing}; "
+                         "use train.csv or valid.csv from CheXpert-v1.0(-small).")
     parts = raw["Path"].str.extract(r"patient(\d+)/study(\d+)/view(\d+)_")
     if parts.isna().any().any():
-        raise ValueError(f"{_FILE}: some paths do not look like .../patientN/studyN/viewN_*.jpg")
+        raise ValueError(f"{path}: some paths do not look like .../patientN/studyN/viewN_*.jpg")
     out = pd.DataFrame({
-        "path": raw["Path"],
+        "path": raw["Path"].astype(str),
         "patient_id": parts[0].astype("int64"),
         "study": parts[1].astype("int64"),
         "view_number": parts[2].astype("int64"),
         # "Unknown" (one image) becomes missing rather than a third sex.
         "sex": pd.Categorical(raw["Sex"].where(raw["Sex"] != "Unknown"),
                               categories=["Female", "Male"]),
-        "age": raw["Age"].astype("int64"),
+        "age": pd.to_numeric(raw["Age"], errors="coerce"),
         "frontal_lateral": pd.Categorical(raw["Frontal/Lateral"], categories=["Frontal", "Lateral"]),
         "ap_pa": pd.Categorical(raw["AP/PA"], categories=["AP", "PA", "LL", "RL"]),
     })
-    labels = raw.iloc[:, 5:].astype("float64")
+    labels = raw[list(CHEXPERT_COLUMNS)].astype("float64")
     labels.columns = list(CHEXPERT_FINDINGS)
     values = set(np.unique(labels.to_numpy()[~np.isnan(labels.to_numpy())]).tolist())
     if not values <= {-1.0, 0.0, 1.0}:
-        raise ValueError(f"{_FILE}: label values {sorted(values)}; expected -1, 0, 1 or blank.")
+        raise ValueError(f"{path}: label values {sorted(values)}; expected -1, 0, 1 or blank.")
     return pd.concat([out, labels], axis=1)
 
 
 @lru_cache(maxsize=1)
 def _base() -> pd.DataFrame:
-    return disk_cached(_FILE, _build)
+    return disk_cached(_FILE, read_chexpert_table)
 
 
 def chexpert_labels(*, uncertain: str | None = None, blank: str = "nan") -> pd.DataFrame:

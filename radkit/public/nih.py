@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 import pandas as pd
 
 from radkit.public._files import data_file, disk_cached
 
-__all__ = ["nih_entries", "nih_google_adjudicated", "nih_vs_adjudicated",
+__all__ = ["nih_entries", "read_nih_table", "nih_google_adjudicated", "nih_vs_adjudicated",
            "NIH_FINDINGS", "GOOGLE_CATEGORIES", "NIH_TO_GOOGLE"]
 
 _ENTRIES = "Data_Entry_2017_v2020.csv.gz"
@@ -37,14 +38,34 @@ def _snake(name: str) -> str:
     return name.lower().replace(" ", "_")
 
 
-def _build_entries(path) -> pd.DataFrame:
+#: NIH's column names -> radkit's (the last four only in the v2020 file).
+NIH_COLUMNS = {"Image Index": "image", "Finding Labels": "finding_labels", "Follow-up #": "follow_up",
+               "Patient ID": "patient_id", "Patient Age": "age", "Patient Gender": "sex", "View Position": "view",
+               "OriginalImage[Width": "width", "Height]": "height",
+               "OriginalImagePixelSpacing[x": "pixel_spacing_x", "y]": "pixel_spacing_y"}
+_NIH_REQUIRED = ("Image Index", "Finding Labels", "Patient ID", "Patient Age", "Patient Gender", "View Position")
+
+
+def read_nih_table(path: str | os.PathLike) -> pd.DataFrame:
+    """Parse an NIH ``Data_Entry_2017*.csv`` (the 2017 or v2020 file, or a subset of its rows) as
+    :func:`nih_entries` returns it: radkit's column names, one 0/1 column per finding.
+
+    Examples
+    --------
+    >>> from radkit.public._files import data_file
+    >>> read_nih_table(data_file(_ENTRIES)).shape[0]
+    112120
+    """
     raw = pd.read_csv(path)
-    raw.columns = ["image", "finding_labels", "follow_up", "patient_id", "age", "sex",
-                   "view", "width", "height", "pixel_spacing_x", "pixel_spacing_y"]
-    dummies = raw["finding_labels"].str.get_dummies(sep="|")
+    missing = [c for c in _NIH_REQUIRED if c not in raw.columns]
+    if missing:
+        raise ValueError(f"{path}: not an NIH Data_Entry table, it lacks the column(s) {missing}; "
+                         "use Data_Entry_2017_v2020.csv from the NIH download.")
+    raw = raw[[c for c in NIH_COLUMNS if c in raw.columns]].rename(columns=NIH_COLUMNS)
+    dummies = raw["finding_labels"].fillna("No Finding").str.get_dummies(sep="|")
     unknown = set(dummies.columns) - set(NIH_FINDINGS)
     if unknown:
-        raise ValueError(f"{_ENTRIES} has labels radkit does not know: {sorted(unknown)}; "
+        raise ValueError(f"{path} has labels radkit does not know: {sorted(unknown)}; "
                          "update NIH_FINDINGS in radkit/public/nih.py.")
     dummies = dummies.reindex(columns=list(NIH_FINDINGS), fill_value=0).astype("int8")
     dummies.columns = [_snake(c) for c in NIH_FINDINGS]
@@ -56,7 +77,7 @@ def _build_entries(path) -> pd.DataFrame:
 
 @lru_cache(maxsize=1)
 def _entries() -> pd.DataFrame:
-    return disk_cached(_ENTRIES, _build_entries)
+    return disk_cached(_ENTRIES, read_nih_table)
 
 
 def nih_entries() -> pd.DataFrame:
