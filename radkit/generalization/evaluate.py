@@ -51,13 +51,15 @@ def auc_gap(y_internal: ArrayLike, s_internal: ArrayLike, y_external: ArrayLike,
     (1.0, 0.75, 0.25)
     """
     alpha = 1 - level
+    y_internal, s_internal = np.asarray(y_internal, dtype=float).ravel(), np.asarray(s_internal, dtype=float).ravel()
+    y_external, s_external = np.asarray(y_external, dtype=float).ravel(), np.asarray(s_external, dtype=float).ravel()
     a, b = delong_auc(y_internal, s_internal, alpha=alpha), delong_auc(y_external, s_external, alpha=alpha)
     z = norm.ppf(1 - alpha / 2)
-    est = lambda r, name: Estimate(r.auc, r.low, r.high, level=level, method="DeLong", n=int(np.size(name)))
+    est = lambda r, name: Estimate(r.auc, r.low, r.high, level=level, method="DeLong", n=int(name.size))
     d = a.auc - b.auc
     se = float(np.hypot(a.se, b.se))
     drop = Estimate(d, d - z * se, d + z * se, level=level, method="DeLong, independent sets",
-                    n=int(np.size(y_internal) + np.size(y_external)))
+                    n=int(y_internal.size + y_external.size))
     return AucGap(est(a, y_internal), est(b, y_external), drop)
 
 
@@ -98,7 +100,7 @@ def resplit_gaps(features: ArrayLike, y_true: ArrayLike, site: ArrayLike, *, ext
     Returns
     -------
     pandas.DataFrame
-        One row per seed: ``internal``, ``external``, ``drop``.
+        One row per seed: ``internal``, ``external``, ``gap`` (internal - external).
 
     Examples
     --------
@@ -106,7 +108,7 @@ def resplit_gaps(features: ArrayLike, y_true: ArrayLike, site: ArrayLike, *, ext
     >>> site = np.array(["A", "B", "C"] * 100); y = gen.integers(0, 2, 300)
     >>> X = gen.normal(size=(300, 3)) + y[:, None] * np.where(site == "C", 0.2, 2.0)[:, None]
     >>> df = resplit_gaps(X, y, site, external="C", seeds=[0, 1])
-    >>> bool((df["drop"] > 0.2).all())
+    >>> bool((df["gap"] > 0.2).all())
     True
     """
     from sklearn.metrics import roc_auc_score
@@ -126,5 +128,5 @@ def resplit_gaps(features: ArrayLike, y_true: ArrayLike, site: ArrayLike, *, ext
         m = make_model().fit(x[sp.train], y[sp.train])
         a = roc_auc_score(y[sp.internal], m.predict_proba(x[sp.internal])[:, 1])
         b = roc_auc_score(y[sp.external], m.predict_proba(x[sp.external])[:, 1])
-        rows.append({"seed": sd, "internal": a, "external": b, "drop": a - b})
+        rows.append({"seed": sd, "internal": a, "external": b, "gap": a - b})
     return pd.DataFrame(rows).set_index("seed")

@@ -57,14 +57,16 @@ def _site_array(site: ArrayLike) -> np.ndarray:
     return s
 
 
-def _check_positives(site: np.ndarray, y_true: ArrayLike | None, rows: np.ndarray, what: str) -> None:
+def _check_positives(site: np.ndarray, y_true: ArrayLike | None, rows: np.ndarray, what: str, *,
+                     per_site: bool) -> None:
     if y_true is None:
         return
     y = np.asarray(y_true, dtype=float)
     if y.shape != site.shape:
         raise ValueError(f"y_true has shape {y.shape} but site has {site.shape}; pass one label per row.")
-    for name in pd.unique(site[rows]):
-        at = rows[site[rows] == name]
+    groups = [(name, rows[site[rows] == name]) for name in pd.unique(site[rows])] if per_site else \
+        [("+".join(map(str, pd.unique(site[rows]))), rows)]
+    for name, at in groups:
         yy = y[at]
         if np.nansum(yy == 1) == 0 or np.nansum(yy == 0) == 0:
             kind = "positives" if np.nansum(yy == 1) == 0 else "negatives"
@@ -88,8 +90,8 @@ def site_split(site: ArrayLike, *, external: str | Sequence[str], test_fraction:
     seed : int
         Seeds the internal split.
     y_true : array-like, optional
-        Binary labels; if given, every site of the internal and external parts
-        must have positives and negatives, else a clear error.
+        Binary labels; if given, the internal test (pooled) and every external
+        site must have positives and negatives, else a clear error.
 
     Returns
     -------
@@ -125,8 +127,8 @@ def site_split(site: ArrayLike, *, external: str | Sequence[str], test_fraction:
         train.append(np.sort(at[k:]))
     out = SiteSplit(train=np.sort(np.concatenate(train)), internal=np.sort(np.concatenate(internal)),
                     external=np.flatnonzero(np.isin(s, held)), external_sites=held)
-    _check_positives(s, y_true, out.internal, "internal test")
-    _check_positives(s, y_true, out.external, "external test")
+    _check_positives(s, y_true, out.internal, "internal test", per_site=False)
+    _check_positives(s, y_true, out.external, "external test", per_site=True)
     return out
 
 
