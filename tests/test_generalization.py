@@ -251,3 +251,22 @@ def test_prediction_shift_and_bad_input():
         G.prediction_shift([0.1], [0.1, 0.2], seed=0)
     with pytest.raises(ValueError, match="NaN"):
         G.prediction_shift([np.nan], [0.1], seed=0)
+
+
+def test_stamp_markers_equals_the_generators_marker():
+    from dataclasses import replace
+
+    site = replace(G.SHORTCUT_SITES[0], name="Z")
+    with_marker = generate(8, size=32, seed=4, sites=[site], masks=False, device="cpu")
+    without = G.counterfactual(with_marker, {"Z": {"marker": ""}})
+    stamped = G.stamp_markers(without.images, np.ones(8, bool), site=site)
+    assert torch.equal(stamped, with_marker.images)
+    with pytest.raises(ValueError, match="no marker"):
+        G.stamp_markers(without.images, np.ones(8, bool), site=G.SHORTCUT_SITES[2])
+
+
+def test_correlated_flags_rates():
+    y = np.repeat([0, 1], 5000)
+    f = G.correlated_flags(y, corr=0.6, rate=0.5, seed=0)
+    # P(flag | y=1) = corr + (1 - corr) * rate = 0.8; P(flag | y=0) = (1 - corr) * rate = 0.2
+    assert f[y == 1].mean() == pytest.approx(0.8, abs=0.02) and f[y == 0].mean() == pytest.approx(0.2, abs=0.02)

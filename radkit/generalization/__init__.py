@@ -29,18 +29,20 @@ from radkit.generalization.shortcut import (
     ZECH_PREVALENCE,
     ShortcutData,
     concat,
+    correlated_flags,
     counterfactual,
     mask_corners,
     noisy_copy,
     shortcut_data,
+    stamp_markers,
     swap_markers,
 )
 from radkit.generalization.splits import SiteSplit, leave_one_site_out, site_split
 
 __all__ = [
     "AucGap", "DANN", "GradientReversal", "SCANNER_FIELDS", "SHORTCUT_SITES", "ShortcutData", "SiteSplit",
-    "StyleRandomization", "ZECH_PREVALENCE", "auc_gap", "concat", "counterfactual", "dann_data",
+    "StyleRandomization", "ZECH_PREVALENCE", "auc_gap", "concat", "correlated_flags", "counterfactual", "dann_data",
     "grad_reverse", "leave_one_site_out", "mask_corners", "match_histograms", "noisy_copy",
     "prediction_shift", "resplit_gaps", "shortcut_data", "site_probe", "site_split", "standardize",
-    "swap_markers", "texture_features",
+    "stamp_markers", "swap_markers", "texture_features",
 ]

@@ -27,7 +27,8 @@ from radkit.seeding import check_seed, spawn
 from radkit.synth import PATHOLOGIES, Site, SynthCXR, generate
 
 __all__ = ["ZECH_PREVALENCE", "SHORTCUT_SITES", "SCANNER_FIELDS", "ShortcutData", "shortcut_data",
-           "counterfactual", "swap_markers", "mask_corners", "noisy_copy", "concat"]
+           "counterfactual", "swap_markers", "mask_corners", "noisy_copy", "concat", "stamp_markers",
+           "correlated_flags"]
 
 #: Pneumonia prevalence at Zech et al.'s two training hospitals (Mount Sinai 34.2%, NIH 1.2%).
 ZECH_PREVALENCE: tuple[float, float] = (0.342, 0.012)
@@ -198,6 +199,55 @@ def noisy_copy(images: torch.Tensor, *, sd: float, seed: int) -> torch.Tensor:
 
     g = torch_generator(check_seed(seed))
     return (images + sd * torch.randn(images.shape, generator=g)).clamp_(0.0, 1.0)
+
+
+def stamp_markers(images: torch.Tensor, flags: np.ndarray, *, site: Site) -> torch.Tensor:
+    """A copy of ``images`` with ``site``'s marker burned into the flagged ones.
+
+    The generator burns markers last (after noise), so stamping a marker-free
+    film gives exactly the film the generator would have drawn with the marker.
+
+    Examples
+    --------
+    >>> x = torch.zeros(2, 1, 32, 32)
+    >>> out = stamp_markers(x, np.array([True, False]), site=SHORTCUT_SITES[0])
+    >>> bool(out[0].max() > 0.9), float(out[1].max())
+    (True, 0.0)
+    """
+    from radkit.synth.acquisition import burn_markers
+
+    if not isinstance(images, torch.Tensor) or images.ndim != 4:
+        raise ValueError(f"images must be a tensor N x C x H x W, got {getattr(images, 'shape', type(images))}.")
+    f = np.asarray(flags, dtype=bool).ravel()
+    if f.size != images.shape[0]:
+        raise ValueError(f"flags has {f.size} entries for {images.shape[0]} images; give one per image.")
+    if not site.marker:
+        raise ValueError(f"Site {site.name!r} has no marker token; use a Site with marker='P' (for example).")
+    out = images.clone()
+    burn_markers(out, torch.zeros(len(f), dtype=torch.long), torch.as_tensor(f.astype(np.int64)), [site])
+    return out
+
+
+def correlated_flags(y_true: np.ndarray, *, corr: float, rate: float = 0.5, seed: int) -> np.ndarray:
+    """Marker flags tied to the label: with probability ``corr`` the flag *is* the label, else a coin of ``rate``.
+
+    ``corr = 0``: the marker says nothing about the disease; ``corr = 1``: it
+    is present exactly on the positive films (the generator's ``marker_corr``).
+
+    Examples
+    --------
+    >>> y = np.array([0, 1] * 50)
+    >>> bool((correlated_flags(y, corr=1.0, seed=0) == y).all())
+    True
+    """
+    if not 0 <= corr <= 1 or not 0 <= rate <= 1:
+        raise ValueError(f"corr={corr} and rate={rate} must be probabilities in [0, 1].")
+    from radkit.seeding import rng
+
+    y = np.asarray(y_true).astype(bool).ravel()
+    g = rng(check_seed(seed))
+    tie, coin = g.random(y.size) < corr, g.random(y.size) < rate
+    return np.where(tie, y, coin)
 
 
 @dataclass
