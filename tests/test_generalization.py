@@ -10,7 +10,6 @@ import torch
 import radkit.generalization as G
 from radkit.synth import generate
 
-
 # ----------------------------------------------------------------------------- splits
 
 def test_leave_one_site_out_is_disjoint_and_covers_every_site():
