@@ -71,7 +71,7 @@ def _chexpert(root: Path | None, findings: list[str], *, uncertain: str = "drop"
         raise ValueError(f"uncertain={uncertain!r}: for lessons use 'drop' (leave out images whose label is "
                          "uncertain for a requested finding; default), 'zeros' (U-Zeros) or 'ones' (U-Ones).")
     # blank (unmentioned) = negative, as CheXpert's labeller intends; uncertain -> NaN, then dropped or mapped
-    ds = CheXpert(root, uncertain="nan" if uncertain == "drop" else uncertain, blank="zeros",
+    ds = CheXpert(root, uncertain="ignore" if uncertain == "drop" else uncertain, blank="zeros",
                   frontal_only=True, missing="skip", size=None)
     meta = ds.meta
     view = meta["ap_pa"].where(meta["ap_pa"] != "", "frontal")
