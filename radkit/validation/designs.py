@@ -22,7 +22,7 @@ from radkit.metrics._validate import check_binary, check_count, check_fraction
 from radkit.seeding import check_seed, rng
 from radkit.stats import Estimate
 
-__all__ = ["Learner", "ridge_learner", "auc_estimate", "apparent", "holdout", "cross_validated",
+__all__ = ["Learner", "pool_pixels", "ridge_learner", "auc_estimate", "apparent", "holdout", "cross_validated",
            "optimism_corrected", "Optimism", "temporal_split", "temporal", "site_split", "external",
            "Designs", "validation_designs", "DESIGNS"]
 
@@ -33,18 +33,31 @@ Learner = Callable[[np.ndarray, np.ndarray], Predict]
 DESIGNS = ("apparent", "hold-out", "k-fold CV", "optimism-corrected", "temporal", "external")
 
 
+def pool_pixels(images, *, factor: int) -> np.ndarray:
+    """Average ``factor x factor`` pixel blocks of N x C x H x W images; one feature row per image.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pool_pixels(np.ones((2, 1, 8, 8)), factor=4).shape
+    (2, 4)
+    """
+    arr = images.numpy() if hasattr(images, "numpy") else np.asarray(images)
+    factor = check_count(factor, "factor")
+    if arr.ndim != 4:
+        raise ValueError(f"pool_pixels needs images N x C x H x W, got shape {arr.shape}.")
+    n, c, h, w = arr.shape
+    if h % factor or w % factor:
+        raise ValueError(f"factor={factor} must divide the image side ({h} x {w}).")
+    out = arr.reshape(n, c, h // factor, factor, w // factor, factor).mean(axis=(3, 5), dtype=np.float64)
+    return out.reshape(n, -1)
+
+
 def _features(X, pool: int) -> np.ndarray:
-    arr = X.numpy() if hasattr(X, "numpy") else np.asarray(X)
-    arr = np.asarray(arr, dtype=np.float64)
     if pool > 1:
-        if arr.ndim != 4:
-            raise ValueError(f"pool={pool} averages image pixels and needs images N x C x H x W, got shape "
-                             f"{arr.shape}; use pool=1 for a feature table.")
-        n, c, h, w = arr.shape
-        if h % pool or w % pool:
-            raise ValueError(f"pool={pool} must divide the image side ({h} x {w}).")
-        arr = arr.reshape(n, c, h // pool, pool, w // pool, pool).mean(axis=(3, 5))
-    return arr.reshape(len(arr), -1)
+        return pool_pixels(X, factor=pool)
+    arr = X.numpy() if hasattr(X, "numpy") else np.asarray(X)
+    return np.asarray(arr, dtype=np.float64).reshape(len(arr), -1)
 
 
 def ridge_learner(*, alpha: float = 1.0, pool: int = 1) -> Learner:
@@ -61,6 +74,8 @@ def ridge_learner(*, alpha: float = 1.0, pool: int = 1) -> Learner:
         Ridge penalty on the standardised features (small = flexible, overfits more).
     pool : int
         Average ``pool x pool`` pixel blocks of N x C x H x W images first (1: use as is).
+        When the same images are refitted many times, pool them once with
+        :func:`pool_pixels` and pass the features instead.
 
     Examples
     --------
@@ -143,16 +158,15 @@ def apparent(learner: Learner, X, y, *, level: float = 0.95) -> Estimate:
                         method="DeLong (on the training cases)")
 
 
-def _stratified_order(y: np.ndarray, gen: np.random.Generator) -> np.ndarray:
-    """A permutation that deals positives and negatives out evenly (for folds and hold-outs)."""
-    out = np.empty(len(y), dtype=np.int64)
-    order = []
+def _stratified_folds(y: np.ndarray, k: int, gen: np.random.Generator) -> np.ndarray:
+    """Fold number (0..k-1) per case, dealing each class's shuffled cases round-robin."""
+    folds = np.empty(len(y), dtype=np.int64)
+    start = 0
     for cls in (0, 1):
         members = gen.permutation(np.flatnonzero(y == cls))
-        order.append(np.c_[members, np.arange(len(members)) / max(len(members), 1)])
-    both = np.concatenate(order)
-    out[:] = both[np.argsort(both[:, 1], kind="stable"), 0].astype(np.int64)
-    return out
+        folds[members] = (np.arange(len(members)) + start) % k
+        start += len(members)  # the next class starts where this one stopped: fold sizes stay even
+    return folds
 
 
 def holdout(learner: Learner, X, y, *, test_size: float = 0.3, seed: int, level: float = 0.95) -> Estimate:
@@ -172,8 +186,10 @@ def holdout(learner: Learner, X, y, *, test_size: float = 0.3, seed: int, level:
     n_test = int(round(frac * len(yy)))
     if not 2 <= n_test <= len(yy) - 2:
         raise ValueError(f"test_size={test_size} leaves {n_test} test cases of {len(yy)}; use e.g. 0.3.")
-    order = _stratified_order(yy, rng(check_seed(seed)))
-    test, train = order[:n_test], order[n_test:]
+    gen = rng(check_seed(seed))
+    test = np.concatenate([gen.permutation(np.flatnonzero(yy == c))[:int(round(frac * np.sum(yy == c)))]
+                           for c in (0, 1)])
+    train = np.setdiff1d(np.arange(len(yy)), test)
     return auc_estimate(yy[test], _fit_score(learner, X, yy, train, test, "hold-out"), level=level,
                         method="DeLong (hold-out)")
 
@@ -197,8 +213,7 @@ def cross_validated(learner: Learner, X, y, *, k: int = 5, seed: int, level: flo
     if min(yy.sum(), len(yy) - yy.sum()) < k:
         raise ValueError(f"k={k} folds need at least {k} cases of each class; this set has "
                          f"{int(yy.sum())} positives and {int(len(yy) - yy.sum())} negatives. Use fewer folds.")
-    order = _stratified_order(yy, rng(check_seed(seed)))
-    folds = np.arange(len(yy))[np.argsort(order)] % k  # position in the dealt order -> fold
+    folds = _stratified_folds(yy, k, rng(check_seed(seed)))
     oof = np.empty(len(yy))
     for f in range(k):
         test = np.flatnonzero(folds == f)

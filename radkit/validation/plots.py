@@ -106,8 +106,12 @@ def plot_reader_study(per_reader: pd.DataFrame, *, ax=None):
     return ax
 
 
-def plot_silent_trial(table: pd.DataFrame, *, measure: str = "sensitivity", event: str | None = None, ax=None):
-    """``measure`` per period for the model and the reader, with Wilson intervals (:func:`silent_trial` output).
+def plot_silent_trial(table: pd.DataFrame, *, measures: tuple[str, ...] = ("sensitivity", "specificity"),
+                      event: str | None = None, axes=None):
+    """Each of ``measures`` per period for the model and the reader, with Wilson intervals.
+
+    ``table`` is :func:`~radkit.validation.silent_trial`'s output; ``event`` (a
+    period label) draws a dotted line before that period.
 
     Examples
     --------
@@ -116,18 +120,26 @@ def plot_silent_trial(table: pd.DataFrame, *, measure: str = "sensitivity", even
     >>> from radkit.validation import silent_trial
     >>> d = pd.date_range("2024-01-01", periods=8, freq="MS")
     >>> t = silent_trial([1, 0] * 4, [.9, .2, .4, .1, .8, .7, .9, .3], [1, 0, 1, 0, 0, 0, 1, 1], d, threshold=0.5)
-    >>> ax = plot_silent_trial(t)
+    >>> axes = plot_silent_trial(t)
+    >>> len(axes)
+    2
     """
-    ax = _axes(ax, figsize=(6.4, 4.2))
-    for k, (who, offset) in enumerate((("model", -0.08), ("reader", 0.08))):
-        sub = table.xs((who, measure), level=("who", "measure"))
-        x = np.arange(len(sub)) + offset
-        ax.errorbar(x, sub["estimate"], yerr=[sub["estimate"] - sub["low"], sub["high"] - sub["estimate"]],
-                    fmt="o-", color=f"C{k}", capsize=3, label=f"{who} (95% Wilson interval)")
-        ticks = list(sub.index)
-    ax.set_xticks(np.arange(len(ticks)), ticks, rotation=30, ha="right")
-    if event is not None and event in ticks:
-        ax.axvline(ticks.index(event) - 0.5, color="0.3", ls=":", lw=1.2, label=f"scanner replaced ({event})")
-    ax.set(xlabel="period starting", ylabel=measure, title=f"silent trial: {measure} per period", ylim=(0, 1.02))
-    legend_below(ax, ncols=2)
-    return ax
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        axes = plt.subplots(1, len(measures), figsize=(4.2 * len(measures), 4.0), layout="constrained",
+                            sharey=True, squeeze=False)[1][0]
+    for ax, measure in zip(axes, measures):
+        ticks: list = []
+        for k, (who, offset) in enumerate((("model", -0.08), ("reader", 0.08))):
+            sub = table.xs((who, measure), level=("who", "measure"))
+            x = np.arange(len(sub)) + offset
+            ax.errorbar(x, sub["estimate"], yerr=[sub["estimate"] - sub["low"], sub["high"] - sub["estimate"]],
+                        fmt="o-", color=f"C{k}", capsize=3, label=f"{who} (95% Wilson interval)")
+            ticks = list(sub.index)
+        ax.set_xticks(np.arange(len(ticks)), ticks, rotation=30, ha="right")
+        if event is not None and event in ticks:
+            ax.axvline(ticks.index(event) - 0.5, color="0.3", ls=":", lw=1.2, label=f"change from {event}")
+        ax.set(xlabel="period starting", ylabel=measure, title=f"silent trial: {measure}", ylim=(0, 1.02))
+    axes[-1].legend(loc="lower left", fontsize=8, frameon=True)  # below the data: both measures sit high
+    return axes

@@ -90,7 +90,7 @@ class ValidationReport:
 
 
 def _md_table(df: pd.DataFrame) -> str:
-    df = df.reset_index()
+    df = df.rename_axis(df.index.name or "").reset_index()
     cells = [[_fmt(v) for v in row] for row in df.itertuples(index=False)]
     head = "| " + " | ".join(str(c) for c in df.columns) + " |"
     rule = "|" + "|".join("---" for _ in df.columns) + "|"

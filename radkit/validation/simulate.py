@@ -22,13 +22,24 @@ from radkit.metrics._validate import check_binary, check_count, check_fraction
 from radkit.seeding import check_seed, rng
 from radkit.stats import Estimate, percentile_interval
 
-__all__ = ["Coverage", "interval_coverage", "WidthSimulation", "sens_interval_width", "assist_readers",
-           "ReaderStudy", "reader_study", "silent_trial"]
+__all__ = ["proportion_estimate", "Coverage", "interval_coverage", "WidthSimulation", "sens_interval_width",
+           "assist_readers", "ReaderStudy", "reader_study", "silent_trial"]
 
 
-def _wilson(k: float, n: float, level: float, what: str = "") -> Estimate:
+def proportion_estimate(k: float, n: float, *, level: float = 0.95) -> Estimate:
+    """``k / n`` with its Wilson interval as an :class:`~radkit.stats.Estimate` (NaN when ``n`` is 0).
+
+    Examples
+    --------
+    >>> print(proportion_estimate(8, 10))
+    0.800 (95% CI 0.490 to 0.943, Wilson, n = 10)
+    """
     lo, hi = wilson_ci(k, n, level=level) if n > 0 else (np.nan, np.nan)
     return Estimate(k / n if n else np.nan, float(lo), float(hi), level=level, method="Wilson", n=int(n))
+
+
+def _wilson(k: float, n: float, level: float) -> Estimate:
+    return proportion_estimate(k, n, level=level)
 
 
 @dataclass(frozen=True)
