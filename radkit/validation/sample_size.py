@@ -1,0 +1,207 @@
+"""How many cases a validation study needs: closed-form sample sizes.
+
+* :func:`n_for_sens_spec`: Buderer (1996), cases for a target half-width of the
+  sensitivity and specificity intervals at a prevalence.
+* :func:`auc_se_hanley_mcneil` and :func:`n_for_auc`: Hanley & McNeil (1982),
+  the standard error of an AUC and the cases for a target half-width.
+* :func:`n_for_calibration_oe`: Riley et al. (2021), cases for a target width of
+  the observed/expected (O/E) ratio, the calibration-in-the-large criterion.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from radkit.metrics._validate import check_fraction
+
+__all__ = ["SampleSize", "n_for_sens_spec", "auc_se_hanley_mcneil", "n_for_auc", "n_for_calibration_oe"]
+
+
+@dataclass(frozen=True)
+class SampleSize:
+    """Cases a study needs, and why.
+
+    Attributes
+    ----------
+    n : int
+        Total cases (the largest of the criteria).
+    n_positive, n_negative : int
+        Expected positives and negatives among ``n`` at the prevalence.
+    criterion : str
+        The criterion that set ``n``.
+    detail : dict
+        The raw (unrounded) numbers of every criterion.
+    """
+
+    n: int
+    n_positive: int
+    n_negative: int
+    criterion: str
+    detail: dict
+
+    def to_frame(self) -> pd.DataFrame:
+        """One-row table: ``n, n_positive, n_negative, criterion`` and the details."""
+        row = {k: v for k, v in asdict(self).items() if k != "detail"} | dict(self.detail)
+        return pd.DataFrame([row])
+
+
+def _z(level: float) -> float:
+    if not isinstance(level, (int, float, np.floating)) or not 0 < float(level) < 1:
+        raise ValueError(f"level must lie in (0, 1), e.g. 0.95 for a 95% interval; got {level!r}.")
+    return float(norm.ppf(0.5 + float(level) / 2))
+
+
+def _half_width(value: object, name: str) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(value) or not 0 < float(value) < 1:
+        raise ValueError(f"{name} must be a half-width in (0, 1), e.g. 0.05 for +/- 5 points; got {value!r}. "
+                         "A width <= 0 would need infinitely many cases.")
+    return float(value)
+
+
+def _prevalence(value: object) -> float:
+    p = float(check_fraction(value, "prevalence"))
+    if not 0 < p < 1:
+        raise ValueError(f"prevalence must lie strictly between 0 and 1, got {p}: with no positives (or no "
+                         "negatives) sensitivity (or specificity) cannot be estimated at all.")
+    return p
+
+
+def n_for_sens_spec(*, sens: float, spec: float | None = None, prevalence: float, half_width: float,
+                    spec_half_width: float | None = None, level: float = 0.95) -> SampleSize:
+    r"""Buderer's sample size for sensitivity (and specificity) within ``+/- half_width``.
+
+    A Wald interval of a proportion :math:`q` from :math:`m` cases has half-width
+    :math:`z\sqrt{q(1-q)/m}`, so the positives needed for sensitivity are
+    :math:`m_+ = z^2\,\mathrm{sens}(1-\mathrm{sens})/w^2`, and the study needs
+    :math:`N = m_+/p` cases at prevalence :math:`p`; for specificity
+    :math:`m_- = z^2\,\mathrm{spec}(1-\mathrm{spec})/w^2` and :math:`N = m_-/(1-p)`
+    (Buderer 1996). The larger :math:`N` wins; counts are rounded up.
+
+    Parameters
+    ----------
+    sens : float
+        Expected sensitivity.
+    spec : float, optional
+        Expected specificity (left out: sensitivity alone sets ``n``).
+    prevalence : float
+        Share of positives in the population the cases come from, in (0, 1).
+    half_width : float
+        Target half-width of the sensitivity interval (0.05 for +/- 5 points).
+    spec_half_width : float, optional
+        Target half-width for specificity (default ``half_width``).
+    level : float
+        Interval coverage.
+
+    Returns
+    -------
+    SampleSize
+
+    Examples
+    --------
+    >>> s = n_for_sens_spec(sens=0.9, prevalence=0.1, half_width=0.05)
+    >>> s.n, s.n_positive
+    (1383, 139)
+    """
+    z = _z(level)
+    se = float(check_fraction(sens, "sens"))
+    p = _prevalence(prevalence)
+    w = _half_width(half_width, "half_width")
+    m_pos = z**2 * se * (1 - se) / w**2
+    detail = {"positives for sensitivity": m_pos, "cases for sensitivity": m_pos / p}
+    crit, n_raw = "sensitivity", m_pos / p
+    if spec is not None:
+        sp = float(check_fraction(spec, "spec"))
+        w_sp = _half_width(w if spec_half_width is None else spec_half_width, "spec_half_width")
+        m_neg = z**2 * sp * (1 - sp) / w_sp**2
+        detail |= {"negatives for specificity": m_neg, "cases for specificity": m_neg / (1 - p)}
+        if m_neg / (1 - p) > n_raw:
+            crit, n_raw = "specificity", m_neg / (1 - p)
+    n = math.ceil(n_raw - 1e-9)
+    return SampleSize(n=n, n_positive=math.ceil(n * p - 1e-9), n_negative=n - math.ceil(n * p - 1e-9),
+                      criterion=crit, detail=detail)
+
+
+def auc_se_hanley_mcneil(auc: float, n_positive: int, n_negative: int) -> float:
+    r"""Standard error of an AUC from Hanley & McNeil (1982).
+
+    .. math::
+        SE^2 = \frac{A(1-A) + (n_+ - 1)(Q_1 - A^2) + (n_- - 1)(Q_2 - A^2)}{n_+ n_-},
+        \quad Q_1 = \frac{A}{2-A},\; Q_2 = \frac{2A^2}{1+A}.
+
+    Examples
+    --------
+    >>> round(auc_se_hanley_mcneil(0.8, 50, 50), 4)
+    0.0445
+    """
+    a = float(auc)
+    if not 0.5 <= a < 1:
+        raise ValueError(f"auc must lie in [0.5, 1) (the expected AUC of the model), got {auc!r}.")
+    for name, v in (("n_positive", n_positive), ("n_negative", n_negative)):
+        if isinstance(v, (bool, np.bool_)) or not float(v) >= 1:
+            raise ValueError(f"{name} must be >= 1 case, got {v!r}.")
+    q1, q2 = a / (2 - a), 2 * a**2 / (1 + a)
+    var = (a * (1 - a) + (n_positive - 1) * (q1 - a**2) + (n_negative - 1) * (q2 - a**2)) / (n_positive * n_negative)
+    return float(np.sqrt(var))
+
+
+def n_for_auc(*, auc: float, prevalence: float, half_width: float, level: float = 0.95) -> SampleSize:
+    """Smallest number of cases whose Hanley-McNeil interval of the AUC is ``+/- half_width``.
+
+    Positives are ``n * prevalence``; the SE of :func:`auc_se_hanley_mcneil` falls
+    monotonically with ``n``, so the answer is found by doubling then bisection.
+
+    Examples
+    --------
+    >>> s = n_for_auc(auc=0.8, prevalence=0.5, half_width=0.05)
+    >>> s.n, s.n_positive
+    (302, 151)
+    """
+    z = _z(level)
+    p = _prevalence(prevalence)
+    w = _half_width(half_width, "half_width")
+
+    def ok(n: int) -> bool:
+        pos = max(n * p, 1.0)
+        return z * auc_se_hanley_mcneil(auc, pos, max(n - pos, 1.0)) <= w
+
+    hi = 2
+    while not ok(hi):
+        hi *= 2
+    lo = hi // 2
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if ok(mid) else (mid, hi)
+    n_pos = math.ceil(hi * p - 1e-9)
+    return SampleSize(n=hi, n_positive=n_pos, n_negative=hi - n_pos, criterion="AUC",
+                      detail={"se at n": auc_se_hanley_mcneil(auc, hi * p, hi * (1 - p))})
+
+
+def n_for_calibration_oe(*, prevalence: float, width: float = 0.2, level: float = 0.95) -> SampleSize:
+    r"""Cases for the O/E ratio's interval to have total ``width`` (Riley et al. 2021, criterion 1).
+
+    With :math:`O/E = 1`, :math:`SE(\ln O/E) \approx \sqrt{(1-p)/(np)}` and the
+    interval :math:`[e^{-z\,SE}, e^{z\,SE}]` has width :math:`2\sinh(z\,SE)`, so
+    :math:`n = (1-p) / (p\,SE^2)` with :math:`SE = \operatorname{asinh}(w/2)/z`.
+
+    Examples
+    --------
+    >>> n_for_calibration_oe(prevalence=0.1, width=0.2).n
+    3469
+    """
+    z = _z(level)
+    p = _prevalence(prevalence)
+    if not isinstance(width, (int, float, np.floating)) or not 0 < float(width) < 10:
+        raise ValueError(f"width must be the total width of the O/E interval, > 0 (e.g. 0.2 for 0.9-1.1); "
+                         f"got {width!r}.")
+    se = math.asinh(float(width) / 2) / z
+    n_raw = (1 - p) / (p * se**2)
+    n = math.ceil(n_raw - 1e-9)
+    n_pos = math.ceil(n * p - 1e-9)
+    return SampleSize(n=n, n_positive=n_pos, n_negative=n - n_pos, criterion="O/E",
+                      detail={"se of ln(O/E)": se, "cases (raw)": n_raw})
