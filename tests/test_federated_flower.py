@@ -31,11 +31,17 @@ def test_flower_two_rounds_equal_radkit_fedavg(optimizer, lr, tol):
     capp = flower.client_app(cs, init, local_epochs=1, batch_size=8, lr=lr, seed=3, optimizer=optimizer)
     sapp, res = flower.server_app(init, rounds=2, num_clients=2, evaluate=True)
     flower.run_in_process(sapp, capp, num_nodes=2, result=res)
-    run = fl.fedavg(cs, init, rounds=2, local_epochs=1, batch_size=8, lr=lr, seed=3, optimizer=optimizer)
+    run = fl.fedavg(cs, init, rounds=2, local_epochs=1, batch_size=8, lr=lr, seed=3, optimizer=optimizer,
+                    keep_states=True)
+    run_states = run.round_states
     ref = run.model.state_dict()
     got = res.model(init).state_dict()
     diff = max(float((got[k] - ref[k]).abs().max()) for k in ref if torch.is_floating_point(ref[k]))
     assert diff <= tol
+    first = max(float((res.round_states[0][k] - run_states[0][k]).abs().max())
+                for k in ref if torch.is_floating_point(ref[k]))
+    assert first <= 1e-6  # round 1: float32 vs float64 averaging only
+    assert len(res.round_states) == 2
     moved = max(float((ref[k] - init.state_dict()[k]).abs().max()) for k in ref if torch.is_floating_point(ref[k]))
     assert moved > 1e-3  # the comparison is not between two untrained models
     assert set(res.evaluate_metrics) == {1, 2} and 0 <= res.evaluate_metrics[2]["auc"] <= 1

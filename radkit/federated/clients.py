@@ -24,11 +24,11 @@ from radkit.synth import Site
 #: positives, portable films), a small clinic (C) and a hospital whose scanner no other
 #: site has (D: strong contrast curve, narrow window, noisy and blurred films).
 FEDERATED_SITES: tuple[Site, ...] = (
-    Site("A", weight=0.42, ap_fraction=0.10, risk=-0.6, age_mean=50, gamma=1.0, noise=0.015),
-    Site("B", weight=0.28, ap_fraction=0.60, risk=0.9, age_mean=68, gamma=1.2, window=(0.0, 1.0), noise=0.025),
-    Site("C", weight=0.07, ap_fraction=0.20, risk=0.0, age_mean=57, gamma=0.9, noise=0.02),
-    Site("D", weight=0.23, ap_fraction=0.25, risk=0.0, age_mean=58, gamma=2.6, window=(0.3, 1.0),
-         noise=0.06, blur=1.2),
+    Site("A", weight=0.38, ap_fraction=0.10, risk=-0.6, age_mean=50, gamma=1.0, noise=0.015),
+    Site("B", weight=0.26, ap_fraction=0.60, risk=0.9, age_mean=68, gamma=1.2, window=(0.0, 1.0), noise=0.025),
+    Site("C", weight=0.06, ap_fraction=0.20, risk=0.0, age_mean=57, gamma=0.9, noise=0.02),
+    Site("D", weight=0.30, ap_fraction=0.25, risk=0.3, age_mean=60, gamma=3.0, window=(0.35, 1.0),
+         noise=0.07, blur=1.2),
 )
 
 
@@ -45,7 +45,7 @@ def federated_sites(*, scanner_skew: float = 1.0, prevalence_skew: float = 1.0) 
     Examples
     --------
     >>> [round(s.gamma, 2) for s in federated_sites(scanner_skew=0.5)]
-    [1.0, 1.1, 0.95, 1.8]
+    [1.0, 1.1, 0.95, 2.0]
     """
     for name, v in (("scanner_skew", scanner_skew), ("prevalence_skew", prevalence_skew)):
         if not (isinstance(v, (int, float)) and 0.0 <= v <= 1.0):
@@ -134,7 +134,7 @@ def check_clients(clients: object) -> list[Client]:
 
 def make_clients(prof: Profile, *, sites: tuple[Site, ...] | None = None, finding: str = "cardiomegaly",
                  n_train: int | None = None, n_test: int | None = None, size: int = 32, iid: bool = False,
-                 seed: int | None = None) -> list[Client]:
+                 difficulty: float = 1.0, seed: int | None = None) -> list[Client]:
     """One :class:`Client` per site, from :func:`radkit.data.lesson_data` (synthetic sites).
 
     Parameters
@@ -152,6 +152,8 @@ def make_clients(prof: Profile, *, sites: tuple[Site, ...] | None = None, findin
     iid : bool
         If True, the same images are dealt to the clients at random (same client
         sizes): the IID control for the same data.
+    difficulty : float
+        :func:`radkit.synth.generate`'s difficulty (0 obvious findings, 1 the default).
     seed : int, optional
         Default ``prof.seed``.
 
@@ -169,7 +171,7 @@ def make_clients(prof: Profile, *, sites: tuple[Site, ...] | None = None, findin
     seed = check_seed(prof.seed if seed is None else seed)
     sites = FEDERATED_SITES if sites is None else tuple(sites)
     data = lesson_data(prof, findings=finding, n_train=n_train, n_test=n_test, size=size, seed=seed,
-                       source="synthetic", sites=list(sites), masks=False)
+                       source="synthetic", sites=list(sites), masks=False, difficulty=difficulty)
     X, y = data.train.tensors()
     Xt, yt = data.test.tensors()
     site = data.train.meta["site"].to_numpy()

@@ -87,11 +87,17 @@ def client_app(clients: list[Client], model: nn.Module, *, local_epochs: int = 1
 
 @dataclass
 class FlowerResult:
-    """What the ``ServerApp`` of :func:`server_app` leaves behind: final weights and per-round metrics."""
+    """What the ``ServerApp`` of :func:`server_app` leaves behind.
+
+    ``state_dict`` holds the final global weights, ``round_states`` the global weights after each
+    round (recorded by the strategy's server-side evaluation hook), ``evaluate_metrics`` the clients'
+    evaluation per round and ``bytes_sent`` the serialised size of every message.
+    """
 
     state_dict: dict[str, torch.Tensor] | None = None
     evaluate_metrics: dict[int, dict[str, float]] = field(default_factory=dict)
     bytes_sent: int = 0
+    round_states: list[dict[str, torch.Tensor]] = field(default_factory=list)
 
     def model(self, template: nn.Module) -> nn.Module:
         """A copy of ``template`` holding the final global weights."""
@@ -125,7 +131,12 @@ def server_app(model: nn.Module, *, rounds: int, num_clients: int, evaluate: boo
         strategy = FedAvg(fraction_train=1.0, fraction_evaluate=1.0 if evaluate else 0.0,
                           min_train_nodes=num_clients, min_evaluate_nodes=num_clients if evaluate else 0,
                           min_available_nodes=num_clients)
-        out = strategy.start(grid=grid, initial_arrays=initial, train_config=ConfigRecord(), num_rounds=rounds)
+        def record(server_round: int, arrays: ArrayRecord) -> None:
+            if server_round > 0:
+                result.round_states.append(arrays.to_torch_state_dict())
+
+        out = strategy.start(grid=grid, initial_arrays=initial, train_config=ConfigRecord(), num_rounds=rounds,
+                             evaluate_fn=record)
         result.state_dict = out.arrays.to_torch_state_dict()
         result.evaluate_metrics = {r: dict(m) for r, m in out.evaluate_metrics_clientapp.items()}
 
@@ -214,7 +225,7 @@ def run_in_process(server, client, *, num_nodes: int, result: FlowerResult | Non
     grid = _grid_class()(client, num_nodes)
     flwr_logger = logging.getLogger("flwr")
     level = flwr_logger.level
-    flwr_logger.setLevel(logging.WARNING)  # Flower logs every round at INFO
+    flwr_logger.setLevel(logging.ERROR)  # Flower logs every round at INFO (and warns that evaluation is off)
     saved = (TaskIdentity._run_id, TaskIdentity._node_id, TaskIdentity._task_id)
     TaskIdentity.run_id, TaskIdentity.node_id, TaskIdentity.task_id = 1, _SERVER_NODE, 1  # as a SuperLink would
     try:
