@@ -214,3 +214,9 @@ def test_local_and_pooled_and_finetune_do_not_touch_the_initial_model():
     ft = fl.finetune(pool, cs, num_epochs=1, seed=0)
     assert set(loc) == set(ft) == {"A", "B"}
     assert _float_close(init.state_dict(), before, atol=0)
+
+
+def test_fit_optimizer_option_is_validated():
+    c = _client("A")
+    with pytest.raises(ValueError, match="optimizer"):
+        radkit.train.fit(_model(), (c.X, c.y), num_epochs=1, lr=0.1, optimizer="adam", progress=False)

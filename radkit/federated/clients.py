@@ -22,13 +22,13 @@ from radkit.synth import Site
 
 #: Four hospitals: a large outpatient clinic (A), a sicker inpatient hospital (B, more
 #: positives, portable films), a small clinic (C) and a hospital whose scanner no other
-#: site has (D: strong contrast curve, narrow window, noisy and blurred films).
+#: site has (D: a steep contrast curve and a narrow window, so much darker films).
 FEDERATED_SITES: tuple[Site, ...] = (
-    Site("A", weight=0.38, ap_fraction=0.10, risk=-0.6, age_mean=50, gamma=1.0, noise=0.015),
-    Site("B", weight=0.26, ap_fraction=0.60, risk=0.9, age_mean=68, gamma=1.2, window=(0.0, 1.0), noise=0.025),
+    Site("A", weight=0.36, ap_fraction=0.10, risk=-0.6, age_mean=50, gamma=1.0, noise=0.015),
+    Site("B", weight=0.24, ap_fraction=0.60, risk=0.9, age_mean=68, gamma=1.2, window=(0.0, 1.0), noise=0.025),
     Site("C", weight=0.06, ap_fraction=0.20, risk=0.0, age_mean=57, gamma=0.9, noise=0.02),
-    Site("D", weight=0.30, ap_fraction=0.25, risk=0.3, age_mean=60, gamma=3.0, window=(0.35, 1.0),
-         noise=0.07, blur=1.2),
+    Site("D", weight=0.34, ap_fraction=0.25, risk=0.3, age_mean=60, gamma=3.0, window=(0.35, 1.0),
+         noise=0.02, blur=0.3),
 )
 
 
