@@ -11,6 +11,7 @@ from torch import nn
 
 import radkit
 import radkit.models
+import radkit.train
 from radkit import federated as fl
 
 
