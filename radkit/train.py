@@ -290,6 +290,7 @@ def fit(
     pos_weight: torch.Tensor | np.ndarray | list[float] | None = None,
     class_weight: torch.Tensor | np.ndarray | list[float] | None = None,
     weight_decay: float = 1e-4,
+    optimizer: str = "adamw",
     augment: Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]] | None = None,
     early_stopping: int | None = None,
     monitor: str = "val_auc",
@@ -326,6 +327,9 @@ def fit(
     pos_weight, class_weight : array-like, optional
         Per-class weights for BCE (positives) or cross-entropy.
     weight_decay : float, default 1e-4
+    optimizer : {"adamw", "sgd"}, default "adamw"
+        ``"sgd"`` is plain SGD (no momentum), e.g. for federated clients whose
+        single local step must equal a textbook gradient step.
     augment : callable, optional
         ``augment(x, y) -> (x, y)``, applied to every training batch on the
         device (e.g. ``radkit.augmentation.Augment(SAFE_CXR, seed=...)``);
@@ -383,6 +387,8 @@ def fit(
         raise ValueError(f"num_epochs must be a positive int, got {num_epochs!r}.")
     if not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)):
         raise ValueError(f"lr must be a positive finite number, got {lr!r}.")
+    if optimizer not in ("adamw", "sgd"):
+        raise ValueError(f"optimizer must be 'adamw' or 'sgd', got {optimizer!r}.")
     if monitor not in ("val_auc", "val_loss"):
         raise ValueError(f"monitor must be 'val_auc' or 'val_loss', got {monitor!r}.")
     if early_stopping is not None and val_data is None:
@@ -408,7 +414,11 @@ def fit(
         model.to(memory_format=torch.channels_last)
     as_tensor = lambda w: None if w is None else torch.as_tensor(w, dtype=torch.float32, device=dev)
     loss_fn = loss or _default_loss(task, as_tensor(pos_weight), as_tensor(class_weight))
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay, **({"fused": True} if cuda else {}))
+    if optimizer == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=lr, weight_decay=weight_decay)
+    else:
+        opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay,
+                                **({"fused": True} if cuda else {}))
     step_model = distributed.wrap(model, ctx, dev)
     step_model = torch.compile(step_model) if compile else step_model
     gen = torch.Generator().manual_seed(seed)
