@@ -163,7 +163,8 @@ def _bandwidth(z: np.ndarray, bandwidth: float | None) -> float:
         return median_bandwidth(z)
     bw = float(bandwidth)
     if not np.isfinite(bw) or bw <= 0:
-        raise ValueError(f"bandwidth must be a positive number (or None for the median heuristic), got {bandwidth!r}.")
+        raise ValueError(f"bandwidth must be a positive number (or None for the median heuristic), "
+                         f"got {bandwidth!r}.")
     return bw
 
 

@@ -25,7 +25,9 @@ __all__ = ["Timeline", "concept_labels", "make_timeline", "prevalence_schedule"]
 def concept_labels(meta: pd.DataFrame, finding: str, *, min_severity: float | None = None) -> np.ndarray:
     """Labels of ``finding`` under a labelling rule: present, and (if given) severity >= ``min_severity``.
 
-    This is the rule :class:`radkit.synth.Drift` applies after a concept change.
+    This is the rule :class:`radkit.synth.Drift` applies after a concept change
+    (``meta`` stores severities rounded, so a case lying exactly on the
+    threshold after rounding may count where the generator's unrounded value did not).
 
     Examples
     --------
@@ -64,7 +66,8 @@ def prevalence_schedule(n_weeks: int, *, start: float, end: float | None = None,
     p = start + (end - start) * np.clip((w - from_week) / span, 0, 1)
     p = p + amplitude * np.sin(2 * np.pi * w / period)
     if p.min() <= 0 or p.max() >= 1:
-        raise ValueError(f"the schedule leaves (0, 1): {p.min():.3f} to {p.max():.3f}; lower the amplitude or the rise.")
+        raise ValueError(f"the schedule leaves (0, 1): {p.min():.3f} to {p.max():.3f}; "
+                         "lower the amplitude or the rise.")
     return p
 
 
