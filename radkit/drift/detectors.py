@@ -174,7 +174,8 @@ def mmd2_unbiased(ref: ArrayLike, new: ArrayLike, *, bandwidth: float | None = N
     ``MMD² = mean k(x, x') + mean k(y, y') - 2 mean k(x, y)``, the first two
     means over distinct pairs only (Gretton et al. 2012, eq. 3), with
     ``k(u, v) = exp(-|u - v|² / (2 bandwidth²))``; ``bandwidth=None`` takes the
-    median heuristic on the pooled sample. It can be negative (it is unbiased, so it is near 0, on either side, without drift).
+    median heuristic on the pooled sample. Being unbiased, it is near 0 on either
+    side without drift, and can be negative.
 
     Examples
     --------
