@@ -66,10 +66,11 @@ def main() -> None:
     fast = _mmd2_many(k0, x, args.n, float(k0.sum()), k0.sum(1))
     assert np.allclose(fast, slow, rtol=1e-9, atol=1e-12), np.abs(fast - slow).max()
     fast_t, ref_t = float(np.median(times)), float(np.median(ref_times))
-    print(f"{platform.processor() or platform.machine()} | OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'default')} "
-          f"| load {os.getloadavg()[0]:.1f}")
+    threads = os.environ.get("OMP_NUM_THREADS", "default")
+    print(f"{platform.processor() or platform.machine()} | OMP_NUM_THREADS={threads} | load {os.getloadavg()[0]:.1f}")
     print(f"{args.n} + {args.n} x {args.dim}, {args.n_perm} permutations: radkit {fast_t:.3f} s "
-          f"(p = {r.p_value:.4f}); per-permutation sums {ref_t:.1f} s (from {args.ref_perm}); ratio {ref_t / fast_t:.0f}x")
+          f"(p = {r.p_value:.4f}); per-permutation sums {ref_t:.1f} s (from {args.ref_perm}); "
+          f"ratio {ref_t / fast_t:.0f}x")
 
 
 if __name__ == "__main__":
