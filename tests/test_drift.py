@@ -243,3 +243,25 @@ def test_direct_standardize_by_hand():
     assert out.loc[2, "standardized"] == pytest.approx(0.5) and out.loc[2, "crude"] == pytest.approx(0.25)
     with pytest.raises(ValueError, match="reference"):
         drift.direct_standardize(d, outcome="y", stratum="ap", by="year", reference=3)
+
+
+def test_label_shift_bad_input():
+    with pytest.raises(ValueError, match="NaN"):
+        drift.em_prior([0.2, np.nan], 0.3)
+    with pytest.raises(ValueError, match="both classes"):
+        drift.bbse_prior([1, 1, 1], [1, 0, 1], [1, 0])
+    with pytest.raises(ValueError, match="strictly between"):
+        drift.adjust_probs([0.2], 0.0, 0.5)
+    with pytest.raises(ValueError, match="do not separate"):
+        drift.bbse_prior([1, 0, 1, 0], [0, 1, 0, 1], [1, 0])
+    with pytest.raises(ValueError, match="method"):
+        drift.estimate_prior([0.2, 0.4], y_val=[0, 1], p_val=[0.1, 0.9], method="magic")
+
+
+def test_alarm_bad_input():
+    with pytest.raises(ValueError, match="sigma"):
+        drift.cusum([0.0, 1.0], target=0.0, sigma=0.0)
+    with pytest.raises(ValueError, match="direction"):
+        drift.page_hinkley([0.0, 1.0], delta=0.1, lam=1.0, direction="sideways")
+    with pytest.raises(ValueError, match="drop and sd"):
+        drift.labels_needed(0.0, sd=0.3)
