@@ -1,0 +1,188 @@
+"""Prior (label) shift: estimate the new prevalence without labels and correct the probabilities.
+
+Under a pure prior shift the images of each class look as before
+(p(x | y) is fixed) and only the prevalence moves. Two classic estimators use
+that: black-box shift estimation (BBSE; Lipton, Wang & Smola 2018), which
+inverts the validation confusion matrix of the model's hard decisions, and
+Saerens, Latinne & Decaestecker's EM (2002), which re-weights the model's
+probabilities until the prevalence they imply is stable. Both need a model
+whose validation behaviour still holds: under covariate or concept drift
+their answer is not a prevalence.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from radkit.drift import _checks
+from radkit.stats import Estimate, percentile_interval
+
+__all__ = ["bbse_prior", "em_prior", "adjust_probs", "estimate_prior"]
+
+
+def _rates(y_val: np.ndarray, d_val: np.ndarray) -> tuple[float, float]:
+    pos, neg = y_val == 1, y_val == 0
+    if pos.sum() == 0 or neg.sum() == 0:
+        raise ValueError("y_val must contain both classes to measure the model's sensitivity and false-positive "
+                         "rate; use a labelled validation set with positives and negatives.")
+    return float(d_val[pos].mean()), float(d_val[neg].mean())
+
+
+def _bbse(tpr: np.ndarray | float, fpr: np.ndarray | float, rate: np.ndarray | float) -> np.ndarray:
+    return np.clip((np.asarray(rate) - fpr) / (np.asarray(tpr) - fpr), 0.0, 1.0)
+
+
+def _labels(y: ArrayLike, name: str) -> np.ndarray:
+    arr = np.asarray(y)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D array of 0/1 labels, got shape {arr.shape}.")
+    if not np.isin(arr, (0, 1)).all():
+        raise ValueError(f"{name} must contain only 0 and 1 (got {np.unique(arr)[:5].tolist()}...).")
+    return arr.astype(int)
+
+
+def bbse_prior(y_val: ArrayLike, pred_val: ArrayLike, pred_new: ArrayLike) -> float:
+    """BBSE estimate of the new prevalence from hard decisions (binary case).
+
+    With the validation confusion matrix ``C[i, j] = P(decision i, truth j)``
+    and the new decision rates ``mu``, BBSE solves ``C w = mu`` and returns
+    ``q = w * p_val``. For two classes this is
+    ``q = (mean(pred_new) - FPR) / (TPR - FPR)``, clipped to [0, 1].
+
+    Parameters
+    ----------
+    y_val, pred_val : array-like of 0/1
+        Validation truth and the model's decisions on it.
+    pred_new : array-like of 0/1
+        Decisions on the unlabelled new sample.
+
+    Examples
+    --------
+    >>> y_val = [1] * 10 + [0] * 90
+    >>> pred_val = [1] * 8 + [0] * 2 + [1] * 9 + [0] * 81   # TPR 0.8, FPR 0.1
+    >>> round(bbse_prior(y_val, pred_val, [1] * 31 + [0] * 69), 3)   # 0.1 + 0.7 q = 0.31
+    0.3
+    """
+    y, d = _labels(y_val, "y_val"), _labels(pred_val, "pred_val")
+    if y.shape != d.shape:
+        raise ValueError(f"y_val ({y.size}) and pred_val ({d.size}) must pair case by case.")
+    new = _labels(pred_new, "pred_new")
+    tpr, fpr = _rates(y, d)
+    if tpr - fpr <= 0:
+        raise ValueError(f"the decisions do not separate the classes on validation (TPR {tpr:.3f} <= FPR {fpr:.3f}), "
+                         "so the confusion matrix cannot be inverted; use a better model or another threshold.")
+    return float(_bbse(tpr, fpr, new.mean()))
+
+
+def _em(p: np.ndarray, pi: float, *, tol: float = 1e-8, max_iter: int = 1000) -> np.ndarray:
+    """Saerens' EM for each row of ``p`` (B x n); returns B prevalences."""
+    q = np.full(p.shape[0], pi)
+    for _ in range(max_iter):
+        a = p * (q / pi)[:, None]
+        r = a / (a + (1 - p) * ((1 - q) / (1 - pi))[:, None])
+        q_new = r.mean(1)
+        if np.max(np.abs(q_new - q)) < tol:
+            return q_new
+        q = q_new
+    return q
+
+
+def em_prior(p_new: ArrayLike, train_prior: float, *, tol: float = 1e-8, max_iter: int = 1000) -> float:
+    """Saerens-Latinne-Decaestecker EM estimate of the new prevalence.
+
+    Alternates: correct each probability to the current prevalence guess
+    (:func:`adjust_probs`), then set the guess to their mean. Needs calibrated
+    probabilities on the training distribution (prevalence ``train_prior``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> g = np.random.default_rng(0)
+    >>> y = g.random(20000) < 0.4                         # new prevalence 0.4
+    >>> x = g.normal(np.where(y, 1.0, -1.0))              # log-likelihood ratio 2x
+    >>> p = 1 / (1 + np.exp(-(2 * x + np.log(0.1 / 0.9))))  # calibrated at a prevalence of 0.1
+    >>> abs(em_prior(p, 0.1) - 0.4) < 0.02
+    True
+    """
+    p = _checks.probabilities(p_new, "p_new")
+    pi = _checks.prevalence(train_prior, "train_prior")
+    return float(_em(p[None, :], pi, tol=tol, max_iter=max_iter)[0])
+
+
+def adjust_probs(p: ArrayLike, train_prior: float, new_prior: float) -> np.ndarray:
+    """Bayes' correction of probabilities from the training prevalence to a new one.
+
+    ``p' = p q / pi / (p q / pi + (1 - p)(1 - q) / (1 - pi))``: the likelihood
+    ratio is kept, the prior odds replaced.
+
+    Examples
+    --------
+    >>> adjust_probs([0.5], 0.1, 0.4).round(3).tolist()
+    [0.857]
+    """
+    arr = _checks.probabilities(p, "p")
+    pi = _checks.prevalence(train_prior, "train_prior")
+    q = _checks.prevalence(new_prior, "new_prior")
+    a = arr * q / pi
+    return a / (a + (1 - arr) * (1 - q) / (1 - pi))
+
+
+def estimate_prior(p_new: ArrayLike, *, y_val: ArrayLike, p_val: ArrayLike, method: str = "bbse",
+                   threshold: float = 0.5, n_boot: int = 200, level: float = 0.95, seed: int = 0) -> Estimate:
+    """New prevalence with a bootstrap interval (the validation and the new sample both resampled).
+
+    Parameters
+    ----------
+    p_new : array-like
+        Model probabilities on the unlabelled new sample.
+    y_val, p_val : array-like
+        Labelled validation sample (the training distribution) and the model's probabilities on it.
+    method : {"bbse", "em"}
+        BBSE on decisions ``p >= threshold`` (a threshold near the validation
+        prevalence balances sensitivity and specificity), or Saerens' EM with the
+        validation prevalence as the training prior.
+    n_boot, level, seed
+        Bootstrap replicates, interval coverage, seed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> g = np.random.default_rng(3)
+    >>> def probs(y): return 1 / (1 + np.exp(-(np.where(y, 1.5, -1.5) + g.normal(size=y.size) - 1.0)))
+    >>> y_val = (g.random(2000) < 0.2).astype(int)
+    >>> est = estimate_prior(probs(g.random(1000) < 0.5), y_val=y_val, p_val=probs(y_val == 1), n_boot=100)
+    >>> est.low < 0.5 < est.high
+    True
+    """
+    from radkit.seeding import check_seed, rng
+
+    pn = _checks.probabilities(p_new, "p_new")
+    pv = _checks.probabilities(p_val, "p_val")
+    yv = _labels(y_val, "y_val")
+    if yv.size != pv.size:
+        raise ValueError(f"y_val ({yv.size}) and p_val ({pv.size}) must pair case by case.")
+    if method not in ("bbse", "em"):
+        raise ValueError(f"method={method!r} is unknown; use 'bbse' or 'em'.")
+    lev = _checks.level(level)
+    g = rng(check_seed(seed))
+    iv = np.vstack([np.arange(yv.size), g.integers(0, yv.size, (n_boot, yv.size))])
+    inew = np.vstack([np.arange(pn.size), g.integers(0, pn.size, (n_boot, pn.size))])
+    yb, pvb, pnb = yv[iv], pv[iv], pn[inew]
+    if method == "bbse":
+        dv, dn = pvb >= threshold, pnb >= threshold
+        npos = yb.sum(1)
+        tpr = (dv & (yb == 1)).sum(1) / np.maximum(npos, 1)
+        fpr = (dv & (yb == 0)).sum(1) / np.maximum(yb.shape[1] - npos, 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = np.where(tpr - fpr > 0, _bbse(tpr, fpr, dn.mean(1)), np.nan)
+        if not np.isfinite(q[0]):
+            raise ValueError("the decisions do not separate the classes on validation (TPR <= FPR); "
+                             "use a better model or another threshold.")
+        label = "BBSE"
+    else:
+        pis = np.clip(yb.mean(1), 1e-6, 1 - 1e-6)
+        q = np.array([_em(pnb[i][None, :], pis[i])[0] for i in range(pnb.shape[0])])
+        label = "EM"
+    low, high = percentile_interval(q[1:], level=lev)
+    return Estimate(float(q[0]), low, high, level=lev, method=f"{label}, bootstrap percentile", n=int(pn.size))
