@@ -21,9 +21,9 @@ def check_images(x: object, where: str) -> torch.Tensor:
     if not torch.is_floating_point(x):
         raise TypeError(f"{where}: images must be floating point in [0, 1], got {x.dtype}; divide 8-bit "
                         "pixels by 255.")
-    if torch.isnan(x).any():
+    if torch.isnan(x.detach()).any():
         raise ValueError(f"{where}: the images contain NaN; remove or repair those images first.")
-    lo, hi = float(x.min()), float(x.max())
+    lo, hi = float(x.detach().min()), float(x.detach().max())
     if lo < 0 or hi > 1:
         raise ValueError(f"{where}: attacks and defenses work on pixels in [0, 1], got values from {lo:.3g} "
                          f"to {hi:.3g}. Undo the normalisation (or min-max scale) before attacking; put any "
