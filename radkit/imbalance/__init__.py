@@ -17,6 +17,8 @@ and the machinery to compare them under replication:
   a balanced bagging ensemble, a one-class IsolationForest on normals (:func:`fit_method`);
 - prior correction (:func:`prior_correct`, Saerens 2002 / Elkan 2001): probabilities
   from a model trained at a balanced prevalence, moved back to the real one;
+- :func:`smote_parents`, :func:`normal_neighbour_share`: where SMOTE's points land;
+- :func:`real_prevalence`: how imbalanced the public label tables are;
 - evaluation at a chosen prevalence (:func:`score_measures`) and the replicated
   comparison (:func:`compare_methods` -> :class:`Comparison`).
 
@@ -35,11 +37,14 @@ from radkit.imbalance.evaluate import prevalence_weights, score_measures, weight
 from radkit.imbalance.losses import FocalLoss, pos_weight_for
 from radkit.imbalance.methods import HEADS, METHODS, FittedMethod, fit_method
 from radkit.imbalance.prior import effective_prevalence, prior_correct
+from radkit.imbalance.real import REAL_DATASETS, real_prevalence
 from radkit.imbalance.resample import SAMPLERS, make_pipeline, make_sampler, resample
 from radkit.imbalance.sampling import BalancedBatchSampler, balanced_loader, resample_indices
+from radkit.imbalance.smote_view import normal_neighbour_share, smote_parents
 
 __all__ = [
-    "BalancedBatchSampler", "Comparison", "FittedMethod", "FocalLoss", "HEADS", "METHODS", "SAMPLERS",
+    "BalancedBatchSampler", "Comparison", "FittedMethod", "FocalLoss", "HEADS", "METHODS", "REAL_DATASETS",
+    "SAMPLERS", "normal_neighbour_share", "real_prevalence", "smote_parents",
     "balanced_loader", "compare_methods", "draw_training_set", "effective_prevalence", "embeddings",
     "fit_method", "make_pipeline", "make_sampler", "pos_weight_for", "prevalence_weights", "prior_correct",
     "resample", "resample_indices", "score_measures", "weighted_ece",
