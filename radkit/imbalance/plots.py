@@ -10,6 +10,7 @@ import pandas as pd
 from radkit.metrics.plots import legend_below, plain_log_axis
 
 __all__ = ["plot_prevalence_effect", "plot_methods", "plot_ranking", "plot_smote_2d", "plot_real_imbalance",
+           "plot_reliability_at_prevalence", "plot_ece_before_after",
            "plot_confusion_pr"]
 
 
@@ -150,3 +151,40 @@ def plot_confusion_pr(y_true: np.ndarray, y_score: np.ndarray, *, prevalence: fl
                 title="precision-recall curve at this prevalence")
     axes[1].legend(loc="upper right", fontsize=8)
     return axes
+
+
+def plot_reliability_at_prevalence(y_true: np.ndarray, probs: dict[str, np.ndarray], *, prevalence: float,
+                                   n_bins: int = 10, ax=None):
+    """Reliability diagram with the test cases re-weighted to ``prevalence`` (ECE in the legend)."""
+    from radkit.imbalance.evaluate import prevalence_weights, weighted_ece
+
+    ax = _axes(ax, (5.2, 5.4))
+    y = np.asarray(y_true)
+    w = prevalence_weights(y, prevalence=prevalence)
+    edges = np.linspace(0, 1, n_bins + 1)
+    ax.plot([0, 1], [0, 1], "k:", lw=1, label="perfectly calibrated")
+    for k, (name, p) in enumerate(probs.items()):
+        p = np.asarray(p, dtype=float)
+        ids = np.searchsorted(edges[1:-1], p, side="left")
+        W = np.bincount(ids, weights=w, minlength=n_bins)
+        ok = W > 0
+        obs = np.bincount(ids, weights=w * y, minlength=n_bins)[ok] / W[ok]
+        pred = np.bincount(ids, weights=w * p, minlength=n_bins)[ok] / W[ok]
+        ax.plot(pred, obs, marker="os^D"[k % 4], label=f"{name} (ECE {weighted_ece(y, p, weights=w):.3f})")
+    ax.set(xlabel="predicted probability", ylabel=f"observed share positive (at {prevalence:.0%})",
+           xlim=(0, 1), ylim=(0, 1), aspect="equal", title=f"reliability at {prevalence:.0%} prevalence")
+    legend_below(ax)
+    return ax
+
+
+def plot_ece_before_after(table: pd.DataFrame, *, ax=None):
+    """Bars of ECE as trained and after prior correction, per method (``table`` has both columns)."""
+    ax = _axes(ax, (7, 3.6))
+    pos = np.arange(len(table))
+    ax.bar(pos - 0.2, table["ECE"], 0.4, label="as trained")
+    ax.bar(pos + 0.2, table["ECE corrected"], 0.4, label="after prior correction")
+    ax.set_xticks(pos, table.index, rotation=20, ha="right")
+    ax.set(ylabel="ECE (mean over training draws)",
+           title="resampling breaks calibration; the prior correction repairs it")
+    ax.legend(fontsize=8, loc="upper left")
+    return ax
