@@ -40,11 +40,11 @@ from radkit.imbalance.prior import effective_prevalence, prior_correct
 from radkit.imbalance.real import REAL_DATASETS, real_prevalence
 from radkit.imbalance.resample import SAMPLERS, make_pipeline, make_sampler, resample
 from radkit.imbalance.sampling import BalancedBatchSampler, balanced_loader, resample_indices
-from radkit.imbalance.smote_view import normal_neighbour_share, smote_parents
+from radkit.imbalance.smote_view import nearest_distance, normal_neighbour_share, smote_parents
 
 __all__ = [
     "BalancedBatchSampler", "Comparison", "FittedMethod", "FocalLoss", "HEADS", "METHODS", "REAL_DATASETS",
-    "SAMPLERS", "normal_neighbour_share", "real_prevalence", "smote_parents",
+    "SAMPLERS", "nearest_distance", "normal_neighbour_share", "real_prevalence", "smote_parents",
     "balanced_loader", "compare_methods", "draw_training_set", "effective_prevalence", "embeddings",
     "fit_method", "make_pipeline", "make_sampler", "pos_weight_for", "prevalence_weights", "prior_correct",
     "resample", "resample_indices", "score_measures", "weighted_ece",

@@ -67,18 +67,23 @@ def plot_methods(summary: pd.DataFrame, *, measures: Sequence[str] = ("PR-AUC", 
     return axes
 
 
-def plot_ranking(winners_table: pd.DataFrame, means: pd.DataFrame, *, head: str, ax=None):
-    """Rank of every method (1 = best mean PR-AUC) at each prevalence, for one head."""
+def plot_ranking(means: pd.DataFrame, *, head: str, measure: str = "PR-AUC", legend: bool = True, ax=None):
+    """Rank of every method (1 = best mean ``measure``) at each prevalence, for one head.
+
+    ``means`` is :meth:`radkit.imbalance.Comparison.table` (methods x prevalences).
+    """
     ax = _axes(ax, (5.6, 4.2))
     ranks = means.rank(ascending=False, axis=0)
     prevs = list(ranks.columns)
     for k, method in enumerate(ranks.index):
         ax.plot(range(len(prevs)), ranks.loc[method], marker="osD^v<>p"[k % 8], label=method)
     ax.set_xticks(range(len(prevs)), [f"{p:g}" for p in prevs])
-    ax.set(xlabel="prevalence", ylabel="rank by mean PR-AUC (1 = best)", title=f"ranking, {head} head")
+    names = {"sens@spec": "sensitivity at 90% specificity"}
+    ax.set(xlabel="prevalence", ylabel="rank (1 = best)", title=f"{names.get(measure, measure)}, {head} head")
     ax.set_yticks(range(1, len(ranks) + 1))
     ax.invert_yaxis()
-    legend_below(ax, ncols=3)
+    if legend:
+        legend_below(ax, ncols=len(ranks.index))
     return ax
 
 
@@ -113,7 +118,7 @@ def plot_real_imbalance(table: pd.DataFrame, *, ax=None):
                    s=22, label=name)
     ax.set_yticks(range(len(findings)), findings, fontsize=7)
     ax.set_xscale("log")
-    ax.set(xlabel="normal-to-abnormal ratio: images without the finding per image with it (log scale)",
+    ax.set(xlabel="images without the finding per image with it (log scale)",
            title="class imbalance in public chest X-ray label tables")
     ax.grid(axis="x", which="major", lw=0.4)
     legend_below(ax, ncols=4)
@@ -149,7 +154,7 @@ def plot_confusion_pr(y_true: np.ndarray, y_score: np.ndarray, *, prevalence: fl
                  label=f"threshold {threshold:g}")
     axes[1].set(xlabel="sensitivity (recall)", ylabel="PPV (precision)", xlim=(0, 1), ylim=(0, 1.02),
                 title="precision-recall curve at this prevalence")
-    axes[1].legend(loc="upper right", fontsize=8)
+    legend_below(axes[1], ncols=2)
     return axes
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["smote_parents", "normal_neighbour_share"]
+__all__ = ["smote_parents", "normal_neighbour_share", "nearest_distance"]
 
 
 def smote_parents(X_minority, X_new) -> tuple[np.ndarray, np.ndarray]:
@@ -70,3 +70,21 @@ def normal_neighbour_share(X_real, y_real, X_query, *, k: int = 5, exclude_self:
     _, idx = nn.kneighbors(np.asarray(X_query, dtype=np.float64))
     idx = idx[:, 1:] if exclude_self else idx
     return (y[idx] == 0).mean(1)
+
+
+def nearest_distance(X_reference, X_query, *, exclude_self: bool = False) -> np.ndarray:
+    """Euclidean distance from each query point to its nearest reference point.
+
+    ``exclude_self=True`` when the queries are the reference points themselves.
+
+    Examples
+    --------
+    >>> nearest_distance([[0.0], [1.0], [3.0]], [[0.0], [1.0], [3.0]], exclude_self=True).tolist()
+    [1.0, 1.0, 2.0]
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    X = np.asarray(X_reference, dtype=np.float64)
+    nn = NearestNeighbors(n_neighbors=1 + int(exclude_self)).fit(X)
+    dist, _ = nn.kneighbors(np.asarray(X_query, dtype=np.float64))
+    return dist[:, -1]
