@@ -217,3 +217,42 @@ def test_compare_methods_is_deterministic_and_complete():
     rows = a.rows[(a.rows["prevalence"] == 0.05) & (a.rows["head"] == "large")].groupby("method")["sens@t"].mean()
     assert rows["class weights"] > rows["plain"]
     assert set(a.winners()["best"]) <= set(kw["methods"])
+
+
+# ---------------------------------------------------------------- SMOTE geometry and real tables
+
+def test_smote_parents_are_minority_neighbours():
+    X, y = _blobs(n_neg=100, n_pos=12, seed=8)
+    X_res, _ = SMOTE(k_neighbors=3, random_state=0).fit_resample(X, y)
+    minority = X[y == 1]
+    pairs, gap = imb.smote_parents(minority, X_res[len(X):])
+    assert gap.max() < 1e-6  # the segment distance goes through a square root: about 1e-8 from rounding
+    d = np.linalg.norm(minority[:, None] - minority[None], axis=2)
+    rank = d.argsort(1).argsort(1)  # rank[i, j] = how near j is to i (0 = itself)
+    i, j = pairs[:, 0], pairs[:, 1]
+    assert np.all((rank[i, j] <= 3) | (rank[j, i] <= 3))  # one is among the other's k = 3 neighbours
+
+
+def test_nearest_distance_against_brute_force():
+    g = np.random.default_rng(2)
+    A, Q = g.normal(size=(40, 5)), g.normal(size=(7, 5))
+    brute = np.linalg.norm(Q[:, None] - A[None], axis=2).min(1)
+    np.testing.assert_allclose(imb.nearest_distance(A, Q), brute)
+    self_brute = np.linalg.norm(A[:, None] - A[None], axis=2) + np.diag(np.full(40, np.inf))
+    np.testing.assert_allclose(imb.nearest_distance(A, A, exclude_self=True), self_brute.min(1))
+    share = imb.normal_neighbour_share(A, (np.arange(40) < 20).astype(int), Q, k=40)
+    np.testing.assert_allclose(share, 0.5)
+
+
+def test_real_prevalence_counts():
+    from radkit.public import nih_entries, vindr_reader_labels
+
+    table = imb.real_prevalence(["NIH", "VinDr"]).set_index(["dataset", "finding"])
+    nih = nih_entries()
+    assert table.loc[("NIH", "hernia"), "positives"] == nih["hernia"].sum()
+    assert table.loc[("NIH", "pleural effusion"), "images"] == len(nih)
+    votes = vindr_reader_labels().pivot_table(index="item", columns="finding", values="label", aggfunc="sum",
+                                              observed=True)
+    assert table.loc[("VinDr", "pneumothorax"), "positives"] == int((votes["Pneumothorax"] >= 2).sum())
+    with pytest.raises(ValueError, match="choose from"):
+        imb.real_prevalence(["MIMIC"])
