@@ -47,7 +47,10 @@ def smote_parents(X_minority, X_new) -> tuple[np.ndarray, np.ndarray]:
         better = dist[np.arange(len(Q)), k] < best
         best[better] = dist[np.arange(len(Q)), k][better]
         pairs[better] = np.c_[np.full(better.sum(), i), i + 1 + k[better]]
-    return pairs, best
+    # the expansion above loses precision by cancellation; measure the chosen segments directly
+    a, d = A[pairs[:, 0]], A[pairs[:, 1]] - A[pairs[:, 0]]
+    t = np.clip(np.einsum("ij,ij->i", Q - a, d) / np.einsum("ij,ij->i", d, d), 0, 1)
+    return pairs, np.linalg.norm(Q - (a + t[:, None] * d), axis=1)
 
 
 def normal_neighbour_share(X_real, y_real, X_query, *, k: int = 5, exclude_self: bool = False) -> np.ndarray:
