@@ -1,0 +1,115 @@
+"""Measures of a score at a chosen prevalence: PR-AUC, ROC-AUC, sensitivity at a fixed specificity, ECE.
+
+The test set has whatever prevalence it was drawn with; re-weighting its
+cases (positives by ``pi / pi_test``, negatives by ``(1 - pi) / (1 - pi_test)``)
+gives the measures a test set at prevalence ``pi`` would give, without
+throwing away positives. ROC-AUC, sensitivity and specificity do not change
+with the weights; PR-AUC, accuracy, PPV and ECE do.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["prevalence_weights", "weighted_ece", "score_measures"]
+
+
+def _check(y_true, y_score) -> tuple[np.ndarray, np.ndarray]:
+    y = np.asarray(y_true)
+    s = np.asarray(y_score, dtype=np.float64)
+    if y.ndim != 1 or s.ndim != 1 or len(y) != len(s):
+        raise ValueError(f"y_true and y_score must be 1-D and of the same length, got shapes {y.shape} and {s.shape}.")
+    if not np.all(np.isin(y, (0, 1))):
+        raise ValueError("y_true must hold 0/1 labels (drop unknown labels first).")
+    if not np.all(np.isfinite(s)):
+        raise ValueError(f"y_score has {int((~np.isfinite(s)).sum())} NaN/inf value(s); the model diverged or "
+                         "its input had NaN. Check the embeddings and the head.")
+    if y.min() == y.max():
+        raise ValueError("y_true has a single class: these measures need positive and negative test cases.")
+    return y.astype(np.int64), s
+
+
+def prevalence_weights(y_true, *, prevalence: float | None) -> np.ndarray:
+    """Case weights that make the test set behave as if its prevalence were ``prevalence``.
+
+    Examples
+    --------
+    >>> prevalence_weights([0, 0, 1, 1], prevalence=0.2).tolist()
+    [1.6, 1.6, 0.4, 0.4]
+    """
+    y = np.asarray(y_true).astype(np.int64)
+    if prevalence is None:
+        return np.ones(len(y))
+    if isinstance(prevalence, bool) or not 0 < prevalence < 1:
+        raise ValueError(f"prevalence must be in (0, 1), got {prevalence!r}.")
+    p_test = y.mean()
+    if not 0 < p_test < 1:
+        raise ValueError("the test set needs both classes to be re-weighted to another prevalence.")
+    return np.where(y == 1, prevalence / p_test, (1 - prevalence) / (1 - p_test))
+
+
+def weighted_ece(y_true, y_prob, *, weights=None, n_bins: int = 10) -> float:
+    """Expected calibration error with case weights (uniform bins, as ``radkit.metrics.expected_calibration_error``).
+
+    Examples
+    --------
+    >>> round(weighted_ece([0, 0, 1, 1], [0.1, 0.3, 0.6, 0.8], n_bins=2), 3)
+    0.25
+    """
+    y = np.asarray(y_true, dtype=np.float64)
+    p = np.asarray(y_prob, dtype=np.float64)
+    w = np.ones_like(p) if weights is None else np.asarray(weights, dtype=np.float64)
+    ids = np.searchsorted(np.linspace(0, 1, n_bins + 1)[1:-1], p, side="left")
+    W = np.bincount(ids, weights=w, minlength=n_bins)
+    full = W > 0
+    obs = np.bincount(ids, weights=w * y, minlength=n_bins)[full] / W[full]
+    pred = np.bincount(ids, weights=w * p, minlength=n_bins)[full] / W[full]
+    return float(np.sum(W[full] * np.abs(obs - pred)) / W.sum())
+
+
+def score_measures(y_true, y_score, *, prevalence: float | None = None, specificity: float = 0.9,
+                   threshold: float | None = 0.5) -> dict[str, float]:
+    """PR-AUC, ROC-AUC, sensitivity at a fixed specificity and, for probabilities, the measures at ``threshold``.
+
+    Parameters
+    ----------
+    y_true : array-like of 0/1
+    y_score : array-like
+        Probabilities, or any score (then pass ``threshold=None``).
+    prevalence : float, optional
+        Evaluate as if the test prevalence were this (see :func:`prevalence_weights`).
+    specificity : float, default 0.9
+        Sensitivity is read at the threshold that gives this specificity on the test negatives.
+    threshold : float or None, default 0.5
+        The decision threshold for ``sens@t``, ``spec@t``, ``accuracy@t`` and ``ECE``
+        (NaN when None: scores that are not probabilities).
+
+    Returns
+    -------
+    dict
+        ``PR-AUC, ROC-AUC, sens@spec, sens@t, spec@t, accuracy@t, ECE``.
+
+    Examples
+    --------
+    >>> m = score_measures([0, 0, 0, 1], [0.1, 0.2, 0.6, 0.7])
+    >>> m["ROC-AUC"], m["sens@t"], m["accuracy@t"]
+    (1.0, 1.0, 0.75)
+    """
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    y, s = _check(y_true, y_score)
+    if not 0 < specificity < 1:
+        raise ValueError(f"specificity must be in (0, 1), got {specificity!r}.")
+    w = prevalence_weights(y, prevalence=prevalence)
+    pi = float(prevalence if prevalence is not None else y.mean())
+    cut = np.quantile(s[y == 0], specificity, method="higher")
+    out = {"PR-AUC": float(average_precision_score(y, s, sample_weight=w)),
+           "ROC-AUC": float(roc_auc_score(y, s)),
+           "sens@spec": float(np.mean(s[y == 1] > cut))}
+    if threshold is None:
+        out.update({"sens@t": np.nan, "spec@t": np.nan, "accuracy@t": np.nan, "ECE": np.nan})
+        return out
+    sens, spec = float(np.mean(s[y == 1] >= threshold)), float(np.mean(s[y == 0] < threshold))
+    out.update({"sens@t": sens, "spec@t": spec, "accuracy@t": pi * sens + (1 - pi) * spec,
+                "ECE": weighted_ece(y, s, weights=w)})
+    return out
