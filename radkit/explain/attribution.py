@@ -242,7 +242,8 @@ def integrated_gradients(model: nn.Module, x: torch.Tensor, *, target: Target,
         every pixel; a tensor must have the shape of one image (C x H x W) or of ``x``.
     steps : int, default 50
     method : {"gausslegendre", "riemann_trapezoid", "riemann_middle"}
-        Quadrature rule; ``gausslegendre`` is captum's default.
+        Quadrature rule; ``gausslegendre`` is captum's default (identical results).
+        The trapezoid rule's weights sum to 1 here (captum's sum to (steps - 1) / steps).
     return_delta : bool, default False
         Also return ``sum(attributions) - (f(x) - f(baseline))`` per image.
 

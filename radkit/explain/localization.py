@@ -221,9 +221,11 @@ def localization_scores(maps: object, masks: object, *, tolerance: int = 0, top:
     iou = topk_iou(m, k, top=top)
     per = pd.DataFrame({"pointing": hits.astype(int), "chance": chance, "energy": energy, "iou": iou})
     lo, hi = wilson_ci(int(hits.sum()), len(hits), level=level)
+    rate = float(hits.mean())
+    lo, hi = min(float(lo), rate), max(float(hi), rate)  # wilson_ci can return 5e-17 for 0 hits
     return LocalizationScores(
         per_image=per,
-        pointing=Estimate(float(hits.mean()), float(lo), float(hi), level=level, method="Wilson", n=len(hits)),
+        pointing=Estimate(rate, lo, hi, level=level, method="Wilson", n=len(hits)),
         chance=_boot_mean(chance, n_boot=n_boot, seed=seed, level=level),
         energy=_boot_mean(energy, n_boot=n_boot, seed=seed + 1, level=level),
         iou=_boot_mean(iou, n_boot=n_boot, seed=seed + 2, level=level),
