@@ -25,7 +25,7 @@ def test_ssim_matches_skimage():
     gen = np.random.default_rng(1)
     a = gen.random((3, 20, 20))
     b = a + 0.3 * gen.random((3, 20, 20))
-    scale = lambda v: (v - v.min()) / (v.max() - v.min())  # noqa: E731
+    scale = lambda v: (v - v.min()) / (v.max() - v.min())
     want = [metrics.structural_similarity(scale(a[i]), scale(b[i]), data_range=1.0) for i in range(3)]
     assert np.allclose(explain.ssim(a, b), want, atol=1e-10)
 

@@ -262,7 +262,8 @@ def _paired(correct: object, uncertainty: object) -> tuple[np.ndarray, np.ndarra
     return c.astype(float), u
 
 
-def coverage_accuracy(correct: object, uncertainty: object, *, coverages: Sequence[float] | None = None) -> pd.DataFrame:
+def coverage_accuracy(correct: object, uncertainty: object, *,
+                      coverages: Sequence[float] | None = None) -> pd.DataFrame:
     """Accuracy on the cases kept when abstaining on the most uncertain ones.
 
     Examples

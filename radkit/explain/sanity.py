@@ -243,7 +243,8 @@ def cascading_randomization(model: nn.Module, x: torch.Tensor, *, target: int | 
             ss = ssim(reference[method], a)
             r_m, r_lo, r_hi = _mean_ci(rho, seed + step)
             s_m, s_lo, s_hi = _mean_ci(ss, seed + step)
-            rows.append({"method": method, "step": step, "randomized": "none (trained)" if step == 0 else order[step - 1],
+            rows.append({"method": method, "step": step,
+                         "randomized": "none (trained)" if step == 0 else order[step - 1],
                          "spearman": r_m, "spearman_low": r_lo, "spearman_high": r_hi,
                          "ssim": s_m, "ssim_low": s_lo, "ssim_high": s_hi})
             kept[method].append(a[:keep].cpu())
