@@ -49,7 +49,7 @@ def main() -> None:
                      lambda: Saliency(model).attribute(x.clone().requires_grad_(), target=1)),
         "integrated gradients (50 steps)": (
             lambda: explain.integrated_gradients(model, x, target=1, steps=50),
-            lambda: IntegratedGradients(model).attribute(x, target=1, n_steps=50, internal_batch_size=64)),
+            lambda: IntegratedGradients(model).attribute(x, target=1, n_steps=50)),
         "grad-cam": (lambda: explain.grad_cam(model, x, target=1, layer="features.12", upsample=False),
                      lambda: LayerGradCam(model, layer).attribute(x, target=1, relu_attributions=True)),
         "occlusion (8 px, stride 4)": (
