@@ -18,8 +18,8 @@ import pandas as pd
 from scipy.special import expit
 from scipy.stats import rankdata
 
+from radkit._validate import check_binary, check_count, check_fraction
 from radkit.metrics import delong_auc, fit_platt
-from radkit.metrics._validate import check_binary, check_count, check_fraction
 from radkit.seeding import check_seed, rng
 from radkit.stats import Estimate
 

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import logit
 
+from radkit._validate import check_binary, check_threshold
 from radkit.metrics import brier_score, decision_curve, expected_calibration_error, fit_platt
-from radkit.metrics._validate import check_binary, check_threshold
 from radkit.stats import Estimate, by_group
 
 __all__ = ["REPORT_SECTIONS", "ValidationReport", "report"]

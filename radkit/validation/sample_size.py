@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from radkit.metrics._validate import check_fraction
+from radkit._validate import check_fraction
 
 __all__ = ["SampleSize", "n_for_sens_spec", "auc_se_hanley_mcneil", "n_for_auc", "n_for_calibration_oe"]
 

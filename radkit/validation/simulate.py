@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from radkit._validate import check_binary, check_count, check_fraction
 from radkit.label_process import wilson_ci
 from radkit.metrics import delong_auc
-from radkit.metrics._validate import check_binary, check_count, check_fraction
 from radkit.seeding import check_seed, rng
 from radkit.stats import Estimate, percentile_interval
 
@@ -294,7 +294,7 @@ def silent_trial(y_true, model_prob, reader_call, dates, *, threshold: float, fr
     >>> float(t.loc[("2024-01-01", "model", "sensitivity"), "estimate"])
     0.5
     """
-    from radkit.metrics._validate import check_threshold
+    from radkit._validate import check_threshold
 
     y, prob = check_binary(np.asarray(y_true).ravel(), model_prob, names=("model_prob",), kind="prob",
                            both_classes=False, purpose="a silent trial")
