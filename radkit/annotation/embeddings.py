@@ -27,22 +27,11 @@ def embed(model: nn.Module, X: torch.Tensor, *, batch_size: int = 256) -> np.nda
     >>> embed(m, torch.rand(3, 1, 32, 32)).shape
     (3, 128)
     """
-    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
-    if not linears:
-        raise ValueError("embed needs a model whose output comes from an nn.Linear layer (a classifier head).")
+    from radkit.models import penultimate_features
+
     if not isinstance(X, torch.Tensor) or X.ndim != 4:
         raise TypeError(f"X must be an image tensor N x C x H x W, got {type(X).__name__}.")
-    captured: list[torch.Tensor] = []
-    hook = linears[-1].register_forward_pre_hook(lambda _m, inp: captured.append(inp[0].detach().flatten(1)))
-    dev = next(model.parameters()).device
-    model.eval()
-    try:
-        with torch.inference_mode():
-            for start in range(0, len(X), batch_size):
-                model(X[start:start + batch_size].to(dev))
-    finally:
-        hook.remove()
-    return torch.cat(captured).float().cpu().numpy()
+    return penultimate_features(model, X, batch_size=batch_size)
 
 
 def as_images(features: np.ndarray | torch.Tensor) -> torch.Tensor:

@@ -81,18 +81,6 @@ def frechet_from_features(a: np.ndarray, b: np.ndarray) -> float:
     return frechet_distance(a.mean(0), np.cov(a, rowvar=False), b.mean(0), np.cov(b, rowvar=False))
 
 
-def _last_linear(model: nn.Module) -> nn.Linear:
-    last = None
-    for module in model.modules():
-        if isinstance(module, nn.Linear):
-            last = module
-    if last is None:
-        raise ValueError("The embedding model has no nn.Linear layer; embed() reads the input of the last "
-                         "one (the penultimate features). Use a radkit.models network.")
-    return last
-
-
-@torch.no_grad()
 def embed(model: nn.Module, images: torch.Tensor, *, batch_size: int = 256) -> np.ndarray:
     """Penultimate-layer features of ``model`` for ``images`` (the input of its last linear layer).
 
@@ -104,21 +92,10 @@ def embed(model: nn.Module, images: torch.Tensor, *, batch_size: int = 256) -> n
     (3, 128)
     """
     from radkit.augmentation.transforms import check_images
+    from radkit.models import penultimate_features
 
     check_images(images, where="embed")
-    head = _last_linear(model)
-    store: list[torch.Tensor] = []
-    handle = head.register_forward_hook(lambda _m, inp, _out: store.append(inp[0].detach().float().cpu()))
-    was_training = model.training
-    dev = next(model.parameters()).device
-    model.eval()
-    try:
-        for start in range(0, len(images), batch_size):
-            model(images[start:start + batch_size].to(dev))
-    finally:
-        handle.remove()
-        model.train(was_training)
-    return torch.cat(store).numpy().astype(np.float64)
+    return penultimate_features(model, images, batch_size=batch_size).astype(np.float64)
 
 
 def image_frechet(a: torch.Tensor, b: torch.Tensor, *, model: nn.Module, n_boot: int = 0, seed: int = 0,
