@@ -49,8 +49,9 @@ def cohen_kappa(a: Any, b: Any = None, *, readers: tuple[Any, Any] | None = None
     Returns
     -------
     Estimate
-        ``estimate`` (NaN when both readers use one and the same label, where
-        kappa is undefined), ``ci`` and ``n_items``.
+        :class:`radkit.stats.Estimate`: ``estimate`` (NaN when both readers use one
+        and the same label, where kappa is undefined), ``low``/``high`` (NaN
+        without ``n_boot``), ``n`` items.
 
     Examples
     --------

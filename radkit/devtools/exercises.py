@@ -56,7 +56,7 @@ def strip_solutions(source: str, *, where: str = "cell") -> tuple[str, int]:
     >>> print(strip_solutions(src)[0])
     # Exercise 0.1: add
     # YOUR CODE HERE
-    raise NotImplementedError("Your turn: exercise 0.1. Write your answer here, then run the check.")
+    raise NotImplementedError("Your turn: exercise 0.1. Write it here, then run the check.")
     check('0.1', x)
     """
     out: list[str] = []
@@ -72,7 +72,7 @@ def strip_solutions(source: str, *, where: str = "cell") -> tuple[str, int]:
             indent = line[: len(line) - len(line.lstrip())]
             label = f"exercise {name}" if name else "this exercise"
             out.append(f"{indent}# YOUR CODE HERE")
-            stub = f'raise NotImplementedError("Your turn: {label}. Write your answer here, then run the check.")'
+            stub = f'raise NotImplementedError("Your turn: {label}. Write it here, then run the check.")'
             out.append(indent + stub)
         elif stripped == END:
             if not inside:
