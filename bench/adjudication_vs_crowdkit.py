@@ -28,6 +28,7 @@ import time
 
 import numpy as np
 import pandas as pd
+from _timing import timed  # bench/_timing.py (scripts run from bench/)
 
 from radkit.adjudication import dawid_skene, fleiss_kappa
 
@@ -53,13 +54,6 @@ def cpu_info() -> str:
     return f"{name}, {cores} usable cores"
 
 
-def median_time(fn, repeats: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)), out
 
 
 def main() -> None:
@@ -86,12 +80,12 @@ def main() -> None:
         table = sub[["item", "reader", "label"]].reset_index(drop=True)
         ck_table = table.rename(columns={"item": "task", "reader": "worker"}).astype(
             {"worker": str, "label": int})
-        t_rk, rk = median_time(lambda: dawid_skene(table, max_iter=100, tol=1e-6), args.repeats)
-        t_ck, ck = median_time(lambda: DawidSkene(n_iter=100, tol=1e-6).fit(ck_table),
+        t_rk, rk = timed(lambda: dawid_skene(table, max_iter=100, tol=1e-6), args.repeats)
+        t_ck, ck = timed(lambda: DawidSkene(n_iter=100, tol=1e-6).fit(ck_table),
                                args.repeats)
-        f_rk, rk_f = median_time(lambda: dawid_skene(table, max_iter=fixed, tol=0.0),
+        f_rk, rk_f = timed(lambda: dawid_skene(table, max_iter=fixed, tol=0.0),
                                  args.repeats)
-        f_ck, ck_f = median_time(lambda: DawidSkene(n_iter=fixed, tol=-np.inf).fit(ck_table), 1)
+        f_ck, ck_f = timed(lambda: DawidSkene(n_iter=fixed, tol=-np.inf).fit(ck_table), 1)
         p_rk = rk_f.posteriors[1]
         p_ck = ck_f.probas_.reindex(p_rk.index)[1]
         p_ck_default = ck.probas_.reindex(rk.posteriors.index)[1]

@@ -15,19 +15,9 @@ from __future__ import annotations
 
 import argparse
 import platform
-import time
 
 import torch
-
-
-def timed(fn, repeat: int) -> tuple[float, torch.Tensor]:
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    times.sort()
-    return times[len(times) // 2], out
+from _timing import timed  # bench/_timing.py (scripts run from bench/)
 
 
 def main() -> None:

@@ -16,11 +16,11 @@ from __future__ import annotations
 import argparse
 import functools
 import platform
-import time
 import warnings
 
 import numpy as np
 import pandas as pd
+from _timing import timed  # bench/_timing.py (scripts run from bench/)
 
 
 def data(n: int, seed: int = 0):
@@ -33,13 +33,6 @@ def data(n: int, seed: int = 0):
     return y, y_pred, pd.DataFrame({"sex": sex, "age_band": band})
 
 
-def timed(fn, repeat: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)), out
 
 
 def main() -> None:
