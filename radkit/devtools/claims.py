@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -21,17 +22,22 @@ from pathlib import Path
 __all__ = ["run_one", "main"]
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def _failure(err: Exception) -> str:
-    """One line that names the failing claim."""
-    text = str(err)
+    """One line that names the failing claim: the source line IPython's traceback points at, and the error."""
+    text = _ANSI.sub("", str(err))
     ename = getattr(err, "ename", type(err).__name__)
-    evalue = getattr(err, "evalue", "") or ""
-    # the assert line is the last source line nbclient quotes before the traceback
-    lines = [ln.strip() for ln in text.splitlines()]
-    asserts = [ln for ln in lines if ln.startswith("assert ")]
-    where = asserts[-1] if asserts else ""
+    evalue = _ANSI.sub("", getattr(err, "evalue", "") or "")
+    lines = text.splitlines()
+    # the first frame is the notebook cell ("Cell In[n], line k"); IPython marks its failing line "---> k"
+    start = next((i for i, ln in enumerate(lines) if ln.lstrip().startswith("Cell In[")), 0)
+    where = next((ln.strip() for ln in lines[start:] if re.match(r"\s*-+>\s*\d+", ln)), "")
+    where = re.sub(r"^-+>\s*\d+\s*", "", where)
     msg = f"{ename}: {evalue}".strip().rstrip(":")
-    return (f"{where}  ->  {msg}" if where else msg)[:300]
+    out = f"{where}  ->  {msg}" if where else msg
+    return out if len(out) <= 600 else out[:597] + "..."
 
 
 def run_one(path: str | Path, *, seed: int, profile: str = "quick", timeout: int = 1800) -> tuple[bool, str, float]:
