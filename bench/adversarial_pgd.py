@@ -41,7 +41,7 @@ def main() -> None:
 
     def ours():
         return adv.pgd(model, x, y, eps=eps, steps=args.steps, step_size=step, random_start=False,
-                       batch_size=args.n)
+                       batch_size=args.n, seed=0)
 
     runs = {"radkit": ours}
     from art.attacks.evasion import ProjectedGradientDescent

@@ -65,8 +65,8 @@ def save_checkpoint(model: nn.Module, path: str | Path, *, overwrite: bool = Fal
     >>> import tempfile, pathlib, radkit.models as M
     >>> from radkit.checkpoint import save_checkpoint, load_checkpoint
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "m.pt"
-    >>> _ = save_checkpoint(M.make_model("smallcnn", num_classes=2), p, arch="smallcnn")
-    >>> load_checkpoint(M.make_model("smallcnn", num_classes=2), p)["arch"]
+    >>> _ = save_checkpoint(M.make_model("smallcnn", num_classes=2, seed=0), p, arch="smallcnn")
+    >>> load_checkpoint(M.make_model("smallcnn", num_classes=2, seed=1), p)["arch"]
     'smallcnn'
     """
     from radkit.distributed import is_main

@@ -159,7 +159,7 @@ def _scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
             "spec": float((y_pred[~pos] == 0).mean()) if (~pos).any() else np.nan}
 
 
-def compare_label_models(table: pd.DataFrame, truth: Any, *, X: Any = None, seed: int = 0,
+def compare_label_models(table: pd.DataFrame, truth: Any, *, X: Any = None, seed: int,
                          tie: str = "random") -> pd.DataFrame:
     """Score majority vote, Dawid-Skene and (with features ``X``) Raykar against the truth.
 
@@ -170,7 +170,7 @@ def compare_label_models(table: pd.DataFrame, truth: Any, *, X: Any = None, seed
     truth : Series indexed by item, or array indexed by item position 0..n-1
     X : DataFrame indexed by item, optional
         Image features for :func:`radkit.adjudication.raykar`.
-    seed : int, default 0
+    seed : int
         For majority-vote ties.
     tie : str, default "random"
         Majority-vote tie policy (see :func:`radkit.adjudication.majority_vote`).
@@ -187,7 +187,7 @@ def compare_label_models(table: pd.DataFrame, truth: Any, *, X: Any = None, seed
     >>> from radkit.synth import simulate_readers
     >>> y = (np.random.default_rng(0).random(300) < 0.3).astype(int)
     >>> t = simulate_readers(y, sens=[0.9, 0.6, 0.6], spec=[0.95, 0.7, 0.7], seed=1).labels
-    >>> list(compare_label_models(t, y).index)
+    >>> list(compare_label_models(t, y, seed=0).index)
     ['majority vote', 'Dawid-Skene']
     """
     mv = majority_vote(table, tie=tie, seed=seed)

@@ -76,7 +76,7 @@ MODELS: dict[str, Callable[[int, int], nn.Module]] = {
 }
 
 
-def make_model(name: str, *, num_classes: int, in_channels: int = 1, seed: int | None = None) -> nn.Module:
+def make_model(name: str, *, num_classes: int, in_channels: int = 1, seed: int) -> nn.Module:
     """Build a model by name with randomly initialised weights.
 
     Parameters
@@ -87,14 +87,14 @@ def make_model(name: str, *, num_classes: int, in_channels: int = 1, seed: int |
         Number of output logits (one per pathology for multi-label).
     in_channels : int, default 1
         Input channels; radiographs are grayscale.
-    seed : int, optional
-        Seed for the initial weights. The global torch generator is forked and
+    seed : int
+        Seed for the initial weights (e.g. ``prof.seed``). The global torch generator is forked and
         restored, so the caller's random state is left as it was.
 
     Examples
     --------
     >>> import torch, radkit.models as M
-    >>> M.make_model("smallcnn", num_classes=3)(torch.zeros(2, 1, 64, 64)).shape
+    >>> M.make_model("smallcnn", num_classes=3, seed=0)(torch.zeros(2, 1, 64, 64)).shape
     torch.Size([2, 3])
     """
     if not isinstance(name, str):
@@ -107,16 +107,11 @@ def make_model(name: str, *, num_classes: int, in_channels: int = 1, seed: int |
         raise ValueError(f"num_classes must be a positive int, got {num_classes!r}.")
     if isinstance(in_channels, bool) or not isinstance(in_channels, int) or in_channels < 1:
         raise ValueError(f"in_channels must be a positive int, got {in_channels!r}.")
-    if seed is not None:
-        from radkit.seeding import check_seed
+    from radkit.seeding import check_seed
 
-        seed = check_seed(seed)
-    if seed is None:
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(check_seed(seed))
         model = MODELS[key](num_classes, in_channels)
-    else:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            model = MODELS[key](num_classes, in_channels)
     return remember(model, in_channels=in_channels)
 
 

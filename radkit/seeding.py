@@ -1,12 +1,21 @@
 """One seed convention for the whole kit.
 
-Library functions take a keyword-only ``seed: int`` and never touch global
-random state. They turn it into a generator with one of the two helpers here:
-:func:`rng` (NumPy, for tables, resamples and draws of cases) or
-:func:`torch_generator` (torch, for tensors). Notebooks take their seed from
+Library functions that draw at random take a keyword-only ``seed: int`` with no
+default, so a notebook cannot forget to pass ``prof.seed`` and silently run every
+``RADKIT_SEED`` as seed 0. They never touch global random state: they turn the seed
+into a private generator with :func:`rng` (NumPy: tables, resamples, draws of cases)
+or :func:`torch_generator` (torch: tensors). Notebooks take their seed from
 ``radkit.setup()`` (``prof.seed``, read from ``RADKIT_SEED``) and derive the
-independent streams they need with :func:`spawn`, so that no literal seed
-appears in a notebook and ``make claims`` can run every lesson under other seeds.
+independent streams they need with :func:`spawn`, so no literal seed appears in a
+notebook and ``make claims`` can run every lesson under other seeds.
+
+Three exceptions, each stated in the function's docstring:
+
+* randomness that is optional (a bootstrap only when ``n_boot > 0``, a random
+  tie-break only when asked for): ``seed: int | None = None``, and
+  :func:`rng_if_needed` raises if the random step is taken without a seed;
+* functions that take ``prof`` default to ``prof.seed``;
+* figures that jitter points for display only use a fixed generator.
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ import numpy as np
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["check_seed", "rng", "spawn", "torch_generator"]
+__all__ = ["check_seed", "rng", "rng_if_needed", "spawn", "torch_generator"]
 
 
 def check_seed(seed: object, *, name: str = "seed") -> int:
@@ -46,6 +55,29 @@ def rng(seed: int) -> np.random.Generator:
     True
     """
     return np.random.default_rng(check_seed(seed))
+
+
+def rng_if_needed(seed: int | None, *, where: str, why: str) -> np.random.Generator:
+    """NumPy generator for an *optional* random step, or a clear error when no seed was given.
+
+    For functions whose randomness is optional (a bootstrap only when ``n_boot > 0``,
+    a random tie-break only when asked for): their ``seed`` may stay ``None``
+    until the random path is taken; then it must be a whole number, so that no
+    result ever comes from fresh, unrepeatable entropy.
+
+    Examples
+    --------
+    >>> bool(rng_if_needed(1, where="f", why="n_boot > 0").random() == rng(1).random())
+    True
+    >>> rng_if_needed(None, where="fleiss_kappa", why="n_boot=200 resamples")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: fleiss_kappa: n_boot=200 resamples, so it needs seed= (e.g. seed=prof.seed ...
+    """
+    if seed is None:
+        raise ValueError(f"{where}: {why}, so it needs seed= (e.g. seed=prof.seed from radkit.setup()) "
+                         "to be repeatable.")
+    return rng(seed)
 
 
 def torch_generator(seed: int, device: torch.device | str = "cpu") -> torch.Generator:

@@ -13,7 +13,7 @@ __all__ = ["blobs"]
 
 
 def blobs(n: int = 512, *, size: int = 32, prevalence: float = 0.5, contrast: float = 0.25,
-          seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+          seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Images with or without a faint disc, and their labels.
 
     Parameters

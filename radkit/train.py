@@ -294,7 +294,7 @@ def fit(
     augment: Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]] | None = None,
     early_stopping: int | None = None,
     monitor: str = "val_auc",
-    seed: int = 0,
+    seed: int,
     device: torch.device | str | None = None,
     amp: bool | None = None,
     channels_last: bool | None = None,
@@ -340,7 +340,7 @@ def fit(
         undefined (a single class in ``val_data``), a warning says so and
         ``val_loss`` is monitored instead.
     monitor : {"val_auc", "val_loss"}
-    seed : int, default 0
+    seed : int
         Seeds the shuffling order (the global RNG is not touched).
     device : torch.device or str, optional
         Defaults to :func:`radkit.device`.
@@ -379,7 +379,7 @@ def fit(
     >>> import torch, radkit.models, radkit.train
     >>> X = torch.rand(64, 1, 16, 16); y = (X.mean((1, 2, 3)) > 0.5).float()[:, None]
     >>> m = radkit.models.make_model("smallcnn", num_classes=1, seed=0)
-    >>> h = radkit.train.fit(m, (X, y), num_epochs=2, lr=1e-2, progress=False)
+    >>> h = radkit.train.fit(m, (X, y), num_epochs=2, lr=1e-2, progress=False, seed=0)
     >>> len(h.rows)
     2
     """

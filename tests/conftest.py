@@ -25,7 +25,7 @@ def fake_cxr_data(tmp_path_factory):
     from radkit.devtools.fake_cxr import write_fake_sources
 
     return write_fake_sources(tmp_path_factory.mktemp("fake-cxr"), per_finding=SMALL_PER_FINDING,
-                              normal=SMALL_NORMAL)
+                              normal=SMALL_NORMAL, seed=0)
 
 
 @pytest.fixture(scope="session")
@@ -34,4 +34,4 @@ def fake_cxr_data_quick(tmp_path_factory):
     large enough that a lesson's small CNN learns and its real-image claims can hold."""
     from radkit.devtools.fake_cxr import write_fake_sources
 
-    return write_fake_sources(tmp_path_factory.mktemp("fake-cxr-quick"))
+    return write_fake_sources(tmp_path_factory.mktemp("fake-cxr-quick"), seed=0)

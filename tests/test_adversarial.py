@@ -57,14 +57,14 @@ def test_fgsm_is_one_signed_gradient_step_closed_form():
 def test_fgsm_equals_one_pgd_step_without_random_start():
     m, (x, y) = _model(), _data()
     a = adv.fgsm(m, x, y, eps=2 / 255)
-    b = adv.pgd(m, x, y, eps=2 / 255, steps=1, step_size=2 / 255, random_start=False)
+    b = adv.pgd(m, x, y, eps=2 / 255, steps=1, step_size=2 / 255, random_start=False, seed=0)
     assert torch.equal(a, b)
 
 
 def test_attack_changes_nothing_in_the_model():
     m, (x, y) = _model(), _data()
     before = {k: v.clone() for k, v in m.state_dict().items()}
-    adv.pgd(m, x, y, eps=4 / 255, steps=3)
+    adv.pgd(m, x, y, eps=4 / 255, steps=3, seed=0)
     adv.fgsm(m, x, y, eps=4 / 255)
     assert not m.training
     assert all(torch.equal(before[k], v) for k, v in m.state_dict().items())
@@ -85,10 +85,10 @@ def test_pgd_is_stronger_than_fgsm_and_targeted_reaches_target():
     loss = nn.CrossEntropyLoss()
     with torch.no_grad():
         l_f = loss(m(adv.fgsm(m, x, y, eps=8 / 255)), y)
-        l_p = loss(m(adv.pgd(m, x, y, eps=8 / 255, steps=10)), y)
+        l_p = loss(m(adv.pgd(m, x, y, eps=8 / 255, steps=10, seed=0)), y)
         target = torch.ones_like(y)
         p_before = torch.softmax(m(x), 1)[:, 1].mean()
-        p_after = torch.softmax(m(adv.pgd(m, x, target, eps=8 / 255, targeted=True)), 1)[:, 1].mean()
+        p_after = torch.softmax(m(adv.pgd(m, x, target, eps=8 / 255, targeted=True, seed=0)), 1)[:, 1].mean()
     assert l_p > l_f and p_after > p_before
 
 
@@ -134,5 +134,5 @@ def test_pgd_without_random_start_equals_art(norm):
     eps, step = (4 / 255, 1 / 255) if norm == "linf" else (0.5, 0.1)
     ref = PGD(clf, norm=np.inf if norm == "linf" else 2, eps=eps, eps_step=step, max_iter=5, num_random_init=0,
               batch_size=16, verbose=False).generate(x=x.numpy(), y=y.numpy())
-    ours = adv.pgd(m, x, y, eps=eps, steps=5, step_size=step, norm=norm, random_start=False).numpy()
+    ours = adv.pgd(m, x, y, eps=eps, steps=5, step_size=step, norm=norm, random_start=False, seed=0).numpy()
     assert np.abs(ours - ref).max() < 1e-5

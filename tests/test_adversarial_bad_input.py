@@ -30,9 +30,9 @@ Y = torch.tensor([0, 1, 0, 1])
 ])
 def test_attack_bad_input(m, kwargs, match):
     args = {"x": X, "y": Y} | kwargs
-    for attack in (adv.fgsm, adv.pgd):
+    for attack, extra in ((adv.fgsm, {}), (adv.pgd, {"seed": 0})):
         with pytest.raises(ValueError, match=match):
-            attack(m, args["x"], args["y"], eps=args["eps"])
+            attack(m, args["x"], args["y"], eps=args["eps"], **extra)
 
 
 def test_training_mode_and_bad_options(m):
@@ -40,9 +40,9 @@ def test_training_mode_and_bad_options(m):
         adv.fgsm(m.train(), X, Y, eps=1 / 255)
     m.eval()
     with pytest.raises(ValueError, match="norm"):
-        adv.pgd(m, X, Y, eps=1 / 255, norm="l1")
+        adv.pgd(m, X, Y, eps=1 / 255, norm="l1", seed=0)
     with pytest.raises(ValueError, match="steps"):
-        adv.pgd(m, X, Y, eps=1 / 255, steps=0)
+        adv.pgd(m, X, Y, eps=1 / 255, steps=0, seed=0)
     with pytest.raises(TypeError, match="nn.Module"):
         adv.fgsm(lambda z: z, X, Y, eps=1 / 255)
     with pytest.raises(TypeError, match="torch.Tensor"):
@@ -69,9 +69,9 @@ def test_poison_and_defense_bad_input():
     with pytest.raises(ValueError, match="bits"):
         adv.bit_depth(X, bits=0)
     with pytest.raises(ValueError, match="method"):
-        adv.AdversarialAugment(make_model("smallcnn", num_classes=2), eps=0.1, method="cw")
+        adv.AdversarialAugment(make_model("smallcnn", num_classes=2, seed=0), eps=0.1, method="cw", seed=0)
     with pytest.raises(ValueError, match="at least one squeezer"):
-        adv.squeezing_score(make_model("smallcnn", num_classes=2).eval(), X, squeezers=())
+        adv.squeezing_score(make_model("smallcnn", num_classes=2, seed=0).eval(), X, squeezers=())
 
 
 def test_attack_success_rate_needs_other_classes(m):

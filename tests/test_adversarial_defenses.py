@@ -127,7 +127,7 @@ def test_squeezing_score_is_zero_when_squeezing_changes_nothing():
 def test_ensemble_and_curve_shapes():
     m = make_model("smallcnn", num_classes=2, seed=0).eval()
     x, y = _data(8)
-    c = adv.robustness_curve(m, x, y, eps=[1 / 255, 2 / 255], steps=2)
+    c = adv.robustness_curve(m, x, y, eps=[1 / 255, 2 / 255], steps=2, seed=0)
     assert list(c.table["attack"]) == ["clean", "fgsm", "fgsm", "pgd", "pgd"]
     assert c.accuracy("pgd").index.tolist() == [1.0, 2.0]
     assert c.to_frame() is not c.table

@@ -91,4 +91,4 @@ def test_bad_shapes_are_named():
     with pytest.raises(ValueError, match="at least 2"):
         frechet_from_features(np.zeros((1, 2)), np.zeros((5, 2)))
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        embed(models.make_model("smallcnn", num_classes=1), torch.full((2, 1, 32, 32), 3.0))
+        embed(models.make_model("smallcnn", num_classes=1, seed=0), torch.full((2, 1, 32, 32), 3.0))

@@ -76,7 +76,7 @@ def test_loading_another_checkpoint_is_named(tmp_path):
     from radkit import models
     from radkit.checkpoint import save_checkpoint
 
-    path = save_checkpoint(models.make_model("smallcnn", num_classes=1), tmp_path / "m.pt")
+    path = save_checkpoint(models.make_model("smallcnn", num_classes=1, seed=0), tmp_path / "m.pt")
     with pytest.raises(ValueError, match="not a saved radkit GAN"):
         GAN.load(path)
 

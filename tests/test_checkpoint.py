@@ -83,14 +83,14 @@ def test_bare_state_dict_is_explained(tmp_path):
 def test_other_architecture_is_named(tmp_path):
     path = save_checkpoint(small(), tmp_path / "m.pt")
     with pytest.raises(ValueError, match="architecture and num_classes.*strict=False"):
-        load_checkpoint(make_model("resnet18", num_classes=2), path)
+        load_checkpoint(make_model("resnet18", num_classes=2, seed=0), path)
     with pytest.raises(ValueError, match="shapes differ"):
         load_checkpoint(small(k=3), path, strict=False)
 
 
 def test_strict_false_reports_the_key_lists(tmp_path):
     path = save_checkpoint(small(), tmp_path / "m.pt", arch="smallcnn")
-    model = make_model("resnet18", num_classes=2)
+    model = make_model("resnet18", num_classes=2, seed=0)
     with pytest.warns(UserWarning, match="were not in the file"):
         meta = load_checkpoint(model, path, strict=False)
     reference = model.load_state_dict(torch.load(path, weights_only=True)["state_dict"], strict=False)

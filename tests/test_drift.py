@@ -92,9 +92,9 @@ def test_classifier_and_score_tests():
     ((np.zeros((5, 3, 2)), np.zeros((5, 3))), "2-D"),
 ])
 def test_bad_samples(bad, msg):
-    for fn in (drift.ks_test, drift.mmd_test, drift.mmd2_unbiased):
+    for fn, extra in ((drift.ks_test, {}), (drift.mmd_test, {"seed": 0}), (drift.mmd2_unbiased, {})):
         with pytest.raises(ValueError, match=msg):
-            fn(*bad)
+            fn(*bad, **extra)
 
 
 def test_bbse_recovers_known_prior_from_confusion():
@@ -161,15 +161,15 @@ def test_weekly_metric_matches_delong_and_validates_k():
     y = (g.random(300) < 0.3).astype(int)
     p = np.clip(0.3 + 0.3 * (y - 0.3) + g.normal(0, 0.15, 300), 0, 1)
     week = np.repeat([0, 1, 2], 100)
-    f = drift.weekly_metric(y, p, week, k=100, metric="auc")
+    f = drift.weekly_metric(y, p, week, k=100, metric="auc", seed=0)
     for w in range(3):
         r = delong_auc(y[week == w], p[week == w])
         assert f.loc[w, "estimate"] == pytest.approx(r.auc) and f.loc[w, "low"] == pytest.approx(r.low)
-    oe = drift.weekly_metric(y, p, week, k=100, metric="oe")
+    oe = drift.weekly_metric(y, p, week, k=100, metric="oe", seed=0)
     assert oe.loc[0, "estimate"] == pytest.approx((y[:100] - p[:100]).mean())
     for k in (0, 1, 2.5):
         with pytest.raises(ValueError, match="k="):
-            drift.weekly_metric(y, p, week, k=k)
+            drift.weekly_metric(y, p, week, k=k, seed=0)
 
 
 def test_labels_needed_closed_form_and_power():
@@ -215,9 +215,9 @@ def test_timeline_schedule_and_changes(small_pool):
     assert np.array_equal(again.index, drift.make_timeline(m, m, finding="effusion", n_weeks=30, per_week=200,
                                                            prevalence=0.2, seed=0).index)
     with pytest.raises(ValueError, match="pool_new"):
-        drift.make_timeline(m, finding="effusion", n_weeks=3, per_week=5, prevalence=0.2, scanner_week=1)
+        drift.make_timeline(m, finding="effusion", n_weeks=3, per_week=5, prevalence=0.2, scanner_week=1, seed=0)
     with pytest.raises(ValueError, match="min_severity"):
-        drift.make_timeline(m, finding="effusion", n_weeks=3, per_week=5, prevalence=0.2, concept_week=1)
+        drift.make_timeline(m, finding="effusion", n_weeks=3, per_week=5, prevalence=0.2, concept_week=1, seed=0)
 
 
 def test_policies():
@@ -225,15 +225,15 @@ def test_policies():
     week = np.repeat(np.arange(24), 200)
     p = g.random(week.size) * 0.6
     y = (g.random(week.size) < np.where(week < 12, p, p / 3)).astype(int)  # labels drop at week 12
-    never = drift.simulate_policy(y, p, week, policy="never")
-    per = drift.simulate_policy(y, p, week, policy="periodic", period=8, n_retrain=100)
+    never = drift.simulate_policy(y, p, week, policy="never", seed=0)
+    per = drift.simulate_policy(y, p, week, policy="periodic", period=8, n_retrain=100, seed=0)
     alarm = drift.simulate_policy(y, p, week, policy="alarm", k=60, n_retrain=150, seed=1)
     assert never.labels == 0 and never.retrains == 0
     assert per.retrains == 3 and per.labels == 300
     assert alarm.weekly.loc[12:14, "retrained"].any() and alarm.mean_brier < never.mean_brier
     assert list(alarm.to_frame().columns) == ["mean_brier", "retrains", "labels"]
     with pytest.raises(ValueError, match="policy"):
-        drift.simulate_policy(y, p, week, policy="sometimes")
+        drift.simulate_policy(y, p, week, policy="sometimes", seed=0)
 
 
 def test_direct_standardize_by_hand():
@@ -255,7 +255,7 @@ def test_label_shift_bad_input():
     with pytest.raises(ValueError, match="do not separate"):
         drift.bbse_prior([1, 0, 1, 0], [0, 1, 0, 1], [1, 0])
     with pytest.raises(ValueError, match="method"):
-        drift.estimate_prior([0.2, 0.4], y_val=[0, 1], p_val=[0.1, 0.9], method="magic")
+        drift.estimate_prior([0.2, 0.4], y_val=[0, 1], p_val=[0.1, 0.9], method="magic", seed=0)
 
 
 def test_alarm_bad_input():

@@ -220,4 +220,4 @@ def test_local_and_pooled_and_finetune_do_not_touch_the_initial_model():
 def test_fit_optimizer_option_is_validated():
     c = _client("A")
     with pytest.raises(ValueError, match="optimizer"):
-        radkit.train.fit(_model(), (c.X, c.y), num_epochs=1, lr=0.1, optimizer="adam", progress=False)
+        radkit.train.fit(_model(), (c.X, c.y), num_epochs=1, lr=0.1, optimizer="adam", progress=False, seed=0)

@@ -204,7 +204,7 @@ def test_dann_trains_through_radkit_fit_and_ignores_target_labels():
     X, Y = G.dann_data(xs, ys, xt)
     assert Y.shape == (72, 2) and torch.isnan(Y[48:, 0]).all() and Y[48:, 1].eq(1).all()
     m = G.DANN(radkit.models.make_model("smallcnn", num_classes=1, seed=0), lambd=0.3)
-    h = radkit.train.fit(m, (X, Y), num_epochs=2, lr=1e-2, batch_size=16, progress=False, device="cpu")
+    h = radkit.train.fit(m, (X, Y), num_epochs=2, lr=1e-2, batch_size=16, progress=False, device="cpu", seed=0)
     assert np.isfinite(h["train_loss"]).all()
     assert radkit.train.predict(m, xt).shape == (24, 2)
     with pytest.raises(ValueError, match="target"):

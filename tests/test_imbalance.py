@@ -65,7 +65,7 @@ def test_focal_and_balanced_loader_train_through_fit():
     X[:6] += 0.5
     for data, loss in [((X, y), imb.FocalLoss()), (imb.balanced_loader(X, y, batch_size=16, seed=0), None)]:
         model = make_model("smallcnn", num_classes=1, seed=0)
-        h = fit(model, data, num_epochs=2, lr=1e-2, loss=loss, progress=False, device="cpu")
+        h = fit(model, data, num_epochs=2, lr=1e-2, loss=loss, progress=False, device="cpu", seed=0)
         assert len(h.rows) == 2 and np.isfinite(h["train_loss"]).all()
 
 

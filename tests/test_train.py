@@ -31,7 +31,7 @@ class _ItemData(Dataset):
 def test_fit_learns_and_loss_falls():
     x, y = _toy()
     m = make_model("smallcnn", num_classes=1, seed=0)
-    h = fit(m, (x, y), val_data=(x, y), num_epochs=5, lr=3e-3, batch_size=32, progress=False)
+    h = fit(m, (x, y), val_data=(x, y), num_epochs=5, lr=3e-3, batch_size=32, progress=False, seed=0)
     assert h["train_loss"][-1] < h["train_loss"][0]
     assert h["val_auc"][-1] > 0.9
     p = predict(m, x)
@@ -51,7 +51,7 @@ def test_fit_is_deterministic_under_seed():
 def test_dataset_with_meta_items_is_accepted():
     x, y = _toy(64)
     m = make_model("smallcnn", num_classes=1, seed=0)
-    h = fit(m, _ItemData(x, y), num_epochs=1, lr=1e-3, batch_size=16, progress=False)
+    h = fit(m, _ItemData(x, y), num_epochs=1, lr=1e-3, batch_size=16, progress=False, seed=0)
     assert len(h.rows) == 1
     assert predict(m, _ItemData(x, y)).shape == (64, 1)
 
@@ -60,7 +60,7 @@ def test_multiclass_and_custom_loss():
     x, y = _toy(64)
     yc = y[:, 0].long()
     m = make_model("smallcnn", num_classes=2, seed=0)
-    fit(m, (x, yc), num_epochs=1, lr=1e-3, progress=False)
+    fit(m, (x, yc), num_epochs=1, lr=1e-3, progress=False, seed=0)
     p = predict(m, x)
     np.testing.assert_allclose(p.sum(1), 1, rtol=1e-5)
     calls = []
@@ -69,7 +69,8 @@ def test_multiclass_and_custom_loss():
         calls.append(1)
         return torch.nn.functional.binary_cross_entropy_with_logits(logits, target)
 
-    fit(make_model("smallcnn", num_classes=1), (x, y), num_epochs=1, lr=1e-3, batch_size=32, loss=loss, progress=False)
+    fit(make_model("smallcnn", num_classes=1, seed=0), (x, y), num_epochs=1, lr=1e-3, batch_size=32, loss=loss,
+        progress=False, seed=0)
     assert len(calls) == 2
 
 
@@ -77,7 +78,7 @@ def test_nan_targets_are_ignored_by_default_loss():
     x, y = _toy(64)
     y2 = torch.cat([y, torch.full_like(y, float("nan"))], 1)
     m = make_model("smallcnn", num_classes=2, seed=0)
-    h = fit(m, (x, y2), num_epochs=1, lr=1e-3, progress=False)
+    h = fit(m, (x, y2), num_epochs=1, lr=1e-3, progress=False, seed=0)
     assert np.isfinite(h["train_loss"][0])
 
 
@@ -85,7 +86,7 @@ def test_early_stopping_restores_best():
     x, y = _toy()
     m = make_model("smallcnn", num_classes=1, seed=0)
     h = fit(m, (x, y), val_data=(x, y), num_epochs=30, lr=0.5, early_stopping=1, monitor="val_loss",
-            batch_size=64, progress=False)
+            batch_size=64, progress=False, seed=0)
     assert h.best_epoch is not None
     assert h.stopped_early or len(h.rows) == 30
 
@@ -93,9 +94,9 @@ def test_early_stopping_restores_best():
 def test_nan_loss_names_epoch_and_suggests_lower_lr():
     x, y = _toy(64)
     x[0, 0, 0, 0] = float("nan")
-    m = make_model("smallcnn", num_classes=1)
+    m = make_model("smallcnn", num_classes=1, seed=0)
     with pytest.raises(FloatingPointError, match=r"epoch 1.*lower learning rate"):
-        fit(m, (x, y), num_epochs=2, lr=1e-3, progress=False)
+        fit(m, (x, y), num_epochs=2, lr=1e-3, progress=False, seed=0)
 
 
 @pytest.mark.parametrize(
@@ -107,28 +108,28 @@ def test_nan_loss_names_epoch_and_suggests_lower_lr():
     ],
 )
 def test_bad_inputs(x, msg):
-    m = make_model("smallcnn", num_classes=1)
+    m = make_model("smallcnn", num_classes=1, seed=0)
     with pytest.raises((ValueError, TypeError), match=msg):
-        fit(m, (x, torch.zeros(8, 1)), num_epochs=1, lr=1e-3, progress=False)
+        fit(m, (x, torch.zeros(8, 1)), num_epochs=1, lr=1e-3, progress=False, seed=0)
 
 
 def test_label_shape_mismatch_and_length_mismatch():
-    m = make_model("smallcnn", num_classes=3)
+    m = make_model("smallcnn", num_classes=3, seed=0)
     with pytest.raises(ValueError, match="num_classes=2"):
-        fit(m, (torch.rand(8, 1, 16, 16), torch.zeros(8, 2)), num_epochs=1, lr=1e-3, progress=False)
+        fit(m, (torch.rand(8, 1, 16, 16), torch.zeros(8, 2)), num_epochs=1, lr=1e-3, progress=False, seed=0)
     with pytest.raises(ValueError, match="same length"):
-        fit(m, (torch.rand(8, 1, 16, 16), torch.zeros(7, 3)), num_epochs=1, lr=1e-3, progress=False)
+        fit(m, (torch.rand(8, 1, 16, 16), torch.zeros(7, 3)), num_epochs=1, lr=1e-3, progress=False, seed=0)
 
 
 def test_bad_hyperparameters():
-    m = make_model("smallcnn", num_classes=1)
+    m = make_model("smallcnn", num_classes=1, seed=0)
     data = _toy(16)
     with pytest.raises(ValueError, match="num_epochs"):
-        fit(m, data, num_epochs=0, lr=1e-3)
+        fit(m, data, num_epochs=0, lr=1e-3, seed=0)
     with pytest.raises(ValueError, match="lr"):
-        fit(m, data, num_epochs=1, lr=-1)
+        fit(m, data, num_epochs=1, lr=-1, seed=0)
     with pytest.raises(ValueError, match="val_data"):
-        fit(m, data, num_epochs=1, lr=1e-3, early_stopping=2)
+        fit(m, data, num_epochs=1, lr=1e-3, early_stopping=2, seed=0)
 
 
 def test_checkpoint_round_trip_and_no_overwrite(tmp_path):

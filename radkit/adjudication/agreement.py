@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from radkit.adjudication._table import MAX_CLASSES, _check_boot, _check_label_kinds, _encode
+from radkit.seeding import rng_if_needed
 from radkit.stats import Estimate, percentile_interval
 
 
@@ -44,7 +45,7 @@ def cohen_kappa(a: Any, b: Any = None, *, readers: tuple[Any, Any] | None = None
     level : float, default 0.95
         Coverage of the percentile interval.
     seed : int, optional
-        Seed for the bootstrap.
+        Seed for the bootstrap; needed when ``n_boot > 0``.
 
     Returns
     -------
@@ -111,7 +112,7 @@ def cohen_kappa(a: Any, b: Any = None, *, readers: tuple[Any, Any] | None = None
     est = float(_kappa_from_cells(cells, k))
     ci = None
     if n_boot:
-        rng = np.random.default_rng(seed)
+        rng = rng_if_needed(seed, where="cohen_kappa", why=f"n_boot={n_boot} draws bootstrap resamples")
         draws = rng.multinomial(len(x), cells / cells.sum(), size=n_boot)
         ci = percentile_interval(_kappa_from_cells(draws, k), level=level)
     return _estimate(est, ci, n=len(x), level=level)
@@ -151,7 +152,7 @@ def fleiss_kappa(table: pd.DataFrame, *, n_classes: int | None = None, n_boot: i
     level : float, default 0.95
         Coverage of the percentile interval.
     seed : int, optional
-        Seed for the bootstrap.
+        Seed for the bootstrap; needed when ``n_boot > 0``.
 
     Returns
     -------
@@ -184,7 +185,7 @@ def fleiss_kappa(table: pd.DataFrame, *, n_classes: int | None = None, n_boot: i
     est = float(_fleiss_from_patterns(freq.astype(float), patterns, m))
     ci = None
     if n_boot:
-        rng = np.random.default_rng(seed)
+        rng = rng_if_needed(seed, where="fleiss_kappa", why=f"n_boot={n_boot} draws bootstrap resamples")
         draws = rng.multinomial(n, freq / n, size=n_boot).astype(float)
         ci = percentile_interval(_fleiss_from_patterns(draws, patterns, m), level=level)
     return _estimate(est, ci, n=n, level=level)

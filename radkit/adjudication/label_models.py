@@ -17,6 +17,7 @@ from threadpoolctl import threadpool_limits
 
 from radkit.adjudication._table import _check_options, _Coded, _encode, _is_real
 from radkit.adjudication.voting import _votes
+from radkit.seeding import rng_if_needed
 
 
 # --------------------------------------------------------------------------- #
@@ -64,11 +65,11 @@ def _e_step(s_t: sparse.csr_matrix, pi: np.ndarray, log_prior: np.ndarray
     return joint.T, float(np.log(total).sum() + top.sum())
 
 
-def _initial_posteriors(coded: _Coded, init: str, seed: int | None) -> np.ndarray:
+def _initial_posteriors(coded: _Coded, init: str, seed: int | None, where: str) -> np.ndarray:
     if init == "majority":
         votes = _votes(coded).astype(np.float64)
         return votes / votes.sum(1, keepdims=True)
-    rng = np.random.default_rng(seed)
+    rng = rng_if_needed(seed, where=where, why='init="random" draws random starting posteriors')
     return rng.dirichlet(np.ones(coded.n_classes), size=len(coded.items))
 
 
@@ -128,8 +129,8 @@ def dawid_skene(table: pd.DataFrame, *, n_classes: int | None = None, max_iter: 
         Stop when the log-likelihood per annotation changes by less than this;
         0 runs all ``max_iter`` iterations.
     seed : int, optional
-        Seed for ``init="random"`` (unused by ``"majority"``, which is
-        deterministic).
+        Seed for ``init="random"``, needed there (unused by ``"majority"``,
+        which is deterministic).
     init : {"majority", "random"}, default "majority"
         Starting posteriors: vote shares, or random Dirichlet draws.
     smoothing : float, default 1e-6
@@ -155,7 +156,7 @@ def dawid_skene(table: pd.DataFrame, *, n_classes: int | None = None, max_iter: 
     coded = _encode(table, where="dawid_skene", n_classes=n_classes)
     k, n, r = coded.n_classes, len(coded.items), len(coded.readers)
     s, s_t = _design(coded)
-    post = _initial_posteriors(coded, init, seed)
+    post = _initial_posteriors(coded, init, seed, "dawid_skene")
     trace: list[float] = []
     converged = False
     for _ in range(max_iter):
@@ -301,7 +302,7 @@ def raykar(table: pd.DataFrame, X: Any, *, items: Any = None, max_iter: int = 10
     z = np.column_stack([np.ones(len(feats)), (feats - mean) / scale])
     r = len(coded.readers)
     s, s_t = _design(coded)
-    post = _initial_posteriors(coded, init, seed)
+    post = _initial_posteriors(coded, init, seed, "raykar")
     # the problems are tiny (n x ~10): multithreaded BLAS only adds hand-offs, and on a busy
     # 2-core machine L-BFGS-B ran 20x slower with it (bench/raykar_threads.py)
     with threadpool_limits(1, user_api="blas"):

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from radkit.adjudication._table import _TIES, _Coded, _encode
+from radkit.seeding import rng_if_needed
 
 
 # --------------------------------------------------------------------------- #
@@ -40,7 +41,7 @@ def majority_vote(table: pd.DataFrame,
     n_classes : int, optional
         Number of classes (default: largest label + 1, at least 2).
     seed : int, optional
-        Seed for ``tie="random"``.
+        Seed for ``tie="random"`` (needed there, unused otherwise).
 
     Returns
     -------
@@ -67,7 +68,7 @@ def majority_vote(table: pd.DataFrame,
     if tie == "positive":
         out = (k - 1 - np.argmax(top[:, ::-1], axis=1)).astype(np.int64)
     elif tie == "random":
-        rng = np.random.default_rng(seed)
+        rng = rng_if_needed(seed, where="majority_vote", why='tie="random" breaks ties at random')
         out = np.argmax(rng.random(top.shape) * top, axis=1).astype(np.int64)
     else:
         out = np.argmax(top, axis=1).astype(np.int64)

@@ -137,7 +137,7 @@ def _project(delta: torch.Tensor, eps: float, norm: str) -> torch.Tensor:
 
 def pgd(model: nn.Module, x: torch.Tensor, y: torch.Tensor | object, *, eps: float, steps: int = 10,
         step_size: float | None = None, norm: str = "linf", random_start: bool = True, targeted: bool = False,
-        seed: int = 0, batch_size: int = 256) -> torch.Tensor:
+        seed: int, batch_size: int = 256) -> torch.Tensor:
     """Projected gradient descent (Madry et al. 2018): ``steps`` small steps, each projected back into the ε-ball.
 
     Parameters
@@ -153,7 +153,7 @@ def pgd(model: nn.Module, x: torch.Tensor, y: torch.Tensor | object, *, eps: flo
     norm : {"linf", "l2"}
     random_start : bool, default True
         Start from a uniform random point of the ball (drawn on the CPU from ``seed``).
-    seed : int, default 0
+    seed : int
 
     Returns
     -------

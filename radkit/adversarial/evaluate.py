@@ -102,7 +102,7 @@ class RobustnessCurve:
 
 def robustness_curve(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: Sequence[float],
                      attacks: Sequence[str] = ATTACKS, attack_model: nn.Module | None = None, steps: int = 10,
-                     seed: int = 0, batch_size: int = 256) -> RobustnessCurve:
+                     seed: int, batch_size: int = 256) -> RobustnessCurve:
     """Accuracy and AUC of ``model`` on clean images and under each attack at each ε.
 
     Parameters
@@ -120,14 +120,14 @@ def robustness_curve(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps:
         ignores it (the perturbation is made on the bare model, then defended).
     steps : int, default 10
         PGD steps.
-    seed : int, default 0
+    seed : int
         PGD's random start.
 
     Examples
     --------
     >>> import torch, radkit.models as M
     >>> m = M.make_model("smallcnn", num_classes=2, seed=0).eval()
-    >>> c = robustness_curve(m, torch.rand(6, 1, 16, 16), torch.tensor([0, 1] * 3), eps=[1 / 255], steps=2)
+    >>> c = robustness_curve(m, torch.rand(6, 1, 16, 16), torch.tensor([0, 1] * 3), eps=[1 / 255], steps=2, seed=0)
     >>> list(c.table["attack"])
     ['clean', 'fgsm', 'pgd']
     """

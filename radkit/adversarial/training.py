@@ -36,7 +36,7 @@ class AdversarialAugment:
         PGD steps (``method="pgd"`` only).
     fraction : float, default 1.0
         Share of each batch replaced by adversarial examples (the rest stays clean).
-    seed : int, default 0
+    seed : int
         Seeds the random starts and the choice of images, batch after batch.
 
     Notes
@@ -50,13 +50,14 @@ class AdversarialAugment:
     >>> import torch, radkit.models as M, radkit.train as T
     >>> X = torch.rand(32, 1, 16, 16); y = (X.mean((1, 2, 3)) > 0.5).long()
     >>> m = M.make_model("smallcnn", num_classes=2, seed=0)
-    >>> h = T.fit(m, (X, y), num_epochs=1, lr=1e-3, augment=AdversarialAugment(m, eps=4 / 255), progress=False)
+    >>> h = T.fit(m, (X, y), num_epochs=1, lr=1e-3, augment=AdversarialAugment(m, eps=4 / 255, seed=0),
+    ...           progress=False, seed=0)
     >>> len(h.rows)
     1
     """
 
     def __init__(self, model: nn.Module, *, eps: float, method: str = "fgsm", steps: int = 5,
-                 fraction: float = 1.0, seed: int = 0) -> None:
+                 fraction: float = 1.0, seed: int) -> None:
         if not isinstance(model, nn.Module):
             raise TypeError(f"AdversarialAugment: model must be the nn.Module being trained, got "
                             f"{type(model).__name__}.")

@@ -98,7 +98,7 @@ def embed(model: nn.Module, images: torch.Tensor, *, batch_size: int = 256) -> n
     return penultimate_features(model, images, batch_size=batch_size).astype(np.float64)
 
 
-def image_frechet(a: torch.Tensor, b: torch.Tensor, *, model: nn.Module, n_boot: int = 0, seed: int = 0,
+def image_frechet(a: torch.Tensor, b: torch.Tensor, *, model: nn.Module, n_boot: int = 0, seed: int | None = None,
                   level: float = 0.95) -> Estimate:
     """Fréchet distance between two image sets on ``model``'s embeddings, optionally with a bootstrap interval.
 
@@ -110,7 +110,8 @@ def image_frechet(a: torch.Tensor, b: torch.Tensor, *, model: nn.Module, n_boot:
         A trained radkit classifier (its penultimate layer is the embedding).
     n_boot : int
         Bootstrap replicates (resampling both sets); 0 = no interval.
-    seed : int
+    seed : int, optional
+        Needed when ``n_boot > 0`` (e.g. ``prof.seed``).
     level : float
 
     Returns
@@ -125,14 +126,14 @@ def image_frechet(a: torch.Tensor, b: torch.Tensor, *, model: nn.Module, n_boot:
     >>> image_frechet(x, x, model=m).estimate < 1e-6
     True
     """
-    from radkit.seeding import rng
+    from radkit.seeding import rng_if_needed
     from radkit.stats import percentile_interval
 
     fa, fb = embed(model, a), embed(model, b)
     value = frechet_from_features(fa, fb)
     if n_boot <= 0:
         return Estimate(value, level=level, method="", n=min(len(fa), len(fb)))
-    g = rng(seed)
+    g = rng_if_needed(seed, where="image_frechet", why=f"n_boot={n_boot} resamples both sets")
     reps = np.array([frechet_from_features(fa[g.integers(0, len(fa), len(fa))], fb[g.integers(0, len(fb), len(fb))])
                      for _ in range(n_boot)])
     low, high = percentile_interval(reps, level=level)

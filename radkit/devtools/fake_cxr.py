@@ -75,7 +75,7 @@ def _synthetic_pixels(findings: list[str], *, seed: int) -> list[np.ndarray]:
 
 
 def write_fake_nih(root: str | os.PathLike, *, per_finding: int = FAKE_PER_FINDING, normal: int = FAKE_NORMAL,
-                   seed: int = 0) -> Path:
+                   seed: int) -> Path:
     """Write ``root/nih/images/<real NIH name>.png``; no CSV (the loader uses the shipped table).
 
     Returns the ``nih`` folder.
@@ -100,7 +100,7 @@ def write_fake_nih(root: str | os.PathLike, *, per_finding: int = FAKE_PER_FINDI
 
 
 def write_fake_chexpert(root: str | os.PathLike, *, per_finding: int = FAKE_PER_FINDING,
-                        normal: int = FAKE_NORMAL, seed: int = 0) -> Path:
+                        normal: int = FAKE_NORMAL, seed: int) -> Path:
     """Write ``root/chexpert/CheXpert-v1.0-small/train.csv`` and its frontal JPEGs.
 
     The CSV also lists a few images that are not written (a partial download).
@@ -132,7 +132,7 @@ def write_fake_chexpert(root: str | os.PathLike, *, per_finding: int = FAKE_PER_
 
 
 def write_fake_sources(root: str | os.PathLike, *, per_finding: int = FAKE_PER_FINDING,
-                       normal: int = FAKE_NORMAL, seed: int = 0) -> Path:
+                       normal: int = FAKE_NORMAL, seed: int) -> Path:
     """Fake ``nih/`` and ``chexpert/`` under ``root`` (a ``RADKIT_DATA`` folder); returns ``root``."""
     root = Path(root)
     write_fake_nih(root, per_finding=per_finding, normal=normal, seed=seed)
@@ -143,8 +143,9 @@ def write_fake_sources(root: str | os.PathLike, *, per_finding: int = FAKE_PER_F
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", help="the RADKIT_DATA folder to write nih/ and chexpert/ into")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the fake films (default 0)")
     args = parser.parse_args(argv)
-    root = write_fake_sources(args.folder)
+    root = write_fake_sources(args.folder, seed=args.seed)
     print(f"wrote {root}/nih and {root}/chexpert; try: RADKIT_IMAGES=nih RADKIT_DATA={root} ...")
 
 

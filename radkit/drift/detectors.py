@@ -206,7 +206,7 @@ def _mmd2_many(k0: np.ndarray, x: np.ndarray, m: int, total: float, rows: np.nda
 
 
 def mmd_test(ref: ArrayLike, new: ArrayLike, *, n_perm: int = 1000, bandwidth: float | None = None,
-             alpha: float = 0.05, seed: int = 0, chunk: int = 250) -> DriftTest:
+             alpha: float = 0.05, seed: int, chunk: int = 250) -> DriftTest:
     """MMD two-sample test with a permutation p-value.
 
     One kernel matrix of the pooled sample is computed once; every permutation
@@ -268,7 +268,7 @@ def mmd_test(ref: ArrayLike, new: ArrayLike, *, n_perm: int = 1000, bandwidth: f
     return DriftTest("MMD (permutation)", observed, float(p), alpha, m, n, details)
 
 
-def classifier_test(ref: ArrayLike, new: ArrayLike, *, alpha: float = 0.05, seed: int = 0) -> DriftTest:
+def classifier_test(ref: ArrayLike, new: ArrayLike, *, alpha: float = 0.05, seed: int) -> DriftTest:
     """Classifier two-sample test: can a logistic regression tell new from reference?
 
     Half of each sample (stratified) trains a standardised logistic regression;

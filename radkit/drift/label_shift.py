@@ -129,7 +129,7 @@ def adjust_probs(p: ArrayLike, train_prior: float, new_prior: float) -> np.ndarr
 
 
 def estimate_prior(p_new: ArrayLike, *, y_val: ArrayLike, p_val: ArrayLike, method: str = "bbse",
-                   threshold: float = 0.5, n_boot: int = 200, level: float = 0.95, seed: int = 0) -> Estimate:
+                   threshold: float = 0.5, n_boot: int = 200, level: float = 0.95, seed: int) -> Estimate:
     """New prevalence with a bootstrap interval (the validation and the new sample both resampled).
 
     Parameters
@@ -151,7 +151,8 @@ def estimate_prior(p_new: ArrayLike, *, y_val: ArrayLike, p_val: ArrayLike, meth
     >>> g = np.random.default_rng(3)
     >>> def probs(y): return 1 / (1 + np.exp(-(np.where(y, 1.5, -1.5) + g.normal(size=y.size) - 1.0)))
     >>> y_val = (g.random(2000) < 0.2).astype(int)
-    >>> est = estimate_prior(probs(g.random(1000) < 0.5), y_val=y_val, p_val=probs(y_val == 1), n_boot=100)
+    >>> est = estimate_prior(probs(g.random(1000) < 0.5), y_val=y_val, p_val=probs(y_val == 1), n_boot=100,
+    ...                      seed=0)
     >>> est.low < 0.5 < est.high
     True
     """

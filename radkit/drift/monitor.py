@@ -47,7 +47,7 @@ def _one(metric: str, y: np.ndarray, p: np.ndarray, level: float) -> Estimate:
 
 
 def weekly_metric(y_true: ArrayLike, y_prob: ArrayLike, week: ArrayLike, *, k: int, metric: str = "auc",
-                  level: float = 0.95, seed: int = 0) -> pd.DataFrame:
+                  level: float = 0.95, seed: int) -> pd.DataFrame:
     """The monitored metric each week on ``k`` randomly chosen, labelled images.
 
     Parameters
@@ -77,7 +77,7 @@ def weekly_metric(y_true: ArrayLike, y_prob: ArrayLike, week: ArrayLike, *, k: i
     >>> import numpy as np
     >>> g = np.random.default_rng(0)
     >>> p = g.random(400); y = (g.random(400) < p).astype(int); week = np.repeat([0, 1], 200)
-    >>> f = weekly_metric(y, p, week, k=100, metric="oe")
+    >>> f = weekly_metric(y, p, week, k=100, metric="oe", seed=0)
     >>> f.shape, bool((f["low"] < 0).all() and (f["high"] > 0).all())
     ((2, 6), True)
     """

@@ -135,7 +135,7 @@ class Timeline:
 
 def make_timeline(pool_old: pd.DataFrame, pool_new: pd.DataFrame | None = None, *, finding: str, n_weeks: int,
                   per_week: int, prevalence: float | ArrayLike, scanner_week: int | None = None,
-                  concept_week: int | None = None, min_severity: float | None = None, seed: int = 0) -> Timeline:
+                  concept_week: int | None = None, min_severity: float | None = None, seed: int) -> Timeline:
     """Draw a timeline of ``n_weeks`` weeks of ``per_week`` images.
 
     Parameters
@@ -160,7 +160,7 @@ def make_timeline(pool_old: pd.DataFrame, pool_new: pd.DataFrame | None = None, 
     --------
     >>> import radkit.synth as synth
     >>> meta = synth.generate(64, size=32, seed=0, masks=False, device="cpu").meta
-    >>> t = make_timeline(meta, finding="effusion", n_weeks=3, per_week=10, prevalence=0.3)
+    >>> t = make_timeline(meta, finding="effusion", n_weeks=3, per_week=10, prevalence=0.3, seed=0)
     >>> t.to_frame()["n"].tolist()
     [10, 10, 10]
     """

@@ -313,7 +313,7 @@ def conv_layers(model: nn.Module) -> list[str]:
     Examples
     --------
     >>> import radkit.models
-    >>> conv_layers(radkit.models.make_model("smallcnn", num_classes=1))[-1]
+    >>> conv_layers(radkit.models.make_model("smallcnn", num_classes=1, seed=0))[-1]
     'features.11'
     """
     return [name for name, m in _check_model(model).named_modules() if isinstance(m, nn.Conv2d)]

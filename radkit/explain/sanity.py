@@ -112,7 +112,7 @@ def randomizable_layers(model: nn.Module) -> list[str]:
     Examples
     --------
     >>> import radkit.models
-    >>> randomizable_layers(radkit.models.make_model("smallcnn", num_classes=1))[:2]
+    >>> randomizable_layers(radkit.models.make_model("smallcnn", num_classes=1, seed=0))[:2]
     ['head', 'features.11']
     """
     names = [n for n, m in model.named_modules() if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear))]

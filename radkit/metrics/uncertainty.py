@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.stats import norm, rankdata
 
+from radkit import seeding
 from radkit._validate import check_binary, check_count
 from radkit.stats import Estimate
 
@@ -90,7 +91,7 @@ def delong_test(y_true: ArrayLike, score_a: ArrayLike, score_b: ArrayLike) -> De
 
 
 def bootstrap_ci(metric: Callable[[np.ndarray, np.ndarray], float], y_true: ArrayLike,
-                 y_score: ArrayLike, *, n_boot: int = 1000, seed: int | None,
+                 y_score: ArrayLike, *, n_boot: int = 1000, seed: int,
                  stratified: bool = True, alpha: float = 0.05) -> BootstrapResult:
     """Percentile bootstrap confidence interval for any ``metric(y_true, y_score)``.
 
@@ -108,9 +109,8 @@ def bootstrap_ci(metric: Callable[[np.ndarray, np.ndarray], float], y_true: Arra
         Binary labels (both classes) and scores.
     n_boot : int, keyword-only
         Number of bootstrap replicates.
-    seed : int or None, keyword-only
-        Seed for ``np.random.default_rng``; required so results are reproducible
-        (pass ``None`` explicitly for fresh randomness).
+    seed : int, keyword-only
+        Seed of the resampling (e.g. ``prof.seed``); required so results are reproducible.
     stratified : bool, keyword-only
         Keep the class counts in each replicate.
     alpha : float, keyword-only
@@ -129,7 +129,7 @@ def bootstrap_ci(metric: Callable[[np.ndarray, np.ndarray], float], y_true: Arra
     n_boot = check_count(n_boot, "n_boot", minimum=2, hint="1000 or more for a 95% CI")
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must lie in (0, 1), e.g. 0.05 for a 95% CI; got {alpha!r}.")
-    rng = np.random.default_rng(seed)
+    rng = seeding.rng(seed)
     pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
     reps = np.empty(int(n_boot))
     for b in range(int(n_boot)):

@@ -204,7 +204,7 @@ def generate(
     n: int,
     *,
     size: int = 128,
-    seed: int = 0,
+    seed: int,
     prevalence: float | dict[str, float] | None = None,
     sites: int | Site | list[Site] | None = None,
     difficulty: float = 1.0,

@@ -54,7 +54,7 @@ def simulate_readers(
     difficulty_dependence: float = 0.0,
     correlation: float = 0.0,
     finding: str = "finding",
-    seed: int = 0,
+    seed: int,
 ) -> ReaderLabels:
     """Labels from several simulated readers of the same cases.
 

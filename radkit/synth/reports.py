@@ -77,7 +77,7 @@ def _cap(s: str) -> str:
 def make_reports(
     labels: pd.DataFrame,
     *,
-    seed: int = 0,
+    seed: int,
     meta: pd.DataFrame | None = None,
     uncertain_rate: float = 0.1,
     mention_negative: float = 0.6,
