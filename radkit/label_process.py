@@ -223,6 +223,10 @@ class Adjudication:
     n_reads: int
     n_expert_reads: int
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per item: ``label`` (final), ``first_read`` (majority vote) and ``flagged``."""
+        return pd.DataFrame({"label": self.labels, "first_read": self.first_read, "flagged": self.flagged})
+
     @property
     def reads_per_item(self) -> float:
         """All reads, independent plus expert, per item."""

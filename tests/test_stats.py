@@ -76,3 +76,30 @@ def test_format_p_floor_and_digits():
         format_p(1.7)
     with pytest.raises(ValueError, match="floor"):
         format_p(0.1, floor=2)
+
+
+def test_result_dataclasses_have_to_frame():
+    """Every result with several numbers turns into a table (house style, issue 11)."""
+    import pandas as pd
+
+    from radkit.adjudication import dawid_skene
+    from radkit.federated.flower import FlowerResult
+    from radkit.label_process import adjudicate
+    from radkit.metrics import cost_curve, delong_test, pr_curve, roc
+
+    y, s = [0, 0, 1, 1, 0, 1], [0.1, 0.6, 0.4, 0.9, 0.3, 0.8]
+    r = roc(y, s).to_frame()
+    assert list(r.columns) == ["threshold", "fpr", "tpr"] and r.attrs["auc"] == roc(y, s).auc
+    p = pr_curve(y, s)
+    assert len(p.to_frame()) == len(p.precision) and p.to_frame()["threshold"].isna().sum() == 1
+    c = cost_curve(y, s)
+    assert len(c.to_frame()) == len(c.thresholds)
+    d = delong_test(y, s, [0.2, 0.1, 0.5, 0.7, 0.6, 0.9]).to_frame()
+    assert d.shape == (1, 6) and d["diff"].iloc[0] == d["auc_a"].iloc[0] - d["auc_b"].iloc[0]
+    t = pd.DataFrame({"item": [0, 0, 0, 1, 1, 1], "reader": list("ABCABC"), "label": [1, 1, 0, 0, 0, 0]})
+    ds = dawid_skene(t).to_frame()
+    assert list(ds.columns) == ["p_0", "p_1", "label"] and ds["label"].tolist() == [1, 0]
+    adj = adjudicate(t, [1, 0], expert_sens=1.0, expert_spec=1.0, seed=0).to_frame()
+    assert adj["flagged"].tolist() == [True, False]
+    fr = FlowerResult(evaluate_metrics={2: {"auc": 0.7}, 1: {"auc": 0.6}}).to_frame()
+    assert fr.index.tolist() == [1, 2] and fr["auc"].tolist() == [0.6, 0.7]

@@ -361,6 +361,15 @@ class DawidSkeneResult:
     converged: bool
     n_iter: int
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per item: the posterior of each class (``p_0, p_1, ...``) and the ``label``.
+
+        The readers' estimates are :attr:`readers`; the class priors :attr:`priors`.
+        """
+        out = self.posteriors.add_prefix("p_")
+        out["label"] = self.labels
+        return out
+
     @property
     def labels(self) -> pd.Series:
         """Most probable class per item (ties go to the smaller class code)."""

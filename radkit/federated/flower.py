@@ -20,6 +20,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import pandas as pd
 import torch
 from torch import nn
 
@@ -98,6 +99,10 @@ class FlowerResult:
     evaluate_metrics: dict[int, dict[str, float]] = field(default_factory=dict)
     bytes_sent: int = 0
     round_states: list[dict[str, torch.Tensor]] = field(default_factory=list)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The clients' evaluation per round: one row per round, one column per metric."""
+        return pd.DataFrame.from_dict(self.evaluate_metrics, orient="index").rename_axis("round").sort_index()
 
     def model(self, template: nn.Module) -> nn.Module:
         """A copy of ``template`` holding the final global weights."""

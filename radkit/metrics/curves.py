@@ -225,6 +225,18 @@ class RocCurve:
     thresholds: np.ndarray
     auc: float
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per point: ``threshold, fpr, tpr`` (the AUC is in ``.attrs["auc"]``).
+
+        Examples
+        --------
+        >>> roc([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9]).to_frame().shape
+        (5, 3)
+        """
+        out = pd.DataFrame({"threshold": self.thresholds, "fpr": self.fpr, "tpr": self.tpr})
+        out.attrs["auc"] = self.auc
+        return out
+
 
 @dataclass(frozen=True)
 class PrCurve:
@@ -235,6 +247,23 @@ class PrCurve:
     thresholds: np.ndarray
     average_precision: float
     prevalence: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per point: ``threshold, precision, recall``.
+
+        The last point (recall 0, precision 1) has no threshold in scikit-learn's
+        convention; its threshold is NaN. Average precision and prevalence are in ``.attrs``.
+
+        Examples
+        --------
+        >>> f = pr_curve([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9]).to_frame()
+        >>> f.iloc[-1].tolist()
+        [nan, 1.0, 0.0]
+        """
+        thr = np.r_[self.thresholds, np.nan][: len(self.precision)]
+        out = pd.DataFrame({"threshold": thr, "precision": self.precision, "recall": self.recall})
+        out.attrs.update(average_precision=self.average_precision, prevalence=self.prevalence)
+        return out
 
 
 @dataclass(frozen=True)
@@ -253,6 +282,20 @@ class CostCurve:
     fpr: np.ndarray
     fnr: np.ndarray
     area: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per threshold: ``threshold, fpr, fnr`` (each threshold's line runs from
+        ``fpr`` at ``pc = 0`` to ``fnr`` at ``pc = 1``); the envelope's area is in ``.attrs["area"]``.
+
+        Examples
+        --------
+        >>> c = cost_curve([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9])
+        >>> list(c.to_frame().columns)
+        ['threshold', 'fpr', 'fnr']
+        """
+        out = pd.DataFrame({"threshold": self.thresholds, "fpr": self.fpr, "fnr": self.fnr})
+        out.attrs["area"] = self.area
+        return out
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.stats import norm, rankdata
 
@@ -198,3 +199,7 @@ class DelongTest:
     se: float
     z: float
     p: float
+
+    def to_frame(self, name: str = "A - B") -> pd.DataFrame:
+        """A one-row table with columns ``auc_a, auc_b, diff, se, z, p``."""
+        return pd.DataFrame([asdict(self)], index=[name])
