@@ -81,3 +81,24 @@ def test_non_integer_n_boot_is_refused(n_boot):
 def test_non_integer_n_points_is_refused():
     with pytest.raises(ValueError, match="n_points must be a whole number >= 2"):
         metrics.cost_curve(Y, S, n_points=50.5)
+
+
+def test_interval_coverage_is_called_level_and_alpha_still_works_with_a_warning():
+    import warnings
+
+    from sklearn.metrics import roc_auc_score
+
+    from radkit.metrics import bootstrap_ci, delong_auc
+
+    y, s = [0, 0, 0, 1, 1, 1, 0, 1], [0.1, 0.4, 0.35, 0.8, 0.3, 0.9, 0.2, 0.7]
+    a = delong_auc(y, s, level=0.9)
+    with pytest.warns(FutureWarning, match="level=0.9"):
+        b = delong_auc(y, s, alpha=0.1)
+    assert a.level == 0.9 and a.high - a.low == pytest.approx(b.high - b.low)
+    assert a.high - a.low < delong_auc(y, s).high - delong_auc(y, s).low
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = bootstrap_ci(roc_auc_score, y, s, n_boot=50, seed=0, level=0.8)
+    assert r.level == 0.8
+    with pytest.raises(ValueError, match="level must lie in"):
+        delong_auc(y, s, level=95)

@@ -38,7 +38,7 @@ def _one(metric: str, y: np.ndarray, p: np.ndarray, level: float) -> Estimate:
 
         if min(y.sum(), n - y.sum()) < 2:
             return Estimate(float("nan"), level=level, method="DeLong", n=n)
-        r = delong_auc(y, p, alpha=1 - level)
+        r = delong_auc(y, p, level=level)
         return Estimate(r.auc, r.low, r.high, level=level, method="DeLong", n=n)
     v = (y - p) if metric == "oe" else (p - y) ** 2
     mean = float(v.mean())

@@ -325,7 +325,7 @@ def group_metrics(y_true: ArrayLike, y_score: ArrayLike | None = None, *,
                               UserWarning, stacklevel=2)
                 rows.append((name, "auc", np.nan, np.nan, np.nan, level, "DeLong", int(yy.size)))
                 continue
-            r = delong_auc(yy, ss, alpha=1 - level)
+            r = delong_auc(yy, ss, level=level)
             aucs[g], ses[g] = r.auc, r.se
             rows.append((name, "auc", r.auc, r.low, r.high, level, "DeLong", int(yy.size)))
         group_est["auc"] = aucs[:-1]

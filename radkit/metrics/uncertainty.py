@@ -26,6 +26,17 @@ __all__ = ["BootstrapResult", "DelongResult", "DelongTest", "bootstrap_ci",
            "delong_auc", "delong_test"]
 
 
+def _level(level: float, alpha: float | None, *, where: str) -> float:
+    """The interval's coverage from ``level`` or the deprecated ``alpha``, checked."""
+    if alpha is not None:
+        warnings.warn(f"{where}(alpha=...) is deprecated: pass level={1 - alpha:g} (the coverage), as "
+                      "everywhere else in radkit.", FutureWarning, stacklevel=3)
+        level = 1 - alpha
+    if isinstance(level, bool) or not isinstance(level, (int, float, np.floating)) or not 0 < level < 1:
+        raise ValueError(f"{where}: level must lie in (0, 1), e.g. 0.95 for a 95% interval; got {level!r}.")
+    return float(level)
+
+
 def _delong_components(y: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """AUCs and their covariance matrix for ``scores`` of shape (k, n) (Sun & Xu)."""
     pos, neg = scores[:, y == 1], scores[:, y == 0]
@@ -42,11 +53,21 @@ def _delong_components(y: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, n
     return aucs, cov
 
 
-def delong_auc(y_true: ArrayLike, y_score: ArrayLike, *, alpha: float = 0.05) -> DelongResult:
+def delong_auc(y_true: ArrayLike, y_score: ArrayLike, *, level: float = 0.95,
+               alpha: float | None = None) -> DelongResult:
     """AUC with DeLong's variance and a normal-approximation confidence interval.
 
     The interval is ``auc +/- z * se`` clipped to [0, 1]; near 0 or 1 with few
     cases prefer :func:`bootstrap_ci`.
+
+    Parameters
+    ----------
+    y_true, y_score : array-like of shape (n,)
+        Binary labels (both classes) and scores.
+    level : float, default 0.95
+        Coverage of the interval (the kit's one name for it, as in :class:`radkit.stats.Estimate`).
+    alpha : float, optional
+        Deprecated spelling of ``1 - level``.
 
     Examples
     --------
@@ -55,8 +76,7 @@ def delong_auc(y_true: ArrayLike, y_score: ArrayLike, *, alpha: float = 0.05) ->
     (0.778, 0.248)
     """
     y, s = check_binary(y_true, y_score, purpose="the AUC")
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must lie in (0, 1), e.g. 0.05 for a 95% CI; got {alpha!r}.")
+    alpha = 1 - _level(level, alpha, where="delong_auc")
     aucs, cov = _delong_components(y, s[None, :])
     auc, var = float(aucs[0]), float(cov[0, 0])
     half = norm.ppf(1 - alpha / 2) * np.sqrt(var)
@@ -93,7 +113,7 @@ def delong_test(y_true: ArrayLike, score_a: ArrayLike, score_b: ArrayLike) -> De
 
 def bootstrap_ci(metric: Callable[[np.ndarray, np.ndarray], float], y_true: ArrayLike,
                  y_score: ArrayLike, *, n_boot: int = 1000, seed: int,
-                 stratified: bool = True, alpha: float = 0.05) -> BootstrapResult:
+                 stratified: bool = True, level: float = 0.95, alpha: float | None = None) -> BootstrapResult:
     """Percentile bootstrap confidence interval for any ``metric(y_true, y_score)``.
 
     Cases are resampled with replacement. ``stratified=True`` resamples positives
@@ -114,8 +134,10 @@ def bootstrap_ci(metric: Callable[[np.ndarray, np.ndarray], float], y_true: Arra
         Seed of the resampling (e.g. ``prof.seed``); required so results are reproducible.
     stratified : bool, keyword-only
         Keep the class counts in each replicate.
-    alpha : float, keyword-only
-        The interval covers ``1 - alpha``.
+    level : float, keyword-only, default 0.95
+        Coverage of the interval.
+    alpha : float, keyword-only, optional
+        Deprecated spelling of ``1 - level``.
 
     Examples
     --------
@@ -128,8 +150,7 @@ def bootstrap_ci(metric: Callable[[np.ndarray, np.ndarray], float], y_true: Arra
     """
     y, s = check_binary(y_true, y_score, purpose="a bootstrap interval")
     n_boot = check_count(n_boot, "n_boot", minimum=2, hint="1000 or more for a 95% CI")
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must lie in (0, 1), e.g. 0.05 for a 95% CI; got {alpha!r}.")
+    alpha = 1 - _level(level, alpha, where="bootstrap_ci")
     rng = seeding.rng(seed)
     pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
     reps = np.empty(int(n_boot))

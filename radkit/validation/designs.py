@@ -120,7 +120,7 @@ def auc_estimate(y_true, y_score, *, level: float = 0.95, method: str = "DeLong"
     """
     if not 0 < level < 1:
         raise ValueError(f"level must lie in (0, 1), e.g. 0.95; got {level!r}.")
-    r = delong_auc(y_true, y_score, alpha=1 - level)
+    r = delong_auc(y_true, y_score, level=level)
     return Estimate(r.auc, r.low, r.high, level=level, method=method, n=int(np.size(y_true)))
 
 

@@ -93,16 +93,16 @@ def interval_coverage(y_true, y_score, *, truths: dict[str, float], n: int, n_st
     if not truths:
         raise ValueError("truths is empty: give at least one true value to check the intervals against, "
                          "e.g. {'internal': auc_on_a_large_sample}.")
-    alpha = 1 - float(check_fraction(level, "level", open_right=True))
+    level = float(check_fraction(level, "level", open_right=True))
     gen = rng(check_seed(seed))
     est, lo, hi = np.empty(n_studies), np.empty(n_studies), np.empty(n_studies)
     for i in range(n_studies):
         idx = gen.integers(0, len(y), n)
         while y[idx].min() == y[idx].max():
             idx = gen.integers(0, len(y), n)
-        r = delong_auc(y[idx], s[idx], alpha=alpha)
+        r = delong_auc(y[idx], s[idx], level=level)
         est[i], lo[i], hi[i] = r.auc, r.low, r.high
-    rates = {k: _wilson(float(np.sum((lo <= t) & (t <= hi))), n_studies, 1 - alpha) for k, t in truths.items()}
+    rates = {k: _wilson(float(np.sum((lo <= t) & (t <= hi))), n_studies, level) for k, t in truths.items()}
     return Coverage(rates=rates, truths={k: float(t) for k, t in truths.items()}, estimates=est, low=lo, high=hi)
 
 
