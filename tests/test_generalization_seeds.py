@@ -79,3 +79,19 @@ def test_bad_input():
     with pytest.raises(ValueError, match="NaN"):
         G.compare_over_seeds({"plain": lambda s: np.full(Y.size, np.nan)}, Y, seeds=[1, 2],
                              external=EXTERNAL)
+
+
+def test_auc_gap_interval_is_delong_se_at_any_level():
+    from scipy.stats import norm
+
+    from radkit.metrics import delong_auc
+
+    g = np.random.default_rng(1)
+    yi, ye = g.integers(0, 2, 200), g.integers(0, 2, 100)
+    si, se = yi + g.normal(0, 1.5, 200), ye + g.normal(0, 0.3, 100)
+    gap = G.auc_gap(yi, si, ye, se, level=0.9)
+    z = norm.ppf(0.95)
+    for est, (y, s) in ((gap.internal, (yi, si)), (gap.external, (ye, se))):
+        r = delong_auc(y, s)
+        assert est.ci == pytest.approx((max(0.0, r.auc - z * r.se), min(1.0, r.auc + z * r.se)))
+        assert est.level == 0.9
