@@ -10,7 +10,8 @@
 - :mod:`~radkit.generalization.adapt`: DANN with a gradient-reversal layer, and
   scanner-style randomisation (domain generalization), both through :func:`radkit.train.fit`;
 - :mod:`~radkit.generalization.evaluate`: internal versus external AUC with intervals,
-  prediction shifts under counterfactuals, replicated re-splits.
+  prediction shifts under counterfactuals, replicated re-splits, methods compared over
+  training seeds (:func:`compare_over_seeds`).
 
 Examples
 --------
@@ -21,7 +22,14 @@ Examples
 """
 
 from radkit.generalization.adapt import DANN, GradientReversal, StyleRandomization, dann_data, grad_reverse
-from radkit.generalization.evaluate import AucGap, auc_gap, prediction_shift, resplit_gaps
+from radkit.generalization.evaluate import (
+    AucGap,
+    SeedComparison,
+    auc_gap,
+    compare_over_seeds,
+    prediction_shift,
+    resplit_gaps,
+)
 from radkit.generalization.harmonize import match_histograms, site_probe, standardize, texture_features
 from radkit.generalization.shortcut import (
     SCANNER_FIELDS,
@@ -40,9 +48,9 @@ from radkit.generalization.shortcut import (
 from radkit.generalization.splits import SiteSplit, leave_one_site_out, site_split
 
 __all__ = [
-    "AucGap", "DANN", "GradientReversal", "SCANNER_FIELDS", "SHORTCUT_SITES", "ShortcutData", "SiteSplit",
-    "StyleRandomization", "ZECH_PREVALENCE", "auc_gap", "concat", "correlated_flags", "counterfactual", "dann_data",
-    "grad_reverse", "leave_one_site_out", "mask_corners", "match_histograms", "noisy_copy",
-    "prediction_shift", "resplit_gaps", "shortcut_data", "site_probe", "site_split", "standardize",
-    "stamp_markers", "swap_markers", "texture_features",
+    "AucGap", "DANN", "GradientReversal", "SCANNER_FIELDS", "SHORTCUT_SITES", "SeedComparison", "ShortcutData",
+    "SiteSplit", "StyleRandomization", "ZECH_PREVALENCE", "auc_gap", "compare_over_seeds", "concat",
+    "correlated_flags", "counterfactual", "dann_data", "grad_reverse", "leave_one_site_out", "mask_corners",
+    "match_histograms", "noisy_copy", "prediction_shift", "resplit_gaps", "shortcut_data", "site_probe",
+    "site_split", "standardize", "stamp_markers", "swap_markers", "texture_features",
 ]

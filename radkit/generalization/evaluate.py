@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.stats import norm
+from scipy.stats import t as student_t
 
 from radkit.metrics import delong_auc
 from radkit.seeding import check_seed, rng
 from radkit.stats import Estimate, percentile_interval
 
-__all__ = ["AucGap", "auc_gap", "prediction_shift", "resplit_gaps"]
+__all__ = ["AucGap", "SeedComparison", "auc_gap", "compare_over_seeds", "prediction_shift", "resplit_gaps"]
 
 
 @dataclass(frozen=True)
@@ -53,9 +54,12 @@ def auc_gap(y_internal: ArrayLike, s_internal: ArrayLike, y_external: ArrayLike,
     alpha = 1 - level
     y_internal, s_internal = np.asarray(y_internal, dtype=float).ravel(), np.asarray(s_internal, dtype=float).ravel()
     y_external, s_external = np.asarray(y_external, dtype=float).ravel(), np.asarray(s_external, dtype=float).ravel()
-    a, b = delong_auc(y_internal, s_internal, alpha=alpha), delong_auc(y_external, s_external, alpha=alpha)
+    # DeLong's standard error does not depend on the level: build each interval here (auc +/- z se,
+    # clipped to [0, 1], as delong_auc does) so no coverage argument is passed to delong_auc
+    a, b = delong_auc(y_internal, s_internal), delong_auc(y_external, s_external)
     z = norm.ppf(1 - alpha / 2)
-    est = lambda r, name: Estimate(r.auc, r.low, r.high, level=level, method="DeLong", n=int(name.size))
+    est = lambda r, name: Estimate(r.auc, float(max(0.0, r.auc - z * r.se)), float(min(1.0, r.auc + z * r.se)),
+                                   level=level, method="DeLong", n=int(name.size))
     d = a.auc - b.auc
     se = float(np.hypot(a.se, b.se))
     drop = Estimate(d, d - z * se, d + z * se, level=level, method="DeLong, independent sets",
@@ -130,3 +134,145 @@ def resplit_gaps(features: ArrayLike, y_true: ArrayLike, site: ArrayLike, *, ext
         b = roc_auc_score(y[sp.external], m.predict_proba(x[sp.external])[:, 1])
         rows.append({"seed": sd, "internal": a, "external": b, "gap": a - b})
     return pd.DataFrame(rows).set_index("seed")
+
+
+def _mean_interval(values: np.ndarray, *, level: float, method: str) -> Estimate:
+    """Mean of per-seed values with a Student-t interval (seeds are the replicates)."""
+    v = np.asarray(values, dtype=float)
+    m = float(v.mean())
+    half = float(student_t.ppf(0.5 + level / 2, v.size - 1) * v.std(ddof=1) / np.sqrt(v.size))
+    return Estimate(m, m - half, m + half, level=level, method=method, n=int(v.size))
+
+
+@dataclass(frozen=True)
+class SeedComparison:
+    """Several training methods, each trained once per seed, scored on the same test sets.
+
+    Attributes
+    ----------
+    per_seed : pandas.DataFrame
+        One row per (seed, method): ``external`` AUC and, when an internal
+        test was given, ``internal`` AUC.
+    reference : str
+        The method the others are compared with (e.g. ``"plain"``).
+    external : dict[str, Estimate]
+        Mean external AUC over seeds, t-interval over seeds.
+    paired : dict[str, Estimate]
+        For every other method: mean of the per-seed differences
+        ``method - reference`` in external AUC, t-interval over seeds (a paired
+        comparison: same seed, same split).
+    drop : dict[str, Estimate]
+        Mean ``internal - external`` AUC over seeds (empty without an internal test).
+    """
+
+    per_seed: pd.DataFrame
+    reference: str
+    external: dict[str, Estimate]
+    paired: dict[str, Estimate]
+    drop: dict[str, Estimate] = field(default_factory=dict)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per method and quantity: external AUC, difference to the reference, drop."""
+        parts = [e.to_frame(f"{m}: external AUC") for m, e in self.external.items()]
+        parts += [e.to_frame(f"{m} - {self.reference}: external AUC") for m, e in self.paired.items()]
+        parts += [e.to_frame(f"{m}: internal - external") for m, e in self.drop.items()]
+        return pd.concat(parts)
+
+
+def compare_over_seeds(score_fns: Mapping[str, Callable[[int], ArrayLike]], y_true: ArrayLike, *,
+                       seeds: Sequence[int], external: ArrayLike, internal: ArrayLike | None = None,
+                       reference: str | None = None, level: float = 0.95,
+                       progress: bool = False) -> SeedComparison:
+    """Train every method once per seed and compare external AUCs, paired by seed.
+
+    A single training run of a small network is one draw from a noisy
+    process: a different seed (weights, batch order, augmentation) can reverse
+    the sign of a method's gain. This repeats each method over the same
+    ``seeds`` and reports the mean external AUC over seeds and, for every
+    method, the mean per-seed difference to ``reference`` (the same seed and
+    split for both, so seed-to-seed noise shared by the methods cancels), each
+    with a Student-t interval over seeds.
+
+    Parameters
+    ----------
+    score_fns : mapping of name -> callable
+        ``fn(seed)`` trains one model (with :func:`radkit.train.fit`) and
+        returns its scores for every case of ``y_true``.
+    y_true : array-like of 0/1
+        Labels of all scored cases.
+    seeds : sequence of int
+        At least two distinct training seeds, e.g. ``radkit.seeding.spawn(prof.seed, 5)``.
+    external, internal : array-like of int
+        Row positions (into ``y_true``) of the external test and, optionally,
+        of the internal hold-out; each needs both classes.
+    reference : str, optional
+        Method to compare against; default the first of ``score_fns``.
+    level : float, default 0.95
+    progress : bool, default False
+        Show a tqdm bar over the ``len(seeds) * len(score_fns)`` fits.
+
+    Returns
+    -------
+    SeedComparison
+
+    Examples
+    --------
+    >>> y = np.array([0, 1] * 50)
+    >>> def scores(shift):
+    ...     return lambda seed: y * shift + np.random.default_rng(seed).normal(size=y.size)
+    >>> c = compare_over_seeds({"plain": scores(0.5), "better": scores(2.0)}, y,
+    ...                        seeds=[0, 1, 2], external=np.arange(100))
+    >>> bool(c.paired["better"].estimate > 0.2), c.paired["better"].n
+    (True, 3)
+    """
+    from sklearn.metrics import roc_auc_score
+
+    if not score_fns:
+        raise ValueError("score_fns is empty: pass {'plain': fn, 'other method': fn, ...}.")
+    names = list(score_fns)
+    reference = names[0] if reference is None else reference
+    if reference not in score_fns:
+        raise ValueError(f"reference={reference!r} is not one of the methods {names}.")
+    seeds = [check_seed(s) for s in seeds]
+    if len(seeds) < 2 or len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds={seeds} must hold at least two distinct seeds: an interval over seeds "
+                         "needs replicates (e.g. radkit.seeding.spawn(prof.seed, 5)).")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be between 0 and 1 (e.g. 0.95), got {level!r}.")
+    y = np.asarray(y_true, dtype=float).ravel()
+    tests = {"external": external} if internal is None else {"internal": internal, "external": external}
+    for part, rows in list(tests.items()):
+        rows = np.asarray(rows, dtype=int).ravel()
+        if rows.size == 0 or rows.min() < 0 or rows.max() >= y.size:
+            raise ValueError(f"{part} must be non-empty row positions in 0..{y.size - 1}.")
+        if np.unique(y[rows]).size != 2:
+            raise ValueError(f"the {part} test has only one class ({np.unique(y[rows]).tolist()}): "
+                             "an AUC needs positives and negatives; choose a larger or another test set.")
+        tests[part] = rows
+    fits = [(s, n) for s in seeds for n in names]
+    if progress:
+        from tqdm.auto import tqdm
+
+        fits = tqdm(fits, desc="fits (seed x method)")
+    rows_out = []
+    for s, name in fits:
+        score = np.asarray(score_fns[name](s), dtype=float).ravel()
+        if score.shape != y.shape:
+            raise ValueError(f"method {name!r} returned {score.size} scores for {y.size} cases; "
+                             "score every case of y_true, in the same order.")
+        if not np.isfinite(score).all():
+            raise ValueError(f"method {name!r} (seed {s}) returned NaN or infinite scores; "
+                             "check that its training converged.")
+        rows_out.append({"seed": s, "method": name,
+                         **{p: roc_auc_score(y[r], score[r]) for p, r in tests.items()}})
+    per_seed = pd.DataFrame(rows_out)
+    wide = per_seed.pivot(index="seed", columns="method", values="external").loc[seeds, names]
+    ext = {n: _mean_interval(wide[n].to_numpy(), level=level, method="t over seeds") for n in names}
+    paired = {n: _mean_interval((wide[n] - wide[reference]).to_numpy(), level=level,
+                                method="paired t over seeds") for n in names if n != reference}
+    drop = {}
+    if internal is not None:
+        gap = per_seed.assign(gap=per_seed["internal"] - per_seed["external"])
+        drop = {n: _mean_interval(gap.loc[gap["method"] == n, "gap"].to_numpy(), level=level,
+                                  method="t over seeds") for n in names}
+    return SeedComparison(per_seed, reference, ext, paired, drop)
