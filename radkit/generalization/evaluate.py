@@ -54,12 +54,9 @@ def auc_gap(y_internal: ArrayLike, s_internal: ArrayLike, y_external: ArrayLike,
     alpha = 1 - level
     y_internal, s_internal = np.asarray(y_internal, dtype=float).ravel(), np.asarray(s_internal, dtype=float).ravel()
     y_external, s_external = np.asarray(y_external, dtype=float).ravel(), np.asarray(s_external, dtype=float).ravel()
-    # DeLong's standard error does not depend on the level: build each interval here (auc +/- z se,
-    # clipped to [0, 1], as delong_auc does) so no coverage argument is passed to delong_auc
-    a, b = delong_auc(y_internal, s_internal), delong_auc(y_external, s_external)
+    a, b = delong_auc(y_internal, s_internal, level=level), delong_auc(y_external, s_external, level=level)
     z = norm.ppf(1 - alpha / 2)
-    est = lambda r, name: Estimate(r.auc, float(max(0.0, r.auc - z * r.se)), float(min(1.0, r.auc + z * r.se)),
-                                   level=level, method="DeLong", n=int(name.size))
+    est = lambda r, name: Estimate(r.auc, r.low, r.high, level=level, method="DeLong", n=int(name.size))
     d = a.auc - b.auc
     se = float(np.hypot(a.se, b.se))
     drop = Estimate(d, d - z * se, d + z * se, level=level, method="DeLong, independent sets",
