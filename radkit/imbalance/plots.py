@@ -180,9 +180,8 @@ def plot_reliability_at_prevalence(y_true: np.ndarray, probs: dict[str, np.ndarr
         obs = np.bincount(ids, weights=w * y, minlength=n_bins)[ok] / W[ok]
         pred = np.bincount(ids, weights=w * p, minlength=n_bins)[ok] / W[ok]
         cases = np.bincount(ids, minlength=n_bins)[ok]
-        line, = ax.plot(pred, obs, marker="os^D"[k % 4], ms=4,
-                        label=f"{name} (ECE {weighted_ece(y, p, weights=w):.3f})")
-        ax.scatter(pred, obs, s=8 + 160 * np.sqrt(cases / cases.max()), marker="os^D"[k % 4],
+        line, = ax.plot(pred, obs, lw=1.2, label=f"{name} (ECE {weighted_ece(y, p, weights=w):.3f})")
+        ax.scatter(pred, obs, s=4 + 300 * np.sqrt(cases / cases.max()), marker="os^D"[k % 4],
                    color=line.get_color(), alpha=0.6, zorder=3)
     ax.set(xlabel="predicted probability", ylabel=f"observed share positive (at {prevalence:.0%})",
            xlim=(0, 1), ylim=(0, 1), aspect="equal",
