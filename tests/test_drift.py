@@ -265,3 +265,34 @@ def test_alarm_bad_input():
         drift.page_hinkley([0.0, 1.0], delta=0.1, lam=1.0, direction="sideways")
     with pytest.raises(ValueError, match="drop and sd"):
         drift.labels_needed(0.0, sd=0.3)
+
+
+def test_weekly_prior_is_the_week_by_week_loop():
+    """weekly_prior = estimate_prior per week (seed + week) and adjust_probs to the first method's estimate."""
+    g = np.random.default_rng(11)
+
+    def probs(y):
+        return 1 / (1 + np.exp(-(np.where(y, 1.5, -1.5) + g.normal(size=y.size) - 1.0)))
+
+    y_val = (g.random(1500) < 0.2).astype(int)
+    p_val = probs(y_val == 1)
+    week = np.repeat([0, 1, 2], 200)
+    y_new = (g.random(600) < np.repeat([0.2, 0.35, 0.5], 200)).astype(int)
+    p_new = probs(y_new == 1)
+    got = drift.weekly_prior(p_new, week, y_val=y_val, p_val=p_val, threshold=0.2, n_boot=30, seed=5)
+    for w in range(3):
+        s = week == w
+        for m in ("bbse", "em"):
+            e = drift.estimate_prior(p_new[s], y_val=y_val, p_val=p_val, method=m, threshold=0.2, n_boot=30,
+                                     seed=5 + w)
+            assert got.loc[w, [m, f"{m}_low", f"{m}_high"]].tolist() == [e.estimate, e.low, e.high]
+        q = drift.adjust_probs(p_new[s], y_val.mean(), got.loc[w, "bbse"])
+        assert got.loc[w, "mean_prob_adjusted"] == pytest.approx(q.mean())
+        assert got.loc[w, "n"] == 200
+    # the correction moves the mean probability towards the true rate as the prevalence rises
+    true = pd.Series(y_new).groupby(week).mean()
+    assert (abs(true - got["mean_prob_adjusted"]) < abs(true - got["mean_prob"])).iloc[1:].all()
+    with pytest.raises(ValueError, match="one week per probability"):
+        drift.weekly_prior(p_new, week[:10], y_val=y_val, p_val=p_val, threshold=0.2, seed=0)
+    with pytest.raises(ValueError, match="methods"):
+        drift.weekly_prior(p_new, week, y_val=y_val, p_val=p_val, threshold=0.2, methods=("mle",), seed=0)

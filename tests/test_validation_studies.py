@@ -196,3 +196,20 @@ def test_report_inputs_are_checked(run):
         _report(run, meta=run["meta"].iloc[:10])
     with pytest.raises(ValueError):
         _report(run, y_prob=run["p"] * 3)  # not probabilities
+
+
+def test_silent_trial_plot_with_a_perfect_quarter():
+    """A quarter where the model finds every case: Wilson's upper end is 1 - 1e-16, not below the estimate."""
+    from radkit.validation import plots as vplots
+
+    matplotlib.use("Agg")
+    dates = pd.Series(pd.date_range("2024-01-01", "2024-12-31", periods=80))
+    y = np.tile([1, 0, 0, 0], 20)
+    p = np.where(y == 1, 0.9, 0.1)  # every case found, every normal cleared
+    table = val.silent_trial(y, p, y, dates, threshold=0.5, freq="Q")
+    assert (table.xs(("model", "sensitivity"), level=("who", "measure"))["estimate"] == 1.0).all()
+    axes = vplots.plot_silent_trial(table, event="2024-07-01")
+    ticks = [t.get_text() for t in axes[0].get_xticklabels()]
+    assert ticks[2] == "2024-07-01"
+    line = [ln for ln in axes[0].lines if ln.get_label().startswith("change from")][0]
+    assert line.get_xdata()[0] == axes[0].get_xticks()[2]  # the change's line meets its tick

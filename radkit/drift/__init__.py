@@ -36,7 +36,7 @@ from radkit.drift.detectors import (
     mmd_test,
     score_test,
 )
-from radkit.drift.label_shift import adjust_probs, bbse_prior, em_prior, estimate_prior
+from radkit.drift.label_shift import adjust_probs, bbse_prior, em_prior, estimate_prior, weekly_prior
 from radkit.drift.monitor import (
     Alarm,
     cusum,
@@ -55,5 +55,5 @@ __all__ = [
     "concept_labels", "cusum", "detection_delay", "em_prior", "estimate_prior", "ks_test", "labels_needed",
     "make_timeline", "median_bandwidth", "mmd2_unbiased", "mmd_test", "page_hinkley", "score_test",
     "simulate_policy", "threshold_alarm", "weekly_metric", "prevalence_schedule", "direct_standardize",
-    "padchest_by_year", "raw_label_rates",
+    "padchest_by_year", "raw_label_rates", "weekly_prior",
 ]

@@ -13,12 +13,13 @@ their answer is not a prevalence.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike
 
 from radkit.drift import _checks
 from radkit.stats import Estimate, percentile_interval
 
-__all__ = ["bbse_prior", "em_prior", "adjust_probs", "estimate_prior"]
+__all__ = ["bbse_prior", "em_prior", "adjust_probs", "estimate_prior", "weekly_prior"]
 
 
 def _rates(y_val: np.ndarray, d_val: np.ndarray) -> tuple[float, float]:
@@ -187,3 +188,64 @@ def estimate_prior(p_new: ArrayLike, *, y_val: ArrayLike, p_val: ArrayLike, meth
         label = "EM"
     low, high = percentile_interval(q[1:], level=lev)
     return Estimate(float(q[0]), low, high, level=lev, method=f"{label}, bootstrap percentile", n=int(pn.size))
+
+
+def weekly_prior(p_new: ArrayLike, week: ArrayLike, *, y_val: ArrayLike, p_val: ArrayLike, threshold: float,
+                 methods: tuple[str, ...] = ("bbse", "em"), n_boot: int = 200, level: float = 0.95,
+                 seed: int) -> pd.DataFrame:
+    """Each week's prevalence estimated without labels, and the probabilities corrected to it.
+
+    For every week, :func:`estimate_prior` with each of ``methods`` (seed
+    ``seed + week``), and the week's mean probability before and after
+    :func:`adjust_probs` moves it from the validation prevalence to the first
+    method's estimate.
+
+    Parameters
+    ----------
+    p_new, week : array-like
+        The model's probabilities on the deployed films and each film's week (integers).
+    y_val, p_val, threshold, n_boot, level
+        As in :func:`estimate_prior`.
+    methods : tuple of {"bbse", "em"}
+        The first one sets the correction.
+    seed : int
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by week: ``n``, ``mean_prob``, ``mean_prob_adjusted`` and, per
+        method, the estimate and its interval (``bbse``, ``bbse_low``, ``bbse_high`` ...).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> g = np.random.default_rng(3)
+    >>> def probs(y): return 1 / (1 + np.exp(-(np.where(y, 1.5, -1.5) + g.normal(size=y.size) - 1.0)))
+    >>> y_val = (g.random(2000) < 0.2).astype(int)
+    >>> y_new = (g.random(600) < np.repeat([0.2, 0.5], 300)).astype(int)
+    >>> t = weekly_prior(probs(y_new == 1), np.repeat([0, 1], 300), y_val=y_val, p_val=probs(y_val == 1),
+    ...                  threshold=0.2, n_boot=50, seed=0)
+    >>> bool(t.loc[1, "bbse"] > t.loc[0, "bbse"]), list(t.columns[:3])
+    (True, ['n', 'mean_prob', 'mean_prob_adjusted'])
+    """
+    pn = _checks.probabilities(p_new, "p_new")
+    wk = np.asarray(week)
+    if wk.shape != pn.shape:
+        raise ValueError(f"week ({wk.shape}) must give one week per probability ({pn.shape}).")
+    methods = tuple(methods)
+    if not methods or any(m not in ("bbse", "em") for m in methods):
+        raise ValueError(f"methods must be a non-empty tuple of 'bbse' and/or 'em', got {methods!r}.")
+    prior_val = float(np.mean(_labels(y_val, "y_val")))
+    rows = []
+    for w in np.unique(wk):
+        s = wk == w
+        row: dict[str, float] = {"week": w, "n": int(s.sum()), "mean_prob": float(pn[s].mean())}
+        for m in methods:
+            e = estimate_prior(pn[s], y_val=y_val, p_val=p_val, method=m, threshold=threshold, n_boot=n_boot,
+                               level=level, seed=seed + int(w))
+            row.update({m: e.estimate, f"{m}_low": e.low, f"{m}_high": e.high})
+        row["mean_prob_adjusted"] = float(adjust_probs(pn[s], prior_val, row[methods[0]]).mean())
+        rows.append(row)
+    out = pd.DataFrame(rows).set_index("week")
+    return out[["n", "mean_prob", "mean_prob_adjusted", *[c for c in out.columns if c not in
+                                                          ("n", "mean_prob", "mean_prob_adjusted")]]]

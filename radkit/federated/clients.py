@@ -204,6 +204,7 @@ def describe(clients: list[Client]) -> pd.DataFrame:
     rows = {c.name: {"train images": c.n, "train positives": int(c.y.sum()),
                      "prevalence": round(float(c.y.float().mean()), 3), "test images": len(c.X_test),
                      "test positives": int(c.y_test.sum())} for c in clients}
-    return pd.DataFrame(rows).T.astype({"prevalence": float})
+    counts = ["train images", "train positives", "test images", "test positives"]
+    return pd.DataFrame(rows).T.astype({"prevalence": float, **dict.fromkeys(counts, int)})
 
 

@@ -160,7 +160,11 @@ def plot_confusion_pr(y_true: np.ndarray, y_score: np.ndarray, *, prevalence: fl
 
 def plot_reliability_at_prevalence(y_true: np.ndarray, probs: dict[str, np.ndarray], *, prevalence: float,
                                    n_bins: int = 10, ax=None):
-    """Reliability diagram with the test cases re-weighted to ``prevalence`` (ECE in the legend)."""
+    """Reliability diagram with the test cases re-weighted to ``prevalence`` (ECE in the legend).
+
+    Each bin's marker area grows with the number of test cases in it, so the
+    thin bins, whose observed share jumps around, look thin.
+    """
     from radkit.imbalance.evaluate import prevalence_weights, weighted_ece
 
     ax = _axes(ax, (5.2, 5.4))
@@ -175,9 +179,13 @@ def plot_reliability_at_prevalence(y_true: np.ndarray, probs: dict[str, np.ndarr
         ok = W > 0
         obs = np.bincount(ids, weights=w * y, minlength=n_bins)[ok] / W[ok]
         pred = np.bincount(ids, weights=w * p, minlength=n_bins)[ok] / W[ok]
-        ax.plot(pred, obs, marker="os^D"[k % 4], label=f"{name} (ECE {weighted_ece(y, p, weights=w):.3f})")
+        cases = np.bincount(ids, minlength=n_bins)[ok]
+        line, = ax.plot(pred, obs, lw=1.2, label=f"{name} (ECE {weighted_ece(y, p, weights=w):.3f})")
+        ax.scatter(pred, obs, s=4 + 300 * np.sqrt(cases / cases.max()), marker="os^D"[k % 4],
+                   color=line.get_color(), alpha=0.6, zorder=3)
     ax.set(xlabel="predicted probability", ylabel=f"observed share positive (at {prevalence:.0%})",
-           xlim=(0, 1), ylim=(0, 1), aspect="equal", title=f"reliability at {prevalence:.0%} prevalence")
+           xlim=(0, 1), ylim=(0, 1), aspect="equal",
+           title=f"reliability at {prevalence:.0%} prevalence\n(marker area: test cases in the bin)")
     legend_below(ax)
     return ax
 

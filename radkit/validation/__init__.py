@@ -12,7 +12,8 @@ studies large enough to say something, before and after it meets patients.
 - :mod:`~radkit.validation.simulate`: coverage of reported intervals, simulated
   interval widths, reader studies with and without the model, silent trials;
 - :mod:`~radkit.validation.report`: a TRIPOD-style report in Markdown and HTML;
-- :mod:`~radkit.validation.plots`: forest plot, coverage, reader study, silent trial.
+- :mod:`~radkit.validation.plots`: forest plot, coverage, reader study, silent trial;
+- :mod:`~radkit.validation.sources`: what the public label sets offer an external validation.
 
 Examples
 --------
@@ -58,12 +59,13 @@ from radkit.validation.simulate import (
     sens_interval_width,
     silent_trial,
 )
+from radkit.validation.sources import SOURCE_COLUMNS, label_sources
 
 __all__ = [
-    "DESIGNS", "Coverage", "Designs", "Learner", "Optimism", "REPORT_SECTIONS", "ReaderStudy", "SampleSize",
-    "ValidationReport", "WidthSimulation", "apparent", "assist_readers", "auc_estimate", "auc_se_hanley_mcneil",
-    "cross_validated", "external", "holdout", "interval_coverage", "n_for_auc", "n_for_calibration_oe",
-    "n_for_sens_spec", "optimism_corrected", "pool_pixels", "proportion_estimate", "reader_study", "report",
-    "ridge_learner", "sens_interval_width", "silent_trial", "site_split", "temporal", "temporal_split",
-    "validation_designs",
+    "DESIGNS", "Coverage", "Designs", "Learner", "Optimism", "REPORT_SECTIONS", "ReaderStudy", "SOURCE_COLUMNS",
+    "SampleSize", "ValidationReport", "WidthSimulation", "apparent", "assist_readers", "auc_estimate",
+    "auc_se_hanley_mcneil", "cross_validated", "external", "holdout", "interval_coverage", "label_sources",
+    "n_for_auc", "n_for_calibration_oe", "n_for_sens_spec", "optimism_corrected", "pool_pixels",
+    "proportion_estimate", "reader_study", "report", "ridge_learner", "sens_interval_width", "silent_trial",
+    "site_split", "temporal", "temporal_split", "validation_designs",
 ]

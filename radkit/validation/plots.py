@@ -44,8 +44,10 @@ def plot_forest(estimates: Mapping[str, Estimate], *, truths: Mapping[str, float
     return ax
 
 
-def plot_coverage(coverage, *, n_show: int = 40, ax=None):
+def plot_coverage(coverage, *, n_show: int = 40, study_size: int | None = None, ax=None):
     """The first ``n_show`` simulated studies' intervals, coloured by whether they hold the first truth.
+
+    ``study_size`` (cases per simulated study) only labels the x axis.
 
     Examples
     --------
@@ -70,7 +72,8 @@ def plot_coverage(coverage, *, n_show: int = 40, ax=None):
                    label=f"true {name} AUC {coverage.truths[name]:.3f}: covered by {rate.estimate:.0%} "
                          f"of {rate.n} studies")
     ax.plot([], [], color="C3", lw=1.5, label=f"interval misses the {names[0]} truth")
-    ax.set(xlabel="AUC and 95% DeLong interval of one simulated hold-out study", ylabel="simulated study",
+    size = f" of {study_size} cases" if study_size else ""
+    ax.set(xlabel=f"AUC and 95% DeLong interval of one simulated study{size}", ylabel="simulated study",
            title=f"{k} of {len(coverage.estimates)} simulated validation studies", ylim=(-1, k))
     legend_below(ax)
     return ax
@@ -111,7 +114,9 @@ def plot_silent_trial(table: pd.DataFrame, *, measures: tuple[str, ...] = ("sens
     """Each of ``measures`` per period for the model and the reader, with Wilson intervals.
 
     ``table`` is :func:`~radkit.validation.silent_trial`'s output; ``event`` (a
-    period label) draws a dotted line before that period.
+    period label) draws a dotted line before that period. Each point sits in the
+    middle of its period; each tick, labelled with a period's first day, at its start,
+    so the line of an event on that day meets its tick.
 
     Examples
     --------
@@ -134,12 +139,15 @@ def plot_silent_trial(table: pd.DataFrame, *, measures: tuple[str, ...] = ("sens
         for k, (who, offset) in enumerate((("model", -0.08), ("reader", 0.08))):
             sub = table.xs((who, measure), level=("who", "measure"))
             x = np.arange(len(sub)) + offset
-            ax.errorbar(x, sub["estimate"], yerr=[sub["estimate"] - sub["low"], sub["high"] - sub["estimate"]],
+            # clipped at 0: a Wilson interval of 1.0 can end at 0.9999999999999999
+            yerr = np.clip([sub["estimate"] - sub["low"], sub["high"] - sub["estimate"]], 0, None)
+            ax.errorbar(x, sub["estimate"], yerr=yerr,
                         fmt="o-", color=f"C{k}", capsize=3, label=f"{who} (95% Wilson interval)")
             ticks = list(sub.index)
-        ax.set_xticks(np.arange(len(ticks)), ticks, rotation=30, ha="right")
+        ax.set_xticks(np.arange(len(ticks)) - 0.5, [str(t)[:10] for t in ticks], rotation=30, ha="right")
+        ax.set_xlim(-0.7, len(ticks) - 0.3)
         if event is not None and event in ticks:
             ax.axvline(ticks.index(event) - 0.5, color="0.3", ls=":", lw=1.2, label=f"change from {event}")
-        ax.set(xlabel="period starting", ylabel=measure, title=f"silent trial: {measure}", ylim=(0, 1.02))
+        ax.set(xlabel="period (tick: its first day)", ylabel=measure, title=f"silent trial: {measure}", ylim=(0, 1.02))
     axes[-1].legend(loc="lower left", fontsize=8, frameon=True)  # below the data: both measures sit high
     return axes
