@@ -142,3 +142,43 @@ def test_attribute_defaults_to_last_conv_and_one_channel(tiny, x):
     assert torch.allclose(a, explain.grad_cam(tiny, x, target=0, layer="c2"))
     ig = explain.attribute(tiny, x, method="integrated_gradients", target=0, steps=8)
     assert (ig >= 0).all() and ig.shape == (5, 1, 16, 16)
+
+
+def _min_max(a: torch.Tensor) -> torch.Tensor:
+    flat = a.flatten(1)
+    lo, hi = flat.min(1, keepdim=True).values, flat.max(1, keepdim=True).values
+    return ((flat - lo) / (hi - lo)).reshape(a.shape)
+
+
+@pytest.mark.parametrize("target", [0, 2])
+def test_grad_cam_matches_pytorch_grad_cam(tiny, x, target):
+    # pytorch-grad-cam: ReLU, min-max per image, cv2 bilinear resize, min-max again. Min-max is
+    # invariant under the affine maps bilinear resizing commutes with, so radkit's upsampled map,
+    # min-max scaled per image, must equal its output.
+    pgc = pytest.importorskip("pytorch_grad_cam")
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+
+    with pgc.GradCAM(model=tiny, target_layers=[tiny.r2]) as cam:
+        ref = cam(input_tensor=x, targets=[ClassifierOutputTarget(target)] * len(x))
+    got = explain.grad_cam(tiny, x, target=target, layer="r2")
+    assert got.shape == (5, 1, 16, 16) and ref.shape == (5, 16, 16)
+    assert (got.flatten(1).amax(1) > 0).all()  # no constant map: min-max is defined
+    torch.testing.assert_close(_min_max(got)[:, 0], torch.from_numpy(ref), atol=1e-6, rtol=0)
+
+
+def test_grad_cam_matches_pytorch_grad_cam_on_smallcnn():
+    pgc = pytest.importorskip("pytorch_grad_cam")
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+
+    import radkit.models
+
+    m = radkit.models.make_model("smallcnn", num_classes=3, seed=0).eval()
+    xs = torch.rand(4, 1, 32, 32, generator=torch.Generator().manual_seed(2))
+    layer = dict(m.named_modules())["features.13"]  # the last block after its ReLU (the notebook's layer)
+    with pgc.GradCAM(model=m, target_layers=[layer]) as cam:
+        ref = cam(input_tensor=xs, targets=[ClassifierOutputTarget(1)] * len(xs))
+    got = explain.grad_cam(m, xs, target=1, layer="features.13")
+    keep = got.flatten(1).amax(1) > 0
+    assert keep.any()
+    torch.testing.assert_close(_min_max(got[keep])[:, 0], torch.from_numpy(ref[keep.numpy()]), atol=1e-6,
+                               rtol=0)

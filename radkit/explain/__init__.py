@@ -13,6 +13,8 @@ are transparent but can be gamed. This package gives:
 - :mod:`~radkit.explain.shortcut`: where the site marker sits (the Zech shortcut);
 - :mod:`~radkit.explain.confidence`: deep ensemble, uncertainty, confidence words,
   selective prediction;
+- :mod:`~radkit.explain.rules`: a transparent rule (cardiothoracic ratio > 0.5 measured
+  from the film) and the smallest edit that flips it.
 
 Examples
 --------
@@ -57,6 +59,7 @@ from radkit.explain.localization import (
     topk_iou,
 )
 from radkit.explain.localizer import LocalizationNet, fit_localizer, mask_targets
+from radkit.explain.rules import CTRMeasurement, RuleFlip, ctr_rule, measure_ctr, minimal_flip, otsu_threshold
 from radkit.explain.sanity import (
     SanityResult,
     cascading_randomization,
@@ -68,11 +71,13 @@ from radkit.explain.sanity import (
 from radkit.explain.shortcut import marker_box, marker_region
 
 __all__ = [
-    "METHODS", "ConfidenceLevels", "DeepEnsemble", "LocalizationNet", "LocalizationScores", "SanityResult",
+    "METHODS", "CTRMeasurement", "ConfidenceLevels", "DeepEnsemble", "LocalizationNet", "LocalizationScores",
+    "RuleFlip", "SanityResult",
     "attribute", "cascading_randomization", "chance_pointing", "confidence_levels", "confidence_sentence",
-    "conv_layers", "coverage_accuracy", "dilate", "edge_map", "energy_in_mask", "ensemble_probs",
+    "conv_layers", "coverage_accuracy", "ctr_rule", "dilate", "edge_map", "energy_in_mask", "ensemble_probs",
     "error_detection_auc", "fit_ensemble", "fit_localizer", "grad_cam", "integrated_gradients",
-    "localization_scores", "marker_box", "marker_region", "mask_targets", "occlusion", "pointing_game",
+    "localization_scores", "marker_box", "marker_region", "mask_targets", "measure_ctr", "minimal_flip",
+    "occlusion", "otsu_threshold", "pointing_game",
     "predictive_uncertainty", "randomizable_layers", "randomize_layers", "rank_correlation", "saliency",
     "selective_gain", "smoothgrad", "ssim", "target_logit", "topk_iou",
 ]
