@@ -67,11 +67,11 @@ def test_ensemble_members_differ_and_train_through_fit():
     assert not torch.equal(w[0], w[1])
     X = torch.rand(64, 1, 16, 16, generator=torch.Generator().manual_seed(0))
     y = torch.stack([(X.mean((1, 2, 3)) > 0.5).float(), torch.zeros(64)], 1)
-    h = explain.fit_ensemble(ens, (X, y), num_epochs=2, lr=1e-2, progress=False)
+    h = explain.fit_ensemble(ens, (X, y), num_epochs=2, lr=1e-2, progress=False, seed=0)
     assert len(h.rows) == 2
     p = explain.ensemble_probs(ens, X)
     assert p.shape == (64, 3, 2) and ((p >= 0) & (p <= 1)).all()
     with pytest.raises(ValueError, match="n_members"):
-        explain.DeepEnsemble(1, num_classes=2)
+        explain.DeepEnsemble(1, num_classes=2, seed=0)
     with pytest.raises(ValueError, match="column"):
-        explain.fit_ensemble(ens, (X, y[:, :1]), num_epochs=1, lr=1e-2, progress=False)
+        explain.fit_ensemble(ens, (X, y[:, :1]), num_epochs=1, lr=1e-2, progress=False, seed=0)

@@ -21,14 +21,14 @@ def test_localizer_learns_where_a_blob_is():
         X[i, 0, r:r + 4, c:c + 4] += 0.8
     net = explain.LocalizationNet(1, width=4, seed=0)
     before = explain.energy_in_mask(net.maps(X[y[:, 0] == 1])[:, 0], masks[y[:, 0] == 1])
-    explain.fit_localizer(net, X, y, masks, num_epochs=15, lr=2e-2, batch_size=32, progress=False)
+    explain.fit_localizer(net, X, y, masks, num_epochs=15, lr=2e-2, batch_size=32, progress=False, seed=0)
     assert not net.emit_maps  # restored after training
     pos = y[:, 0] == 1
     after = explain.energy_in_mask(net.maps(X[pos])[:, 0], masks[pos])
     assert after.mean() > before.mean() + 0.1
     assert net(X).shape == (n, 1)
     with pytest.raises(ValueError, match="masks N x 1"):
-        explain.fit_localizer(net, X, y, masks[:, :, :8], num_epochs=1, lr=1e-2, progress=False)
+        explain.fit_localizer(net, X, y, masks[:, :, :8], num_epochs=1, lr=1e-2, progress=False, seed=0)
 
 
 def test_marker_region_covers_the_burned_pixels():

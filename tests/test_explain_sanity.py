@@ -42,7 +42,7 @@ def test_randomize_layers_copies_and_is_seeded():
     assert not torch.equal(r1.features[11].weight, m.features[11].weight)
     assert torch.equal(r1.features[7].weight, m.features[7].weight)
     with pytest.raises(ValueError, match="Valid, output first"):
-        explain.randomize_layers(m, ["features.1"])
+        explain.randomize_layers(m, ["features.1"], seed=0)
 
 
 def test_cascade_separates_model_maps_from_edges():
@@ -58,4 +58,4 @@ def test_cascade_separates_model_maps_from_edges():
     assert final.loc["saliency", "spearman"] < 0.9
     assert len(r.maps["saliency"]) == len(t) // 2 and r.maps["saliency"][0].shape == (2, 1, 32, 32)
     with pytest.raises(ValueError, match="Valid"):
-        explain.cascading_randomization(m, x, target=0, methods=("lime",))
+        explain.cascading_randomization(m, x, target=0, methods=("lime",), seed=0)

@@ -29,7 +29,7 @@ class LocalizationNet(nn.Module):
     width : int, default 16
     sharpness : float, default 4.0
         ``r`` of the log-sum-exp pooling: 0 would be the mean of the map, large values its maximum.
-    seed : int, optional
+    seed : int
         Seeds the initial weights (global random state untouched).
 
     Examples
@@ -42,7 +42,7 @@ class LocalizationNet(nn.Module):
     """
 
     def __init__(self, num_classes: int, *, width: int = 16, in_channels: int = 1, sharpness: float = 4.0,
-                 seed: int | None = None) -> None:
+                 seed: int) -> None:
         if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
             raise ValueError(f"num_classes must be a positive int, got {num_classes!r}.")
         super().__init__()
@@ -57,14 +57,11 @@ class LocalizationNet(nn.Module):
                                           *block(2 * w, 4 * w), *block(4 * w, 4 * w, 1))
             self.classifier = nn.Conv2d(4 * w, num_classes, 1)
 
-        if seed is None:
-            build()
-        else:
-            from radkit.seeding import check_seed
+        from radkit.seeding import check_seed
 
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(check_seed(seed))
-                build()
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(check_seed(seed))
+            build()
         self.num_classes = num_classes
         self.sharpness = float(sharpness)
         self.emit_maps = False  # set by fit_localizer while training
@@ -113,7 +110,7 @@ def mask_targets(masks: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
 
 
 def fit_localizer(model: LocalizationNet, X: torch.Tensor, y: torch.Tensor, masks: torch.Tensor, *,
-                  num_epochs: int, lr: float, batch_size: int = 64, mask_weight: float = 1.0, seed: int = 0,
+                  num_epochs: int, lr: float, batch_size: int = 64, mask_weight: float = 1.0, seed: int,
                   progress: bool = True, **fit_options):
     """Train with :func:`radkit.train.fit`: image-level BCE plus ``mask_weight`` x pixel-wise BCE on the maps.
 

@@ -119,7 +119,7 @@ def randomizable_layers(model: nn.Module) -> list[str]:
     return names[::-1]
 
 
-def randomize_layers(model: nn.Module, layers: Sequence[str], *, seed: int = 0) -> nn.Module:
+def randomize_layers(model: nn.Module, layers: Sequence[str], *, seed: int) -> nn.Module:
     """A copy of ``model`` with ``layers`` re-initialised (their ``reset_parameters``), the rest as trained.
 
     The caller's model and the global random state are left untouched.
@@ -192,7 +192,7 @@ def _mean_ci(v: np.ndarray, seed: int, n_boot: int = 500) -> tuple[float, float,
 def cascading_randomization(model: nn.Module, x: torch.Tensor, *, target: int | Sequence[int],
                             methods: Sequence[str] = ("saliency", "grad_cam", "edge"),
                             options: Mapping[str, Mapping] | None = None, layers: Sequence[str] | None = None,
-                            seed: int = 0, keep: int = 4) -> SanityResult:
+                            seed: int, keep: int = 4) -> SanityResult:
     """Adebayo's cascading randomisation: maps of each method as layers are re-initialised top-down.
 
     Parameters
@@ -208,7 +208,7 @@ def cascading_randomization(model: nn.Module, x: torch.Tensor, *, target: int | 
         method -> keyword options, e.g. ``{"grad_cam": {"layer": "features.13"}}``.
     layers : sequence of str, optional
         Layers to randomise, in order; default all Conv/Linear layers, output first.
-    seed : int, default 0
+    seed : int
         Seeds the new weights and the bootstrap.
     keep : int, default 4
         Maps of the first ``keep`` images are kept for figures.
@@ -217,7 +217,7 @@ def cascading_randomization(model: nn.Module, x: torch.Tensor, *, target: int | 
     --------
     >>> import torch, radkit.models
     >>> m = radkit.models.make_model("smallcnn", num_classes=1, seed=0)
-    >>> r = cascading_randomization(m, torch.rand(3, 1, 32, 32), target=0, methods=("saliency", "edge"))
+    >>> r = cascading_randomization(m, torch.rand(3, 1, 32, 32), target=0, methods=("saliency", "edge"), seed=0)
     >>> float(r.final().loc["edge", "spearman"])
     1.0
     """
@@ -236,7 +236,10 @@ def cascading_randomization(model: nn.Module, x: torch.Tensor, *, target: int | 
     for step in range(len(order) + 1):
         current = model if step == 0 else randomize_layers(model, order[:step], seed=seed)
         for method in methods:
-            a = attribute(current, x, method=method, target=target, **dict(options.get(method, {}))).detach()
+            opts = dict(options.get(method, {}))
+            if method == "smoothgrad":  # its noise draws follow this function's seed unless given
+                opts.setdefault("seed", seed)
+            a = attribute(current, x, method=method, target=target, **opts).detach()
             if step == 0:
                 reference[method] = a
             rho = rank_correlation(reference[method], a)
