@@ -34,11 +34,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from radkit._validate import check_labels
 from radkit.label_process import adjudicate, compare_label_models
 from radkit.seeding import check_seed, rng
+from radkit.stats import t_interval
 from radkit.synth import simulate_readers
 
 __all__ = ["compare_over_panels", "compare_protocols", "paired_differences", "plot_panel_differences"]
@@ -206,7 +206,6 @@ def paired_differences(scores: pd.DataFrame, better: str, worse: str, *, by: str
     >>> round(float(d.loc["a", "estimate"]), 3), round(float(d.loc["a", "win_rate"]), 3)
     (0.043, 0.667)
     """
-    from radkit.stats import Estimate
 
     missing = [c for c in (by, within, column, metric) if c not in scores.columns]
     if missing:
@@ -223,14 +222,9 @@ def paired_differences(scores: pd.DataFrame, better: str, worse: str, *, by: str
     rows = {}
     for group, d in diff.groupby(level=0, sort=False):
         v = d.to_numpy()
-        n, mean = len(v), float(v.mean())
-        if n > 1:
-            half = float(stats.t.ppf(0.5 + level / 2, n - 1) * v.std(ddof=1) / np.sqrt(n))
-            est = Estimate(mean, mean - half, mean + half, level=level, method="t over replicates", n=n)
-        else:
-            est = Estimate(mean, level=level, method="one replicate, no interval", n=n)
+        est = t_interval(v, level=level, method="t over replicates" if len(v) > 1 else "one replicate, no interval")
         rows[group] = {**est.as_dict(), "win_rate": float(np.mean(v > 0)),
-                       "sd": float(v.std(ddof=1)) if n > 1 else np.nan}
+                       "sd": float(v.std(ddof=1)) if est.n > 1 else np.nan}
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = by
     return out
@@ -276,8 +270,8 @@ def plot_panel_differences(per_panel: Mapping[str, pd.Series], *, ax: Any = None
         ax.scatter(i + jitter.uniform(-0.18, 0.18, v.size), v, s=12, alpha=0.55, color="tab:blue",
                    label="one simulated panel" if i == 0 else None)
         if v.size > 1:
-            half = stats.t.ppf(0.975, v.size - 1) * v.std(ddof=1) / np.sqrt(v.size)
-            ax.errorbar(i + 0.32, v.mean(), yerr=half, fmt="D", color="k", capsize=4, ms=5,
+            e = t_interval(v)
+            ax.errorbar(i + 0.32, e.estimate, yerr=e.high - e.estimate, fmt="D", color="k", capsize=4, ms=5,
                         label="mean, 95% CI" if i == 0 else None)
     ax.axhline(0, color="grey", lw=1, ls=":")
     ax.set_xticks(range(len(per_panel)), list(per_panel))

@@ -103,3 +103,20 @@ def test_result_dataclasses_have_to_frame():
     assert adj["flagged"].tolist() == [True, False]
     fr = FlowerResult(evaluate_metrics={2: {"auc": 0.7}, 1: {"auc": 0.6}}).to_frame()
     assert fr.index.tolist() == [1, 2] and fr["auc"].tolist() == [0.6, 0.7]
+
+
+def test_t_interval_matches_scipy_and_has_no_interval_below_two_values():
+    import numpy as np
+    from scipy import stats as st
+
+    from radkit.stats import t_interval
+
+    v = np.array([0.71, 0.74, 0.69, 0.80, 0.77])
+    e = t_interval(v, level=0.9)
+    lo, hi = st.t.interval(0.9, v.size - 1, loc=v.mean(), scale=st.sem(v))
+    assert (e.low, e.high) == pytest.approx((lo, hi), abs=1e-12) and e.n == 5 and e.level == 0.9
+    one = t_interval([0.5])
+    assert one.estimate == 0.5 and np.isnan(one.low) and np.isnan(one.high)
+    assert t_interval([]).n == 0
+    with pytest.raises(ValueError, match="level"):
+        t_interval(v, level=90)

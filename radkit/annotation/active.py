@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from radkit.seeding import check_seed, rng
-from radkit.stats import Estimate
+from radkit.stats import t_interval
 
 __all__ = ["STRATEGIES", "entropy", "margin", "k_center_greedy", "select", "logistic_learner",
            "ActiveResult", "active_learning", "curve_summary"]
@@ -312,17 +312,13 @@ def curve_summary(curves: pd.DataFrame, *, by: Sequence[str] = ("strategy", "n_l
     >>> curve_summary(df)[["estimate", "n"]].round(3).values.tolist()
     [[0.7, 3.0]]
     """
-    from scipy import stats as st
 
     missing = [c for c in [*by, value] if c not in curves.columns]
     if missing:
         raise KeyError(f"curve_summary: no column(s) {missing}; the table has {list(curves.columns)}.")
     rows = {}
     for key, g in curves.groupby(list(by), sort=True):
-        v = g[value].to_numpy(dtype=float)
-        m, n = float(v.mean()), v.size
-        half = float(st.t.ppf(0.5 + level / 2, n - 1) * v.std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
-        rows[key] = Estimate(m, m - half, m + half, level, "t over replicates", n).as_dict()
+        rows[key] = t_interval(g[value].to_numpy(dtype=float), level=level).as_dict()
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index = pd.MultiIndex.from_tuples(out.index, names=list(by)) if len(by) > 1 else out.index
     return out

@@ -87,17 +87,10 @@ def t_interval(values: Sequence[float], *, level: float = 0.95) -> Estimate:
     >>> round(e.estimate, 3), round(e.low, 3), round(e.high, 3)
     (0.82, 0.77, 0.87)
     """
-    from scipy import stats
+    from radkit.stats import t_interval as _t
 
     v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
-    if v.size == 0:
-        return Estimate(math.nan, level=level, method="t over replicates", n=0)
-    if v.size == 1:
-        return Estimate(float(v[0]), level=level, method="t over replicates", n=1)
-    half = stats.t.ppf(0.5 + level / 2, v.size - 1) * v.std(ddof=1) / math.sqrt(v.size)
-    return Estimate(float(v.mean()), float(v.mean() - half), float(v.mean() + half), level=level,
-                    method="t over replicates", n=int(v.size))
+    return _t(v[np.isfinite(v)], level=level)
 
 
 def paired_gain(treated: Sequence[float], control: Sequence[float], *, level: float = 0.95) -> Estimate:

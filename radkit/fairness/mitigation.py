@@ -259,12 +259,10 @@ def summarize_shares(results: pd.DataFrame, *, level: float = 0.95) -> pd.DataFr
     >>> round(float(summarize_shares(r)["estimate"].iloc[0]), 3)
     0.82
     """
-    from scipy.stats import t as student
+    from radkit.stats import t_interval
 
     out = []
     for (share, group), d in results.groupby(["share", "group"], sort=True):
-        a = d["auc"].to_numpy(dtype=float)
-        m, k = float(a.mean()), a.size
-        half = float(student.ppf(1 - (1 - level) / 2, k - 1) * a.std(ddof=1) / np.sqrt(k)) if k > 1 else np.nan
-        out.append((share, group, m, m - half, m + half, level, "mean over training draws, t interval", k))
+        e = t_interval(d["auc"].to_numpy(dtype=float), level=level, method="mean over training draws, t interval")
+        out.append((share, group, e.estimate, e.low, e.high, level, e.method, e.n))
     return pd.DataFrame(out, columns=["share", "group", "estimate", "low", "high", "level", "method", "n"])

@@ -9,11 +9,10 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.stats import norm
-from scipy.stats import t as student_t
 
 from radkit.metrics import delong_auc
 from radkit.seeding import check_seed, rng
-from radkit.stats import Estimate, percentile_interval
+from radkit.stats import Estimate, percentile_interval, t_interval
 
 __all__ = ["AucGap", "SeedComparison", "auc_gap", "compare_over_seeds", "prediction_shift", "resplit_gaps"]
 
@@ -131,14 +130,6 @@ def resplit_gaps(features: ArrayLike, y_true: ArrayLike, site: ArrayLike, *, ext
         b = roc_auc_score(y[sp.external], m.predict_proba(x[sp.external])[:, 1])
         rows.append({"seed": sd, "internal": a, "external": b, "gap": a - b})
     return pd.DataFrame(rows).set_index("seed")
-
-
-def _mean_interval(values: np.ndarray, *, level: float, method: str) -> Estimate:
-    """Mean of per-seed values with a Student-t interval (seeds are the replicates)."""
-    v = np.asarray(values, dtype=float)
-    m = float(v.mean())
-    half = float(student_t.ppf(0.5 + level / 2, v.size - 1) * v.std(ddof=1) / np.sqrt(v.size))
-    return Estimate(m, m - half, m + half, level=level, method=method, n=int(v.size))
 
 
 @dataclass(frozen=True)
@@ -264,12 +255,12 @@ def compare_over_seeds(score_fns: Mapping[str, Callable[[int], ArrayLike]], y_tr
                          **{p: roc_auc_score(y[r], score[r]) for p, r in tests.items()}})
     per_seed = pd.DataFrame(rows_out)
     wide = per_seed.pivot(index="seed", columns="method", values="external").loc[seeds, names]
-    ext = {n: _mean_interval(wide[n].to_numpy(), level=level, method="t over seeds") for n in names}
-    paired = {n: _mean_interval((wide[n] - wide[reference]).to_numpy(), level=level,
+    ext = {n: t_interval(wide[n].to_numpy(), level=level, method="t over seeds") for n in names}
+    paired = {n: t_interval((wide[n] - wide[reference]).to_numpy(), level=level,
                                 method="paired t over seeds") for n in names if n != reference}
     drop = {}
     if internal is not None:
         gap = per_seed.assign(gap=per_seed["internal"] - per_seed["external"])
-        drop = {n: _mean_interval(gap.loc[gap["method"] == n, "gap"].to_numpy(), level=level,
+        drop = {n: t_interval(gap.loc[gap["method"] == n, "gap"].to_numpy(), level=level,
                                   method="t over seeds") for n in names}
     return SeedComparison(per_seed, reference, ext, paired, drop)
