@@ -16,6 +16,7 @@ from pydicom.pixels import apply_modality_lut, apply_voi_lut
 from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
 
 from radkit import dicom
+from radkit.dicom._rules import _is_known_uid, _walk
 
 
 def make_ds(pixels: np.ndarray, **header) -> Dataset:
@@ -386,7 +387,7 @@ def _profile_values(ds):
     from radkit._annex_e import lookup
 
     out = []
-    for location, _, elem in dicom._walk(ds):
+    for location, _, elem in _walk(ds):
         if elem.value in (None, "", b"") or (elem.VR == "SQ" and not elem.value):
             continue
         if lookup(elem.tag) is not None or elem.VR == "PN":
@@ -413,7 +414,7 @@ def test_no_profile_element_or_person_name_keeps_its_value(name):
         pseudonym = str(value).startswith(("ANON-", "ID-", "ID_"))
         remapped = False
         if vr == "UI":
-            remapped = all(str(v).startswith("2.25.") or dicom._is_known_uid(str(v))
+            remapped = all(str(v).startswith("2.25.") or _is_known_uid(str(v))
                            for v in (value if isinstance(value, (list, MultiValue)) else [value]))
         if not (pseudonym or remapped):
             left.append((location, value))
