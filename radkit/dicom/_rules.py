@@ -76,6 +76,31 @@ _RULES: dict[str, tuple[str, str]] = {
     "RequestAttributesSequence": ("request details (IDs, physicians)", "X"),
 }
 
+# The file meta information (group 0002, PS3.10 section 7.1) precedes the data set in every file.
+# PS3.15 Table E.1-1 lists data-set attributes only, none of group 0002, but the profile's aim (no
+# attribute that can identify the patient, the site or its devices survives) applies to it as much:
+# the application entity titles and presentation addresses name the stations that wrote, sent or
+# received the file (pydicom's own test files carry "CLUNIE1" and "gdcmconv" there), and Private
+# Information is a vendor's payload like a private tag. What stays describes the encoding, not a
+# person: the meta version, the SOP class, the transfer syntax (needed to decode the pixels), and the
+# Implementation Class UID and Version Name, which PS3.7 D.3.3.2 defines as identifying the writing
+# software product and version (the same value on every installation of it), so they name
+# software, not a patient or a site. Media Storage SOP Instance UID is an instance UID: it is
+# replaced by the data set's new SOP Instance UID so the two stay equal, as PS3.10 requires. Any
+# other group-0002 element (including ones a later edition adds) is removed.
+_META_KEPT = frozenset({"FileMetaInformationGroupLength", "FileMetaInformationVersion", "MediaStorageSOPClassUID",
+                        "TransferSyntaxUID", "ImplementationClassUID", "ImplementationVersionName"})
+_META_WHY = {
+    "SourceApplicationEntityTitle": "file meta: station (AE title) that wrote the file",
+    "SendingApplicationEntityTitle": "file meta: station (AE title) that sent the file",
+    "ReceivingApplicationEntityTitle": "file meta: station (AE title) that received the file",
+    "SourcePresentationAddress": "file meta: network address of a station",
+    "SendingPresentationAddress": "file meta: network address of a station",
+    "ReceivingPresentationAddress": "file meta: network address of a station",
+    "PrivateInformationCreatorUID": "file meta: private information (vendor data may hold identifiers)",
+    "PrivateInformation": "file meta: private information (vendor data may hold identifiers)",
+}
+
 # DT/DA elements that version coding resources rather than date an event
 _NOT_DATES = {"ContextGroupVersion", "ContextGroupLocalVersion", "MappingResourceName"}
 
@@ -110,6 +135,8 @@ _WHY_TABLE = "listed in the PS3.15 Annex E Basic Profile"
 def _rule(keyword: str, vr: str, tag: int, value: Any = None) -> tuple[str, str] | None:
     """(why, action code) for an element, or None when it is kept (sequences: cleaned inside)."""
     tag = Tag(tag)
+    if tag.group == 0x0002:
+        return _meta_rule(keyword, vr, value)
     if tag.is_private:
         return "private tag (vendor data may hold identifiers)", "X"
     if keyword in RETAINED:
@@ -146,3 +173,14 @@ def _rule(keyword: str, vr: str, tag: int, value: Any = None) -> tuple[str, str]
     if keyword == "BurnedInAnnotation" and str(value).upper() == "YES":
         return "pixels contain burned-in text: inspect images", "R"
     return None
+
+
+def _meta_rule(keyword: str, vr: str, value: Any = None) -> tuple[str, str] | None:
+    """(why, action code) for a file-meta (group 0002) element; see the comment at ``_META_KEPT``."""
+    if keyword == "MediaStorageSOPInstanceUID":
+        return "instance UID (links files to one patient and site)", "U"
+    if keyword == "MediaStorageSOPClassUID" and value is not None and not _is_known_uid(str(value)):
+        return "instance UID (links files to one patient and site)", "U"  # a private SOP class: as SOPClassUID
+    if keyword in _META_KEPT:
+        return None
+    return _META_WHY.get(keyword, "file meta: not needed to read the file (may name a station)"), "X"

@@ -86,7 +86,11 @@ def _write(ds: Dataset, target: Path) -> None:
         meta.MediaStorageSOPClassUID = ds.SOPClassUID
     if "SOPInstanceUID" in ds:
         meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    except PermissionError as exc:
+        raise PermissionError(f"out={target}: the folder {target.parent} is not writable (permission denied); "
+                              "nothing was written. Choose an output folder you can write to.") from exc
     os.close(fd)
     try:
         ds.save_as(tmp, enforce_file_format=True)
@@ -141,7 +145,11 @@ def deidentify(
     depth is removed or emptied; birth date/time are removed; every
     non-registered UID, in sequences too, is remapped consistently under the
     2.25 root; dates/times are emptied unless ``keep_dates``; private tags
-    are dropped; age, sex, size and weight are kept (:data:`RETAINED`).
+    are dropped; age, sex, size and weight are kept (:data:`RETAINED`). The
+    file meta information (group 0002) follows the same rules: station
+    titles, addresses and private information are removed, and
+    ``MediaStorageSOPInstanceUID`` / ``MediaStorageSOPClassUID`` equal the
+    data set's new SOP Instance / Class UIDs.
     ``PatientIdentityRemoved=YES``, ``DeidentificationMethod``
     and ``LongitudinalTemporalInformationModified`` are set. The input object
     and source file are never modified.
@@ -194,9 +202,15 @@ def deidentify(
                       stacklevel=2)
 
     _clean(clean, salt=salt, uid_map=uid_map, keep_dates=keep_dates)
-    if getattr(clean, "file_meta", None) and "MediaStorageSOPInstanceUID" in clean.file_meta:
-        old = str(clean.file_meta.MediaStorageSOPInstanceUID)
-        clean.file_meta.MediaStorageSOPInstanceUID = _new_uid(old, salt, uid_map)
+    meta = getattr(clean, "file_meta", None)
+    if meta is not None:  # group 0002: the same rules (radkit.dicom._rules._meta_rule), then kept consistent
+        _clean(meta, salt=salt, uid_map=uid_map, keep_dates=keep_dates)
+        if "MediaStorageSOPInstanceUID" in meta and "SOPInstanceUID" in clean:
+            meta.MediaStorageSOPInstanceUID = clean.SOPInstanceUID
+        if "MediaStorageSOPClassUID" in meta and "SOPClassUID" in clean:
+            meta.MediaStorageSOPClassUID = clean.SOPClassUID
+        if "FileMetaInformationGroupLength" in meta:  # stale after removals; the writer computes it again
+            del meta.FileMetaInformationGroupLength
 
     clean.PatientIdentityRemoved = "YES"
     clean.DeidentificationMethod = [

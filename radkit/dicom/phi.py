@@ -41,7 +41,11 @@ def phi_report(ds: Dataset | str | os.PathLike, *, keep_dates: bool = False) -> 
     name and ID become pseudonyms; the birth date is removed; every
     non-registered UID is remapped and every date/time emptied, listed or
     not; private tags are removed. Sequences are searched recursively.
-    Patient age, sex, size and weight are kept (:data:`RETAINED`, the Annex E
+    The file meta information (group 0002) is listed too, with locations
+    ``file_meta.<keyword>``: station AE titles, presentation addresses and
+    private information are removed, the media storage instance UID is
+    replaced; the transfer syntax, SOP class and the implementation (writing
+    software) UID and version name are kept. Patient age, sex, size and weight are kept (:data:`RETAINED`, the Annex E
     "Retain Patient Characteristics Option"); ``BurnedInAnnotation=YES`` is
     listed for review because pixels are not inspected.
 
@@ -67,7 +71,9 @@ def phi_report(ds: Dataset | str | os.PathLike, *, keep_dates: bool = False) -> 
     """
     dataset = _as_dataset(ds)
     rows = []
-    for location, _, elem in _walk(dataset):
+    meta = getattr(dataset, "file_meta", None)
+    elements = [*(_walk(meta, "file_meta.") if meta is not None else ()), *_walk(dataset)]
+    for location, _, elem in elements:
         if elem.tag == 0x7FE00010 or elem.value in (None, "", b"") or (elem.VR == "SQ" and not elem.value):
             continue  # pixel data, or nothing left to leak
         rule = _rule(elem.keyword, elem.VR, elem.tag, elem.value)
