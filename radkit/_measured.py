@@ -10,8 +10,9 @@ cell can then tell the reader what to expect::
 
 The file maps ``"<folder>/<notebook>.ipynb"`` to ``{profile: [run, ...]}``, each run
 a dict with ``seed``, ``passed``, ``wall_s``, ``cpu_s`` (kernel and its
-children), ``rss_mb`` (peak resident memory of the kernel, or of its largest
-child if larger), ``threads`` (``OMP_NUM_THREADS``), ``cpus`` and ``date``.
+children), ``rss_mb`` (peak resident memory of the kernel process),
+``rss_children_mb`` (largest peak of its finished child processes), ``threads``
+(``OMP_NUM_THREADS``), ``cpus`` and ``date``.
 """
 
 from __future__ import annotations

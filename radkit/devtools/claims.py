@@ -4,8 +4,9 @@ A claim that holds for one seed is an anecdote, and a claim checked only on the
 seeds it was written against may be fitted to them. This runs each notebook once
 per seed (``RADKIT_SEED``), in a fresh kernel and from an in-memory copy (the
 committed notebook is never written), then asks the kernel what it used
-(``resource.getrusage``: CPU time of the kernel and its children, peak resident
-memory) and which named claims (:func:`radkit.claims.claim`) it checked. It prints:
+(``resource.getrusage``: CPU time of the kernel and its children; the kernel's
+peak resident memory, from ``/proc/self/status`` on Linux) and which named
+claims (:func:`radkit.claims.claim`) it checked. It prints:
 
 * one line per run: pass, or the claim that failed; wall time, CPU time, peak memory;
 * a table notebook x seed -> pass / FAIL;
@@ -61,10 +62,16 @@ def __radkit_probe():
     import json, resource, sys
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     per_mb = 1024 * 1024 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
+    peak = me.ru_maxrss / per_mb
+    try:  # Linux: ru_maxrss keeps the launching process's peak across exec; VmHWM is this process's own
+        with open("/proc/self/status") as fh:
+            peak = next(int(ln.split()[1]) / 1024 for ln in fh if ln.startswith("VmHWM:"))
+    except (OSError, StopIteration, ValueError):
+        pass
     claims = sys.modules.get("radkit.claims")
     print({_MARK!r} + json.dumps({{
         "cpu_s": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
-        "rss_mb": me.ru_maxrss / per_mb, "rss_children_mb": kids.ru_maxrss / per_mb,
+        "rss_mb": peak, "rss_children_mb": kids.ru_maxrss / per_mb,
         "claims": list(getattr(claims, "RECORDS", [])) if claims else []}}, default=str))
 __radkit_probe()
 del __radkit_probe
@@ -75,10 +82,14 @@ del __radkit_probe
 class Run:
     """One notebook run: outcome, resources and the named claims it checked.
 
-    ``rss_mb`` is the peak resident memory of the kernel process, or of its largest
-    finished child process if that was larger; ``cpu_s`` adds the kernel's and its
-    children's user and system time. Both are None when the kernel could not be asked
-    (it died, for instance).
+    ``rss_mb`` is the peak resident memory of the kernel process (Linux: ``VmHWM``,
+    the process's own high-water mark; elsewhere ``ru_maxrss``, which on Linux would
+    also count the launching process's peak, carried across ``exec``). The budget
+    applies to it. ``rss_children_mb`` is the largest ``ru_maxrss`` of the kernel's
+    finished children (data-loader workers, for instance), for information: a forked
+    child counts the pages it shares with the kernel. ``cpu_s`` adds the kernel's
+    and its children's user and system time. They are None when the kernel could
+    not be asked (it died, for instance).
     """
 
     notebook: str
@@ -89,6 +100,7 @@ class Run:
     wall_s: float
     cpu_s: float | None = None
     rss_mb: float | None = None
+    rss_children_mb: float | None = None
     claims: list[dict[str, Any]] = field(default_factory=list)
 
     def as_record(self) -> dict[str, Any]:
@@ -96,6 +108,7 @@ class Run:
         return {"seed": self.seed, "passed": self.passed, "wall_s": round(self.wall_s, 1),
                 "cpu_s": None if self.cpu_s is None else round(self.cpu_s, 1),
                 "rss_mb": None if self.rss_mb is None else round(self.rss_mb, 1),
+                "rss_children_mb": None if self.rss_children_mb is None else round(self.rss_children_mb, 1),
                 "threads": os.environ.get("OMP_NUM_THREADS", "default"), "cpus": os.cpu_count(),
                 "date": time.strftime("%Y-%m-%d %H:%M")}
 
@@ -176,7 +189,8 @@ def run_one(path: str | Path, *, seed: int, profile: str = "quick", timeout: int
     run = Run(str(path), int(seed), profile, passed, message, wall)
     if probe is not None:
         run.cpu_s = float(probe["cpu_s"])
-        run.rss_mb = max(float(probe["rss_mb"]), float(probe["rss_children_mb"]))
+        run.rss_mb = float(probe["rss_mb"])
+        run.rss_children_mb = float(probe["rss_children_mb"])
         run.claims = list(probe.get("claims", []))
     return run
 
