@@ -3,7 +3,8 @@
 #   make test        ruff, unit tests + every notebook in notebooks/ and solutions/ (quick profile)
 #   make run         execute every notebook headless, HTML to build/ (RADKIT_PROFILE, default standard)
 #   make lint        ruff over radkit/, tests/, bench/ (notebooks are linted by tests/test_notebook_lint.py)
-#   make claims      every notebook and solution under RADKIT_SEED in $(SEEDS), quick profile
+#   make claims      every notebook and solution under fresh seeds (ten; two with RADKIT_PROFILE=standard), quick
+#                    profile unless RADKIT_PROFILE is given; SEEDS="0 1" to repeat, CLAIMS_FLAGS=--budget-warn-only
 #   make real-check  every notebook marked for real images, on fake NIH/CheXpert folders (quick profile)
 #   make exercises   regenerate exercises/ from solutions/
 #   make bench       speed measurements (see docs/benchmarks.md)
@@ -14,7 +15,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.radkit-installed
 PORT   ?= 8888
 RADKIT_PROFILE ?= standard
-SEEDS  ?= 1 2 3 4
+SEEDS  ?=
+CLAIMS_FLAGS ?=
+# make claims passes --profile only when RADKIT_PROFILE came from the command line or the environment: the
+# default above (standard) is the one of make lab and make run; claims default to quick
+CLAIMS_PROFILE := $(if $(filter command environment,$(firstword $(origin RADKIT_PROFILE))),--profile $(RADKIT_PROFILE),)
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb solutions/*.ipynb))
 # JupyterLab refuses to run as root unless told; these machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -40,7 +45,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check radkit tests bench
 
 claims: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m radkit.devtools.claims $(NOTEBOOKS) --seeds $(SEEDS)
+	MPLBACKEND=Agg $(BIN)/python -m radkit.devtools.claims $(NOTEBOOKS) $(CLAIMS_PROFILE) \
+		$(if $(strip $(SEEDS)),--seeds $(SEEDS),) $(CLAIMS_FLAGS)
 
 real-check: $(STAMP)
 	RADKIT_REAL_NOTEBOOKS=all RADKIT_PROFILE=quick MPLBACKEND=Agg $(BIN)/python -m pytest -p no:cacheprovider -rs \

@@ -16,6 +16,7 @@ from pydicom.pixels import apply_modality_lut, apply_voi_lut
 from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
 
 from radkit import dicom
+from radkit.dicom._rules import _is_known_uid, _walk
 
 
 def make_ds(pixels: np.ndarray, **header) -> Dataset:
@@ -386,7 +387,7 @@ def _profile_values(ds):
     from radkit._annex_e import lookup
 
     out = []
-    for location, _, elem in dicom._walk(ds):
+    for location, _, elem in _walk(ds):
         if elem.value in (None, "", b"") or (elem.VR == "SQ" and not elem.value):
             continue
         if lookup(elem.tag) is not None or elem.VR == "PN":
@@ -413,7 +414,7 @@ def test_no_profile_element_or_person_name_keeps_its_value(name):
         pseudonym = str(value).startswith(("ANON-", "ID-", "ID_"))
         remapped = False
         if vr == "UI":
-            remapped = all(str(v).startswith("2.25.") or dicom._is_known_uid(str(v))
+            remapped = all(str(v).startswith("2.25.") or _is_known_uid(str(v))
                            for v in (value if isinstance(value, (list, MultiValue)) else [value]))
         if not (pseudonym or remapped):
             left.append((location, value))
@@ -460,3 +461,115 @@ def test_basic_profile_table_matches_pydicom_keywords():
     assert {tag: keyword_for_tag(tag) for tag in known} == known
     codes = {action for _, action in BASIC_PROFILE.values()}
     assert codes <= {"D", "Z", "X", "U", "K", "C", "Z/D", "X/Z", "X/D", "X/Z/D", "X/Z/U*"}
+
+
+# File meta information (group 0002): issue 34, class 2
+def _with_meta_phi(ds: Dataset) -> Dataset:
+    ds.file_meta.SourceApplicationEntityTitle = "XRAYROOM3"
+    ds.file_meta.SendingApplicationEntityTitle = "ST-ELSEWHERE"
+    ds.file_meta.PrivateInformationCreatorUID = "1.2.826.0.1.3680043.9.9999"
+    ds.file_meta.PrivateInformation = b"patient Doe^Jane MRN12345"
+    ds.file_meta.ImplementationClassUID = "1.2.826.0.1.3680043.9.1234"
+    ds.file_meta.ImplementationVersionName = "VIEWER_2_1"
+    return ds
+
+
+def test_file_meta_phi_is_reported_and_removed(tmp_path):
+    src = save(_with_meta_phi(phi_ds()), tmp_path / "src.dcm")
+    rep = dicom.phi_report(src).set_index("location")
+    for kw in ["SourceApplicationEntityTitle", "SendingApplicationEntityTitle",
+               "PrivateInformationCreatorUID", "PrivateInformation"]:
+        assert rep.loc[f"file_meta.{kw}", "action"].startswith("X"), kw
+    assert rep.loc["file_meta.MediaStorageSOPInstanceUID", "action"].startswith("U")
+    for kw in ["TransferSyntaxUID", "MediaStorageSOPClassUID", "ImplementationClassUID", "ImplementationVersionName"]:
+        assert f"file_meta.{kw}" not in rep.index, kw  # encoding and writing software, not a person
+
+    out = tmp_path / "anon.dcm"
+    clean = dicom.deidentify(src, salt="s1", out=out)
+    for ds in (clean, pydicom.dcmread(out)):
+        meta = ds.file_meta
+        for kw in ["SourceApplicationEntityTitle", "SendingApplicationEntityTitle",
+                   "PrivateInformationCreatorUID", "PrivateInformation"]:
+            assert kw not in meta, kw
+        assert meta.MediaStorageSOPInstanceUID == ds.SOPInstanceUID != pydicom.dcmread(src).SOPInstanceUID
+        assert meta.MediaStorageSOPClassUID == ds.SOPClassUID == SecondaryCaptureImageStorage
+        assert meta.TransferSyntaxUID == ExplicitVRLittleEndian
+        assert meta.ImplementationVersionName == "VIEWER_2_1"
+        assert not [r for r in dicom.phi_report(ds)["location"] if r.startswith("file_meta.")
+                    and r != "file_meta.MediaStorageSOPInstanceUID"]
+    np.testing.assert_array_equal(pydicom.dcmread(out).pixel_array, PIX)
+    # group-0002 elements put (wrongly) into the data set itself are judged by the same rules
+    ds = phi_ds()
+    ds.add_new(0x00020016, "AE", "XRAYROOM3")
+    assert "SourceApplicationEntityTitle" in set(dicom.phi_report(ds)["keyword"])
+    assert 0x00020016 not in dicom.deidentify(ds, salt="s1")
+
+
+def test_file_meta_uids_stay_consistent_across_files():
+    a, b = _with_meta_phi(phi_ds()), _with_meta_phi(phi_ds())
+    b.SOPInstanceUID = "9.9.9"
+    a.file_meta.MediaStorageSOPInstanceUID = a.SOPInstanceUID
+    b.file_meta.MediaStorageSOPInstanceUID = "9.9.9"
+    uid_map: dict[str, str] = {}
+    ca = dicom.deidentify(a, salt="s1", uid_map=uid_map)
+    cb = dicom.deidentify(b, salt="s1", uid_map=uid_map)
+    assert ca.file_meta.MediaStorageSOPInstanceUID == ca.SOPInstanceUID == uid_map[str(a.SOPInstanceUID)]
+    assert cb.file_meta.MediaStorageSOPInstanceUID == cb.SOPInstanceUID == uid_map["9.9.9"]
+    assert ca.StudyInstanceUID == cb.StudyInstanceUID
+
+
+def test_unwritable_folder_says_so_and_writes_nothing(tmp_path, monkeypatch):
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / ".x.dcm.abc.part"))
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)  # as root, chmod would not stop the write
+    with pytest.raises(PermissionError, match="not writable.*nothing was written"):
+        dicom.deidentify(phi_ds(), salt="s", out=tmp_path / "x.dcm")
+    assert list(tmp_path.iterdir()) == []
+
+
+def _bundled_files() -> list[str]:
+    from pathlib import Path
+
+    folder = Path(get_testdata_file("CT_small.dcm")).parent
+    return sorted(p.name for p in folder.glob("*.dcm"))
+
+
+def _values(elem) -> set[str]:
+    value = elem.value
+    parts = list(value) if isinstance(value, (list, MultiValue)) else [value]
+    return {str(v) for v in [value, *parts] if v not in (None, "", b"")}
+
+
+@pytest.mark.parametrize("name", _bundled_files())
+def test_no_phi_value_survives_anywhere_in_pydicom_test_files(name):
+    from radkit.dicom._rules import _rule
+
+    try:
+        ds = pydicom.dcmread(get_testdata_file(name), force=True)  # force: files without a preamble too
+    except Exception as exc:  # a few files are deliberately broken (no preamble, truncated)
+        pytest.skip(f"pydicom cannot read {name}: {type(exc).__name__}")
+    every = [*_walk(ds.file_meta, "file_meta."), *_walk(ds)]
+    phi: set[str] = set()
+    kept: set[str] = set()
+    for _, _, elem in every:
+        if elem.VR == "SQ" or elem.tag == 0x7FE00010:
+            continue
+        rule = _rule(elem.keyword, elem.VR, elem.tag, elem.value)
+        (phi if rule is not None and rule[1] in "XZDU" else kept).update(_values(elem))
+    # values that the original also holds in a kept element (an instance number "1" = a private "1") or that
+    # are registered UIDs (public constants) are not identifying
+    phi = {v for v in phi - kept if not _is_known_uid(v)}
+
+    clean = dicom.deidentify(ds, salt="s")
+    after = [*_walk(clean.file_meta, "file_meta."), *_walk(clean)]
+    left = [(loc, v) for loc, _, elem in after if elem.VR != "SQ" for v in _values(elem) if v in phi]
+    assert not left, left
+    meta = clean.file_meta
+    assert meta.get("TransferSyntaxUID") == ds.file_meta.get("TransferSyntaxUID")
+    if "MediaStorageSOPInstanceUID" in meta and "SOPInstanceUID" in clean:
+        assert meta.MediaStorageSOPInstanceUID == clean.SOPInstanceUID
+        assert str(clean.SOPInstanceUID).startswith("2.25.")
+    assert "SourceApplicationEntityTitle" not in meta

@@ -1,0 +1,135 @@
+"""What the claims runner measured: wall time, kernel CPU time and peak memory per notebook and profile.
+
+``make claims`` (:mod:`radkit.devtools.claims`) appends one entry per notebook,
+profile and seed to ``radkit/_measured.json`` (never to the notebook), keeping
+the latest :data:`KEEP` runs of each notebook and profile. A notebook's set-up
+cell can then tell the reader what to expect::
+
+    from radkit._measured import describe
+    print(describe("07_performance_measures", "standard"))
+
+The file maps ``"<folder>/<notebook>.ipynb"`` to ``{profile: [run, ...]}``, each run
+a dict with ``seed``, ``passed``, ``wall_s``, ``cpu_s`` (kernel and its
+children), ``rss_mb`` (peak resident memory of the kernel process),
+``rss_children_mb`` (largest peak of its finished child processes), ``threads``
+(``OMP_NUM_THREADS``), ``cpus`` and ``date``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+__all__ = ["DATA", "KEEP", "load", "record", "measured_time", "describe"]
+
+#: The data file, inside the package so that an installed radkit carries it.
+DATA = Path(__file__).with_name("_measured.json")
+#: Runs kept per notebook and profile (the latest).
+KEEP = 20
+
+
+def _key(notebook: str | os.PathLike) -> str:
+    """``notebooks/07_x.ipynb`` from any path or bare name of a notebook."""
+    p = Path(notebook)
+    name = p.name if p.suffix == ".ipynb" else f"{p.name}.ipynb"
+    return f"{p.parent.name}/{name}" if p.parent.name else name
+
+
+def load(path: str | os.PathLike | None = None) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """The measurements as a dict (empty when the file does not exist yet or cannot be read).
+
+    Examples
+    --------
+    >>> isinstance(load(), dict)
+    True
+    """
+    path = Path(path) if path is not None else DATA
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def record(notebook: str | os.PathLike, profile: str, run: dict[str, Any], *,
+           path: str | os.PathLike | None = None, keep: int = KEEP) -> None:
+    """Append one run of ``notebook`` in ``profile`` and keep the latest ``keep`` (written atomically).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "m.json"
+    >>> record("notebooks/07_x.ipynb", "quick", {"seed": 1, "wall_s": 12.0}, path=f)
+    >>> load(f)["notebooks/07_x.ipynb"]["quick"][0]["wall_s"]
+    12.0
+    """
+    path = Path(path) if path is not None else DATA
+    data = load(path)
+    runs = data.setdefault(_key(notebook), {}).setdefault(str(profile), [])
+    runs.append(dict(run))
+    del runs[: max(0, len(runs) - keep)]
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=1, sort_keys=True)
+            fh.write("\n")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _runs(notebook: str | os.PathLike, profile: str, data: dict) -> list[dict[str, Any]]:
+    key = _key(notebook)
+    if key in data:
+        return data[key].get(profile, [])
+    # a bare name ("07_x") matches the notebook of that name in any folder; lessons first
+    name = key.split("/")[-1]
+    hits = sorted((k for k in data if k.split("/")[-1] == name), key=lambda k: not k.startswith("notebooks/"))
+    return data[hits[0]].get(profile, []) if hits else []
+
+
+def measured_time(notebook: str | os.PathLike, profile: str, *,
+                  path: str | os.PathLike | None = None) -> tuple[float, float] | None:
+    """Shortest and longest recorded wall time (s) of ``notebook`` in ``profile``, or None if never measured.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "m.json"
+    >>> for s, t in [(1, 30.0), (2, 41.5)]:
+    ...     record("notebooks/07_x.ipynb", "quick", {"seed": s, "wall_s": t}, path=f)
+    >>> measured_time("07_x", "quick", path=f)
+    (30.0, 41.5)
+    >>> measured_time("07_x", "standard", path=f) is None
+    True
+    """
+    walls = [float(r["wall_s"]) for r in _runs(notebook, profile, load(path)) if r.get("wall_s") is not None]
+    return (min(walls), max(walls)) if walls else None
+
+
+def describe(notebook: str | os.PathLike, profile: str, *, path: str | os.PathLike | None = None) -> str:
+    """One sentence for a set-up cell: how long this notebook took here in ``profile``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "m.json"
+    >>> describe("07_x", "quick", path=f)
+    'this notebook has not been timed in profile quick yet (make claims records it).'
+    >>> record("notebooks/07_x.ipynb", "quick", {"seed": 1, "wall_s": 30.2, "rss_mb": 900.0}, path=f)
+    >>> describe("07_x", "quick", path=f)
+    'this notebook took 30 s here in profile quick (1 run; peak memory 0.9 GB).'
+    """
+    runs = [r for r in _runs(notebook, profile, load(path)) if r.get("wall_s") is not None]
+    if not runs:
+        return f"this notebook has not been timed in profile {profile} yet (make claims records it)."
+    walls = [float(r["wall_s"]) for r in runs]
+    lo, hi = min(walls), max(walls)
+    took = f"{lo:.0f} s" if round(lo) == round(hi) else f"{lo:.0f}–{hi:.0f} s"
+    rss = [float(r["rss_mb"]) for r in runs if r.get("rss_mb") is not None]
+    memory = f"; peak memory {max(rss) / 1024:.1f} GB" if rss else ""
+    return f"this notebook took {took} here in profile {profile} ({len(runs)} run{'s' * (len(runs) > 1)}{memory})."

@@ -1,0 +1,55 @@
+"""radkit.claims.claim: one line per claim, an AssertionError naming the id, a record the runner reads back."""
+
+import math
+
+import numpy as np
+import pytest
+
+from radkit import claims
+from radkit.claims import claim
+
+
+@pytest.fixture(autouse=True)
+def _fresh():
+    claims.reset()
+    yield
+    claims.reset()
+
+
+def test_pass_prints_one_line_and_records(capsys):
+    claim("C3", 0.81 > 0.70, "AUC 0.81 clears the bar", value=0.81, bar=0.70)
+    assert capsys.readouterr().out == "C3 pass: AUC 0.81 clears the bar (value 0.81, bar 0.70, margin +0.11)\n"
+    rec = claims.RECORDS[-1]
+    assert rec["id"] == "C3" and rec["passed"] is True and rec["margin"] == pytest.approx(0.11)
+
+
+def test_margin_is_positive_when_the_claim_holds_whichever_side_the_bar_is():
+    claim("C1", 0.03 < 0.05, "error below the bar", value=0.03, bar=0.05)
+    assert claims.RECORDS[-1]["margin"] == pytest.approx(0.02)
+    with pytest.raises(AssertionError, match=r"^claim C2 failed: error below the bar \(.*margin -0.02\)"):
+        claim("C2", 0.07 < 0.05, "error below the bar", value=0.07, bar=0.05)
+    assert claims.RECORDS[-1]["passed"] is False and claims.RECORDS[-1]["margin"] == pytest.approx(-0.02)
+
+
+def test_numpy_inputs_and_no_numbers(capsys):
+    claim("C4", np.float64(0.9) > 0.5, "numpy bool", value=np.float32(0.9), bar=np.int64(0))
+    claim("C5", True, "a mechanism shown, no bar")
+    assert capsys.readouterr().out.splitlines()[-1] == "C5 pass: a mechanism shown, no bar"
+    assert claims.RECORDS[-1]["margin"] is None
+    claim("C6", False is False, "nan value", value=float("nan"), bar=0.5)
+    assert math.isnan(claims.RECORDS[-1]["margin"])
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"cid": "", "condition": True, "found": "x"}, ValueError, "cid"),
+    ({"cid": "C 3", "condition": True, "found": "x"}, ValueError, "cid"),
+    ({"cid": "C3", "condition": np.array([True, False]), "found": "x"}, TypeError, "single bool"),
+    ({"cid": "C3", "condition": (1 > 0, "msg"), "found": "x"}, TypeError, "single bool"),
+    ({"cid": "C3", "condition": True, "found": ""}, ValueError, "found"),
+    ({"cid": "C3", "condition": True, "found": "x", "value": 0.5}, ValueError, "both value= and bar="),
+    ({"cid": "C3", "condition": True, "found": "x", "value": "0.5", "bar": 0.1}, TypeError, "value must be a number"),
+])
+def test_bad_input_is_refused_with_the_argument_named(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        claim(**kwargs)
+    assert claims.RECORDS == []
