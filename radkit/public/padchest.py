@@ -10,7 +10,7 @@ import pandas as pd
 
 from radkit.public._files import disk_cached
 
-__all__ = ["padchest_entries"]
+__all__ = ["padchest_entries", "read_padchest_table"]
 
 _FILE = "PADCHEST_chest_x_ray_images_labels_160K_01.02.19.csv.gz"
 _QUOTED = re.compile(r"'([^']*)'")
@@ -31,8 +31,22 @@ def _parse_list(text: object) -> list[str]:
     return [s.strip() for s in items if s.strip()]
 
 
-def _build(path) -> pd.DataFrame:
-    raw = pd.read_csv(path, usecols=_COLUMNS, dtype={"PatientID": str, "StudyID": str})
+def read_padchest_table(path) -> pd.DataFrame:
+    """Parse a PadChest label CSV (``.csv`` or ``.csv.gz``, all rows or a subset) as :func:`padchest_entries`
+    returns it.
+
+    Examples
+    --------
+    >>> from radkit.public._files import data_file
+    >>> read_padchest_table(data_file(_FILE)).shape[0]
+    160861
+    """
+    raw = pd.read_csv(path, usecols=lambda c: c in _COLUMNS, dtype={"PatientID": str, "StudyID": str})
+    missing = [c for c in _COLUMNS if c not in raw.columns]
+    if missing:
+        raise ValueError(f"{path}: not a PadChest label table, it lacks the column(s) {missing}; "
+                         f"use {_FILE.removesuffix('.gz')} from the PadChest download.")
+    raw = raw[_COLUMNS]
     date = pd.to_datetime(raw["StudyDate_DICOM"].astype(str), format="%Y%m%d")
     birth = raw["PatientBirth"].astype("Int64")
     out = pd.DataFrame({
@@ -63,7 +77,7 @@ def _build(path) -> pd.DataFrame:
 
 @lru_cache(maxsize=1)
 def _entries() -> pd.DataFrame:
-    return disk_cached(_FILE, _build)
+    return disk_cached(_FILE, read_padchest_table)
 
 
 def padchest_entries() -> pd.DataFrame:
