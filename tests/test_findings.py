@@ -94,9 +94,9 @@ def test_old_names_warn_and_point_to_the_new_place():
     from radkit.public.chexpert import CHEXPERT_COLUMNS
 
     with pytest.warns(FutureWarning, match="NIH_FINDINGS"):
-        assert radkit.data.NIH_PATHOLOGIES == [f for f in NIH_FINDINGS if f != "No Finding"]
+        assert [f for f in NIH_FINDINGS if f != "No Finding"] == radkit.data.NIH_PATHOLOGIES
     with pytest.warns(FutureWarning, match="CHEXPERT_COLUMNS"):
-        assert radkit.data.CHEXPERT_PATHOLOGIES == list(CHEXPERT_COLUMNS)
+        assert list(CHEXPERT_COLUMNS) == radkit.data.CHEXPERT_PATHOLOGIES
     with pytest.warns(FutureWarning, match="CROSSWALK"):
         assert radkit.data.findings.FINDING_LABELS is fnd.CROSSWALK
     with pytest.warns(FutureWarning, match="CROSSWALK"):

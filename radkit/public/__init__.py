@@ -20,6 +20,7 @@ Examples
 from radkit.public._files import data_dir
 from radkit.public.chexpert import CHEXPERT_FINDINGS, chexpert_labels, read_chexpert_table
 from radkit.public.indiana import indiana_dicom_metadata, indiana_reports
+from radkit.public.labels import finding_labels, raw_labels
 from radkit.public.masks import lung_mask_names, lung_masks
 from radkit.public.nih import (
                                GOOGLE_CATEGORIES,
@@ -30,7 +31,6 @@ from radkit.public.nih import (
                                nih_vs_adjudicated,
                                read_nih_table,
 )
-from radkit.public.labels import finding_labels, raw_labels
 from radkit.public.padchest import padchest_entries, read_padchest_table
 from radkit.public.rsna import read_rsna_table, rsna_entries
 from radkit.public.siim import rle_decode, siim_pneumothorax
