@@ -15,6 +15,8 @@ from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, ge
 from torch.utils.data import DataLoader
 
 from radkit import data
+from radkit.public import NIH_FINDINGS
+from radkit.public.chexpert import CHEXPERT_COLUMNS
 
 
 def png8(path, value: int, shape=(40, 30)):
@@ -65,7 +67,7 @@ def nih_root(tmp_path):
 
 def test_nih_items_labels_and_batching(nih_root):
     ds = data.NIHChestXray14(nih_root, size=16)
-    assert len(ds) == 3 and ds.pathologies == data.NIH_PATHOLOGIES
+    assert len(ds) == 3 and ds.pathologies == [f for f in NIH_FINDINGS if f != "No Finding"]
     image, label, meta = ds[0]
     assert image.shape == (1, 16, 16) and image.dtype == torch.float32
     assert torch.allclose(image, torch.ones_like(image))
@@ -132,7 +134,7 @@ def chexpert_root(tmp_path):
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         Image.fromarray(np.full((20, 20), 128, np.uint8)).save(root / rel, quality=95)
         row = {"Path": rel, "Sex": "Female", "Age": 60 + i, "Frontal/Lateral": view, "AP/PA": "AP" if i == 0 else ""}
-        row.update({p: lab.get(p, np.nan) for p in data.CHEXPERT_PATHOLOGIES})
+        row.update({p: lab.get(p, np.nan) for p in CHEXPERT_COLUMNS})
         rows.append(row)
     pd.DataFrame(rows).to_csv(release / "train.csv", index=False)
     return root

@@ -17,10 +17,15 @@ import radkit
 from radkit.data import cache as cache_mod
 from radkit.data import lesson_data
 from radkit.data.cache import CachedImages
-from radkit.data.findings import FINDING_LABELS, finding_table, map_findings, source_labels
 from radkit.data.lesson import LESSON_FINDINGS, REAL_SOURCES
-from radkit.data.loaders import CHEXPERT_PATHOLOGIES, NIH_PATHOLOGIES, ImageDataset
+from radkit.data.loaders import ImageDataset
 from radkit.data.real import MIN_PER_CLASS, _largest_remainder
+from radkit.findings import CROSSWALK, finding_table, source_labels
+from radkit.public import NIH_FINDINGS
+from radkit.public.chexpert import CHEXPERT_COLUMNS
+
+#: the crosswalk's lesson part: the sources RADKIT_IMAGES names and the lesson findings
+FINDING_LABELS = {s: {f: CROSSWALK[s][f] for f in LESSON_FINDINGS if f in CROSSWALK[s]} for s in REAL_SOURCES}
 
 # --------------------------------------------------------------------------- the finding map
 
@@ -30,11 +35,11 @@ def _vocabulary(source: str) -> set[str]:
     from radkit import public
 
     if source == "nih":
-        return set(NIH_PATHOLOGIES)
+        return set(NIH_FINDINGS)
     if source == "chexpert":
-        return set(CHEXPERT_PATHOLOGIES)
+        return set(CHEXPERT_COLUMNS)
     if source == "rsna":
-        return {"Pneumonia"}  # RSNAPneumonia's only column
+        return {"Target"}  # the label file's column (RSNAPneumonia calls it "Pneumonia")
     if source == "vindr":
         return set(public.vindr_reader_labels()["finding"])
     return {label for labels in public.padchest_entries()["labels"] for label in labels}
@@ -72,14 +77,6 @@ def test_mapped_labels_have_positives_in_the_shipped_public_tables():
     counts = pd.Series([label for labels in public.padchest_entries()["labels"] for label in labels]).value_counts()
     for finding, names in FINDING_LABELS["padchest"].items():
         assert all(counts.get(n, 0) > 0 for n in names), finding
-
-
-def test_map_findings_any_positive_and_unknown_only_when_all_unknown():
-    t = pd.DataFrame({"Nodule": [1.0, 0.0, np.nan, np.nan, 0.0], "Mass": [np.nan, 1.0, 1.0, np.nan, 0.0]})
-    out = map_findings(t, "nih", ["nodule"])["nodule"].tolist()
-    assert out[:3] == [1.0, 1.0, 1.0] and np.isnan(out[3]) and out[4] == 0.0
-    with pytest.raises(ValueError, match="has no column 'Effusion'"):
-        map_findings(t, "nih", ["effusion"])
 
 
 def test_largest_remainder_is_proportional_and_exact():

@@ -41,7 +41,7 @@ def test_vindr_majority_counted_by_hand(table):
 
 
 def test_unknown_finding_says_what_to_do():
-    with pytest.raises(ValueError, match="SOURCE_COLUMNS"):
-        label_sources(findings=("nodule",))
+    with pytest.raises(ValueError, match=r"all four sets have .*missing from: \{'hernia': \['chexpert', 'vindr'\]\}"):
+        label_sources(findings=("hernia",))
     with pytest.raises(ValueError, match="non-empty"):
         label_sources(findings=())

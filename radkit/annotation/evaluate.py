@@ -14,27 +14,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from radkit.findings import CROSSWALK
 from radkit.stats import Estimate, percentile_interval
 
 __all__ = ["MESH_HEADINGS", "LabelerScore", "score_labels", "compare_labelers", "positive", "disagreements",
            "indiana_split", "mesh_labels", "report_text"]
 
-#: Finding -> manual MeSH major headings (first part of the code, before "/") that mean "present".
+#: Finding -> manual MeSH major headings (first part of the code, before "/") that mean "present": the Indiana
+#: column of the one crosswalk, radkit.findings.CROSSWALK (the report labeller's "opacity" is its "lung opacity").
 MESH_HEADINGS: dict[str, tuple[str, ...]] = {
-    "cardiomegaly": ("Cardiomegaly",),
-    "effusion": ("Pleural Effusion",),
-    "pneumothorax": ("Pneumothorax",),
-    "atelectasis": ("Pulmonary Atelectasis",),
-    "consolidation": ("Consolidation", "Airspace Disease"),
-    "opacity": ("Opacity",),
-    "nodule": ("Nodule", "Mass"),
-    "granuloma": ("Calcified Granuloma", "Granuloma", "Granulomatous Disease"),
-    "scarring": ("Cicatrix",),
-    "emphysema": ("Emphysema", "Pulmonary Emphysema"),
-    "edema": ("Pulmonary Edema",),
-    "pneumonia": ("Pneumonia",),
-    "hernia": ("Hernia, Hiatal",),
-    "fracture": ("Fractures, Bone",),
+    f: CROSSWALK["indiana"]["lung opacity" if f == "opacity" else f]
+    for f in ("cardiomegaly", "effusion", "pneumothorax", "atelectasis", "consolidation", "opacity", "nodule",
+              "granuloma", "scarring", "emphysema", "edema", "pneumonia", "hernia", "fracture")
 }
 
 

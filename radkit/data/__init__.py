@@ -10,8 +10,6 @@ from radkit.data._sources import SOURCES, Source, data_root
 from radkit.data.fetch import ChecksumError, download, verify
 from radkit.data.lesson import LESSON_FINDINGS, LessonData, Split, images_source, lesson_data
 from radkit.data.loaders import (
-    CHEXPERT_PATHOLOGIES,
-    NIH_PATHOLOGIES,
     CheXpert,
     NIHChestXray14,
     PadChest,
@@ -23,7 +21,13 @@ from radkit.data.real import available_sources
 
 __all__ = [
     "ImageDataset", "read_image", "SOURCES", "Source", "data_root", "ChecksumError", "download", "verify",
-    "NIH_PATHOLOGIES", "CHEXPERT_PATHOLOGIES", "NIHChestXray14", "CheXpert", "RSNAPneumonia", "VinDrCXR",
+    "NIHChestXray14", "CheXpert", "RSNAPneumonia", "VinDrCXR",
     "PadChest", "MEDMNIST_LABELS", "MedMNIST", "medmnist_url",
     "LESSON_FINDINGS", "LessonData", "Split", "images_source", "lesson_data", "available_sources",
 ]
+
+
+def __getattr__(name: str):  # NIH_PATHOLOGIES, CHEXPERT_PATHOLOGIES: FutureWarning aliases of radkit.public's lists
+    from radkit.data import loaders
+
+    return loaders.__getattr__(name)

@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from radkit.findings import SOURCE_NAMES
+
 __all__ = ["Source", "SOURCES", "data_root"]
 
 
@@ -27,7 +29,7 @@ class Source:
 
 SOURCES: dict[str, Source] = {
     "nih": Source(
-        "NIH ChestX-ray14", "nih", "https://nihcc.app.box.com/v/ChestXray-NIHCC",
+        SOURCE_NAMES["nih"], "nih", "https://nihcc.app.box.com/v/ChestXray-NIHCC",
         "about 45 GB (112,120 frontal PNGs, 1024x1024, 8-bit)",
         "NIH Clinical Center terms on the page: cite Wang et al. (CVPR 2017), link the NIH site "
         "and acknowledge the NIH Clinical Center",
@@ -36,7 +38,7 @@ SOURCES: dict[str, Source] = {
         "nih/train_val_list.txt, nih/test_list.txt   (only for split=)",
     ),
     "chexpert": Source(
-        "CheXpert", "chexpert", "https://stanfordmlgroup.github.io/competitions/chexpert/",
+        SOURCE_NAMES["chexpert"], "chexpert", "https://stanfordmlgroup.github.io/competitions/chexpert/",
         "about 11 GB for CheXpert-v1.0-small (224,316 JPEGs); about 440 GB full resolution",
         "Stanford CheXpert Dataset Research Use Agreement (non-commercial research) must be accepted",
         "chexpert/CheXpert-v1.0-small/train.csv, valid.csv\n"
@@ -44,7 +46,7 @@ SOURCES: dict[str, Source] = {
         "(CheXpert-v1.0/ for the full-resolution release works the same way)",
     ),
     "rsna": Source(
-        "RSNA Pneumonia Detection Challenge", "rsna",
+        SOURCE_NAMES["rsna"], "rsna",
         "https://www.kaggle.com/competitions/rsna-pneumonia-detection-challenge/data",
         "about 4 GB (26,684 training DICOMs, 1024x1024)",
         "Kaggle competition rules must be accepted; the images are a subset of NIH ChestX-ray14",
@@ -53,7 +55,7 @@ SOURCES: dict[str, Source] = {
         "rsna/stage_2_train_images/<patientId>.dcm",
     ),
     "vindr": Source(
-        "VinDr-CXR", "vindr", "https://physionet.org/content/vindr-cxr/1.0.0/",
+        SOURCE_NAMES["vindr"], "vindr", "https://physionet.org/content/vindr-cxr/1.0.0/",
         "about 200 GB (18,000 DICOMs: 15,000 train, 3,000 test)",
         "PhysioNet access terms on the page (account and signed data use agreement); the Kaggle "
         "VinBigData competition copy (train only) is under Kaggle's rules",
@@ -62,7 +64,7 @@ SOURCES: dict[str, Source] = {
         "vindr/train/<image_id>.dicom, vindr/test/<image_id>.dicom",
     ),
     "padchest": Source(
-        "PadChest", "padchest", "https://bimcv.cipf.es/bimcv-projects/padchest/",
+        SOURCE_NAMES["padchest"], "padchest", "https://bimcv.cipf.es/bimcv-projects/padchest/",
         "about 1 TB (160,868 16-bit PNGs)",
         "BIMCV PadChest data use agreement (research use) must be accepted on the page",
         "padchest/PADCHEST_chest_x_ray_images_labels_160K_01.02.19.csv[.gz]   (else torchxrayvision's)\n"

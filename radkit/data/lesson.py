@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from radkit.findings import FINDINGS, check_findings
+
 if TYPE_CHECKING:
     from radkit.config import Profile
     from radkit.synth import SynthCXR
@@ -29,8 +31,8 @@ __all__ = ["IMAGES_ENV", "SOURCES_OF_IMAGES", "REAL_SOURCES", "LESSON_FINDINGS",
 IMAGES_ENV = "RADKIT_IMAGES"
 REAL_SOURCES = ("nih", "chexpert", "rsna", "vindr", "padchest")
 SOURCES_OF_IMAGES = ("synthetic", *REAL_SOURCES)
-#: The findings lessons ask for, by their radkit name (the synthetic pathologies).
-LESSON_FINDINGS = ("nodule", "consolidation", "effusion", "cardiomegaly", "pneumothorax")
+#: The findings lessons ask for: :data:`radkit.findings.FINDINGS`, re-exported.
+LESSON_FINDINGS = FINDINGS
 META_COLUMNS = ("age", "sex", "view", "site", "date")
 #: Keyword options of :func:`lesson_data` meant for real sources.
 REAL_OPTIONS = ("root", "uncertain", "label_policy", "cache")
@@ -126,14 +128,7 @@ class LessonData:
         return pd.DataFrame(rows).T
 
 
-def _check_findings(findings: str | Sequence[str]) -> list[str]:
-    names = [findings] if isinstance(findings, str) else list(findings)
-    if not names:
-        raise ValueError(f"Ask for at least one finding, from {', '.join(LESSON_FINDINGS)}.")
-    unknown = [f for f in names if f not in LESSON_FINDINGS]
-    if unknown:
-        raise ValueError(f"Unknown lesson finding(s) {unknown}; lessons use {', '.join(LESSON_FINDINGS)}.")
-    return names
+_check_findings = check_findings  # one check, in radkit.findings
 
 
 def _synthetic(findings: list[str], *, n_train: int, n_test: int, size: int, seed: int,

@@ -8,8 +8,8 @@ torchxrayvision wheel), and serves ``(image, label, meta)`` through
 
 from __future__ import annotations
 
-import ast
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -20,14 +20,36 @@ import torch
 from radkit.data._base import ImageDataset
 from radkit.data._sources import data_root, missing_message
 
-__all__ = ["NIH_PATHOLOGIES", "CHEXPERT_PATHOLOGIES", "NIHChestXray14", "CheXpert", "RSNAPneumonia", "VinDrCXR",
-           "PadChest"]
+__all__ = ["NIHChestXray14", "CheXpert", "RSNAPneumonia", "VinDrCXR", "PadChest"]
 
-NIH_PATHOLOGIES = ["Atelectasis", "Cardiomegaly", "Effusion", "Infiltration", "Mass", "Nodule", "Pneumonia",
-                   "Pneumothorax", "Consolidation", "Edema", "Emphysema", "Fibrosis", "Pleural_Thickening", "Hernia"]
-CHEXPERT_PATHOLOGIES = ["No Finding", "Enlarged Cardiomediastinum", "Cardiomegaly", "Lung Opacity", "Lung Lesion",
-                        "Edema", "Consolidation", "Pneumonia", "Atelectasis", "Pneumothorax", "Pleural Effusion",
-                        "Pleural Other", "Fracture", "Support Devices"]
+
+def _nih_labels() -> list[str]:
+    """NIH's 14 findings as spelled in ``Finding Labels`` (radkit.public's list, without "No Finding")."""
+    from radkit.public.nih import NIH_FINDINGS
+
+    return [f for f in NIH_FINDINGS if f != "No Finding"]
+
+
+def _chexpert_labels() -> list[str]:
+    """CheXpert's 14 observations as spelled in its CSV headers (radkit.public's list)."""
+    from radkit.public.chexpert import CHEXPERT_COLUMNS
+
+    return list(CHEXPERT_COLUMNS)
+
+
+#: Old names of radkit.public's label lists, kept for one release with a FutureWarning.
+_MOVED = {"NIH_PATHOLOGIES": (_nih_labels, "radkit.public.NIH_FINDINGS (without 'No Finding')"),
+          "CHEXPERT_PATHOLOGIES": (_chexpert_labels, "radkit.public.chexpert.CHEXPERT_COLUMNS")}
+
+
+def __getattr__(name: str):
+    if name in _MOVED:
+        make, new = _MOVED[name]
+        warnings.warn(f"radkit.data.{name} is a second spelling of {new}; use that. It goes in the next release.",
+                      FutureWarning, stacklevel=2)
+        return make()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 Transform = Callable[[torch.Tensor], torch.Tensor] | None
 
@@ -49,11 +71,6 @@ def _table_path(key: str, root: Path, candidates: Sequence[str], fallback: str |
     if shipped is not None:
         return shipped
     raise FileNotFoundError(missing_message(key, root, f"label table ({' or '.join(candidates)}) not found"))
-
-
-def _table(key: str, root: Path, candidates: Sequence[str], fallback: str | None, **read_csv) -> pd.DataFrame:
-    """First CSV found in ``root`` (then torchxrayvision's copy), read with pandas."""
-    return pd.read_csv(_table_path(key, root, candidates, fallback), **read_csv)
 
 
 def _present_files(root: Path) -> set[str]:
@@ -139,7 +156,7 @@ class NIHChestXray14(ImageDataset):
         files, keep = _locate("nih", base, options, missing, names, search=True)
         table = table[keep].reset_index(drop=True)
         # public.nih parses the table once; here its snake_case columns get NIH's spelling back
-        labels = pd.DataFrame({p: table[p.lower()].astype(float) for p in NIH_PATHOLOGIES})
+        labels = pd.DataFrame({p: table[p.lower()].astype(float) for p in _nih_labels()})
         meta = pd.DataFrame({
             "image": table["image"].astype(str),
             "patient_id": table["patient_id"],
@@ -201,7 +218,7 @@ class CheXpert(ImageDataset):
         options = [[r, r.split("/", 1)[-1]] for r in rel]
         files, keep = _locate("chexpert", base, options, missing, rel)
         table = table[keep].reset_index(drop=True)
-        raw = table[list(CHEXPERT_FINDINGS)].set_axis(CHEXPERT_PATHOLOGIES, axis=1)
+        raw = table[list(CHEXPERT_FINDINGS)].set_axis(_chexpert_labels(), axis=1)
         labels = raw.replace(-1.0, UNCERTAIN_POLICIES[uncertain])
         if blank == "zeros":  # only cells blank in the CSV; U-Ignore NaNs stay NaN
             labels = labels.where(raw.notna(), 0.0)
@@ -229,20 +246,24 @@ class RSNAPneumonia(ImageDataset):
     def __init__(self, root: str | os.PathLike | None = None, *, missing: str = "error",
                  size: int | tuple[int, int] | None = 224, transform: Transform = None,
                  intensity: str = "bitdepth") -> None:
+        from radkit.public import read_rsna_table
+
         base = data_root("rsna", root)
-        boxes = _table("rsna", base, ["stage_2_train_labels.csv"], "kaggle_stage_2_train_labels.csv.zip")
-        table = boxes.groupby("patientId", sort=False).agg(Target=("Target", "max"), n_boxes=("Target", "sum"))
+        boxes = read_rsna_table(_table_path("rsna", base, ["stage_2_train_labels.csv"],
+                                            "kaggle_stage_2_train_labels.csv.zip"))
+        table = boxes.groupby("patient_id", sort=False).agg(Target=("target", "max"), n_boxes=("target", "sum"))
         table = table.reset_index()
         classes = base / "stage_2_detailed_class_info.csv"
         if classes.is_file():
-            info = pd.read_csv(classes).drop_duplicates("patientId").rename(columns={"class": "class_name"})
-            table = table.merge(info, on="patientId", how="left")
-        ids = table["patientId"].astype(str).tolist()
+            info = pd.read_csv(classes).drop_duplicates("patientId").rename(
+                columns={"class": "class_name", "patientId": "patient_id"})
+            table = table.merge(info, on="patient_id", how="left")
+        ids = table["patient_id"].astype(str).tolist()
         options = [[f"stage_2_train_images/{i}.dcm", f"{i}.dcm"] for i in ids]
         files, keep = _locate("rsna", base, options, missing, [f"{i}.dcm" for i in ids])
         table = table[keep].reset_index(drop=True)
         labels = pd.DataFrame({"Pneumonia": table["Target"].astype(float)})
-        meta = pd.DataFrame({"patient_id": table["patientId"].astype(str), "n_boxes": table["n_boxes"].astype(int)})
+        meta = pd.DataFrame({"patient_id": table["patient_id"].astype(str), "n_boxes": table["n_boxes"].astype(int)})
         if "class_name" in table:
             meta["class_name"] = table["class_name"]
         self.root = base
@@ -254,9 +275,13 @@ def _vindr_reader_table(base: Path, split: str) -> pd.DataFrame:
     physionet = base / "annotations" / f"image_labels_{split}.csv"
     if physionet.is_file():
         return pd.read_csv(physionet)
-    if split == "train":  # Kaggle VinBigData: one row per box/finding
-        boxes = _table("vindr", base, ["train.csv"], "vinbigdata-train.csv.gz")
-        wide = pd.crosstab([boxes["image_id"], boxes["rad_id"]], boxes["class_name"]).clip(upper=1)
+    if split == "train":  # Kaggle VinBigData: one row per box/finding, parsed by radkit.public
+        from radkit.public import read_vindr_table
+
+        boxes = read_vindr_table(_table_path("vindr", base, ["train.csv"], "vinbigdata-train.csv.gz"))
+        boxes = boxes.astype({"item": str, "reader": str, "finding": str})
+        wide = pd.crosstab([boxes["item"], boxes["reader"]], boxes["finding"]).clip(upper=1)
+        wide = wide.rename_axis(index=["image_id", "rad_id"])
         return wide.reset_index().rename_axis(columns=None)
     raise FileNotFoundError(missing_message("vindr", base, f"annotations/image_labels_{split}.csv not found"))
 
@@ -309,16 +334,6 @@ class VinDrCXR(ImageDataset):
         super().__init__(labels, meta, files, size=size, transform=transform, intensity=intensity)
 
 
-def _padchest_labels(text: object) -> list[str] | None:
-    if not isinstance(text, str) or not text.strip():
-        return None
-    try:
-        values = ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return None
-    return [str(v).strip().lower() for v in values if str(v).strip()]
-
-
 class PadChest(ImageDataset):
     """PadChest (Bustos et al. 2020): 16-bit PNGs with report-derived labels.
 
@@ -345,28 +360,31 @@ class PadChest(ImageDataset):
     def __init__(self, root: str | os.PathLike | None = None, *, pathologies: Sequence[str] | None = None,
                  missing: str = "error", size: int | tuple[int, int] | None = 224, transform: Transform = None,
                  intensity: str = "bitdepth") -> None:
+        from radkit.public import padchest_entries, read_padchest_table
+
         base = data_root("padchest", root)
-        table = _table("padchest", base, [self.CSV, self.CSV + ".gz"], self.CSV + ".gz",
-                       dtype={"PatientID": str, "StudyID": str, "StudyDate_DICOM": str}, low_memory=False)
-        names = table["ImageID"].astype(str).tolist()
-        dirs = table["ImageDir"].tolist() if "ImageDir" in table else [""] * len(names)
+        path = _table_path("padchest", base, [self.CSV, self.CSV + ".gz"], self.CSV + ".gz")
+        table = padchest_entries() if path == _txv_file(self.CSV + ".gz") else read_padchest_table(path)
+        names = table["image_id"].astype(str).tolist()
+        dirs = table["image_dir"].tolist()
         options = [[f"images/{n}", f"{d}/{n}", n] for n, d in zip(names, dirs)]
         files, keep = _locate("padchest", base, options, missing, names, search=True)
         table = table[keep].reset_index(drop=True)
-        parsed = table["Labels"].map(_padchest_labels)
+        # a report with no label at all (blank or [''] in the file) is unknown, not negative
+        parsed = table["labels"].map(lambda ls: [x.lower() for x in ls] or None)
         if pathologies is None:
             pathologies = sorted({label for labels in parsed.dropna() for label in labels})
         wanted = [str(p).strip().lower() for p in pathologies]
         labels = pd.DataFrame({p: parsed.map(lambda f, p=p: np.nan if f is None else float(p in f)) for p in wanted})
         meta = pd.DataFrame({
-            "image": table["ImageID"].astype(str),
-            "patient_id": table["PatientID"],
-            "study_id": table["StudyID"],
-            "sex": table["PatientSex_DICOM"],
-            "birth_year": pd.to_numeric(table["PatientBirth"], errors="coerce").astype(float),
-            "projection": table["Projection"],
-            "study_date": table["StudyDate_DICOM"],
-            "manufacturer": table["Manufacturer_DICOM"],
+            "image": table["image_id"].astype(str),
+            "patient_id": table["patient_id"],
+            "study_id": table["study_id"],
+            "sex": table["sex"].astype(object),
+            "birth_year": table["birth_year"].astype(float),
+            "projection": table["projection"].astype(object),
+            "study_date": table["study_date"].dt.strftime("%Y%m%d"),
+            "manufacturer": table["manufacturer"].astype(object),
         })
         self.root = base
         super().__init__(labels, meta, files, size=size, transform=transform, intensity=intensity)

@@ -4,7 +4,7 @@
 ``RADKIT_IMAGES`` names a real source. It reads the source's loader
 (:mod:`radkit.data.loaders`, with ``missing="skip"`` so a partial download
 works), maps the lesson's findings to the source's labels
-(:mod:`radkit.data.findings`), keeps frontal views, and draws a train and a
+(the one crosswalk, :mod:`radkit.findings`), keeps frontal views, and draws a train and a
 test set:
 
 * **one image per patient**, chosen at random: bootstrap intervals and
@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from radkit.data.findings import map_findings, source_labels
+from radkit.findings import map_findings, source_labels
 
 __all__ = ["real_lesson_data", "available_sources", "MIN_PER_CLASS", "SITES", "CHEXPERT_UNCERTAIN"]
 
@@ -95,7 +95,9 @@ def _rsna(root: Path | None, findings: list[str], **_: object) -> pd.DataFrame:
         table = table.merge(heads, on="patient_id", how="left")
     except FileNotFoundError:
         table = table.assign(age=np.nan, sex="", view="")
-    return table.assign(date=pd.NaT).join(map_findings(ds.labels, "rsna", findings))
+    # RSNAPneumonia calls the file's Target column "Pneumonia"; the crosswalk names the file's column
+    return table.assign(date=pd.NaT).join(map_findings(ds.labels.rename(columns={"Pneumonia": "Target"}), "rsna",
+                                                       findings))
 
 
 def _vindr(root: Path | None, findings: list[str], *, label_policy: str = "majority", **_: object) -> pd.DataFrame:
@@ -210,7 +212,7 @@ def real_lesson_data(source: str, findings: Sequence[str], *, n_train: int, n_te
     source : {"nih", "chexpert", "rsna", "vindr", "padchest"}
     findings : sequence of str
         Lesson findings; each must exist in the source (see
-        :func:`radkit.data.findings.finding_table`).
+        :func:`radkit.findings.finding_table`).
     n_train, n_test : int
         Wanted sizes (fewer when the folder holds fewer usable images).
     size : int

@@ -85,12 +85,11 @@ def write_fake_nih(root: str | os.PathLike, *, per_finding: int = FAKE_PER_FINDI
     >>> import tempfile
     >>> folder = write_fake_nih(tempfile.mkdtemp(), per_finding=2, normal=2)  # doctest: +SKIP
     """
-    from radkit.public import nih_entries
+    from radkit.findings import FINDINGS
+    from radkit.public import finding_labels, nih_entries
 
     table = nih_entries()
-    patterns = pd.DataFrame({"nodule": table["nodule"] | table["mass"], "consolidation": table["consolidation"],
-                             "effusion": table["effusion"], "cardiomegaly": table["cardiomegaly"],
-                             "pneumothorax": table["pneumothorax"]}).astype(int)
+    patterns = finding_labels("nih", FINDINGS).reset_index(drop=True).astype(int)  # same row order as the table
     rows = _pick(table, patterns, per_finding=per_finding, normal=normal, seed=seed)
     folder = Path(root) / "nih" / "images"
     folder.mkdir(parents=True, exist_ok=True)
@@ -106,15 +105,15 @@ def write_fake_chexpert(root: str | os.PathLike, *, per_finding: int = FAKE_PER_
     The CSV also lists a few images that are not written (a partial download).
     Returns the ``chexpert`` folder.
     """
-    from radkit.data.findings import FINDING_LABELS
     from radkit.data.loaders import _txv_file
+    from radkit.findings import CROSSWALK, FINDINGS
 
     shipped = _txv_file("chexpert_train.csv.gz")
     if shipped is None:
         raise FileNotFoundError("torchxrayvision's chexpert_train.csv.gz is needed: pip install torchxrayvision")
     table = pd.read_csv(shipped)
     table = table[table["Frontal/Lateral"] == "Frontal"].reset_index(drop=True)
-    cols = {f: FINDING_LABELS["chexpert"][f][0] for f in FINDING_LABELS["chexpert"]}
+    cols = {f: CROSSWALK["chexpert"][f][0] for f in FINDINGS}
     raw = table[list(cols.values())]
     certain = ~(raw == -1).any(axis=1)
     patterns = pd.DataFrame({f: (table[c] == 1).astype(int) for f, c in cols.items()}).where(certain, 9)

@@ -50,6 +50,10 @@ def direct_standardize(data: pd.DataFrame, *, outcome: str, stratum: str, by: st
 def padchest_by_year(finding: str = "pleural effusion", *, years: tuple[int, int] = (2009, 2017)) -> pd.DataFrame:
     """PadChest images (one row each) within ``years`` with ``year``, ``bedside`` (AP views) and the finding.
 
+    ``finding`` is one raw PadChest label string, matched exactly: the lesson
+    follows what the file says. radkit's finding, made of all its PadChest
+    labels by the one crosswalk, is ``radkit.public.finding_labels("padchest")``.
+
     Examples
     --------
     >>> df = padchest_by_year()

@@ -2,47 +2,33 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
+from radkit.findings import SOURCE_NAMES
+
 __all__ = ["REAL_DATASETS", "real_prevalence"]
 
-REAL_DATASETS = ("NIH", "CheXpert", "PadChest", "VinDr")
-
-# one name per finding across the tables (the tables spell them differently)
-_NIH = {"atelectasis": "atelectasis", "cardiomegaly": "cardiomegaly", "consolidation": "consolidation",
-        "edema": "edema", "effusion": "pleural effusion", "emphysema": "emphysema", "fibrosis": "fibrosis",
-        "hernia": "hernia", "infiltration": "infiltration", "mass": "mass", "nodule": "nodule",
-        "pleural_thickening": "pleural thickening", "pneumonia": "pneumonia", "pneumothorax": "pneumothorax"}
-_CHEXPERT = {"atelectasis": "atelectasis", "cardiomegaly": "cardiomegaly", "consolidation": "consolidation",
-             "edema": "edema", "pleural_effusion": "pleural effusion", "pneumonia": "pneumonia",
-             "pneumothorax": "pneumothorax", "lung_opacity": "lung opacity", "lung_lesion": "nodule or mass",
-             "fracture": "fracture", "enlarged_cardiomediastinum": "enlarged cardiomediastinum"}
-_PADCHEST = {"atelectasis": "atelectasis", "cardiomegaly": "cardiomegaly", "consolidation": "consolidation",
-             "pulmonary edema": "edema", "pleural effusion": "pleural effusion", "emphysema": "emphysema",
-             "pulmonary fibrosis": "fibrosis", "hiatal hernia": "hernia", "infiltrates": "infiltration",
-             "mass": "mass", "nodule": "nodule", "pleural thickening": "pleural thickening",
-             "pneumonia": "pneumonia", "pneumothorax": "pneumothorax", "rib fracture": "fracture"}
-_VINDR = {"Atelectasis": "atelectasis", "Cardiomegaly": "cardiomegaly", "Consolidation": "consolidation",
-          "Pleural effusion": "pleural effusion", "Pulmonary fibrosis": "fibrosis", "Infiltration": "infiltration",
-          "Nodule/Mass": "nodule or mass", "Pleural thickening": "pleural thickening",
-          "Pneumothorax": "pneumothorax", "Lung Opacity": "lung opacity", "Aortic enlargement": "aortic enlargement"}
-
-
-def _rows(dataset: str, positives: pd.Series, n: int) -> pd.DataFrame:
-    return pd.DataFrame({"dataset": dataset, "finding": positives.index, "positives": positives.to_numpy(int),
-                         "images": n, "prevalence": positives.to_numpy(float) / n})
+#: Source ids (lower case, as ``RADKIT_IMAGES`` spells them) :func:`real_prevalence` counts.
+REAL_DATASETS = ("nih", "chexpert", "padchest", "vindr")
+#: The display spellings this function used to take; accepted for one release with a FutureWarning.
+_OLD_IDS = {"NIH": "nih", "CheXpert": "chexpert", "PadChest": "padchest", "VinDr": "vindr"}
 
 
 def real_prevalence(datasets: Sequence[str] = REAL_DATASETS) -> pd.DataFrame:
     """Prevalence of each finding in the label tables shipped with torchxrayvision (no images needed).
 
-    NIH ChestX-ray14 and PadChest count images whose (report-mined) labels
-    include the finding; CheXpert counts positives with uncertain and blank
-    mentions as negative (U-Zeros); VinDr-CXR counts an image as positive when
-    at least two of its three radiologists marked the finding.
+    Findings are radkit's (:mod:`radkit.findings`), each made of the
+    source's raw labels by the one crosswalk
+    (:func:`radkit.public.finding_labels`). NIH ChestX-ray14 and PadChest
+    count images whose (report-mined) labels include the finding (PadChest
+    images without any label are left out); CheXpert counts positives with
+    uncertain and blank mentions as negative (U-Zeros); VinDr-CXR counts an
+    image as positive when at least two of its three radiologists marked the
+    finding.
 
     Parameters
     ----------
@@ -52,40 +38,33 @@ def real_prevalence(datasets: Sequence[str] = REAL_DATASETS) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``dataset, finding, positives, images, prevalence``, one row per finding per dataset,
-        with findings under one common name.
+        ``source, dataset, finding, positives, images, prevalence``, one row per
+        finding per source (``dataset`` is the source's display name).
 
     Examples
     --------
-    >>> t = real_prevalence(["NIH"])
+    >>> t = real_prevalence(["nih"])
     >>> t.set_index("finding").loc["hernia", "positives"]
     np.int64(227)
     """
-    unknown = [d for d in datasets if d not in REAL_DATASETS]
+    ids = []
+    for d in datasets:
+        if d in _OLD_IDS:
+            warnings.warn(f"real_prevalence: dataset {d!r} is now spelled {_OLD_IDS[d]!r} (the source id).",
+                          FutureWarning, stacklevel=2)
+            d = _OLD_IDS[d]
+        ids.append(d)
+    unknown = [d for d in ids if d not in REAL_DATASETS]
     if unknown:
         raise ValueError(f"Unknown dataset(s) {unknown}; choose from {', '.join(REAL_DATASETS)}.")
-    from radkit import public
+    from radkit.public import finding_labels
 
     parts = []
-    if "NIH" in datasets:
-        nih = public.nih_entries()
-        parts.append(_rows("NIH", nih[list(_NIH)].sum().rename(_NIH), len(nih)))
-    if "CheXpert" in datasets:
-        cx = public.chexpert_labels(uncertain="zeros", blank="zeros")
-        parts.append(_rows("CheXpert", cx[list(_CHEXPERT)].sum().rename(_CHEXPERT), len(cx)))
-    if "PadChest" in datasets:
-        pc = public.padchest_entries()
-        per_image = pc["labels"].explode().dropna().reset_index().drop_duplicates()  # each label once per image
-        counts = per_image["labels"].value_counts().reindex(list(_PADCHEST), fill_value=0)
-        parts.append(_rows("PadChest", counts.rename(_PADCHEST), len(pc)))
-    if "VinDr" in datasets:
-        vd = public.vindr_reader_labels()
-        n = vd["item"].nunique()
-        marked = vd[(vd["label"] == 1) & vd["finding"].isin(list(_VINDR))]
-        votes = marked.groupby(["item", "finding"], observed=True).size()
-        majority = (votes >= 2).groupby(level="finding", observed=True).sum()
-        parts.append(_rows("VinDr", majority.rename(_VINDR).reindex(list(_VINDR.values())).fillna(0), n))
+    for source in ids:
+        table = finding_labels(source, uncertain="zeros", blank="zeros", readers="majority")
+        positives = table.sum().astype(np.int64)
+        images = table.notna().sum().astype(np.int64)
+        parts.append(pd.DataFrame({"source": source, "dataset": SOURCE_NAMES[source], "finding": table.columns,
+                                   "positives": positives.to_numpy(), "images": images.to_numpy()}))
     out = pd.concat(parts, ignore_index=True)
-    return out.groupby(["dataset", "finding"], sort=False, as_index=False).agg(
-        positives=("positives", "sum"), images=("images", "first")).assign(
-        prevalence=lambda t: t["positives"] / t["images"]).astype({"positives": np.int64})
+    return out.assign(prevalence=out["positives"] / out["images"])

@@ -10,7 +10,7 @@ import pandas as pd
 
 from radkit.public._files import disk_cached
 
-__all__ = ["padchest_entries"]
+__all__ = ["padchest_entries", "read_padchest_table"]
 
 _FILE = "PADCHEST_chest_x_ray_images_labels_160K_01.02.19.csv.gz"
 _QUOTED = re.compile(r"'([^']*)'")
@@ -18,6 +18,7 @@ _COLUMNS = ["ImageID", "ImageDir", "StudyDate_DICOM", "StudyID", "PatientID", "P
             "PatientSex_DICOM", "ViewPosition_DICOM", "Projection", "MethodProjection",
             "Pediatric", "Modality_DICOM", "Manufacturer_DICOM", "Rows_DICOM", "Columns_DICOM",
             "ReportID", "Report", "MethodLabel", "Labels", "Localizations"]
+_REQUIRED = ("ImageID", "PatientID", "Labels")
 
 
 def _parse_list(text: object) -> list[str]:
@@ -31,13 +32,32 @@ def _parse_list(text: object) -> list[str]:
     return [s.strip() for s in items if s.strip()]
 
 
-def _build(path) -> pd.DataFrame:
-    raw = pd.read_csv(path, usecols=_COLUMNS, dtype={"PatientID": str, "StudyID": str})
-    date = pd.to_datetime(raw["StudyDate_DICOM"].astype(str), format="%Y%m%d")
+def read_padchest_table(path) -> pd.DataFrame:
+    """Parse a PadChest label CSV (``.csv`` or ``.csv.gz``, all rows or a subset) as :func:`padchest_entries`
+    returns it. ``ImageID``, ``PatientID`` and ``Labels`` are required; other absent columns become missing.
+
+    Examples
+    --------
+    >>> from radkit.public._files import data_file
+    >>> read_padchest_table(data_file(_FILE)).shape[0]
+    160861
+    """
+    raw = pd.read_csv(path, usecols=lambda c: c in _COLUMNS, dtype={"PatientID": str, "StudyID": str})
+    missing = [c for c in _REQUIRED if c not in raw.columns]
+    if missing:
+        raise ValueError(f"{path}: not a PadChest label table, it lacks the column(s) {missing}; "
+                         f"use {_FILE.removesuffix('.gz')} from the PadChest download.")
+    complete = all(c in raw.columns for c in _COLUMNS)
+    raw = raw.reindex(columns=_COLUMNS)
+
+    def whole(column: str) -> pd.Series:  # int64 as in the official file, nullable Int64 where it lacks the column
+        return raw[column].astype("int64" if complete else "Int64")
+
+    date = pd.to_datetime(raw["StudyDate_DICOM"].astype("Int64").astype(str), format="%Y%m%d", errors="coerce")
     birth = raw["PatientBirth"].astype("Int64")
     out = pd.DataFrame({
         "image_id": raw["ImageID"],
-        "image_dir": raw["ImageDir"].astype("int64"),
+        "image_dir": whole("ImageDir"),
         "study_id": raw["StudyID"],
         "patient_id": raw["PatientID"],
         "study_date": date,
@@ -50,10 +70,10 @@ def _build(path) -> pd.DataFrame:
         "pediatric": raw["Pediatric"].eq("PED"),
         "modality": raw["Modality_DICOM"].astype("category"),
         "manufacturer": raw["Manufacturer_DICOM"].astype("category"),
-        "rows": raw["Rows_DICOM"].astype("int64"),
-        "columns": raw["Columns_DICOM"].astype("int64"),
-        "report_id": raw["ReportID"].astype("int64"),
-        "report": raw["Report"].str.strip(),
+        "rows": whole("Rows_DICOM"),
+        "columns": whole("Columns_DICOM"),
+        "report_id": whole("ReportID"),
+        "report": raw["Report"].str.strip() if complete else raw["Report"],
         "method_label": pd.Categorical(raw["MethodLabel"], categories=["Physician", "RNN_model"]),
         "labels": raw["Labels"].map(_parse_list),
         "localizations": raw["Localizations"].map(_parse_list),
@@ -63,7 +83,7 @@ def _build(path) -> pd.DataFrame:
 
 @lru_cache(maxsize=1)
 def _entries() -> pd.DataFrame:
-    return disk_cached(_FILE, _build)
+    return disk_cached(_FILE, read_padchest_table)
 
 
 def padchest_entries() -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import zipfile
 from functools import lru_cache
 
@@ -9,21 +10,43 @@ import pandas as pd
 
 from radkit.public._files import data_file
 
-__all__ = ["rsna_entries"]
+__all__ = ["rsna_entries", "read_rsna_table"]
 
 _LABELS = "kaggle_stage_2_train_labels.csv.zip"
 _HEADERS = "kaggle_stage_2_train_images_dicom_headers.csv.gz"
 
 
-@lru_cache(maxsize=1)
-def _boxes() -> pd.DataFrame:
-    with zipfile.ZipFile(data_file(_LABELS)) as archive, archive.open("stage_2_train_labels.csv") as fh:
-        raw = pd.read_csv(fh)
+def read_rsna_table(path: str | os.PathLike) -> pd.DataFrame:
+    """Parse RSNA's ``stage_2_train_labels.csv`` (or the zip holding it): one row per box, radkit's names.
+
+    Returns ``patient_id, x, y, width, height, target`` (a row with NaN box
+    and ``target`` 0 for a negative image), as :func:`rsna_entries` reads it.
+
+    Examples
+    --------
+    >>> from radkit.public._files import data_file
+    >>> int(read_rsna_table(data_file(_LABELS))["target"].max())
+    1
+    """
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive, archive.open("stage_2_train_labels.csv") as fh:
+            raw = pd.read_csv(fh)
+    else:
+        raw = pd.read_csv(path)
+    missing = [c for c in ("patientId", "x", "y", "width", "height", "Target") if c not in raw.columns]
+    if missing:
+        raise ValueError(f"{path}: not an RSNA label table, it lacks the column(s) {missing}; "
+                         "use stage_2_train_labels.csv from the Kaggle challenge.")
     raw = raw.rename(columns={"patientId": "patient_id", "Target": "target"})
     per_patient = raw.groupby("patient_id")["target"].nunique()
     if (per_patient > 1).any():
-        raise ValueError(f"{_LABELS}: some patients have both Target 0 and 1 rows.")
+        raise ValueError(f"{path}: some patients have both Target 0 and 1 rows.")
     return raw
+
+
+@lru_cache(maxsize=1)
+def _boxes() -> pd.DataFrame:
+    return read_rsna_table(data_file(_LABELS))
 
 
 @lru_cache(maxsize=1)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 import pandas as pd
 
 from radkit.public._files import data_file, disk_cached
 
-__all__ = ["vindr_reader_labels", "VINDR_FINDINGS"]
+__all__ = ["vindr_reader_labels", "read_vindr_table", "VINDR_FINDINGS"]
 
 _FILE = "vinbigdata-train.csv.gz"
 
@@ -21,10 +22,30 @@ VINDR_FINDINGS = (
 )
 
 
+def read_vindr_table(path: str | os.PathLike) -> pd.DataFrame:
+    """Parse a VinDr-CXR box table (Kaggle VinBigData ``train.csv``): one row per box or "No finding" mark.
+
+    Columns renamed to radkit's: ``item`` (image_id), ``reader`` (rad_id,
+    category), ``finding`` (class_name, category of :data:`VINDR_FINDINGS`),
+    then the file's box columns.
+
+    Examples
+    --------
+    >>> from radkit.public._files import data_file
+    >>> read_vindr_table(data_file(_FILE))["reader"].nunique()
+    17
+    """
+    raw = pd.read_csv(path)
+    missing = [c for c in ("image_id", "class_name", "rad_id") if c not in raw.columns]
+    if missing:
+        raise ValueError(f"{path}: not a VinDr-CXR box table, it lacks the column(s) {missing}; "
+                         "use train.csv of Kaggle's VinBigData release.")
+    return _tidy(raw)
+
+
 @lru_cache(maxsize=1)
 def _raw() -> pd.DataFrame:
-    raw = pd.read_csv(data_file(_FILE))
-    return _tidy(raw)
+    return read_vindr_table(data_file(_FILE))
 
 
 def _tidy(raw: pd.DataFrame) -> pd.DataFrame:

@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass, field, fields
 import numpy as np
 import pandas as pd
 
+from radkit.findings import FINDINGS
+
 __all__ = [
     "PATHOLOGIES",
     "SEVERITY_UNITS",
@@ -26,8 +28,8 @@ __all__ = [
     "resolve_sites",
 ]
 
-#: Pathologies drawn by :func:`radkit.synth.generate`, in label-column order.
-PATHOLOGIES: tuple[str, ...] = ("nodule", "consolidation", "effusion", "cardiomegaly", "pneumothorax")
+#: Pathologies drawn by :func:`radkit.synth.generate`, in label-column order: :data:`radkit.findings.FINDINGS`.
+PATHOLOGIES: tuple[str, ...] = FINDINGS
 
 #: What the ``severity_<pathology>`` column of ``meta`` measures.
 SEVERITY_UNITS: dict[str, str] = {

@@ -59,13 +59,21 @@ from radkit.validation.simulate import (
     sens_interval_width,
     silent_trial,
 )
-from radkit.validation.sources import SOURCE_COLUMNS, label_sources
+from radkit.validation.sources import label_sources
 
 __all__ = [
-    "DESIGNS", "Coverage", "Designs", "Learner", "Optimism", "REPORT_SECTIONS", "ReaderStudy", "SOURCE_COLUMNS",
+    "DESIGNS", "Coverage", "Designs", "Learner", "Optimism", "REPORT_SECTIONS", "ReaderStudy",
     "SampleSize", "ValidationReport", "WidthSimulation", "apparent", "assist_readers", "auc_estimate",
     "auc_se_hanley_mcneil", "cross_validated", "external", "holdout", "interval_coverage", "label_sources",
     "n_for_auc", "n_for_calibration_oe", "n_for_sens_spec", "optimism_corrected", "pool_pixels",
     "proportion_estimate", "reader_study", "report", "ridge_learner", "sens_interval_width", "silent_trial",
     "site_split", "temporal", "temporal_split", "validation_designs",
 ]
+
+
+def __getattr__(name: str):  # SOURCE_COLUMNS: a FutureWarning alias of radkit.findings.CROSSWALK, for one release
+    if name == "SOURCE_COLUMNS":
+        from radkit.validation import sources
+
+        return sources.__getattr__(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
