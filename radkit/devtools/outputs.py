@@ -156,10 +156,10 @@ def _html_tables(nb: dict) -> Iterator[tuple[int, list[str], list[list[str]]]]:
                 rows = [r for r in rows if r]
                 width = max((len(r) for r in rows), default=0)
                 names = [""] * width
-                for head in table["head"]:  # the last header row with enough cells names the columns
+                for head in table["head"]:  # header rows: each non-empty name over a column adds to it
                     cells = [c[3:] for c in head]
                     if len(cells) >= width:
-                        names = cells[len(cells) - width:]
+                        names = [" ".join(filter(None, (a, b))) for a, b in zip(names, cells[len(cells) - width:])]
                 yield i, names, rows
 
 
@@ -451,8 +451,8 @@ def check(nb: dict, *, rules: list[str] | None = None) -> list[Problem]:
     --------
     >>> cell = {"cell_type": "code", "metadata": {}, "source": "print(s)", "outputs": [
     ...     {"output_type": "stream", "name": "stdout", "text": "a    0.5\\nName: auc, dtype: float64\\n"}]}
-    >>> for p in check({"cells": [cell]}): print(p)
-    cell 0: raw-repr: pandas/NumPy repr 'Name: auc, dtype:': a 0.5 Name: auc, dtype: float64 (format it, or display a table)
+    >>> for p in check({"cells": [cell]}): print(p.rule, p.cell, p.text[:50])
+    raw-repr 0 pandas/NumPy repr 'Name: auc, dtype:': a 0.5 Name:
     """
     names = list(RULES) if rules is None else rules
     unknown = [r for r in names if r not in RULES]
