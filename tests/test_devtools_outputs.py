@@ -93,9 +93,15 @@ def test_each_rule_catches_its_offending_notebook(rule):
     assert outputs.RULES[rule](CLEAN) == []
 
 
-@pytest.mark.parametrize("text", ["np.float64(1.0)", "array([0.1, 0.2])", "x: dtype: int64"])
+@pytest.mark.parametrize("text", ["np.float64(1.0)", "array([0.1, 0.2])", "x: dtype: int64",
+                                  "SE ratios per 10x cases: [3.2  3.12]", "AP share by sex: {'F': 0.707, 'M': 0.765}"])
 def test_numpy_reprs(text):
     assert outputs.raw_reprs(_nb([_stdout(text)]))
+
+
+@pytest.mark.parametrize("text", ["AUC 0.91 [0.85, 0.95]", "readers [R1, R2]", "see [3]", "sets {A, B}"])
+def test_formatted_text_is_not_a_repr(text):
+    assert outputs.raw_reprs(_nb([_stdout(text)])) == []
 
 
 def test_messages_name_the_offending_text():

@@ -8,7 +8,8 @@ reports what a reader should never see:
                  or ``warnings.warn``), unless the cell's metadata carries the tag
                  ``warning-intended`` (``"tags": ["warning-intended"]``);
 ``raw-repr``     a pandas or NumPy repr in text (``dtype:``, ``Name: ..., dtype``,
-                 ``np.float64(``, ``array(``);
+                 ``np.float64(``, ``array(``, an array printed as ``[3.2  3.12]``) or a
+                 dict printed as Python shows it (``{'F': 0.707, ...}``);
 ``dataclass-repr`` a dataclass repr at a line start (``History(rows=...``);
 ``long-float``   a float with more than four decimals in a printout or a table;
 ``float-count``  an integer count printed as a float (a table column whose every value
@@ -218,15 +219,22 @@ def warnings_shown(nb: dict) -> list[Problem]:
 
 
 _RAW_REPR = re.compile(r"\bdtype: \w+|^Name: [^\n]*,\s*(?:dtype|Length):|\bnp\.(?:float|int|uint|bool|str)"
-                       r"\w*\(|\barray\(\[|\bnp\.(?:True|False)_\b|\btensor\(\[", re.MULTILINE)
+                       r"\w*\(|\barray\(\[|\bnp\.(?:True|False)_\b|\btensor\(\["
+                       r"|\{'[^'\n]{1,40}': "                                  # a dict printed as Python shows it
+                       r"|\[\s*-?\d+\.\d*(?:e[-+]?\d+)?(?:\s+-?\d+\.\d*(?:e[-+]?\d+)?)+\s*\]",  # str() of an array
+                       re.MULTILINE)
 
 
 def raw_reprs(nb: dict) -> list[Problem]:
     """A pandas or NumPy repr in printed text: ``dtype:``, ``Name: ...``, ``np.float64(``, ``array([``."""
     out: list[Problem] = []
     for i, text in _prose_texts(nb):
-        m = _RAW_REPR.search(text)
-        if m:
+        seen: set[str] = set()
+        for m in _RAW_REPR.finditer(text):  # each kind of repr once per output, at most three
+            kind = re.sub(r"[\d.\s]+", "", m.group(0))[:6]
+            if kind in seen or len(seen) >= 3:
+                continue
+            seen.add(kind)
             out.append(Problem("raw-repr", i, f"pandas/NumPy repr {m.group(0).strip()!r}: "
                                f"{_snip(text, m.start(), m.end())} (format it, or display a table)"))
     return out
