@@ -18,6 +18,11 @@ markers were deleted would ship its worked answer, so it is an error.
 no (or unbalanced) markers, or when an exercise notebook contains a line of
 code that appears only inside a solution block. Edit ``solutions/``, never
 ``exercises/``.
+
+``python -m radkit.devtools.exercises names`` lists the names that code outside
+the solution blocks takes from inside them (:func:`solution_only_names`);
+``tests/test_notebook_lint.py`` holds them against the baseline of
+:mod:`radkit.devtools.baseline`.
 """
 
 from __future__ import annotations
@@ -244,31 +249,6 @@ def check(root: str | Path = ".") -> list[str]:
     return problems
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m radkit.devtools.exercises", description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=["build", "check"])
-    parser.add_argument("--root", default=".", help="kit folder holding solutions/ and exercises/")
-    args = parser.parse_args(argv)
-    if args.command == "build":
-        try:
-            written = build(args.root)
-        except MarkerError as err:
-            print(err, file=sys.stderr)
-            return 1
-        print(f"wrote {len(written)} exercise notebook(s)" + "".join(f"\n  {p}" for p in written))
-        return 0
-    problems = check(args.root)
-    if problems:
-        print("exercises/ is out of date; run `make exercises`:\n  " + "\n  ".join(problems), file=sys.stderr)
-        return 1
-    print("exercises/ is up to date with solutions/")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 # ------------------------------------------------------------------ exercises that stand alone (issue 30, item 6)
 
 
@@ -375,3 +355,38 @@ def solution_only_names(solution: dict) -> list[tuple[int, str, str]]:
         seen.add(name)
         out.append((i, ex, name))
     return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m radkit.devtools.exercises", description=__doc__.split("\n")[0])
+    parser.add_argument("command", choices=["build", "check", "names"],
+                        help="build exercises/, check that it is up to date, or list the names that code outside "
+                             "the solution blocks takes from inside them (issue 30; reported, not yet a gate)")
+    parser.add_argument("--root", default=".", help="kit folder holding solutions/ and exercises/")
+    args = parser.parse_args(argv)
+    if args.command == "names":
+        found = [(path, hit) for path in sorted(Path(args.root, "solutions").glob("*.ipynb"))
+                 for hit in solution_only_names(json.loads(path.read_text()))]
+        for path, (cell, ex, name) in found:
+            print(f"{path} cell {cell}: `{name}` is defined only inside the solution of exercise {ex}; define it "
+                  "outside the block, or name it in backticks in the exercise's prompt")
+        print(f"{len(found)} name(s) used outside the solution blocks that only a solution defines")
+        return 1 if found else 0
+    if args.command == "build":
+        try:
+            written = build(args.root)
+        except MarkerError as err:
+            print(err, file=sys.stderr)
+            return 1
+        print(f"wrote {len(written)} exercise notebook(s)" + "".join(f"\n  {p}" for p in written))
+        return 0
+    problems = check(args.root)
+    if problems:
+        print("exercises/ is out of date; run `make exercises`:\n  " + "\n  ".join(problems), file=sys.stderr)
+        return 1
+    print("exercises/ is up to date with solutions/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
