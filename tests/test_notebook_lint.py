@@ -181,9 +181,10 @@ def test_typed_numbers():
     nb["cells"][3]["source"] = (
         "## 1 · Lesson\n\nThe AUC was 0.83 and 12 % of films were missed. Set `threshold = 0.5` and move it. "
         "Buderer 1996 asked for 0.9. The paper's κ of 0.42 is quoted [4]. A 95% CI covers it. "
-        "Exercise 09.3 asks more.\n\n```python\nx = 0.77\n```\n\n## Further reading\n\n* Someone. 0.66.\n")
+        "Exercise 09.3 asks more. As Riley et al. (2021) put it, 1.1 is fine. A prevalence of 34.2 % here.\n\n"
+        "```python\nx = 0.77\n```\n\n## Further reading\n\n* Someone. 0.66.\n")
     found = typed_numbers(nb)
-    assert [v.key for v in found] == ["0.83", "12 %"]
+    assert [v.key for v in found] == ["0.83", "12 %", "34.2 %"]
     assert all(v.cell == 3 for v in found) and "0.83" in str(found[0])
 
 

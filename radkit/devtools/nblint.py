@@ -357,13 +357,25 @@ for the claim that backs it, cite its source, or start it with <!-- not a findin
     return out
 
 
-_DECIMAL = re.compile(r"(?<![\w.])[-−+]?\d*\.\d+(?![\w]|\.\d)")
+_DECIMAL = re.compile(r"(?<![\w.])[-−+]?\d*\.\d+(?![\w]|\.\d|\s?%)")  # "34.2 %" counts once, as a percentage
 _PERCENT = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?%(?!\s*(?:CI\b|confidence|credible|prediction|interval))")
 # a label, not a quantity: "Exercise 09.3", "section 2.1", "Table 1.2"
 _NUMBERED = re.compile(r"\b(?:[Ee]xercises?|[Ss]ections?|§|[Tt]ables?|[Ff]igs?\.?|[Ff]igures?|[Ee]q\.?|[Vv]ersion|v)"
                        r"\s*$")
 _LITERATURE_HEADINGS = ("further reading", "references", "reading", "sources", "literature")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z*_(\[\\])")
+_ABBREVIATION = re.compile(r"(?:\bet al|\be\.g|\bi\.e|\bcf|\bvs|\bFig|\bEq|\bapprox|\bno)\.$", re.IGNORECASE)
+
+
+def _sentences(block: str) -> list[str]:
+    """``block`` split into sentences, not after ``et al.``, ``e.g.``, ``vs.`` and the like."""
+    out: list[str] = []
+    for piece in _SENTENCE_END.split(block):
+        if out and _ABBREVIATION.search(out[-1]):
+            out[-1] += " " + piece
+        else:
+            out.append(piece)
+    return out
 
 
 def _prose(text: str) -> str:
@@ -423,7 +435,7 @@ def typed_numbers(nb: dict, *, name: str = "notebook") -> list[Violation]:
         if i <= setup:
             continue
         for block in blocks:
-            for sentence in _SENTENCE_END.split(block):
+            for sentence in _sentences(block):
                 if block.lstrip("*_ ").lower().startswith(("further reading", "references")):
                     continue
                 hits = [m.group(0) for m in _DECIMAL.finditer(sentence) if not _NUMBERED.search(sentence[:m.start()])]
