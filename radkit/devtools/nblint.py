@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["lint", "lint_file", "MAX_LINE", "Violation", "report", "report_file", "widget_duplicates",
-           "claim_links", "typed_numbers", "REPORT_RULES"]
+           "claim_links", "typed_numbers", "REPORT_RULES", "NOT_A_FINDING"]
 
 MAX_LINE = 100
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
