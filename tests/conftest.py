@@ -6,6 +6,16 @@ import pytest
 os.environ.setdefault("RADKIT_PROFILE", "quick")
 
 
+def pytest_configure(config):
+    """With RADKIT_OUTPUT_CHECK=1, the nbval run of `make test` also applies the output check to every notebook it
+    executes (radkit.devtools.nbval_outputs; off by default until the notebooks pass it, issue 32)."""
+    name = "radkit.devtools.nbval_outputs"
+    if os.environ.get("RADKIT_OUTPUT_CHECK") == "1" and not config.pluginmanager.has_plugin(name):
+        import radkit.devtools.nbval_outputs as plugin
+
+        config.pluginmanager.register(plugin, name)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("RADKIT_CACHE", str(tmp_path_factory.getbasetemp() / "radkit-cache"))

@@ -95,3 +95,16 @@ def test_margin_summary_by_hand():
 def test_over_budget_ignores_what_was_not_measured():
     run = Run("nb.ipynb", 0, "standard", False, "the kernel died", wall_s=5.0)
     assert over_budget(run, {"cpu_s": 1.0, "rss_mb": 1.0}) == []
+
+
+def test_runner_reports_the_output_check_and_fails_on_it_when_strict(tmp_path, capsys):
+    raw = _nb(tmp_path / "raw.ipynb", "import numpy as np\nprint(repr(np.float64(0.5)))")
+    run = run_one(raw, seed=1)
+    assert run.passed and any("raw-repr" in p and "np.float64(" in p for p in run.outputs), run.outputs
+    assert main([str(raw), "--seeds", "1", "2", "--no-record", "--budget-wall", "none"]) == 0  # reported only
+    out = capsys.readouterr().out
+    assert "output check: 1 problem(s)" in out and "cell 0: raw-repr" in out
+    assert "1 as in an earlier seed" in out  # the second seed does not repeat the list
+    assert main([str(raw), "--seeds", "1", "--no-record", "--budget-wall", "none", "--strict-outputs"]) == 1
+    clean = _nb(tmp_path / "clean.ipynb", "print(f'{0.5:.2f}')")
+    assert run_one(clean, seed=1).outputs == []

@@ -170,3 +170,76 @@ def test_lines_shared_with_setup_are_not_answers():
               ("code", "# Exercise 1.1\n### BEGIN SOLUTION\nrates = np.linspace(0, 1, 11)\n"
                        "best = rates[np.argmax(rates * (1 - rates))]\n### END SOLUTION\n"))
     assert exercises.answer_lines(sol) == {"best = rates[np.argmax(rates * (1 - rates))]"}
+
+
+# ------------------------------------------------------------ exercises that stand alone (issue 30, item 6)
+
+from radkit.devtools import baseline, do_nothing  # noqa: E402
+
+# A copy of exercise 09.3 as solutions/09_model_decay.ipynb had it when this check arrived: the cell after
+# the exercise calls odds(), which only the worked answer defines, so a student who answers inline meets a
+# NameError there.
+EX_09_3 = [
+    ("markdown", "## Exercise 09.3: correct a prior by hand, then without labels\n\nA model calibrated where "
+                 "15 % of films show the finding is deployed during an outbreak. (a) If the new prevalence were "
+                 "known to be 35 %, what would the model's probabilities `p` become? Correct them by Bayes' rule "
+                 "(keep the likelihood ratio, replace the prior odds) **without** calling `drift.adjust_probs`."
+                 "\n\nGive `answer`: the array of corrected probabilities."),
+    ("code", "p = np.array([0.05, 0.3, 0.8])\ntrain_prior, new_prior = 0.15, 0.35"),
+    ("code", "# Exercise 09.3: correct a prior by hand\n### BEGIN SOLUTION\ndef odds(v):\n    return v / (1 - v)"
+             "\n\n\no = odds(p) * odds(new_prior) / odds(train_prior)\nanswer = o / (1 + o)\n### END SOLUTION\n"
+             "check(\"09.3\", answer, p=p, train_prior=train_prior, new_prior=new_prior)"),
+    ("markdown", "(b) Without labels: estimate the new prior by EM."),
+    ("code", "def simulated_week(seed, n=400, prevalence=0.35, train_prior=0.15):\n    g = seeding.rng(seed)\n"
+             "    y = (g.random(n) < prevalence).astype(int)\n    x = g.normal(np.where(y == 1, 1.0, -1.0))\n"
+             "    return y, 1 / (1 + np.exp(-(2 * x + np.log(odds(train_prior)))))"),
+]
+
+
+def test_solution_only_name_is_flagged_on_exercise_09_3():
+    assert exercises.solution_only_names(_nb(*EX_09_3)) == [(4, "09.3", "odds")]
+
+
+def test_names_defined_outside_or_named_in_the_prompt_pass():
+    cells = [list(c) for c in EX_09_3]
+    cells[4][1] = cells[4][1].replace("odds(train_prior)", "train_prior / (1 - train_prior)")
+    assert exercises.solution_only_names(_nb(*map(tuple, cells))) == []
+    # the prompt tells the student to write odds(v): then later cells may use it
+    cells = [list(c) for c in EX_09_3]
+    cells[0][1] += " Write `odds(v)` first: later cells use it."
+    assert exercises.solution_only_names(_nb(*map(tuple, cells))) == []
+    # a helper also defined outside the blocks is fine
+    cells = [list(c) for c in EX_09_3] + [["code", "def odds(v):\n    return v / (1 - v)"]]
+    cells.insert(1, cells.pop())
+    assert exercises.solution_only_names(_nb(*map(tuple, cells))) == []
+
+
+def test_answer_not_named_in_the_prompt_is_flagged():
+    nb = _nb(("markdown", "## Exercise 1.1\n\nCompute the mean."),
+             ("code", "# Exercise 1.1\n### BEGIN SOLUTION\nm = x.mean()\n### END SOLUTION\ncheck('1.1', m)"))
+    assert exercises.solution_only_names(nb) == [(1, "1.1", "m")]
+
+
+def test_do_nothing_candidates_and_verdicts(monkeypatch):
+    import numpy as np
+
+    import radkit.checks as checks
+
+    p = np.array([0.1, 0.5, 0.8])
+    labels = [label for label, _ in do_nothing.candidates(p * 0.5, {"p": p, "k": 3})]
+    assert labels == ["input `p` unchanged", "zeros", "None"]
+    assert [lb for lb, _ in do_nothing.candidates({"a": 1, "b": 2}, {})] == ["zeros", "None"]
+
+    def lazy(answer, *, p):  # a checker that only looks at the shape: it passes doing nothing
+        return None if np.shape(answer) == np.shape(p) else "give one value per film"
+
+    monkeypatch.setitem(checks._REGISTRY, "zz.1", lazy)
+    assert do_nothing.accepted("zz.1", p * 0.5, {"p": p}) == ["input `p` unchanged", "zeros"]
+    assert do_nothing.accepted("09.3", p * 0.5, {"p": p, "train_prior": 0.15, "new_prior": 0.35}) == []
+
+
+def test_checkers_reject_do_nothing_answers():
+    """Every checker, on the right answers its tests give it, rejects the do-nothing answers (new ones fail)."""
+    found = baseline.collect_do_nothing(ROOT)
+    new = baseline.new_violations(found, baseline.load(), rules={"do-nothing"})
+    assert new == [], "checkers that accept a do-nothing answer:\n  " + "\n  ".join(new)

@@ -13,14 +13,17 @@ claims (:func:`radkit.claims.claim`) it checked. It prints:
 * a table of time and memory per notebook against the profile's budget
   (quick: 60 s wall; standard: 600 CPU-s and 3 GB peak memory; CONVENTIONS.md);
 * per claim id, its margins over seeds: mean, smallest, standard deviation, and
-  whether the mean lies at least three standard deviations above zero.
+  whether the mean lies at least three standard deviations above zero;
+* what the output check (:mod:`radkit.devtools.outputs`) finds in each executed
+  notebook: a warning by default, a failure with ``--strict-outputs``.
 
 Seeds: without ``--seeds``, fresh ones are drawn on every run (ten in quick, two
 in the other profiles) and printed, so that a failure can be repeated with
 ``--seeds`` (``SEEDS="..." make claims``). Measurements are appended to
 ``radkit/_measured.json`` (:mod:`radkit._measured`; ``--no-record`` to skip).
 
-Exit status: 1 if a claim failed; otherwise 2 if a notebook went over its budget
+Exit status: 1 if a claim failed (or, with ``--strict-outputs``, the output check found a
+problem); otherwise 2 if a notebook went over its budget
 (0 with ``--budget-warn-only``); otherwise 0. ``OMP_NUM_THREADS=1 make claims``
 repeats it on one thread, which changes trained weights the way another CPU would.
 
@@ -102,6 +105,7 @@ class Run:
     rss_mb: float | None = None
     rss_children_mb: float | None = None
     claims: list[dict[str, Any]] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)  # the output check's problems, one line each
 
     def as_record(self) -> dict[str, Any]:
         """The dict stored in ``radkit/_measured.json``."""
@@ -150,6 +154,16 @@ def _probe(client: Any) -> dict[str, Any] | None:
     return None
 
 
+def _output_problems(nb: Any) -> list[str]:
+    """The output check's problems in the executed notebook (one line each); a crash of the check is one line."""
+    try:
+        from radkit.devtools.outputs import check
+
+        return [str(p) for p in check(nb)]
+    except Exception as err:  # the check must never cost the run its report
+        return [f"the output check could not run: {type(err).__name__}: {err}"]
+
+
 def run_one(path: str | Path, *, seed: int, profile: str = "quick", timeout: int = 1800) -> Run:
     """Execute one notebook with ``RADKIT_SEED=seed`` in ``profile``; return its :class:`Run`.
 
@@ -178,6 +192,7 @@ def run_one(path: str | Path, *, seed: int, profile: str = "quick", timeout: int
             except DeadKernelError as err:
                 passed, message, dead = False, f"the kernel died ({err}); out of memory?", True
             wall = time.perf_counter() - start
+            found_outputs = _output_problems(nb)
             if not dead:
                 probe = _probe(client)
     finally:
@@ -186,7 +201,7 @@ def run_one(path: str | Path, *, seed: int, profile: str = "quick", timeout: int
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    run = Run(str(path), int(seed), profile, passed, message, wall)
+    run = Run(str(path), int(seed), profile, passed, message, wall, outputs=found_outputs)
     if probe is not None:
         run.cpu_s = float(probe["cpu_s"])
         run.rss_mb = float(probe["rss_mb"])
@@ -321,6 +336,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="measurements file (default radkit/_measured.json)")
     parser.add_argument("--no-record", action="store_true", help="do not write the measurements")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
+    parser.add_argument("--strict-outputs", action="store_true",
+                        help="fail the run when the output check finds a problem (default: report it only)")
     args = parser.parse_args(argv)
 
     budget = dict(BUDGETS[args.profile])
@@ -345,6 +362,7 @@ def main(argv: list[str] | None = None) -> int:
         from radkit import _measured
 
     runs: list[Run] = []
+    shown_outputs: dict[str, set[str]] = {}
     for path in args.notebooks:
         for seed in seeds:
             run = run_one(path, seed=seed, profile=args.profile, timeout=args.timeout)
@@ -353,6 +371,15 @@ def main(argv: list[str] | None = None) -> int:
             used = f"wall {run.wall_s:.0f} s, CPU {_num(run.cpu_s)} s, peak {_num(run.rss_mb)} MB"
             flag = f"  OVER BUDGET: {'; '.join(over)}" if over else ""
             print(f"  {path} seed {seed}: {run.message} ({used}){flag}", flush=True)
+            if run.outputs:
+                shown_before = shown_outputs.setdefault(str(path), set())
+                fresh = [p for p in run.outputs if p not in shown_before]
+                shown_before.update(fresh)
+                again = len(run.outputs) - len(fresh)
+                more = f"; {again} as in an earlier seed" if again else ""
+                print(f"    output check: {len(run.outputs)} problem(s){more}", flush=True)
+                for p in fresh:
+                    print(f"      {p}", flush=True)
             if not args.no_record:
                 _measured.record(path, args.profile, run.as_record(), path=args.record)
 
@@ -384,8 +411,11 @@ def main(argv: list[str] | None = None) -> int:
         _print_table(["notebook", "claim", "passed", "mean margin", "smallest", "sd", "mean >= 3 sd"], rows)
 
     failed = sum(not r.passed for r in runs)
-    print(f"\n{len(runs) - failed} passed, {failed} failed; {n_over} notebook(s) over budget")
-    if failed:
+    with_outputs = sum(bool(r.outputs) for r in runs)
+    print(f"\n{len(runs) - failed} passed, {failed} failed; {n_over} notebook(s) over budget; "
+          f"{with_outputs} run(s) with output problems" + (" (--strict-outputs: failures)" if args.strict_outputs
+                                                          else " (reported only; --strict-outputs to fail)"))
+    if failed or (args.strict_outputs and with_outputs):
         return 1
     if n_over and not args.budget_warn_only:
         print("over budget: redesign the notebook (CONVENTIONS.md), or pass --budget-warn-only to report only.")

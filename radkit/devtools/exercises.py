@@ -18,6 +18,11 @@ markers were deleted would ship its worked answer, so it is an error.
 no (or unbalanced) markers, or when an exercise notebook contains a line of
 code that appears only inside a solution block. Edit ``solutions/``, never
 ``exercises/``.
+
+``python -m radkit.devtools.exercises names`` lists the names that code outside
+the solution blocks takes from inside them (:func:`solution_only_names`);
+``tests/test_notebook_lint.py`` holds them against the baseline of
+:mod:`radkit.devtools.baseline`.
 """
 
 from __future__ import annotations
@@ -29,7 +34,8 @@ import re
 import sys
 from pathlib import Path
 
-__all__ = ["strip_solutions", "build_notebook", "answer_lines", "leaked_answers", "build", "check", "main"]
+__all__ = ["strip_solutions", "build_notebook", "answer_lines", "leaked_answers", "build", "check", "main",
+           "solution_only_names"]
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 _NAME = re.compile(r"#\s*Exercise\s+([\w.\-]+)", re.IGNORECASE)
@@ -243,11 +249,129 @@ def check(root: str | Path = ".") -> list[str]:
     return problems
 
 
+# ------------------------------------------------------------------ exercises that stand alone (issue 30, item 6)
+
+
+def _defined_and_used(source: str) -> tuple[set[str], list[tuple[str, int]]]:
+    """Names a cell binds (assignments, defs, imports, parameters) and names it reads, with their lines."""
+    import ast
+
+    lines = ["" if ln.lstrip().startswith(("%", "!")) else ln for ln in source.splitlines()]
+    try:
+        tree = ast.parse("\n".join(lines))
+    except SyntaxError:
+        return set(), []
+    bound: set[str] = set()
+    used: list[tuple[str, int]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (bound.add(node.id) if isinstance(node.ctx, (ast.Store, ast.Del)) else used.append((node.id, node.lineno)))
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            bound.update(node.names)
+    return bound, used
+
+
+def _prompt(cells: list[dict], index: int) -> str:
+    """An exercise's prompt: the markdown before its code cell (back to the heading that opens it, over set-up
+    code cells, never past another exercise's block) and the cell's own comment lines."""
+    parts = []
+    for k in range(index - 1, -1, -1):
+        src = "".join(cells[k].get("source", []))
+        if cells[k].get("cell_type") == "code":
+            if BEGIN in src:
+                break
+            continue
+        parts.append(src)
+        if re.search(r"(?m)^#{1,6}\s", src):
+            break
+    src = "".join(cells[index].get("source", []))
+    parts.extend(ln for ln in src.splitlines() if ln.lstrip().startswith("#"))
+    return "\n".join(parts)
+
+
+def _in_code_span(name: str, text: str) -> bool:
+    return any(re.match(rf"\s*{re.escape(name)}\b", span) for span in re.findall(r"`([^`\n]+)`", text))
+
+
+def solution_only_names(solution: dict) -> list[tuple[int, str, str]]:
+    """Names that code outside the solution blocks uses but only a solution block defines.
+
+    A student who writes the answer their own way (inline, with other helper names)
+    then meets a ``NameError`` in a later cell. A name is fine when code outside every
+    block defines it too, or when the prompt of the exercise whose block defines it
+    names it in backticks (``Give `answer` ...``, ``write `odds(v)` ...``): then the
+    student was told to define it. The prompt is the markdown just before the
+    exercise cell and the cell's comment lines.
+
+    Returns ``(cell index, exercise, name)`` for the first outside use of each such name.
+
+    Examples
+    --------
+    >>> nb = {"cells": [
+    ...     {"cell_type": "markdown", "source": "## Exercise 9.3\\nGive `answer`."},
+    ...     {"cell_type": "code", "source": "# Exercise 9.3\\n### BEGIN SOLUTION\\ndef odds(v):\\n"
+    ...      "    return v / (1 - v)\\nanswer = odds(p)\\n### END SOLUTION\\ncheck('9.3', answer)"},
+    ...     {"cell_type": "code", "source": "print(odds(0.2))"}]}
+    >>> solution_only_names(nb)
+    [(2, '9.3', 'odds')]
+    """
+    cells = solution.get("cells", [])
+    outside: set[str] = set()
+    inside: dict[str, tuple[int, str]] = {}  # name -> (cell of the block, exercise)
+    uses: list[tuple[int, str]] = []
+    for i, cell in enumerate(cells):
+        if cell.get("cell_type") != "code":
+            continue
+        src = "".join(cell.get("source", []))
+        try:
+            stripped, n = strip_solutions(src)
+        except MarkerError:
+            continue
+        bound_out, used_out = _defined_and_used(stripped)
+        outside |= bound_out
+        uses.extend((i, name) for name, _ in used_out)
+        if n:
+            bound_all, _ = _defined_and_used(src.replace(BEGIN, "").replace(END, ""))
+            m = _NAME.search(src)
+            ex = m.group(1).rstrip(".:") if m else f"cell {i}"
+            for name in bound_all - bound_out:
+                inside.setdefault(name, (i, ex))
+    out: list[tuple[int, str, str]] = []
+    seen: set[str] = set()
+    for i, name in uses:
+        if name in seen or name in outside or name not in inside:
+            continue
+        block_cell, ex = inside[name]
+        if _in_code_span(name, _prompt(cells, block_cell)):
+            continue
+        seen.add(name)
+        out.append((i, ex, name))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m radkit.devtools.exercises", description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=["build", "check"])
+    parser.add_argument("command", choices=["build", "check", "names"],
+                        help="build exercises/, check that it is up to date, or list the names that code outside "
+                             "the solution blocks takes from inside them (issue 30; reported, not yet a gate)")
     parser.add_argument("--root", default=".", help="kit folder holding solutions/ and exercises/")
     args = parser.parse_args(argv)
+    if args.command == "names":
+        found = [(path, hit) for path in sorted(Path(args.root, "solutions").glob("*.ipynb"))
+                 for hit in solution_only_names(json.loads(path.read_text()))]
+        for path, (cell, ex, name) in found:
+            print(f"{path} cell {cell}: `{name}` is defined only inside the solution of exercise {ex}; define it "
+                  "outside the block, or name it in backticks in the exercise's prompt")
+        print(f"{len(found)} name(s) used outside the solution blocks that only a solution defines")
+        return 1 if found else 0
     if args.command == "build":
         try:
             written = build(args.root)
