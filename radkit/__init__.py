@@ -18,9 +18,8 @@ by group), :mod:`radkit.train`, :mod:`radkit.distributed` (torchrun),
 
 from typing import NamedTuple
 
+from radkit._version import __version__
 from radkit.config import PROFILES, Profile, device, notebook_seed, profile, seed_everything, setup
-
-__version__ = "0.1.0"
 
 
 class Consideration(NamedTuple):
