@@ -8,7 +8,9 @@ Health 2022, recovered self-reported race from chest radiographs).
 
 :func:`attribute_probe` fits a cross-validated logistic regression on
 average-pooled pixels (or any feature matrix) and reports the out-of-fold AUC
-with a DeLong interval.
+with a DeLong interval. It lives in :mod:`radkit.metrics` because two lessons
+use it: fairness (does the film encode sex or age?) and generalization (does it
+encode the site?); ``radkit.fairness.probe`` re-exports it.
 """
 
 from __future__ import annotations
@@ -124,7 +126,7 @@ def attribute_probe(features: ArrayLike, attribute: ArrayLike, *, seed: int, pos
     """
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-    from radkit.metrics import delong_auc
+    from radkit.metrics.uncertainty import delong_auc
 
     a = pd.Series(np.asarray(attribute))
     if a.isna().any():
