@@ -96,7 +96,7 @@ def resample(X, y, *, method: str, k_neighbors: int = 5, sampling_strategy: floa
     Parameters
     ----------
     X : array-like, N×D
-        Embeddings (for images: :func:`radkit.imbalance.embeddings`).
+        Embeddings (for images: :func:`radkit.train.embed`).
     y : array-like, N
         Class labels.
     method : str
