@@ -1,6 +1,6 @@
 """Embedding extraction and SMOTE on the sizes of issue 15, each against a reference timed in the same run.
 
-1. ``radkit.imbalance.embeddings`` for N images at 64² (SmallCNN, batched, on the
+1. ``radkit.train.embed`` for N images at 64² (SmallCNN, batched, on the
    default device) against ``radkit.train.predict`` on the same images: the extra
    cost of reading the penultimate layer instead of the logits.
 2. ``radkit.imbalance.resample(method="SMOTE")`` on N x 256 embeddings at 2%
@@ -33,14 +33,14 @@ def main() -> None:
     import radkit
     from radkit import imbalance as imb
     from radkit.models import make_model
-    from radkit.train import predict
+    from radkit.train import embed, predict
 
     dev = radkit.device()
     print(f"python {platform.python_version()} | torch {torch.__version__} | device {dev} | "
           f"threads {torch.get_num_threads()} | n = {args.n}")
     x = torch.rand(args.n, 1, 64, 64, generator=torch.Generator().manual_seed(0))
     model = make_model("smallcnn", num_classes=1, seed=0).to(dev)
-    t_emb, emb = timed(lambda: imb.embeddings(model, x, batch_size=512), args.repeat)
+    t_emb, emb = timed(lambda: embed(model, x, batch_size=512), args.repeat)
     t_pred, _ = timed(lambda: predict(model, x, batch_size=512), args.repeat)
     print(f"embeddings {emb.shape}: {t_emb:.2f} s ({args.n / t_emb:,.0f} images/s); predict: {t_pred:.2f} s; "
           f"ratio {t_emb / t_pred:.2f}")

@@ -11,16 +11,33 @@ and ``solutions/05_class_imbalance.ipynb``. Consideration 12 lives in
 
 Shared layers: :mod:`radkit.config` (``setup``, profiles, seed, device),
 :mod:`radkit.seeding`, :mod:`radkit.stats` (estimates with intervals, metrics
-by group), :mod:`radkit.train`, :mod:`radkit.distributed` (torchrun),
+by group), :mod:`radkit.train` (``fit``, ``predict``, ``embed``), :mod:`radkit.distributed` (torchrun),
 :mod:`radkit.models`, :mod:`radkit.checkpoint`, :mod:`radkit.synth`, :mod:`radkit.public`,
 :mod:`radkit.data` (``lesson_data``, real-image loaders), :mod:`radkit.dicom`, :mod:`radkit.plotting`.
+
+Layers. The modules stand on floors; a module imports from its own floor or
+below, never above, and no chain of imports (lazy ones inside functions
+included) comes back to where it started. ``tests/test_layers.py`` checks every
+import against this order, kept in :data:`radkit._layers.FLOORS`; a new module
+goes on the lowest floor whose modules it needs. Top floor first:
+
+6. tools (notebook checks, developer tools and the package facade): checks, devtools, radkit
+5. considerations (one package per consideration of the paper): augmentation, federated, annotation,
+   adjudication, label_process, reader_panels, imbalance, costs, generalization, drift, adversarial, explain,
+   fairness, validation
+4. data (a lesson's images, synthetic or real): data
+3. shared (models and the training loop, synthetic radiographs, performance measures): _train_checks, models,
+   train, checkpoint, synth, metrics, toy
+2. foundations (profiles and device, estimates with intervals, torchrun, DICOM, the shipped public tables):
+   config, stats, distributed, dicom, public
+1. ground (names, seeds, checks and plot helpers that everything may use): _version, _layers, _compat,
+   claims, _measured, seeding, _validate, findings, plotting, _cache, _annex_e
 """
 
 from typing import NamedTuple
 
+from radkit._version import __version__
 from radkit.config import PROFILES, Profile, device, notebook_seed, profile, seed_everything, setup
-
-__version__ = "0.1.0"
 
 
 class Consideration(NamedTuple):

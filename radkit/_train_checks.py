@@ -4,6 +4,11 @@ Everything here runs once, before the first epoch, so that a careless input
 fails in a second with a message that names the cause and the fix, instead of
 training on nothing, on nonsense targets, or failing deep inside torch after a
 full epoch. Kept apart from the training loop so the loop stays readable.
+
+The contract those checks enforce lives here too, below both :mod:`radkit.models`
+and :mod:`radkit.train`: what counts as data (:data:`Data`, :func:`_as_tensors`,
+:func:`_split_item`, :func:`_infer_task`) and what radkit remembers on a model
+(:func:`remember`, :func:`in_channels_of`, :func:`trained_task`).
 """
 
 from __future__ import annotations
@@ -15,13 +20,83 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
-
-from radkit.models import in_channels_of
+from torch.utils.data import Dataset
 
 TASKS = ("multilabel", "multiclass")
 
 #: How far a soft target may stray outside [0, 1] by floating-point rounding (an average of probabilities).
 _ROUNDING = 1e-6
+
+
+# ----------------------------------------------------------------------------- the data contract
+
+#: What fit, predict and embed accept: a Dataset of (image, label[, meta]) items, a pair (X, y) of tensors, or X.
+Data = Dataset | tuple[torch.Tensor, torch.Tensor] | torch.Tensor
+
+
+def _split_item(item) -> tuple[torch.Tensor, torch.Tensor]:
+    if isinstance(item, (tuple, list)) and len(item) >= 2:
+        return item[0], item[1]
+    raise TypeError(
+        "Each dataset item must be (image, label) or (image, label, meta); "
+        f"got {type(item).__name__}. Wrap your data so __getitem__ returns a tuple."
+    )
+
+
+def _as_tensors(data: Data) -> tuple[torch.Tensor, torch.Tensor | None] | None:
+    """Return (X, y) when the data are already tensors (the fast path)."""
+    if isinstance(data, torch.Tensor):
+        return data, None
+    if isinstance(data, (tuple, list)) and len(data) == 2 and isinstance(data[0], torch.Tensor):
+        y = data[1]
+        if isinstance(y, np.ndarray):
+            y = torch.from_numpy(y)
+        return data[0], y
+    tensors = getattr(data, "tensors", None)
+    if callable(tensors):
+        return tensors()
+    if isinstance(tensors, tuple) and len(tensors) == 2:  # torch TensorDataset
+        return tensors
+    return None
+
+
+def _infer_task(y: torch.Tensor | None) -> str:
+    if y is not None and not torch.is_floating_point(y) and y.ndim == 1:
+        return "multiclass"
+    return "multilabel"
+
+
+# ----------------------------------------------------------------------------- what radkit remembers on a model
+# make_model records the channels a model takes (train.fit and predict check images against them); fit records
+# the task it trained for (predict applies the matching activation). Models from elsewhere simply have neither.
+_IN_CHANNELS, _TASK = "radkit_in_channels", "radkit_task"
+
+
+def remember(model: nn.Module, *, in_channels: int | None = None, task: str | None = None) -> nn.Module:
+    """Record on ``model`` the input channels it takes and/or the task it was trained for; return it.
+
+    Examples
+    --------
+    >>> m = remember(torch.nn.Linear(2, 1), task="binary")
+    >>> trained_task(m), in_channels_of(m)
+    ('binary', None)
+    """
+    if in_channels is not None:
+        setattr(model, _IN_CHANNELS, in_channels)
+    if task is not None:
+        setattr(model, _TASK, task)
+    return model
+
+
+def in_channels_of(model: nn.Module) -> int | None:
+    """Channels the model takes, if :func:`radkit.models.make_model` (or :func:`remember`) recorded them."""
+    return getattr(model, _IN_CHANNELS, None)
+
+
+def trained_task(model: nn.Module) -> str | None:
+    """The task :func:`radkit.train.fit` last trained the model for, if any."""
+    return getattr(model, _TASK, None)
+
 
 
 def check_task(task: Any, where: str) -> None:
@@ -189,8 +264,6 @@ def check_fit_inputs(model: nn.Module, train_data: Any, val_data: Any, *, batch_
     length. With early stopping on ``val_auc`` and a validation set holding
     a single class (AUC undefined), warns and monitors ``val_loss`` instead.
     """
-    from radkit.train import _as_tensors, _infer_task
-
     if not isinstance(model, nn.Module):
         raise TypeError(f"fit: model must be a torch nn.Module (e.g. radkit.models.make_model(...)), "
                         f"got {type(model).__name__}.")
@@ -265,8 +338,6 @@ def nan_monitor_fallback(score: float, monitor: str) -> str:
 
 def check_predict_inputs(data: Any, *, batch_size: Any, task: Any) -> None:
     """``task`` spelled right, ``batch_size`` positive, data not empty."""
-    from radkit.train import _as_tensors
-
     check_task(task, "predict")
     check_batch_size(batch_size, "predict")
     pair = _as_tensors(data) if not (isinstance(data, (tuple, list)) and len(data) == 2

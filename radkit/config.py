@@ -20,7 +20,8 @@ if TYPE_CHECKING:  # torch is imported lazily: metrics and public loaders don't 
 
 import numpy as np
 
-__all__ = ["Profile", "PROFILES", "profile", "notebook_seed", "device", "setup", "seed_everything"]
+__all__ = ["Profile", "PROFILES", "profile", "notebook_seed", "device", "setup", "seed_everything",
+           "IMAGES_ENV", "REAL_SOURCES", "SOURCES_OF_IMAGES", "images_source"]
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,12 @@ PROFILES: dict[str, Profile] = {
 _ENV = "RADKIT_PROFILE"
 _SEED_ENV = "RADKIT_SEED"
 _DEVICE_ENV = "RADKIT_DEVICE"
+#: The environment variable that names a lesson's image source (read by :func:`images_source`).
+IMAGES_ENV = "RADKIT_IMAGES"
+#: The real datasets a lesson can take its images from (under ``RADKIT_DATA``).
+REAL_SOURCES = ("nih", "chexpert", "rsna", "vindr", "padchest")
+#: Every value ``RADKIT_IMAGES`` may take.
+SOURCES_OF_IMAGES = ("synthetic", *REAL_SOURCES)
 
 
 def profile(name: str | None = None) -> Profile:
@@ -134,6 +141,26 @@ def notebook_seed(value: int | str | None = None) -> int:
             f"Example: {_SEED_ENV}=3 make claims"
         )
     return number
+
+
+def images_source(name: str | None = None) -> str:
+    """The image source in use: ``name`` if given, else ``RADKIT_IMAGES`` (default ``synthetic``).
+
+    Read once, by :func:`setup`, which stores it as ``Profile.images`` for
+    :func:`radkit.data.lesson_data`.
+
+    Examples
+    --------
+    >>> images_source("NIH ")
+    'nih'
+    """
+    from_env = name is None
+    chosen = (os.environ.get(IMAGES_ENV, "") if from_env else name).strip().lower() or "synthetic"
+    if chosen not in SOURCES_OF_IMAGES:
+        where = f"environment variable {IMAGES_ENV}" if from_env else "argument"
+        raise ValueError(f"Unknown image source {chosen!r} (from the {where}). Valid: "
+                         f"{', '.join(SOURCES_OF_IMAGES)}. Example: {IMAGES_ENV}=nih RADKIT_DATA=/data/cxr make run")
+    return chosen
 
 
 def device() -> torch.device:
@@ -219,8 +246,7 @@ def setup(seed: int | None = None, *, profile_name: str | None = None, verbose: 
     """
     import torch
 
-    from radkit import __version__
-    from radkit.data.lesson import images_source
+    from radkit._version import __version__
 
     seed = notebook_seed(seed)
     prof = replace(profile(profile_name), seed=seed, images=images_source())

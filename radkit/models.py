@@ -9,14 +9,15 @@ weights are downloaded: these machines may have no internet.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
-if TYPE_CHECKING:
-    from radkit.train import Data
+# What radkit remembers on a model (channels, task) is recorded and read in radkit._train_checks, below both
+# this module and radkit.train; the three functions are re-exported here, where they have always been.
+from radkit._train_checks import Data, in_channels_of, remember, trained_task
 
 __all__ = ["MODELS", "make_model", "SmallCNN", "remember", "in_channels_of", "trained_task", "penultimate_features"]
 
@@ -115,106 +116,22 @@ def make_model(name: str, *, num_classes: int, in_channels: int = 1, seed: int) 
     return remember(model, in_channels=in_channels)
 
 
-# What radkit remembers about a model, kept in this one place. make_model records the channels a model
-# takes (train.fit and predict check images against them); fit records the task it trained for
-# (predict applies the matching activation). Models from elsewhere simply have neither.
-_IN_CHANNELS, _TASK = "radkit_in_channels", "radkit_task"
-
-
-def remember(model: nn.Module, *, in_channels: int | None = None, task: str | None = None) -> nn.Module:
-    """Record on ``model`` the input channels it takes and/or the task it was trained for; return it.
+def penultimate_features(model: nn.Module, data: Data, **options: Any) -> np.ndarray:
+    """Deprecated name of :func:`radkit.train.embed` (same arguments, same numbers); it warns.
 
     Examples
     --------
-    >>> m = remember(torch.nn.Linear(2, 1), task="binary")
-    >>> trained_task(m), in_channels_of(m)
-    ('binary', None)
+    >>> import warnings, torch
+    >>> m = make_model("smallcnn", num_classes=1, seed=0)
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", FutureWarning)
+    ...     penultimate_features(m, torch.rand(2, 1, 32, 32)).shape
+    (2, 128)
     """
-    if in_channels is not None:
-        setattr(model, _IN_CHANNELS, in_channels)
-    if task is not None:
-        setattr(model, _TASK, task)
-    return model
+    import warnings
 
+    from radkit.train import embed
 
-def in_channels_of(model: nn.Module) -> int | None:
-    """Channels the model takes, if :func:`make_model` (or :func:`remember`) recorded them."""
-    return getattr(model, _IN_CHANNELS, None)
-
-
-def trained_task(model: nn.Module) -> str | None:
-    """The task :func:`radkit.train.fit` last trained the model for, if any."""
-    return getattr(model, _TASK, None)
-
-
-# --------------------------------------------------------------------------- features
-# The penultimate layer is the embedding notebooks 01 (Frechet distance), 03 (active learning) and 05
-# (SMOTE) work in; one function reads it for all of them.
-def _last_linear(model: nn.Module) -> nn.Linear:
-    last = None
-    for module in model.modules():
-        if isinstance(module, nn.Linear):
-            last = module
-    if last is None:
-        raise ValueError("penultimate_features: the model has no nn.Linear layer, so it has no penultimate layer "
-                         "to read. "
-                         "Pass layer=<the module whose input you want>.")
-    return last
-
-
-def penultimate_features(model: nn.Module, data: Data, *, layer: nn.Module | None = None, batch_size: int = 256,
-               device: torch.device | str | None = None, progress: bool = False) -> np.ndarray:
-    """The input of the model's last linear layer (its penultimate features) for every image.
-
-    Parameters
-    ----------
-    model : nn.Module
-        A trained classifier (``radkit.models.make_model``: SmallCNN, ResNet, DenseNet).
-    data : tensor, (X, y) tensors or Dataset
-        Images as for :func:`radkit.train.predict`.
-    layer : nn.Module, optional
-        Read the input of this module instead of the last ``nn.Linear``.
-    batch_size : int, default 256
-    device : torch.device or str, optional
-        Default: where the model's parameters are.
-    progress : bool, default False
-        Show a tqdm bar over batches.
-
-    Returns
-    -------
-    numpy.ndarray
-        float32, N×D (D = 128 for the quick SmallCNN, 512 for ResNet-18).
-
-    Examples
-    --------
-    >>> import torch, radkit.models
-    >>> m = radkit.models.make_model("smallcnn", num_classes=1, seed=0)
-    >>> penultimate_features(m, torch.rand(5, 1, 32, 32)).shape
-    (5, 128)
-    """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
-    target = layer if layer is not None else _last_linear(model)
-    dev = torch.device(device) if device is not None else next(model.parameters()).device
-    was_training = model.training
-    model.to(dev).eval()
-    out: list[torch.Tensor] = []
-    handle = target.register_forward_hook(
-        lambda _m, inputs, _o: out.append(inputs[0].detach().flatten(1).float().cpu()))
-    from tqdm.auto import tqdm
-
-    from radkit.train import _batches  # train imports models: import here
-
-    try:
-
-        with torch.inference_mode():
-            batches = _batches(data, batch_size=batch_size, shuffle=False, generator=None, dev=dev, model=model,
-                               where="penultimate_features")
-            for xb, _ in tqdm(batches, desc="features", disable=not progress, unit="batch"):
-                model(xb)
-    finally:
-        handle.remove()
-        model.train(was_training)
-    if not out:
-        raise ValueError("penultimate_features: the data held no image; pass at least one.")
-    return torch.cat(out).numpy()
+    warnings.warn("radkit.models.penultimate_features is deprecated; call radkit.train.embed(model, data, ...), "
+                  "the kit's one embedding function (same numbers).", FutureWarning, stacklevel=2)
+    return embed(model, data, **options)

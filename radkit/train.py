@@ -20,16 +20,18 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from radkit import distributed, models
+from radkit import distributed
+from radkit._train_checks import Data, _as_tensors, _infer_task, _split_item, in_channels_of, remember, trained_task
 from radkit._train_checks import check_fit_inputs as _check_fit_inputs
 from radkit._train_checks import check_predict_inputs as _check_predict_inputs
 from radkit._train_checks import nan_monitor_fallback as _nan_monitor_fallback
 from radkit._validate import check_images
 from radkit.config import device as default_device
 
-__all__ = ["History", "fit", "predict", "Data"]
+__all__ = ["History", "fit", "predict", "embed", "Data"]
 
-Data = Dataset | tuple[torch.Tensor, torch.Tensor] | torch.Tensor
+# The data contract (Data, _as_tensors, _split_item, _infer_task) and what radkit remembers on a model live in
+# radkit._train_checks, below this module and radkit.models, so neither of the two imports the other.
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
@@ -103,34 +105,8 @@ class History:
 # ----------------------------------------------------------------------------- data
 
 
-def _split_item(item) -> tuple[torch.Tensor, torch.Tensor]:
-    if isinstance(item, (tuple, list)) and len(item) >= 2:
-        return item[0], item[1]
-    raise TypeError(
-        "Each dataset item must be (image, label) or (image, label, meta); "
-        f"got {type(item).__name__}. Wrap your data so __getitem__ returns a tuple."
-    )
-
-
-def _as_tensors(data: Data) -> tuple[torch.Tensor, torch.Tensor | None] | None:
-    """Return (X, y) when the data are already tensors (the fast path)."""
-    if isinstance(data, torch.Tensor):
-        return data, None
-    if isinstance(data, (tuple, list)) and len(data) == 2 and isinstance(data[0], torch.Tensor):
-        y = data[1]
-        if isinstance(y, np.ndarray):
-            y = torch.from_numpy(y)
-        return data[0], y
-    tensors = getattr(data, "tensors", None)
-    if callable(tensors):
-        return tensors()
-    if isinstance(tensors, tuple) and len(tensors) == 2:  # torch TensorDataset
-        return tensors
-    return None
-
-
 def _check_x(x: torch.Tensor, model: nn.Module, where: str) -> None:
-    check_images(x, where=where, unit_range=False, channels=models.in_channels_of(model))
+    check_images(x, where=where, unit_range=False, channels=in_channels_of(model))
 
 
 def _batches(data: Data, *, batch_size: int, shuffle: bool, generator: torch.Generator | None,
@@ -214,12 +190,6 @@ def _default_loss(task: str, pos_weight: torch.Tensor | None, class_weight: torc
         return (loss * known).sum() / known.sum().clamp_min(1)
 
     return masked_bce
-
-
-def _infer_task(y: torch.Tensor | None) -> str:
-    if y is not None and not torch.is_floating_point(y) and y.ndim == 1:
-        return "multiclass"
-    return "multilabel"
 
 
 def _check_targets(logits: torch.Tensor, y: torch.Tensor, task: str, where: str) -> None:
@@ -425,7 +395,7 @@ def fit(
     shard = (lambda epoch: (ctx.rank, ctx.world_size, epoch)) if ctx.active else (lambda epoch: None)
     history = History()
     best, best_state, waited = None, None, 0
-    models.remember(model, task=task)
+    remember(model, task=task)
 
     from tqdm.auto import tqdm
 
@@ -502,7 +472,7 @@ def predict(model: nn.Module, data: Data, *, batch_size: int = 256, device: torc
     """
     _check_predict_inputs(data, batch_size=batch_size, task=task)
     model = getattr(model, "module", model) if isinstance(model, nn.parallel.DistributedDataParallel) else model
-    task = task or models.trained_task(model) or "multilabel"
+    task = task or trained_task(model) or "multilabel"
     dev = torch.device(device) if device is not None else next(model.parameters()).device
     if dev.type == "cpu" and default_device().type != "cpu" and device is None:
         dev = default_device()
@@ -513,4 +483,78 @@ def predict(model: nn.Module, data: Data, *, batch_size: int = 256, device: torc
         for xb, _ in _batches(data, batch_size=batch_size, shuffle=False, generator=None, dev=dev,
                               model=model, where="data"):
             out.append(_activate(model(xb).float(), task).cpu())
+    return torch.cat(out).numpy()
+
+
+# ----------------------------------------------------------------------------- embeddings
+# The penultimate layer is the embedding notebooks 01 (Frechet distance), 03 (active learning), 05 (SMOTE) and
+# 08 (site probe) work in; this one function reads it for all of them.
+
+
+def _last_linear(model: nn.Module) -> nn.Linear:
+    last = None
+    for module in model.modules():
+        if isinstance(module, nn.Linear):
+            last = module
+    if last is None:
+        raise ValueError("embed: the model has no nn.Linear layer, so it has no penultimate layer to read. "
+                         "Pass layer=<the module whose input you want>.")
+    return last
+
+
+def embed(model: nn.Module, data: Data, *, layer: nn.Module | None = None, batch_size: int = 256,
+          device: torch.device | str | None = None, progress: bool = False) -> np.ndarray:
+    """The input of the model's last linear layer (its penultimate features) for every image.
+
+    The kit's one embedding function: Fréchet distances, active learning,
+    SMOTE and the site probe all work in this feature space.
+
+    Parameters
+    ----------
+    model : nn.Module
+        A trained classifier (``radkit.models.make_model``: SmallCNN, ResNet, DenseNet).
+    data : tensor, (X, y) tensors or Dataset
+        Images as for :func:`predict`.
+    layer : nn.Module, optional, keyword-only
+        Read the input of this module instead of the last ``nn.Linear``.
+    batch_size : int, default 256, keyword-only
+    device : torch.device or str, optional, keyword-only
+        Default: where the model's parameters are.
+    progress : bool, default False, keyword-only
+        Show a tqdm bar over batches.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, N×D (D = 128 for the quick SmallCNN, 512 for ResNet-18).
+
+    Examples
+    --------
+    >>> import torch, radkit.models, radkit.train
+    >>> m = radkit.models.make_model("smallcnn", num_classes=1, seed=0)
+    >>> radkit.train.embed(m, torch.rand(5, 1, 32, 32)).shape
+    (5, 128)
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
+    target = layer if layer is not None else _last_linear(model)
+    dev = torch.device(device) if device is not None else next(model.parameters()).device
+    was_training = model.training
+    model.to(dev).eval()
+    out: list[torch.Tensor] = []
+    handle = target.register_forward_hook(
+        lambda _m, inputs, _o: out.append(inputs[0].detach().flatten(1).float().cpu()))
+    from tqdm.auto import tqdm
+
+    try:
+        with torch.inference_mode():
+            batches = _batches(data, batch_size=batch_size, shuffle=False, generator=None, dev=dev, model=model,
+                               where="embed")
+            for xb, _ in tqdm(batches, desc="features", disable=not progress, unit="batch"):
+                model(xb)
+    finally:
+        handle.remove()
+        model.train(was_training)
+    if not out:
+        raise ValueError("embed: the data held no image; pass at least one.")
     return torch.cat(out).numpy()

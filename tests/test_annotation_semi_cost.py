@@ -12,7 +12,6 @@ from radkit.annotation import (
     AnnotationCost,
     as_images,
     confident_pseudo_labels,
-    embed,
     gaussian_noise,
     labels_to_reach,
     linear_head,
@@ -87,7 +86,7 @@ def test_embed_returns_the_head_input():
 
     m = radkit.models.make_model("smallcnn", num_classes=2, seed=0)
     x = torch.rand(5, 1, 32, 32)
-    e = embed(m, x, batch_size=2)
+    e = train.embed(m, x, batch_size=2)
     with torch.no_grad():
         assert np.allclose(m.head(torch.as_tensor(e)).numpy(), m.eval()(x).numpy(), atol=1e-5)
 

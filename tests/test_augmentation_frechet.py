@@ -7,9 +7,8 @@ import pytest
 import torch
 from scipy import linalg
 
-from radkit import models
+from radkit import models, train
 from radkit.augmentation.frechet import (
-    embed,
     frechet_distance,
     frechet_from_features,
     image_frechet,
@@ -65,12 +64,12 @@ def test_embed_is_the_penultimate_layer_of_smallcnn():
     x = torch.rand(5, 1, 32, 32)
     with torch.no_grad():
         want = torch.flatten(m.pool(m.features(x)), 1).numpy()
-    np.testing.assert_allclose(embed(m, x), want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(train.embed(m, x), want, rtol=1e-5, atol=1e-6)
 
 
 def test_embed_restores_training_mode():
     m = models.make_model("smallcnn", num_classes=1, seed=0).train()
-    embed(m, torch.rand(2, 1, 32, 32))
+    train.embed(m, torch.rand(2, 1, 32, 32))
     assert m.training
 
 
@@ -91,4 +90,5 @@ def test_bad_shapes_are_named():
     with pytest.raises(ValueError, match="at least 2"):
         frechet_from_features(np.zeros((1, 2)), np.zeros((5, 2)))
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        embed(models.make_model("smallcnn", num_classes=1, seed=0), torch.full((2, 1, 32, 32), 3.0))
+        bad = torch.full((2, 1, 32, 32), 3.0)
+        image_frechet(bad, bad, model=models.make_model("smallcnn", num_classes=1, seed=0))

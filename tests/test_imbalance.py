@@ -15,7 +15,7 @@ from sklearn.metrics import average_precision_score
 from radkit import imbalance as imb
 from radkit.metrics import expected_calibration_error
 from radkit.models import make_model
-from radkit.train import _default_loss, fit
+from radkit.train import _default_loss, embed, fit
 
 
 def _blobs(n_neg=200, n_pos=20, d=4, shift=1.5, seed=0):
@@ -177,7 +177,7 @@ def test_prior_correction_hand_worked_and_identity():
 def test_embeddings_are_the_head_input():
     model = make_model("smallcnn", num_classes=2, seed=0).eval()
     x = torch.rand(7, 1, 32, 32, generator=torch.Generator().manual_seed(0))
-    emb = imb.embeddings(model, x, batch_size=3)
+    emb = embed(model, x, batch_size=3)
     with torch.no_grad():
         ref = torch.flatten(model.pool(model.features(x)), 1).numpy()
         np.testing.assert_allclose(emb, ref, atol=1e-6)

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from radkit import imbalance as imb
+from radkit import train
 
 
 def _xy(n_neg=30, n_pos=4):
@@ -78,4 +79,4 @@ def test_bad_numbers():
 
 def test_embeddings_needs_a_linear_layer():
     with pytest.raises(ValueError, match="no nn.Linear"):
-        imb.embeddings(torch.nn.Conv2d(1, 1, 3), torch.rand(2, 1, 8, 8))
+        train.embed(torch.nn.Conv2d(1, 1, 3), torch.rand(2, 1, 8, 8))

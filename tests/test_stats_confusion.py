@@ -1,4 +1,4 @@
-"""radkit.stats.by_group_confusion and its building blocks (the vectorised path for 2x2 measures)."""
+"""radkit.metrics.groups.by_group_confusion and its building blocks (the vectorised path for 2x2 measures)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import confusion_matrix
 
-from radkit.stats import (
-    CONFUSION_MEASURES,
-    bootstrap_tables,
-    by_group,
-    by_group_confusion,
-    confusion_counts,
-    group_codes,
-)
+from radkit.metrics.groups import CONFUSION_MEASURES, bootstrap_tables, by_group_confusion, confusion_counts
+from radkit.stats import by_group, group_codes
 
 
 def _frame(n=4000, seed=0):
@@ -78,3 +72,14 @@ def test_missing_group_values_and_undefined_measures():
     assert np.isnan(t.loc[("b", "sensitivity"), "estimate"])
     with pytest.raises(ValueError, match="n_boot"):
         by_group_confusion(tiny, by="g", n_boot=-1, seed=0)
+
+
+def test_old_names_in_stats_warn_and_are_the_moved_objects():
+    import radkit.metrics.groups as moved
+    import radkit.stats
+
+    for name in ("by_group_confusion", "confusion_counts", "bootstrap_tables", "CONFUSION_MEASURES"):
+        with pytest.warns(FutureWarning, match=rf"radkit\.metrics\.groups\.{name}"):
+            assert getattr(radkit.stats, name) is getattr(moved, name)
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        radkit.stats.nope  # noqa: B018

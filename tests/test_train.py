@@ -172,3 +172,38 @@ def test_history_plot_caps_auc_at_one_and_uses_whole_epochs():
     ax = History(rows=[{"epoch": 1, "train_loss": 0.7}, {"epoch": 2, "train_loss": 0.6}]).plot()
     assert ax.right_ax is None and ax.get_title() == "learning curve"
     plt.close(ax.figure)
+
+
+# ----------------------------------------------------------------------------- embed, the one embedding function
+
+def test_embed_reads_the_input_of_the_last_linear_layer():
+    from radkit.train import embed
+
+    m = make_model("smallcnn", num_classes=2, seed=0).train()
+    x = torch.rand(5, 1, 32, 32, generator=torch.Generator().manual_seed(0))
+    e = embed(m, x, batch_size=2)
+    assert m.training and e.dtype == np.float32 and e.shape == (5, 128)
+    with torch.no_grad():
+        np.testing.assert_allclose(m.head(torch.from_numpy(e)).numpy(), m.eval()(x).numpy(), atol=1e-5)
+    np.testing.assert_allclose(embed(m, (x, torch.zeros(5, 2)), layer=m.head), e, atol=1e-6)
+    with pytest.raises(ValueError, match="no nn.Linear"):
+        embed(torch.nn.Conv2d(1, 1, 3), x)
+    with pytest.raises(ValueError, match="batch_size"):
+        embed(m, x, batch_size=0)
+
+
+def test_old_embedding_names_warn_and_give_the_same_numbers():
+    import radkit.annotation
+    import radkit.augmentation.frechet
+    import radkit.imbalance
+    import radkit.models
+    from radkit.train import embed
+
+    m = make_model("smallcnn", num_classes=1, seed=0)
+    x = torch.rand(4, 1, 32, 32, generator=torch.Generator().manual_seed(1))
+    want = embed(m, x)
+    for old in (radkit.models.penultimate_features, radkit.annotation.embed, radkit.imbalance.embeddings,
+                radkit.augmentation.frechet.embed, radkit.augmentation.embed):
+        with pytest.warns(FutureWarning, match=r"radkit\.train\.embed"):
+            got = old(m, x)
+        np.testing.assert_array_equal(got, want.astype(got.dtype))

@@ -3,9 +3,10 @@
 Active-learning and semi-supervised loops retrain a model many times. On a
 CPU that is only affordable when the expensive part, the convolutional
 backbone, is trained once and frozen; each loop then trains a linear head on
-its features. :func:`embed` extracts the features (the input of the
-network's last linear layer); :func:`linear_head` builds a head that
-:func:`radkit.train.fit` trains on them, shaped N x D x 1 x 1.
+its features. :func:`radkit.train.embed` extracts the features (the input of the
+network's last linear layer; ``embed`` here is its deprecated old name);
+:func:`linear_head` builds a head that :func:`radkit.train.fit` trains on them,
+shaped N x D x 1 x 1 (:func:`as_images`).
 """
 
 from __future__ import annotations
@@ -18,20 +19,26 @@ __all__ = ["embed", "linear_head", "as_images"]
 
 
 def embed(model: nn.Module, X: torch.Tensor, *, batch_size: int = 256) -> np.ndarray:
-    """Features feeding the last ``nn.Linear`` of ``model``, for every image of ``X`` (N x D array).
+    """Deprecated name of :func:`radkit.train.embed` for an image tensor ``X`` (same numbers); it warns.
 
     Examples
     --------
-    >>> import radkit.models
+    >>> import warnings, radkit.models
     >>> m = radkit.models.make_model("smallcnn", num_classes=2, seed=0)
-    >>> embed(m, torch.rand(3, 1, 32, 32)).shape
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", FutureWarning)
+    ...     embed(m, torch.rand(3, 1, 32, 32)).shape
     (3, 128)
     """
-    from radkit.models import penultimate_features
+    import warnings
 
+    from radkit.train import embed as _embed
+
+    warnings.warn("radkit.annotation.embed is deprecated; call radkit.train.embed(model, X, batch_size=...), "
+                  "the kit's one embedding function (same numbers).", FutureWarning, stacklevel=2)
     if not isinstance(X, torch.Tensor) or X.ndim != 4:
         raise TypeError(f"X must be an image tensor N x C x H x W, got {type(X).__name__}.")
-    return penultimate_features(model, X, batch_size=batch_size)
+    return _embed(model, X, batch_size=batch_size)
 
 
 def as_images(features: np.ndarray | torch.Tensor) -> torch.Tensor:

@@ -8,7 +8,8 @@ between the two Gaussians,
 
 Inception weights are not available offline and were trained on photographs,
 not radiographs, so the kit embeds images with a classifier trained on
-radiographs (the penultimate layer of any ``radkit.models`` network). FD values
+radiographs (the penultimate layer of any ``radkit.models`` network, read by
+:func:`radkit.train.embed`). FD values
 are therefore comparable within one embedding model and one sample size only;
 FD is biased upwards at small n, so compare sets of equal size.
 
@@ -81,21 +82,33 @@ def frechet_from_features(a: np.ndarray, b: np.ndarray) -> float:
     return frechet_distance(a.mean(0), np.cov(a, rowvar=False), b.mean(0), np.cov(b, rowvar=False))
 
 
+def _features(model: nn.Module, images: torch.Tensor, *, batch_size: int = 256) -> np.ndarray:
+    """``images`` checked, then their :func:`radkit.train.embed` features in float64 (for the covariances)."""
+    from radkit.augmentation.transforms import check_images
+    from radkit.train import embed as _embed
+
+    check_images(images, where="embed")
+    return _embed(model, images, batch_size=batch_size).astype(np.float64)
+
+
 def embed(model: nn.Module, images: torch.Tensor, *, batch_size: int = 256) -> np.ndarray:
-    """Penultimate-layer features of ``model`` for ``images`` (the input of its last linear layer).
+    """Deprecated: :func:`radkit.train.embed` in float64 (same numbers); it warns.
 
     Examples
     --------
-    >>> import torch, radkit.models as M
+    >>> import warnings, torch, radkit.models as M
     >>> m = M.make_model("smallcnn", num_classes=1, seed=0)
-    >>> embed(m, torch.rand(3, 1, 32, 32)).shape
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", FutureWarning)
+    ...     embed(m, torch.rand(3, 1, 32, 32)).shape
     (3, 128)
     """
-    from radkit.augmentation.transforms import check_images
-    from radkit.models import penultimate_features
+    import warnings
 
-    check_images(images, where="embed")
-    return penultimate_features(model, images, batch_size=batch_size).astype(np.float64)
+    warnings.warn("radkit.augmentation.frechet.embed is deprecated; call radkit.train.embed(model, images, ...), "
+                  "the kit's one embedding function (float32; .astype(float) gives these numbers).",
+                  FutureWarning, stacklevel=2)
+    return _features(model, images, batch_size=batch_size)
 
 
 def image_frechet(a: torch.Tensor, b: torch.Tensor, *, model: nn.Module, n_boot: int = 0, seed: int | None = None,
@@ -129,7 +142,7 @@ def image_frechet(a: torch.Tensor, b: torch.Tensor, *, model: nn.Module, n_boot:
     from radkit.seeding import rng_if_needed
     from radkit.stats import percentile_interval
 
-    fa, fb = embed(model, a), embed(model, b)
+    fa, fb = _features(model, a), _features(model, b)
     value = frechet_from_features(fa, fb)
     if n_boot <= 0:
         return Estimate(value, level=level, method="", n=min(len(fa), len(fb)))

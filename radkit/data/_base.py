@@ -3,15 +3,17 @@
 ``dataset[i]`` returns ``(image, label, meta)``: image a float32 tensor
 1xHxW in [0, 1], label a float32 tensor of length K (NaN = unknown), meta a
 flat dict of str/int/float, so that ``torch.utils.data.DataLoader`` with the
-default collate batches it.
+default collate batches it. :class:`Split` and :class:`LessonData` are what
+:func:`radkit.data.lesson_data` returns, from either kind of source.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -19,7 +21,10 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 
-__all__ = ["read_image", "ImageDataset"]
+if TYPE_CHECKING:
+    from radkit.synth import SynthCXR
+
+__all__ = ["read_image", "ImageDataset", "Split", "LessonData"]
 
 _DICOM_SUFFIXES = {".dcm", ".dicom"}
 _8BIT_MODES = {"L", "P", "1", "RGB", "RGBA", "LA", "CMYK", "YCbCr"}
@@ -199,3 +204,76 @@ class ImageDataset(torch.utils.data.Dataset):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(n={len(self)}, pathologies={len(self.pathologies)}, size={self.size})"
+
+
+@dataclass
+class Split:
+    """One split of a lesson's data.
+
+    Attributes
+    ----------
+    labels : pandas.DataFrame
+        One float column per finding: 1 positive, 0 negative, NaN unknown.
+    meta : pandas.DataFrame
+        At least ``age, sex, view, site, date`` (NaN / empty where a source lacks one).
+    synth : SynthCXR or None
+        The synthetic set behind the split (masks, known truth); None for real images.
+    """
+
+    labels: pd.DataFrame
+    meta: pd.DataFrame
+    synth: SynthCXR | None = None
+    _dataset: Any = field(default=None, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    @property
+    def findings(self) -> list[str]:
+        return list(self.labels.columns)
+
+    def tensors(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(X, y)``: float32 images N x 1 x H x W in [0, 1] and float32 labels N x K."""
+        y = torch.tensor(self.labels.to_numpy(dtype=np.float32))
+        if self.synth is not None:
+            return self.synth.images, y
+        ds = self.dataset()
+        stack = getattr(ds, "stack", None)  # real images: decoded in worker processes, then cached
+        return (stack() if callable(stack) else torch.stack([ds[i][0] for i in range(len(ds))])), y
+
+    def dataset(self):
+        """A torch Dataset for ``radkit.train.fit`` / ``predict``.
+
+        Synthetic: ``(image, label)`` pairs in memory. Real: a
+        :class:`radkit.data.cache.CachedImages` of ``(image, label, meta)`` that
+        decodes each file once and then streams from the resize cache.
+        """
+        if self._dataset is None:
+            X, y = self.tensors()
+            self._dataset = torch.utils.data.TensorDataset(X, y)
+        return self._dataset
+
+
+@dataclass
+class LessonData:
+    """What :func:`radkit.data.lesson_data` returns: ``train`` and ``test`` splits and where they came from.
+
+    ``notes`` lists what a real source could not give as asked (fewer images,
+    images left out); empty for synthetic data.
+    """
+
+    source: str
+    findings: list[str]
+    train: Split
+    test: Split
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def synthetic(self) -> bool:
+        return self.source == "synthetic"
+
+    def describe(self) -> pd.DataFrame:
+        """Images and positives per finding in each split."""
+        rows = {name: {"images": len(s), **{f"{f} positives": int(np.nansum(s.labels[f])) for f in self.findings}}
+                for name, s in (("train", self.train), ("test", self.test))}
+        return pd.DataFrame(rows).T

@@ -1,131 +1,37 @@
 """One call that gives a lesson its images: synthetic by default, real when you have them.
 
-``RADKIT_IMAGES`` (read once, by :func:`images_source`, and printed by
+``RADKIT_IMAGES`` (read once, by :func:`radkit.config.images_source`, and printed by
 ``radkit.setup()``) chooses the source: ``synthetic`` (default) or one of the
-real datasets in :data:`REAL_SOURCES`, found under ``RADKIT_DATA``. Whatever
+real datasets in :data:`radkit.config.REAL_SOURCES`, found under ``RADKIT_DATA``. Whatever
 the source, :func:`lesson_data` returns the same shape: a train and a test
-:class:`Split`, each with images, labels for the lesson's findings and the
+:class:`~radkit.data._base.Split`, each with images, labels for the lesson's findings and the
 metadata lessons need (age, sex, view, site, date), sized by the profile.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
-import torch
 
+# images_source and the source names live in radkit.config, LessonData and Split in radkit.data._base;
+# they are re-exported here, where lessons have always imported them from.
+from radkit.config import IMAGES_ENV, REAL_SOURCES, SOURCES_OF_IMAGES, images_source
+from radkit.data._base import LessonData, Split
 from radkit.findings import FINDINGS, check_findings
 
 if TYPE_CHECKING:
     from radkit.config import Profile
-    from radkit.synth import SynthCXR
 
 __all__ = ["IMAGES_ENV", "SOURCES_OF_IMAGES", "REAL_SOURCES", "LESSON_FINDINGS", "images_source",
            "LessonData", "Split", "lesson_data"]
 
-IMAGES_ENV = "RADKIT_IMAGES"
-REAL_SOURCES = ("nih", "chexpert", "rsna", "vindr", "padchest")
-SOURCES_OF_IMAGES = ("synthetic", *REAL_SOURCES)
 #: The findings lessons ask for: :data:`radkit.findings.FINDINGS`, re-exported.
 LESSON_FINDINGS = FINDINGS
 META_COLUMNS = ("age", "sex", "view", "site", "date")
 #: Keyword options of :func:`lesson_data` meant for real sources.
 REAL_OPTIONS = ("root", "uncertain", "label_policy", "cache")
-
-
-def images_source(name: str | None = None) -> str:
-    """The image source in use: ``name`` if given, else ``RADKIT_IMAGES`` (default ``synthetic``).
-
-    Examples
-    --------
-    >>> images_source("NIH ")
-    'nih'
-    """
-    from_env = name is None
-    chosen = (os.environ.get(IMAGES_ENV, "") if from_env else name).strip().lower() or "synthetic"
-    if chosen not in SOURCES_OF_IMAGES:
-        where = f"environment variable {IMAGES_ENV}" if from_env else "argument"
-        raise ValueError(f"Unknown image source {chosen!r} (from the {where}). Valid: "
-                         f"{', '.join(SOURCES_OF_IMAGES)}. Example: {IMAGES_ENV}=nih RADKIT_DATA=/data/cxr make run")
-    return chosen
-
-
-@dataclass
-class Split:
-    """One split of a lesson's data.
-
-    Attributes
-    ----------
-    labels : pandas.DataFrame
-        One float column per finding: 1 positive, 0 negative, NaN unknown.
-    meta : pandas.DataFrame
-        At least ``age, sex, view, site, date`` (NaN / empty where a source lacks one).
-    synth : SynthCXR or None
-        The synthetic set behind the split (masks, known truth); None for real images.
-    """
-
-    labels: pd.DataFrame
-    meta: pd.DataFrame
-    synth: SynthCXR | None = None
-    _dataset: Any = field(default=None, repr=False)
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    @property
-    def findings(self) -> list[str]:
-        return list(self.labels.columns)
-
-    def tensors(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(X, y)``: float32 images N x 1 x H x W in [0, 1] and float32 labels N x K."""
-        y = torch.tensor(self.labels.to_numpy(dtype=np.float32))
-        if self.synth is not None:
-            return self.synth.images, y
-        ds = self.dataset()
-        stack = getattr(ds, "stack", None)  # real images: decoded in worker processes, then cached
-        return (stack() if callable(stack) else torch.stack([ds[i][0] for i in range(len(ds))])), y
-
-    def dataset(self):
-        """A torch Dataset for ``radkit.train.fit`` / ``predict``.
-
-        Synthetic: ``(image, label)`` pairs in memory. Real: a
-        :class:`radkit.data.cache.CachedImages` of ``(image, label, meta)`` that
-        decodes each file once and then streams from the resize cache.
-        """
-        if self._dataset is None:
-            X, y = self.tensors()
-            self._dataset = torch.utils.data.TensorDataset(X, y)
-        return self._dataset
-
-
-@dataclass
-class LessonData:
-    """What :func:`lesson_data` returns: ``train`` and ``test`` splits and where they came from.
-
-    ``notes`` lists what a real source could not give as asked (fewer images,
-    images left out); empty for synthetic data.
-    """
-
-    source: str
-    findings: list[str]
-    train: Split
-    test: Split
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def synthetic(self) -> bool:
-        return self.source == "synthetic"
-
-    def describe(self) -> pd.DataFrame:
-        """Images and positives per finding in each split."""
-        rows = {name: {"images": len(s), **{f"{f} positives": int(np.nansum(s.labels[f])) for f in self.findings}}
-                for name, s in (("train", self.train), ("test", self.test))}
-        return pd.DataFrame(rows).T
 
 
 _check_findings = check_findings  # one check, in radkit.findings

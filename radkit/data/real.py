@@ -241,8 +241,9 @@ def real_lesson_data(source: str, findings: Sequence[str], *, n_train: int, n_te
     >>> d = real_lesson_data("nih", ["effusion"], n_train=1500, n_test=1000, size=64, seed=0)  # doctest: +SKIP
     >>> X, y = d.train.tensors()                                                               # doctest: +SKIP
     """
+    from radkit.data._base import LessonData, Split
     from radkit.data.cache import CachedImages
-    from radkit.data.lesson import LessonData, Split, _check_findings
+    from radkit.findings import check_findings as _check_findings
 
     if source not in _TABLES:
         raise ValueError(f"Unknown real source {source!r}; use one of {', '.join(_TABLES)}.")

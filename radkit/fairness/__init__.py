@@ -7,7 +7,7 @@
 - :mod:`~radkit.fairness.mitigation`: group thresholds for equal opportunity
   (Hardt et al. 2016), reweighing (Kamiran & Calders 2012) and training sets
   with a chosen share of one group (Larrazabal et al. 2020);
-- :mod:`~radkit.fairness.probe`: does the image encode the attribute you dropped?
+- :mod:`radkit.metrics.probe` (re-exported here): does the image encode the attribute you dropped?
 - :mod:`~radkit.fairness.tradeoffs`: calibrated scores with unequal base rates,
   Kleinberg's balance measures, Chouldechova's identity, underdiagnosis.
 
@@ -42,7 +42,6 @@ from radkit.fairness.mitigation import (
     summarize_shares,
     weighted_resample,
 )
-from radkit.fairness.probe import ProbeResult, attribute_probe, linear_model, pooled_pixels
 from radkit.fairness.tradeoffs import (
     age_band,
     balance_table,
@@ -53,6 +52,7 @@ from radkit.fairness.tradeoffs import (
     rate_by_group,
     underdiagnosis,
 )
+from radkit.metrics.probe import ProbeResult, attribute_probe, linear_model, pooled_pixels
 
 __all__ += ["ProbeResult", "age_band", "apply_thresholds", "attribute_probe", "balance_table", "breast_shadow",
             "calibrated_scores", "chouldechova_fpr", "equal_opportunity_thresholds", "linear_model",

@@ -3,7 +3,7 @@
 :func:`group_metrics` audits one model's scores or decisions across the groups of
 one or several sensitive features (sex, age band, sex x age band): every
 2x2-table measure per group with bootstrap intervals (via
-:func:`radkit.stats.by_group_confusion`), AUC per group with DeLong intervals,
+:func:`radkit.metrics.groups.by_group_confusion`), AUC per group with DeLong intervals,
 calibration per group (ECE, via :func:`radkit.stats.by_group`), and the summary
 gaps that the fairness literature names:
 
@@ -44,18 +44,15 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from radkit.stats import (
+from radkit.metrics.groups import (
     CONFUSION_MEASURES,
-    Estimate,
     _rows_frame,
     _table_measures,
     bootstrap_tables,
-    by_group,
     confusion_counts,
-    group_codes,
-    percentile_interval,
     warn_undefined,
 )
+from radkit.stats import Estimate, by_group, group_codes, percentile_interval
 
 __all__ = ["GroupMetrics", "group_metrics", "sensitive_frame", "demographic_parity_difference",
            "equal_opportunity_difference", "equalized_odds_difference", "predictive_parity_difference",

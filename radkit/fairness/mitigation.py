@@ -230,7 +230,7 @@ def share_experiment(features: ArrayLike, y: ArrayLike, groups: ArrayLike, *, te
     """
     from sklearn.metrics import roc_auc_score
 
-    from radkit.fairness.probe import linear_model
+    from radkit.metrics.probe import linear_model
     from radkit.seeding import spawn
 
     x, xt = np.asarray(features, dtype=np.float64), np.asarray(test_features, dtype=np.float64)

@@ -113,8 +113,8 @@ def resplit_gaps(features: ArrayLike, y_true: ArrayLike, site: ArrayLike, *, ext
     """
     from sklearn.metrics import roc_auc_score
 
-    from radkit.fairness import linear_model
     from radkit.generalization.splits import site_split
+    from radkit.metrics.probe import linear_model
 
     x = np.asarray(features, dtype=np.float32)
     x = x.reshape(len(x), -1)

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from numpy.typing import ArrayLike
 
-from radkit.fairness.probe import ProbeResult, attribute_probe, pooled_pixels
+from radkit.metrics.probe import ProbeResult, attribute_probe, pooled_pixels
 
 __all__ = ["standardize", "match_histograms", "texture_features", "site_probe"]
 

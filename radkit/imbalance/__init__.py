@@ -9,8 +9,8 @@ and the machinery to compare them under replication:
   :class:`BalancedBatchSampler` / :func:`balanced_loader`, random under- and
   over-sampling (:func:`resample_indices`), :func:`pos_weight_for` and the
   :class:`FocalLoss` (Lin 2017), all for :func:`radkit.train.fit`;
-- embeddings (:mod:`~radkit.imbalance.embed`, :mod:`~radkit.imbalance.resample`):
-  :func:`embeddings` (a CNN's penultimate features), then imbalanced-learn's
+- embeddings (:func:`radkit.train.embed`, :mod:`~radkit.imbalance.resample`):
+  a CNN's penultimate features (``embeddings`` is its deprecated name here), then imbalanced-learn's
   SMOTE, BorderlineSMOTE, ADASYN, SMOTETomek, SMOTEENN and random samplers
   (:func:`resample`, :func:`make_pipeline`); the library does the work;
 - methods on embeddings (:mod:`~radkit.imbalance.methods`): class weights,

@@ -69,7 +69,7 @@ def _check_xy(X, y, *, method: str, k_neighbors: int) -> tuple[np.ndarray, np.nd
         y = y[:, 0]
     if X.ndim != 2:
         raise ValueError(f"X must be a 2-D array of embeddings (N×D), got shape {X.shape}. "
-                         "Use radkit.imbalance.embeddings(model, images).")
+                         "Use radkit.train.embed(model, images).")
     if y.ndim != 1 or len(y) != len(X):
         raise ValueError(f"y must be one label per row of X: X has {len(X)} rows, y has shape {y.shape}.")
     if not np.all(np.isfinite(X)):
@@ -96,7 +96,7 @@ def resample(X, y, *, method: str, k_neighbors: int = 5, sampling_strategy: floa
     Parameters
     ----------
     X : array-like, N×D
-        Embeddings (for images: :func:`radkit.imbalance.embeddings`).
+        Embeddings (for images: :func:`radkit.train.embed`).
     y : array-like, N
         Class labels.
     method : str

@@ -10,7 +10,8 @@ gathers the measures a reader of a radiology ML paper needs:
 - :mod:`~radkit.metrics.uncertainty`: bootstrap intervals, DeLong's AUC variance and test;
 - :mod:`~radkit.metrics.calibration`: reliability curves, ECE, Brier score, recalibration
   (temperature, Platt, isotonic);
-- :mod:`~radkit.metrics.groups`: confusion measures per group (finding, site) with intervals.
+- :mod:`~radkit.metrics.groups`: confusion measures per group (finding, site, sex) with intervals,
+  vectorised for every 2x2 measure at once (:func:`by_group_confusion`).
 
 Every public function validates its input through one private helper
 (:mod:`radkit._validate`), so errors read the same everywhere.
@@ -56,7 +57,13 @@ from radkit.metrics.curves import (
     roc,
     threshold_for_sensitivity,
 )
-from radkit.metrics.groups import measures_by_group
+from radkit.metrics.groups import (
+    CONFUSION_MEASURES,
+    bootstrap_tables,
+    by_group_confusion,
+    confusion_counts,
+    measures_by_group,
+)
 from radkit.metrics.uncertainty import (
     BootstrapResult,
     DelongResult,
@@ -67,6 +74,7 @@ from radkit.metrics.uncertainty import (
 )
 
 __all__ = [
+    "CONFUSION_MEASURES", "bootstrap_tables", "by_group_confusion", "confusion_counts",
     "BootstrapResult", "Confusion", "CostCurve", "DecisionCurve", "DelongResult", "DelongTest",
     "IsotonicCalibrator", "Measures", "PlattScaler", "PrCurve", "ReliabilityCurve", "RocCurve",
     "TemperatureScaler", "bootstrap_ci", "brier_score", "confusion", "cost_curve",
