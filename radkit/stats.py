@@ -18,9 +18,10 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
-__all__ = ["Estimate", "percentile_interval", "by_group", "format_p", "group_codes", "confusion_counts",
-           "bootstrap_tables", "by_group_confusion", "CONFUSION_MEASURES"]
+__all__ = ["Estimate", "proportion", "wilson_ci", "t_interval", "percentile_interval", "by_group", "format_p",
+           "group_codes", "confusion_counts", "bootstrap_tables", "by_group_confusion", "CONFUSION_MEASURES"]
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,76 @@ class Estimate:
             extra = f", {self.method}" if self.method else ""
             text += f" ({self.level:.0%} CI {self.low:.3f} to {self.high:.3f}{extra}, n = {self.n})"
         return text
+
+
+def wilson_ci(k: ArrayLike, n: ArrayLike, *, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for a proportion ``k / n``, as arrays (broadcasts).
+
+    The array form behind :func:`proportion`; use it for tables of many
+    proportions at once. Where ``n`` is 0 the bounds are NaN.
+
+    Examples
+    --------
+    >>> lo, hi = wilson_ci(8, 10)
+    >>> round(float(lo), 3), round(float(hi), 3)
+    (0.49, 0.943)
+    >>> [round(float(v), 3) for v in wilson_ci([0, 5], [10, 10])[1]]
+    [0.278, 0.763]
+    """
+    from scipy.stats import norm
+
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1), e.g. 0.95; got {level!r}.")
+    k, n = np.asarray(k, dtype=np.float64), np.asarray(n, dtype=np.float64)
+    if np.any(k < 0) or np.any(k > n):
+        raise ValueError("wilson_ci: need 0 <= k <= n.")
+    z = norm.ppf(0.5 + level / 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    return centre - half, centre + half
+
+
+def proportion(k: float, n: float, *, level: float = 0.95) -> Estimate:
+    """``k`` of ``n`` as an :class:`Estimate` with its Wilson score interval.
+
+    The one place the kit turns a count into a proportion with an interval
+    (sensitivity, accuracy, a pointing-game hit rate, the coverage of a
+    simulated study...). Wilson's interval stays inside [0, 1] and covers close
+    to its level even near 0 or 1, where the Wald interval does not. With
+    ``n = 0`` the estimate and bounds are NaN. The bounds are widened by at most
+    float rounding so that they always contain ``k / n`` (the closed form can
+    give ``5e-17`` for ``k = 0``).
+
+    Parameters
+    ----------
+    k, n : float
+        Successes and trials, ``0 <= k <= n``.
+    level : float, default 0.95
+        Coverage of the interval, in (0, 1).
+
+    Returns
+    -------
+    Estimate
+        ``method="Wilson"``, ``n`` the number of trials.
+
+    Examples
+    --------
+    >>> print(proportion(8, 10))
+    0.800 (95% CI 0.490 to 0.943, Wilson, n = 10)
+    >>> proportion(0, 25).low
+    0.0
+    """
+    if n == 0:
+        if k != 0:
+            raise ValueError(f"proportion: need 0 <= k <= n, got k={k!r}, n={n!r}.")
+        if not 0 < level < 1:
+            raise ValueError(f"level must lie in (0, 1), e.g. 0.95; got {level!r}.")
+        return Estimate(float("nan"), float("nan"), float("nan"), level=level, method="Wilson", n=0)
+    lo, hi = wilson_ci(k, n, level=level)
+    p = float(k) / float(n)
+    return Estimate(p, min(float(lo), p), max(float(hi), p), level=level, method="Wilson", n=int(n))
 
 
 def t_interval(values: Sequence[float] | np.ndarray, *, level: float = 0.95,

@@ -12,7 +12,7 @@ from torch import nn
 
 from radkit.adversarial._checks import check_eps, check_images, check_model, check_targets
 from radkit.adversarial.attacks import fgsm, pgd, predicted_class
-from radkit.stats import Estimate
+from radkit.stats import Estimate, proportion
 
 __all__ = ["accuracy", "positive_probability", "robustness_curve", "RobustnessCurve", "ATTACKS"]
 
@@ -34,15 +34,12 @@ def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, batch_size: 
     >>> accuracy(m, torch.rand(8, 1, 16, 16), torch.zeros(8, dtype=torch.long)).n
     8
     """
-    from radkit.label_process import wilson_ci
-
     model = check_model(model, "accuracy")
     x = check_images(x, "accuracy")
     logits = _logits(model, x, batch_size)
     y = check_targets(y, logits, "accuracy")
     k, n = int((predicted_class(logits) == y).sum()), len(y)
-    lo, hi = wilson_ci(k, n)
-    return Estimate(k / n, float(lo), float(hi), level=0.95, method="Wilson", n=n)
+    return proportion(k, n)
 
 
 def positive_probability(model: nn.Module, x: torch.Tensor, *, batch_size: int = 256) -> np.ndarray:

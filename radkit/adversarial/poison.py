@@ -16,7 +16,7 @@ from torch import nn
 from radkit.adversarial._checks import check_fraction, check_images, check_model
 from radkit.adversarial.attacks import predicted_class
 from radkit.seeding import check_seed, rng
-from radkit.stats import Estimate
+from radkit.stats import Estimate, proportion
 
 __all__ = ["flip_labels", "add_trigger", "backdoor", "attack_success_rate", "Poisoned"]
 
@@ -167,8 +167,6 @@ def attack_success_rate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, t
     >>> e.n, 0 <= e.estimate <= 1
     (5, True)
     """
-    from radkit.label_process import wilson_ci
-
     model = check_model(model, "attack_success_rate")
     x = check_images(x, "attack_success_rate")
     y = _check_labels(y, "attack_success_rate")
@@ -180,5 +178,4 @@ def attack_success_rate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, t
         calls = torch.cat([predicted_class(model(triggered[i:i + batch_size]).float())
                            for i in range(0, len(triggered), batch_size)])
     k, n = int((calls == target).sum()), len(calls)
-    lo, hi = wilson_ci(k, n)
-    return Estimate(k / n, float(lo), float(hi), level=0.95, method="Wilson", n=n)
+    return proportion(k, n)

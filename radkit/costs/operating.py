@@ -21,7 +21,7 @@ from scipy.stats import beta, norm
 
 from radkit._validate import check_binary, check_scores
 from radkit.metrics import threshold_for_sensitivity
-from radkit.stats import Estimate
+from radkit.stats import Estimate, proportion
 
 __all__ = ["OperatingPoint", "operating_point", "guaranteed_threshold", "Shortfall",
            "sensitivity_shortfall"]
@@ -118,18 +118,11 @@ def operating_point(y_true: ArrayLike, y_score: ArrayLike, *, target: float, n_b
     conservative = guaranteed_threshold(pos, target=target, level=level)
     threshold = Estimate(float(t), float(low), float(high), level=level,
                          method="bootstrap percentile (positives)", n=int(pos.size))
-    sens = _proportion(int(np.sum(pos >= t)), int(pos.size), level)
+    sens = proportion(int(np.sum(pos >= t)), int(pos.size), level=level)
     neg = s[y == 0]
-    spec = _proportion(int(np.sum(neg < t)), int(neg.size), level)
+    spec = proportion(int(np.sum(neg < t)), int(neg.size), level=level)
     return OperatingPoint(target=target, threshold=threshold, conservative=conservative,
                           bootstrap_lower=boot_lower, sensitivity=sens, specificity=spec)
-
-
-def _proportion(k: int, n: int, level: float) -> Estimate:
-    from radkit.label_process import wilson_ci
-
-    lo, hi = wilson_ci(k, n, level=level)
-    return Estimate(k / n, float(lo), float(hi), level=level, method="Wilson", n=n)
 
 
 @dataclass(frozen=True)
@@ -175,8 +168,8 @@ class OperatingPoint:
         level = self.threshold.level
         for name, t in (("exact", self.threshold.estimate), ("bootstrap lower", self.bootstrap_lower),
                         ("conservative", self.conservative)):
-            se = _proportion(int(np.sum(s[y == 1] >= t)), int(np.sum(y == 1)), level)
-            sp = _proportion(int(np.sum(s[y == 0] < t)), int(np.sum(y == 0)), level)
+            se = proportion(int(np.sum(s[y == 1] >= t)), int(np.sum(y == 1)), level=level)
+            sp = proportion(int(np.sum(s[y == 0] < t)), int(np.sum(y == 0)), level=level)
             rows[name] = {"threshold": t, "sensitivity": se.estimate, "sensitivity low": se.low,
                           "sensitivity high": se.high, "specificity": sp.estimate,
                           "specificity low": sp.low, "specificity high": sp.high}
@@ -273,7 +266,7 @@ class Shortfall:
         if rule not in self.sensitivity.columns:
             raise KeyError(f"rule must be one of {list(self.sensitivity.columns)}, got {rule!r}.")
         below = self.sensitivity[rule].to_numpy() < self.target
-        return _proportion(int(below.sum()), int(below.size), 0.95)
+        return proportion(int(below.sum()), int(below.size))
 
     def to_frame(self) -> pd.DataFrame:
         """Per rule: share below target with its interval, and the median population sensitivity."""
