@@ -541,3 +541,24 @@ def test_operating_points_bad_input():
         rm.operating_points([0, 1], [0.2, 0.8], cost_ratio=0)
     with pytest.raises(ValueError, match="only class 0"):
         rm.operating_points([0, 0], [0.2, 0.8], cost_ratio=4)
+
+
+def test_delong_too_few_cases_raises_or_gives_nan_on_request():
+    from radkit.metrics.uncertainty import DELONG_MIN_PER_CLASS, delong_auc
+
+    assert DELONG_MIN_PER_CLASS == 2
+    s = [0.1, 0.4, 0.35, 0.8, 0.3]
+    for y in ([0, 0, 0, 1, 0], [0, 0, 0, 0, 0], [1, 1, 1, 0, 1]):
+        if sum(y) in (0, len(y)):
+            with pytest.raises(ValueError, match="only class"):
+                delong_auc(y, s)
+        else:
+            with pytest.raises(ValueError, match="too_few='nan'"):
+                delong_auc(y, s)
+        r = delong_auc(y, s, too_few="nan")
+        assert all(np.isnan(v) for v in (r.auc, r.low, r.high, r.se, r.var)) and r.n == 5
+        assert "too few cases" in r.method
+    y = [0, 0, 1, 1, 0]  # enough of each: the option changes nothing
+    assert delong_auc(y, s, too_few="nan") == delong_auc(y, s)
+    with pytest.raises(ValueError, match="too_few"):
+        delong_auc(y, s, too_few="skip")

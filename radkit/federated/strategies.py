@@ -280,14 +280,8 @@ def evaluate(models: nn.Module | dict[str, nn.Module] | FedRun, clients: list[Cl
 
 
 def _auc_estimate(y, p, delong_auc, Estimate):
-    if y.min() == y.max():
-        return Estimate(float("nan"), method="one class in test set", n=len(y))
-    if min(int(y.sum()), int((1 - y).sum())) < 2:  # DeLong's variance needs 2 cases of each class
-        from sklearn.metrics import roc_auc_score
-
-        return Estimate(float(roc_auc_score(y, p)), method="no interval (one case of a class)", n=len(y))
-    d = delong_auc(y, p)
-    return Estimate(d.auc, max(d.low, 0.0), min(d.high, 1.0), level=0.95, method="DeLong", n=len(y))
+    d = delong_auc(y, p, too_few="nan")  # fewer than 2 of a class: NaN, and the method says why
+    return Estimate(d.auc, d.low, d.high, level=0.95, method=d.method, n=len(y))
 
 
 def bytes_to_target(run: FedRun, target: float) -> float:
