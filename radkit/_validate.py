@@ -233,6 +233,77 @@ def check_threshold(threshold: object, name: str = "threshold") -> float:
     return value
 
 
+def check_probabilities(y_prob: ArrayLike, *, k: int | None = None, name: str = "y_prob",
+                        atol: float = 1e-4) -> np.ndarray:
+    """Return ``y_prob`` as an N x K float array whose rows are probabilities summing to one.
+
+    Examples
+    --------
+    >>> check_probabilities([[0.2, 0.8]]).tolist()
+    [[0.2, 0.8]]
+    """
+    arr = np.asarray(y_prob, dtype=np.float64)
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be N x K class probabilities (one row per case), got shape "
+                         f"{arr.shape}; for one binary probability p pass np.c_[1 - p, p].")
+    if k is not None and arr.shape[1] != k:
+        raise ValueError(f"{name} has {arr.shape[1]} columns but the cost matrix has {k} classes; "
+                         "give one probability column per class, in the matrix's class order.")
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr > 1):
+        raise ValueError(f"{name} must hold probabilities in [0, 1] without NaN; for logits apply "
+                         "a softmax first.")
+    sums = arr.sum(axis=1)
+    bad = np.abs(sums - 1) > atol
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"each row of {name} must sum to one, but {int(bad.sum())} rows do not "
+                         f"(row {i} sums to {sums[i]:.4g}); use softmax outputs, or for "
+                         "multi-label sigmoid outputs decide each finding separately.")
+    return arr
+
+
+def _number(value: object, name: str, what: str) -> float:
+    """``value`` as a float; booleans, strings and other non-numbers are refused."""
+    if isinstance(value, (bool, np.bool_, str, bytes)):
+        raise ValueError(f"{name} must be {what}, got {value!r} ({type(value).__name__}).")
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be {what}, got {value!r} ({type(value).__name__}).") from None
+
+
+def check_prevalence(value: object, name: str = "prevalence") -> float:
+    """Return a prevalence (a share of positive cases) as a float strictly between 0 and 1.
+
+    Examples
+    --------
+    >>> check_prevalence(0.02, "true_prevalence")
+    0.02
+    """
+    v = _number(value, name, "a prevalence, a number strictly between 0 and 1")
+    if not 0.0 < v < 1.0:  # also NaN
+        hint = f"; did you mean {v / 100:g}?" if 1 < v < 100 else ""
+        raise ValueError(f"{name}={value!r} must lie strictly between 0 and 1 (a prevalence){hint}.")
+    return v
+
+
+def check_level(level: object, name: str = "level") -> float:
+    """Return an interval's coverage ``level`` as a float in (0, 1), e.g. 0.95 for a 95% interval.
+
+    A value that looks like a percentage (95) gets a hint (``did you mean 0.95?``).
+
+    Examples
+    --------
+    >>> check_level(0.9)
+    0.9
+    """
+    v = _number(level, name, "the coverage of the interval, a number in (0, 1) such as 0.95")
+    if not 0.0 < v < 1.0:  # also NaN
+        hint = f"; did you mean {v / 100:g}?" if 1 < v < 100 else ""
+        raise ValueError(f"{name} must lie in (0, 1), e.g. 0.95 for a 95% interval; got {level!r}{hint}.")
+    return v
+
+
 def check_count(value: object, name: str, *, minimum: int = 1, hint: str = "") -> int:
     """Return ``value`` as an int after checking it is a whole number >= ``minimum``.
 

@@ -17,6 +17,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from radkit.drift import _checks
+from radkit.metrics.calibration import _reweight, prior_correct
 from radkit.stats import Estimate, percentile_interval
 
 __all__ = ["bbse_prior", "em_prior", "adjust_probs", "estimate_prior", "weekly_prior"]
@@ -80,8 +81,7 @@ def _em(p: np.ndarray, pi: float, *, tol: float = 1e-8, max_iter: int = 1000) ->
     """Saerens' EM for each row of ``p`` (B x n); returns B prevalences."""
     q = np.full(p.shape[0], pi)
     for _ in range(max_iter):
-        a = p * (q / pi)[:, None]
-        r = a / (a + (1 - p) * ((1 - q) / (1 - pi))[:, None])
+        r = _reweight(p, pi, q[:, None])  # each row corrected to its own current guess
         q_new = r.mean(1)
         if np.max(np.abs(q_new - q)) < tol:
             return q_new
@@ -115,7 +115,9 @@ def adjust_probs(p: ArrayLike, train_prior: float, new_prior: float) -> np.ndarr
     """Bayes' correction of probabilities from the training prevalence to a new one.
 
     ``p' = p q / pi / (p q / pi + (1 - p)(1 - q) / (1 - pi))``: the likelihood
-    ratio is kept, the prior odds replaced.
+    ratio is kept, the prior odds replaced. The same correction as
+    :func:`radkit.metrics.prior_correct` (``train_prior`` is its ``train_prevalence``,
+    ``new_prior`` its ``true_prevalence``), which computes it.
 
     Examples
     --------
@@ -125,8 +127,7 @@ def adjust_probs(p: ArrayLike, train_prior: float, new_prior: float) -> np.ndarr
     arr = _checks.probabilities(p, "p")
     pi = _checks.prevalence(train_prior, "train_prior")
     q = _checks.prevalence(new_prior, "new_prior")
-    a = arr * q / pi
-    return a / (a + (1 - arr) * (1 - q) / (1 - pi))
+    return prior_correct(arr, train_prevalence=pi, true_prevalence=q)
 
 
 def estimate_prior(p_new: ArrayLike, *, y_val: ArrayLike, p_val: ArrayLike, method: str = "bbse",
