@@ -607,3 +607,20 @@ def test_prior_correct_old_call_sites_agree():
 def test_prior_correct_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
         rm.prior_correct(**kwargs)
+
+
+def test_ece_sample_weight_is_repeating_cases():
+    g = np.random.default_rng(4)
+    y = (g.random(300) < 0.3).astype(int)
+    p = np.clip(g.beta(2, 4, 300) + 0.25 * y, 0, 1)
+    w = g.integers(0, 4, 300)
+    rep = np.repeat(np.arange(300), w)
+    assert rm.expected_calibration_error(y, p, sample_weight=w) == pytest.approx(
+        rm.expected_calibration_error(y[rep], p[rep]), abs=1e-12)
+    assert rm.expected_calibration_error(y, p, sample_weight=np.ones(300)) == pytest.approx(
+        rm.expected_calibration_error(y, p), abs=1e-15)
+    from radkit.imbalance import weighted_ece
+
+    assert weighted_ece(y, p, weights=w) == rm.expected_calibration_error(y, p, sample_weight=w)
+    with pytest.raises(ValueError, match="sample_weight"):
+        rm.expected_calibration_error(y, p, sample_weight=-np.ones(300))

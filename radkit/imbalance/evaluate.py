@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from radkit.metrics.calibration import expected_calibration_error
+
 __all__ = ["prevalence_weights", "weighted_ece", "score_measures"]
 
 
@@ -49,22 +51,16 @@ def prevalence_weights(y_true, *, prevalence: float | None) -> np.ndarray:
 
 
 def weighted_ece(y_true, y_prob, *, weights=None, n_bins: int = 10) -> float:
-    """Expected calibration error with case weights (uniform bins, as ``radkit.metrics.expected_calibration_error``).
+    """Expected calibration error with case weights (uniform bins).
+
+    :func:`radkit.metrics.expected_calibration_error` with ``sample_weight=weights``, which computes it.
 
     Examples
     --------
     >>> round(weighted_ece([0, 0, 1, 1], [0.1, 0.3, 0.6, 0.8], n_bins=2), 3)
     0.25
     """
-    y = np.asarray(y_true, dtype=np.float64)
-    p = np.asarray(y_prob, dtype=np.float64)
-    w = np.ones_like(p) if weights is None else np.asarray(weights, dtype=np.float64)
-    ids = np.searchsorted(np.linspace(0, 1, n_bins + 1)[1:-1], p, side="left")
-    W = np.bincount(ids, weights=w, minlength=n_bins)
-    full = W > 0
-    obs = np.bincount(ids, weights=w * y, minlength=n_bins)[full] / W[full]
-    pred = np.bincount(ids, weights=w * p, minlength=n_bins)[full] / W[full]
-    return float(np.sum(W[full] * np.abs(obs - pred)) / W.sum())
+    return expected_calibration_error(y_true, y_prob, n_bins=n_bins, sample_weight=weights)
 
 
 def score_measures(y_true, y_score, *, prevalence: float | None = None, specificity: float = 0.9,

@@ -32,6 +32,17 @@ __all__ = ["ReliabilityCurve", "TemperatureScaler", "PlattScaler", "IsotonicCali
            "fit_platt", "prior_correct"]
 
 
+def _bins(p: np.ndarray, n_bins: int, strategy: str) -> tuple[np.ndarray, np.ndarray]:
+    """Bin edges and each probability's bin (right-closed, the first bin holding 0 too)."""
+    if strategy == "uniform":
+        edges = np.linspace(0.0, 1.0, int(n_bins) + 1)
+    elif strategy == "quantile":
+        edges = np.percentile(p, np.linspace(0, 100, int(n_bins) + 1))
+    else:
+        raise ValueError(f"strategy must be 'uniform' or 'quantile', got {strategy!r}.")
+    return edges, np.searchsorted(edges[1:-1], p, side="left")
+
+
 def reliability_curve(y_true: ArrayLike, y_prob: ArrayLike, *, n_bins: int = 10,
                       strategy: Literal["uniform", "quantile"] = "uniform") -> ReliabilityCurve:
     """Observed fraction of positives against mean predicted probability, per bin.
@@ -60,13 +71,7 @@ def reliability_curve(y_true: ArrayLike, y_prob: ArrayLike, *, n_bins: int = 10,
     """
     y, p = check_binary(y_true, y_prob, names=("y_prob",), kind="prob", both_classes=False)
     n_bins = check_count(n_bins, "n_bins", hint="e.g. n_bins=10")
-    if strategy == "uniform":
-        edges = np.linspace(0.0, 1.0, int(n_bins) + 1)
-    elif strategy == "quantile":
-        edges = np.percentile(p, np.linspace(0, 100, int(n_bins) + 1))
-    else:
-        raise ValueError(f"strategy must be 'uniform' or 'quantile', got {strategy!r}.")
-    ids = np.searchsorted(edges[1:-1], p, side="left")
+    edges, ids = _bins(p, n_bins, strategy)
     counts = np.bincount(ids, minlength=int(n_bins))
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_pred = np.bincount(ids, weights=p, minlength=int(n_bins)) / counts
@@ -76,17 +81,37 @@ def reliability_curve(y_true: ArrayLike, y_prob: ArrayLike, *, n_bins: int = 10,
 
 
 def expected_calibration_error(y_true: ArrayLike, y_prob: ArrayLike, *, n_bins: int = 10,
-                               strategy: Literal["uniform", "quantile"] = "uniform") -> float:
+                               strategy: Literal["uniform", "quantile"] = "uniform",
+                               sample_weight: ArrayLike | None = None) -> float:
     """Expected calibration error: count-weighted mean gap between observed and predicted.
 
     ``ECE = sum_b (n_b / n) * |observed_b - mean_predicted_b|`` over non-empty bins
     of :func:`reliability_curve`. It depends on the binning; report ``n_bins``.
+    With ``sample_weight`` (scikit-learn's name) every count, observed fraction
+    and mean prediction is weighted: e.g. with
+    :func:`radkit.imbalance.prevalence_weights`, the ECE the same cases would
+    have at another prevalence. The kit's one ECE.
 
     Examples
     --------
     >>> round(expected_calibration_error([0, 0, 1, 1], [0.1, 0.3, 0.6, 0.8], n_bins=2), 3)
     0.25
+    >>> round(expected_calibration_error([0, 0, 1, 1], [0.1, 0.3, 0.6, 0.8], n_bins=2,
+    ...                                  sample_weight=[1, 1, 1, 3]), 3)  # (2 * 0.2 + 4 * 0.25) / 6
+    0.233
     """
+    if sample_weight is not None:
+        y, p = check_binary(y_true, y_prob, names=("y_prob",), kind="prob", both_classes=False)
+        w = check_scores(sample_weight, "sample_weight")
+        if w.shape != p.shape or np.any(w < 0) or not w.sum() > 0:
+            raise ValueError(f"sample_weight must hold one non-negative weight per case ({p.size}), with a "
+                             f"positive sum; got {w.size} weights, min {w.min():.3g}, sum {w.sum():.3g}.")
+        _, ids = _bins(p, check_count(n_bins, "n_bins", hint="e.g. n_bins=10"), strategy)
+        W = np.bincount(ids, weights=w, minlength=int(n_bins))
+        full = W > 0
+        obs = np.bincount(ids, weights=w * y, minlength=int(n_bins))[full] / W[full]
+        pred = np.bincount(ids, weights=w * p, minlength=int(n_bins))[full] / W[full]
+        return float(np.sum(W[full] * np.abs(obs - pred)) / W.sum())
     r = reliability_curve(y_true, y_prob, n_bins=n_bins, strategy=strategy)
     full = r.counts > 0
     gaps = np.abs(r.observed[full] - r.mean_predicted[full])
