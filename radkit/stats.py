@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from radkit._validate import check_level
+
 __all__ = ["Estimate", "proportion", "wilson_ci", "t_interval", "percentile_interval", "by_group", "format_p",
            "group_codes", "confusion_counts", "bootstrap_tables", "by_group_confusion", "CONFUSION_MEASURES"]
 
@@ -104,8 +106,7 @@ def wilson_ci(k: ArrayLike, n: ArrayLike, *, level: float = 0.95) -> tuple[np.nd
     """
     from scipy.stats import norm
 
-    if not 0 < level < 1:
-        raise ValueError(f"level must lie in (0, 1), e.g. 0.95; got {level!r}.")
+    level = check_level(level)
     k, n = np.asarray(k, dtype=np.float64), np.asarray(n, dtype=np.float64)
     if np.any(k < 0) or np.any(k > n):
         raise ValueError("wilson_ci: need 0 <= k <= n.")
@@ -150,8 +151,7 @@ def proportion(k: float, n: float, *, level: float = 0.95) -> Estimate:
     if n == 0:
         if k != 0:
             raise ValueError(f"proportion: need 0 <= k <= n, got k={k!r}, n={n!r}.")
-        if not 0 < level < 1:
-            raise ValueError(f"level must lie in (0, 1), e.g. 0.95; got {level!r}.")
+        level = check_level(level)
         return Estimate(float("nan"), float("nan"), float("nan"), level=level, method="Wilson", n=0)
     lo, hi = wilson_ci(k, n, level=level)
     p = float(k) / float(n)
@@ -174,8 +174,7 @@ def t_interval(values: Sequence[float] | np.ndarray, *, level: float = 0.95,
     """
     from scipy.stats import t as student
 
-    if not 0 < level < 1:
-        raise ValueError(f"level must be between 0 and 1 (e.g. 0.95), got {level!r}.")
+    level = check_level(level)
     v = np.asarray(values, dtype=float).ravel()
     if v.size == 0:
         return Estimate(float("nan"), level=level, method=method, n=0)
@@ -194,8 +193,7 @@ def percentile_interval(replicates: np.ndarray, *, level: float = 0.95) -> tuple
     >>> [round(v, 6) for v in percentile_interval(np.arange(101.0), level=0.9)]
     [5.0, 95.0]
     """
-    if not 0 < level < 1:
-        raise ValueError(f"level must be between 0 and 1 (e.g. 0.95), got {level!r}.")
+    level = check_level(level)
     rep = np.asarray(replicates, dtype=float)
     rep = rep[np.isfinite(rep)]
     if rep.size == 0:

@@ -10,7 +10,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from radkit.adversarial._checks import check_eps, check_images, check_model, check_targets
+from radkit._validate import ATTACK_PIXELS, check_eps, check_images, check_model, check_targets
 from radkit.adversarial.attacks import fgsm, pgd, predicted_class
 from radkit.stats import Estimate, proportion
 
@@ -35,7 +35,7 @@ def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, batch_size: 
     8
     """
     model = check_model(model, "accuracy")
-    x = check_images(x, "accuracy")
+    x = check_images(x, where="accuracy", non_empty=True, hint=ATTACK_PIXELS)
     logits = _logits(model, x, batch_size)
     y = check_targets(y, logits, "accuracy")
     k, n = int((predicted_class(logits) == y).sum()), len(y)
@@ -53,7 +53,8 @@ def positive_probability(model: nn.Module, x: torch.Tensor, *, batch_size: int =
     (3,)
     """
     model = check_model(model, "positive_probability")
-    logits = _logits(model, check_images(x, "positive_probability"), batch_size)
+    x = check_images(x, where="positive_probability", non_empty=True, hint=ATTACK_PIXELS)
+    logits = _logits(model, x, batch_size)
     if logits.shape[1] == 1:
         return torch.sigmoid(logits[:, 0]).cpu().numpy().astype(np.float64)
     if logits.shape[1] != 2:
@@ -132,7 +133,7 @@ def robustness_curve(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps:
 
     model = check_model(model, "robustness_curve")
     attacker = check_model(attack_model if attack_model is not None else model, "robustness_curve")
-    x = check_images(x, "robustness_curve")
+    x = check_images(x, where="robustness_curve", non_empty=True, hint=ATTACK_PIXELS)
     eps = [check_eps(e, "robustness_curve") for e in eps]
     unknown = [a for a in attacks if a not in ATTACKS]
     if unknown or not eps:

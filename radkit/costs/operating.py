@@ -19,9 +19,11 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.stats import beta, norm
 
-from radkit._validate import check_binary, check_scores
+from radkit._validate import check_binary, check_level, check_open_fraction, check_scores
 from radkit.metrics import threshold_for_sensitivity
 from radkit.stats import Estimate, proportion
+
+_TARGET_HINT = "E.g. 0.95; a target of 1 has no finite-sample guarantee, and 0 needs no model."
 
 __all__ = ["OperatingPoint", "operating_point", "guaranteed_threshold", "Shortfall",
            "sensitivity_shortfall"]
@@ -42,7 +44,8 @@ def guaranteed_threshold(pos_scores: ArrayLike, *, target: float, level: float =
     >>> guaranteed_threshold(s, target=0.9, level=0.95)  # keeps 96 of 100, not 90
     4.0
     """
-    target, level = _check_target(target), _check_level(level)
+    target = check_open_fraction(target, "target", what="a sensitivity", hint=_TARGET_HINT)
+    level = check_level(level, one_sided=True)
     pos = np.sort(check_scores(pos_scores, "pos_scores"))[::-1]
     m = pos.size
     j = np.arange(1, m + 1)
@@ -53,19 +56,6 @@ def guaranteed_threshold(pos_scores: ArrayLike, *, target: float, level: float =
                          f"even calling every one of them positive needs at least {need} positives. "
                          "Use a larger validation set or a lower level.")
     return float(pos[ok[0]])
-
-
-def _check_target(target: float) -> float:
-    if isinstance(target, bool) or not isinstance(target, (int, float, np.floating)) or not 0 < target < 1:
-        raise ValueError(f"target must be a sensitivity strictly between 0 and 1 (e.g. 0.95), got "
-                         f"{target!r}; a target of 1 has no finite-sample guarantee, 0 needs no model.")
-    return float(target)
-
-
-def _check_level(level: float) -> float:
-    if not 0.5 <= level < 1:
-        raise ValueError(f"level must lie in [0.5, 1), e.g. 0.95, got {level!r}.")
-    return float(level)
 
 
 def _boot_thresholds(pos: np.ndarray, target: float, n_boot: int, gen: np.random.Generator) -> np.ndarray:
@@ -106,7 +96,8 @@ def operating_point(y_true: ArrayLike, y_score: ArrayLike, *, target: float, n_b
     """
     from radkit.seeding import rng
 
-    target, level = _check_target(target), _check_level(level)
+    target = check_open_fraction(target, "target", what="a sensitivity", hint=_TARGET_HINT)
+    level = check_level(level, one_sided=True)
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 2:
         raise ValueError(f"n_boot must be a whole number >= 2 (1000 for a 95% interval), got {n_boot!r}.")
     y, s = check_binary(y_true, y_score, purpose="an operating point")
@@ -227,7 +218,8 @@ def sensitivity_shortfall(pos_scores: ArrayLike, *, target: float, n_val: int, n
     """
     from radkit.seeding import rng
 
-    target, level = _check_target(target), _check_level(level)
+    target = check_open_fraction(target, "target", what="a sensitivity", hint=_TARGET_HINT)
+    level = check_level(level, one_sided=True)
     pool = check_scores(pos_scores, "pos_scores")
     for name, v in (("n_val", n_val), ("n_rep", n_rep), ("n_boot", n_boot)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 2:

@@ -11,24 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from radkit._validate import check_binary
 from radkit.metrics.calibration import expected_calibration_error
 
 __all__ = ["prevalence_weights", "weighted_ece", "score_measures"]
-
-
-def _check(y_true, y_score) -> tuple[np.ndarray, np.ndarray]:
-    y = np.asarray(y_true)
-    s = np.asarray(y_score, dtype=np.float64)
-    if y.ndim != 1 or s.ndim != 1 or len(y) != len(s):
-        raise ValueError(f"y_true and y_score must be 1-D and of the same length, got shapes {y.shape} and {s.shape}.")
-    if not np.all(np.isin(y, (0, 1))):
-        raise ValueError("y_true must hold 0/1 labels (drop unknown labels first).")
-    if not np.all(np.isfinite(s)):
-        raise ValueError(f"y_score has {int((~np.isfinite(s)).sum())} NaN/inf value(s); the model diverged or "
-                         "its input had NaN. Check the embeddings and the head.")
-    if y.min() == y.max():
-        raise ValueError("y_true has a single class: these measures need positive and negative test cases.")
-    return y.astype(np.int64), s
 
 
 def prevalence_weights(y_true, *, prevalence: float | None) -> np.ndarray:
@@ -93,7 +79,7 @@ def score_measures(y_true, y_score, *, prevalence: float | None = None, specific
     """
     from sklearn.metrics import average_precision_score, roc_auc_score
 
-    y, s = _check(y_true, y_score)
+    y, s = check_binary(y_true, y_score, purpose="PR-AUC, ROC-AUC and sensitivity at a specificity")
     if not 0 < specificity < 1:
         raise ValueError(f"specificity must be in (0, 1), got {specificity!r}.")
     w = prevalence_weights(y, prevalence=prevalence)

@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike
 from scipy.stats import norm, rankdata
 
 from radkit import seeding
-from radkit._validate import check_binary, check_count
+from radkit._validate import check_binary, check_count, check_level
 from radkit.stats import Estimate
 
 __all__ = ["BootstrapResult", "DelongResult", "DelongTest", "bootstrap_ci",
@@ -33,9 +33,7 @@ def _level(level: float, alpha: float | None, *, where: str) -> float:
         warnings.warn(f"{where}(alpha=...) is deprecated: pass level={1 - alpha:g} (the coverage), as "
                       "everywhere else in radkit.", FutureWarning, stacklevel=3)
         level = 1 - alpha
-    if isinstance(level, bool) or not isinstance(level, (int, float, np.floating)) or not 0 < level < 1:
-        raise ValueError(f"{where}: level must lie in (0, 1), e.g. 0.95 for a 95% interval; got {level!r}.")
-    return float(level)
+    return check_level(level)
 
 
 def _delong_components(y: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

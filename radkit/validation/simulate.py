@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from radkit._validate import check_binary, check_count, check_fraction
+from radkit._validate import check_binary, check_count, check_fraction, check_level
 from radkit.metrics import delong_auc
 from radkit.seeding import check_seed, rng
 from radkit.stats import Estimate, percentile_interval, proportion
@@ -80,7 +80,7 @@ def interval_coverage(y_true, y_score, *, truths: dict[str, float], n: int, n_st
     if not truths:
         raise ValueError("truths is empty: give at least one true value to check the intervals against, "
                          "e.g. {'internal': auc_on_a_large_sample}.")
-    level = float(check_fraction(level, "level", open_right=True))
+    level = check_level(level)
     gen = rng(check_seed(seed))
     est, lo, hi = np.empty(n_studies), np.empty(n_studies), np.empty(n_studies)
     for i in range(n_studies):
