@@ -223,7 +223,11 @@ def bayes_decision(y_prob: ArrayLike, cost: CostMatrix | ArrayLike) -> np.ndarra
     Returns
     -------
     ndarray of int, shape (n,)
-        Index of the called class. Ties go to the lower index.
+        Index of the called class. Ties go to the higher index: for two classes a
+        case at exactly ``p = p*`` is called positive, the rule ``p >= p*`` of
+        :func:`bayes_threshold` and :func:`cost_by_threshold` (and scikit-learn's
+        ``roc_curve``). For two classes the call is made by that comparison, so the
+        three agree to the last bit.
 
     Examples
     --------
@@ -232,10 +236,16 @@ def bayes_decision(y_prob: ArrayLike, cost: CostMatrix | ArrayLike) -> np.ndarra
 
     >>> bayes_decision([[0.8, 0.2]], CostMatrix.binary(c_fp=1, c_fn=9)).tolist()
     [1]
+    >>> bayes_decision([[0.9, 0.1]], CostMatrix.binary(c_fp=1, c_fn=9)).tolist()  # p = p* = 0.1
+    [1]
     """
     c = _as_cost(cost)
     p = check_probabilities(y_prob, k=c.k)
-    return np.argmin(p @ c.values, axis=1)
+    v = c.values
+    if c.k == 2 and v[0, 1] >= v[0, 0] and v[1, 0] >= v[1, 1] and v[0, 1] - v[0, 0] + v[1, 0] - v[1, 1] > 0:
+        return (p[:, 1] >= bayes_threshold(c)).astype(np.int64)
+    expected = p @ v
+    return c.k - 1 - np.argmin(expected[:, ::-1], axis=1)  # the last of the cheapest calls
 
 
 def _labels(values: ArrayLike, k: int, name: str) -> np.ndarray:
