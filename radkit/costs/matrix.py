@@ -162,12 +162,20 @@ def bayes_threshold(cost: CostMatrix) -> float:
     """
     c = _as_cost(cost)
     c._need_binary("bayes_threshold")
-    v = c.values
+    gains = _gains(c.values)
+    if gains is None:
+        raise ValueError("a correct call must cost no more than the wrong one in each row; "
+                         f"got {c.values.tolist()}.")
+    gain_neg, gain_pos = gains
+    return float(gain_neg / (gain_neg + gain_pos))
+
+
+def _gains(v: np.ndarray) -> tuple[float, float] | None:
+    """What a correct call saves over the wrong one for a negative and a positive case (None if < 0, or both 0)."""
     gain_neg, gain_pos = v[0, 1] - v[0, 0], v[1, 0] - v[1, 1]
     if gain_neg < 0 or gain_pos < 0 or gain_neg + gain_pos == 0:
-        raise ValueError("a correct call must cost no more than the wrong one in each row; "
-                         f"got {v.tolist()}.")
-    return float(gain_neg / (gain_neg + gain_pos))
+        return None
+    return gain_neg, gain_pos
 
 
 def shift_threshold(threshold: float, *, train_prevalence: float, deploy_prevalence: float) -> float:
@@ -241,10 +249,9 @@ def bayes_decision(y_prob: ArrayLike, cost: CostMatrix | ArrayLike) -> np.ndarra
     """
     c = _as_cost(cost)
     p = check_probabilities(y_prob, k=c.k)
-    v = c.values
-    if c.k == 2 and v[0, 1] >= v[0, 0] and v[1, 0] >= v[1, 1] and v[0, 1] - v[0, 0] + v[1, 0] - v[1, 1] > 0:
+    if c.k == 2 and _gains(c.values) is not None:
         return (p[:, 1] >= bayes_threshold(c)).astype(np.int64)
-    expected = p @ v
+    expected = p @ c.values
     return c.k - 1 - np.argmin(expected[:, ::-1], axis=1)  # the last of the cheapest calls
 
 
