@@ -256,3 +256,12 @@ def test_real_prevalence_counts():
     assert table.loc[("VinDr", "pneumothorax"), "positives"] == int((votes["Pneumothorax"] >= 2).sum())
     with pytest.raises(ValueError, match="choose from"):
         imb.real_prevalence(["MIMIC"])
+
+
+def test_prior_correct_keeps_the_shape_of_multi_label_probabilities():
+    from radkit.metrics import prior_correct as one
+
+    p = np.array([[0.1, 0.5], [0.9, 0.3]])
+    got = imb.prior_correct(p, train_prevalence=0.5, true_prevalence=0.1)
+    assert got.shape == (2, 2)
+    np.testing.assert_array_equal(got.ravel(), one(p.ravel(), train_prevalence=0.5, true_prevalence=0.1))

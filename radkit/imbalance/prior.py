@@ -37,7 +37,9 @@ def prior_correct(y_prob, *, train_prevalence: float, true_prevalence: float) ->
         odds' = odds * [pi / (1 - pi)] / [pi_s / (1 - pi_s)]
 
     gives probabilities calibrated for the true prevalence ``pi`` if they were
-    calibrated at ``pi_s``. The ranking (ROC-AUC) does not change.
+    calibrated at ``pi_s``. The ranking (ROC-AUC) does not change. Computed
+    by :func:`radkit.metrics.prior_correct`, the kit's one prior-shift correction,
+    applied to each probability of ``y_prob`` whatever its shape.
 
     Parameters
     ----------
@@ -55,4 +57,6 @@ def prior_correct(y_prob, *, train_prevalence: float, true_prevalence: float) ->
     >>> prior_correct([0.5, 0.9], train_prevalence=0.5, true_prevalence=0.1).round(3).tolist()
     [0.1, 0.5]
     """
-    return calibration.prior_correct(y_prob, train_prevalence=train_prevalence, true_prevalence=true_prevalence)
+    p = np.asarray(y_prob, dtype=np.float64)  # any shape, each probability on its own (multi-label heads too)
+    out = calibration.prior_correct(p.ravel(), train_prevalence=train_prevalence, true_prevalence=true_prevalence)
+    return out.reshape(p.shape)
