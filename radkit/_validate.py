@@ -2,12 +2,17 @@
 
 Written once so that every module rejects bad input with the same, actionable
 messages (what is wrong, where, and what to do): labels and scores
-(:func:`check_binary`, :func:`check_scores`), fractions, thresholds, counts,
-and batches of images (:func:`check_images`).
+(:func:`check_binary`, :func:`check_scores`, :func:`check_probabilities`),
+fractions, prevalences, interval levels (:func:`check_level`), thresholds,
+counts, two samples to compare (:func:`check_two_samples`), batches of images
+(:func:`check_images`), and the models, budgets and targets of an attack
+(:func:`check_model`, :func:`check_eps`, :func:`check_targets`,
+:func:`check_class_indices`). No other module defines a validator; a test keeps it so.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import TYPE_CHECKING, Literal
 
@@ -16,8 +21,13 @@ from numpy.typing import ArrayLike
 
 if TYPE_CHECKING:
     import torch
+    from torch import nn
 
 _SHOW = 5  # how many offending positions an error message lists
+
+#: What :func:`check_images` tells users of attacks and defenses whose pixels are not in [0, 1].
+ATTACK_PIXELS = ("Attacks and defenses work on pixels in [0, 1]: undo the normalisation (or min-max scale) "
+                 "before attacking, and put any normalisation inside the model.")
 
 
 def _positions(mask: np.ndarray) -> str:
@@ -233,6 +243,110 @@ def check_threshold(threshold: object, name: str = "threshold") -> float:
     return value
 
 
+def check_probabilities(y_prob: ArrayLike, *, k: int | None = None, name: str = "y_prob",
+                        atol: float = 1e-4) -> np.ndarray:
+    """Return ``y_prob`` as an N x K float array whose rows are probabilities summing to one.
+
+    Examples
+    --------
+    >>> check_probabilities([[0.2, 0.8]]).tolist()
+    [[0.2, 0.8]]
+    """
+    arr = np.asarray(y_prob, dtype=np.float64)
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be N x K class probabilities (one row per case), got shape "
+                         f"{arr.shape}; for one binary probability p pass np.c_[1 - p, p].")
+    if k is not None and arr.shape[1] != k:
+        raise ValueError(f"{name} has {arr.shape[1]} columns but the cost matrix has {k} classes; "
+                         "give one probability column per class, in the matrix's class order.")
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr > 1):
+        raise ValueError(f"{name} must hold probabilities in [0, 1] without NaN; for logits apply "
+                         "a softmax first.")
+    sums = arr.sum(axis=1)
+    bad = np.abs(sums - 1) > atol
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"each row of {name} must sum to one, but {int(bad.sum())} rows do not "
+                         f"(row {i} sums to {sums[i]:.4g}); use softmax outputs, or for "
+                         "multi-label sigmoid outputs decide each finding separately.")
+    return arr
+
+
+def check_xy(X: ArrayLike, y: ArrayLike, *, purpose: str = "this measure") -> np.ndarray:
+    """Binary labels ``y`` (both classes) paired row by row with the cases of ``X``; returns ``y`` as int8.
+
+    Examples
+    --------
+    >>> check_xy(np.zeros((3, 2)), [0, 1, 1]).tolist()
+    [0, 1, 1]
+    """
+    yy = check_binary(np.asarray(y).ravel(), names=(), purpose=purpose)[0]
+    if len(X) != len(yy):
+        raise ValueError(f"X has {len(X)} cases but y has {len(yy)}; pass one label per case.")
+    return yy
+
+
+def _number(value: object, name: str, what: str) -> float:
+    """``value`` as a float; booleans, strings and other non-numbers are refused."""
+    if isinstance(value, (bool, np.bool_, str, bytes)):
+        raise ValueError(f"{name} must be {what}, got {value!r} ({type(value).__name__}).")
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be {what}, got {value!r} ({type(value).__name__}).") from None
+
+
+def check_open_fraction(value: object, name: str, *, what: str = "a fraction", hint: str = "") -> float:
+    """Return ``value`` as a float strictly between 0 and 1 (a prevalence, a target sensitivity...).
+
+    ``what`` says what the number is; ``hint`` (a sentence) is added to the
+    error. A value that looks like a percentage (20) gets ``did you mean 0.2?``.
+
+    Examples
+    --------
+    >>> check_open_fraction(0.95, "target", what="a sensitivity")
+    0.95
+    """
+    v = _number(value, name, f"{what}, a number strictly between 0 and 1")
+    if not 0.0 < v < 1.0:  # also NaN
+        pct = f"; did you mean {v / 100:g}?" if 1 < v < 100 else "."
+        raise ValueError(f"{name}={value!r} must lie strictly between 0 and 1 ({what}){pct}"
+                         + (f" {hint}" if hint else ""))
+    return v
+
+
+def check_prevalence(value: object, name: str = "prevalence", *, hint: str = "") -> float:
+    """Return a prevalence (a share of positive cases) as a float strictly between 0 and 1.
+
+    Examples
+    --------
+    >>> check_prevalence(0.02, "true_prevalence")
+    0.02
+    """
+    return check_open_fraction(value, name, what="a prevalence", hint=hint)
+
+
+def check_level(level: object, name: str = "level", *, one_sided: bool = False) -> float:
+    """Return an interval's coverage ``level`` as a float in (0, 1), e.g. 0.95 for a 95% interval.
+
+    A value that looks like a percentage (95) gets a hint (``did you mean 0.95?``).
+    ``one_sided`` asks for [0.5, 1): a one-sided confidence bound at a level
+    below 0.5 would lie on the wrong side of its estimate.
+
+    Examples
+    --------
+    >>> check_level(0.9)
+    0.9
+    """
+    v = _number(level, name, "the coverage of the interval, a number in (0, 1) such as 0.95")
+    low = 0.5 if one_sided else 0.0
+    if not (low < v < 1.0 or (one_sided and v == 0.5)):  # NaN fails too
+        hint = f"; did you mean {v / 100:g}?" if 1 < v < 100 else ""
+        span = "[0.5, 1) for a one-sided bound" if one_sided else "(0, 1)"
+        raise ValueError(f"{name} must lie in {span}, e.g. 0.95 for a 95% interval; got {level!r}{hint}.")
+    return v
+
+
 def check_count(value: object, name: str, *, minimum: int = 1, hint: str = "") -> int:
     """Return ``value`` as an int after checking it is a whole number >= ``minimum``.
 
@@ -254,11 +368,13 @@ def check_count(value: object, name: str, *, minimum: int = 1, hint: str = "") -
 
 
 def check_images(x: object, *, where: str = "images", unit_range: bool = True,
-                 channels: int | None = None) -> torch.Tensor:
+                 channels: int | None = None, non_empty: bool = False, hint: str = "") -> torch.Tensor:
     """Return ``x`` if it is a floating-point batch ``N×C×H×W``; raise a clear error otherwise.
 
-    ``unit_range`` also requires values in [0, 1] (augmentation, display);
-    ``channels`` the number of channels a model expects.
+    ``unit_range`` also requires values in [0, 1] without NaN (augmentation,
+    display, attacks); ``channels`` the number of channels a model expects;
+    ``non_empty`` at least one image; ``hint`` is added to the range error
+    (what the caller's users should do).
 
     Examples
     --------
@@ -270,19 +386,143 @@ def check_images(x: object, *, where: str = "images", unit_range: bool = True,
 
     if not isinstance(x, torch.Tensor) or not torch.is_floating_point(x):
         kind = getattr(x, "dtype", type(x).__name__)
-        raise TypeError(f"{where}: expected a floating-point torch tensor of images in [0, 1], got {kind}. "
-                        "Convert with x.float() / 255 for 8-bit images.")
+        raise TypeError(f"{where}: expected a floating-point torch.Tensor of images in [0, 1], got {kind}. "
+                        "Convert with torch.as_tensor(array).float() / 255 for 8-bit images.")
     if x.ndim != 4:
         raise ValueError(f"{where}: expected a batch N×C×H×W, got shape {tuple(x.shape)}. "
                          "Add the batch axis with x.unsqueeze(0) (one image) or the channel axis "
                          "with x.unsqueeze(1).")
+    if non_empty and len(x) == 0:
+        raise ValueError(f"{where}: the batch N×C×H×W is empty (shape {tuple(x.shape)}); pass at least one image.")
     if channels is not None and x.shape[1] != channels:
         raise ValueError(f"{where}: the model expects {channels} channel(s) but images have {x.shape[1]} "
                          f"(shape {tuple(x.shape)}).")
     if unit_range and x.numel():
-        lo, hi = float(x.min()), float(x.max())
+        lo, hi = float(x.detach().min()), float(x.detach().max())
+        if np.isnan(lo) or np.isnan(hi):
+            raise ValueError(f"{where}: the images contain NaN; remove or repair those images first.")
         if not (lo >= 0.0 and hi <= 1.0):
             raise ValueError(f"{where}: values must lie in [0, 1], found [{lo:.3g}, {hi:.3g}]. "
-                             "Rescale first, e.g. (x - x.min()) / (x.max() - x.min()), or window the "
-                             "DICOM with radkit.dicom.")
+                             + (hint or "Rescale first, e.g. (x - x.min()) / (x.max() - x.min()), or window "
+                                "the DICOM with radkit.dicom."))
     return x
+
+
+def check_eps(eps: object, where: str, name: str = "eps") -> float:
+    """An attack budget: a finite number >= 0 on the [0, 1] pixel scale.
+
+    Examples
+    --------
+    >>> check_eps(2 / 255, "fgsm") == 2 / 255
+    True
+    """
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not math.isfinite(eps) or eps < 0:
+        raise ValueError(f"{where}: {name} must be a finite number >= 0 on the [0, 1] pixel scale "
+                         f"(e.g. 2 / 255 for two grey levels of an 8-bit image), got {eps!r}.")
+    return float(eps)
+
+
+def check_model(model: object, where: str) -> nn.Module:
+    """An ``nn.Module`` in eval mode (BatchNorm and dropout would otherwise change while it is probed).
+
+    Examples
+    --------
+    >>> import torch
+    >>> isinstance(check_model(torch.nn.Linear(2, 1).eval(), "attack"), torch.nn.Module)
+    True
+    """
+    from torch import nn
+
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"{where}: model must be a torch.nn.Module returning logits, got {type(model).__name__}.")
+    if model.training:
+        raise ValueError(f"{where}: the model is in training mode, so BatchNorm statistics and dropout would "
+                         "change while it is attacked. Call model.eval() first (radkit.train.predict does too).")
+    return model
+
+
+def check_targets(y: object, logits: torch.Tensor, where: str) -> torch.Tensor:
+    """Class indices (N,) for a K>1-logit model, or 0/1 labels (N,) / (N, 1) for a one-logit model.
+
+    Examples
+    --------
+    >>> import torch
+    >>> check_targets([1, 0], torch.zeros(2, 3), "fgsm").tolist()
+    [1, 0]
+    """
+    import torch
+
+    if not isinstance(y, torch.Tensor):
+        y = torch.as_tensor(y)
+    n, k = logits.shape[0], logits.shape[1] if logits.ndim == 2 else 0
+    if logits.ndim != 2:
+        raise ValueError(f"{where}: the model must return logits of shape N×K, got {tuple(logits.shape)}.")
+    if k == 1:
+        if y.numel() != n:
+            raise ValueError(f"{where}: a one-logit model needs one 0/1 label per image, shape ({n},) or "
+                             f"({n}, 1); got shape {tuple(y.shape)}.")
+        y = y.reshape(n).to(logits.device, torch.float32)
+        if not torch.all((y == 0) | (y == 1)):
+            raise ValueError(f"{where}: labels of a one-logit model must be 0 or 1.")
+        return y
+    if y.ndim != 1 or len(y) != n:
+        raise ValueError(f"{where}: targets must be class indices of shape ({n},) for a {k}-logit model, got "
+                         f"shape {tuple(y.shape)}. For one-hot labels use y.argmax(1).")
+    if torch.is_floating_point(y):
+        if not torch.all(y == y.round()):
+            raise ValueError(f"{where}: targets must be whole class indices 0..{k - 1}.")
+        y = y.long()
+    if len(y) and (int(y.min()) < 0 or int(y.max()) >= k):
+        raise ValueError(f"{where}: targets must be class indices in 0..{k - 1}, got {int(y.min())}..{int(y.max())}.")
+    return y.to(logits.device, torch.long)
+
+
+def check_class_indices(y: object, where: str) -> torch.Tensor:
+    """A non-empty 1-D tensor of whole class indices (one finding's labels, or classes of a K-class model).
+
+    Examples
+    --------
+    >>> import torch
+    >>> check_class_indices(torch.tensor([0, 1, 1]), "backdoor").tolist()
+    [0, 1, 1]
+    """
+    import torch
+
+    if not isinstance(y, torch.Tensor) or y.ndim != 1 or len(y) == 0:
+        raise ValueError(f"{where}: labels must be a non-empty 1-D tensor of class indices "
+                         f"(use y[:, 0].long() for one finding), got {getattr(y, 'shape', type(y).__name__)}.")
+    if torch.is_floating_point(y) and not torch.all(y == y.round()):
+        raise ValueError(f"{where}: labels must be whole class indices.")
+    return y
+
+
+def check_two_samples(ref: ArrayLike, new: ArrayLike, *, what: str = "embeddings") -> tuple[np.ndarray, np.ndarray]:
+    """Two samples as float64 2-D arrays (n x d) of the same dimension, finite, with >= 2 rows each.
+
+    Examples
+    --------
+    >>> a, b = check_two_samples([1.0, 2.0, 3.0], [[0.5], [1.5]])
+    >>> a.shape, b.shape
+    ((3, 1), (2, 1))
+    """
+    out = []
+    for name, a in (("ref", ref), ("new", new)):
+        arr = np.asarray(a, dtype=np.float64)
+        if arr.ndim == 1:
+            arr = arr[:, None]
+        if arr.ndim != 2:
+            raise ValueError(f"{name} must be a 2-D array (samples x features) of {what}, got shape {arr.shape}. "
+                             "Flatten images or pass model embeddings.")
+        if arr.shape[0] < 2:
+            raise ValueError(f"{name} has {arr.shape[0]} sample(s); a two-sample test needs at least 2 in each "
+                             "sample. Pool more weeks or lower the monitoring frequency.")
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            rows = np.unique(np.nonzero(bad)[0])[:5].tolist()
+            raise ValueError(f"{name} contains NaN or infinite values (rows {rows}...). Drop or impute those "
+                             f"{what} before testing (a NaN embedding usually means a failed image read).")
+        out.append(arr)
+    if out[0].shape[1] != out[1].shape[1]:
+        raise ValueError(f"ref has {out[0].shape[1]} features but new has {out[1].shape[1]}; both samples must come "
+                         "from the same embedding (same model, same layer).")
+    return out[0], out[1]

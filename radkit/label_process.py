@@ -28,11 +28,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from radkit._validate import check_fraction, check_labels
 from radkit.adjudication import dawid_skene, majority_vote, raykar
 from radkit.metrics import confusion
+from radkit.stats import wilson_ci  # its home is radkit.stats; kept importable from here
 
 __all__ = [
     "expected_kappa",
@@ -78,29 +78,6 @@ def expected_kappa(sens: Any, spec: Any, prevalence: Any) -> np.ndarray:
     pe = q**2 + (1 - q) ** 2
     with np.errstate(invalid="ignore", divide="ignore"):
         return (po - pe) / (1 - pe)
-
-
-def wilson_ci(k: Any, n: Any, *, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for a proportion ``k / n`` (broadcasts).
-
-    Examples
-    --------
-    >>> from radkit.label_process import wilson_ci
-    >>> lo, hi = wilson_ci(8, 10)
-    >>> round(float(lo), 3), round(float(hi), 3)
-    (0.49, 0.943)
-    """
-    if not 0 < level < 1:
-        raise ValueError(f"level must lie in (0, 1), e.g. 0.95; got {level!r}.")
-    k, n = np.asarray(k, dtype=np.float64), np.asarray(n, dtype=np.float64)
-    if np.any(k < 0) or np.any(k > n):
-        raise ValueError("wilson_ci: need 0 <= k <= n.")
-    z = stats.norm.ppf(0.5 + level / 2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = k / n
-        centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
-        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return centre - half, centre + half
 
 
 def label_quality(reference: Any, labels: Any, *, level: float = 0.95) -> pd.DataFrame:

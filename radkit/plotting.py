@@ -1,4 +1,10 @@
-"""Point labels that do not overlap each other or run off the axes.
+"""Small plotting helpers every figure module shares: axes, legends, log ticks, point labels.
+
+:func:`get_axes` returns the axes to draw on (the caller's, or a new
+constrained-layout figure's, at the size the figure needs);
+:func:`legend_below` puts a legend under the axes, never over the data;
+:func:`plain_log_axis` labels a log axis 0.01, 0.1 rather than powers of ten.
+matplotlib is imported inside the functions.
 
 :func:`label_points` writes one text label next to each point, then moves the
 labels apart vertically (and to the left of their point where the right edge
@@ -14,8 +20,47 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-__all__ = ["label_points"]
+__all__ = ["get_axes", "legend_below", "plain_log_axis", "label_points"]
+
+
+def get_axes(ax: Any, *, figsize: tuple[float, float]) -> Any:
+    """``ax`` if given, else the axes of a new constrained-layout figure of size ``figsize`` (inches).
+
+    Every plotting function of the kit takes ``ax=None`` and calls this, so a
+    figure can be drawn alone or into a panel of a larger one.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = get_axes(None, figsize=(4, 3))
+    >>> ax.figure.get_size_inches().tolist(), get_axes(ax, figsize=(9, 9)) is ax
+    ([4.0, 3.0], True)
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is not None:
+        return ax
+    return plt.subplots(figsize=figsize, layout="constrained")[1]
+
+
+def legend_below(ax: Any, *, ncols: int = 1, fontsize: float = 8, **kwargs: Any) -> Any:
+    """Put ``ax``'s legend under the axes, outside the data (constrained layout makes room)."""
+    return ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=ncols,
+                     fontsize=fontsize, frameon=False, **kwargs)
+
+
+def plain_log_axis(ax: Any, axis: str = "x", ticks: ArrayLike | None = None) -> None:
+    """Label a log axis with plain decimals (0.001, 0.02, 0.5) instead of 10^-3 or 2x10^-2."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    if ticks is not None:
+        target.set_major_locator(FixedLocator(np.asarray(ticks, float)))
+    target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.10g}"))
+    target.set_minor_formatter(NullFormatter())
 
 
 def _boxes(texts: list, renderer: Any) -> np.ndarray:

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from radkit._validate import check_labels
+from radkit._validate import check_labels, check_level
 from radkit.label_process import adjudicate, compare_label_models
 from radkit.seeding import check_seed, rng
 from radkit.stats import t_interval
@@ -215,8 +215,7 @@ def paired_differences(scores: pd.DataFrame, better: str, worse: str, *, by: str
         if name not in have:
             raise ValueError(f"paired_differences: {name!r} is not a value of {column!r}; "
                              f"it has {sorted(have)}.")
-    if not 0 < level < 1:
-        raise ValueError(f"level must lie in (0, 1), e.g. 0.95; got {level!r}.")
+    level = check_level(level)
     wide = scores.pivot_table(index=[by, within], columns=column, values=metric, observed=True)
     diff = (wide[better] - wide[worse]).dropna()
     rows = {}

@@ -317,7 +317,7 @@ def test_bad_probabilities_and_labels():
 @pytest.mark.parametrize("target", [0, 1.5, 1.0, -0.1])
 def test_bad_target_sensitivity(target):
     y, s = np.array([0, 1, 1, 0]), np.array([0.1, 0.8, 0.6, 0.3])
-    with pytest.raises(ValueError, match="target must be a sensitivity strictly between 0 and 1"):
+    with pytest.raises(ValueError, match=r"target=.* must lie strictly between 0 and 1 \(a sensitivity\)"):
         costs.operating_point(y, s, target=target, n_boot=10, seed=0)
 
 
@@ -348,3 +348,21 @@ def test_threshold_regret_by_hand():
     # at 0.5: one FP (1) + one FN (9) = 10 / 4; cheapest (t <= 0.4): one FP = 1 / 4 -> regret 9
     assert costs.threshold_regret(y, p, c, threshold=0.5) == pytest.approx(9.0)
     assert costs.threshold_regret(y, p, c, threshold=0.3) == 0.0
+
+
+@pytest.mark.parametrize(("c_fp", "c_fn"), [(1, 9), (1, 2), (3, 7), (2, 5), (1, 1)])
+def test_a_case_at_exactly_p_star_is_positive_everywhere(c_fp, c_fn):
+    c = costs.CostMatrix.binary(c_fp=c_fp, c_fn=c_fn)
+    p_star = costs.bayes_threshold(c)
+    below = np.nextafter(p_star, 0.0)
+    calls = costs.bayes_decision([[1 - p_star, p_star], [1 - below, below]], c)
+    assert calls.tolist() == [1, 0]  # p >= p*: positive; just below: negative
+    # cost_by_threshold applies y_score >= t: at t = p* a negative case scored p* is a false positive,
+    # a positive case scored p* is no false negative
+    t = costs.cost_by_threshold([0, 1], [p_star, p_star], c, thresholds=[p_star])
+    assert t.loc[0, "fp"] == 1 and t.loc[0, "fn"] == 0
+
+
+def test_bayes_decision_ties_go_to_the_later_class_for_k_classes():
+    c = costs.CostMatrix.from_array([[0, 1, 1], [2, 0, 0], [2, 0, 0]], classes=["a", "b", "c"])
+    assert costs.bayes_decision([[0.2, 0.4, 0.4], [0.9, 0.05, 0.05]], c).tolist() == [2, 0]

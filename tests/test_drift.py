@@ -172,6 +172,14 @@ def test_weekly_metric_matches_delong_and_validates_k():
             drift.weekly_metric(y, p, week, k=k, seed=0)
 
 
+def test_weekly_auc_is_nan_for_a_week_with_fewer_than_two_of_a_class():
+    y = np.array([1, 0, 0, 0, 0, 0] + [1, 1, 0, 0, 1, 0])
+    p = np.linspace(0.1, 0.9, 12)
+    f = drift.weekly_metric(y, p, np.repeat([0, 1], 6), k=6, metric="auc", seed=0)
+    assert np.isnan(f.loc[0, ["estimate", "low", "high"]].astype(float)).all()
+    assert np.isfinite(f.loc[1, "estimate"]) and f.loc[0, "n"] == 6
+
+
 def test_labels_needed_closed_form_and_power():
     k = drift.labels_needed(0.1, sd=0.4)
     assert k == int(np.ceil(((stats.norm.ppf(0.95) + stats.norm.ppf(0.8)) * 0.4 / 0.1) ** 2))

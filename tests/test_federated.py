@@ -193,6 +193,13 @@ def test_federated_sites_knobs():
         fl.federated_sites(scanner_skew=2)
 
 
+def test_evaluate_gives_nan_with_the_reason_when_a_client_has_fewer_than_two_of_a_class():
+    c = fl.Client("A", torch.rand(4, 1, 16, 16), torch.tensor([[0.0], [1.0]] * 2), torch.rand(5, 1, 16, 16),
+                  torch.tensor([[0.0], [0.0], [0.0], [0.0], [1.0]]))
+    row = fl.evaluate(_model(), [c]).loc["A"]
+    assert np.isnan(row["estimate"]) and np.isnan(row["low"]) and "too few cases" in row["method"]
+
+
 def test_evaluate_and_bytes_to_target():
     cs = [_client("A", seed=1), _client("B", seed=2)]
     run = fl.fedavg(cs, _model(), rounds=2, seed=0, eval_every=True)

@@ -259,3 +259,12 @@ def test_real_prevalence_counts():
         imb.real_prevalence(["MIMIC"])
     with pytest.warns(FutureWarning, match="'nih'"):  # the old display spelling, for one release
         assert imb.real_prevalence(["NIH"])["source"].eq("nih").all()
+
+
+def test_prior_correct_keeps_the_shape_of_multi_label_probabilities():
+    from radkit.metrics import prior_correct as one
+
+    p = np.array([[0.1, 0.5], [0.9, 0.3]])
+    got = imb.prior_correct(p, train_prevalence=0.5, true_prevalence=0.1)
+    assert got.shape == (2, 2)
+    np.testing.assert_array_equal(got.ravel(), one(p.ravel(), train_prevalence=0.5, true_prevalence=0.1))

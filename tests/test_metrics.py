@@ -541,3 +541,86 @@ def test_operating_points_bad_input():
         rm.operating_points([0, 1], [0.2, 0.8], cost_ratio=0)
     with pytest.raises(ValueError, match="only class 0"):
         rm.operating_points([0, 0], [0.2, 0.8], cost_ratio=4)
+
+
+def test_delong_too_few_cases_raises_or_gives_nan_on_request():
+    from radkit.metrics.uncertainty import DELONG_MIN_PER_CLASS, delong_auc
+
+    assert DELONG_MIN_PER_CLASS == 2
+    s = [0.1, 0.4, 0.35, 0.8, 0.3]
+    for y in ([0, 0, 0, 1, 0], [0, 0, 0, 0, 0], [1, 1, 1, 0, 1]):
+        if sum(y) in (0, len(y)):
+            with pytest.raises(ValueError, match="only class"):
+                delong_auc(y, s)
+        else:
+            with pytest.raises(ValueError, match="too_few='nan'"):
+                delong_auc(y, s)
+        r = delong_auc(y, s, too_few="nan")
+        assert all(np.isnan(v) for v in (r.auc, r.low, r.high, r.se, r.var)) and r.n == 5
+        assert "too few cases" in r.method
+    y = [0, 0, 1, 1, 0]  # enough of each: the option changes nothing
+    assert delong_auc(y, s, too_few="nan") == delong_auc(y, s)
+    with pytest.raises(ValueError, match="too_few"):
+        delong_auc(y, s, too_few="skip")
+
+
+def test_prior_correct_is_bayes_rule_by_hand():
+    from scipy.stats import norm
+
+    x = np.linspace(-3, 3, 41)
+    f1, f0 = norm.pdf(x, 1, 1), norm.pdf(x, -1, 1)  # the class-conditional densities stay; the prior moves
+
+    def posterior(prevalence):
+        return prevalence * f1 / (prevalence * f1 + (1 - prevalence) * f0)
+
+    for pi, q in [(0.5, 0.02), (0.2, 0.6), (0.3, 0.3)]:
+        got = rm.prior_correct(posterior(pi), train_prevalence=pi, true_prevalence=q)
+        np.testing.assert_allclose(got, posterior(q), rtol=1e-12, atol=1e-15)
+    assert rm.prior_correct([0.0, 1.0], train_prevalence=0.5, true_prevalence=0.1).tolist() == [0.0, 1.0]
+    # K classes: p_k * q_k / pi_k renormalized; for two classes the same as the binary form
+    p = np.array([0.1, 0.5, 0.9])
+    two = rm.prior_correct(np.c_[1 - p, p], train_prevalence=[0.8, 0.2], true_prevalence=[0.4, 0.6])
+    np.testing.assert_allclose(two[:, 1], rm.prior_correct(p, train_prevalence=0.2, true_prevalence=0.6), rtol=1e-14)
+
+
+def test_prior_correct_old_call_sites_agree():
+    from radkit import costs, drift, imbalance
+
+    p = np.random.default_rng(2).random(500)
+    want = rm.prior_correct(p, train_prevalence=0.4, true_prevalence=0.05)
+    np.testing.assert_allclose(imbalance.prior_correct(p, train_prevalence=0.4, true_prevalence=0.05), want, rtol=1e-14)
+    np.testing.assert_allclose(drift.adjust_probs(p, 0.4, 0.05), want, rtol=1e-14)
+    np.testing.assert_allclose(costs.shift_probabilities(np.c_[1 - p, p], train_prevalence=[0.6, 0.4],
+                                                         deploy_prevalence=[0.95, 0.05])[:, 1], want, rtol=1e-14)
+    # a threshold t' on the model's scale is the one whose corrected probability is t
+    t = costs.shift_threshold(0.1, train_prevalence=0.4, deploy_prevalence=0.05)
+    assert rm.prior_correct([t], train_prevalence=0.4, true_prevalence=0.05)[0] == pytest.approx(0.1, abs=1e-14)
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"y_score": [1.5], "train_prevalence": 0.5, "true_prevalence": 0.1}, "probabilities in"),
+    ({"y_score": [0.5], "train_prevalence": 1.0, "true_prevalence": 0.1}, "train_prevalence"),
+    ({"y_score": [0.5], "train_prevalence": 0.5, "true_prevalence": 20}, "did you mean 0.2"),
+    ({"y_score": [[0.2, 0.7]], "train_prevalence": [0.5, 0.5], "true_prevalence": [0.5, 0.5]}, "sum to one"),
+    ({"y_score": [[0.2, 0.8]], "train_prevalence": 0.5, "true_prevalence": [0.5, 0.5]}, "class shares"),
+])
+def test_prior_correct_bad_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        rm.prior_correct(**kwargs)
+
+
+def test_ece_sample_weight_is_repeating_cases():
+    g = np.random.default_rng(4)
+    y = (g.random(300) < 0.3).astype(int)
+    p = np.clip(g.beta(2, 4, 300) + 0.25 * y, 0, 1)
+    w = g.integers(0, 4, 300)
+    rep = np.repeat(np.arange(300), w)
+    assert rm.expected_calibration_error(y, p, sample_weight=w) == pytest.approx(
+        rm.expected_calibration_error(y[rep], p[rep]), abs=1e-12)
+    assert rm.expected_calibration_error(y, p, sample_weight=np.ones(300)) == pytest.approx(
+        rm.expected_calibration_error(y, p), abs=1e-15)
+    from radkit.imbalance import weighted_ece
+
+    assert weighted_ece(y, p, weights=w) == rm.expected_calibration_error(y, p, sample_weight=w)
+    with pytest.raises(ValueError, match="sample_weight"):
+        rm.expected_calibration_error(y, p, sample_weight=-np.ones(300))

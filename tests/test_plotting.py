@@ -54,3 +54,21 @@ def test_bad_inputs_say_what_is_wrong():
         label_points(ax, [0, np.nan], [0, 1], ["a", "b"])
     assert label_points(ax, [], [], []) == []
     plt.close(fig)
+
+
+def test_get_axes_and_the_legend_helpers_live_in_plotting_only():
+    import pathlib
+    import re
+
+    import radkit
+    import radkit.metrics.plots as mplots
+    import radkit.plotting as rp
+
+    ax = rp.get_axes(None, figsize=(3, 2))
+    assert tuple(ax.figure.get_size_inches()) == (3.0, 2.0) and rp.get_axes(ax, figsize=(9, 9)) is ax
+    plt.close(ax.figure)
+    assert mplots.legend_below is rp.legend_below and mplots.plain_log_axis is rp.plain_log_axis
+    root = pathlib.Path(radkit.__file__).parent
+    pattern = re.compile(r"^def (_axes|_ax|legend_below|plain_log_axis|get_axes)\(", re.M)
+    homes = sorted(str(f.relative_to(root)) for f in root.rglob("*.py") if pattern.search(f.read_text()))
+    assert homes == ["plotting.py"], homes

@@ -120,3 +120,37 @@ def test_t_interval_matches_scipy_and_has_no_interval_below_two_values():
     assert t_interval([]).n == 0
     with pytest.raises(ValueError, match="level"):
         t_interval(v, level=90)
+
+
+def test_proportion_is_the_wilson_interval_of_statsmodels():
+    from statsmodels.stats.proportion import proportion_confint
+
+    from radkit.stats import proportion, wilson_ci
+
+    for k, n in [(8, 10), (0, 25), (25, 25), (139, 150), (3, 1000), (1, 1)]:
+        for level in (0.8, 0.95, 0.99):
+            e = proportion(k, n, level=level)
+            lo, hi = proportion_confint(k, n, alpha=1 - level, method="wilson")
+            assert (e.low, e.high) == pytest.approx((lo, hi), abs=1e-12)
+            assert e.estimate == k / n and e.n == n and e.method == "Wilson" and e.level == level
+            assert e.low <= e.estimate <= e.high  # never excludes its own estimate, even at 0 or n
+            assert np.allclose(wilson_ci(k, n, level=level), (lo, hi), atol=1e-12)
+
+
+def test_proportion_of_nothing_is_nan_and_bad_counts_raise():
+    from radkit.stats import proportion
+
+    e = proportion(0, 0)
+    assert np.isnan(e.estimate) and np.isnan(e.low) and e.n == 0
+    with pytest.raises(ValueError, match="0 <= k <= n"):
+        proportion(11, 10)
+    with pytest.raises(ValueError, match="level"):
+        proportion(3, 10, level=95)
+
+
+def test_the_old_homes_of_the_wilson_interval_are_the_same_functions():
+    import radkit.label_process as lp
+    import radkit.stats as st
+    import radkit.validation as val
+
+    assert lp.wilson_ci is st.wilson_ci and val.proportion_estimate is st.proportion

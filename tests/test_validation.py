@@ -91,7 +91,7 @@ def test_sample_size_bad_prevalence(prev):
 
 
 def test_sample_size_percent_prevalence_is_refused():
-    with pytest.raises(ValueError, match="fractions, not percentages"):
+    with pytest.raises(ValueError, match=r"prevalence=10 must lie strictly between 0 and 1.*did you mean 0\.1\?"):
         val.n_for_sens_spec(sens=0.9, prevalence=10, half_width=0.05)
 
 

@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from radkit._validate import check_level
+
 _REQUIRED = ("item", "reader", "label")
 #: Largest number of classes accepted (a stray label such as 10**9 would otherwise
 #: make the per-item count tables allocate gigabytes).
@@ -186,5 +188,4 @@ def _check_label_kinds(sa: pd.Series, sb: pd.Series) -> None:
 def _check_boot(n_boot: int, level: float) -> None:
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
         raise ValueError(f"n_boot must be a non-negative integer (0 = no interval); got {n_boot!r}.")
-    if not _is_real(level) or not 0 < level < 1:
-        raise ValueError(f"level must lie in (0, 1), e.g. 0.95; got {level!r}.")
+    check_level(level)

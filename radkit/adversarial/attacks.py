@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from radkit.adversarial._checks import check_eps, check_images, check_model, check_targets
+from radkit._validate import ATTACK_PIXELS, check_eps, check_images, check_model, check_targets
 from radkit.seeding import torch_generator
 
 __all__ = ["fgsm", "pgd", "input_gradient", "predicted_class", "NORMS"]
@@ -54,7 +54,7 @@ def input_gradient(model: nn.Module, x: torch.Tensor, y: torch.Tensor | object) 
     torch.Size([3, 1, 16, 16])
     """
     model = check_model(model, "input_gradient")
-    x = check_images(x, "input_gradient")
+    x = check_images(x, where="input_gradient", non_empty=True, hint=ATTACK_PIXELS)
     with torch.no_grad():
         y = check_targets(y, model(x[:1]).float().expand(len(x), -1), "input_gradient")
     return _grad(model, x, y)
@@ -62,7 +62,7 @@ def input_gradient(model: nn.Module, x: torch.Tensor, y: torch.Tensor | object) 
 
 def _prepare(model, x, y, eps, where, batch_size):
     model = check_model(model, where)
-    x = check_images(x, where)
+    x = check_images(x, where=where, non_empty=True, hint=ATTACK_PIXELS)
     eps = check_eps(eps, where)
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"{where}: batch_size must be a positive int, got {batch_size!r}.")

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from radkit.adversarial._checks import check_images
+from radkit._validate import ATTACK_PIXELS, check_images
 
 __all__ = ["jpeg", "bit_depth", "median_filter", "Defended", "Ensemble", "TRANSFORMS"]
 
@@ -39,7 +39,7 @@ def jpeg(x: torch.Tensor, *, quality: int = 75) -> torch.Tensor:
     """
     from PIL import Image
 
-    x = check_images(x, "jpeg")
+    x = check_images(x, where="jpeg", non_empty=True, hint=ATTACK_PIXELS)
     if isinstance(quality, bool) or not isinstance(quality, int) or not 1 <= quality <= 95:
         raise ValueError(f"jpeg: quality must be an int from 1 to 95, got {quality!r}.")
     pixels = (x.detach().cpu().float().numpy() * 255).round().astype(np.uint8)
@@ -62,7 +62,7 @@ def bit_depth(x: torch.Tensor, *, bits: int = 4) -> torch.Tensor:
     >>> bit_depth(torch.tensor([0.0, 0.2, 0.6, 1.0]).view(1, 1, 1, 4), bits=1).flatten().tolist()
     [0.0, 0.0, 1.0, 1.0]
     """
-    x = check_images(x, "bit_depth")
+    x = check_images(x, where="bit_depth", non_empty=True, hint=ATTACK_PIXELS)
     if isinstance(bits, bool) or not isinstance(bits, int) or not 1 <= bits <= 16:
         raise ValueError(f"bit_depth: bits must be an int from 1 to 16, got {bits!r}.")
     levels = 2 ** bits - 1
@@ -79,7 +79,7 @@ def median_filter(x: torch.Tensor, *, size: int = 3) -> torch.Tensor:
     >>> float(median_filter(x, size=3).max())
     0.0
     """
-    x = check_images(x, "median_filter")
+    x = check_images(x, where="median_filter", non_empty=True, hint=ATTACK_PIXELS)
     if isinstance(size, bool) or not isinstance(size, int) or size < 1 or size % 2 == 0:
         raise ValueError(f"median_filter: size must be an odd int >= 1, got {size!r}.")
     if size == 1:

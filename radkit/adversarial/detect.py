@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from radkit.adversarial._checks import check_images, check_model
+from radkit._validate import ATTACK_PIXELS, check_images, check_model
 from radkit.adversarial.defenses import bit_depth, median_filter
 
 __all__ = ["squeezing_score", "DEFAULT_SQUEEZERS"]
@@ -63,7 +63,7 @@ def squeezing_score(model: nn.Module, x: torch.Tensor, *,
     ((3,), True)
     """
     model = check_model(model, "squeezing_score")
-    x = check_images(x, "squeezing_score")
+    x = check_images(x, where="squeezing_score", non_empty=True, hint=ATTACK_PIXELS)
     if len(squeezers) == 0:
         raise ValueError("squeezing_score: give at least one squeezer, e.g. DEFAULT_SQUEEZERS.")
     out = []

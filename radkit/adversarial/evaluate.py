@@ -10,9 +10,9 @@ import pandas as pd
 import torch
 from torch import nn
 
-from radkit.adversarial._checks import check_eps, check_images, check_model, check_targets
+from radkit._validate import ATTACK_PIXELS, check_eps, check_images, check_model, check_targets
 from radkit.adversarial.attacks import fgsm, pgd, predicted_class
-from radkit.stats import Estimate
+from radkit.stats import Estimate, proportion
 
 __all__ = ["accuracy", "positive_probability", "robustness_curve", "RobustnessCurve", "ATTACKS"]
 
@@ -34,15 +34,12 @@ def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, batch_size: 
     >>> accuracy(m, torch.rand(8, 1, 16, 16), torch.zeros(8, dtype=torch.long)).n
     8
     """
-    from radkit.label_process import wilson_ci
-
     model = check_model(model, "accuracy")
-    x = check_images(x, "accuracy")
+    x = check_images(x, where="accuracy", non_empty=True, hint=ATTACK_PIXELS)
     logits = _logits(model, x, batch_size)
     y = check_targets(y, logits, "accuracy")
     k, n = int((predicted_class(logits) == y).sum()), len(y)
-    lo, hi = wilson_ci(k, n)
-    return Estimate(k / n, float(lo), float(hi), level=0.95, method="Wilson", n=n)
+    return proportion(k, n)
 
 
 def positive_probability(model: nn.Module, x: torch.Tensor, *, batch_size: int = 256) -> np.ndarray:
@@ -56,7 +53,8 @@ def positive_probability(model: nn.Module, x: torch.Tensor, *, batch_size: int =
     (3,)
     """
     model = check_model(model, "positive_probability")
-    logits = _logits(model, check_images(x, "positive_probability"), batch_size)
+    x = check_images(x, where="positive_probability", non_empty=True, hint=ATTACK_PIXELS)
+    logits = _logits(model, x, batch_size)
     if logits.shape[1] == 1:
         return torch.sigmoid(logits[:, 0]).cpu().numpy().astype(np.float64)
     if logits.shape[1] != 2:
@@ -135,7 +133,7 @@ def robustness_curve(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps:
 
     model = check_model(model, "robustness_curve")
     attacker = check_model(attack_model if attack_model is not None else model, "robustness_curve")
-    x = check_images(x, "robustness_curve")
+    x = check_images(x, where="robustness_curve", non_empty=True, hint=ATTACK_PIXELS)
     eps = [check_eps(e, "robustness_curve") for e in eps]
     unknown = [a for a in attacks if a not in ATTACKS]
     if unknown or not eps:

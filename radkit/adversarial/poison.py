@@ -13,10 +13,10 @@ import pandas as pd
 import torch
 from torch import nn
 
-from radkit.adversarial._checks import check_fraction, check_images, check_model
+from radkit._validate import ATTACK_PIXELS, check_class_indices, check_fraction, check_images, check_model
 from radkit.adversarial.attacks import predicted_class
 from radkit.seeding import check_seed, rng
-from radkit.stats import Estimate
+from radkit.stats import Estimate, proportion
 
 __all__ = ["flip_labels", "add_trigger", "backdoor", "attack_success_rate", "Poisoned"]
 
@@ -48,15 +48,6 @@ class Poisoned:
         return pd.DataFrame([{"items": len(self.y), "poisoned": len(self.index), "fraction": self.fraction}])
 
 
-def _check_labels(y: object, where: str) -> torch.Tensor:
-    if not isinstance(y, torch.Tensor) or y.ndim != 1 or len(y) == 0:
-        raise ValueError(f"{where}: labels must be a non-empty 1-D tensor of class indices "
-                         f"(use y[:, 0].long() for one finding), got {getattr(y, 'shape', type(y).__name__)}.")
-    if torch.is_floating_point(y) and not torch.all(y == y.round()):
-        raise ValueError(f"{where}: labels must be whole class indices.")
-    return y
-
-
 def flip_labels(y: torch.Tensor, *, fraction: float, seed: int, num_classes: int = 2,
                 from_class: int | None = None) -> Poisoned:
     """Flip the labels of a random ``fraction`` of the training items.
@@ -80,8 +71,8 @@ def flip_labels(y: torch.Tensor, *, fraction: float, seed: int, num_classes: int
     >>> len(p.index), int((p.y != torch.tensor([0, 1] * 10)).sum())
     (4, 4)
     """
-    y = _check_labels(y, "flip_labels")
-    fraction = check_fraction(fraction, "flip_labels")
+    y = check_class_indices(y, "flip_labels")
+    fraction = float(check_fraction(fraction, "flip_labels: fraction"))
     seed = check_seed(seed)
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
         raise ValueError(f"flip_labels: num_classes must be an int >= 2, got {num_classes!r}.")
@@ -111,7 +102,7 @@ def add_trigger(x: torch.Tensor, *, size: int = 3, value: float = 1.0, offset: i
     >>> float(t.sum()), float(t[0, 0, 5:7, 5:7].sum())
     (8.0, 4.0)
     """
-    x = check_images(x, "add_trigger")
+    x = check_images(x, where="add_trigger", non_empty=True, hint=ATTACK_PIXELS)
     h, w = x.shape[-2:]
     if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= min(h, w) - offset:
         raise ValueError(f"add_trigger: size must be an int from 1 to {min(h, w) - offset} for {h}×{w} images, "
@@ -138,11 +129,11 @@ def backdoor(x: torch.Tensor, y: torch.Tensor, *, fraction: float, target: int, 
     >>> len(p.index), bool((p.y[p.index] == 0).all()), bool(torch.equal(p.x[1], x[1]) or 1 in p.index)
     (2, True, True)
     """
-    x = check_images(x, "backdoor")
-    y = _check_labels(y, "backdoor")
+    x = check_images(x, where="backdoor", non_empty=True, hint=ATTACK_PIXELS)
+    y = check_class_indices(y, "backdoor")
     if len(x) != len(y):
         raise ValueError(f"backdoor: {len(x)} images but {len(y)} labels.")
-    fraction = check_fraction(fraction, "backdoor")
+    fraction = float(check_fraction(fraction, "backdoor: fraction"))
     pool = np.flatnonzero(y.detach().cpu().numpy() != target)
     if len(pool) == 0:
         raise ValueError(f"backdoor: every label is already {target}; a backdoor needs images of another class.")
@@ -167,11 +158,9 @@ def attack_success_rate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, t
     >>> e.n, 0 <= e.estimate <= 1
     (5, True)
     """
-    from radkit.label_process import wilson_ci
-
     model = check_model(model, "attack_success_rate")
-    x = check_images(x, "attack_success_rate")
-    y = _check_labels(y, "attack_success_rate")
+    x = check_images(x, where="attack_success_rate", non_empty=True, hint=ATTACK_PIXELS)
+    y = check_class_indices(y, "attack_success_rate")
     keep = (y != target).cpu()
     if not keep.any():
         raise ValueError(f"attack_success_rate: every image is of class {target}; success is measured on others.")
@@ -180,5 +169,4 @@ def attack_success_rate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, t
         calls = torch.cat([predicted_class(model(triggered[i:i + batch_size]).float())
                            for i in range(0, len(triggered), batch_size)])
     k, n = int((calls == target).sum()), len(calls)
-    lo, hi = wilson_ci(k, n)
-    return Estimate(k / n, float(lo), float(hi), level=0.95, method="Wilson", n=n)
+    return proportion(k, n)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from radkit.adversarial._checks import check_eps, check_fraction, check_targets
+from radkit._validate import check_eps, check_fraction, check_targets
 from radkit.adversarial.attacks import _pgd_batch
 from radkit.seeding import torch_generator
 
@@ -69,7 +69,7 @@ class AdversarialAugment:
         self.eps = check_eps(eps, "AdversarialAugment")
         self.steps = 1 if method == "fgsm" else steps
         self.alpha = 1.25 * self.eps if method == "fgsm" else 2.5 * self.eps / steps
-        self.fraction = check_fraction(fraction, "AdversarialAugment")
+        self.fraction = float(check_fraction(fraction, "AdversarialAugment: fraction"))
         self.generator = torch_generator(seed)
 
     def __call__(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from radkit.plotting import get_axes
+
 __all__ = ["plot_labeler_scores", "plot_curves"]
 
 _MARKERS = ("o", "s", "D", "^", "v", "P")
@@ -29,13 +31,10 @@ def plot_labeler_scores(scores: Mapping[str, pd.DataFrame], *, measure: str = "f
     >>> ax.get_xlabel()
     'f1 (95% bootstrap CI)'
     """
-    import matplotlib.pyplot as plt
-
     if not scores:
         raise ValueError("Pass at least one labeller: {'name': LabelerScore.to_frame()}.")
     findings = list(next(iter(scores.values())).index)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 0.32 * len(findings) + 1.4), layout="constrained")
+    ax = get_axes(ax, figsize=(8, 0.32 * len(findings) + 1.4))
     k = len(scores)
     for i, (name, table) in enumerate(scores.items()):
         t = table.reindex(findings)
@@ -73,11 +72,9 @@ def plot_curves(summary: pd.DataFrame, *, ax=None, title: str, ylabel: str = "te
     >>> plot_curves(s, title="t").get_xlabel()
     'expert labels bought'
     """
-    import matplotlib.pyplot as plt
-
     if summary.index.nlevels != 2:
         raise ValueError("summary must be indexed by (method, n_labels), as curve_summary returns.")
-    ax = ax if ax is not None else plt.subplots(figsize=(6, 3.6), layout="constrained")[1]
+    ax = get_axes(ax, figsize=(6, 3.6))
     for i, (name, g) in enumerate(summary.groupby(level=0, sort=False)):
         x = g.index.get_level_values(1).to_numpy(dtype=float)
         line, = ax.plot(x, g["estimate"], marker=_MARKERS[i % len(_MARKERS)], ms=3, label=str(name))

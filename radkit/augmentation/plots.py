@@ -10,14 +10,9 @@ import torch
 
 from radkit.augmentation.curves import LearningCurve
 from radkit.augmentation.transforms import Policy, augment_batch
+from radkit.plotting import get_axes
 
 __all__ = ["plot_augmentations", "plot_gains", "plot_image_rows", "plot_learning_curves", "plot_long_tail"]
-
-
-def _ax(ax, figsize):
-    import matplotlib.pyplot as plt
-
-    return ax if ax is not None else plt.subplots(figsize=figsize, layout="constrained")[1]
 
 
 def plot_learning_curves(curves: Mapping[str, LearningCurve], *, x: str = "n", ax=None, level: float = 0.95):
@@ -34,7 +29,7 @@ def plot_learning_curves(curves: Mapping[str, LearningCurve], *, x: str = "n", a
     """
     from matplotlib.ticker import FuncFormatter
 
-    ax = _ax(ax, (5.5, 3.6))
+    ax = get_axes(ax, figsize=(5.5, 3.6))
     for name, lc in curves.items():
         s = lc.summary(level=level)
         xs = s.index.to_numpy(float) if x == "n" else s["positives"].to_numpy(float)
@@ -116,7 +111,7 @@ def plot_gains(table: pd.DataFrame, *, ax=None, xlabel: str = "test AUC gain ove
     >>> plot_gains(t).get_xlabel()
     'test AUC gain over no augmentation'
     """
-    ax = _ax(ax, (5.5, 0.5 + 0.45 * len(table)))
+    ax = get_axes(ax, figsize=(5.5, 0.5 + 0.45 * len(table)))
     ys = np.arange(len(table))[::-1]
     ax.errorbar(table["estimate"], ys, xerr=[table["estimate"] - table["low"], table["high"] - table["estimate"]],
                 fmt="o", capsize=4)
@@ -139,7 +134,7 @@ def plot_long_tail(counts: Mapping[str, pd.Series], *, ax=None):
     """
     from matplotlib.ticker import FuncFormatter
 
-    ax = _ax(ax, (6, 3.6))
+    ax = get_axes(ax, figsize=(6, 3.6))
     for name, c in counts.items():
         c = c.sort_values(ascending=False)
         ax.plot(np.arange(1, len(c) + 1) / len(c), c.to_numpy(), marker=".", label=f"{name} ({len(c)} findings)")

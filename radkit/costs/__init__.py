@@ -5,9 +5,10 @@ not cost the same. A cost matrix ``C[i, j]`` (the cost of calling a case of
 true class ``i`` class ``j``) turns that into decisions:
 
 - :mod:`~radkit.costs.matrix`: :class:`CostMatrix`, :func:`expected_cost`, the
-  Bayes decision (:func:`bayes_decision`, ``argmin_j sum_i p_i C[i, j]``), the
-  binary threshold ``p* = C_FP / (C_FP + C_FN)`` (:func:`bayes_threshold`) and its
-  correction for another prevalence (:func:`shift_threshold`);
+  Bayes decision (:func:`bayes_decision`, ``argmin_j sum_i p_i C[i, j]``, a tie
+  going to the positive call as in ``p >= p*``), the binary threshold
+  ``p* = C_FP / (C_FP + C_FN)`` (:func:`bayes_threshold`) and its correction
+  for another prevalence (:func:`shift_threshold`);
 - :mod:`~radkit.costs.training`: cost-sensitive training for
   :func:`radkit.train.fit` (:func:`class_weights`, :func:`pos_weight`,
   :func:`expected_cost_loss`) and Elkan's resampling (:func:`resample_for_costs`);

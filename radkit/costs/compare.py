@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from radkit._validate import check_count, check_level
 from radkit.costs.matrix import CostMatrix, _as_cost, _labels
 from radkit.stats import Estimate, percentile_interval
 
@@ -21,12 +22,6 @@ def _per_case(y_true: ArrayLike, y_pred: ArrayLike, c: CostMatrix) -> np.ndarray
     if t.size == 0:
         raise ValueError("no cases given; pass at least one.")
     return c.values[t, p]
-
-
-def _check_boot(n_boot: int) -> int:
-    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 2:
-        raise ValueError(f"n_boot must be a whole number >= 2 (1000 for a 95% interval), got {n_boot!r}.")
-    return int(n_boot)
 
 
 def expected_cost_ci(y_true: ArrayLike, y_pred: ArrayLike, cost: CostMatrix | ArrayLike, *,
@@ -43,7 +38,7 @@ def expected_cost_ci(y_true: ArrayLike, y_pred: ArrayLike, cost: CostMatrix | Ar
     from radkit.seeding import rng
 
     per_case = _per_case(y_true, y_pred, _as_cost(cost))
-    n_boot = _check_boot(n_boot)
+    n_boot = check_count(n_boot, "n_boot", minimum=2, hint="1000 for a 95% interval")
     idx = rng(seed).integers(0, per_case.size, (n_boot, per_case.size))
     lo, hi = percentile_interval(per_case[idx].mean(axis=1), level=level)
     return Estimate(float(per_case.mean()), lo, hi, level=level, method="bootstrap percentile",
@@ -96,7 +91,7 @@ def compare_costs(y_true: ArrayLike, decisions: Mapping[str, ArrayLike], cost: C
         raise KeyError(f"reference {ref!r} is not among the rules {names}.")
     per_case = {k: _per_case(y_true, v, c) for k, v in decisions.items()}
     n = per_case[ref].size
-    idx = rng(seed).integers(0, n, (_check_boot(n_boot), n))
+    idx = rng(seed).integers(0, n, (check_count(n_boot, "n_boot", minimum=2, hint="1000 for a 95% interval"), n))
     boots = {k: v[idx].mean(axis=1) for k, v in per_case.items()}
     rows = {}
     for k, v in per_case.items():
@@ -137,7 +132,8 @@ def best_threshold(y_true: ArrayLike, y_prob: ArrayLike, cost: CostMatrix, *, n_
     c = _as_cost(cost)
     c._need_binary("best_threshold")
     y, p = check_binary(y_true, y_prob, names=("y_prob",), kind="prob", purpose="a cheapest threshold")
-    n_boot = _check_boot(n_boot)
+    n_boot = check_count(n_boot, "n_boot", minimum=2, hint="1000 for a 95% interval")
+    level = check_level(level)
     order = np.argsort(p, kind="stable")
     ys, ps = y[order], p[order]
     # candidate j calls cases j.. n-1 positive; its threshold range is (ps[j-1], ps[j]]

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from radkit._validate import check_fraction
+from radkit._validate import check_fraction, check_prevalence, check_probabilities
+from radkit.metrics.calibration import prior_correct
 
 __all__ = ["CostMatrix", "bayes_threshold", "shift_threshold", "shift_probabilities",
            "check_probabilities", "bayes_decision", "confusion_matrix", "expected_cost",
@@ -161,17 +162,20 @@ def bayes_threshold(cost: CostMatrix) -> float:
     """
     c = _as_cost(cost)
     c._need_binary("bayes_threshold")
-    v = c.values
-    gain_neg, gain_pos = v[0, 1] - v[0, 0], v[1, 0] - v[1, 1]
-    if gain_neg < 0 or gain_pos < 0 or gain_neg + gain_pos == 0:
+    gains = _gains(c.values)
+    if gains is None:
         raise ValueError("a correct call must cost no more than the wrong one in each row; "
-                         f"got {v.tolist()}.")
+                         f"got {c.values.tolist()}.")
+    gain_neg, gain_pos = gains
     return float(gain_neg / (gain_neg + gain_pos))
 
 
-def _odds(p: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore"):
-        return p / (1 - p)
+def _gains(v: np.ndarray) -> tuple[float, float] | None:
+    """What a correct call saves over the wrong one for a negative and a positive case (None if < 0, or both 0)."""
+    gain_neg, gain_pos = v[0, 1] - v[0, 0], v[1, 0] - v[1, 1]
+    if gain_neg < 0 or gain_pos < 0 or gain_neg + gain_pos == 0:
+        return None
+    return gain_neg, gain_pos
 
 
 def shift_threshold(threshold: float, *, train_prevalence: float, deploy_prevalence: float) -> float:
@@ -192,49 +196,18 @@ def shift_threshold(threshold: float, *, train_prevalence: float, deploy_prevale
     0.9
     """
     t = float(check_fraction(threshold, "threshold"))
-    for name, v in (("train_prevalence", train_prevalence), ("deploy_prevalence", deploy_prevalence)):
-        if not 0 < v < 1:
-            raise ValueError(f"{name} must lie strictly between 0 and 1, got {v!r}.")
-    if t in (0.0, 1.0):
-        return t
-    o = _odds(np.float64(t)) * _odds(np.float64(train_prevalence)) / _odds(np.float64(deploy_prevalence))
-    return float(o / (1 + o))
-
-
-def check_probabilities(y_prob: ArrayLike, *, k: int | None = None, name: str = "y_prob",
-                        atol: float = 1e-4) -> np.ndarray:
-    """Return ``y_prob`` as an N x K float array whose rows are probabilities summing to one.
-
-    Examples
-    --------
-    >>> check_probabilities([[0.2, 0.8]]).tolist()
-    [[0.2, 0.8]]
-    """
-    arr = np.asarray(y_prob, dtype=np.float64)
-    if arr.ndim != 2:
-        raise ValueError(f"{name} must be N x K class probabilities (one row per case), got shape "
-                         f"{arr.shape}; for one binary probability p pass np.c_[1 - p, p].")
-    if k is not None and arr.shape[1] != k:
-        raise ValueError(f"{name} has {arr.shape[1]} columns but the cost matrix has {k} classes; "
-                         "give one probability column per class, in the matrix's class order.")
-    if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr > 1):
-        raise ValueError(f"{name} must hold probabilities in [0, 1] without NaN; for logits apply "
-                         "a softmax first.")
-    sums = arr.sum(axis=1)
-    bad = np.abs(sums - 1) > atol
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"each row of {name} must sum to one, but {int(bad.sum())} rows do not "
-                         f"(row {i} sums to {sums[i]:.4g}); use softmax outputs, or for "
-                         "multi-label sigmoid outputs decide each finding separately.")
-    return arr
+    train = check_prevalence(train_prevalence, "train_prevalence")
+    deploy = check_prevalence(deploy_prevalence, "deploy_prevalence")
+    # the threshold moves the opposite way to the probabilities: undo the correction deploy -> train
+    return float(prior_correct(np.array([t]), train_prevalence=deploy, true_prevalence=train)[0])
 
 
 def shift_probabilities(y_prob: ArrayLike, *, train_prevalence: ArrayLike,
                         deploy_prevalence: ArrayLike) -> np.ndarray:
     """Adjust K-class probabilities to other class priors (Saerens, Latinne & Decaestecker 2002).
 
-    ``p'_k ∝ p_k * deploy_k / train_k``, renormalized per case.
+    ``p'_k ∝ p_k * deploy_k / train_k``, renormalized per case: the K-class form of
+    :func:`radkit.metrics.prior_correct`, which computes it.
 
     Examples
     --------
@@ -243,15 +216,7 @@ def shift_probabilities(y_prob: ArrayLike, *, train_prevalence: ArrayLike,
     [[0.9, 0.1]]
     """
     p = check_probabilities(y_prob)
-    priors = []
-    for name, v in (("train_prevalence", train_prevalence), ("deploy_prevalence", deploy_prevalence)):
-        a = np.asarray(v, dtype=np.float64).ravel()
-        if a.size != p.shape[1] or np.any(a <= 0) or abs(a.sum() - 1) > 1e-6:
-            raise ValueError(f"{name} must give {p.shape[1]} positive class shares summing to 1, "
-                             f"got {a.tolist()}.")
-        priors.append(a)
-    w = p * (priors[1] / priors[0])
-    return w / w.sum(axis=1, keepdims=True)
+    return prior_correct(p, train_prevalence=train_prevalence, true_prevalence=deploy_prevalence)
 
 
 def bayes_decision(y_prob: ArrayLike, cost: CostMatrix | ArrayLike) -> np.ndarray:
@@ -266,7 +231,11 @@ def bayes_decision(y_prob: ArrayLike, cost: CostMatrix | ArrayLike) -> np.ndarra
     Returns
     -------
     ndarray of int, shape (n,)
-        Index of the called class. Ties go to the lower index.
+        Index of the called class. Ties go to the higher index: for two classes a
+        case at exactly ``p = p*`` is called positive, the rule ``p >= p*`` of
+        :func:`bayes_threshold` and :func:`cost_by_threshold` (and scikit-learn's
+        ``roc_curve``). For two classes the call is made by that comparison, so the
+        three agree to the last bit.
 
     Examples
     --------
@@ -275,10 +244,15 @@ def bayes_decision(y_prob: ArrayLike, cost: CostMatrix | ArrayLike) -> np.ndarra
 
     >>> bayes_decision([[0.8, 0.2]], CostMatrix.binary(c_fp=1, c_fn=9)).tolist()
     [1]
+    >>> bayes_decision([[0.9, 0.1]], CostMatrix.binary(c_fp=1, c_fn=9)).tolist()  # p = p* = 0.1
+    [1]
     """
     c = _as_cost(cost)
     p = check_probabilities(y_prob, k=c.k)
-    return np.argmin(p @ c.values, axis=1)
+    if c.k == 2 and _gains(c.values) is not None:
+        return (p[:, 1] >= bayes_threshold(c)).astype(np.int64)
+    expected = p @ c.values
+    return c.k - 1 - np.argmin(expected[:, ::-1], axis=1)  # the last of the cheapest calls
 
 
 def _labels(values: ArrayLike, k: int, name: str) -> np.ndarray:

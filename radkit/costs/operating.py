@@ -19,9 +19,11 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.stats import beta, norm
 
-from radkit._validate import check_binary, check_scores
+from radkit._validate import check_binary, check_level, check_open_fraction, check_scores
 from radkit.metrics import threshold_for_sensitivity
-from radkit.stats import Estimate
+from radkit.stats import Estimate, proportion
+
+_TARGET_HINT = "E.g. 0.95; a target of 1 has no finite-sample guarantee, and 0 needs no model."
 
 __all__ = ["OperatingPoint", "operating_point", "guaranteed_threshold", "Shortfall",
            "sensitivity_shortfall"]
@@ -42,7 +44,8 @@ def guaranteed_threshold(pos_scores: ArrayLike, *, target: float, level: float =
     >>> guaranteed_threshold(s, target=0.9, level=0.95)  # keeps 96 of 100, not 90
     4.0
     """
-    target, level = _check_target(target), _check_level(level)
+    target = check_open_fraction(target, "target", what="a sensitivity", hint=_TARGET_HINT)
+    level = check_level(level, one_sided=True)
     pos = np.sort(check_scores(pos_scores, "pos_scores"))[::-1]
     m = pos.size
     j = np.arange(1, m + 1)
@@ -53,19 +56,6 @@ def guaranteed_threshold(pos_scores: ArrayLike, *, target: float, level: float =
                          f"even calling every one of them positive needs at least {need} positives. "
                          "Use a larger validation set or a lower level.")
     return float(pos[ok[0]])
-
-
-def _check_target(target: float) -> float:
-    if isinstance(target, bool) or not isinstance(target, (int, float, np.floating)) or not 0 < target < 1:
-        raise ValueError(f"target must be a sensitivity strictly between 0 and 1 (e.g. 0.95), got "
-                         f"{target!r}; a target of 1 has no finite-sample guarantee, 0 needs no model.")
-    return float(target)
-
-
-def _check_level(level: float) -> float:
-    if not 0.5 <= level < 1:
-        raise ValueError(f"level must lie in [0.5, 1), e.g. 0.95, got {level!r}.")
-    return float(level)
 
 
 def _boot_thresholds(pos: np.ndarray, target: float, n_boot: int, gen: np.random.Generator) -> np.ndarray:
@@ -106,7 +96,8 @@ def operating_point(y_true: ArrayLike, y_score: ArrayLike, *, target: float, n_b
     """
     from radkit.seeding import rng
 
-    target, level = _check_target(target), _check_level(level)
+    target = check_open_fraction(target, "target", what="a sensitivity", hint=_TARGET_HINT)
+    level = check_level(level, one_sided=True)
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 2:
         raise ValueError(f"n_boot must be a whole number >= 2 (1000 for a 95% interval), got {n_boot!r}.")
     y, s = check_binary(y_true, y_score, purpose="an operating point")
@@ -118,18 +109,11 @@ def operating_point(y_true: ArrayLike, y_score: ArrayLike, *, target: float, n_b
     conservative = guaranteed_threshold(pos, target=target, level=level)
     threshold = Estimate(float(t), float(low), float(high), level=level,
                          method="bootstrap percentile (positives)", n=int(pos.size))
-    sens = _proportion(int(np.sum(pos >= t)), int(pos.size), level)
+    sens = proportion(int(np.sum(pos >= t)), int(pos.size), level=level)
     neg = s[y == 0]
-    spec = _proportion(int(np.sum(neg < t)), int(neg.size), level)
+    spec = proportion(int(np.sum(neg < t)), int(neg.size), level=level)
     return OperatingPoint(target=target, threshold=threshold, conservative=conservative,
                           bootstrap_lower=boot_lower, sensitivity=sens, specificity=spec)
-
-
-def _proportion(k: int, n: int, level: float) -> Estimate:
-    from radkit.label_process import wilson_ci
-
-    lo, hi = wilson_ci(k, n, level=level)
-    return Estimate(k / n, float(lo), float(hi), level=level, method="Wilson", n=n)
 
 
 @dataclass(frozen=True)
@@ -175,8 +159,8 @@ class OperatingPoint:
         level = self.threshold.level
         for name, t in (("exact", self.threshold.estimate), ("bootstrap lower", self.bootstrap_lower),
                         ("conservative", self.conservative)):
-            se = _proportion(int(np.sum(s[y == 1] >= t)), int(np.sum(y == 1)), level)
-            sp = _proportion(int(np.sum(s[y == 0] < t)), int(np.sum(y == 0)), level)
+            se = proportion(int(np.sum(s[y == 1] >= t)), int(np.sum(y == 1)), level=level)
+            sp = proportion(int(np.sum(s[y == 0] < t)), int(np.sum(y == 0)), level=level)
             rows[name] = {"threshold": t, "sensitivity": se.estimate, "sensitivity low": se.low,
                           "sensitivity high": se.high, "specificity": sp.estimate,
                           "specificity low": sp.low, "specificity high": sp.high}
@@ -234,7 +218,8 @@ def sensitivity_shortfall(pos_scores: ArrayLike, *, target: float, n_val: int, n
     """
     from radkit.seeding import rng
 
-    target, level = _check_target(target), _check_level(level)
+    target = check_open_fraction(target, "target", what="a sensitivity", hint=_TARGET_HINT)
+    level = check_level(level, one_sided=True)
     pool = check_scores(pos_scores, "pos_scores")
     for name, v in (("n_val", n_val), ("n_rep", n_rep), ("n_boot", n_boot)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 2:
@@ -273,7 +258,7 @@ class Shortfall:
         if rule not in self.sensitivity.columns:
             raise KeyError(f"rule must be one of {list(self.sensitivity.columns)}, got {rule!r}.")
         below = self.sensitivity[rule].to_numpy() < self.target
-        return _proportion(int(below.sum()), int(below.size), 0.95)
+        return proportion(int(below.sum()), int(below.size))
 
     def to_frame(self) -> pd.DataFrame:
         """Per rule: share below target with its interval, and the median population sensitivity."""

@@ -19,17 +19,10 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from radkit.costs.matrix import CostMatrix, bayes_threshold, confusion_matrix, cost_by_threshold
+from radkit.plotting import get_axes
 
 __all__ = ["plot_cost_vs_threshold", "plot_confusion_costs", "plot_cost_at_ratio", "plot_shortfall",
            "plot_replicates"]
-
-
-def _axes(ax, ncols: int = 1, figsize=(5, 3.6)):
-    import matplotlib.pyplot as plt
-
-    if ax is not None:
-        return ax
-    return plt.subplots(1, ncols, figsize=figsize, layout="constrained")[1]
 
 
 def plot_cost_vs_threshold(y_true: ArrayLike, probs: Mapping[str, ArrayLike], cost: CostMatrix, *,
@@ -46,7 +39,7 @@ def plot_cost_vs_threshold(y_true: ArrayLike, probs: Mapping[str, ArrayLike], co
     >>> ax.get_xlabel()
     'threshold (call positive if probability >= threshold)'
     """
-    ax = _axes(ax)
+    ax = get_axes(ax, figsize=(5, 3.6))
     p_star = bayes_threshold(cost)
     grid = np.linspace(0.005, 0.995, 199)
     top = 0.0
@@ -76,7 +69,7 @@ def plot_confusion_costs(y_true: ArrayLike, y_pred: ArrayLike, cost: CostMatrix,
     >>> [t.get_text() for t in ax.get_xticklabels()]
     ['a', 'b', 'c']
     """
-    ax = _axes(ax, figsize=(4, 3.6))
+    ax = get_axes(ax, figsize=(4, 3.6))
     m = confusion_matrix(y_true, y_pred, k=cost.k)
     added = m * cost.values
     n = m.sum()
@@ -143,7 +136,7 @@ def plot_shortfall(shortfall, *, ax=None):
     >>> plot_shortfall(s).get_ylabel()
     'sensitivity in the population'
     """
-    ax = _axes(ax, figsize=(5, 3.6))
+    ax = get_axes(ax, figsize=(5, 3.6))
     sens = shortfall.sensitivity
     gen = np.random.default_rng(0)  # jitter only, for display
     for k, rule in enumerate(sens.columns):
@@ -176,7 +169,7 @@ def plot_replicates(frame, *, ylabel: str, title: str, reference: float | None =
     >>> [t.get_text() for t in ax.get_xticklabels()]
     ['a', 'b']
     """
-    ax = _axes(ax, figsize=(5, 3.6))
+    ax = get_axes(ax, figsize=(5, 3.6))
     gen = np.random.default_rng(0)  # horizontal jitter only, for display
     for k, name in enumerate(frame.columns):
         values = frame[name].to_numpy(dtype=np.float64)

@@ -16,7 +16,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from radkit.drift import _checks
+from radkit._validate import check_two_samples
 
 __all__ = ["DriftTest", "ks_test", "median_bandwidth", "mmd2_unbiased", "mmd_test", "classifier_test",
            "score_test"]
@@ -115,7 +115,7 @@ def ks_test(ref: ArrayLike, new: ArrayLike, *, correction: str = "holm", alpha: 
     >>> r.drift, int(r.details["p_adjusted"].idxmin())
     (True, 3)
     """
-    a, b = _checks.samples(ref, new, what="features")
+    a, b = check_two_samples(ref, new, what="features")
     alpha = _alpha(alpha)
     res = stats.ks_2samp(a, b, axis=0, method=method)
     stat, p = np.atleast_1d(res.statistic).astype(float), np.atleast_1d(res.pvalue).astype(float)
@@ -182,7 +182,7 @@ def mmd2_unbiased(ref: ArrayLike, new: ArrayLike, *, bandwidth: float | None = N
     >>> round(mmd2_unbiased([[0.0], [1.0]], [[0.0], [2.0]], bandwidth=1.0), 4)
     -0.4323
     """
-    a, b = _checks.samples(ref, new)
+    a, b = check_two_samples(ref, new)
     z = np.vstack([a, b])
     k = _kernel(z, _bandwidth(z, bandwidth))
     m, n = len(a), len(b)
@@ -238,7 +238,7 @@ def mmd_test(ref: ArrayLike, new: ArrayLike, *, n_perm: int = 1000, bandwidth: f
     """
     from radkit.seeding import check_seed, rng
 
-    a, b = _checks.samples(ref, new)
+    a, b = check_two_samples(ref, new)
     alpha = _alpha(alpha)
     if isinstance(n_perm, bool) or not isinstance(n_perm, (int, np.integer)) or n_perm < 1:
         raise ValueError(f"n_perm must be a whole number >= 1 (e.g. 1000), got {n_perm!r}.")
@@ -291,7 +291,7 @@ def classifier_test(ref: ArrayLike, new: ArrayLike, *, alpha: float = 0.05, seed
 
     from radkit.seeding import check_seed
 
-    a, b = _checks.samples(ref, new)
+    a, b = check_two_samples(ref, new)
     alpha = _alpha(alpha)
     if min(len(a), len(b)) < 4:
         raise ValueError("classifier_test needs at least 4 samples on each side (2 to fit, 2 to test).")
@@ -314,7 +314,7 @@ def score_test(ref_scores: ArrayLike, new_scores: ArrayLike, *, alpha: float = 0
     >>> score_test([0.1, 0.2, 0.3, 0.4] * 10, [0.6, 0.7, 0.8, 0.9] * 10).drift
     True
     """
-    a, b = _checks.samples(ref_scores, new_scores, what="scores")
+    a, b = check_two_samples(ref_scores, new_scores, what="scores")
     if a.shape[1] != 1:
         raise ValueError(f"score_test compares one score per image; got {a.shape[1]} columns. "
                          "Pass the score of one finding, or use ks_test for many features.")

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from radkit.drift import _checks
+from radkit._validate import check_level, check_prevalence, check_scores
+from radkit.metrics.calibration import _reweight, prior_correct
 from radkit.stats import Estimate, percentile_interval
 
 __all__ = ["bbse_prior", "em_prior", "adjust_probs", "estimate_prior", "weekly_prior"]
@@ -80,8 +81,7 @@ def _em(p: np.ndarray, pi: float, *, tol: float = 1e-8, max_iter: int = 1000) ->
     """Saerens' EM for each row of ``p`` (B x n); returns B prevalences."""
     q = np.full(p.shape[0], pi)
     for _ in range(max_iter):
-        a = p * (q / pi)[:, None]
-        r = a / (a + (1 - p) * ((1 - q) / (1 - pi))[:, None])
+        r = _reweight(p, pi, q[:, None])  # each row corrected to its own current guess
         q_new = r.mean(1)
         if np.max(np.abs(q_new - q)) < tol:
             return q_new
@@ -106,8 +106,8 @@ def em_prior(p_new: ArrayLike, train_prior: float, *, tol: float = 1e-8, max_ite
     >>> abs(em_prior(p, 0.1) - 0.4) < 0.02
     True
     """
-    p = _checks.probabilities(p_new, "p_new")
-    pi = _checks.prevalence(train_prior, "train_prior")
+    p = check_scores(p_new, "p_new", probability=True)
+    pi = check_prevalence(train_prior, "train_prior")
     return float(_em(p[None, :], pi, tol=tol, max_iter=max_iter)[0])
 
 
@@ -115,18 +115,19 @@ def adjust_probs(p: ArrayLike, train_prior: float, new_prior: float) -> np.ndarr
     """Bayes' correction of probabilities from the training prevalence to a new one.
 
     ``p' = p q / pi / (p q / pi + (1 - p)(1 - q) / (1 - pi))``: the likelihood
-    ratio is kept, the prior odds replaced.
+    ratio is kept, the prior odds replaced. The same correction as
+    :func:`radkit.metrics.prior_correct` (``train_prior`` is its ``train_prevalence``,
+    ``new_prior`` its ``true_prevalence``), which computes it.
 
     Examples
     --------
     >>> adjust_probs([0.5], 0.1, 0.4).round(3).tolist()
     [0.857]
     """
-    arr = _checks.probabilities(p, "p")
-    pi = _checks.prevalence(train_prior, "train_prior")
-    q = _checks.prevalence(new_prior, "new_prior")
-    a = arr * q / pi
-    return a / (a + (1 - arr) * (1 - q) / (1 - pi))
+    arr = check_scores(p, "p", probability=True)
+    pi = check_prevalence(train_prior, "train_prior")
+    q = check_prevalence(new_prior, "new_prior")
+    return prior_correct(arr, train_prevalence=pi, true_prevalence=q)
 
 
 def estimate_prior(p_new: ArrayLike, *, y_val: ArrayLike, p_val: ArrayLike, method: str = "bbse",
@@ -159,14 +160,14 @@ def estimate_prior(p_new: ArrayLike, *, y_val: ArrayLike, p_val: ArrayLike, meth
     """
     from radkit.seeding import check_seed, rng
 
-    pn = _checks.probabilities(p_new, "p_new")
-    pv = _checks.probabilities(p_val, "p_val")
+    pn = check_scores(p_new, "p_new", probability=True)
+    pv = check_scores(p_val, "p_val", probability=True)
     yv = _labels(y_val, "y_val")
     if yv.size != pv.size:
         raise ValueError(f"y_val ({yv.size}) and p_val ({pv.size}) must pair case by case.")
     if method not in ("bbse", "em"):
         raise ValueError(f"method={method!r} is unknown; use 'bbse' or 'em'.")
-    lev = _checks.level(level)
+    lev = check_level(level)
     g = rng(check_seed(seed))
     iv = np.vstack([np.arange(yv.size), g.integers(0, yv.size, (n_boot, yv.size))])
     inew = np.vstack([np.arange(pn.size), g.integers(0, pn.size, (n_boot, pn.size))])
@@ -228,7 +229,7 @@ def weekly_prior(p_new: ArrayLike, week: ArrayLike, *, y_val: ArrayLike, p_val: 
     >>> bool(t.loc[1, "bbse"] > t.loc[0, "bbse"]), list(t.columns[:3])
     (True, ['n', 'mean_prob', 'mean_prob_adjusted'])
     """
-    pn = _checks.probabilities(p_new, "p_new")
+    pn = check_scores(p_new, "p_new", probability=True)
     wk = np.asarray(week)
     if wk.shape != pn.shape:
         raise ValueError(f"week ({wk.shape}) must give one week per probability ({pn.shape}).")

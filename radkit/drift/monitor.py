@@ -16,7 +16,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.stats import norm
 
-from radkit.drift import _checks
+from radkit._validate import check_level, check_scores
 from radkit.stats import Estimate
 
 __all__ = ["METRICS", "weekly_metric", "Alarm", "threshold_alarm", "cusum", "page_hinkley", "detection_delay",
@@ -36,9 +36,7 @@ def _one(metric: str, y: np.ndarray, p: np.ndarray, level: float) -> Estimate:
     if metric == "auc":
         from radkit.metrics import delong_auc
 
-        if min(y.sum(), n - y.sum()) < 2:
-            return Estimate(float("nan"), level=level, method="DeLong", n=n)
-        r = delong_auc(y, p, level=level)
+        r = delong_auc(y, p, level=level, too_few="nan")  # a week with < 2 of a class gets NaN
         return Estimate(r.auc, r.low, r.high, level=level, method="DeLong", n=n)
     v = (y - p) if metric == "oe" else (p - y) ** 2
     mean = float(v.mean())
@@ -88,14 +86,14 @@ def weekly_metric(y_true: ArrayLike, y_prob: ArrayLike, week: ArrayLike, *, k: i
                          "(an interval needs 2 cases; k = 0 means no monitoring at all).")
     if metric not in METRICS:
         raise ValueError(f"metric={metric!r} is unknown; use one of {sorted(METRICS)}.")
-    p = _checks.probabilities(y_prob, "y_prob")
+    p = check_scores(y_prob, "y_prob", probability=True)
     y = np.asarray(y_true)
     w = np.asarray(week)
     if y.shape != p.shape or w.shape != p.shape:
         raise ValueError(f"y_true {y.shape}, y_prob {p.shape} and week {w.shape} must have one entry per image.")
     if not np.isin(y, (0, 1)).all():
         raise ValueError("y_true must contain only 0 and 1.")
-    lev = _checks.level(level)
+    lev = check_level(level)
     g = rng(check_seed(seed))
     rows = {}
     for wk in np.unique(w):

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from radkit.drift import _checks
+from radkit._validate import check_level, check_scores
 from radkit.drift.monitor import _one
 
 __all__ = ["PolicyResult", "simulate_policy", "POLICIES"]
@@ -106,7 +106,7 @@ def simulate_policy(y_true: ArrayLike, y_prob: ArrayLike, week: ArrayLike, *, po
 
     if policy not in POLICIES:
         raise ValueError(f"policy={policy!r} is unknown; use one of {POLICIES}.")
-    p = _checks.probabilities(y_prob, "y_prob")
+    p = check_scores(y_prob, "y_prob", probability=True)
     y = np.asarray(y_true).astype(int)
     w = np.asarray(week)
     if y.shape != p.shape or w.shape != p.shape:
@@ -114,7 +114,7 @@ def simulate_policy(y_true: ArrayLike, y_prob: ArrayLike, week: ArrayLike, *, po
     for name, v, lo in (("n_retrain", n_retrain, 2), ("period", period, 1), ("k", k, 2)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
             raise ValueError(f"{name} must be a whole number >= {lo}, got {v!r}.")
-    lev = _checks.level(level)
+    lev = check_level(level)
     g = rng(check_seed(seed))
     z = _logit(p)
     a, b = 1.0, 0.0  # current update: p' = sigmoid(a z + b)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from radkit.stats import Estimate, percentile_interval
+from radkit.stats import Estimate, percentile_interval, proportion
 
 __all__ = ["pointing_game", "energy_in_mask", "topk_iou", "chance_pointing", "LocalizationScores",
            "localization_scores", "dilate"]
@@ -210,7 +210,6 @@ def localization_scores(maps: object, masks: object, *, tolerance: int = 0, top:
     >>> s.pointing.estimate, s.chance.estimate
     (1.0, 0.25)
     """
-    from radkit.label_process import wilson_ci
     from radkit.seeding import check_seed
 
     seed = check_seed(seed)
@@ -220,12 +219,9 @@ def localization_scores(maps: object, masks: object, *, tolerance: int = 0, top:
     energy = energy_in_mask(m, k)
     iou = topk_iou(m, k, top=top)
     per = pd.DataFrame({"pointing": hits.astype(int), "chance": chance, "energy": energy, "iou": iou})
-    lo, hi = wilson_ci(int(hits.sum()), len(hits), level=level)
-    rate = float(hits.mean())
-    lo, hi = min(float(lo), rate), max(float(hi), rate)  # wilson_ci can return 5e-17 for 0 hits
     return LocalizationScores(
         per_image=per,
-        pointing=Estimate(rate, lo, hi, level=level, method="Wilson", n=len(hits)),
+        pointing=proportion(int(hits.sum()), len(hits), level=level),
         chance=_boot_mean(chance, n_boot=n_boot, seed=seed, level=level),
         energy=_boot_mean(energy, n_boot=n_boot, seed=seed + 1, level=level),
         iou=_boot_mean(iou, n_boot=n_boot, seed=seed + 2, level=level),

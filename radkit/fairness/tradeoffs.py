@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from radkit.stats import by_group
+from radkit.stats import by_group, proportion
 
 __all__ = ["calibrated_scores", "balance_table", "chouldechova_fpr", "parity_frontier", "underdiagnosis",
            "age_band", "rate_by_group", "n_to_detect"]
@@ -258,19 +258,12 @@ def rate_by_group(data: pd.DataFrame, column: str, *, by: str | list[str], level
     >>> rate_by_group(df, "y", by="sex")["estimate"].tolist()
     [0.25, 0.5, 0.375]
     """
-    from scipy.stats import norm
-
     keys = [by] if isinstance(by, str) else list(by)
     d = data.dropna(subset=[column])
-    z = norm.ppf(1 - (1 - level) / 2)
 
     def wilson(k: float, n: float) -> tuple[float, float, float]:
-        if n == 0:
-            return np.nan, np.nan, np.nan
-        p = k / n
-        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-        return p, centre - half, centre + half
+        e = proportion(k, n, level=level)
+        return e.estimate, e.low, e.high
 
     agg = d.groupby(keys if len(keys) > 1 else keys[0], observed=True, sort=True)[column].agg(["sum", "count"])
     rows = [wilson(float(k), float(n)) + (int(n),) for k, n in zip(agg["sum"], agg["count"], strict=True)]

@@ -11,6 +11,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from radkit._validate import check_count
 from radkit.federated.averaging import is_bn_key, round_seed, state_bytes, weighted_average
 from radkit.federated.clients import Client, check_clients, pooled
 
@@ -97,16 +98,6 @@ class FedRun:
         return pd.DataFrame(self.rows).set_index("round")
 
 
-def _check_options(rounds: int, local_epochs: int, fraction: float, lr: float, batch_size: int) -> None:
-    for name, v in (("rounds", rounds), ("local_epochs", local_epochs), ("batch_size", batch_size)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{name} must be a whole number >= 1, got {v!r}.")
-    if not (isinstance(fraction, (int, float)) and 0 < fraction <= 1):
-        raise ValueError(f"fraction C of clients per round must be in (0, 1] (1 = every client), got {fraction!r}.")
-    if not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)):
-        raise ValueError(f"lr must be a positive finite number, got {lr!r}.")
-
-
 def fedavg(clients: list[Client], model: nn.Module, *, rounds: int, local_epochs: int = 1, fraction: float = 1.0,
            lr: float = 3e-3, batch_size: int = 64, mu: float = 0.0, local_bn: bool = False,
            optimizer: str = "adamw", seed: int, eval_every: bool = False, keep_states: bool = False,
@@ -154,7 +145,12 @@ def fedavg(clients: list[Client], model: nn.Module, *, rounds: int, local_epochs
     from radkit.seeding import check_seed, rng
 
     clients = check_clients(clients)
-    _check_options(rounds, local_epochs, fraction, lr, batch_size)
+    rounds, local_epochs, batch_size = (check_count(v, name) for name, v in (
+        ("rounds", rounds), ("local_epochs", local_epochs), ("batch_size", batch_size)))
+    if not (isinstance(fraction, (int, float)) and 0 < fraction <= 1):
+        raise ValueError(f"fraction C of clients per round must be in (0, 1] (1 = every client), got {fraction!r}.")
+    if not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)):
+        raise ValueError(f"lr must be a positive finite number, got {lr!r}.")
     seed = check_seed(seed)
     global_model = copy.deepcopy(model).cpu()
     shared = [k for k in global_model.state_dict() if not (local_bn and is_bn_key(global_model, k))]
@@ -280,14 +276,8 @@ def evaluate(models: nn.Module | dict[str, nn.Module] | FedRun, clients: list[Cl
 
 
 def _auc_estimate(y, p, delong_auc, Estimate):
-    if y.min() == y.max():
-        return Estimate(float("nan"), method="one class in test set", n=len(y))
-    if min(int(y.sum()), int((1 - y).sum())) < 2:  # DeLong's variance needs 2 cases of each class
-        from sklearn.metrics import roc_auc_score
-
-        return Estimate(float(roc_auc_score(y, p)), method="no interval (one case of a class)", n=len(y))
-    d = delong_auc(y, p)
-    return Estimate(d.auc, max(d.low, 0.0), min(d.high, 1.0), level=0.95, method="DeLong", n=len(y))
+    d = delong_auc(y, p, too_few="nan")  # fewer than 2 of a class: NaN, and the method says why
+    return Estimate(d.auc, d.low, d.high, level=0.95, method=d.method, n=len(y))
 
 
 def bytes_to_target(run: FedRun, target: float) -> float:

@@ -10,6 +10,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.stats import norm
 
+from radkit._validate import check_level
 from radkit.metrics import delong_auc
 from radkit.seeding import check_seed, rng
 from radkit.stats import Estimate, percentile_interval, t_interval
@@ -225,8 +226,7 @@ def compare_over_seeds(score_fns: Mapping[str, Callable[[int], ArrayLike]], y_tr
     if len(seeds) < 2 or len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds={seeds} must hold at least two distinct seeds: an interval over seeds "
                          "needs replicates (e.g. radkit.seeding.spawn(prof.seed, 5)).")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be between 0 and 1 (e.g. 0.95), got {level!r}.")
+    level = check_level(level)
     y = np.asarray(y_true, dtype=float).ravel()
     tests = {"external": external} if internal is None else {"internal": internal, "external": external}
     for part, rows in list(tests.items()):

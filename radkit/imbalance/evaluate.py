@@ -11,22 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from radkit._validate import check_binary
+from radkit.metrics.calibration import expected_calibration_error
+
 __all__ = ["prevalence_weights", "weighted_ece", "score_measures"]
-
-
-def _check(y_true, y_score) -> tuple[np.ndarray, np.ndarray]:
-    y = np.asarray(y_true)
-    s = np.asarray(y_score, dtype=np.float64)
-    if y.ndim != 1 or s.ndim != 1 or len(y) != len(s):
-        raise ValueError(f"y_true and y_score must be 1-D and of the same length, got shapes {y.shape} and {s.shape}.")
-    if not np.all(np.isin(y, (0, 1))):
-        raise ValueError("y_true must hold 0/1 labels (drop unknown labels first).")
-    if not np.all(np.isfinite(s)):
-        raise ValueError(f"y_score has {int((~np.isfinite(s)).sum())} NaN/inf value(s); the model diverged or "
-                         "its input had NaN. Check the embeddings and the head.")
-    if y.min() == y.max():
-        raise ValueError("y_true has a single class: these measures need positive and negative test cases.")
-    return y.astype(np.int64), s
 
 
 def prevalence_weights(y_true, *, prevalence: float | None) -> np.ndarray:
@@ -49,22 +37,16 @@ def prevalence_weights(y_true, *, prevalence: float | None) -> np.ndarray:
 
 
 def weighted_ece(y_true, y_prob, *, weights=None, n_bins: int = 10) -> float:
-    """Expected calibration error with case weights (uniform bins, as ``radkit.metrics.expected_calibration_error``).
+    """Expected calibration error with case weights (uniform bins).
+
+    :func:`radkit.metrics.expected_calibration_error` with ``sample_weight=weights``, which computes it.
 
     Examples
     --------
     >>> round(weighted_ece([0, 0, 1, 1], [0.1, 0.3, 0.6, 0.8], n_bins=2), 3)
     0.25
     """
-    y = np.asarray(y_true, dtype=np.float64)
-    p = np.asarray(y_prob, dtype=np.float64)
-    w = np.ones_like(p) if weights is None else np.asarray(weights, dtype=np.float64)
-    ids = np.searchsorted(np.linspace(0, 1, n_bins + 1)[1:-1], p, side="left")
-    W = np.bincount(ids, weights=w, minlength=n_bins)
-    full = W > 0
-    obs = np.bincount(ids, weights=w * y, minlength=n_bins)[full] / W[full]
-    pred = np.bincount(ids, weights=w * p, minlength=n_bins)[full] / W[full]
-    return float(np.sum(W[full] * np.abs(obs - pred)) / W.sum())
+    return expected_calibration_error(y_true, y_prob, n_bins=n_bins, sample_weight=weights)
 
 
 def score_measures(y_true, y_score, *, prevalence: float | None = None, specificity: float = 0.9,
@@ -97,7 +79,7 @@ def score_measures(y_true, y_score, *, prevalence: float | None = None, specific
     """
     from sklearn.metrics import average_precision_score, roc_auc_score
 
-    y, s = _check(y_true, y_score)
+    y, s = check_binary(y_true, y_score, purpose="PR-AUC, ROC-AUC and sensitivity at a specificity")
     if not 0 < specificity < 1:
         raise ValueError(f"specificity must be in (0, 1), got {specificity!r}.")
     w = prevalence_weights(y, prevalence=prevalence)

@@ -7,17 +7,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from radkit.metrics.plots import legend_below, plain_log_axis
+from radkit.plotting import get_axes, legend_below, plain_log_axis
 
 __all__ = ["plot_prevalence_effect", "plot_methods", "plot_ranking", "plot_smote_2d", "plot_real_imbalance",
            "plot_reliability_at_prevalence", "plot_ece_before_after",
            "plot_confusion_pr"]
-
-
-def _axes(ax, figsize):
-    import matplotlib.pyplot as plt
-
-    return ax if ax is not None else plt.subplots(figsize=figsize, layout="constrained")[1]
 
 
 def plot_prevalence_effect(summary: pd.DataFrame, *, measures: Sequence[str] = ("accuracy@t", "sens@t", "ROC-AUC"),
@@ -26,7 +20,7 @@ def plot_prevalence_effect(summary: pd.DataFrame, *, measures: Sequence[str] = (
 
     ``summary`` is :meth:`radkit.imbalance.Comparison.to_frame` for one method and head.
     """
-    ax = _axes(ax, (5.6, 4.2))
+    ax = get_axes(ax, figsize=(5.6, 4.2))
     names = {"accuracy@t": "accuracy at 0.5", "sens@t": "sensitivity at 0.5", "ROC-AUC": "ROC-AUC",
              "PR-AUC": "PR-AUC", "spec@t": "specificity at 0.5", "ECE": "ECE"}
     for k, measure in enumerate(measures):
@@ -72,7 +66,7 @@ def plot_ranking(means: pd.DataFrame, *, head: str, measure: str = "PR-AUC", leg
 
     ``means`` is :meth:`radkit.imbalance.Comparison.table` (methods x prevalences).
     """
-    ax = _axes(ax, (5.6, 4.2))
+    ax = get_axes(ax, figsize=(5.6, 4.2))
     ranks = means.rank(ascending=False, axis=0)
     prevs = list(ranks.columns)
     for k, method in enumerate(ranks.index):
@@ -89,7 +83,7 @@ def plot_ranking(means: pd.DataFrame, *, head: str, measure: str = "PR-AUC", leg
 
 def plot_smote_2d(Z: np.ndarray, y: np.ndarray, Z_new: np.ndarray, *, pairs: np.ndarray | None = None, ax=None):
     """Majority, minority and SMOTE points in a 2-D projection; optional segments from each new point's parents."""
-    ax = _axes(ax, (5.6, 5.0))
+    ax = get_axes(ax, figsize=(5.6, 5.0))
     ax.scatter(*Z[y == 0].T, s=6, c="lightgrey", label=f"normal ({(y == 0).sum()})", rasterized=True)
     ax.scatter(*Z_new.T, s=14, marker="x", c="tab:orange", lw=1, label=f"SMOTE points ({len(Z_new)})")
     ax.scatter(*Z[y == 1].T, s=40, c="tab:red", edgecolors="k", label=f"abnormal ({(y == 1).sum()})")
@@ -107,11 +101,9 @@ def plot_real_imbalance(table: pd.DataFrame, *, ax=None):
 
     ``table`` has columns ``dataset``, ``finding``, ``prevalence``.
     """
-    import matplotlib.pyplot as plt
-
     data = table.assign(ratio=(1 - table["prevalence"]) / table["prevalence"])
     findings = list(data.groupby("finding")["ratio"].median().sort_values().index)
-    ax = ax if ax is not None else plt.subplots(figsize=(6.5, 0.22 * len(findings) + 1.6), layout="constrained")[1]
+    ax = get_axes(ax, figsize=(6.5, 0.22 * len(findings) + 1.6))
     ypos = {f: i for i, f in enumerate(findings)}
     for k, (name, rows) in enumerate(data.groupby("dataset", sort=False)):
         ax.scatter(rows["ratio"], [ypos[f] + (k - 1.5) * 0.12 for f in rows["finding"]], marker="osD^"[k % 4],
@@ -167,7 +159,7 @@ def plot_reliability_at_prevalence(y_true: np.ndarray, probs: dict[str, np.ndarr
     """
     from radkit.imbalance.evaluate import prevalence_weights, weighted_ece
 
-    ax = _axes(ax, (5.2, 5.4))
+    ax = get_axes(ax, figsize=(5.2, 5.4))
     y = np.asarray(y_true)
     w = prevalence_weights(y, prevalence=prevalence)
     edges = np.linspace(0, 1, n_bins + 1)
@@ -192,7 +184,7 @@ def plot_reliability_at_prevalence(y_true: np.ndarray, probs: dict[str, np.ndarr
 
 def plot_ece_before_after(table: pd.DataFrame, *, ax=None):
     """Bars of ECE as trained and after prior correction, per method (``table`` has both columns)."""
-    ax = _axes(ax, (7, 3.6))
+    ax = get_axes(ax, figsize=(7, 3.6))
     pos = np.arange(len(table))
     ax.bar(pos - 0.2, table["ECE"], 0.4, label="as trained")
     ax.bar(pos + 0.2, table["ECE corrected"], 0.4, label="after prior correction")

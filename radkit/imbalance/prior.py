@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from radkit._validate import check_prevalence
+from radkit.metrics import calibration
+
 __all__ = ["prior_correct", "effective_prevalence"]
-
-
-def _prevalence(value: float, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not 0 < value < 1:
-        raise ValueError(f"{name} must be a number strictly between 0 and 1, got {value!r}.")
-    return float(value)
 
 
 def effective_prevalence(prevalence: float, *, pos_weight: float) -> float:
@@ -24,7 +21,7 @@ def effective_prevalence(prevalence: float, *, pos_weight: float) -> float:
     >>> effective_prevalence(0.02, pos_weight=49.0)
     0.5
     """
-    pi = _prevalence(prevalence, "prevalence")
+    pi = check_prevalence(prevalence, "prevalence")
     if isinstance(pos_weight, bool) or not isinstance(pos_weight, (int, float, np.floating)) or not pos_weight > 0:
         raise ValueError(f"pos_weight must be a positive number, got {pos_weight!r}.")
     return float(pos_weight * pi / (pos_weight * pi + 1 - pi))
@@ -40,7 +37,9 @@ def prior_correct(y_prob, *, train_prevalence: float, true_prevalence: float) ->
         odds' = odds * [pi / (1 - pi)] / [pi_s / (1 - pi_s)]
 
     gives probabilities calibrated for the true prevalence ``pi`` if they were
-    calibrated at ``pi_s``. The ranking (ROC-AUC) does not change.
+    calibrated at ``pi_s``. The ranking (ROC-AUC) does not change. Computed
+    by :func:`radkit.metrics.prior_correct`, the kit's one prior-shift correction,
+    applied to each probability of ``y_prob`` whatever its shape.
 
     Parameters
     ----------
@@ -58,15 +57,6 @@ def prior_correct(y_prob, *, train_prevalence: float, true_prevalence: float) ->
     >>> prior_correct([0.5, 0.9], train_prevalence=0.5, true_prevalence=0.1).round(3).tolist()
     [0.1, 0.5]
     """
-    p = np.asarray(y_prob, dtype=np.float64)
-    if p.size == 0:
-        raise ValueError("prior_correct: y_prob is empty; pass the model's probabilities.")
-    if not np.all(np.isfinite(p)) or np.any((p < 0) | (p > 1)):
-        raise ValueError("prior_correct: y_prob must be probabilities in [0, 1] without NaN "
-                         "(pass predict() output, not logits).")
-    pi_s = _prevalence(train_prevalence, "train_prevalence")
-    pi = _prevalence(true_prevalence, "true_prevalence")
-    ratio = (pi / (1 - pi)) / (pi_s / (1 - pi_s))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = ratio * p / (ratio * p + (1 - p))
-    return np.where(p >= 1, 1.0, out)
+    p = np.asarray(y_prob, dtype=np.float64)  # any shape, each probability on its own (multi-label heads too)
+    out = calibration.prior_correct(p.ravel(), train_prevalence=train_prevalence, true_prevalence=true_prevalence)
+    return out.reshape(p.shape)

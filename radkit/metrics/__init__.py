@@ -33,6 +33,7 @@ from radkit.metrics.calibration import (
     expected_calibration_error,
     fit_platt,
     fit_temperature,
+    prior_correct,
     reliability_curve,
 )
 from radkit.metrics.confusion import (
@@ -81,6 +82,6 @@ __all__ = [
     "decision_curve", "delong_auc", "delong_test", "expected_calibration_error",
     "fit_platt", "fit_temperature", "from_confusion", "measures_by_group", "net_benefit",
     "npv_at_prevalence", "operating_points",
-    "ppv_at_prevalence", "pr_curve", "report", "reliability_curve", "roc",
+    "ppv_at_prevalence", "pr_curve", "prior_correct", "report", "reliability_curve", "roc",
     "threshold_for_sensitivity",
 ]

@@ -25,11 +25,22 @@ from scipy.optimize import minimize, minimize_scalar
 from scipy.special import expit
 from sklearn.isotonic import IsotonicRegression
 
-from radkit._validate import check_binary, check_count, check_scores
+from radkit._validate import check_binary, check_count, check_prevalence, check_probabilities, check_scores
 
 __all__ = ["ReliabilityCurve", "TemperatureScaler", "PlattScaler", "IsotonicCalibrator",
            "reliability_curve", "expected_calibration_error", "brier_score", "fit_temperature",
-           "fit_platt"]
+           "fit_platt", "prior_correct"]
+
+
+def _bins(p: np.ndarray, n_bins: int, strategy: str) -> tuple[np.ndarray, np.ndarray]:
+    """Bin edges and each probability's bin (right-closed, the first bin holding 0 too)."""
+    if strategy == "uniform":
+        edges = np.linspace(0.0, 1.0, int(n_bins) + 1)
+    elif strategy == "quantile":
+        edges = np.percentile(p, np.linspace(0, 100, int(n_bins) + 1))
+    else:
+        raise ValueError(f"strategy must be 'uniform' or 'quantile', got {strategy!r}.")
+    return edges, np.searchsorted(edges[1:-1], p, side="left")
 
 
 def reliability_curve(y_true: ArrayLike, y_prob: ArrayLike, *, n_bins: int = 10,
@@ -60,13 +71,7 @@ def reliability_curve(y_true: ArrayLike, y_prob: ArrayLike, *, n_bins: int = 10,
     """
     y, p = check_binary(y_true, y_prob, names=("y_prob",), kind="prob", both_classes=False)
     n_bins = check_count(n_bins, "n_bins", hint="e.g. n_bins=10")
-    if strategy == "uniform":
-        edges = np.linspace(0.0, 1.0, int(n_bins) + 1)
-    elif strategy == "quantile":
-        edges = np.percentile(p, np.linspace(0, 100, int(n_bins) + 1))
-    else:
-        raise ValueError(f"strategy must be 'uniform' or 'quantile', got {strategy!r}.")
-    ids = np.searchsorted(edges[1:-1], p, side="left")
+    edges, ids = _bins(p, n_bins, strategy)
     counts = np.bincount(ids, minlength=int(n_bins))
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_pred = np.bincount(ids, weights=p, minlength=int(n_bins)) / counts
@@ -76,17 +81,37 @@ def reliability_curve(y_true: ArrayLike, y_prob: ArrayLike, *, n_bins: int = 10,
 
 
 def expected_calibration_error(y_true: ArrayLike, y_prob: ArrayLike, *, n_bins: int = 10,
-                               strategy: Literal["uniform", "quantile"] = "uniform") -> float:
+                               strategy: Literal["uniform", "quantile"] = "uniform",
+                               sample_weight: ArrayLike | None = None) -> float:
     """Expected calibration error: count-weighted mean gap between observed and predicted.
 
     ``ECE = sum_b (n_b / n) * |observed_b - mean_predicted_b|`` over non-empty bins
     of :func:`reliability_curve`. It depends on the binning; report ``n_bins``.
+    With ``sample_weight`` (scikit-learn's name) every count, observed fraction
+    and mean prediction is weighted: e.g. with
+    :func:`radkit.imbalance.prevalence_weights`, the ECE the same cases would
+    have at another prevalence. The kit's one ECE.
 
     Examples
     --------
     >>> round(expected_calibration_error([0, 0, 1, 1], [0.1, 0.3, 0.6, 0.8], n_bins=2), 3)
     0.25
+    >>> round(expected_calibration_error([0, 0, 1, 1], [0.1, 0.3, 0.6, 0.8], n_bins=2,
+    ...                                  sample_weight=[1, 1, 1, 3]), 3)  # (2 * 0.2 + 4 * 0.25) / 6
+    0.233
     """
+    if sample_weight is not None:
+        y, p = check_binary(y_true, y_prob, names=("y_prob",), kind="prob", both_classes=False)
+        w = check_scores(sample_weight, "sample_weight")
+        if w.shape != p.shape or np.any(w < 0) or not w.sum() > 0:
+            raise ValueError(f"sample_weight must hold one non-negative weight per case ({p.size}), with a "
+                             f"positive sum; got {w.size} weights, min {w.min():.3g}, sum {w.sum():.3g}.")
+        _, ids = _bins(p, check_count(n_bins, "n_bins", hint="e.g. n_bins=10"), strategy)
+        W = np.bincount(ids, weights=w, minlength=int(n_bins))
+        full = W > 0
+        obs = np.bincount(ids, weights=w * y, minlength=int(n_bins))[full] / W[full]
+        pred = np.bincount(ids, weights=w * p, minlength=int(n_bins))[full] / W[full]
+        return float(np.sum(W[full] * np.abs(obs - pred)) / W.sum())
     r = reliability_curve(y_true, y_prob, n_bins=n_bins, strategy=strategy)
     full = r.counts > 0
     gaps = np.abs(r.observed[full] - r.mean_predicted[full])
@@ -103,6 +128,72 @@ def brier_score(y_true: ArrayLike, y_prob: ArrayLike) -> float:
     """
     y, p = check_binary(y_true, y_prob, names=("y_prob",), kind="prob", both_classes=False)
     return float(np.mean((p - y) ** 2))
+
+
+def _reweight(p: np.ndarray, from_prevalence: ArrayLike, to_prevalence: ArrayLike) -> np.ndarray:
+    """Bayes' rule on the odds for P(y = 1) (broadcasts; no checks): keep the likelihood ratio, swap the prior.
+
+    ``a = p * (q / pi)``, ``b = (1 - p) * ((1 - q) / (1 - pi))``, result ``a / (a + b)``: the
+    two-class case of :func:`prior_correct`'s ``p_k * q_k / pi_k``, renormalized.
+    """
+    pi, q = np.asarray(from_prevalence, dtype=np.float64), np.asarray(to_prevalence, dtype=np.float64)
+    a = p * (q / pi)
+    return a / (a + (1 - p) * ((1 - q) / (1 - pi)))
+
+
+def _class_shares(value: ArrayLike, name: str, k: int) -> np.ndarray:
+    a = np.asarray(value, dtype=np.float64).ravel()
+    if a.size != k or not np.all(np.isfinite(a)) or np.any(a <= 0) or abs(a.sum() - 1) > 1e-6:
+        raise ValueError(f"{name} must give {k} positive class shares summing to 1, got {a.tolist()}.")
+    return a
+
+
+def prior_correct(y_score: ArrayLike, *, train_prevalence: ArrayLike, true_prevalence: ArrayLike) -> np.ndarray:
+    """Move probabilities from the prevalence a model was trained at to another one (prior shift).
+
+    The kit's one prior-shift correction (Saerens, Latinne & Decaestecker,
+    Neural Comput 2002; Elkan, IJCAI 2001). If only the prevalence changes and
+    the images of each class stay alike (label shift), Bayes' rule keeps the
+    likelihood ratio and swaps the prior odds::
+
+        odds' = odds * [q / (1 - q)] / [pi / (1 - pi)]
+
+    with ``pi`` the training prevalence (after resampling or weighting: see
+    :func:`radkit.imbalance.effective_prevalence`) and ``q`` the true one. The
+    result is calibrated at ``q`` if the input was calibrated at ``pi``; the
+    ranking (ROC-AUC) does not change. For K classes each probability is
+    multiplied by ``q_k / pi_k`` and the row renormalized.
+
+    Parameters
+    ----------
+    y_score : array-like of shape (n,) or (n, K)
+        Probabilities P(y = 1) in [0, 1] (not logits), or K-class probabilities
+        whose rows sum to one.
+    train_prevalence, true_prevalence : float, or array-like of K class shares
+        Prevalences strictly between 0 and 1 (for K classes: K positive shares summing to 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        The corrected probabilities, same shape as ``y_score``.
+
+    Examples
+    --------
+    >>> prior_correct([0.5, 0.9], train_prevalence=0.5, true_prevalence=0.1).round(3).tolist()
+    [0.1, 0.5]
+    >>> prior_correct([[0.5, 0.5]], train_prevalence=[0.5, 0.5], true_prevalence=[0.9, 0.1]).round(3).tolist()
+    [[0.9, 0.1]]
+    """
+    if np.ndim(y_score) == 2 and np.shape(y_score)[1] > 1:
+        p = check_probabilities(y_score, name="y_score")
+        pi = _class_shares(train_prevalence, "train_prevalence", p.shape[1])
+        q = _class_shares(true_prevalence, "true_prevalence", p.shape[1])
+        w = p * (q / pi)
+        return w / w.sum(axis=1, keepdims=True)
+    p = check_scores(y_score, "y_score", probability=True)
+    pi = check_prevalence(train_prevalence, "train_prevalence")
+    q = check_prevalence(true_prevalence, "true_prevalence")
+    return _reweight(p, pi, q)
 
 
 def _nll(log_t: float, z: np.ndarray, y: np.ndarray) -> float:

@@ -30,6 +30,7 @@ from radkit._validate import check_count, check_fraction
 from radkit.metrics.calibration import expected_calibration_error, reliability_curve
 from radkit.metrics.confusion import confusion, npv_at_prevalence, ppv_at_prevalence
 from radkit.metrics.curves import cost_curve, decision_curve, pr_curve, roc
+from radkit.plotting import get_axes, legend_below, plain_log_axis  # legend_below, plain_log_axis: re-exported
 
 __all__ = ["legend_below", "plain_log_axis", "expected_counts", "plot_prevalence_sweep",
            "plot_confusion_at_prevalence", "plot_measures_by_group",
@@ -37,31 +38,6 @@ __all__ = ["legend_below", "plain_log_axis", "expected_counts", "plot_prevalence
            "plot_threshold_spread"]
 
 _MARKERS = ("o", "s", "D", "^", "v", "P", "X")
-
-
-def _axes(ax, ncols: int = 1, figsize=(4.5, 3.5)):
-    import matplotlib.pyplot as plt
-
-    if ax is not None:
-        return ax
-    return plt.subplots(1, ncols, figsize=figsize, layout="constrained")[1]
-
-
-def legend_below(ax, *, ncols: int = 1, fontsize: float = 8, **kwargs):
-    """Put ``ax``'s legend under the axes, outside the data (constrained layout makes room)."""
-    return ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=ncols,
-                     fontsize=fontsize, frameon=False, **kwargs)
-
-
-def plain_log_axis(ax, axis: str = "x", ticks: ArrayLike | None = None) -> None:
-    """Label a log axis with plain decimals (0.001, 0.02, 0.5) instead of 10^-3 or 2x10^-2."""
-    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
-
-    target = ax.xaxis if axis == "x" else ax.yaxis
-    if ticks is not None:
-        target.set_major_locator(FixedLocator(np.asarray(ticks, float)))
-    target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.10g}"))
-    target.set_minor_formatter(NullFormatter())
 
 
 def expected_counts(sens: float, spec: float, prevalence: float, *, n: int = 1000) -> dict[str, float]:
@@ -96,7 +72,7 @@ def plot_prevalence_sweep(sens: float, spec: float, *, prevalences: ArrayLike | 
     mark : float, optional
         A prevalence to mark with a vertical line (e.g. the study's).
     """
-    ax = _axes(ax, figsize=(4.8, 4.4))
+    ax = get_axes(ax, figsize=(4.8, 4.4))
     p = np.geomspace(0.001, 0.5, 200) if prevalences is None else np.asarray(prevalences, float)
     ax.plot(p, sens * p + spec * (1 - p), label="accuracy", lw=2)
     ax.plot(p, ppv_at_prevalence(sens, spec, p), label="PPV (precision)", lw=2)
@@ -117,7 +93,7 @@ def plot_prevalence_sweep(sens: float, spec: float, *, prevalences: ArrayLike | 
 def plot_confusion_at_prevalence(sens: float, spec: float, prevalence: float, *,
                                  n: int = 1000, ax=None):
     """Expected confusion table of ``n`` patients, with PPV and NPV in the title."""
-    ax = _axes(ax, figsize=(3.8, 3.4))
+    ax = get_axes(ax, figsize=(3.8, 3.4))
     c = expected_counts(sens, spec, prevalence, n=n)
     cells = np.array([[c["tp"], c["fn"]], [c["fp"], c["tn"]]])
     colours = np.array([[0.2, 0.8], [0.8, 0.2]])  # correct cells light, errors dark
@@ -207,7 +183,7 @@ def plot_reliability(y_true: ArrayLike, probs: Mapping[str, ArrayLike], *, n_bin
         Named probability sets for the same cases (e.g. before / after calibration);
         the legend shows each one's ECE.
     """
-    ax = _axes(ax, figsize=(4.8, 5.6))
+    ax = get_axes(ax, figsize=(4.8, 5.6))
     ax.plot([0, 1], [0, 1], "k:", lw=1, label="perfectly calibrated")
     for k, (name, p) in enumerate(probs.items()):
         rc = reliability_curve(y_true, p, n_bins=n_bins)
@@ -238,7 +214,7 @@ def plot_decision_curve(y_true: ArrayLike, probs: Mapping[str, ArrayLike], *,
         Net-benefit curves of replicates (e.g. calibration splits), drawn as a
         shaded 5-95% band in the colour of the same-named line.
     """
-    ax = _axes(ax, figsize=(5.2, 4.6))
+    ax = get_axes(ax, figsize=(5.2, 4.6))
     pts = np.arange(1, 60) / 100 if thresholds is None else np.asarray(thresholds, float)
     dc = None
     for k, (name, p) in enumerate(probs.items()):
@@ -262,7 +238,7 @@ def plot_decision_curve(y_true: ArrayLike, probs: Mapping[str, ArrayLike], *,
 
 def plot_ci_width(ns: ArrayLike, widths: Mapping[str, ArrayLike], *, ax=None):
     """CI width against test-set size on log-log axes, with a 1/sqrt(n) guide."""
-    ax = _axes(ax, figsize=(4.8, 4.4))
+    ax = get_axes(ax, figsize=(4.8, 4.4))
     ns = np.asarray(ns, float)
     first = None
     values = []
@@ -295,7 +271,7 @@ def plot_threshold_spread(replicates: Mapping[str, ArrayLike], *,
     chosen : mapping of str to float, optional
         The threshold each criterion chose on the full test set (a black tick).
     """
-    ax = _axes(ax, figsize=(6.4, 3.2))
+    ax = get_axes(ax, figsize=(6.4, 3.2))
     names = list(replicates)
     for k, name in enumerate(names):
         t = np.asarray(replicates[name], float)
@@ -325,7 +301,7 @@ def plot_measures_by_group(table, *, measures: Sequence[str] = ("sensitivity", "
         Axes title.
     """
     rows = table.drop(index="overall", errors="ignore")
-    ax = _axes(ax, figsize=(7, 1.2 + 0.75 * len(rows)))
+    ax = get_axes(ax, figsize=(7, 1.2 + 0.75 * len(rows)))
     offsets = (np.arange(len(measures)) - (len(measures) - 1) / 2) * 0.18
     for k, name in enumerate(measures):
         est = rows[name].to_numpy(float)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -19,11 +20,11 @@ from numpy.typing import ArrayLike
 from scipy.stats import norm, rankdata
 
 from radkit import seeding
-from radkit._validate import check_binary, check_count
+from radkit._validate import check_binary, check_count, check_level
 from radkit.stats import Estimate
 
 __all__ = ["BootstrapResult", "DelongResult", "DelongTest", "bootstrap_ci",
-           "delong_auc", "delong_test"]
+           "delong_auc", "delong_test", "DELONG_MIN_PER_CLASS"]
 
 
 def _level(level: float, alpha: float | None, *, where: str) -> float:
@@ -32,18 +33,16 @@ def _level(level: float, alpha: float | None, *, where: str) -> float:
         warnings.warn(f"{where}(alpha=...) is deprecated: pass level={1 - alpha:g} (the coverage), as "
                       "everywhere else in radkit.", FutureWarning, stacklevel=3)
         level = 1 - alpha
-    if isinstance(level, bool) or not isinstance(level, (int, float, np.floating)) or not 0 < level < 1:
-        raise ValueError(f"{where}: level must lie in (0, 1), e.g. 0.95 for a 95% interval; got {level!r}.")
-    return float(level)
+    return check_level(level)
 
 
 def _delong_components(y: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """AUCs and their covariance matrix for ``scores`` of shape (k, n) (Sun & Xu)."""
     pos, neg = scores[:, y == 1], scores[:, y == 0]
     m, n = pos.shape[1], neg.shape[1]
-    if m < 2 or n < 2:
-        raise ValueError(f"DeLong's variance needs at least 2 cases of each class (got {m} "
-                         f"positive, {n} negative); use a larger sample.")
+    if min(m, n) < DELONG_MIN_PER_CLASS:
+        raise ValueError(f"DeLong's variance needs at least {DELONG_MIN_PER_CLASS} cases of each class (got {m} "
+                         f"positive, {n} negative); use a larger sample, or pass too_few='nan' to get NaN.")
     tx, ty = rankdata(pos, axis=1), rankdata(neg, axis=1)
     tz = rankdata(np.hstack([pos, neg]), axis=1)  # midranks in the pooled sample
     aucs = (tz[:, :m].sum(axis=1) - m * (m + 1) / 2) / (m * n)
@@ -53,12 +52,17 @@ def _delong_components(y: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, n
     return aucs, cov
 
 
+#: DeLong's variance needs at least this many cases of each class (a variance over one case is undefined).
+DELONG_MIN_PER_CLASS = 2
+
+
 def delong_auc(y_true: ArrayLike, y_score: ArrayLike, *, level: float = 0.95,
-               alpha: float | None = None) -> DelongResult:
+               too_few: Literal["raise", "nan"] = "raise", alpha: float | None = None) -> DelongResult:
     """AUC with DeLong's variance and a normal-approximation confidence interval.
 
     The interval is ``auc +/- z * se`` clipped to [0, 1]; near 0 or 1 with few
-    cases prefer :func:`bootstrap_ci`.
+    cases prefer :func:`bootstrap_ci`. DeLong's variance needs at least
+    :data:`DELONG_MIN_PER_CLASS` (2) positive and 2 negative cases.
 
     Parameters
     ----------
@@ -66,6 +70,12 @@ def delong_auc(y_true: ArrayLike, y_score: ArrayLike, *, level: float = 0.95,
         Binary labels (both classes) and scores.
     level : float, default 0.95
         Coverage of the interval (the kit's one name for it, as in :class:`radkit.stats.Estimate`).
+    too_few : {"raise", "nan"}, default "raise"
+        What to do with fewer than 2 cases of a class (a small subgroup, a week of
+        monitoring, a hospital's test set): raise a ``ValueError``, or return a
+        result whose AUC, bounds, variance and SE are all NaN (``method`` says
+        why), so that no AUC is reported without its uncertainty. A sample with
+        one class only is covered by the same rule.
     alpha : float, optional
         Deprecated spelling of ``1 - level``.
 
@@ -74,9 +84,20 @@ def delong_auc(y_true: ArrayLike, y_score: ArrayLike, *, level: float = 0.95,
     >>> r = delong_auc([0, 0, 0, 1, 1, 1], [0.1, 0.4, 0.35, 0.8, 0.3, 0.9])
     >>> round(r.auc, 3), round(r.se, 3)
     (0.778, 0.248)
+    >>> delong_auc([0, 0, 0, 1], [0.1, 0.4, 0.35, 0.8], too_few="nan").method
+    'DeLong: too few cases (1 positive, 3 negative; needs 2 of each)'
     """
-    y, s = check_binary(y_true, y_score, purpose="the AUC")
+    if too_few not in ("raise", "nan"):
+        raise ValueError(f"delong_auc: too_few must be 'raise' or 'nan', got {too_few!r}.")
     alpha = 1 - _level(level, alpha, where="delong_auc")
+    y, s = check_binary(y_true, y_score, both_classes=too_few == "raise", purpose="the AUC")
+    if too_few == "nan":
+        m, n = int(y.sum()), int(y.size - y.sum())
+        if min(m, n) < DELONG_MIN_PER_CLASS:
+            nan = float("nan")
+            return DelongResult(nan, nan, nan, level=1 - alpha, n=int(y.size), var=nan, se=nan,
+                                method=f"DeLong: too few cases ({m} positive, {n} negative; "
+                                       f"needs {DELONG_MIN_PER_CLASS} of each)")
     aucs, cov = _delong_components(y, s[None, :])
     auc, var = float(aucs[0]), float(cov[0, 0])
     half = norm.ppf(1 - alpha / 2) * np.sqrt(var)

@@ -18,7 +18,7 @@ import pandas as pd
 from scipy.special import expit
 from scipy.stats import rankdata
 
-from radkit._validate import check_binary, check_count, check_fraction
+from radkit._validate import check_binary, check_count, check_fraction, check_xy
 from radkit.metrics import delong_auc, fit_platt
 from radkit.seeding import check_seed, rng
 from radkit.stats import Estimate
@@ -118,8 +118,6 @@ def auc_estimate(y_true, y_score, *, level: float = 0.95, method: str = "DeLong"
     >>> print(auc_estimate([0, 0, 1, 1, 0, 1], [0.1, 0.3, 0.8, 0.7, 0.6, 0.2]))
     0.778 (95% CI 0.291 to 1.000, DeLong, n = 6)
     """
-    if not 0 < level < 1:
-        raise ValueError(f"level must lie in (0, 1), e.g. 0.95; got {level!r}.")
     r = delong_auc(y_true, y_score, level=level)
     return Estimate(r.auc, r.low, r.high, level=level, method=method, n=int(np.size(y_true)))
 
@@ -129,13 +127,6 @@ def _auc(y: np.ndarray, s: np.ndarray) -> float:
     r = rankdata(s)
     n1 = int(y.sum())
     return float((r[y == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * (len(y) - n1)))
-
-
-def _check_xy(X, y, what: str) -> np.ndarray:
-    yy = check_binary(np.asarray(y).ravel(), names=(), purpose=what)[0]
-    if len(X) != len(yy):
-        raise ValueError(f"X has {len(X)} cases but y has {len(yy)}; pass one label per case.")
-    return yy
 
 
 def _fit_score(learner: Learner, X, y, train: np.ndarray, test: np.ndarray, what: str) -> np.ndarray:
@@ -160,7 +151,7 @@ def apparent(learner: Learner, X, y, *, level: float = 0.95) -> Estimate:
     >>> apparent(ridge_learner(alpha=0.1), X, y).estimate > 0.8  # noise, yet it looks good
     True
     """
-    yy = _check_xy(X, y, "apparent validation")
+    yy = check_xy(X, y, purpose="apparent validation")
     idx = np.arange(len(yy))
     return auc_estimate(yy, _fit_score(learner, X, yy, idx, idx, "apparent"), level=level,
                         method="DeLong (on the training cases)")
@@ -189,7 +180,7 @@ def holdout(learner: Learner, X, y, *, test_size: float = 0.3, seed: int, level:
     >>> e.n, bool(e.low < e.estimate < e.high)
     (90, True)
     """
-    yy = _check_xy(X, y, "hold-out validation")
+    yy = check_xy(X, y, purpose="hold-out validation")
     frac = float(check_fraction(test_size, "test_size"))
     n_test = int(round(frac * len(yy)))
     if not 2 <= n_test <= len(yy) - 2:
@@ -216,7 +207,7 @@ def cross_validated(learner: Learner, X, y, *, k: int = 5, seed: int, level: flo
     >>> cross_validated(ridge_learner(), X, y, k=5, seed=0).n
     300
     """
-    yy = _check_xy(X, y, "cross-validation")
+    yy = check_xy(X, y, purpose="cross-validation")
     k = check_count(k, "k", minimum=2, hint="k-fold needs at least 2 folds (5 or 10 is usual)")
     if min(yy.sum(), len(yy) - yy.sum()) < k:
         raise ValueError(f"k={k} folds need at least {k} cases of each class; this set has "
@@ -275,7 +266,7 @@ def optimism_corrected(learner: Learner, X, y, *, n_boot: int = 200, seed: int, 
     >>> bool(r.apparent > 0.8), bool(abs(r.estimate.estimate - 0.5) < 0.1)
     (True, True)
     """
-    yy = _check_xy(X, y, "optimism correction")
+    yy = check_xy(X, y, purpose="optimism correction")
     n_boot = check_count(n_boot, "n_boot", minimum=2, hint="Harrell used 200 replicates")
     app = apparent(learner, X, yy, level=level)
     gen = rng(check_seed(seed))
@@ -327,7 +318,7 @@ def temporal(learner: Learner, X, y, dates, *, cutoff, level: float = 0.95) -> E
     >>> temporal(ridge_learner(), X, y, dates, cutoff="2020-06-01").n
     48
     """
-    yy = _check_xy(X, y, "temporal validation")
+    yy = check_xy(X, y, purpose="temporal validation")
     if len(dates) != len(yy):
         raise ValueError(f"dates has {len(dates)} entries for {len(yy)} cases.")
     before, after = temporal_split(dates, cutoff=cutoff)
@@ -368,7 +359,7 @@ def external(learner: Learner, X, y, sites, *, site: str | list[str], level: flo
     >>> external(ridge_learner(), X, y, np.repeat(["A", "B", "C"], 100), site="C").n
     100
     """
-    yy = _check_xy(X, y, "external validation")
+    yy = check_xy(X, y, purpose="external validation")
     if len(sites) != len(yy):
         raise ValueError(f"sites has {len(sites)} entries for {len(yy)} cases.")
     dev, ext = site_split(sites, site=site)
@@ -411,7 +402,7 @@ def validation_designs(learner: Learner, X, y, *, sites, dates, external_site: s
     >>> list(d.to_frame().index) == list(DESIGNS)
     True
     """
-    yy = _check_xy(X, y, "validation designs")
+    yy = check_xy(X, y, purpose="validation designs")
     dev, _ = site_split(sites, site=external_site)
     Xd, yd = X[dev], yy[dev]
     opt = optimism_corrected(learner, Xd, yd, n_boot=n_boot, seed=seed, level=level)

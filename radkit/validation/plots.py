@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from radkit.metrics.plots import _axes, legend_below
+from radkit.plotting import get_axes, legend_below
 from radkit.stats import Estimate
 
 __all__ = ["plot_forest", "plot_coverage", "plot_reader_study", "plot_silent_trial"]
@@ -25,7 +25,7 @@ def plot_forest(estimates: Mapping[str, Estimate], *, truths: Mapping[str, float
     >>> len(ax.get_yticks())
     2
     """
-    ax = _axes(ax, figsize=(6.4, 0.45 * len(estimates) + 2.4))
+    ax = get_axes(ax, figsize=(6.4, 0.45 * len(estimates) + 2.4))
     names = list(estimates)
     y = np.arange(len(names))[::-1]
     for yy, name in zip(y, names):
@@ -58,7 +58,7 @@ def plot_coverage(coverage, *, n_show: int = 40, study_size: int | None = None, 
     >>> c = interval_coverage(y, s, truths={"a": 0.76, "b": 0.6}, n=100, n_studies=20, seed=0)
     >>> ax = plot_coverage(c)
     """
-    ax = _axes(ax, figsize=(6.4, 4.8))
+    ax = get_axes(ax, figsize=(6.4, 4.8))
     k = min(n_show, len(coverage.estimates))
     names = list(coverage.truths)
     first = coverage.truths[names[0]]
@@ -90,7 +90,7 @@ def plot_reader_study(per_reader: pd.DataFrame, *, ax=None):
     ...                   "specificity unaided": [0.9], "specificity aided": [0.88]}, index=["R1"])
     >>> ax = plot_reader_study(t)
     """
-    ax = _axes(ax, figsize=(5.0, 5.2))
+    ax = get_axes(ax, figsize=(5.0, 5.2))
     x0, x1 = 1 - per_reader["specificity unaided"], 1 - per_reader["specificity aided"]
     y0, y1 = per_reader["sensitivity unaided"], per_reader["sensitivity aided"]
     for a, b, c, d in zip(x0, y0, x1, y1):

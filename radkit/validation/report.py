@@ -218,9 +218,9 @@ def report(*, title: str, y_true, y_prob, meta: pd.DataFrame, model: str, outcom
     if missing:
         raise ValueError(f"meta lacks column(s) {missing}; the report needs site, date and the subgroup columns.")
     from radkit.metrics import plots as mplots
+    from radkit.stats import proportion
     from radkit.validation.designs import auc_estimate
     from radkit.validation.plots import plot_forest
-    from radkit.validation.simulate import _wilson
 
     meta = meta.reset_index(drop=True)
     dates = pd.to_datetime(meta["date"])
@@ -245,8 +245,8 @@ def report(*, title: str, y_true, y_prob, meta: pd.DataFrame, model: str, outcom
 
     auc = auc_estimate(y, p, level=level)
     call = p >= thr
-    sens = _wilson(float((call & (y == 1)).sum()), float(n_pos), level)
-    spec = _wilson(float((~call & (y == 0)).sum()), float(n_neg), level)
+    sens = proportion(float((call & (y == 1)).sum()), float(n_pos), level=level)
+    spec = proportion(float((~call & (y == 0)).sum()), float(n_neg), level=level)
     oe = _oe(y, p, level)
     slope, intercept = fit_platt(logit(np.clip(p, 1e-6, 1 - 1e-6)), y)
     perf = pd.concat([auc.to_frame("AUC"), sens.to_frame(f"sensitivity at {thr:.2f}"),

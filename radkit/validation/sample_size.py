@@ -17,7 +17,10 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from radkit._validate import check_fraction
+from radkit._validate import check_fraction, check_level, check_prevalence
+
+# why a prevalence of 0 or 1 is refused here
+_NO_CASES = "With no positives (or no negatives) sensitivity (or specificity) cannot be estimated at all."
 
 __all__ = ["SampleSize", "n_for_sens_spec", "auc_se_hanley_mcneil", "n_for_auc", "n_for_calibration_oe"]
 
@@ -51,9 +54,7 @@ class SampleSize:
 
 
 def _z(level: float) -> float:
-    if not isinstance(level, (int, float, np.floating)) or not 0 < float(level) < 1:
-        raise ValueError(f"level must lie in (0, 1), e.g. 0.95 for a 95% interval; got {level!r}.")
-    return float(norm.ppf(0.5 + float(level) / 2))
+    return float(norm.ppf(0.5 + check_level(level) / 2))
 
 
 def _half_width(value: object, name: str) -> float:
@@ -62,14 +63,6 @@ def _half_width(value: object, name: str) -> float:
         raise ValueError(f"{name} must be a half-width in (0, 1), e.g. 0.05 for +/- 5 points; got {value!r}. "
                          "A width <= 0 would need infinitely many cases.")
     return float(value)
-
-
-def _prevalence(value: object) -> float:
-    p = float(check_fraction(value, "prevalence"))
-    if not 0 < p < 1:
-        raise ValueError(f"prevalence must lie strictly between 0 and 1, got {p}: with no positives (or no "
-                         "negatives) sensitivity (or specificity) cannot be estimated at all.")
-    return p
 
 
 def n_for_sens_spec(*, sens: float, spec: float | None = None, prevalence: float, half_width: float,
@@ -110,7 +103,7 @@ def n_for_sens_spec(*, sens: float, spec: float | None = None, prevalence: float
     """
     z = _z(level)
     se = float(check_fraction(sens, "sens"))
-    p = _prevalence(prevalence)
+    p = check_prevalence(prevalence, hint=_NO_CASES)
     w = _half_width(half_width, "half_width")
     m_pos = z**2 * se * (1 - se) / w**2
     detail = {"positives for sensitivity": m_pos, "cases for sensitivity": m_pos / p}
@@ -163,7 +156,7 @@ def n_for_auc(*, auc: float, prevalence: float, half_width: float, level: float 
     (302, 151)
     """
     z = _z(level)
-    p = _prevalence(prevalence)
+    p = check_prevalence(prevalence, hint=_NO_CASES)
     w = _half_width(half_width, "half_width")
 
     def ok(n: int) -> bool:
@@ -195,7 +188,7 @@ def n_for_calibration_oe(*, prevalence: float, width: float = 0.2, level: float 
     3469
     """
     z = _z(level)
-    p = _prevalence(prevalence)
+    p = check_prevalence(prevalence, hint=_NO_CASES)
     if not isinstance(width, (int, float, np.floating)) or not 0 < float(width) < 10:
         raise ValueError(f"width must be the total width of the O/E interval, > 0 (e.g. 0.2 for 0.9-1.1); "
                          f"got {width!r}.")

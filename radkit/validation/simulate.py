@@ -16,30 +16,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from radkit._validate import check_binary, check_count, check_fraction
-from radkit.label_process import wilson_ci
+from radkit._validate import check_binary, check_count, check_fraction, check_level
 from radkit.metrics import delong_auc
 from radkit.seeding import check_seed, rng
-from radkit.stats import Estimate, percentile_interval
+from radkit.stats import Estimate, percentile_interval, proportion
 
 __all__ = ["proportion_estimate", "Coverage", "interval_coverage", "WidthSimulation", "sens_interval_width",
            "assist_readers", "ReaderStudy", "reader_study", "silent_trial"]
 
 
-def proportion_estimate(k: float, n: float, *, level: float = 0.95) -> Estimate:
-    """``k / n`` with its Wilson interval as an :class:`~radkit.stats.Estimate` (NaN when ``n`` is 0).
-
-    Examples
-    --------
-    >>> print(proportion_estimate(8, 10))
-    0.800 (95% CI 0.490 to 0.943, Wilson, n = 10)
-    """
-    lo, hi = wilson_ci(k, n, level=level) if n > 0 else (np.nan, np.nan)
-    return Estimate(k / n if n else np.nan, float(lo), float(hi), level=level, method="Wilson", n=int(n))
-
-
-def _wilson(k: float, n: float, level: float) -> Estimate:
-    return proportion_estimate(k, n, level=level)
+#: ``k / n`` with its Wilson interval: the same function as :func:`radkit.stats.proportion`, its home.
+proportion_estimate = proportion
 
 
 @dataclass(frozen=True)
@@ -93,7 +80,7 @@ def interval_coverage(y_true, y_score, *, truths: dict[str, float], n: int, n_st
     if not truths:
         raise ValueError("truths is empty: give at least one true value to check the intervals against, "
                          "e.g. {'internal': auc_on_a_large_sample}.")
-    level = float(check_fraction(level, "level", open_right=True))
+    level = check_level(level)
     gen = rng(check_seed(seed))
     est, lo, hi = np.empty(n_studies), np.empty(n_studies), np.empty(n_studies)
     for i in range(n_studies):
@@ -102,7 +89,7 @@ def interval_coverage(y_true, y_score, *, truths: dict[str, float], n: int, n_st
             idx = gen.integers(0, len(y), n)
         r = delong_auc(y[idx], s[idx], level=level)
         est[i], lo[i], hi[i] = r.auc, r.low, r.high
-    rates = {k: _wilson(float(np.sum((lo <= t) & (t <= hi))), n_studies, level) for k, t in truths.items()}
+    rates = {k: proportion(float(np.sum((lo <= t) & (t <= hi))), n_studies, level=level) for k, t in truths.items()}
     return Coverage(rates=rates, truths={k: float(t) for k, t in truths.items()}, estimates=est, low=lo, high=hi)
 
 
@@ -149,7 +136,7 @@ def sens_interval_width(*, sens: float, prevalence: float, n: int, n_studies: in
     m, sd = float(half.mean()), float(half.std(ddof=1))
     hw = Estimate(m, m - z * sd / np.sqrt(n_studies), m + z * sd / np.sqrt(n_studies), level=level,
                   method="normal, over simulated studies", n=n_studies)
-    return WidthSimulation(half_width=hw, coverage=_wilson(float(covered.sum()), n_studies, level),
+    return WidthSimulation(half_width=hw, coverage=proportion(float(covered.sum()), n_studies, level=level),
                            half_widths=half)
 
 
@@ -315,10 +302,10 @@ def silent_trial(y_true, model_prob, reader_call, dates, *, threshold: float, fr
         yy, mm, rr = y[i], m[i], r[i]
         name = str(per.start_time.date())
         for who, calls in (("model", mm), ("reader", rr)):
-            rows.append((name, who, "sensitivity", _wilson(float(calls[yy == 1].sum()), float((yy == 1).sum()),
-                                                            level)))
-            rows.append((name, who, "specificity", _wilson(float((1 - calls[yy == 0]).sum()),
-                                                            float((yy == 0).sum()), level)))
-        rows.append((name, "both", "agreement", _wilson(float((mm == rr).sum()), float(len(i)), level)))
+            rows.append((name, who, "sensitivity", proportion(float(calls[yy == 1].sum()), float((yy == 1).sum()),
+                                                                level=level)))
+            rows.append((name, who, "specificity", proportion(float((1 - calls[yy == 0]).sum()),
+                                                                float((yy == 0).sum()), level=level)))
+        rows.append((name, "both", "agreement", proportion(float((mm == rr).sum()), float(len(i)), level=level)))
     out = pd.DataFrame([{"period": p, "who": w, "measure": ms, **e.as_dict()} for p, w, ms, e in rows])
     return out.set_index(["period", "who", "measure"])
