@@ -30,8 +30,8 @@ FLOORS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("considerations", "one package per consideration of the paper",
      ("augmentation", "federated", "annotation", "adjudication", "label_process", "reader_panels", "imbalance",
       "costs", "generalization", "drift", "adversarial", "explain", "fairness", "validation")),
-    ("tools", "notebook checks, developer tools and the package facade",
-     ("checks", "devtools", "radkit")),
+    ("tools", "notebook checks, developer tools, the reference recipes and the package facade",
+     ("checks", "devtools", "recipes", "radkit")),
 )
 
 
