@@ -115,6 +115,24 @@ def test_imagenet_weights_load_into_a_grey_densenet(tmp_path):
         train_cxr.load_pretrained(make_model("smallcnn", num_classes=5, seed=0), tmp_path / "densenet121-imagenet.pth")
 
 
+def test_an_external_source_lacking_findings_is_scored_on_the_findings_it_has():
+    import numpy as np
+    import pandas as pd
+    from torch import nn
+
+    from radkit.metrics import delong_auc
+    from radkit.train import predict
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(4, 3))  # outputs: nodule, effusion, cardiomegaly
+    X = torch.rand(20, 1, 2, 2)
+    labels = pd.DataFrame({"effusion": np.tile([0.0, 1.0], 10)})  # an external source with effusion only
+    got = train_cxr._aucs(model, torch.utils.data.TensorDataset(X, torch.zeros(20, 1)), labels,
+                          ["nodule", "effusion", "cardiomegaly"], 8)
+    want = delong_auc(labels["effusion"], predict(model, X, task="multilabel")[:, 1])
+    assert list(got) == ["effusion"] and got["effusion"]["auc"] == want.auc and got["effusion"]["n"] == 20
+
+
 def test_two_torchrun_ranks_train_one_epoch_then_resume(fake_cxr_data, tmp_path):
     out = tmp_path / "ddp"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}

@@ -61,26 +61,29 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 
 from radkit import distributed
 from radkit.checkpoint import load_checkpoint, save_checkpoint
+from radkit.config import REAL_SOURCES
 from radkit.findings import FINDINGS, check_findings, source_findings
 
 __all__ = ["main", "parse_args", "load_pretrained", "ARCHS", "SAME_ON_RESUME"]
 
 #: Backbones: the two references, plus the small ones for a CPU try-out and the tests.
 ARCHS = ("densenet121", "resnet50", "resnet18", "smallcnn")
-#: Settings a ``--resume`` must repeat (the others, e.g. ``--epochs`` or ``--workers``, may change).
+#: Settings a ``--resume`` must repeat; the others (``--epochs``, ``--workers``, ``--sync-batchnorm``, the number
+#: of GPUs) may change.
 SAME_ON_RESUME = ("source", "findings", "arch", "size", "batch_size", "lr", "weight_decay", "seed", "n_train",
-                  "n_test", "val_fraction", "augment", "weights", "sync_batchnorm")
+                  "n_test", "val_fraction", "augment", "weights")
 _CHECKPOINT = re.compile(r"^epoch-(\d+)\.pt$")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line (``python -m radkit.recipes.train_cxr --help``)."""
     p = argparse.ArgumentParser(prog="python -m radkit.recipes.train_cxr", description=__doc__.splitlines()[0])
-    p.add_argument("--source", required=True, help="nih, chexpert, rsna, vindr or padchest")
+    p.add_argument("--source", required=True, choices=REAL_SOURCES, help="the source to train and test on")
     p.add_argument("--root", help="the source's folder (default $RADKIT_DATA/<source>)")
     p.add_argument("--findings", default=",".join(FINDINGS),
                    help="comma-separated kit findings (default: all five the source has)")
@@ -98,7 +101,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--weights", help="ImageNet weights you downloaded (a torchvision .pth state_dict)")
     p.add_argument("--workers", type=int, default=4, help="DataLoader processes per rank")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--external-source", help="a second source to test on (external validation)")
+    p.add_argument("--external-source", choices=REAL_SOURCES, help="a second source to test on (external validation)")
     p.add_argument("--external-root", help="its folder (default $RADKIT_DATA/<external source>)")
     p.add_argument("--out", required=True, help="folder for checkpoints and report.json")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --out")
@@ -121,7 +124,9 @@ def load_pretrained(model: torch.nn.Module, path: str | os.PathLike) -> int:
     image fed as R = G = B gives the same response); the classifier, whose
     shape differs, keeps its random weights; DenseNet's old key names
     (``norm.1``) are renamed as torchvision does. Returns the number of
-    tensors loaded.
+    tensors loaded. Images stay in [0, 1] as the kit's loaders give them (no
+    ImageNet mean and standard deviation); fine-tuning adapts the first
+    BatchNorm layer to that.
 
     Examples
     --------
@@ -180,30 +185,31 @@ def _data(args: argparse.Namespace, ctx) -> dict:
         found = [f for f in args.findings if f in source_findings(args.external_source)]
         e = real_lesson_data(args.external_source, found, n_train=args.n_train, n_test=args.n_test,
                              size=args.size, seed=args.seed, root=args.external_root, verbose=False)
-        import pandas as pd
-
         out[f"external:{args.external_source}"] = (ConcatDataset([e.train.dataset(), e.test.dataset()]),
                                                    pd.concat([e.train.labels, e.test.labels]))
         out["notes"] += [f"{args.external_source}: {note}" for note in e.notes]
     return out
 
 
-def _aucs(model, dataset, labels, batch_size: int) -> dict:
-    """Per-finding AUC with a DeLong 95% interval (NaN with a reason when a class has < 2 films)."""
+def _aucs(model, dataset, labels: pd.DataFrame, findings: list[str], batch_size: int) -> dict:
+    """Per-finding AUC with a DeLong 95% interval (NaN with a reason when a class has < 2 films).
+
+    ``findings`` are the model's outputs in order; ``labels`` may hold fewer (an external source).
+    """
     from radkit.metrics import delong_auc
     from radkit.train import predict
 
     scores = predict(model, dataset, batch_size=batch_size)
     out = {}
-    for j, finding in enumerate(labels.columns):
+    for finding in labels.columns:
         y = labels[finding].to_numpy()
-        r = delong_auc(y, scores[:, j], too_few="nan")
+        r = delong_auc(y, scores[:, findings.index(finding)], too_few="nan")
         out[finding] = {"auc": r.auc, "low": r.low, "high": r.high, "level": r.level, "n": int(len(y)),
                         "positives": int(np.nansum(y)), "method": r.method}
     return out
 
 
-def _describe(labels) -> dict:
+def _describe(labels: pd.DataFrame) -> dict:
     return {"n": int(len(labels)), "prevalence": {f: float(labels[f].mean()) for f in labels.columns}}
 
 
@@ -302,8 +308,8 @@ def main(argv: list[str] | None = None) -> dict | None:
                    "name": torch.cuda.get_device_name(dev) if dev.type == "cuda" else platform.machine()},
         "epochs": history, "chosen_epoch": chosen, "chosen_by": how,
         "splits": {name: _describe(labels) for name, labels in splits.items()},
-        "auc": {name: _aucs(model, data[name][0], labels, args.batch_size) for name, labels in splits.items()
-                if name == "test" or name.startswith("external:")},
+        "auc": {name: _aucs(model, data[name][0], labels, args.findings, args.batch_size)
+                for name, labels in splits.items() if name == "test" or name.startswith("external:")},
         "notes": data["notes"],
     })
     path = out / "report.json"
