@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -59,31 +60,34 @@ def main() -> None:
     train.fit = fit_timed  # the recipe imports radkit.train.fit when it runs
 
     tmp = Path(tempfile.mkdtemp())
-    os.environ["RADKIT_CACHE"] = str(tmp / "cache")
-    per = opts.films // 10
-    write_fake_nih(tmp, per_finding=per, normal=opts.films - 5 * per, seed=0)
-    common = ["--source", "nih", "--root", str(tmp / "nih"), "--arch", opts.arch, "--size", str(opts.size),
-              "--batch-size", str(opts.batch_size), "--workers", "0", "--epochs", "3"]
-    args = train_cxr.parse_args([*common, "--out", str(tmp / "x")])
-    data = train_cxr._data(args, distributed.context())
+    try:
+        os.environ["RADKIT_CACHE"] = str(tmp / "cache")
+        per = opts.films // 10
+        write_fake_nih(tmp, per_finding=per, normal=opts.films - 5 * per, seed=0)
+        common = ["--source", "nih", "--root", str(tmp / "nih"), "--arch", opts.arch, "--size", str(opts.size),
+                  "--batch-size", str(opts.batch_size), "--workers", "0", "--epochs", "3"]
+        args = train_cxr.parse_args([*common, "--out", str(tmp / "x")])
+        data = train_cxr._data(args, distributed.context())
 
-    def stacked(name):
-        ds, labels = data[name]
-        return torch.stack([ds[i][0] for i in range(len(ds))]), torch.tensor(labels.to_numpy(), dtype=torch.float32)
+        def stacked(name):
+            ds, labels = data[name]
+            return torch.stack([ds[i][0] for i in range(len(ds))]), torch.tensor(labels.to_numpy(), dtype=torch.float32)
 
-    (X, y), val = stacked("train"), stacked("val")
-    rates: dict[str, list[float]] = {"recipe": [], "recipe --no-augment": [], "plain fit, tensors": []}
-    for r in range(opts.repeats):
-        for extra, key in (([], "recipe"), (["--no-augment"], "recipe --no-augment")):
+        (X, y), val = stacked("train"), stacked("val")
+        rates: dict[str, list[float]] = {"recipe": [], "recipe --no-augment": [], "plain fit, tensors": []}
+        for r in range(opts.repeats):
+            for extra, key in (([], "recipe"), (["--no-augment"], "recipe --no-augment")):
+                timed.clear()
+                train_cxr.main([*common, *extra, "--out", str(tmp / f"run{r}{len(extra)}")])
+                rates[key] += timed[1:]
+            model = models.make_model(opts.arch, num_classes=y.shape[1], seed=0)
             timed.clear()
-            train_cxr.main([*common, *extra, "--out", str(tmp / f"run{r}{len(extra)}")])
-            rates[key] += timed[1:]
-        model = models.make_model(opts.arch, num_classes=y.shape[1], seed=0)
-        timed.clear()
-        for epoch in (1, 2, 3):
-            fit_timed(model, (X, y), val_data=val, num_epochs=1, lr=1e-3, batch_size=opts.batch_size, seed=epoch,
-                      progress=False)
-        rates["plain fit, tensors"] += timed[1:]
+            for epoch in (1, 2, 3):
+                fit_timed(model, (X, y), val_data=val, num_epochs=1, lr=1e-3, batch_size=opts.batch_size, seed=epoch,
+                          progress=False)
+            rates["plain fit, tensors"] += timed[1:]
+    finally:
+        shutil.rmtree(tmp)  # the fake folder, its cache and the checkpoints
     base = statistics.median(rates["plain fit, tensors"])
     print(f"{opts.arch} {opts.size}px, {len(X)} training films, batch {opts.batch_size}, "
           f"device {train.default_device()}, torch {torch.__version__}, load average {os.getloadavg()[0]:.1f}")
