@@ -38,17 +38,21 @@ def _same(a, b):
 def _frame():
     gen = np.random.default_rng(0)
     n = 80
+    y = np.tile([0, 1], n // 2)
+    score = 1 / (1 + np.exp(-(3 * y - 1.5 + gen.normal(size=n))))  # informative, so prevalence estimates exist
     return pd.DataFrame({"site": gen.choice(["A", "B"], n), "sex": gen.choice(["F", "M"], n),
-                         "y_true": np.tile([0, 1], n // 2), "y_score": gen.random(n)})
+                         "y_true": y, "y_score": score})
 
 
 def _case(name):
     """(function, positional args, new kwargs, old kwargs) for one renamed family."""
-    from radkit import fairness, stats
+    from radkit import drift, fairness, stats
 
     df = _frame()
     y, s, g = df["y_true"].to_numpy(), df["y_score"].to_numpy(), df["sex"].to_numpy()
     p = (s >= 0.5).astype(int)
+    week = np.repeat(np.arange(4), 20)
+    prior_kw = {"y_val": y, "p_val": s, "n_boot": 20, "seed": 0}
     acc = lambda t, q: float(np.mean(t == (q >= 0.5)))
     cases = {
         "stats.by_group": (stats.by_group, (df, acc), {"groups": "site", "n_boot": 0, "seed": 0},
@@ -75,6 +79,22 @@ def _case(name):
         "fairness.underdiagnosis": (fairness.underdiagnosis, (y, s),
                                     {"groups": g, "threshold": .5, "n_boot": 0, "seed": 0},
                                     {"sensitive_features": g, "threshold": .5, "n_boot": 0, "seed": 0}),
+        "drift.em_prior": (drift.em_prior, (), {"y_score": s, "train_prevalence": 0.3},
+                           {"p_new": s, "train_prior": 0.3}),
+        "drift.estimate_prior": (drift.estimate_prior, (), {"y_score": s, **prior_kw}, {"p_new": s, **prior_kw}),
+        "drift.weekly_prior": (drift.weekly_prior, (), {"y_score": s, "week": week, "threshold": 0.5, **prior_kw},
+                               {"p_new": s, "week": week, "threshold": 0.5, **prior_kw}),
+        "drift.weekly_metric": (drift.weekly_metric, (), {"y_true": y, "y_score": s, "week": week, "k": 20, "seed": 0},
+                                {"y_true": y, "y_prob": s, "week": week, "k": 20, "seed": 0}),
+        "drift.simulate_policy": (lambda **kw: drift.simulate_policy(policy="never", seed=0, **kw).weekly, (),
+                                  {"y_true": y, "y_score": s, "week": week}, {"y_true": y, "y_prob": s, "week": week}),
+        "drift.direct_standardize": (drift.direct_standardize, (df,), {"outcome": "y_true", "stratum": "sex",
+                                                                       "groups": "site", "reference": "A"},
+                                     {"outcome": "y_true", "stratum": "sex", "by": "site", "reference": "A"}),
+        "drift.adjust_probs": (lambda **kw: drift.adjust_probs(s, **kw) if "train_prior" in kw
+                               else __import__("radkit.metrics", fromlist=["x"]).prior_correct(s, **kw), (),
+                               {"train_prevalence": 0.3, "true_prevalence": 0.5},
+                               {"train_prior": 0.3, "new_prior": 0.5}),
     }
     return cases[name]
 
@@ -82,7 +102,8 @@ def _case(name):
 NAMES = ["stats.by_group", "stats.group_codes", "fairness.group_metrics", "fairness.*_difference",
          "fairness.equal_opportunity_thresholds", "fairness.apply_thresholds", "fairness.reweighing_weights",
          "fairness.share_split", "fairness.balance_table", "fairness.rate_by_group", "fairness.parity_frontier",
-         "fairness.underdiagnosis"]
+         "fairness.underdiagnosis", "drift.em_prior", "drift.estimate_prior", "drift.weekly_prior",
+         "drift.weekly_metric", "drift.simulate_policy", "drift.direct_standardize", "drift.adjust_probs"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -93,6 +114,6 @@ def test_old_keyword_warns_and_gives_the_same_result(name):
     with warnings.catch_warnings():
         warnings.simplefilter("error", FutureWarning)
         want = func(*args, **new)
-    with pytest.warns(FutureWarning, match="is deprecated: call it"):
+    with pytest.warns(FutureWarning, match="is deprecated: call"):
         got = func(*args, **old)
     _same(want, got)
