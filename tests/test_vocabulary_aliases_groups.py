@@ -46,11 +46,14 @@ def _frame():
 
 def _case(name):
     """(function, positional args, new kwargs, old kwargs) for one renamed family."""
-    from radkit import drift, fairness, stats
+    from radkit import drift, explain, fairness, generalization, imbalance, stats
+    from radkit.imbalance import plots as imbalance_plots
+    from radkit.metrics.probe import linear_model
 
     df = _frame()
     y, s, g = df["y_true"].to_numpy(), df["y_score"].to_numpy(), df["sex"].to_numpy()
     p = (s >= 0.5).astype(int)
+    shift = {"train_prevalence": 0.5, "true_prevalence": 0.1}
     week = np.repeat(np.arange(4), 20)
     prior_kw = {"y_val": y, "p_val": s, "n_boot": 20, "seed": 0}
     acc = lambda t, q: float(np.mean(t == (q >= 0.5)))
@@ -95,6 +98,17 @@ def _case(name):
                                else __import__("radkit.metrics", fromlist=["x"]).prior_correct(s, **kw), (),
                                {"train_prevalence": 0.3, "true_prevalence": 0.5},
                                {"train_prior": 0.3, "new_prior": 0.5}),
+        "imbalance.weighted_ece": (imbalance.weighted_ece, (y,), {"y_score": s}, {"y_prob": s}),
+        "imbalance.prior_correct": (imbalance.prior_correct, (), {"y_score": s, **shift}, {"y_prob": s, **shift}),
+        "imbalance.plot_reliability_at_prevalence": (
+            lambda **kw: [ln.get_label() for ln in imbalance_plots.plot_reliability_at_prevalence(
+                y, prevalence=0.1, **kw).get_lines()], (), {"y_score": {"m": s}}, {"probs": {"m": s}}),
+        "explain.confidence_sentence": (explain.confidence_sentence, (), {"y_score": 0.7, "level": "low",
+                                                                         "finding": "effusion"},
+                                        {"prob": 0.7, "level": "low", "finding": "effusion"}),
+        "generalization.resplit_gaps": (generalization.resplit_gaps, (s[:, None] + y[:, None], y, df["site"]),
+                                        {"external": "B", "seeds": [0], "model_factory": linear_model},
+                                        {"external": "B", "seeds": [0], "make_model": linear_model}),
     }
     return cases[name]
 
@@ -103,13 +117,19 @@ NAMES = ["stats.by_group", "stats.group_codes", "fairness.group_metrics", "fairn
          "fairness.equal_opportunity_thresholds", "fairness.apply_thresholds", "fairness.reweighing_weights",
          "fairness.share_split", "fairness.balance_table", "fairness.rate_by_group", "fairness.parity_frontier",
          "fairness.underdiagnosis", "drift.em_prior", "drift.estimate_prior", "drift.weekly_prior",
-         "drift.weekly_metric", "drift.simulate_policy", "drift.direct_standardize", "drift.adjust_probs"]
+         "drift.weekly_metric", "drift.simulate_policy", "drift.direct_standardize", "drift.adjust_probs",
+         "imbalance.weighted_ece", "imbalance.prior_correct", "imbalance.plot_reliability_at_prevalence",
+         "explain.confidence_sentence", "generalization.resplit_gaps"]
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_old_keyword_warns_and_gives_the_same_result(name):
-    func, args, new, old = _case(name)
     import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    func, args, new, old = _case(name)
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", FutureWarning)
