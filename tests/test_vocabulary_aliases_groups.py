@@ -44,9 +44,26 @@ def _frame():
                          "y_true": y, "y_score": score})
 
 
+def _head(seed):
+    import torch
+
+    torch.manual_seed(seed)
+    return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 1))
+
+
+def _ssl(func, **kw):
+    import torch
+
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(40, 1, 2, 2, generator=g)
+    y = (X.flatten(1).sum(1, keepdim=True) > 0).float()
+    r = func(X_labeled=X[:20], y_labeled=y[:20], X_unlabeled=X[20:], lr=0.1, seed=0, **kw)
+    return [p.detach().numpy() for p in r.model.parameters()]
+
+
 def _case(name):
     """(function, positional args, new kwargs, old kwargs) for one renamed family."""
-    from radkit import drift, explain, fairness, generalization, imbalance, stats
+    from radkit import annotation, drift, explain, fairness, generalization, imbalance, stats
     from radkit.imbalance import plots as imbalance_plots
     from radkit.metrics.probe import linear_model
 
@@ -109,6 +126,20 @@ def _case(name):
         "generalization.resplit_gaps": (generalization.resplit_gaps, (s[:, None] + y[:, None], y, df["site"]),
                                         {"external": "B", "seeds": [0], "model_factory": linear_model},
                                         {"external": "B", "seeds": [0], "make_model": linear_model}),
+        "annotation.entropy": (annotation.entropy, (), {"y_score": s}, {"prob": s}),
+        "annotation.margin": (annotation.margin, (), {"y_score": s}, {"prob": s}),
+        "annotation.select": (annotation.select, ("entropy", 5), {"labeled": [0], "y_score": s, "seed": 0},
+                              {"labeled": [0], "prob": s, "seed": 0}),
+        "annotation.confident_pseudo_labels": (annotation.confident_pseudo_labels, (), {"y_score": s, "threshold": .9},
+                                               {"prob": s, "threshold": .9}),
+        "annotation.curve_summary": (annotation.curve_summary, (df.assign(auc=s),), {"groups": ["site"]},
+                                     {"by": ["site"]}),
+        "annotation.pseudo_label": (
+            lambda **kw: _ssl(annotation.pseudo_label, num_rounds=1, num_epochs=2, **kw), (),
+            {"model_factory": _head}, {"make_model": _head}),
+        "annotation.temporal_ensembling": (
+            lambda **kw: _ssl(annotation.temporal_ensembling, augment=annotation.gaussian_noise(0.1), num_rounds=1,
+                              warmup_epochs=1, **kw), (), {"model_factory": _head}, {"make_model": _head}),
     }
     return cases[name]
 
@@ -119,7 +150,9 @@ NAMES = ["stats.by_group", "stats.group_codes", "fairness.group_metrics", "fairn
          "fairness.underdiagnosis", "drift.em_prior", "drift.estimate_prior", "drift.weekly_prior",
          "drift.weekly_metric", "drift.simulate_policy", "drift.direct_standardize", "drift.adjust_probs",
          "imbalance.weighted_ece", "imbalance.prior_correct", "imbalance.plot_reliability_at_prevalence",
-         "explain.confidence_sentence", "generalization.resplit_gaps"]
+         "explain.confidence_sentence", "generalization.resplit_gaps",
+         "annotation.entropy", "annotation.margin", "annotation.select", "annotation.confident_pseudo_labels",
+         "annotation.curve_summary", "annotation.pseudo_label", "annotation.temporal_ensembling"]
 
 
 @pytest.mark.parametrize("name", NAMES)
