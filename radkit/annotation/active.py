@@ -125,8 +125,9 @@ def select(strategy: str, n: int, *, labeled: Sequence[int], y_score: np.ndarray
     """The next ``n`` pool indices to send to the expert under ``strategy``.
 
     ``y_score`` (the current model's probabilities on the pool) is needed for
-    ``"entropy"`` / ``"margin"``, ``embeddings`` for ``"k-center"``. Ties are broken at random (``seed``), so a model that
-    cannot yet tell images apart (all probabilities equal) picks at random.
+    ``"entropy"`` / ``"margin"``, ``embeddings`` for ``"k-center"``. Ties are broken at
+    random (``seed``), so a model that cannot yet tell images apart (all probabilities
+    equal) picks at random.
 
     Examples
     --------
