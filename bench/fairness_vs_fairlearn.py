@@ -68,7 +68,7 @@ def main() -> None:
     def ours(n_boot=0):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            return group_metrics(y, y_pred=p, sensitive_features=sf, n_boot=n_boot, seed=0,
+            return group_metrics(y, y_pred=p, groups=sf, n_boot=n_boot, seed=0,
                                  auc=False, calibration=False)
 
     def plain():  # a few lines of NumPy: the floor

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from radkit._compat import renamed_arguments
 from radkit._validate import check_level
 
 __all__ = ["Estimate", "proportion", "wilson_ci", "t_interval", "percentile_interval", "by_group", "format_p",
@@ -205,7 +206,8 @@ def percentile_interval(replicates: np.ndarray, *, level: float = 0.95) -> tuple
     return float(lo), float(hi)
 
 
-def by_group(data: pd.DataFrame, metric: Callable[..., float], *, by: str | Sequence[str],
+@renamed_arguments(by="groups")
+def by_group(data: pd.DataFrame, metric: Callable[..., float], *, groups: str | Sequence[str],
              columns: Sequence[str] = ("y_true", "y_score"), n_boot: int = 1000, level: float = 0.95,
              seed: int, min_size: int = 1) -> pd.DataFrame:
     """``metric`` per group of ``data`` with a bootstrap percentile interval, plus the overall value.
@@ -216,7 +218,7 @@ def by_group(data: pd.DataFrame, metric: Callable[..., float], *, by: str | Sequ
         One row per case.
     metric : callable
         Called as ``metric(*[group[c].to_numpy() for c in columns])``; returns a float.
-    by : str or list of str
+    groups : str or list of str
         Grouping column(s); several give intersectional groups.
     columns : sequence of str
         The columns handed to ``metric``, in order.
@@ -238,7 +240,7 @@ def by_group(data: pd.DataFrame, metric: Callable[..., float], *, by: str | Sequ
     >>> df = pd.DataFrame({"site": ["A"] * 4 + ["B"] * 4, "y_true": [1, 0, 1, 0] * 2,
     ...                    "y_pred": [1, 0, 0, 0, 1, 0, 1, 0]})
     >>> acc = lambda t, p: float(np.mean(t == p))
-    >>> by_group(df, acc, by="site", columns=["y_true", "y_pred"], n_boot=0, seed=0)["estimate"].tolist()
+    >>> by_group(df, acc, groups="site", columns=["y_true", "y_pred"], n_boot=0, seed=0)["estimate"].tolist()
     [0.75, 1.0, 0.875]
     """
     from radkit.seeding import rng
@@ -249,7 +251,7 @@ def by_group(data: pd.DataFrame, metric: Callable[..., float], *, by: str | Sequ
     if not callable(metric):
         raise TypeError(f"by_group: metric must be a function metric({', '.join(columns)}) -> float, "
                         f"got {type(metric).__name__}.")
-    keys = [by] if isinstance(by, str) else list(by)
+    keys = [groups] if isinstance(groups, str) else list(groups)
     missing = [c for c in [*keys, *columns] if c not in data.columns]
     if missing:
         raise KeyError(f"by_group: no column(s) {missing} in the data; it has {list(data.columns)}.")
@@ -290,7 +292,8 @@ def _safe(metric: Callable[..., float], arrays: list[np.ndarray]) -> float:
     return value
 
 
-def group_codes(data: pd.DataFrame, *, by: str | Sequence[str]) -> tuple[np.ndarray, pd.Index]:
+@renamed_arguments(by="groups")
+def group_codes(data: pd.DataFrame, *, groups: str | Sequence[str]) -> tuple[np.ndarray, pd.Index]:
     """Integer group code per row and the sorted group keys (a MultiIndex for several columns).
 
     Rows whose key is missing (NaN) raise: a missing group is not a group unless you name it.
@@ -298,11 +301,11 @@ def group_codes(data: pd.DataFrame, *, by: str | Sequence[str]) -> tuple[np.ndar
     Examples
     --------
     >>> df = pd.DataFrame({"sex": ["M", "F", "M"], "band": ["old", "old", "young"]})
-    >>> codes, keys = group_codes(df, by=["sex", "band"])
+    >>> codes, keys = group_codes(df, groups=["sex", "band"])
     >>> codes.tolist(), keys.tolist()
     ([1, 0, 2], [('F', 'old'), ('M', 'old'), ('M', 'young')])
     """
-    keys = [by] if isinstance(by, str) else list(by)
+    keys = [groups] if isinstance(groups, str) else list(groups)
     missing = [c for c in keys if c not in data.columns]
     if missing:
         raise KeyError(f"no column(s) {missing} in the data; it has {list(data.columns)}.")

@@ -37,7 +37,7 @@ def test_margin_and_entropy_rank_binary_alike_but_not_multiclass():
 
 def test_select_entropy_picks_least_certain_unlabelled():
     prob = np.array([0.5, 0.49, 0.9, 0.05, 0.6, 0.3])
-    assert set(select("entropy", 3, labeled=[0], prob=prob, seed=0)) == {1, 4, 5}
+    assert set(select("entropy", 3, labeled=[0], y_score=prob, seed=0)) == {1, 4, 5}
 
 
 def _brute_k_center(x, labeled, n):
@@ -134,7 +134,7 @@ def test_bad_inputs():
         active_learning(Xp, yp, Xt, yt, strategy="random", n_initial=5, batch_size=5, budget=2, seed=0)
     with pytest.raises(ValueError, match="probabilities"):
         entropy(np.array([1.5]))
-    with pytest.raises(ValueError, match="needs prob"):
+    with pytest.raises(ValueError, match="needs y_score"):
         select("margin", 2, labeled=[], embeddings=Xp, seed=0)
     with pytest.raises(ValueError, match="unlabelled"):
         k_center_greedy(Xp[:5], [0, 1], 4)

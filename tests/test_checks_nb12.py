@@ -38,7 +38,7 @@ def test_12_3_group_thresholds():
     g = gen.choice(["a", "b"], 500)
     y = (gen.random(500) < np.where(g == "a", 0.1, 0.3)).astype(int)
     s = gen.random(500) + y
-    right = equal_opportunity_thresholds(y, s, sensitive_features=g, sensitivity=0.9)
+    right = equal_opportunity_thresholds(y, s, groups=g, sensitivity=0.9)
     ctx = dict(y_true=y, y_score=s, groups=g, sensitivity=0.9)
     assert passed("12.3", right, **ctx)
     too_high = {**right, "a": right["a"] + 0.05}

@@ -75,7 +75,7 @@ def test_nih_items_labels_and_batching(nih_root):
     assert label.sum() == 2
     assert ds[1][1].sum() == 0  # No Finding: all zero
     assert ds[2][0].mean().item() == pytest.approx(51 / 255, abs=1e-6)  # found by the file-name search
-    assert meta == {"image": "00000001_000.png", "patient_id": 1, "follow_up": 0, "age": 57.0, "sex": "M",
+    assert meta == {"image_id": "00000001_000.png", "patient_id": 1, "follow_up": 0, "age": 57.0, "sex": "M",
                     "view": "PA"}
     assert list(ds.labels.columns) == ds.pathologies and len(ds.meta) == 3
     images, labels, metas = check_batch(ds, 14, 16, batch_size=3)
@@ -93,7 +93,7 @@ def test_missing_images_error_or_skip(nih_root):
     with pytest.raises(FileNotFoundError, match="missing='skip'"):
         data.NIHChestXray14(nih_root)
     ds = data.NIHChestXray14(nih_root, missing="skip")
-    assert ds.meta["image"].tolist() == ["00000001_000.png", "00000003_000.png"]
+    assert ds.meta["image_id"].tolist() == ["00000001_000.png", "00000003_000.png"]
 
 
 def test_nih_split_lists(nih_root):

@@ -127,13 +127,22 @@ def test_em_and_estimate_prior_recover_shift():
         assert e.low < 0.45 < e.high and e.width < 0.15 and e.method.startswith(method.upper())
 
 
-def test_adjust_probs_closed_form():
+def test_prior_correct_closed_form_and_the_deprecated_adjust_probs():
+    from radkit.metrics import prior_correct
+
     p = np.array([0.1, 0.5, 0.9])
-    assert np.allclose(drift.adjust_probs(p, 0.3, 0.3), p)
+    assert np.allclose(prior_correct(p, train_prevalence=0.3, true_prevalence=0.3), p)
     odds = p / (1 - p) * (0.6 / 0.4) / (0.3 / 0.7)
-    assert np.allclose(drift.adjust_probs(p, 0.3, 0.6), odds / (1 + odds))
+    assert np.allclose(prior_correct(p, train_prevalence=0.3, true_prevalence=0.6), odds / (1 + odds))
     with pytest.raises(ValueError, match="logits"):
+        prior_correct([2.0], train_prevalence=0.3, true_prevalence=0.5)
+    with pytest.warns(FutureWarning, match="prior_correct"):
+        assert np.array_equal(drift.adjust_probs(p, 0.3, 0.6), prior_correct(p, train_prevalence=0.3,
+                                                                                true_prevalence=0.6))
+    with pytest.warns(FutureWarning), pytest.raises(ValueError, match="logits"):
         drift.adjust_probs([2.0], 0.3, 0.5)
+    with pytest.raises(TypeError, match="missing"):
+        drift.adjust_probs(p, 0.3)
 
 
 def test_cusum_alarm_time_on_known_step():
@@ -246,11 +255,11 @@ def test_policies():
 
 def test_direct_standardize_by_hand():
     d = pd.DataFrame({"year": [1] * 4 + [2] * 4, "ap": [1, 1, 0, 0, 1, 0, 0, 0], "y": [1, 0, 0, 0, 1, 0, 0, 0]})
-    out = drift.direct_standardize(d, outcome="y", stratum="ap", by="year", reference=1)
+    out = drift.direct_standardize(d, outcome="y", stratum="ap", groups="year", reference=1)
     # year 2: AP rate 1, PA rate 0; with year 1's half-AP mix: 0.5
     assert out.loc[2, "standardized"] == pytest.approx(0.5) and out.loc[2, "crude"] == pytest.approx(0.25)
     with pytest.raises(ValueError, match="reference"):
-        drift.direct_standardize(d, outcome="y", stratum="ap", by="year", reference=3)
+        drift.direct_standardize(d, outcome="y", stratum="ap", groups="year", reference=3)
 
 
 def test_label_shift_bad_input():
@@ -259,7 +268,7 @@ def test_label_shift_bad_input():
     with pytest.raises(ValueError, match="both classes"):
         drift.bbse_prior([1, 1, 1], [1, 0, 1], [1, 0])
     with pytest.raises(ValueError, match="strictly between"):
-        drift.adjust_probs([0.2], 0.0, 0.5)
+        drift.em_prior([0.2], 0.0)
     with pytest.raises(ValueError, match="do not separate"):
         drift.bbse_prior([1, 0, 1, 0], [0, 1, 0, 1], [1, 0])
     with pytest.raises(ValueError, match="method"):
@@ -276,7 +285,9 @@ def test_alarm_bad_input():
 
 
 def test_weekly_prior_is_the_week_by_week_loop():
-    """weekly_prior = estimate_prior per week (seed + week) and adjust_probs to the first method's estimate."""
+    """weekly_prior = estimate_prior per week (seed + week) and prior_correct to the first method's estimate."""
+    from radkit.metrics import prior_correct
+
     g = np.random.default_rng(11)
 
     def probs(y):
@@ -294,7 +305,7 @@ def test_weekly_prior_is_the_week_by_week_loop():
             e = drift.estimate_prior(p_new[s], y_val=y_val, p_val=p_val, method=m, threshold=0.2, n_boot=30,
                                      seed=5 + w)
             assert got.loc[w, [m, f"{m}_low", f"{m}_high"]].tolist() == [e.estimate, e.low, e.high]
-        q = drift.adjust_probs(p_new[s], y_val.mean(), got.loc[w, "bbse"])
+        q = prior_correct(p_new[s], train_prevalence=y_val.mean(), true_prevalence=got.loc[w, "bbse"])
         assert got.loc[w, "mean_prob_adjusted"] == pytest.approx(q.mean())
         assert got.loc[w, "n"] == 200
     # the correction moves the mean probability towards the true rate as the prevalence rises

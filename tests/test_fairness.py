@@ -18,6 +18,7 @@ from radkit.fairness import (
     predictive_parity_difference,
 )
 from radkit.metrics import expected_calibration_error
+from radkit.stats import Estimate
 
 fl = pytest.importorskip("fairlearn.metrics")
 
@@ -52,7 +53,7 @@ def test_every_group_measure_equals_fairlearn_metricframe(two):
     y, s, sex, band = _data()
     p = (s >= 0.5).astype(int)
     sf = pd.DataFrame({"sex": sex, "band": band}) if two else pd.Series(sex, name="sex")
-    gm = group_metrics(y, s, sensitive_features=sf, threshold=0.5, n_boot=0, seed=0)
+    gm = group_metrics(y, s, groups=sf, threshold=0.5, n_boot=0, seed=0)
     ours = gm.to_frame()
     theirs = _mf(FAIRLEARN_MEASURES, y, p, sf)
     for m in FAIRLEARN_MEASURES:
@@ -69,7 +70,7 @@ def test_every_gap_equals_fairlearn(two):
     y, s, sex, band = _data(seed=1)
     p = (s >= 0.5).astype(int)
     sf = pd.DataFrame({"sex": sex, "band": band}) if two else sex
-    gm = group_metrics(y, y_pred=p, sensitive_features=sf, n_boot=0, seed=0)
+    gm = group_metrics(y, y_pred=p, groups=sf, n_boot=0, seed=0)
     g = gm.gaps["estimate"]
     kw = dict(y_true=y, y_pred=p, sensitive_features=sf)
     assert g["demographic_parity_difference"] == pytest.approx(fl.demographic_parity_difference(**kw), abs=1e-12)
@@ -83,14 +84,28 @@ def test_every_gap_equals_fairlearn(two):
     ppv = _mf({"ppv": functools.partial(precision_score, zero_division=np.nan)}, y, p, sf)
     assert g["predictive_parity_difference"] == pytest.approx(float(ppv.difference()["ppv"]), abs=1e-12)
     # the one-call helpers agree too
-    assert demographic_parity_difference(y, p, sensitive_features=sf) == pytest.approx(
+    assert float(demographic_parity_difference(y, p, groups=sf)) == pytest.approx(
         fl.demographic_parity_difference(**kw), abs=1e-12)
-    assert equalized_odds_difference(y, p, sensitive_features=sf) == pytest.approx(
+    assert float(equalized_odds_difference(y, p, groups=sf)) == pytest.approx(
         fl.equalized_odds_difference(**kw), abs=1e-12)
-    assert equal_opportunity_difference(y, p, sensitive_features=sf) == pytest.approx(
+    assert float(equal_opportunity_difference(y, p, groups=sf)) == pytest.approx(
         fl.equal_opportunity_difference(**kw), abs=1e-12)
-    assert predictive_parity_difference(y, p, sensitive_features=sf) == pytest.approx(
+    assert float(predictive_parity_difference(y, p, groups=sf)) == pytest.approx(
         float(ppv.difference()["ppv"]), abs=1e-12)
+
+
+def test_differences_return_estimates_with_an_interval_on_request():
+    y, s, sex, _ = _data(seed=1)
+    p = (s >= 0.5).astype(int)
+    point = equal_opportunity_difference(y, p, groups=sex)
+    assert isinstance(point, Estimate) and np.isnan(point.low) and "no interval" in point.method
+    est = equal_opportunity_difference(y, p, groups=sex, n_boot=300, seed=0)
+    assert est.estimate == point.estimate and est.low <= est.estimate <= est.high
+    assert est.method == "bootstrap percentile" and est.n == 2
+    gm = group_metrics(y, y_pred=p, groups=sex, n_boot=300, seed=0)
+    assert (est.low, est.high) == pytest.approx(tuple(gm.gaps.loc["equal_opportunity_difference", ["low", "high"]]))
+    with pytest.raises(ValueError, match="seed"):
+        demographic_parity_difference(y, p, groups=sex, n_boot=10)
 
 
 def test_hand_computed_tiny_table():
@@ -98,7 +113,7 @@ def test_hand_computed_tiny_table():
     y = [1, 1, 1, 0, 0, 0, 1, 1, 0, 0]
     p = [1, 1, 0, 1, 0, 0, 1, 0, 0, 0]
     sex = ["F"] * 6 + ["M"] * 4
-    f = group_metrics(y, y_pred=p, sensitive_features=sex, n_boot=0, seed=0).to_frame()
+    f = group_metrics(y, y_pred=p, groups=sex, n_boot=0, seed=0).to_frame()
     assert f.loc["F", "sensitivity"] == pytest.approx(2 / 3)
     assert f.loc["F", "false_positive_rate"] == pytest.approx(1 / 3)
     assert f.loc["F", "ppv"] == pytest.approx(2 / 3)
@@ -115,7 +130,7 @@ def test_hand_computed_tiny_table():
 def test_group_thresholds_are_applied_per_group():
     y = [1, 0, 1, 0]
     s = [0.6, 0.4, 0.3, 0.2]
-    gm = group_metrics(y, s, sensitive_features=["A", "A", "B", "B"], threshold={"A": 0.5, "B": 0.25},
+    gm = group_metrics(y, s, groups=["A", "A", "B", "B"], threshold={"A": 0.5, "B": 0.25},
                        n_boot=0, seed=0, auc=False, calibration=False)
     f = gm.to_frame()
     assert f.loc["A", "sensitivity"] == 1.0 and f.loc["B", "sensitivity"] == 1.0
@@ -127,7 +142,7 @@ def test_intervals_cover_the_estimate_and_shrink_with_n():
     widths = []
     for n in (400, 6400):
         y, s, sex, _ = _data(n=n, seed=2)
-        gm = group_metrics(y, s, sensitive_features=sex, threshold=0.5, n_boot=300, seed=0)
+        gm = group_metrics(y, s, groups=sex, threshold=0.5, n_boot=300, seed=0)
         e = gm.estimate("F", "sensitivity")
         assert e.low <= e.estimate <= e.high
         widths.append(e.width)
@@ -144,10 +159,10 @@ def test_multinomial_intervals_match_case_resampling():
 
     y, s, sex, _ = _data(n=2000, seed=3)
     p = (s >= 0.5).astype(int)
-    gm = group_metrics(y, y_pred=p, sensitive_features=pd.Series(sex, name="sex"), n_boot=2000, seed=0)
+    gm = group_metrics(y, y_pred=p, groups=pd.Series(sex, name="sex"), n_boot=2000, seed=0)
     df = pd.DataFrame({"sex": sex, "y_true": y, "y_pred": p})
     sens = lambda t, q: float(np.mean(q[t == 1]))
-    ref = by_group(df, sens, by="sex", columns=["y_true", "y_pred"], n_boot=2000, seed=1)
+    ref = by_group(df, sens, groups="sex", columns=["y_true", "y_pred"], n_boot=2000, seed=1)
     for g in ("F", "M"):
         ours = gm.estimate(g, "sensitivity")
         assert ours.estimate == pytest.approx(ref.loc[g, "estimate"])
@@ -159,7 +174,7 @@ def test_group_without_positives_gives_nan_and_a_warning_naming_it():
     y = [1, 0, 1, 0, 0, 0]
     s = [0.9, 0.1, 0.8, 0.3, 0.6, 0.2]
     with pytest.warns(UserWarning, match=r"group 'B' has no positive cases"):
-        gm = group_metrics(y, s, sensitive_features=list("AAAABB"), threshold=0.5, n_boot=0, seed=0,
+        gm = group_metrics(y, s, groups=list("AAAABB"), threshold=0.5, n_boot=0, seed=0,
                            calibration=False)
     f = gm.to_frame()
     assert np.isnan(f.loc["B", "sensitivity"]) and np.isnan(f.loc["B", "auc"])
@@ -170,18 +185,18 @@ def test_group_without_positives_gives_nan_and_a_warning_naming_it():
 
 def test_single_group_raises_with_advice():
     with pytest.raises(ValueError, match=r"single group \('F'\).*nothing to compare"):
-        group_metrics([1, 0], y_pred=[1, 0], sensitive_features=["F", "F"], n_boot=0, seed=0)
+        group_metrics([1, 0], y_pred=[1, 0], groups=["F", "F"], n_boot=0, seed=0)
 
 
 def test_missing_sensitive_values_raise_naming_the_fix():
     with pytest.raises(ValueError, match=r"1 missing values.*fillna\('unknown'\)"):
-        group_metrics([1, 0, 1], y_pred=[1, 0, 0], sensitive_features=pd.Series(["F", None, "M"], name="sex"),
+        group_metrics([1, 0, 1], y_pred=[1, 0, 0], groups=pd.Series(["F", None, "M"], name="sex"),
                       n_boot=0, seed=0)
     # named, the missing ones are audited as their own group
     sf = pd.Series(["F", None, "M"], name="sex").fillna("unknown")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        gm = group_metrics([1, 0, 1], y_pred=[1, 0, 0], sensitive_features=sf, n_boot=0, seed=0)
+        gm = group_metrics([1, 0, 1], y_pred=[1, 0, 0], groups=sf, n_boot=0, seed=0)
     assert "unknown" in gm.groups
 
 
@@ -193,16 +208,16 @@ def test_missing_sensitive_values_raise_naming_the_fix():
 ])
 def test_bad_arguments_say_what_to_do(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        group_metrics([1, 0, 1, 0], [0.9, 0.1, 0.8, 0.2], sensitive_features=list("AABB"), seed=0,
+        group_metrics([1, 0, 1, 0], [0.9, 0.1, 0.8, 0.2], groups=list("AABB"), seed=0,
                       **{"n_boot": 0, **kwargs})
 
 
 def test_length_mismatch_and_logits_for_calibration():
     with pytest.raises(ValueError, match="paired case by case"):
-        group_metrics([1, 0, 1, 0], [0.9, 0.1, 0.8, 0.2], sensitive_features=list("AAB"), threshold=0.5,
+        group_metrics([1, 0, 1, 0], [0.9, 0.1, 0.8, 0.2], groups=list("AAB"), threshold=0.5,
                       n_boot=0, seed=0)
     with pytest.raises(ValueError, match="calibration=False"):
-        group_metrics([1, 0, 1, 0], [3.0, -1.0, 2.0, -2.0], sensitive_features=list("AABB"), threshold=0.0,
+        group_metrics([1, 0, 1, 0], [3.0, -1.0, 2.0, -2.0], groups=list("AABB"), threshold=0.0,
                       n_boot=0, seed=0)
 
 
@@ -212,14 +227,14 @@ def test_signed_difference_interval_contains_zero_when_groups_are_alike():
     sex = gen.choice(["F", "M"], n)
     y = (gen.random(n) < 0.3).astype(int)
     p = (gen.random(n) < 0.2 + 0.6 * y).astype(int)  # same rates in both sexes
-    gm = group_metrics(y, y_pred=p, sensitive_features=sex, n_boot=500, seed=0)
+    gm = group_metrics(y, y_pred=p, groups=sex, n_boot=500, seed=0)
     d = gm.difference("sensitivity", "F", "M")
     f = gm.to_frame()
     assert d.estimate == pytest.approx(f.loc["F", "sensitivity"] - f.loc["M", "sensitivity"])
     assert d.low < 0 < d.high
     assert gm.gap("equal_opportunity_difference").low > 0  # the max - min gap's interval never holds 0
     p2 = np.where(sex == "F", (gen.random(n) < 0.4 * y), p)  # women's cases missed more often
-    d2 = group_metrics(y, y_pred=p2, sensitive_features=sex, n_boot=500, seed=0).difference("sensitivity", "F", "M")
+    d2 = group_metrics(y, y_pred=p2, groups=sex, n_boot=500, seed=0).difference("sensitivity", "F", "M")
     assert d2.high < 0
     with pytest.raises(ValueError, match="n_boot > 0"):
-        group_metrics(y, y_pred=p, sensitive_features=sex, n_boot=0, seed=0).difference("ppv", "F", "M")
+        group_metrics(y, y_pred=p, groups=sex, n_boot=0, seed=0).difference("ppv", "F", "M")

@@ -16,25 +16,25 @@ def test_equal_opportunity_thresholds_known_solution():
     y = [1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 0]
     s = [0.9, 0.8, 0.6, 0.2, 0.7, 0.1, 0.5, 0.4, 0.3, 0.1, 0.35, 0.05]
     g = ["A"] * 6 + ["B"] * 6
-    assert fairness.equal_opportunity_thresholds(y, s, sensitive_features=g, sensitivity=0.75) == \
+    assert fairness.equal_opportunity_thresholds(y, s, groups=g, sensitivity=0.75) == \
         {"A": 0.6, "B": 0.3}
-    assert fairness.equal_opportunity_thresholds(y, s, sensitive_features=g, sensitivity=0.5) == \
+    assert fairness.equal_opportunity_thresholds(y, s, groups=g, sensitivity=0.5) == \
         {"A": 0.8, "B": 0.4}
     # Hardt's cost-optimal common sensitivity, by exhaustive enumeration of the four levels
     best = None
     for target in (0.25, 0.5, 0.75, 1.0):
-        t = fairness.equal_opportunity_thresholds(y, s, sensitive_features=g, sensitivity=target)
-        p = fairness.apply_thresholds(s, sensitive_features=g, thresholds=t)
+        t = fairness.equal_opportunity_thresholds(y, s, groups=g, sensitivity=target)
+        p = fairness.apply_thresholds(s, groups=g, thresholds=t)
         errors = int(np.sum(p != np.array(y)))
         best = min(best or (errors, t), (errors, t), key=lambda e: e[0])
-    assert fairness.equal_opportunity_thresholds(y, s, sensitive_features=g) == best[1]
+    assert fairness.equal_opportunity_thresholds(y, s, groups=g) == best[1]
 
 
 def test_equal_opportunity_thresholds_equalise_sensitivity():
     df = fairness.calibrated_scores({"A": 0.1, "B": 0.4}, n=3000, seed=1)
-    t = fairness.equal_opportunity_thresholds(df["y_true"], df["y_score"], sensitive_features=df["group"],
+    t = fairness.equal_opportunity_thresholds(df["y_true"], df["y_score"], groups=df["group"],
                                               sensitivity=0.8)
-    gm = fairness.group_metrics(df["y_true"], df["y_score"], sensitive_features=df["group"], threshold=t,
+    gm = fairness.group_metrics(df["y_true"], df["y_score"], groups=df["group"], threshold=t,
                                 n_boot=0, seed=0, calibration=False)
     sens = gm.to_frame().loc[["A", "B"], "sensitivity"]
     assert (sens >= 0.8).all() and (sens - 0.8).abs().max() < 0.01
@@ -43,7 +43,7 @@ def test_equal_opportunity_thresholds_equalise_sensitivity():
 
 def test_thresholds_reject_group_without_positives():
     with pytest.raises(ValueError, match="group 'B' has no positive cases"):
-        fairness.equal_opportunity_thresholds([1, 0, 0, 0], [0.9, 0.1, 0.2, 0.3], sensitive_features=list("AABB"),
+        fairness.equal_opportunity_thresholds([1, 0, 0, 0], [0.9, 0.1, 0.2, 0.3], groups=list("AABB"),
                                               sensitivity=0.5)
 
 
@@ -51,7 +51,7 @@ def test_reweighing_makes_label_independent_of_group():
     gen = np.random.default_rng(0)
     g = gen.choice(["A", "B", "C"], 5000, p=[0.5, 0.3, 0.2])
     y = (gen.random(5000) < np.select([g == "A", g == "B"], [0.1, 0.3], 0.5)).astype(int)
-    w = fairness.reweighing_weights(y, sensitive_features=g)
+    w = fairness.reweighing_weights(y, groups=g)
     overall = y.mean()
     for name in "ABC":
         sel = g == name
@@ -118,10 +118,10 @@ def test_calibrated_scores_are_calibrated_and_unbalanced():
     bt = fairness.balance_table(df, n_boot=100, seed=0)
     a, b = bt.loc[("A", "generalized_fpr")], bt.loc[("B", "generalized_fpr")]
     assert b["low"] > a["high"]
-    r = fairness.parity_frontier(df["y_true"], df["y_score"], sensitive_features=df["group"])
+    r = fairness.parity_frontier(df["y_true"], df["y_score"], groups=df["group"])
     assert r["pairs"] > 0 and r["gap"] > 0.1 and r["ppv_gap"] <= 0.02
     same = fairness.calibrated_scores({"A": 0.3, "B": 0.3}, n=40000, seed=0)  # equal base rates: no conflict
-    r0 = fairness.parity_frontier(same["y_true"], same["y_score"], sensitive_features=same["group"])
+    r0 = fairness.parity_frontier(same["y_true"], same["y_score"], groups=same["group"])
     assert r0["gap"] < 0.03
 
 
@@ -129,7 +129,7 @@ def test_underdiagnosis_is_the_fpr_of_no_finding():
     nf = np.array([0, 0, 1, 0, 0, 1, 0, 0])
     score = np.array([0.9, 0.2, 0.8, 0.1, 0.2, 0.7, 0.6, 0.4])
     sex = list("FFFMMMMM")
-    t = fairness.underdiagnosis(nf, score, sensitive_features=sex, threshold=0.5, n_boot=0, seed=0)
+    t = fairness.underdiagnosis(nf, score, groups=sex, threshold=0.5, n_boot=0, seed=0)
     assert t.loc["F", "estimate"] == 0.5 and t.loc["M", "estimate"] == 0.25 and t.loc["M", "n"] == 4
 
 
@@ -137,7 +137,7 @@ def test_rate_by_group_matches_statsmodels_wilson():
     from statsmodels.stats.proportion import proportion_confint
 
     df = pd.DataFrame({"sex": ["F"] * 40 + ["M"] * 60, "y": [1] * 7 + [0] * 33 + [1] * 30 + [0] * 30})
-    t = fairness.rate_by_group(df, "y", by="sex")
+    t = fairness.rate_by_group(df, "y", groups="sex")
     lo, hi = proportion_confint(7, 40, method="wilson")
     assert t.loc["F", "low"] == pytest.approx(lo, abs=1e-12) and t.loc["F", "high"] == pytest.approx(hi, abs=1e-12)
     assert t.loc["overall", "n"] == 100
@@ -180,6 +180,6 @@ def test_plots_smoke():
     matplotlib.use("Agg")
     from radkit.fairness import plots
 
-    gm = fairness.group_metrics([1, 0, 1, 0, 1, 0], [0.9, 0.2, 0.4, 0.6, 0.8, 0.1], sensitive_features=list("FFFMMM"),
+    gm = fairness.group_metrics([1, 0, 1, 0, 1, 0], [0.9, 0.2, 0.4, 0.6, 0.8, 0.1], groups=list("FFFMMM"),
                                 threshold=0.5, n_boot=10, seed=0, calibration=False)
     assert len(plots.plot_group_metrics(gm, measures=("sensitivity",)).axes) == 1

@@ -190,11 +190,11 @@ def test_lesson_tables_give_the_same_labels_as_the_public_tables(folders, source
     truth = public.finding_labels(source, names)
     if source == "padchest":  # lessons keep frontal films only
         entries = public.padchest_entries().set_index("image_id")
-        assert set(table["image"]) == {i for i in picked[source] if entries.loc[i, "projection"] in
+        assert set(table["image_id"]) == {i for i in picked[source] if entries.loc[i, "projection"] in
                                        ("PA", "AP", "AP_horizontal")}
     else:
-        assert set(table["image"].str.removesuffix(".dcm")) == set(picked[source])
-    ids = table["image"].str.removesuffix(".dcm")
+        assert set(table["image_id"].str.removesuffix(".dcm")) == set(picked[source])
+    ids = table["image_id"].str.removesuffix(".dcm")
     pd.testing.assert_frame_equal(table[names].reset_index(drop=True),
                                   truth.loc[ids, names].reset_index(drop=True), check_dtype=False)
     # hence the same prevalence, for every finding

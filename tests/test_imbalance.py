@@ -124,8 +124,27 @@ def test_pipeline_equals_fit_method_and_resamples_only_when_fitting():
     X, y = _blobs(seed=4)
     pipe = imb.make_pipeline("SMOTE", LogisticRegression(max_iter=2000), seed=5).fit(X, y)
     fitted = imb.fit_method("SMOTE", X, y, seed=5)
-    np.testing.assert_allclose(pipe.predict_proba(X)[:, 1], fitted.predict(X), atol=1e-12)
+    np.testing.assert_allclose(pipe.predict_proba(X)[:, 1], fitted.predict_proba(X)[:, 1], atol=1e-12)
     assert pipe.predict_proba(X).shape == (len(X), 2)  # predicting does not resample
+
+
+def test_fitted_method_speaks_scikit_learn():
+    """predict gives 0/1 labels, predict_proba (n, 2) probabilities, decision_function one score per row."""
+    g = np.random.default_rng(3)
+    X = np.r_[g.normal(0, 1, (90, 4)), g.normal(2, 1, (10, 4))]
+    y = np.r_[[0] * 90, [1] * 10]
+    m = imb.fit_method("plain", X, y, seed=0)
+    proba = m.predict_proba(X)
+    assert proba.shape == (100, 2) and np.allclose(proba.sum(1), 1)
+    np.testing.assert_array_equal(m.predict(X), (proba[:, 1] >= 0.5).astype(int))
+    np.testing.assert_array_equal(m.decision_function(X), proba[:, 1])
+    ref = m.model.predict(m.reduce.transform(X))  # the sklearn head's own labels agree
+    np.testing.assert_array_equal(m.predict(X), ref)
+    one = imb.fit_method("one-class", X, y, seed=0)
+    with pytest.raises(ValueError, match="decision_function"):
+        one.predict_proba(X)
+    assert set(np.unique(one.predict(X))) <= {0, 1} and one.decision_function(X).shape == (100,)
+    np.testing.assert_array_equal(one.predict(X), (one.model.predict(one.reduce.transform(X)) == -1).astype(int))
 
 
 def test_smote_points_lie_on_segments_between_minority_neighbours():

@@ -39,9 +39,9 @@ def test_toy_blobs_never_returns_nan_images(kwargs):
 def test_by_group_needs_a_dataframe_and_a_function():
     df = pd.DataFrame({"y_true": [1, 0], "y_score": [0.2, 0.3], "site": ["a", "b"]})
     with pytest.raises(TypeError, match="DataFrame"):
-        stats.by_group(df.to_dict("list"), np.mean, by="site", n_boot=0, seed=0)
+        stats.by_group(df.to_dict("list"), np.mean, groups="site", n_boot=0, seed=0)
     with pytest.raises(TypeError, match="metric must be a function"):
-        stats.by_group(df, "auc", by="site", n_boot=0, seed=0)
+        stats.by_group(df, "auc", groups="site", n_boot=0, seed=0)
 
 
 def test_lesson_data_needs_the_profile():

@@ -141,7 +141,7 @@ def test_google_adjudicated_values_and_join(nih):
         assert google[column].sum() == sum(r[source] == "YES" for r in raw)
     assert Counter(google["split"].astype(str)) == Counter(
         {"val": "validation", "test": "test"}[r["Set Id"]] for r in raw)
-    assert google["image"].isin(nih["image"]).all()
+    assert google["image_id"].isin(nih["image_id"]).all()
 
 
 def test_nih_vs_adjudicated_mapping():
@@ -155,7 +155,7 @@ def test_nih_vs_adjudicated_mapping():
              "airspace_opacity": ({"Consolidation", "Pneumonia", "Infiltration"},
                                   "Airspace opacity")}
     for category, (nih_names, google_column) in rules.items():
-        part = pairs[pairs["category"] == category].set_index("image")
+        part = pairs[pairs["category"] == category].set_index("image_id")
         want_nih = {i: int(bool(nih_names & set(r["Finding Labels"].split("|"))))
                     for i, r in raw.items()}
         want_adj = {i: int(r[google_column] == "YES") for i, r in raw.items()}
@@ -386,7 +386,7 @@ def test_read_nih_table_takes_the_2017_file_and_rejects_other_tables(tmp_path):
         "00000001_000.png,Cardiomegaly|Effusion,0,1,58,M,PA,2682,2749,0.143,0.143,\n"
         "00000002_000.png,No Finding,0,2,81,F,AP,2500,2048,0.168,0.168,\n")
     t = read_nih_table(tmp_path / "old.csv")
-    assert t["image"].tolist() == ["00000001_000.png", "00000002_000.png"]
+    assert t["image_id"].tolist() == ["00000001_000.png", "00000002_000.png"]
     assert t[["cardiomegaly", "effusion", "no_finding"]].to_numpy().tolist() == [[1, 1, 0], [0, 0, 1]]
     assert list(t["sex"]) == ["M", "F"] and not any(c.startswith("Unnamed") for c in t.columns)
     (tmp_path / "other.csv").write_text("image_id,label\na,1\n")

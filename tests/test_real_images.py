@@ -214,8 +214,8 @@ def test_nih_lesson_data_end_to_end(prof, capsys):
     # labels are the real NIH labels of those image names
     from radkit import public
 
-    nih = public.nih_entries().set_index("image")
-    truth = nih.loc[d.test.meta["image"], ["effusion", "cardiomegaly"]].to_numpy()
+    nih = public.nih_entries().set_index("image_id")
+    truth = nih.loc[d.test.meta["image_id"], ["effusion", "cardiomegaly"]].to_numpy()
     assert np.array_equal(truth, d.test.labels.to_numpy())
 
 
@@ -223,8 +223,8 @@ def test_same_seed_same_split_other_seed_other_split(prof):
     a = lesson_data(prof, findings=FINDINGS, source="nih", size=16, seed=5)
     b = lesson_data(prof, findings=FINDINGS, source="nih", size=16, seed=5)
     c = lesson_data(prof, findings=FINDINGS, source="nih", size=16, seed=6)
-    assert a.test.meta["image"].tolist() == b.test.meta["image"].tolist()
-    assert set(a.test.meta["image"]) != set(c.test.meta["image"])
+    assert a.test.meta["image_id"].tolist() == b.test.meta["image_id"].tolist()
+    assert set(a.test.meta["image_id"]) != set(c.test.meta["image_id"])
 
 
 def test_sampling_keeps_prevalence_when_the_source_is_larger(prof):
@@ -360,8 +360,8 @@ def test_vindr_majority_labels(other_sources, monkeypatch):
     monkeypatch.setenv("RADKIT_DATA", str(root))
     prof = radkit.setup(profile_name="quick", verbose=False)
     d = lesson_data(prof, findings=["effusion"], source="vindr", size=16)
-    both = pd.concat([d.train.labels.assign(image=d.train.meta["image"]),
-                      d.test.labels.assign(image=d.test.meta["image"])]).set_index("image")
+    both = pd.concat([d.train.labels.assign(image_id=d.train.meta["image_id"]),
+                      d.test.labels.assign(image_id=d.test.meta["image_id"])]).set_index("image_id")
     assert len(both) == 16
     assert np.array_equal(both["effusion"].to_numpy(), (truth["vindr"].loc[both.index] > 0.5).to_numpy(float))
     with pytest.raises(ValueError, match="label_policy='some'"):
@@ -375,7 +375,7 @@ def test_padchest_frontal_only_with_dates_ages_and_manufacturers(other_sources, 
     d = lesson_data(prof, findings=["effusion"], source="padchest", size=16)
     meta = pd.concat([d.train.meta, d.test.meta])
     assert len(meta) == 16 and (meta["view"] == "PA").all()  # the two lateral films are not used
-    expected = truth["padchest"].set_index("image_id").loc[meta["image"]]
+    expected = truth["padchest"].set_index("image_id").loc[meta["image_id"]]
     assert np.array_equal(meta["date"].to_numpy(), expected["study_date"].to_numpy())
     assert np.array_equal(meta["age"].to_numpy(), expected["age"].to_numpy(dtype=float))
     assert (meta["manufacturer"] == expected["manufacturer"].astype(str).to_numpy()).all()

@@ -28,34 +28,34 @@ def test_by_group_matches_sklearn_per_group_and_covers():
     df = pd.DataFrame({"site": gen.choice(["A", "B", "C"], n), "sex": gen.choice(["F", "M"], n),
                        "y_true": gen.integers(0, 2, n)})
     df["y_score"] = df["y_true"] + gen.normal(0, 1.0, n)
-    out = by_group(df, roc_auc_score, by="site", n_boot=200, seed=1)
+    out = by_group(df, roc_auc_score, groups="site", n_boot=200, seed=1)
     for site, g in df.groupby("site"):
         assert out.loc[site, "estimate"] == pytest.approx(roc_auc_score(g.y_true, g.y_score))
         assert out.loc[site, "low"] < out.loc[site, "estimate"] < out.loc[site, "high"]
         assert out.loc[site, "n"] == len(g)
     assert out.loc["overall", "estimate"] == pytest.approx(roc_auc_score(df.y_true, df.y_score))
-    inter = by_group(df, roc_auc_score, by=["site", "sex"], n_boot=0, seed=1)
+    inter = by_group(df, roc_auc_score, groups=["site", "sex"], n_boot=0, seed=1)
     assert len(inter) == 7 and inter.index.name == "site x sex"
     # same seed, same intervals
-    again = by_group(df, roc_auc_score, by="site", n_boot=200, seed=1)
+    again = by_group(df, roc_auc_score, groups="site", n_boot=200, seed=1)
     pd.testing.assert_frame_equal(out, again)
 
 
 def test_by_group_group_without_positives_is_nan_not_error():
     df = pd.DataFrame({"g": ["a"] * 4 + ["b"] * 4, "y_true": [0, 0, 0, 0, 1, 0, 1, 0],
                        "y_score": [0.1, 0.2, 0.3, 0.4, 0.9, 0.1, 0.8, 0.2]})
-    out = by_group(df, roc_auc_score, by="g", n_boot=50, seed=0)
+    out = by_group(df, roc_auc_score, groups="g", n_boot=50, seed=0)
     assert np.isnan(out.loc["a", "estimate"]) and out.loc["b", "estimate"] == 1.0
 
 
 def test_by_group_bad_input():
     df = pd.DataFrame({"g": [1], "y_true": [1], "y_score": [0.5]})
     with pytest.raises(KeyError, match="no column"):
-        by_group(df, roc_auc_score, by="site", seed=0)
+        by_group(df, roc_auc_score, groups="site", seed=0)
     with pytest.raises(ValueError, match="n_boot"):
-        by_group(df, roc_auc_score, by="g", n_boot=-1, seed=0)
+        by_group(df, roc_auc_score, groups="g", n_boot=-1, seed=0)
     with pytest.raises(TypeError, match="seed"):
-        by_group(df, roc_auc_score, by="g", seed=None)
+        by_group(df, roc_auc_score, groups="g", seed=None)
 
 
 def test_spawn_children_differ_across_seeds():

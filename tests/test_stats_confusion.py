@@ -21,7 +21,7 @@ def _frame(n=4000, seed=0):
 
 def test_counts_equal_sklearn_confusion_matrix_per_group():
     df = _frame()
-    codes, keys = group_codes(df, by=["site", "sex"])
+    codes, keys = group_codes(df, groups=["site", "sex"])
     counts = confusion_counts(codes, df["y_true"], df["y_pred"], n_groups=len(keys))
     for g, key in enumerate(keys):
         sel = (df["site"] == key[0]) & (df["sex"] == key[1])
@@ -38,7 +38,7 @@ def test_point_estimates_equal_by_group_for_every_measure():
         "selection_rate": lambda y, p: np.mean(p), "prevalence": lambda y, p: np.mean(y),
         "accuracy": lambda y, p: np.mean(y == p)}
     for m, fn in ref.items():
-        r = by_group(df, fn, by="site", columns=["y_true", "y_pred"], n_boot=0, seed=0)
+        r = by_group(df, fn, groups="site", columns=["y_true", "y_pred"], n_boot=0, seed=0)
         np.testing.assert_allclose(t.xs(m, level="measure")["estimate"].to_numpy(), r["estimate"].to_numpy(),
                                    rtol=1e-12, err_msg=m)
     assert set(t.index.get_level_values("measure")) == set(CONFUSION_MEASURES)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from radkit._compat import renamed_arguments
 from radkit.seeding import check_seed, rng
 from radkit.stats import t_interval
 
@@ -27,20 +28,21 @@ STRATEGIES = ("entropy", "margin", "k-center", "random")
 Learner = Callable[[np.ndarray, np.ndarray], Callable[[np.ndarray], np.ndarray]]
 
 
-def _probabilities(prob) -> np.ndarray:
-    p = np.asarray(prob, dtype=float)
+def _probabilities(y_score) -> np.ndarray:
+    p = np.asarray(y_score, dtype=float)
     if p.ndim == 1:
         p = np.stack([1 - p, p], axis=1)
     if p.ndim != 2 or p.shape[1] < 2:
-        raise ValueError("prob must be 1-D (probability of the positive class) or N x K class probabilities, "
-                         f"got shape {np.shape(prob)}.")
+        raise ValueError("y_score must be 1-D (probability of the positive class) or N x K class probabilities, "
+                         f"got shape {np.shape(y_score)}.")
     if np.any((p < 0) | (p > 1)) or not np.allclose(p.sum(1), 1, atol=1e-6):
-        raise ValueError("prob must hold probabilities: values in [0, 1], rows of an N x K array summing to 1. "
+        raise ValueError("y_score must hold probabilities: values in [0, 1], rows of an N x K array summing to 1. "
                          "Apply a sigmoid / softmax to logits first.")
     return p
 
 
-def entropy(prob) -> np.ndarray:
+@renamed_arguments(prob="y_score")
+def entropy(y_score) -> np.ndarray:
     """Predictive entropy in bits per image (0 certain, 1 for p = 0.5 with two classes).
 
     Examples
@@ -48,13 +50,14 @@ def entropy(prob) -> np.ndarray:
     >>> entropy([0.5, 1.0, 0.9]).round(3).tolist()
     [1.0, 0.0, 0.469]
     """
-    p = _probabilities(prob)
+    p = _probabilities(y_score)
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(p > 0, -p * np.log2(p), 0.0)
     return terms.sum(1)
 
 
-def margin(prob) -> np.ndarray:
+@renamed_arguments(prob="y_score")
+def margin(y_score) -> np.ndarray:
     """One minus the gap between the two most probable classes (1 = a tie, 0 = certain).
 
     With two classes it ranks images exactly as :func:`entropy` does (both are
@@ -65,7 +68,7 @@ def margin(prob) -> np.ndarray:
     >>> margin([0.5, 0.9]).round(3).tolist()
     [1.0, 0.2]
     """
-    p = np.sort(_probabilities(prob), axis=1)
+    p = np.sort(_probabilities(y_score), axis=1)
     return 1.0 - (p[:, -1] - p[:, -2])
 
 
@@ -116,24 +119,26 @@ def k_center_greedy(embeddings, labeled: Sequence[int], n: int) -> np.ndarray:
     return np.asarray(picks, dtype=int)
 
 
-def select(strategy: str, n: int, *, labeled: Sequence[int], prob: np.ndarray | None = None,
+@renamed_arguments(prob="y_score")
+def select(strategy: str, n: int, *, labeled: Sequence[int], y_score: np.ndarray | None = None,
            embeddings: np.ndarray | None = None, seed: int) -> np.ndarray:
     """The next ``n`` pool indices to send to the expert under ``strategy``.
 
-    ``prob`` (pool probabilities) is needed for ``"entropy"`` / ``"margin"``, ``embeddings``
-    for ``"k-center"``. Ties are broken at random (``seed``), so a model that
-    cannot yet tell images apart (all probabilities equal) picks at random.
+    ``y_score`` (the current model's probabilities on the pool) is needed for
+    ``"entropy"`` / ``"margin"``, ``embeddings`` for ``"k-center"``. Ties are broken at
+    random (``seed``), so a model that cannot yet tell images apart (all probabilities
+    equal) picks at random.
 
     Examples
     --------
-    >>> select("entropy", 2, labeled=[0], prob=np.array([0.5, 0.52, 0.99, 0.1]), seed=0).tolist()
+    >>> select("entropy", 2, labeled=[0], y_score=np.array([0.5, 0.52, 0.99, 0.1]), seed=0).tolist()
     [1, 3]
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"Unknown strategy {strategy!r}; choose from {STRATEGIES}.")
-    size = len(prob) if prob is not None else (len(embeddings) if embeddings is not None else None)
+    size = len(y_score) if y_score is not None else (len(embeddings) if embeddings is not None else None)
     if size is None:
-        raise ValueError("Pass prob= (uncertainty strategies) or embeddings= (k-center) to define the pool.")
+        raise ValueError("Pass y_score= (uncertainty strategies) or embeddings= (k-center) to define the pool.")
     gen = rng(seed)
     mask = np.ones(size, bool)
     mask[np.asarray(labeled, dtype=int)] = False
@@ -146,9 +151,9 @@ def select(strategy: str, n: int, *, labeled: Sequence[int], prob: np.ndarray | 
         if embeddings is None:
             raise ValueError("k-center needs embeddings=... (N x D features of the pool).")
         return k_center_greedy(embeddings, labeled, n)
-    if prob is None:
-        raise ValueError(f"{strategy} needs prob=... (the current model's probabilities on the pool).")
-    score = (entropy if strategy == "entropy" else margin)(prob)[pool]
+    if y_score is None:
+        raise ValueError(f"{strategy} needs y_score=... (the current model's probabilities on the pool).")
+    score = (entropy if strategy == "entropy" else margin)(y_score)[pool]
     order = np.lexsort((gen.random(pool.size), -np.round(score, 12)))  # highest score first, random ties
     return pool[order[:n]]
 
@@ -295,16 +300,17 @@ def active_learning(X_pool, y_pool, X_test, y_test, *, strategy: str, n_initial:
         if len(order) >= budget:
             break
         n = min(batch_size, budget - len(order))
-        prob = predict(Xp) if strategy in ("entropy", "margin") else None
-        new = select(strategy, n, labeled=order, prob=prob, embeddings=Xp, seed=round_seed + len(order))
+        score = predict(Xp) if strategy in ("entropy", "margin") else None
+        new = select(strategy, n, labeled=order, y_score=score, embeddings=Xp, seed=round_seed + len(order))
         order += [int(i) for i in new]
         answers += list(expert(np.asarray(new)))
     return ActiveResult(pd.DataFrame(rows), np.asarray(order), strategy)
 
 
-def curve_summary(curves: pd.DataFrame, *, by: Sequence[str] = ("strategy", "n_labels"), value: str = "auc",
+@renamed_arguments(by="groups")
+def curve_summary(curves: pd.DataFrame, *, groups: Sequence[str] = ("strategy", "n_labels"), value: str = "auc",
                   level: float = 0.95) -> pd.DataFrame:
-    """Mean of ``value`` over replicates (seeds) with a t interval, per ``by`` group.
+    """Mean of ``value`` over replicates (seeds) with a t interval, per group of the columns ``groups``.
 
     Examples
     --------
@@ -313,12 +319,12 @@ def curve_summary(curves: pd.DataFrame, *, by: Sequence[str] = ("strategy", "n_l
     [[0.7, 3.0]]
     """
 
-    missing = [c for c in [*by, value] if c not in curves.columns]
+    missing = [c for c in [*groups, value] if c not in curves.columns]
     if missing:
         raise KeyError(f"curve_summary: no column(s) {missing}; the table has {list(curves.columns)}.")
     rows = {}
-    for key, g in curves.groupby(list(by), sort=True):
+    for key, g in curves.groupby(list(groups), sort=True):
         rows[key] = t_interval(g[value].to_numpy(dtype=float), level=level).as_dict()
     out = pd.DataFrame.from_dict(rows, orient="index")
-    out.index = pd.MultiIndex.from_tuples(out.index, names=list(by)) if len(by) > 1 else out.index
+    out.index = pd.MultiIndex.from_tuples(out.index, names=list(groups)) if len(groups) > 1 else out.index
     return out

@@ -27,6 +27,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from radkit._compat import renamed_arguments
 from radkit.seeding import check_seed, spawn, torch_generator
 from radkit.train import fit, predict
 
@@ -54,10 +55,11 @@ class SemiResult:
         return self.rounds
 
 
-def confident_pseudo_labels(prob, threshold: float) -> np.ndarray:
+@renamed_arguments(prob="y_score")
+def confident_pseudo_labels(y_score, threshold: float) -> np.ndarray:
     """Hard labels where the model is confident, NaN elsewhere.
 
-    ``1`` where ``prob >= threshold``, ``0`` where ``prob <= 1 - threshold``.
+    ``1`` where ``y_score >= threshold``, ``0`` where ``y_score <= 1 - threshold``.
 
     Examples
     --------
@@ -67,7 +69,7 @@ def confident_pseudo_labels(prob, threshold: float) -> np.ndarray:
     if not 0.5 < threshold <= 1.0:
         raise ValueError(f"threshold must be in (0.5, 1]; a call is confident when p >= threshold or "
                          f"p <= 1 - threshold. Got {threshold!r}.")
-    p = np.asarray(prob, dtype=float)
+    p = np.asarray(y_score, dtype=float)
     out = np.full(p.shape, np.nan)
     out[p >= threshold] = 1.0
     out[p <= 1 - threshold] = 0.0
@@ -94,7 +96,8 @@ def _fit_kwargs(num_epochs, lr, batch_size, device) -> dict:
     return {"num_epochs": num_epochs, "lr": lr, "batch_size": batch_size, "device": device, "progress": False}
 
 
-def pseudo_label(make_model: Callable[[int], nn.Module], X_labeled: torch.Tensor, y_labeled,
+@renamed_arguments(make_model="model_factory")
+def pseudo_label(model_factory: Callable[[int], nn.Module], X_labeled: torch.Tensor, y_labeled,
                  X_unlabeled: torch.Tensor, *, threshold: float = 0.95, num_rounds: int = 2, num_epochs: int,
                  lr: float, batch_size: int = 64, seed: int, y_unlabeled_true=None,
                  device: torch.device | str | None = None) -> SemiResult:
@@ -102,8 +105,8 @@ def pseudo_label(make_model: Callable[[int], nn.Module], X_labeled: torch.Tensor
 
     Parameters
     ----------
-    make_model : callable
-        ``make_model(seed) -> nn.Module`` returning logits N x K (a fresh model each round).
+    model_factory : callable
+        ``model_factory(seed) -> nn.Module`` returning logits N x K (a fresh model each round).
     X_labeled, y_labeled : tensor, array
         The expert-labelled images and their 0/1 labels (N or N x K).
     X_unlabeled : tensor
@@ -138,7 +141,7 @@ def pseudo_label(make_model: Callable[[int], nn.Module], X_labeled: torch.Tensor
     confident_pseudo_labels([0.5], threshold)  # validates the threshold
     seeds = spawn(seed, num_rounds + 1)
     kw = _fit_kwargs(num_epochs, lr, batch_size, device)
-    model = make_model(seeds[0])
+    model = model_factory(seeds[0])
     fit(model, (X_l, y_l), seed=seeds[0], **kw)
     rows = [{"round": 0, "n_pseudo": 0, "pseudo_accuracy": np.nan}]
     truth = None if y_unlabeled_true is None else np.asarray(y_unlabeled_true, dtype=float).reshape(len(X_u), -1)
@@ -148,7 +151,7 @@ def pseudo_label(make_model: Callable[[int], nn.Module], X_labeled: torch.Tensor
         acc = float((pseudo[used] == truth[used]).mean()) if truth is not None and used.any() else np.nan
         rows.append({"round": r, "n_pseudo": int(used.any(1).sum()), "pseudo_accuracy": acc})
         y_all = torch.cat([y_l, torch.as_tensor(pseudo, dtype=torch.float32)])
-        model = make_model(seeds[r])
+        model = model_factory(seeds[r])
         fit(model, (torch.cat([X_l, X_u]), y_all), seed=seeds[r], **kw)
     out = pd.DataFrame(rows)
     if truth is None:
@@ -174,7 +177,8 @@ def gaussian_noise(std: float = 0.1) -> Augment:
     return augment
 
 
-def temporal_ensembling(make_model: Callable[[int], nn.Module], X_labeled: torch.Tensor, y_labeled,
+@renamed_arguments(make_model="model_factory")
+def temporal_ensembling(model_factory: Callable[[int], nn.Module], X_labeled: torch.Tensor, y_labeled,
                         X_unlabeled: torch.Tensor, *, augment: Augment, alpha: float = 0.6, num_rounds: int = 5,
                         warmup_epochs: int, epochs_per_round: int = 1, lr: float, round_lr: float | None = None,
                         batch_size: int = 64, seed: int, device: torch.device | str | None = None) -> SemiResult:
@@ -208,7 +212,7 @@ def temporal_ensembling(make_model: Callable[[int], nn.Module], X_labeled: torch
         raise ValueError(f"num_rounds must be an int >= 0, got {num_rounds!r}.")
     seeds = spawn(seed, num_rounds + 2)
     gen = torch_generator(seeds[-1])
-    model = make_model(seeds[0])
+    model = model_factory(seeds[0])
     fit(model, (X_l, y_l), seed=seeds[0], **_fit_kwargs(warmup_epochs, lr, batch_size, device))
     Z = torch.zeros(len(X_u), y_l.shape[1])
     rows = [{"round": 0, "n_pseudo": 0}]

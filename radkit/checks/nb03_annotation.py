@@ -63,7 +63,7 @@ def next_by_entropy(answer, *, prob, labeled, n=10):
         return f"indices must point into the pool (0 to {p.size - 1})."
     if set(got) & set(int(i) for i in labeled):
         return "some of your images are already labelled; the expert's time goes to unlabelled images only."
-    want = set(select("entropy", n, labeled=labeled, prob=p, seed=0).tolist())
+    want = set(select("entropy", n, labeled=labeled, y_score=p, seed=0).tolist())
     if set(got) == want:
         return None
     h = entropy(p)

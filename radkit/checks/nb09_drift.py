@@ -8,7 +8,8 @@ import numpy as np
 from scipy.stats import norm
 
 from radkit.checks import close, exercise
-from radkit.drift import adjust_probs, labels_needed
+from radkit.drift import labels_needed
+from radkit.metrics import prior_correct
 
 #: The drift kind each scenario of exercise 09.1 describes.
 SCENARIO_KINDS = {
@@ -80,10 +81,10 @@ def prior_correction(answer, *, p, train_prior, new_prior):
     p = np.asarray(p, dtype=float)
     if got.shape != p.shape:
         return f"give one corrected probability per film ({p.size}), in the same order."
-    want = adjust_probs(p, train_prior, new_prior)
+    want = prior_correct(p, train_prevalence=train_prior, true_prevalence=new_prior)
     if np.allclose(got, want, atol=1e-6):
         return None
-    if np.allclose(got, adjust_probs(p, new_prior, train_prior), atol=1e-6):
+    if np.allclose(got, prior_correct(p, train_prevalence=new_prior, true_prevalence=train_prior), atol=1e-6):
         return "the priors are swapped: multiply the odds by odds(new) / odds(train), not the reverse."
     scaled = p * new_prior / train_prior
     if np.allclose(got, scaled, atol=1e-6) or np.allclose(got, np.clip(scaled, 0, 1), atol=1e-6):

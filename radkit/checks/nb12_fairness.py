@@ -72,7 +72,7 @@ def calibration_vs_equal_fpr(answer, *, prevalence, ppv, fnr):
 @exercise("12.3")
 def group_thresholds(answer, *, y_true, y_score, groups, sensitivity):
     """Answer: dict group -> the highest threshold reaching ``sensitivity`` in that group."""
-    want = equal_opportunity_thresholds(y_true, y_score, sensitive_features=groups, sensitivity=sensitivity)
+    want = equal_opportunity_thresholds(y_true, y_score, groups=groups, sensitivity=sensitivity)
     if not isinstance(answer, Mapping) or set(answer) != set(want):
         return f"give a dict with one threshold per group: keys {sorted(want)}."
     y, s, g = np.asarray(y_true), np.asarray(y_score, dtype=float), np.asarray(groups)

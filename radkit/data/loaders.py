@@ -150,15 +150,15 @@ class NIHChestXray14(ImageDataset):
             if not listing.is_file():
                 raise FileNotFoundError(missing_message("nih", base, f"{lists[split]} (needed for split=) not found"))
             wanted = set(listing.read_text().split())
-            table = table[table["image"].isin(wanted)]
-        names = table["image"].astype(str).tolist()
+            table = table[table["image_id"].isin(wanted)]
+        names = table["image_id"].astype(str).tolist()
         options = [[f"images/{n}", n] for n in names]
         files, keep = _locate("nih", base, options, missing, names, search=True)
         table = table[keep].reset_index(drop=True)
         # public.nih parses the table once; here its snake_case columns get NIH's spelling back
         labels = pd.DataFrame({p: table[p.lower()].astype(float) for p in _nih_labels()})
         meta = pd.DataFrame({
-            "image": table["image"].astype(str),
+            "image_id": table["image_id"].astype(str),
             "patient_id": table["patient_id"],
             "follow_up": table.get("follow_up", 0),
             "age": pd.to_numeric(table["age"], errors="coerce").astype(float),
@@ -377,7 +377,7 @@ class PadChest(ImageDataset):
         wanted = [str(p).strip().lower() for p in pathologies]
         labels = pd.DataFrame({p: parsed.map(lambda f, p=p: np.nan if f is None else float(p in f)) for p in wanted})
         meta = pd.DataFrame({
-            "image": table["image_id"].astype(str),
+            "image_id": table["image_id"].astype(str),
             "patient_id": table["patient_id"],
             "study_id": table["study_id"],
             "sex": table["sex"].astype(object),

@@ -60,7 +60,7 @@ def _nih(root: Path | None, findings: list[str], **_: object) -> pd.DataFrame:
     return pd.DataFrame({
         "file": ds.files, "patient_id": meta["patient_id"].astype(str),
         "age": meta["age"], "sex": meta["sex"], "view": meta["view"], "date": pd.NaT,
-        "image": meta["image"], "follow_up": meta["follow_up"],
+        "image_id": meta["image_id"], "follow_up": meta["follow_up"],
     }).join(map_findings(ds.labels, "nih", findings))
 
 
@@ -78,7 +78,7 @@ def _chexpert(root: Path | None, findings: list[str], *, uncertain: str = "drop"
     return pd.DataFrame({
         "file": ds.files, "patient_id": meta["patient_id"].astype(str),
         "age": meta["age"], "sex": meta["sex"].map({"Male": "M", "Female": "F"}).fillna(""),
-        "view": view, "date": pd.NaT, "image": meta["path"], "study": meta["study"],
+        "view": view, "date": pd.NaT, "image_id": meta["path"], "study": meta["study"],
     }).join(map_findings(ds.labels, "chexpert", findings))
 
 
@@ -87,7 +87,7 @@ def _rsna(root: Path | None, findings: list[str], **_: object) -> pd.DataFrame:
 
     ds = RSNAPneumonia(root, missing="skip", size=None)
     ids = ds.meta["patient_id"].astype(str)
-    table = pd.DataFrame({"file": ds.files, "patient_id": ids, "image": ids + ".dcm"})
+    table = pd.DataFrame({"file": ds.files, "patient_id": ids, "image_id": ids + ".dcm"})
     try:  # age, sex and view from the DICOM header table shipped with torchxrayvision
         from radkit.public import rsna_entries
 
@@ -107,7 +107,7 @@ def _vindr(root: Path | None, findings: list[str], *, label_policy: str = "major
     ids = ds.meta["image_id"].astype(str)
     # VinDr-CXR publishes no patient identifiers and strips age/sex from its tables: one image = one patient
     return pd.DataFrame({"file": ds.files, "patient_id": ids, "age": np.nan, "sex": "", "view": "PA",
-                         "date": pd.NaT, "image": ids, "n_readers": ds.meta["n_readers"]}
+                         "date": pd.NaT, "image_id": ids, "n_readers": ds.meta["n_readers"]}
                         ).join(map_findings(ds.labels, "vindr", findings))
 
 
@@ -121,7 +121,7 @@ def _padchest(root: Path | None, findings: list[str], **_: object) -> pd.DataFra
     table = pd.DataFrame({
         "file": ds.files, "patient_id": meta["patient_id"].astype(str), "age": date.dt.year - meta["birth_year"],
         "sex": meta["sex"].where(meta["sex"].isin(["M", "F"]), ""), "view": meta["projection"], "date": date,
-        "image": meta["image"], "manufacturer": meta["manufacturer"],
+        "image_id": meta["image_id"], "manufacturer": meta["manufacturer"],
     }).join(map_findings(ds.labels, "padchest", findings))
     return table[table["view"].isin(_FRONTAL_PADCHEST)]
 

@@ -93,7 +93,7 @@ def write_fake_nih(root: str | os.PathLike, *, per_finding: int = FAKE_PER_FINDI
     rows = _pick(table, patterns, per_finding=per_finding, normal=normal, seed=seed)
     folder = Path(root) / "nih" / "images"
     folder.mkdir(parents=True, exist_ok=True)
-    for name, pixels in zip(rows["image"], _synthetic_pixels(list(rows["pattern"]), seed=seed + 10)):
+    for name, pixels in zip(rows["image_id"], _synthetic_pixels(list(rows["pattern"]), seed=seed + 10)):
         Image.fromarray(pixels).save(folder / name)
     return folder.parent
 

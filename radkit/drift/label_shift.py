@@ -12,10 +12,13 @@ their answer is not a prevalence.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from radkit._compat import renamed_arguments
 from radkit._validate import check_level, check_prevalence, check_scores
 from radkit.metrics.calibration import _reweight, prior_correct
 from radkit.stats import Estimate, percentile_interval
@@ -89,12 +92,14 @@ def _em(p: np.ndarray, pi: float, *, tol: float = 1e-8, max_iter: int = 1000) ->
     return q
 
 
-def em_prior(p_new: ArrayLike, train_prior: float, *, tol: float = 1e-8, max_iter: int = 1000) -> float:
+@renamed_arguments(p_new="y_score", train_prior="train_prevalence")
+def em_prior(y_score: ArrayLike, train_prevalence: float, *, tol: float = 1e-8, max_iter: int = 1000) -> float:
     """Saerens-Latinne-Decaestecker EM estimate of the new prevalence.
 
     Alternates: correct each probability to the current prevalence guess
-    (:func:`adjust_probs`), then set the guess to their mean. Needs calibrated
-    probabilities on the training distribution (prevalence ``train_prior``).
+    (:func:`radkit.metrics.prior_correct`), then set the guess to their mean. Needs
+    probabilities ``y_score`` on the new sample from a model calibrated on the
+    training distribution (prevalence ``train_prevalence``).
 
     Examples
     --------
@@ -106,37 +111,55 @@ def em_prior(p_new: ArrayLike, train_prior: float, *, tol: float = 1e-8, max_ite
     >>> abs(em_prior(p, 0.1) - 0.4) < 0.02
     True
     """
-    p = check_scores(p_new, "p_new", probability=True)
-    pi = check_prevalence(train_prior, "train_prior")
+    p = check_scores(y_score, "y_score", probability=True)
+    pi = check_prevalence(train_prevalence, "train_prevalence")
     return float(_em(p[None, :], pi, tol=tol, max_iter=max_iter)[0])
 
 
-def adjust_probs(p: ArrayLike, train_prior: float, new_prior: float) -> np.ndarray:
-    """Bayes' correction of probabilities from the training prevalence to a new one.
+def adjust_probs(*args, **kwargs) -> np.ndarray:
+    """Deprecated: call :func:`radkit.metrics.prior_correct` (the same correction).
 
-    ``p' = p q / pi / (p q / pi + (1 - p)(1 - q) / (1 - pi))``: the likelihood
-    ratio is kept, the prior odds replaced. The same correction as
-    :func:`radkit.metrics.prior_correct` (``train_prior`` is its ``train_prevalence``,
-    ``new_prior`` its ``true_prevalence``), which computes it.
+    ``adjust_probs(p, train_prior, new_prior)`` is
+    ``prior_correct(p, train_prevalence=train_prior, true_prevalence=new_prior)``; it keeps
+    working for one release, with a ``FutureWarning``.
 
     Examples
     --------
-    >>> adjust_probs([0.5], 0.1, 0.4).round(3).tolist()
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", FutureWarning)
+    ...     adjust_probs([0.5], 0.1, 0.4).round(3).tolist()
     [0.857]
     """
-    arr = check_scores(p, "p", probability=True)
-    pi = check_prevalence(train_prior, "train_prior")
-    q = check_prevalence(new_prior, "new_prior")
-    return prior_correct(arr, train_prevalence=pi, true_prevalence=q)
+    names = ("y_score", "train_prevalence", "true_prevalence")
+    old = {"p": "y_score", "train_prior": "train_prevalence", "new_prior": "true_prevalence"}
+    if len(args) > 3:
+        raise TypeError(f"adjust_probs takes 3 arguments (p, train_prior, new_prior), got {len(args)}.")
+    call = dict(zip(names, args))
+    for key, value in kwargs.items():
+        new = old.get(key, key)
+        if new not in names or new in call:
+            raise TypeError(f"adjust_probs() got an unexpected or repeated argument {key!r}.")
+        call[new] = value
+    missing = [n for n in names if n not in call]
+    if missing:
+        raise TypeError(f"adjust_probs() is missing {missing}; it is prior_correct(y_score, *, train_prevalence, "
+                        "true_prevalence).")
+    warnings.warn("radkit.drift.adjust_probs(p, train_prior, new_prior) is deprecated: call "
+                  "radkit.metrics.prior_correct(y_score, train_prevalence=..., true_prevalence=...) "
+                  "(the same values).", FutureWarning, stacklevel=2)
+    return prior_correct(call["y_score"], train_prevalence=call["train_prevalence"],
+                         true_prevalence=call["true_prevalence"])
 
 
-def estimate_prior(p_new: ArrayLike, *, y_val: ArrayLike, p_val: ArrayLike, method: str = "bbse",
+@renamed_arguments(p_new="y_score")
+def estimate_prior(y_score: ArrayLike, *, y_val: ArrayLike, p_val: ArrayLike, method: str = "bbse",
                    threshold: float = 0.5, n_boot: int = 200, level: float = 0.95, seed: int) -> Estimate:
     """New prevalence with a bootstrap interval (the validation and the new sample both resampled).
 
     Parameters
     ----------
-    p_new : array-like
+    y_score : array-like
         Model probabilities on the unlabelled new sample.
     y_val, p_val : array-like
         Labelled validation sample (the training distribution) and the model's probabilities on it.
@@ -160,7 +183,7 @@ def estimate_prior(p_new: ArrayLike, *, y_val: ArrayLike, p_val: ArrayLike, meth
     """
     from radkit.seeding import check_seed, rng
 
-    pn = check_scores(p_new, "p_new", probability=True)
+    pn = check_scores(y_score, "y_score", probability=True)
     pv = check_scores(p_val, "p_val", probability=True)
     yv = _labels(y_val, "y_val")
     if yv.size != pv.size:
@@ -191,19 +214,20 @@ def estimate_prior(p_new: ArrayLike, *, y_val: ArrayLike, p_val: ArrayLike, meth
     return Estimate(float(q[0]), low, high, level=lev, method=f"{label}, bootstrap percentile", n=int(pn.size))
 
 
-def weekly_prior(p_new: ArrayLike, week: ArrayLike, *, y_val: ArrayLike, p_val: ArrayLike, threshold: float,
+@renamed_arguments(p_new="y_score")
+def weekly_prior(y_score: ArrayLike, week: ArrayLike, *, y_val: ArrayLike, p_val: ArrayLike, threshold: float,
                  methods: tuple[str, ...] = ("bbse", "em"), n_boot: int = 200, level: float = 0.95,
                  seed: int) -> pd.DataFrame:
     """Each week's prevalence estimated without labels, and the probabilities corrected to it.
 
     For every week, :func:`estimate_prior` with each of ``methods`` (seed
     ``seed + week``), and the week's mean probability before and after
-    :func:`adjust_probs` moves it from the validation prevalence to the first
+    :func:`radkit.metrics.prior_correct` moves it from the validation prevalence to the first
     method's estimate.
 
     Parameters
     ----------
-    p_new, week : array-like
+    y_score, week : array-like
         The model's probabilities on the deployed films and each film's week (integers).
     y_val, p_val, threshold, n_boot, level
         As in :func:`estimate_prior`.
@@ -229,7 +253,7 @@ def weekly_prior(p_new: ArrayLike, week: ArrayLike, *, y_val: ArrayLike, p_val: 
     >>> bool(t.loc[1, "bbse"] > t.loc[0, "bbse"]), list(t.columns[:3])
     (True, ['n', 'mean_prob', 'mean_prob_adjusted'])
     """
-    pn = check_scores(p_new, "p_new", probability=True)
+    pn = check_scores(y_score, "y_score", probability=True)
     wk = np.asarray(week)
     if wk.shape != pn.shape:
         raise ValueError(f"week ({wk.shape}) must give one week per probability ({pn.shape}).")
@@ -245,7 +269,8 @@ def weekly_prior(p_new: ArrayLike, week: ArrayLike, *, y_val: ArrayLike, p_val: 
             e = estimate_prior(pn[s], y_val=y_val, p_val=p_val, method=m, threshold=threshold, n_boot=n_boot,
                                level=level, seed=seed + int(w))
             row.update({m: e.estimate, f"{m}_low": e.low, f"{m}_high": e.high})
-        row["mean_prob_adjusted"] = float(adjust_probs(pn[s], prior_val, row[methods[0]]).mean())
+        row["mean_prob_adjusted"] = float(prior_correct(pn[s], train_prevalence=prior_val,
+                                                       true_prevalence=row[methods[0]]).mean())
         rows.append(row)
     out = pd.DataFrame(rows).set_index("week")
     return out[["n", "mean_prob", "mean_prob_adjusted", *[c for c in out.columns if c not in

@@ -16,6 +16,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.stats import norm
 
+from radkit._compat import renamed_arguments
 from radkit._validate import check_level, check_scores
 from radkit.stats import Estimate
 
@@ -44,13 +45,14 @@ def _one(metric: str, y: np.ndarray, p: np.ndarray, level: float) -> Estimate:
     return Estimate(mean, mean - half, mean + half, level=level, method=METRICS[metric], n=n)
 
 
-def weekly_metric(y_true: ArrayLike, y_prob: ArrayLike, week: ArrayLike, *, k: int, metric: str = "auc",
+@renamed_arguments(y_prob="y_score")
+def weekly_metric(y_true: ArrayLike, y_score: ArrayLike, week: ArrayLike, *, k: int, metric: str = "auc",
                   level: float = 0.95, seed: int) -> pd.DataFrame:
     """The monitored metric each week on ``k`` randomly chosen, labelled images.
 
     Parameters
     ----------
-    y_true, y_prob : array-like
+    y_true, y_score : array-like
         Labels (what the radiologist would say) and model probabilities of every image.
     week : array-like of int
         Week of each image (0, 1, ...).
@@ -86,11 +88,11 @@ def weekly_metric(y_true: ArrayLike, y_prob: ArrayLike, week: ArrayLike, *, k: i
                          "(an interval needs 2 cases; k = 0 means no monitoring at all).")
     if metric not in METRICS:
         raise ValueError(f"metric={metric!r} is unknown; use one of {sorted(METRICS)}.")
-    p = check_scores(y_prob, "y_prob", probability=True)
+    p = check_scores(y_score, "y_score", probability=True)
     y = np.asarray(y_true)
     w = np.asarray(week)
     if y.shape != p.shape or w.shape != p.shape:
-        raise ValueError(f"y_true {y.shape}, y_prob {p.shape} and week {w.shape} must have one entry per image.")
+        raise ValueError(f"y_true {y.shape}, y_score {p.shape} and week {w.shape} must have one entry per image.")
     if not np.isin(y, (0, 1)).all():
         raise ValueError("y_true must contain only 0 and 1.")
     lev = check_level(level)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from radkit._compat import renamed_arguments
 from radkit._validate import check_level, check_scores
 from radkit.drift.monitor import _one
 
@@ -73,13 +74,14 @@ def _refit(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(lr.coef_[0, 0]), float(lr.intercept_[0])
 
 
-def simulate_policy(y_true: ArrayLike, y_prob: ArrayLike, week: ArrayLike, *, policy: str, n_retrain: int = 200,
+@renamed_arguments(y_prob="y_score")
+def simulate_policy(y_true: ArrayLike, y_score: ArrayLike, week: ArrayLike, *, policy: str, n_retrain: int = 200,
                     period: int = 8, k: int = 50, level: float = 0.99, seed: int) -> PolicyResult:
     """Run one retraining policy over a timeline.
 
     Parameters
     ----------
-    y_true, y_prob, week : array-like
+    y_true, y_score, week : array-like
         Labels under the rule of each week, the deployed model's probabilities, the week of each image.
     policy : {"never", "periodic", "alarm"}
         ``never``: the model as deployed. ``periodic``: every ``period`` weeks,
@@ -106,11 +108,11 @@ def simulate_policy(y_true: ArrayLike, y_prob: ArrayLike, week: ArrayLike, *, po
 
     if policy not in POLICIES:
         raise ValueError(f"policy={policy!r} is unknown; use one of {POLICIES}.")
-    p = check_scores(y_prob, "y_prob", probability=True)
+    p = check_scores(y_score, "y_score", probability=True)
     y = np.asarray(y_true).astype(int)
     w = np.asarray(week)
     if y.shape != p.shape or w.shape != p.shape:
-        raise ValueError("y_true, y_prob and week must have one entry per image.")
+        raise ValueError("y_true, y_score and week must have one entry per image.")
     for name, v, lo in (("n_retrain", n_retrain, 2), ("period", period, 1), ("k", k, 2)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
             raise ValueError(f"{name} must be a whole number >= {lo}, got {v!r}.")

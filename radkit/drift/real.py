@@ -12,11 +12,15 @@ import re
 import numpy as np
 import pandas as pd
 
+from radkit._compat import renamed_arguments
+
 __all__ = ["direct_standardize", "padchest_by_year", "raw_label_rates"]
 
 
-def direct_standardize(data: pd.DataFrame, *, outcome: str, stratum: str, by: str, reference: object) -> pd.DataFrame:
-    """Crude and directly standardised rates of ``outcome`` per ``by`` group.
+@renamed_arguments(by="groups")
+def direct_standardize(data: pd.DataFrame, *, outcome: str, stratum: str, groups: str,
+                       reference: object) -> pd.DataFrame:
+    """Crude and directly standardised rates of ``outcome`` per group of the column ``groups``.
 
     The standardised rate of a group is the average of its stratum-specific
     rates weighted by the stratum mix of the ``reference`` group: what the
@@ -28,22 +32,22 @@ def direct_standardize(data: pd.DataFrame, *, outcome: str, stratum: str, by: st
     >>> d = pd.DataFrame({"year": [1, 1, 1, 1, 2, 2, 2, 2],
     ...                   "ap":   [1, 1, 0, 0, 1, 0, 0, 0],
     ...                   "y":    [1, 0, 0, 0, 1, 0, 0, 0]})
-    >>> direct_standardize(d, outcome="y", stratum="ap", by="year", reference=1).round(3).to_dict("list")
+    >>> direct_standardize(d, outcome="y", stratum="ap", groups="year", reference=1).round(3).to_dict("list")
     {'crude': [0.25, 0.25], 'standardized': [0.25, 0.5]}
     """
-    for c in (outcome, stratum, by):
+    for c in (outcome, stratum, groups):
         if c not in data.columns:
             raise ValueError(f"column {c!r} is not in the table; columns are {list(data.columns)[:12]}...")
-    if reference not in set(data[by]):
-        raise ValueError(f"reference={reference!r} is not a value of {by!r}.")
+    if reference not in set(data[groups]):
+        raise ValueError(f"reference={reference!r} is not a value of {groups!r}.")
     y = data[outcome].astype(float)
-    rates = y.groupby([data[by], data[stratum]]).mean().unstack()
-    ref = data.loc[data[by] == reference, stratum].value_counts(normalize=True)
+    rates = y.groupby([data[groups], data[stratum]]).mean().unstack()
+    ref = data.loc[data[groups] == reference, stratum].value_counts(normalize=True)
     rates = rates.reindex(columns=ref.index)
     if rates.isna().to_numpy().any():
         raise ValueError("some group lacks a stratum present in the reference group; merge sparse strata first.")
-    out = pd.DataFrame({"crude": y.groupby(data[by]).mean(), "standardized": rates @ ref})
-    out.index.name = by
+    out = pd.DataFrame({"crude": y.groupby(data[groups]).mean(), "standardized": rates @ ref})
+    out.index.name = groups
     return out
 
 

@@ -26,6 +26,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from radkit._compat import renamed_arguments
 from radkit.stats import Estimate, percentile_interval
 
 __all__ = ["DeepEnsemble", "fit_ensemble", "ensemble_probs", "predictive_uncertainty", "ConfidenceLevels",
@@ -232,7 +233,8 @@ def confidence_levels(uncertainty: object, correct: object, *, high: float = 0.9
     return ConfidenceLevels(hi, med, float(high), float(medium), measure=measure, n_validation=int(u.size))
 
 
-def confidence_sentence(prob: float, level: str, *, finding: str) -> str:
+@renamed_arguments(prob="y_score")
+def confidence_sentence(y_score: float, level: str, *, finding: str) -> str:
     """The paper's sentence: "Probability of effusion: 75%, confidence in this prediction: low".
 
     Examples
@@ -242,9 +244,9 @@ def confidence_sentence(prob: float, level: str, *, finding: str) -> str:
     """
     if not isinstance(finding, str) or not finding:
         raise ValueError("finding must be the finding's name, e.g. 'effusion'.")
-    p = float(prob)
+    p = float(y_score)
     if not 0 <= p <= 1:
-        raise ValueError(f"prob must be a probability in [0, 1], got {prob!r}.")
+        raise ValueError(f"y_score must be a probability in [0, 1], got {y_score!r}.")
     if level not in ("high", "medium", "low"):
         raise ValueError(f"level must be 'high', 'medium' or 'low', got {level!r}.")
     return f"Probability of {finding}: {p:.0%}, confidence in this prediction: {level}"

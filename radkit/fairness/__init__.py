@@ -14,7 +14,7 @@
 Examples
 --------
 >>> from radkit.fairness import equal_opportunity_difference
->>> equal_opportunity_difference([1, 1, 1, 1], [1, 1, 1, 0], sensitive_features=["F", "F", "M", "M"])
+>>> float(equal_opportunity_difference([1, 1, 1, 1], [1, 1, 1, 0], groups=["F", "F", "M", "M"]))
 0.5
 """
 

@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from radkit._compat import renamed_arguments
 from radkit.metrics.groups import (
     CONFUSION_MEASURES,
     _rows_frame,
@@ -74,9 +75,10 @@ GAPS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
-def sensitive_frame(sensitive_features: ArrayLike | pd.Series | pd.DataFrame | Mapping, *,
+@renamed_arguments(sensitive_features="groups")
+def sensitive_frame(groups: ArrayLike | pd.Series | pd.DataFrame | Mapping, *,
                     n: int) -> pd.DataFrame:
-    """The sensitive features as a DataFrame with one column per feature, checked.
+    """The group labels (one or several sensitive features) as a DataFrame with one column per feature, checked.
 
     A 1-D array or Series is one feature (named after the Series, else
     ``"group"``); a DataFrame or a dict of arrays gives intersectional groups.
@@ -86,22 +88,22 @@ def sensitive_frame(sensitive_features: ArrayLike | pd.Series | pd.DataFrame | M
     >>> sensitive_frame({"sex": ["F", "M"], "band": ["<60", ">=60"]}, n=2).columns.tolist()
     ['sex', 'band']
     """
-    if isinstance(sensitive_features, pd.DataFrame):
-        frame = sensitive_features.reset_index(drop=True)
-    elif isinstance(sensitive_features, Mapping):
-        frame = pd.DataFrame({k: np.asarray(v) for k, v in sensitive_features.items()})
-    elif isinstance(sensitive_features, pd.Series):
-        frame = sensitive_features.reset_index(drop=True).to_frame(sensitive_features.name or "group")
+    if isinstance(groups, pd.DataFrame):
+        frame = groups.reset_index(drop=True)
+    elif isinstance(groups, Mapping):
+        frame = pd.DataFrame({k: np.asarray(v) for k, v in groups.items()})
+    elif isinstance(groups, pd.Series):
+        frame = groups.reset_index(drop=True).to_frame(groups.name or "group")
     else:
-        arr = np.asarray(sensitive_features)
+        arr = np.asarray(groups)
         if arr.ndim != 1:
-            raise ValueError(f"sensitive_features must be 1-D (one value per case) or a DataFrame with "
+            raise ValueError(f"groups must be 1-D (one value per case) or a DataFrame with "
                              f"one column per feature; got shape {arr.shape}.")
         frame = pd.DataFrame({"group": arr})
     if frame.shape[1] == 0:
-        raise ValueError("sensitive_features has no columns; pass e.g. meta['sex'] or meta[['sex', 'band']].")
+        raise ValueError("groups has no columns; pass e.g. meta['sex'] or meta[['sex', 'band']].")
     if len(frame) != n:
-        raise ValueError(f"sensitive_features has {len(frame)} rows but y_true has {n}; "
+        raise ValueError(f"groups has {len(frame)} rows but y_true has {n}; "
                          "they must be paired case by case (same cases, same order).")
     return frame
 
@@ -195,8 +197,9 @@ class GroupMetrics:
         return list(dict.fromkeys(self.table.index.get_level_values("group")))[:-1]
 
 
+@renamed_arguments(sensitive_features="groups")
 def group_metrics(y_true: ArrayLike, y_score: ArrayLike | None = None, *,
-                  sensitive_features: ArrayLike | pd.Series | pd.DataFrame | Mapping,
+                  groups: ArrayLike | pd.Series | pd.DataFrame | Mapping,
                   threshold: float | Mapping | None = None, y_pred: ArrayLike | None = None,
                   n_boot: int = 1000, level: float = 0.95, seed: int, n_bins: int = 10,
                   auc: bool = True, calibration: bool = True) -> GroupMetrics:
@@ -209,8 +212,9 @@ def group_metrics(y_true: ArrayLike, y_score: ArrayLike | None = None, *,
     y_score : array-like of shape (n,), optional
         Scores (probabilities for calibration). Needed for AUC and ECE, and to make
         decisions with ``threshold``.
-    sensitive_features : array-like, Series, DataFrame or dict
-        One feature, or several for intersectional groups (sex x age band).
+    groups : array-like, Series, DataFrame or dict
+        The group of each case: one sensitive feature, or several for intersectional
+        groups (sex x age band).
     threshold : float or dict, optional
         Call ``y_score >= threshold`` positive; a dict gives one threshold per group
         (group thresholds, e.g. from :func:`equal_opportunity_thresholds`).
@@ -237,7 +241,7 @@ def group_metrics(y_true: ArrayLike, y_score: ArrayLike | None = None, *,
     >>> y_true = [1, 1, 0, 0, 1, 1, 0, 0]
     >>> y_pred = [1, 0, 0, 0, 1, 1, 1, 0]
     >>> sex = ["F"] * 4 + ["M"] * 4
-    >>> gm = group_metrics(y_true, y_pred=y_pred, sensitive_features=sex, n_boot=0, seed=0)
+    >>> gm = group_metrics(y_true, y_pred=y_pred, groups=sex, n_boot=0, seed=0)
     >>> gm.to_frame().loc[["F", "M"], ["sensitivity", "false_positive_rate"]].to_numpy().tolist()
     [[0.5, 0.0], [1.0, 0.5]]
     >>> float(gm.gap("equalized_odds_difference").estimate)
@@ -250,17 +254,17 @@ def group_metrics(y_true: ArrayLike, y_score: ArrayLike | None = None, *,
     n = y.size
     if n == 0:
         raise ValueError("y_true is empty; pass at least one case.")
-    feats = sensitive_frame(sensitive_features, n=n)
+    feats = sensitive_frame(groups, n=n)
     keys = list(feats.columns)
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
         raise ValueError(f"n_boot must be a whole number >= 0, got {n_boot!r}.")
     s = None if y_score is None else check_scores(y_score, "y_score")
     if s is not None and s.size != n:
         raise ValueError(f"y_true has {n} cases but y_score has {s.size}; pair them case by case.")
-    codes, index = group_codes(feats, by=keys if len(keys) > 1 else keys[0])
+    codes, index = group_codes(feats, groups=keys if len(keys) > 1 else keys[0])
     names = index.tolist()
     if len(names) < 2:
-        raise ValueError(f"sensitive_features has a single group ({names[0]!r}): there is nothing to "
+        raise ValueError(f"groups has a single group ({names[0]!r}): there is nothing to "
                          "compare. Check you passed the right column (e.g. meta['sex'], not a constant).")
 
     # -- decisions --
@@ -337,7 +341,7 @@ def group_metrics(y_true: ArrayLike, y_score: ArrayLike | None = None, *,
                              "scores, or apply scipy.special.expit to logits.")
         frame = pd.DataFrame({"_code": codes, "y_true": y, "y_score": s})
         ece = lambda t_, s_: expected_calibration_error(t_, s_, n_bins=n_bins)
-        ece_tab = by_group(frame, ece, by="_code", n_boot=0, seed=seed)
+        ece_tab = by_group(frame, ece, groups="_code", n_boot=0, seed=seed)
         ece_est = ece_tab["estimate"].to_numpy()
         ece_lohi = np.full((len(all_names), 2), np.nan)
         if n_boot:
@@ -379,57 +383,160 @@ def group_metrics(y_true: ArrayLike, y_score: ArrayLike | None = None, *,
                         replicates=group_reps)
 
 
-def _quick(y_true, y_pred, sensitive_features, gap: str) -> float:
+def _difference(y_true, y_pred, groups, gap: str, *, n_boot: int, level: float, seed: int | None) -> Estimate:
+    """One max - min gap as an Estimate: a bootstrap interval when ``n_boot > 0``, else NaN bounds."""
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
+        raise ValueError(f"n_boot must be a whole number >= 0, got {n_boot!r}.")
+    if n_boot and seed is None:
+        raise ValueError("an interval (n_boot > 0) resamples cases: pass seed= (an int), or n_boot=0 for the "
+                         "point estimate alone.")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        gm = group_metrics(y_true, y_pred=y_pred, sensitive_features=sensitive_features, n_boot=0, seed=0,
-                           auc=False, calibration=False)
-    return float(gm.gaps.loc[gap, "estimate"])
+        gm = group_metrics(y_true, y_pred=y_pred, groups=groups, n_boot=n_boot, level=level,
+                           seed=0 if seed is None else seed, auc=False, calibration=False)
+    row = gm.gaps.loc[gap]
+    if not n_boot:
+        return Estimate(float(row["estimate"]), level=level, method="no interval (n_boot=0)", n=int(row["n"]))
+    return Estimate(float(row["estimate"]), float(row["low"]), float(row["high"]), level=level,
+                    method="bootstrap percentile", n=int(row["n"]))
 
 
-def demographic_parity_difference(y_true: ArrayLike, y_pred: ArrayLike, *,
-                                  sensitive_features: ArrayLike | pd.DataFrame) -> float:
+@renamed_arguments(sensitive_features="groups")
+def demographic_parity_difference(y_true: ArrayLike, y_pred: ArrayLike, *, groups: ArrayLike | pd.DataFrame,
+                                  n_boot: int = 0, level: float = 0.95, seed: int | None = None) -> Estimate:
     """Largest minus smallest selection rate across groups (fairlearn's function of the same name).
 
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n,)
+        0/1 labels and 0/1 decisions.
+    groups : array-like, Series, DataFrame or dict
+        The group of each case (one sensitive feature, or several for intersectional groups).
+    n_boot : int
+        Bootstrap replicates (groups resampled independently) for an interval; 0 (the default) for the
+        point estimate alone, whose ``low``/``high`` are then NaN.
+    level : float
+        Interval coverage.
+    seed : int, optional
+        Seeds the resampling; required when ``n_boot > 0``.
+
+    Returns
+    -------
+    Estimate
+        ``float(result)`` is fairlearn's number. A max - min gap is never negative, so its
+        interval never contains 0: to ask whether two named groups differ use
+        :meth:`GroupMetrics.difference`.
+
     Examples
     --------
-    >>> demographic_parity_difference([1, 0, 1, 0], [1, 1, 0, 0], sensitive_features=["a", "a", "b", "b"])
+    >>> float(demographic_parity_difference([1, 0, 1, 0], [1, 1, 0, 0], groups=["a", "a", "b", "b"]))
     1.0
     """
-    return _quick(y_true, y_pred, sensitive_features, "demographic_parity_difference")
+    return _difference(y_true, y_pred, groups, "demographic_parity_difference", n_boot=n_boot, level=level,
+                       seed=seed)
 
 
-def equal_opportunity_difference(y_true: ArrayLike, y_pred: ArrayLike, *,
-                                 sensitive_features: ArrayLike | pd.DataFrame) -> float:
+@renamed_arguments(sensitive_features="groups")
+def equal_opportunity_difference(y_true: ArrayLike, y_pred: ArrayLike, *, groups: ArrayLike | pd.DataFrame,
+                                 n_boot: int = 0, level: float = 0.95, seed: int | None = None) -> Estimate:
     """Largest minus smallest sensitivity (true-positive rate) across groups.
 
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n,)
+        0/1 labels and 0/1 decisions.
+    groups : array-like, Series, DataFrame or dict
+        The group of each case (one sensitive feature, or several for intersectional groups).
+    n_boot : int
+        Bootstrap replicates (groups resampled independently) for an interval; 0 (the default) for the
+        point estimate alone, whose ``low``/``high`` are then NaN.
+    level : float
+        Interval coverage.
+    seed : int, optional
+        Seeds the resampling; required when ``n_boot > 0``.
+
+    Returns
+    -------
+    Estimate
+        ``float(result)`` is fairlearn's number. A max - min gap is never negative, so its
+        interval never contains 0: to ask whether two named groups differ use
+        :meth:`GroupMetrics.difference`.
+
     Examples
     --------
-    >>> equal_opportunity_difference([1, 1, 1, 1], [1, 1, 1, 0], sensitive_features=["a", "a", "b", "b"])
+    >>> float(equal_opportunity_difference([1, 1, 1, 1], [1, 1, 1, 0], groups=["a", "a", "b", "b"]))
     0.5
     """
-    return _quick(y_true, y_pred, sensitive_features, "equal_opportunity_difference")
+    return _difference(y_true, y_pred, groups, "equal_opportunity_difference", n_boot=n_boot, level=level,
+                       seed=seed)
 
 
-def equalized_odds_difference(y_true: ArrayLike, y_pred: ArrayLike, *,
-                              sensitive_features: ArrayLike | pd.DataFrame) -> float:
+@renamed_arguments(sensitive_features="groups")
+def equalized_odds_difference(y_true: ArrayLike, y_pred: ArrayLike, *, groups: ArrayLike | pd.DataFrame,
+                              n_boot: int = 0, level: float = 0.95, seed: int | None = None) -> Estimate:
     """The larger of the sensitivity and false-positive-rate differences across groups.
 
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n,)
+        0/1 labels and 0/1 decisions.
+    groups : array-like, Series, DataFrame or dict
+        The group of each case (one sensitive feature, or several for intersectional groups).
+    n_boot : int
+        Bootstrap replicates (groups resampled independently) for an interval; 0 (the default) for the
+        point estimate alone, whose ``low``/``high`` are then NaN.
+    level : float
+        Interval coverage.
+    seed : int, optional
+        Seeds the resampling; required when ``n_boot > 0``.
+
+    Returns
+    -------
+    Estimate
+        ``float(result)`` is fairlearn's number. A max - min gap is never negative, so its
+        interval never contains 0: to ask whether two named groups differ use
+        :meth:`GroupMetrics.difference`.
+
     Examples
     --------
-    >>> equalized_odds_difference([1, 0, 1, 0], [1, 1, 1, 0], sensitive_features=["a", "a", "b", "b"])
+    >>> float(equalized_odds_difference([1, 0, 1, 0], [1, 1, 1, 0], groups=["a", "a", "b", "b"]))
     1.0
     """
-    return _quick(y_true, y_pred, sensitive_features, "equalized_odds_difference")
+    return _difference(y_true, y_pred, groups, "equalized_odds_difference", n_boot=n_boot, level=level,
+                       seed=seed)
 
 
-def predictive_parity_difference(y_true: ArrayLike, y_pred: ArrayLike, *,
-                                 sensitive_features: ArrayLike | pd.DataFrame) -> float:
+@renamed_arguments(sensitive_features="groups")
+def predictive_parity_difference(y_true: ArrayLike, y_pred: ArrayLike, *, groups: ArrayLike | pd.DataFrame,
+                                 n_boot: int = 0, level: float = 0.95, seed: int | None = None) -> Estimate:
     """Largest minus smallest PPV across groups (groups without positive calls are left out).
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n,)
+        0/1 labels and 0/1 decisions.
+    groups : array-like, Series, DataFrame or dict
+        The group of each case (one sensitive feature, or several for intersectional groups).
+    n_boot : int
+        Bootstrap replicates (groups resampled independently) for an interval; 0 (the default) for the
+        point estimate alone, whose ``low``/``high`` are then NaN.
+    level : float
+        Interval coverage.
+    seed : int, optional
+        Seeds the resampling; required when ``n_boot > 0``.
+
+    Returns
+    -------
+    Estimate
+        ``float(result)`` is fairlearn's number. A max - min gap is never negative, so its
+        interval never contains 0: to ask whether two named groups differ use
+        :meth:`GroupMetrics.difference`.
 
     Examples
     --------
-    >>> predictive_parity_difference([1, 0, 1, 1], [1, 1, 1, 1], sensitive_features=["a", "a", "b", "b"])
+    >>> float(predictive_parity_difference([1, 0, 1, 1], [1, 1, 1, 1], groups=["a", "a", "b", "b"]))
     0.5
     """
-    return _quick(y_true, y_pred, sensitive_features, "predictive_parity_difference")
+    return _difference(y_true, y_pred, groups, "predictive_parity_difference", n_boot=n_boot, level=level,
+                       seed=seed)
+

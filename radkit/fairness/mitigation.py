@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from radkit._compat import renamed_arguments
 from radkit.fairness.groups import sensitive_frame
 from radkit.stats import group_codes
 
@@ -29,10 +30,10 @@ __all__ = ["equal_opportunity_thresholds", "apply_thresholds", "reweighing_weigh
            "share_split", "share_experiment", "summarize_shares"]
 
 
-def _codes(sensitive_features, n: int) -> tuple[np.ndarray, list]:
-    feats = sensitive_frame(sensitive_features, n=n)
+def _codes(groups, n: int) -> tuple[np.ndarray, list]:
+    feats = sensitive_frame(groups, n=n)
     keys = list(feats.columns)
-    codes, index = group_codes(feats, by=keys if len(keys) > 1 else keys[0])
+    codes, index = group_codes(feats, groups=keys if len(keys) > 1 else keys[0])
     return codes, index.tolist()
 
 
@@ -50,8 +51,9 @@ def _group_curves(y: np.ndarray, s: np.ndarray, targets: np.ndarray):
     return thr, tp, fp, pos.size, neg.size
 
 
+@renamed_arguments(sensitive_features="groups")
 def equal_opportunity_thresholds(y_true: ArrayLike, y_score: ArrayLike, *,
-                                 sensitive_features: ArrayLike | pd.DataFrame | Mapping,
+                                 groups: ArrayLike | pd.DataFrame | Mapping,
                                  sensitivity: float | None = None, cost_fn: float = 1.0,
                                  cost_fp: float = 1.0) -> dict:
     """One threshold per group giving every group the same sensitivity (Hardt et al. 2016).
@@ -60,8 +62,8 @@ def equal_opportunity_thresholds(y_true: ArrayLike, y_score: ArrayLike, *,
     ----------
     y_true, y_score : array-like of shape (n,)
         Labels and scores of the data the thresholds are fitted on (a validation set).
-    sensitive_features : array-like, DataFrame or dict
-        The groups (several columns: intersectional groups).
+    groups : array-like, DataFrame or dict
+        The group of each case (several columns: intersectional groups).
     sensitivity : float in (0, 1], optional
         The common target. Each group gets the highest threshold whose rule
         ``y_score >= t`` reaches it in that group (the best specificity there).
@@ -80,13 +82,13 @@ def equal_opportunity_thresholds(y_true: ArrayLike, y_score: ArrayLike, *,
     >>> y = [1, 1, 0, 0, 1, 1, 0, 0]
     >>> s = [0.9, 0.6, 0.5, 0.1, 0.4, 0.3, 0.2, 0.1]
     >>> g = ["A"] * 4 + ["B"] * 4
-    >>> equal_opportunity_thresholds(y, s, sensitive_features=g, sensitivity=1.0)
+    >>> equal_opportunity_thresholds(y, s, groups=g, sensitivity=1.0)
     {'A': 0.6, 'B': 0.3}
     """
     from radkit._validate import check_binary
 
     y, s = check_binary(y_true, y_score, both_classes=False)
-    codes, names = _codes(sensitive_features, y.size)
+    codes, names = _codes(groups, y.size)
     if sensitivity is not None:
         if not 0 < sensitivity <= 1:
             raise ValueError(f"sensitivity must lie in (0, 1], got {sensitivity!r}.")
@@ -111,17 +113,18 @@ def equal_opportunity_thresholds(y_true: ArrayLike, y_score: ArrayLike, *,
     return {name: float(thresholds[g, best]) for g, name in enumerate(names)}
 
 
-def apply_thresholds(y_score: ArrayLike, *, sensitive_features: ArrayLike | pd.DataFrame | Mapping,
+@renamed_arguments(sensitive_features="groups")
+def apply_thresholds(y_score: ArrayLike, *, groups: ArrayLike | pd.DataFrame | Mapping,
                      thresholds: Mapping) -> np.ndarray:
     """0/1 decisions ``y_score >= thresholds[group]``.
 
     Examples
     --------
-    >>> apply_thresholds([0.5, 0.5], sensitive_features=["A", "B"], thresholds={"A": 0.4, "B": 0.6}).tolist()
+    >>> apply_thresholds([0.5, 0.5], groups=["A", "B"], thresholds={"A": 0.4, "B": 0.6}).tolist()
     [1, 0]
     """
     s = np.asarray(y_score, dtype=float)
-    codes, names = _codes(sensitive_features, s.size)
+    codes, names = _codes(groups, s.size)
     missing = [g for g in names if g not in thresholds]
     if missing:
         raise ValueError(f"thresholds has no value for group(s) {missing}; give one per group.")
@@ -129,7 +132,8 @@ def apply_thresholds(y_score: ArrayLike, *, sensitive_features: ArrayLike | pd.D
     return (s >= t).astype(np.int8)
 
 
-def reweighing_weights(y_true: ArrayLike, *, sensitive_features: ArrayLike | pd.DataFrame | Mapping) -> np.ndarray:
+@renamed_arguments(sensitive_features="groups")
+def reweighing_weights(y_true: ArrayLike, *, groups: ArrayLike | pd.DataFrame | Mapping) -> np.ndarray:
     """Kamiran & Calders (2012) reweighing: ``w(g, y) = P(g) P(y) / P(g, y)``, mean 1.
 
     In the weighted data the label is independent of the group: every group has the
@@ -137,14 +141,14 @@ def reweighing_weights(y_true: ArrayLike, *, sensitive_features: ArrayLike | pd.
 
     Examples
     --------
-    >>> w = reweighing_weights([1, 0, 0, 0, 1, 1, 1, 0], sensitive_features=list("AAAABBBB"))
+    >>> w = reweighing_weights([1, 0, 0, 0, 1, 1, 1, 0], groups=list("AAAABBBB"))
     >>> w.round(3).tolist()
     [2.0, 0.667, 0.667, 0.667, 0.667, 0.667, 0.667, 2.0]
     """
     from radkit._validate import check_labels
 
     y = check_labels(y_true, "y_true")
-    codes, names = _codes(sensitive_features, y.size)
+    codes, names = _codes(groups, y.size)
     joint = np.bincount(codes * 2 + y, minlength=2 * len(names)).reshape(len(names), 2) / y.size
     pg, py = joint.sum(1), joint.sum(0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -172,7 +176,8 @@ def weighted_resample(weights: ArrayLike, *, n: int | None = None, seed: int) ->
     return rng(seed).choice(w.size, size=w.size if n is None else int(n), replace=True, p=w / w.sum())
 
 
-def share_split(sensitive_feature: ArrayLike, *, group: object, share: float, n: int, seed: int) -> np.ndarray:
+@renamed_arguments(sensitive_feature="groups")
+def share_split(groups: ArrayLike, *, group: object, share: float, n: int, seed: int) -> np.ndarray:
     """Indices of ``n`` cases of which a fraction ``share`` belongs to ``group`` (drawn without replacement).
 
     Larrazabal et al. (PNAS 2020) trained chest X-ray classifiers on 0 %, 25 %, 50 %,
@@ -187,7 +192,7 @@ def share_split(sensitive_feature: ArrayLike, *, group: object, share: float, n:
     """
     from radkit.seeding import rng
 
-    a = np.asarray(sensitive_feature)
+    a = np.asarray(groups)
     if not 0 <= share <= 1:
         raise ValueError(f"share must be a fraction in [0, 1], got {share!r}.")
     inside, outside = np.flatnonzero(a == group), np.flatnonzero(a != group)

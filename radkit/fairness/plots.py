@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from radkit._compat import renamed_arguments
+
 __all__ = ["plot_intervals", "plot_group_metrics", "plot_share_experiment", "plot_group_rates"]
 
 
@@ -52,7 +54,7 @@ def plot_group_metrics(gm, *, measures: Sequence[str] = ("sensitivity", "false_p
     --------
     >>> import matplotlib; matplotlib.use("Agg")
     >>> from radkit.fairness import group_metrics
-    >>> gm = group_metrics([1, 0, 1, 0, 1, 0], [0.9, 0.2, 0.4, 0.6, 0.8, 0.1], sensitive_features=list("FFFMMM"),
+    >>> gm = group_metrics([1, 0, 1, 0, 1, 0], [0.9, 0.2, 0.4, 0.6, 0.8, 0.1], groups=list("FFFMMM"),
     ...                    threshold=0.5, n_boot=20, seed=0, auc=False, calibration=False)
     >>> fig = plot_group_metrics(gm, measures=("sensitivity", "ppv"))
     >>> len(fig.axes)
@@ -108,14 +110,15 @@ def plot_share_experiment(results: pd.DataFrame, *, ax=None, title: str = "", xl
     return ax
 
 
-def plot_group_rates(y_true: ArrayLike, y_score: ArrayLike, *, sensitive_features: ArrayLike,
+@renamed_arguments(sensitive_features="groups")
+def plot_group_rates(y_true: ArrayLike, y_score: ArrayLike, *, groups: ArrayLike,
                      thresholds: Mapping, ax=None, title: str = ""):
     """Bars of sensitivity, false-positive rate and PPV per group at the given group thresholds.
 
     Examples
     --------
     >>> import matplotlib; matplotlib.use("Agg")
-    >>> ax = plot_group_rates([1, 0, 1, 0], [0.9, 0.3, 0.6, 0.4], sensitive_features=list("AABB"),
+    >>> ax = plot_group_rates([1, 0, 1, 0], [0.9, 0.3, 0.6, 0.4], groups=list("AABB"),
     ...                       thresholds={"A": 0.5, "B": 0.5})
     >>> bool(ax.get_ylim()[1] >= 1)
     True
@@ -124,7 +127,7 @@ def plot_group_rates(y_true: ArrayLike, y_score: ArrayLike, *, sensitive_feature
 
     from radkit.fairness.groups import group_metrics
 
-    gm = group_metrics(y_true, y_score, sensitive_features=sensitive_features, threshold=thresholds, n_boot=0,
+    gm = group_metrics(y_true, y_score, groups=groups, threshold=thresholds, n_boot=0,
                        seed=0, auc=False, calibration=False)
     f = gm.to_frame().loc[gm.groups, ["sensitivity", "false_positive_rate", "ppv"]]
     if ax is None:

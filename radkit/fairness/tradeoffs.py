@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from radkit._compat import renamed_arguments
 from radkit.stats import by_group, proportion
 
 __all__ = ["calibrated_scores", "balance_table", "chouldechova_fpr", "parity_frontier", "underdiagnosis",
@@ -79,7 +80,8 @@ def _miss_pos(y: np.ndarray, s: np.ndarray) -> float:
     return float(1 - s[y == 1].mean())
 
 
-def balance_table(data: pd.DataFrame, *, by: str = "group", n_boot: int = 1000, seed: int,
+@renamed_arguments(by="groups")
+def balance_table(data: pd.DataFrame, *, groups: str = "group", n_boot: int = 1000, seed: int,
                   level: float = 0.95) -> pd.DataFrame:
     """Kleinberg's balance per group: mean score of the negatives and 1 - mean score of the positives.
 
@@ -101,7 +103,8 @@ def balance_table(data: pd.DataFrame, *, by: str = "group", n_boot: int = 1000, 
     """
     parts = []
     for name, fn in (("generalized_fpr", _mean_neg), ("generalized_fnr", _miss_pos)):
-        t = by_group(data, fn, by=by, columns=("y_true", "y_score"), n_boot=n_boot, seed=seed, level=level)
+        t = by_group(data, fn, groups=groups, columns=("y_true", "y_score"), n_boot=n_boot, seed=seed,
+                     level=level)
         t["measure"] = name
         parts.append(t.reset_index().rename(columns={t.index.name: "group"}))
     out = pd.concat(parts, ignore_index=True)
@@ -136,7 +139,8 @@ def _rates_on_grid(y: np.ndarray, s: np.ndarray, grid: np.ndarray) -> dict[str, 
                 "selection_rate": (tp + fp) / y.size}
 
 
-def parity_frontier(y_true: ArrayLike, y_score: ArrayLike, *, sensitive_features: ArrayLike,
+@renamed_arguments(sensitive_features="groups")
+def parity_frontier(y_true: ArrayLike, y_score: ArrayLike, *, groups: ArrayLike,
                     ppv_tolerance: float = 0.02, min_selection: float = 0.05,
                     grid: ArrayLike | None = None) -> pd.Series:
     """Over every pair of group thresholds with equal PPV, the smallest FPR/FNR gap that remains.
@@ -157,13 +161,13 @@ def parity_frontier(y_true: ArrayLike, y_score: ArrayLike, *, sensitive_features
     Examples
     --------
     >>> df = calibrated_scores({"A": 0.1, "B": 0.4}, n=4000, seed=0)
-    >>> r = parity_frontier(df["y_true"], df["y_score"], sensitive_features=df["group"])
+    >>> r = parity_frontier(df["y_true"], df["y_score"], groups=df["group"])
     >>> bool(r["gap"] > 0.1)
     True
     """
     y = np.asarray(y_true).astype(int)
     s = np.asarray(y_score, dtype=float)
-    g = np.asarray(sensitive_features)
+    g = np.asarray(groups)
     names = sorted(pd.unique(g).tolist())
     if len(names) != 2:
         raise ValueError(f"parity_frontier compares exactly two groups, got {names[:10]}.")
@@ -184,8 +188,9 @@ def parity_frontier(y_true: ArrayLike, y_score: ArrayLike, *, sensitive_features
                       f"threshold_{names[1]}": float(grid[j]), "pairs": int(ok.sum())})
 
 
+@renamed_arguments(sensitive_features="groups")
 def underdiagnosis(no_finding_true: ArrayLike, no_finding_score: ArrayLike, *,
-                   sensitive_features: ArrayLike | pd.DataFrame, threshold: float, n_boot: int = 1000,
+                   groups: ArrayLike | pd.DataFrame, threshold: float, n_boot: int = 1000,
                    seed: int, level: float = 0.95) -> pd.DataFrame:
     """Underdiagnosis rate per group: the share of patients *with* a finding whom the model calls "no finding".
 
@@ -210,7 +215,7 @@ def underdiagnosis(no_finding_true: ArrayLike, no_finding_score: ArrayLike, *,
     Examples
     --------
     >>> t = underdiagnosis([0, 0, 1, 0, 0, 1], [0.9, 0.2, 0.8, 0.1, 0.2, 0.7],
-    ...                    sensitive_features=list("FFFMMM"), threshold=0.5, n_boot=0, seed=0)
+    ...                    groups=list("FFFMMM"), threshold=0.5, n_boot=0, seed=0)
     >>> t["estimate"].tolist()
     [0.5, 0.0, 0.25]
     """
@@ -220,7 +225,7 @@ def underdiagnosis(no_finding_true: ArrayLike, no_finding_score: ArrayLike, *,
 
     with warnings.catch_warnings(record=True) as caught:  # keep only the warnings about this measure
         warnings.simplefilter("always")
-        gm = group_metrics(no_finding_true, no_finding_score, sensitive_features=sensitive_features,
+        gm = group_metrics(no_finding_true, no_finding_score, groups=groups,
                            threshold=threshold, n_boot=n_boot, seed=seed, level=level, auc=False,
                            calibration=False)
     for w in caught:
@@ -245,7 +250,8 @@ def age_band(age: ArrayLike, *, edges: tuple[int, ...] = (18, 40, 60, 80)) -> pd
     return pd.cut(np.asarray(age, dtype=float), bins=[*e, np.inf], right=False, labels=labels)
 
 
-def rate_by_group(data: pd.DataFrame, column: str, *, by: str | list[str], level: float = 0.95) -> pd.DataFrame:
+@renamed_arguments(by="groups")
+def rate_by_group(data: pd.DataFrame, column: str, *, groups: str | list[str], level: float = 0.95) -> pd.DataFrame:
     """Share of 1s in a 0/1 column per group, with Wilson intervals (closed form, any n).
 
     Missing values in ``column`` are left out; ``n`` counts the rest. With several
@@ -255,10 +261,10 @@ def rate_by_group(data: pd.DataFrame, column: str, *, by: str | list[str], level
     Examples
     --------
     >>> df = pd.DataFrame({"sex": list("FFFFMMMM"), "y": [1, 0, 0, 0, 1, 1, 0, 0]})
-    >>> rate_by_group(df, "y", by="sex")["estimate"].tolist()
+    >>> rate_by_group(df, "y", groups="sex")["estimate"].tolist()
     [0.25, 0.5, 0.375]
     """
-    keys = [by] if isinstance(by, str) else list(by)
+    keys = [groups] if isinstance(groups, str) else list(groups)
     d = data.dropna(subset=[column])
 
     def wilson(k: float, n: float) -> tuple[float, float, float]:

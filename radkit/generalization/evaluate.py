@@ -10,6 +10,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.stats import norm
 
+from radkit._compat import renamed_arguments
 from radkit._validate import check_level
 from radkit.metrics import delong_auc
 from radkit.seeding import check_seed, rng
@@ -89,13 +90,14 @@ def prediction_shift(before: ArrayLike, after: ArrayLike, *, seed: int, n_boot: 
     return Estimate(float(d.mean()), low, high, level=level, method="bootstrap percentile", n=int(d.size))
 
 
+@renamed_arguments(make_model="model_factory")
 def resplit_gaps(features: ArrayLike, y_true: ArrayLike, site: ArrayLike, *, external: str | Sequence[str],
-                 seeds: Sequence[int], make_model: Callable[[], object] | None = None,
+                 seeds: Sequence[int], model_factory: Callable[[], object] | None = None,
                  test_fraction: float = 0.3) -> pd.DataFrame:
     """Refit a cheap model on ``len(seeds)`` site-aware splits; internal and external AUC of each.
 
     The internal hold-out is re-drawn for every seed (see :func:`~radkit.generalization.site_split`);
-    the external site is always the same. ``make_model()`` returns a scikit-learn
+    the external site is always the same. ``model_factory()`` returns a scikit-learn
     classifier with ``predict_proba`` (default :func:`radkit.fairness.linear_model`).
 
     Returns
@@ -122,11 +124,11 @@ def resplit_gaps(features: ArrayLike, y_true: ArrayLike, site: ArrayLike, *, ext
     y = np.asarray(y_true, dtype=float).ravel()
     if len(x) != len(y):
         raise ValueError(f"features have {len(x)} rows but y_true has {len(y)}.")
-    make_model = make_model or linear_model
+    model_factory = model_factory or linear_model
     rows = []
     for sd in seeds:
         sp = site_split(site, external=external, test_fraction=test_fraction, seed=sd, y_true=y)
-        m = make_model().fit(x[sp.train], y[sp.train])
+        m = model_factory().fit(x[sp.train], y[sp.train])
         a = roc_auc_score(y[sp.internal], m.predict_proba(x[sp.internal])[:, 1])
         b = roc_auc_score(y[sp.external], m.predict_proba(x[sp.external])[:, 1])
         rows.append({"seed": sd, "internal": a, "external": b, "gap": a - b})

@@ -133,7 +133,7 @@ def compare_methods(X_pool, y_pool, X_test, y_test, *, methods: Sequence[str], p
         for head in heads:
             for name in methods:
                 fitted = fit_method(name, X_pool[idx], y_pool[idx], head=head, seed=rep_seed)
-                score = fitted.predict(X_test)
+                score = fitted.decision_function(X_test)
                 row = {"head": head, "prevalence": prev, "method": name, "replicate": r,
                        **score_measures(y_test, score, prevalence=prev, specificity=specificity,
                                         threshold=0.5 if fitted.is_probability else None)}

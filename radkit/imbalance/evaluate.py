@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from radkit._compat import renamed_arguments
 from radkit._validate import check_binary
 from radkit.metrics.calibration import expected_calibration_error
 
@@ -36,7 +37,8 @@ def prevalence_weights(y_true, *, prevalence: float | None) -> np.ndarray:
     return np.where(y == 1, prevalence / p_test, (1 - prevalence) / (1 - p_test))
 
 
-def weighted_ece(y_true, y_prob, *, weights=None, n_bins: int = 10) -> float:
+@renamed_arguments(y_prob="y_score")
+def weighted_ece(y_true, y_score, *, weights=None, n_bins: int = 10) -> float:
     """Expected calibration error with case weights (uniform bins).
 
     :func:`radkit.metrics.expected_calibration_error` with ``sample_weight=weights``, which computes it.
@@ -46,7 +48,7 @@ def weighted_ece(y_true, y_prob, *, weights=None, n_bins: int = 10) -> float:
     >>> round(weighted_ece([0, 0, 1, 1], [0.1, 0.3, 0.6, 0.8], n_bins=2), 3)
     0.25
     """
-    return expected_calibration_error(y_true, y_prob, n_bins=n_bins, sample_weight=weights)
+    return expected_calibration_error(y_true, y_score, n_bins=n_bins, sample_weight=weights)
 
 
 def score_measures(y_true, y_score, *, prevalence: float | None = None, specificity: float = 0.9,

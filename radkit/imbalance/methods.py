@@ -1,11 +1,14 @@
-"""Every method of the lesson as one object: fit on embeddings, return probabilities (or scores).
+"""Every method of the lesson as one object: fit on embeddings, then scikit-learn's verbs.
 
 A *method* combines a head (logistic regression on the embeddings, or on a
 small PCA of them) with a fix for imbalance: none, class weights, a sampler of
 imbalanced-learn, a balanced bagging ensemble, or a one-class model trained on
 normals only. :func:`fit_method` returns a :class:`FittedMethod` that knows the
 prevalence it was effectively trained at, so its probabilities can be
-prior-corrected (:func:`radkit.imbalance.prior_correct`).
+prior-corrected (:func:`radkit.imbalance.prior_correct`). Like a scikit-learn
+classifier, ``predict`` gives 0/1 labels and ``predict_proba`` an (n, 2) array of
+probabilities; ``decision_function`` gives one score per row for every method,
+the one-class model included.
 """
 
 from __future__ import annotations
@@ -35,7 +38,15 @@ HEADS: dict[str, str] = {"large": "logistic regression on all embedding dimensio
 
 @dataclass
 class FittedMethod:
-    """A fitted method: ``predict(X)`` gives a probability (or, for one-class, a score) per row.
+    """A fitted method, with scikit-learn's verbs.
+
+    - ``predict_proba(X)``: probabilities, shape (n, 2) (column 1: the finding), as
+      scikit-learn gives them; the one-class model has none and raises.
+    - ``predict(X)``: 0/1 labels (probability >= 0.5; for one-class, IsolationForest's
+      outliers are called 1).
+    - ``decision_function(X)``: one score per row, higher = more likely abnormal: the
+      probability of the finding for the probability methods, the unusualness
+      (``-score_samples``) for one-class. Use it where every method must give a score (AUC).
 
     Attributes
     ----------
@@ -43,6 +54,7 @@ class FittedMethod:
     train_prevalence : float
         Share of positives the head was effectively trained at (0.5 after balancing; NaN for one-class).
     is_probability : bool
+        False for one-class, whose scores are not probabilities.
     """
 
     name: str
@@ -52,11 +64,27 @@ class FittedMethod:
     train_prevalence: float
     is_probability: bool
 
-    def predict(self, X) -> np.ndarray:
-        Z = self.reduce.transform(np.asarray(X, dtype=np.float64))
+    def _z(self, X) -> np.ndarray:
+        return self.reduce.transform(np.asarray(X, dtype=np.float64))
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Probabilities of shape (n, 2): ``[:, 1]`` is P(finding)."""
+        if not self.is_probability:
+            raise ValueError(f"method {self.name!r} gives a score, not a probability: use "
+                             "decision_function(X) for its scores, or predict(X) for 0/1 labels.")
+        return self.model.predict_proba(self._z(X))
+
+    def decision_function(self, X) -> np.ndarray:
+        """One score per row, higher = more likely abnormal (a probability unless one-class)."""
         if self.is_probability:
-            return self.model.predict_proba(Z)[:, 1]
-        return -self.model.score_samples(Z)  # higher = more unusual = more likely abnormal
+            return self.model.predict_proba(self._z(X))[:, 1]
+        return -self.model.score_samples(self._z(X))  # higher = more unusual = more likely abnormal
+
+    def predict(self, X) -> np.ndarray:
+        """0/1 labels: probability >= 0.5, or for one-class the cases IsolationForest calls outliers."""
+        if self.is_probability:
+            return (self.predict_proba(X)[:, 1] >= 0.5).astype(np.int64)
+        return (self.model.predict(self._z(X)) == -1).astype(np.int64)
 
 
 def _reducer(head: str, X: np.ndarray) -> Any:
@@ -78,8 +106,8 @@ def fit_method(name: str, X, y, *, head: str = "large", k_neighbors: int = 5, se
     >>> g = np.random.default_rng(0)
     >>> X = np.r_[g.normal(0, 1, (90, 4)), g.normal(2, 1, (10, 4))]; y = np.r_[[0] * 90, [1] * 10]
     >>> m = fit_method("SMOTE", X, y, seed=0)
-    >>> m.train_prevalence, m.predict(X[:2]).shape
-    (0.5, (2,))
+    >>> m.train_prevalence, m.predict_proba(X[:2]).shape, m.predict(X[:2]).tolist()
+    (0.5, (2, 2), [0, 0])
     """
     from imblearn.ensemble import BalancedBaggingClassifier
     from sklearn.ensemble import IsolationForest

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from radkit._compat import renamed_arguments
 from radkit.plotting import get_axes, legend_below, plain_log_axis
 
 __all__ = ["plot_prevalence_effect", "plot_methods", "plot_ranking", "plot_smote_2d", "plot_real_imbalance",
@@ -150,12 +151,14 @@ def plot_confusion_pr(y_true: np.ndarray, y_score: np.ndarray, *, prevalence: fl
     return axes
 
 
-def plot_reliability_at_prevalence(y_true: np.ndarray, probs: dict[str, np.ndarray], *, prevalence: float,
+@renamed_arguments(probs="y_score")
+def plot_reliability_at_prevalence(y_true: np.ndarray, y_score: dict[str, np.ndarray], *, prevalence: float,
                                    n_bins: int = 10, ax=None):
     """Reliability diagram with the test cases re-weighted to ``prevalence`` (ECE in the legend).
 
     Each bin's marker area grows with the number of test cases in it, so the
-    thin bins, whose observed share jumps around, look thin.
+    thin bins, whose observed share jumps around, look thin. ``y_score`` maps a label
+    (the legend's) to that model's probabilities on the test cases.
     """
     from radkit.imbalance.evaluate import prevalence_weights, weighted_ece
 
@@ -164,7 +167,7 @@ def plot_reliability_at_prevalence(y_true: np.ndarray, probs: dict[str, np.ndarr
     w = prevalence_weights(y, prevalence=prevalence)
     edges = np.linspace(0, 1, n_bins + 1)
     ax.plot([0, 1], [0, 1], "k:", lw=1, label="perfectly calibrated")
-    for k, (name, p) in enumerate(probs.items()):
+    for k, (name, p) in enumerate(y_score.items()):
         p = np.asarray(p, dtype=float)
         ids = np.searchsorted(edges[1:-1], p, side="left")
         W = np.bincount(ids, weights=w, minlength=n_bins)

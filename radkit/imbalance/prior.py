@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from radkit._compat import renamed_arguments
 from radkit._validate import check_prevalence
 from radkit.metrics import calibration
 
@@ -27,7 +28,8 @@ def effective_prevalence(prevalence: float, *, pos_weight: float) -> float:
     return float(pos_weight * pi / (pos_weight * pi + 1 - pi))
 
 
-def prior_correct(y_prob, *, train_prevalence: float, true_prevalence: float) -> np.ndarray:
+@renamed_arguments(y_prob="y_score")
+def prior_correct(y_score, *, train_prevalence: float, true_prevalence: float) -> np.ndarray:
     """Move probabilities from the training prevalence to the true one (Bayes' rule on the odds).
 
     A model trained where positives make up ``train_prevalence`` (after
@@ -39,11 +41,11 @@ def prior_correct(y_prob, *, train_prevalence: float, true_prevalence: float) ->
     gives probabilities calibrated for the true prevalence ``pi`` if they were
     calibrated at ``pi_s``. The ranking (ROC-AUC) does not change. Computed
     by :func:`radkit.metrics.prior_correct`, the kit's one prior-shift correction,
-    applied to each probability of ``y_prob`` whatever its shape.
+    applied to each probability of ``y_score`` whatever its shape.
 
     Parameters
     ----------
-    y_prob : array-like
+    y_score : array-like
         Probabilities in [0, 1] from the resampled / weighted model.
     train_prevalence, true_prevalence : float
         In (0, 1).
@@ -57,6 +59,6 @@ def prior_correct(y_prob, *, train_prevalence: float, true_prevalence: float) ->
     >>> prior_correct([0.5, 0.9], train_prevalence=0.5, true_prevalence=0.1).round(3).tolist()
     [0.1, 0.5]
     """
-    p = np.asarray(y_prob, dtype=np.float64)  # any shape, each probability on its own (multi-label heads too)
+    p = np.asarray(y_score, dtype=np.float64)  # any shape, each probability on its own (multi-label heads too)
     out = calibration.prior_correct(p.ravel(), train_prevalence=train_prevalence, true_prevalence=true_prevalence)
     return out.reshape(p.shape)

@@ -26,7 +26,7 @@ from radkit._cache import cache_dir, cache_key, read_table, write_table
 __all__ = ["data_dir", "data_file", "disk_cached", "SCHEMA"]
 
 #: Bump when a loader's output changes, so stale disk caches are rebuilt.
-SCHEMA = 2  # 2: Parquet/CSV tables instead of pickles
+SCHEMA = 3  # 2: Parquet/CSV tables instead of pickles; 3: the image identifier column is image_id
 
 
 def data_dir() -> Path:

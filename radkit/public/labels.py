@@ -31,7 +31,7 @@ def _nih() -> pd.DataFrame:
 
     e = nih_entries()
     return pd.DataFrame({raw: e[_snake(raw)].to_numpy(np.float64) for raw in NIH_FINDINGS},
-                        index=pd.Index(e["image"], name="image"))
+                        index=pd.Index(e["image_id"], name="image_id"))
 
 
 def _chexpert(uncertain: str, blank: str) -> pd.DataFrame:
@@ -40,14 +40,14 @@ def _chexpert(uncertain: str, blank: str) -> pd.DataFrame:
     c = chexpert_labels(uncertain=uncertain, blank=blank)
     return pd.DataFrame({raw: c[snake].to_numpy(np.float64) for raw, snake in zip(CHEXPERT_COLUMNS,
                                                                                 CHEXPERT_FINDINGS)},
-                        index=pd.Index(c["path"], name="image"))
+                        index=pd.Index(c["path"], name="image_id"))
 
 
 def _rsna() -> pd.DataFrame:
     from radkit.public.rsna import rsna_entries
 
     r = rsna_entries()
-    return pd.DataFrame({"Target": r["target"].to_numpy(np.float64)}, index=pd.Index(r["patient_id"], name="image"))
+    return pd.DataFrame({"Target": r["target"].to_numpy(np.float64)}, index=pd.Index(r["patient_id"], name="image_id"))
 
 
 def _vindr(readers: str) -> pd.DataFrame:
@@ -59,7 +59,7 @@ def _vindr(readers: str) -> pd.DataFrame:
     positive = votes.gt(n.to_numpy()[:, None] / 2) if readers == "majority" else votes.gt(0)
     out = positive.astype(np.float64)
     out.columns = [str(c) for c in out.columns]
-    return out.rename_axis(index="image")
+    return out.rename_axis(index="image_id")
 
 
 def _padchest(labels: Sequence[str] | None) -> pd.DataFrame:
@@ -70,7 +70,7 @@ def _padchest(labels: Sequence[str] | None) -> pd.DataFrame:
     wanted = sorted({x for s in sets for x in s}) if labels is None else list(labels)
     unknown = sets.map(len).eq(0).to_numpy()  # no labels in the file: unknown, not negative
     return pd.DataFrame({w: np.where(unknown, np.nan, sets.map(lambda s, w=w: w in s).to_numpy(np.float64))
-                         for w in wanted}, index=pd.Index(p["image_id"], name="image"))
+                         for w in wanted}, index=pd.Index(p["image_id"], name="image_id"))
 
 
 def _indiana(labels: Sequence[str] | None) -> pd.DataFrame:
@@ -80,7 +80,7 @@ def _indiana(labels: Sequence[str] | None) -> pd.DataFrame:
     heads = r["mesh_major"].map(lambda codes: frozenset(c.split("/")[0].strip() for c in codes))
     wanted = sorted({x for s in heads for x in s}) if labels is None else list(labels)
     return pd.DataFrame({w: heads.map(lambda s, w=w: w in s).to_numpy(np.float64) for w in wanted},
-                        index=pd.Index(r["uid"], name="image"))
+                        index=pd.Index(r["uid"], name="image_id"))
 
 
 def raw_labels(source: str, *, labels: Sequence[str] | None = None, uncertain: str = "zeros",
@@ -103,7 +103,7 @@ def raw_labels(source: str, *, labels: Sequence[str] | None = None, uncertain: s
     Returns
     -------
     pandas.DataFrame
-        Index ``image`` (NIH file name, CheXpert path, RSNA patientId, VinDr
+        Index ``image_id`` (NIH file name, CheXpert path, RSNA patientId, VinDr
         image id, PadChest ImageID, Indiana report uid). PadChest images
         whose report has no labels are NaN (unknown), not negative.
 

@@ -39,7 +39,7 @@ def _snake(name: str) -> str:
 
 
 #: NIH's column names -> radkit's (the last four only in the v2020 file).
-NIH_COLUMNS = {"Image Index": "image", "Finding Labels": "finding_labels", "Follow-up #": "follow_up",
+NIH_COLUMNS = {"Image Index": "image_id", "Finding Labels": "finding_labels", "Follow-up #": "follow_up",
                "Patient ID": "patient_id", "Patient Age": "age", "Patient Gender": "sex", "View Position": "view",
                "OriginalImage[Width": "width", "Height]": "height",
                "OriginalImagePixelSpacing[x": "pixel_spacing_x", "y]": "pixel_spacing_y"}
@@ -90,7 +90,7 @@ def nih_entries() -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        - ``image`` (str): file name, e.g. ``00000001_000.png``.
+        - ``image_id`` (str): file name, e.g. ``00000001_000.png``.
         - ``finding_labels`` (str): the original ``|``-separated labels.
         - ``follow_up`` (int): visit number of this patient.
         - ``patient_id`` (int).
@@ -113,7 +113,7 @@ def nih_entries() -> pd.DataFrame:
 @lru_cache(maxsize=1)
 def _google() -> pd.DataFrame:
     raw = pd.read_csv(data_file(_GOOGLE))
-    out = pd.DataFrame({"image": raw["Image Index"]})
+    out = pd.DataFrame({"image_id": raw["Image Index"]})
     split = raw["Set Id"].map(_SPLITS)
     if split.isna().any():
         bad = sorted(set(raw.loc[split.isna(), "Set Id"].astype(str)))
@@ -140,7 +140,7 @@ def nih_google_adjudicated() -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        - ``image`` (str): joins to :func:`nih_entries` on ``image``.
+        - ``image_id`` (str): joins to :func:`nih_entries` on ``image_id``.
         - ``split`` (category): ``validation`` or ``test`` (file's ``val``/``test``).
         - ``fracture``, ``pneumothorax``, ``airspace_opacity``,
           ``nodule_or_mass`` (int8 0/1).
@@ -170,7 +170,7 @@ def nih_vs_adjudicated() -> pd.DataFrame:
     pandas.DataFrame
         One row per (image, category), 3 x 4,376 rows:
 
-        - ``image`` (str), ``split`` (category validation/test).
+        - ``image_id`` (str), ``split`` (category validation/test).
         - ``category`` (category): pneumothorax, nodule_or_mass, airspace_opacity.
         - ``nih`` (int8 0/1): report-mined label, mapped.
         - ``adjudicated`` (int8 0/1): Google's expert label (the reference).
@@ -189,14 +189,14 @@ def nih_vs_adjudicated() -> pd.DataFrame:
 def _pairs() -> pd.DataFrame:
     google = _google()
     wanted = [c for columns in NIH_TO_GOOGLE.values() for c in columns]
-    nih = google[["image"]].merge(_entries()[["image", *wanted]], on="image", how="left",
+    nih = google[["image_id"]].merge(_entries()[["image_id", *wanted]], on="image_id", how="left",
                                   validate="one_to_one")
     if nih[wanted].isna().any().any():
         raise ValueError(f"some adjudicated images are not in {_ENTRIES}.")
     parts = []
     for category, columns in NIH_TO_GOOGLE.items():
         parts.append(pd.DataFrame({
-            "image": google["image"].to_numpy(),
+            "image_id": google["image_id"].to_numpy(),
             "split": google["split"].to_numpy(),
             "category": category,
             "nih": nih[list(columns)].max(axis=1).astype("int8").to_numpy(),
