@@ -220,7 +220,7 @@ def test_operating_point_threshold_and_interval(rng):
     y = np.r_[np.ones(300), np.zeros(700)].astype(int)
     s = rng.normal(1.5 * y)
     op = costs.operating_point(y, s, target=0.95, n_boot=500, seed=1)
-    assert op.threshold.estimate == threshold_for_sensitivity(y, s, 0.95)
+    assert op.threshold.estimate == threshold_for_sensitivity(y, s, target=0.95)
     assert op.sensitivity.estimate >= 0.95
     assert op.conservative <= op.threshold.estimate and op.bootstrap_lower <= op.threshold.estimate
     assert op.threshold.low <= op.threshold.estimate <= op.threshold.high

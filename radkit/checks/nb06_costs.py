@@ -104,7 +104,7 @@ def sensitivity_with_guarantee(answer, *, y_val, score_val, target, level):
     y = np.asarray(y_val).astype(int).ravel()
     s = np.asarray(score_val, dtype=float).ravel()
     t, g = float(answer["threshold"]), float(answer["guaranteed"])
-    want_t = threshold_for_sensitivity(y, s, target)
+    want_t = threshold_for_sensitivity(y, s, target=target)
     pos = s[y == 1]
     if not _close(t, want_t):
         sens = float(np.mean(pos >= t))

@@ -1,0 +1,144 @@
+"""Old parameter names of metrics, costs, validation and the reader modules still work, with a FutureWarning.
+
+Issue 29 renamed them to the one vocabulary (README, "Glossary"): ``y_score``, ``sensitivity``,
+``specificity``, ``groups``, ``cost_fp``/``cost_fn``, ``y_true``. Each alias must warn and give the
+same result as the new name; the new name must not warn.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from radkit import metrics
+from radkit.metrics import plots as mplots
+
+Y = np.array([0, 0, 1, 1, 0, 1, 0, 1, 1, 0])
+P = np.array([0.1, 0.4, 0.35, 0.8, 0.2, 0.9, 0.6, 0.7, 0.55, 0.3])
+FRAME = pd.DataFrame({"g": list("aabbaabbab"), "y_true": Y, "y_pred": (P >= 0.5).astype(int)})
+
+
+def _same(a, b) -> None:
+    """Equal results, whatever their type (numbers, arrays, frames, dataclasses, estimates)."""
+    if isinstance(a, pd.DataFrame | pd.Series):
+        pd.testing.assert_frame_equal(pd.DataFrame(a), pd.DataFrame(b))
+    elif hasattr(a, "to_frame") and not isinstance(a, pd.Series):
+        pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())
+    elif hasattr(a, "__dict__") and not callable(a):
+        assert vars(a).keys() == vars(b).keys()
+        for k in vars(a):
+            _same(vars(a)[k], vars(b)[k])
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys()
+        for k in a:
+            _same(a[k], b[k])
+    elif isinstance(a, tuple | list):
+        assert len(a) == len(b)
+        for x, z in zip(a, b, strict=True):
+            _same(x, z)
+    else:
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def _new(func, args, kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        return func(*args, **kwargs)
+
+
+def _old(func, args, kwargs, olds):
+    """Call with the old names; each old name must raise its own FutureWarning."""
+    with pytest.warns(FutureWarning) as caught:
+        out = func(*args, **kwargs)
+    said = " ".join(str(w.message) for w in caught if issubclass(w.category, FutureWarning))
+    for old in olds:
+        assert f"({old}=...) is deprecated" in said, said
+    return out
+
+
+# (function, {old: new}, positional args, keyword args by their NEW names)
+METRICS = [
+    (metrics.reliability_curve, {"y_prob": "y_score"}, (Y,), {"y_score": P, "n_bins": 3}),
+    (metrics.expected_calibration_error, {"y_prob": "y_score"}, (Y,), {"y_score": P, "n_bins": 3}),
+    (metrics.brier_score, {"y_prob": "y_score"}, (Y,), {"y_score": P}),
+    (metrics.net_benefit, {"y_prob": "y_score"}, (Y,), {"y_score": P, "pt": 0.3}),
+    (metrics.decision_curve, {"y_prob": "y_score"}, (Y,), {"y_score": P, "thresholds": [0.2, 0.4]}),
+    (metrics.ppv_at_prevalence, {"sens": "sensitivity", "spec": "specificity"}, (),
+     {"sensitivity": 0.9, "specificity": 0.8, "prevalence": 0.1}),
+    (metrics.npv_at_prevalence, {"sens": "sensitivity", "spec": "specificity"}, (),
+     {"sensitivity": 0.9, "specificity": 0.8, "prevalence": 0.1}),
+    (mplots.expected_counts, {"sens": "sensitivity", "spec": "specificity"}, (),
+     {"sensitivity": 0.9, "specificity": 0.8, "prevalence": 0.1}),
+    (metrics.measures_by_group, {"by": "groups"}, (FRAME,), {"groups": "g", "n_boot": 20, "seed": 0}),
+    (metrics.by_group_confusion, {"by": "groups"}, (FRAME,), {"groups": "g", "n_boot": 20, "seed": 0,
+                                                             "warn": False}),
+    (metrics.fit_platt, {"y": "y_true"}, (P * 4 - 2,), {"y_true": Y}),
+    (metrics.fit_temperature, {"y": "y_true"}, (P * 4 - 2,), {"y_true": Y}),
+    (lambda **kw: metrics.TemperatureScaler().fit(**kw).temperature_, {"y": "y_true"}, (),
+     {"logits": P * 4 - 2, "y_true": Y}),
+    (lambda **kw: metrics.PlattScaler().fit_transform(**kw), {"y": "y_true"}, (),
+     {"logits": P * 4 - 2, "y_true": Y}),
+    (lambda **kw: metrics.IsotonicCalibrator().fit(**kw).transform(P), {"y": "y_true"}, (),
+     {"y_score": P, "y_true": Y}),
+]
+
+PLOTS = [
+    (mplots.plot_prevalence_sweep, {"sens": "sensitivity", "spec": "specificity"}, (),
+     {"sensitivity": 0.9, "specificity": 0.8}),
+    (mplots.plot_confusion_at_prevalence, {"sens": "sensitivity", "spec": "specificity"}, (),
+     {"sensitivity": 0.9, "specificity": 0.8, "prevalence": 0.1}),
+    (mplots.plot_reliability, {"probs": "y_score"}, (Y,), {"y_score": {"model": P}, "n_bins": 3}),
+    (mplots.plot_decision_curve, {"probs": "y_score"}, (Y,), {"y_score": {"model": P}}),
+]
+
+CASES = METRICS
+
+
+def _ids(cases):
+    return [getattr(c[0], "__qualname__", "f") + ":" + ",".join(c[1]) for c in cases]
+
+
+def _rename(kwargs: dict, old_to_new: dict) -> dict:
+    new_to_old = {v: k for k, v in old_to_new.items()}
+    return {new_to_old.get(k, k): v for k, v in kwargs.items()}
+
+
+@pytest.mark.parametrize(("func", "old_to_new", "args", "kwargs"), CASES, ids=_ids(CASES))
+def test_old_keyword_warns_and_gives_the_same_result(func, old_to_new, args, kwargs):
+    want = _new(func, args, kwargs)
+    got = _old(func, args, _rename(kwargs, old_to_new), old_to_new)
+    _same(got, want)
+
+
+@pytest.mark.parametrize(("func", "old_to_new", "args", "kwargs"), PLOTS, ids=_ids(PLOTS))
+def test_old_keyword_of_a_figure_warns_and_draws_the_same(func, old_to_new, args, kwargs):
+    def drawn(ax):
+        return [(tuple(line.get_xdata()), tuple(line.get_ydata())) for line in ax.get_lines()], ax.get_title()
+
+    want = drawn(_new(func, args, kwargs))
+    got = drawn(_old(func, args, _rename(kwargs, old_to_new), old_to_new))
+    plt.close("all")
+    assert got == want
+
+
+def test_both_old_and_new_name_is_an_error():
+    with pytest.raises(TypeError, match="both"):
+        metrics.brier_score(Y, y_score=P, y_prob=P)
+
+
+def test_threshold_for_sensitivity_target_is_keyword_only_with_a_positional_alias():
+    want = _new(metrics.threshold_for_sensitivity, (Y, P), {"target": 0.8})
+    with pytest.warns(FutureWarning, match="target=... as a keyword"):
+        got = metrics.threshold_for_sensitivity(Y, P, 0.8)
+    assert got == want
+    with pytest.raises(TypeError, match="only once"):
+        metrics.threshold_for_sensitivity(Y, P, 0.8, target=0.8)
+
+
+def test_report_names_the_roc_area_auc():
+    r = metrics.report(Y, P, threshold=0.5)
+    assert "auc" in r.index and "auroc" not in r.index
