@@ -14,11 +14,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from radkit import metrics
+from radkit import costs, metrics
+from radkit._validate import check_probabilities
+from radkit.costs import plots as cplots
 from radkit.metrics import plots as mplots
 
 Y = np.array([0, 0, 1, 1, 0, 1, 0, 1, 1, 0])
 P = np.array([0.1, 0.4, 0.35, 0.8, 0.2, 0.9, 0.6, 0.7, 0.55, 0.3])
+P2 = np.c_[1 - P, P]
+COST = costs.CostMatrix.binary(cost_fp=1, cost_fn=4)
 FRAME = pd.DataFrame({"g": list("aabbaabbab"), "y_true": Y, "y_pred": (P >= 0.5).astype(int)})
 
 
@@ -86,6 +90,16 @@ METRICS = [
      {"y_score": P, "y_true": Y}),
 ]
 
+COSTS = [
+    (costs.CostMatrix.binary, {"c_fp": "cost_fp", "c_fn": "cost_fn"}, (), {"cost_fp": 1, "cost_fn": 4}),
+    (costs.best_threshold, {"y_prob": "y_score"}, (Y,), {"y_score": P, "cost": COST, "n_boot": 20, "seed": 0}),
+    (costs.shift_probabilities, {"y_prob": "y_score"}, (),
+     {"y_score": P2, "train_prevalence": [0.5, 0.5], "deploy_prevalence": [0.9, 0.1]}),
+    (costs.bayes_decision, {"y_prob": "y_score"}, (), {"y_score": P2, "cost": COST}),
+    (costs.threshold_regret, {"y_prob": "y_score"}, (Y,), {"y_score": P, "cost": COST, "threshold": 0.5}),
+    (check_probabilities, {"y_prob": "y_score"}, (), {"y_score": P2}),
+]
+
 PLOTS = [
     (mplots.plot_prevalence_sweep, {"sens": "sensitivity", "spec": "specificity"}, (),
      {"sensitivity": 0.9, "specificity": 0.8}),
@@ -93,9 +107,11 @@ PLOTS = [
      {"sensitivity": 0.9, "specificity": 0.8, "prevalence": 0.1}),
     (mplots.plot_reliability, {"probs": "y_score"}, (Y,), {"y_score": {"model": P}, "n_bins": 3}),
     (mplots.plot_decision_curve, {"probs": "y_score"}, (Y,), {"y_score": {"model": P}}),
+    (cplots.plot_cost_vs_threshold, {"probs": "y_score"}, (Y,), {"y_score": {"model": P}, "cost": COST}),
+    (lambda *a, **kw: cplots.plot_cost_at_ratio(*a, **kw)[0], {"y_prob": "y_score"}, (Y,), {"y_score": P, "ratio": 4}),
 ]
 
-CASES = METRICS
+CASES = METRICS + COSTS
 
 
 def _ids(cases):
@@ -142,3 +158,10 @@ def test_threshold_for_sensitivity_target_is_keyword_only_with_a_positional_alia
 def test_report_names_the_roc_area_auc():
     r = metrics.report(Y, P, threshold=0.5)
     assert "auc" in r.index and "auroc" not in r.index
+
+
+def test_cost_matrix_c_fp_and_c_fn_attributes_warn_and_read_the_same():
+    with pytest.warns(FutureWarning, match="cost_fp"):
+        assert COST.c_fp == COST.cost_fp == 1
+    with pytest.warns(FutureWarning, match="cost_fn"):
+        assert COST.c_fn == COST.cost_fn == 4
