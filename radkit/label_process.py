@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from radkit._compat import renamed_arguments
 from radkit._validate import check_fraction, check_labels
 from radkit.adjudication import dawid_skene, majority_vote, raykar
 from radkit.metrics import confusion
@@ -44,11 +45,12 @@ __all__ = [
 ]
 
 
-def expected_kappa(sens: Any, spec: Any, prevalence: Any) -> np.ndarray:
-    """Cohen's kappa expected between two independent readers with equal sens/spec.
+@renamed_arguments(sens="sensitivity", spec="specificity")
+def expected_kappa(sensitivity: Any, specificity: Any, prevalence: Any) -> np.ndarray:
+    """Cohen's kappa expected between two independent readers of equal sensitivity and specificity.
 
     Both readers see the same items, make their errors independently given
-    the truth, and have sensitivity ``sens`` and specificity ``spec``. Kappa
+    the truth, and have sensitivity ``sensitivity`` and specificity ``specificity``. Kappa
     corrects the observed agreement for the agreement expected by chance from
     how often each reader says "present"; for a rare finding chance agreement
     on "absent" is already near 1, so the same readers earn a much lower kappa.
@@ -56,7 +58,7 @@ def expected_kappa(sens: Any, spec: Any, prevalence: Any) -> np.ndarray:
 
     Parameters
     ----------
-    sens, spec : float or array-like in [0, 1]
+    sensitivity, specificity : float or array-like in [0, 1]
     prevalence : float or array-like in (0, 1)
 
     Returns
@@ -70,7 +72,8 @@ def expected_kappa(sens: Any, spec: Any, prevalence: Any) -> np.ndarray:
     >>> float(expected_kappa(1.0, 1.0, 0.2))
     1.0
     """
-    se, sp, p = check_fraction(sens, "sens"), check_fraction(spec, "spec"), check_fraction(prevalence, "prevalence")
+    se, sp = check_fraction(sensitivity, "sensitivity"), check_fraction(specificity, "specificity")
+    p = check_fraction(prevalence, "prevalence")
     q = p * se + (1 - p) * (1 - sp)  # P(reader says present)
     both_pos = p * se**2 + (1 - p) * (1 - sp) ** 2
     both_neg = p * (1 - se) ** 2 + (1 - p) * sp**2
@@ -163,7 +166,7 @@ def compare_label_models(table: pd.DataFrame, truth: Any, *, X: Any = None, seed
     >>> from radkit.label_process import compare_label_models
     >>> from radkit.synth import simulate_readers
     >>> y = (np.random.default_rng(0).random(300) < 0.3).astype(int)
-    >>> t = simulate_readers(y, sens=[0.9, 0.6, 0.6], spec=[0.95, 0.7, 0.7], seed=1).labels
+    >>> t = simulate_readers(y, sensitivity=[0.9, 0.6, 0.6], specificity=[0.95, 0.7, 0.7], seed=1).labels
     >>> list(compare_label_models(t, y, seed=0).index)
     ['majority vote', 'Dawid-Skene']
     """
@@ -210,15 +213,16 @@ class Adjudication:
         return (self.n_reads + self.n_expert_reads) / len(self.labels)
 
 
-def adjudicate(table: pd.DataFrame, truth: Any, *, expert_sens: float, expert_spec: float,
+@renamed_arguments(expert_sens="expert_sensitivity", expert_spec="expert_specificity")
+def adjudicate(table: pd.DataFrame, truth: Any, *, expert_sensitivity: float, expert_specificity: float,
                seed: int) -> Adjudication:
     """Simulate adjudication: an expert reads only the items the readers disagree on.
 
     Items on which all readers gave the same label keep it, right or wrong:
     adjudication cannot fix a mistake that everybody made. Each flagged item
     gets one read by a simulated expert who sees a true positive with
-    probability ``expert_sens`` and calls a true negative negative with
-    probability ``expert_spec``; that read is final.
+    probability ``expert_sensitivity`` and calls a true negative negative with
+    probability ``expert_specificity``; that read is final.
 
     Parameters
     ----------
@@ -226,7 +230,7 @@ def adjudicate(table: pd.DataFrame, truth: Any, *, expert_sens: float, expert_sp
         Long ``item, reader, label`` table, binary, one finding.
     truth : Series indexed by item, or array indexed by item position 0..n-1
         The hidden truth the expert reads from.
-    expert_sens, expert_spec : float in [0, 1]
+    expert_sensitivity, expert_specificity : float in [0, 1]
     seed : int
 
     Returns
@@ -238,11 +242,12 @@ def adjudicate(table: pd.DataFrame, truth: Any, *, expert_sens: float, expert_sp
     >>> import pandas as pd
     >>> from radkit.label_process import adjudicate
     >>> t = pd.DataFrame({"item": [0, 0, 1, 1], "reader": ["A", "B"] * 2, "label": [1, 1, 1, 0]})
-    >>> res = adjudicate(t, [1, 0], expert_sens=1.0, expert_spec=1.0, seed=0)
+    >>> res = adjudicate(t, [1, 0], expert_sensitivity=1.0, expert_specificity=1.0, seed=0)
     >>> res.labels.tolist(), res.n_expert_reads
     ([1, 0], 1)
     """
-    se, sp = float(check_fraction(expert_sens, "expert_sens")), float(check_fraction(expert_spec, "expert_spec"))
+    se = float(check_fraction(expert_sensitivity, "expert_sensitivity"))
+    sp = float(check_fraction(expert_specificity, "expert_specificity"))
     first = majority_vote(table, tie="positive")
     spread = table.groupby("item", sort=True)["label"].agg(["min", "max"]).loc[first.index]
     flagged = pd.Series((spread["min"] != spread["max"]).to_numpy(), index=first.index, name="flagged")

@@ -20,7 +20,7 @@ Examples
 >>> import numpy as np
 >>> from radkit.reader_panels import compare_over_panels, paired_differences
 >>> y = (np.random.default_rng(0).random(400) < 0.2).astype(int)
->>> designs = {"unequal": dict(sens=[0.95, 0.6, 0.6], spec=[0.97, 0.7, 0.7])}
+>>> designs = {"unequal": dict(sensitivity=[0.95, 0.6, 0.6], specificity=[0.97, 0.7, 0.7])}
 >>> scores = compare_over_panels(y, designs, seeds=[1, 2, 3, 4, 5], progress=False)
 >>> d = paired_differences(scores, "Dawid-Skene", "majority vote")
 >>> list(d.columns), int(d.loc["unequal", "n"])
@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from radkit._compat import renamed_arguments
 from radkit._validate import check_labels, check_level
 from radkit.label_process import adjudicate, compare_label_models
 from radkit.seeding import check_seed, rng
@@ -43,7 +44,8 @@ from radkit.synth import simulate_readers
 
 __all__ = ["compare_over_panels", "compare_protocols", "paired_differences", "plot_panel_differences"]
 
-_READER_KEYS = {"sens", "spec", "n_readers", "correlation", "subtlety", "difficulty_dependence"}
+_READER_KEYS = {"sensitivity", "specificity", "n_readers", "correlation", "subtlety", "difficulty_dependence",
+                "sens", "spec"}  # sens, spec: simulate_readers' old names (they warn there), for one release
 
 
 def _seeds(seeds: Sequence[int]) -> list[int]:
@@ -63,8 +65,8 @@ def compare_over_panels(truth: Any, designs: Mapping[str, Mapping[str, Any]], *,
     truth : array-like of 0/1
         The hidden truth, one label per item (items are positions 0..n-1).
     designs : mapping name -> reader settings
-        Keyword arguments of :func:`radkit.synth.simulate_readers` (``sens``, ``spec``,
-        ``correlation``...), one panel design per entry.
+        Keyword arguments of :func:`radkit.synth.simulate_readers` (``sensitivity``,
+        ``specificity``, ``correlation``...), one panel design per entry.
     seeds : sequence of int
         One seed per replicate panel; the same seed is used for every design,
         so designs are compared on common random numbers.
@@ -85,7 +87,8 @@ def compare_over_panels(truth: Any, designs: Mapping[str, Mapping[str, Any]], *,
     --------
     >>> import numpy as np
     >>> y = np.array([1, 0, 0, 1, 0, 0, 0, 1] * 20)
-    >>> out = compare_over_panels(y, {"three": dict(sens=0.8, spec=0.9)}, seeds=[3, 4], progress=False)
+    >>> out = compare_over_panels(y, {"three": dict(sensitivity=0.8, specificity=0.9)}, seeds=[3, 4],
+    ...                           progress=False)
     >>> sorted(out["label model"].unique()), len(out)
     (['Dawid-Skene', 'majority vote'], 4)
     """
@@ -93,12 +96,12 @@ def compare_over_panels(truth: Any, designs: Mapping[str, Mapping[str, Any]], *,
     seeds = _seeds(seeds)
     if not designs:
         raise ValueError("designs is empty: give at least one panel design, "
-                         "e.g. {'5 readers': dict(sens=..., spec=...)}.")
+                         "e.g. {'5 readers': dict(sensitivity=..., specificity=...)}.")
     for name, kw in designs.items():
         unknown = set(kw) - _READER_KEYS
         if unknown:
             raise ValueError(f"design {name!r} has unknown reader setting(s) {sorted(unknown)}; "
-                             f"use {sorted(_READER_KEYS)} (see radkit.synth.simulate_readers).")
+                             f"use {sorted(_READER_KEYS - {'sens', 'spec'})} (see radkit.synth.simulate_readers).")
     rows = []
     panels = enumerate(seeds)
     if progress:
@@ -114,11 +117,14 @@ def compare_over_panels(truth: Any, designs: Mapping[str, Mapping[str, Any]], *,
     return pd.DataFrame(rows)
 
 
-def compare_protocols(truth: Any, *, sens: Sequence[float], spec: Sequence[float], expert_sens: float,
-                      expert_spec: float, seed: int, single: int = 0) -> pd.DataFrame:
+@renamed_arguments(sens="sensitivity", spec="specificity", expert_sens="expert_sensitivity",
+                   expert_spec="expert_specificity")
+def compare_protocols(truth: Any, *, sensitivity: Sequence[float], specificity: Sequence[float],
+                      expert_sensitivity: float, expert_specificity: float, seed: int,
+                      single: int = 0) -> pd.DataFrame:
     """One simulated comparison of labelling protocols against the truth.
 
-    The readers (``sens``, ``spec``; usually three) read every item; the
+    The readers (``sensitivity``, ``specificity``; usually three) read every item; the
     protocols are: one of them alone (reader ``single``), their majority vote
     (ties positive), their reads plus an expert who reads only the items they
     disagree on (:func:`radkit.label_process.adjudicate`), and the expert reading
@@ -127,9 +133,10 @@ def compare_protocols(truth: Any, *, sens: Sequence[float], spec: Sequence[float
     Parameters
     ----------
     truth : array-like of 0/1
-    sens, spec : sequence of float
+    sensitivity, specificity : sequence of float
         The readers' sensitivities and specificities.
-    expert_sens, expert_spec : float
+    expert_sensitivity, expert_specificity : float
+        The expert's.
     seed : int
         Seeds the readers (``seed``) and the expert (``seed + 1``).
     single : int
@@ -145,25 +152,27 @@ def compare_protocols(truth: Any, *, sens: Sequence[float], spec: Sequence[float
     --------
     >>> import numpy as np
     >>> y = (np.random.default_rng(0).random(2000) < 0.2).astype(int)
-    >>> p = compare_protocols(y, sens=[0.8, 0.7, 0.6], spec=[0.9, 0.8, 0.7], expert_sens=0.95,
-    ...                       expert_spec=0.98, seed=1)
+    >>> p = compare_protocols(y, sensitivity=[0.8, 0.7, 0.6], specificity=[0.9, 0.8, 0.7],
+    ...                       expert_sensitivity=0.95, expert_specificity=0.98, seed=1)
     >>> bool(p.loc["readers + adjudication", "accuracy"] > p.loc["majority of readers", "accuracy"])
     True
     """
     y = check_labels(truth, "truth").astype(np.int64)
     seed = check_seed(seed)
-    sens, spec = np.atleast_1d(np.asarray(sens, float)), np.atleast_1d(np.asarray(spec, float))
-    if sens.shape != spec.shape or sens.ndim != 1 or sens.size < 2:
-        raise ValueError("sens and spec must list the same number (>= 2) of readers; "
-                         f"got {sens.size} and {spec.size}.")
-    if not 0 <= single < sens.size:
-        raise ValueError(f"single={single} must be the position of one of the {sens.size} readers "
-                         f"(0..{sens.size - 1}).")
-    reads = simulate_readers(y, sens=sens, spec=spec, seed=seed).labels
-    adj = adjudicate(reads, y, expert_sens=expert_sens, expert_spec=expert_spec, seed=seed + 1)
-    expert = simulate_readers(y, sens=expert_sens, spec=expert_spec, n_readers=1, seed=seed + 1).labels
+    se, sp = np.atleast_1d(np.asarray(sensitivity, float)), np.atleast_1d(np.asarray(specificity, float))
+    if se.shape != sp.shape or se.ndim != 1 or se.size < 2:
+        raise ValueError("sensitivity and specificity must list the same number (>= 2) of readers; "
+                         f"got {se.size} and {sp.size}.")
+    if not 0 <= single < se.size:
+        raise ValueError(f"single={single} must be the position of one of the {se.size} readers "
+                         f"(0..{se.size - 1}).")
+    reads = simulate_readers(y, sensitivity=se, specificity=sp, seed=seed).labels
+    adj = adjudicate(reads, y, expert_sensitivity=expert_sensitivity, expert_specificity=expert_specificity,
+                     seed=seed + 1)
+    expert = simulate_readers(y, sensitivity=expert_sensitivity, specificity=expert_specificity, n_readers=1,
+                              seed=seed + 1).labels
     alone = reads[reads.reader == f"R{single + 1}"]["label"].to_numpy()
-    n_readers, n = sens.size, len(y)
+    n_readers, n = se.size, len(y)
     return pd.DataFrame({
         "reader reads per image": [1.0, n_readers, n_readers, 0.0],
         "expert reads per image": [0.0, 0.0, adj.n_expert_reads / n, 1.0],
@@ -173,7 +182,8 @@ def compare_protocols(truth: Any, *, sens: Sequence[float], spec: Sequence[float
                       name="protocol"))
 
 
-def paired_differences(scores: pd.DataFrame, better: str, worse: str, *, by: str = "design",
+@renamed_arguments(by="groups")
+def paired_differences(scores: pd.DataFrame, better: str, worse: str, *, groups: str = "design",
                        within: str = "panel", column: str = "label model", metric: str = "accuracy",
                        level: float = 0.95) -> pd.DataFrame:
     """Mean paired difference ``better - worse`` per group, with a t interval over replicates.
@@ -181,12 +191,13 @@ def paired_differences(scores: pd.DataFrame, better: str, worse: str, *, by: str
     Parameters
     ----------
     scores : DataFrame
-        Long table with columns ``by``, ``within`` (the replicate), ``column`` and ``metric``,
+        Long table with columns ``groups``, ``within`` (the replicate), ``column`` and ``metric``,
         such as :func:`compare_over_panels` returns.
     better, worse : str
         The two values of ``column`` to compare (``"Dawid-Skene"``, ``"majority vote"``...).
-    by, within, column, metric : str
-        Column names (defaults fit :func:`compare_over_panels`).
+    groups, within, column, metric : str
+        Column names: the grouping column (one result row per value), the replicate, the
+        column holding ``better`` and ``worse``, the measure (defaults fit :func:`compare_over_panels`).
     level : float
         Coverage of the interval.
 
@@ -207,7 +218,7 @@ def paired_differences(scores: pd.DataFrame, better: str, worse: str, *, by: str
     (0.043, 0.667)
     """
 
-    missing = [c for c in (by, within, column, metric) if c not in scores.columns]
+    missing = [c for c in (groups, within, column, metric) if c not in scores.columns]
     if missing:
         raise KeyError(f"paired_differences: no column(s) {missing}; the table has {list(scores.columns)}.")
     have = set(scores[column].unique())
@@ -216,7 +227,7 @@ def paired_differences(scores: pd.DataFrame, better: str, worse: str, *, by: str
             raise ValueError(f"paired_differences: {name!r} is not a value of {column!r}; "
                              f"it has {sorted(have)}.")
     level = check_level(level)
-    wide = scores.pivot_table(index=[by, within], columns=column, values=metric, observed=True)
+    wide = scores.pivot_table(index=[groups, within], columns=column, values=metric, observed=True)
     diff = (wide[better] - wide[worse]).dropna()
     rows = {}
     for group, d in diff.groupby(level=0, sort=False):
@@ -225,7 +236,7 @@ def paired_differences(scores: pd.DataFrame, better: str, worse: str, *, by: str
         rows[group] = {**est.as_dict(), "win_rate": float(np.mean(v > 0)),
                        "sd": float(v.std(ddof=1)) if est.n > 1 else np.nan}
     out = pd.DataFrame.from_dict(rows, orient="index")
-    out.index.name = by
+    out.index.name = groups
     return out
 
 

@@ -13,7 +13,7 @@ from radkit.synth import simulate_readers
 
 
 def _reads(y, *, sens, spec, seed):
-    return simulate_readers(np.asarray(y), sens=sens, spec=spec, seed=seed).labels
+    return simulate_readers(np.asarray(y), sensitivity=sens, specificity=spec, seed=seed).labels
 
 
 def test_expected_kappa_matches_simulation():
@@ -68,7 +68,7 @@ def test_compare_label_models_ds_beats_majority_with_unequal_readers():
 def test_adjudicate_only_disagreements_reach_the_expert():
     y = (np.random.default_rng(6).random(5000) < 0.3).astype(int)
     t = _reads(y, sens=[0.8, 0.7, 0.7], spec=[0.9, 0.8, 0.8], seed=7)
-    res = adjudicate(t, y, expert_sens=1.0, expert_spec=1.0, seed=8)
+    res = adjudicate(t, y, expert_sensitivity=1.0, expert_specificity=1.0, seed=8)
     w = t.pivot(index="item", columns="reader", values="label")
     disagree = (w.min(axis=1) != w.max(axis=1)).to_numpy()
     np.testing.assert_array_equal(res.flagged.to_numpy(), disagree)
@@ -76,5 +76,5 @@ def test_adjudicate_only_disagreements_reach_the_expert():
     assert (res.labels.to_numpy()[disagree] == y[disagree]).all()  # perfect expert fixes all flagged
     np.testing.assert_array_equal(res.labels.to_numpy()[~disagree], w.to_numpy()[~disagree, 0])
     assert res.reads_per_item == pytest.approx(3 + disagree.mean())
-    with pytest.raises(ValueError, match="expert_sens"):
-        adjudicate(t, y, expert_sens=1.5, expert_spec=1.0, seed=0)
+    with pytest.raises(ValueError, match="expert_sensitivity"):
+        adjudicate(t, y, expert_sensitivity=1.5, expert_specificity=1.0, seed=0)

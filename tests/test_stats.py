@@ -99,7 +99,7 @@ def test_result_dataclasses_have_to_frame():
     t = pd.DataFrame({"item": [0, 0, 0, 1, 1, 1], "reader": list("ABCABC"), "label": [1, 1, 0, 0, 0, 0]})
     ds = dawid_skene(t).to_frame()
     assert list(ds.columns) == ["p_0", "p_1", "label"] and ds["label"].tolist() == [1, 0]
-    adj = adjudicate(t, [1, 0], expert_sens=1.0, expert_spec=1.0, seed=0).to_frame()
+    adj = adjudicate(t, [1, 0], expert_sensitivity=1.0, expert_specificity=1.0, seed=0).to_frame()
     assert adj["flagged"].tolist() == [True, False]
     fr = FlowerResult(evaluate_metrics={2: {"auc": 0.7}, 1: {"auc": 0.6}}).to_frame()
     assert fr.index.tolist() == [1, 2] and fr["auc"].tolist() == [0.6, 0.7]

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from radkit import costs, metrics
+from radkit import costs, label_process, metrics, reader_panels, synth
+from radkit import validation as val
 from radkit._validate import check_probabilities
 from radkit.costs import plots as cplots
 from radkit.metrics import plots as mplots
@@ -100,6 +101,34 @@ COSTS = [
     (check_probabilities, {"y_prob": "y_score"}, (), {"y_score": P2}),
 ]
 
+TRUTH = np.array([1, 0, 0, 1, 0, 0, 0, 1] * 10)
+READS = synth.simulate_readers(TRUTH, sensitivity=[0.9, 0.7, 0.6], specificity=[0.95, 0.8, 0.7], seed=0).labels
+SCORES = pd.DataFrame({"design": ["a"] * 6, "panel": [0, 0, 1, 1, 2, 2], "label model": ["X", "Y"] * 3,
+                       "accuracy": [0.9, 0.8, 0.85, 0.8, 0.8, 0.82]})
+DATES = pd.date_range("2024-01-01", periods=len(Y), freq="MS")
+
+OTHERS = [
+    (val.n_for_sens_spec, {"sens": "sensitivity", "spec": "specificity",
+                           "spec_half_width": "specificity_half_width"}, (),
+     {"sensitivity": 0.9, "specificity": 0.8, "prevalence": 0.1, "half_width": 0.05, "specificity_half_width": 0.03}),
+    (val.sens_interval_width, {"sens": "sensitivity"}, (),
+     {"sensitivity": 0.9, "prevalence": 0.1, "n": 300, "n_studies": 50, "seed": 0}),
+    (val.silent_trial, {"model_prob": "y_score"}, (Y,),
+     {"y_score": P, "reader_call": FRAME["y_pred"], "dates": DATES, "threshold": 0.5}),
+    (synth.simulate_readers, {"sens": "sensitivity", "spec": "specificity"}, (TRUTH,),
+     {"sensitivity": [0.9, 0.7], "specificity": 0.9, "seed": 1}),
+    (label_process.expected_kappa, {"sens": "sensitivity", "spec": "specificity"}, (),
+     {"sensitivity": 0.8, "specificity": 0.9, "prevalence": [0.01, 0.1]}),
+    (lambda *a, **kw: label_process.adjudicate(*a, **kw).labels,
+     {"expert_sens": "expert_sensitivity", "expert_spec": "expert_specificity"}, (READS, TRUTH),
+     {"expert_sensitivity": 0.9, "expert_specificity": 0.95, "seed": 2}),
+    (reader_panels.compare_protocols, {"sens": "sensitivity", "spec": "specificity",
+                                       "expert_sens": "expert_sensitivity", "expert_spec": "expert_specificity"},
+     (TRUTH,), {"sensitivity": [0.8, 0.7, 0.6], "specificity": [0.9, 0.8, 0.7], "expert_sensitivity": 0.95,
+                "expert_specificity": 0.98, "seed": 1}),
+    (reader_panels.paired_differences, {"by": "groups"}, (SCORES, "X", "Y"), {"groups": "design"}),
+]
+
 PLOTS = [
     (mplots.plot_prevalence_sweep, {"sens": "sensitivity", "spec": "specificity"}, (),
      {"sensitivity": 0.9, "specificity": 0.8}),
@@ -111,7 +140,7 @@ PLOTS = [
     (lambda *a, **kw: cplots.plot_cost_at_ratio(*a, **kw)[0], {"y_prob": "y_score"}, (Y,), {"y_score": P, "ratio": 4}),
 ]
 
-CASES = METRICS + COSTS
+CASES = METRICS + COSTS + OTHERS
 
 
 def _ids(cases):
@@ -165,3 +194,33 @@ def test_cost_matrix_c_fp_and_c_fn_attributes_warn_and_read_the_same():
         assert COST.c_fp == COST.cost_fp == 1
     with pytest.warns(FutureWarning, match="cost_fn"):
         assert COST.c_fn == COST.cost_fn == 4
+
+
+def test_validation_report_old_keywords_warn_and_write_the_same_report():
+    gen = np.random.default_rng(0)
+    y = gen.integers(0, 2, 200)
+    p = 1 / (1 + np.exp(-(2 * y - 1 + gen.normal(size=200))))
+    meta = pd.DataFrame({"site": gen.choice(["A", "B"], 200), "sex": gen.choice(["F", "M"], 200),
+                         "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(gen.integers(0, 300, 200), "D")})
+    common = dict(title="t", y_true=y, meta=meta, model="m", outcome="o", reference_standard="r", threshold=0.5,
+                  n_boot=10, seed=0)
+    want = _new(val.report, (), common | {"y_score": p, "groups": ("sex",)})
+    got = _old(val.report, (), common | {"y_prob": p, "subgroups": ("sex",)}, ("y_prob", "subgroups"))
+    plt.close("all")
+    assert got.markdown == want.markdown
+
+
+def test_make_policy_base_is_called_policy_not_spec():
+    from radkit.augmentation import SAFE_CXR, make_policy
+
+    want = _new(make_policy, (), {"policy": SAFE_CXR, "elastic": 0.02})
+    got = _old(make_policy, (), {"spec": SAFE_CXR, "elastic": 0.02}, ("spec",))
+    assert got == want == make_policy(SAFE_CXR, elastic=0.02)
+
+
+def test_compare_over_panels_takes_the_new_reader_names():
+    designs = {"a": dict(sensitivity=0.8, specificity=0.9)}
+    want = _new(reader_panels.compare_over_panels, (TRUTH, designs), {"seeds": [3], "progress": False})
+    got = _old(reader_panels.compare_over_panels, (TRUTH, {"a": dict(sens=0.8, spec=0.9)}),
+               {"seeds": [3], "progress": False}, ("sens", "spec"))
+    pd.testing.assert_frame_equal(got, want)

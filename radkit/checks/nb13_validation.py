@@ -19,7 +19,7 @@ def buderer(answer, **_context):
     if not isinstance(answer, Callable):
         return "give the function itself (its name, without calling it)."
     for sens, prev, w in _CASES:
-        want = n_for_sens_spec(sens=sens, prevalence=prev, half_width=w).n
+        want = n_for_sens_spec(sensitivity=sens, prevalence=prev, half_width=w).n
         got = answer(sens, prev, w)
         try:
             got = float(got)
