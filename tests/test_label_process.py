@@ -1,4 +1,4 @@
-"""Tests for radkit.label_process against closed forms and brute-force simulation."""
+"""Tests for radkit.adjudication.label_process against closed forms and brute-force simulation."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pytest
 from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.proportion import proportion_confint
 
-from radkit.label_process import adjudicate, compare_label_models, expected_kappa, label_quality, wilson_ci
+from radkit.adjudication.label_process import adjudicate, compare_label_models, expected_kappa, label_quality
+from radkit.stats import wilson_ci
 from radkit.synth import simulate_readers
 
 

@@ -5,7 +5,7 @@ import pytest
 from scipy import stats
 
 from radkit import adjudication
-from radkit.reader_panels import (
+from radkit.adjudication.reader_panels import (
     compare_over_panels,
     compare_protocols,
     paired_differences,

@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from radkit import costs, label_process, metrics, reader_panels, synth
+from radkit import costs, metrics, synth
 from radkit import validation as val
 from radkit._validate import check_probabilities
+from radkit.adjudication import label_process, reader_panels
 from radkit.costs import plots as cplots
 from radkit.metrics import plots as mplots
 
@@ -224,3 +225,20 @@ def test_compare_over_panels_takes_the_new_reader_names():
     got = _old(reader_panels.compare_over_panels, (TRUTH, {"a": dict(sens=0.8, spec=0.9)}),
                {"seeds": [3], "progress": False}, ("sens", "spec"))
     pd.testing.assert_frame_equal(got, want)
+
+
+@pytest.mark.parametrize(("old", "new", "names"), [
+    ("radkit.label_process", "radkit.adjudication.label_process",
+     ["expected_kappa", "label_quality", "compare_label_models", "adjudicate", "Adjudication"]),
+    ("radkit.reader_panels", "radkit.adjudication.reader_panels",
+     ["compare_over_panels", "compare_protocols", "paired_differences", "plot_panel_differences"]),
+])
+def test_moved_modules_forward_every_name_with_a_future_warning(old, new, names):
+    import importlib
+
+    old_module, new_module = importlib.import_module(old), importlib.import_module(new)
+    for name in names:
+        with pytest.warns(FutureWarning, match=rf"{old}\.{name} is deprecated: use {new}\.{name}"):
+            assert getattr(old_module, name) is getattr(new_module, name)
+    with pytest.raises(AttributeError):
+        old_module.no_such_name  # noqa: B018
