@@ -45,9 +45,9 @@ def test_wilson_matches_statsmodels():
 
 def test_label_quality_counts():
     q = label_quality([1, 1, 1, 0, 0, 0, 0], [1, 1, 0, 1, 0, 0, 0])
-    assert q.loc["sens", ["k", "n"]].tolist() == [2, 3]
+    assert q.loc["sensitivity", ["k", "n"]].tolist() == [2, 3]
     assert q.loc["ppv", ["k", "n"]].tolist() == [2, 3]
-    assert q.loc["spec", "estimate"] == pytest.approx(0.75)
+    assert q.loc["specificity", "estimate"] == pytest.approx(0.75)
     assert (q.low <= q.estimate).all() and (q.estimate <= q.high).all()
     with pytest.raises(ValueError, match="0/1"):
         label_quality([0, 2], [0, 1])

@@ -29,7 +29,7 @@ def test_each_panel_is_the_simulation_it_names():
     ds = adjudication.dawid_skene(reads).labels.sort_index().to_numpy()
     row = scores[(scores.panel == 1) & (scores["label model"] == "Dawid-Skene")].iloc[0]
     assert row.accuracy == pytest.approx(np.mean(ds == y))
-    assert row.sens == pytest.approx(np.mean(ds[y == 1] == 1))
+    assert row.sensitivity == pytest.approx(np.mean(ds[y == 1] == 1))
 
 
 def test_paired_differences_matches_a_paired_t_test():

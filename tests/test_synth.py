@@ -231,7 +231,7 @@ def test_readers_recover_sens_spec():
     sens, spec = [0.9, 0.7, 0.8], [0.95, 0.8, 0.9]
     labels, params = simulate_readers(truth.astype(int), sensitivity=sens, specificity=spec, seed=1)
     assert list(labels.columns) == ["item", "reader", "finding", "label"]
-    assert len(labels) == 3 * len(truth) and params["sens"].tolist() == sens
+    assert len(labels) == 3 * len(truth) and params["sensitivity"].tolist() == sens
     wide = labels.pivot(index="item", columns="reader", values="label")
     for r, se, sp in zip(["R1", "R2", "R3"], sens, spec):
         assert _binom_ok(wide.loc[truth, r].sum(), truth.sum(), se)

@@ -242,3 +242,14 @@ def test_moved_modules_forward_every_name_with_a_future_warning(old, new, names)
             assert getattr(old_module, name) is getattr(new_module, name)
     with pytest.raises(AttributeError):
         old_module.no_such_name  # noqa: B018
+
+
+def test_dawid_skene_sens_and_spec_attributes_warn_and_read_the_same():
+    from radkit.adjudication import dawid_skene
+
+    res = dawid_skene(READS)
+    assert list(res.readers.columns) == ["n_labels", "sensitivity", "n_pos", "specificity", "n_neg"]
+    with pytest.warns(FutureWarning, match="sensitivity"):
+        pd.testing.assert_series_equal(res.sens, res.sensitivity)
+    with pytest.warns(FutureWarning, match="specificity"):
+        pd.testing.assert_series_equal(res.spec, res.specificity)

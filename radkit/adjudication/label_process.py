@@ -61,7 +61,7 @@ def label_quality(reference: Any, labels: Any, *, level: float = 0.95) -> pd.Dat
     Returns
     -------
     DataFrame
-        Rows ``sens, spec, ppv, npv``; columns ``estimate, low, high, k, n``
+        Rows ``sensitivity, specificity, ppv, npv``; columns ``estimate, low, high, k, n``
         (``k`` of ``n`` cases, e.g. for PPV: true positives of label positives).
 
     Examples
@@ -80,7 +80,7 @@ def label_quality(reference: Any, labels: Any, *, level: float = 0.95) -> pd.Dat
     with np.errstate(invalid="ignore", divide="ignore"):
         est = k / n
     return pd.DataFrame({"estimate": est, "low": lo, "high": hi, "k": k, "n": n},
-                        index=pd.Index(["sens", "spec", "ppv", "npv"], name="measure"))
+                        index=pd.Index(["sensitivity", "specificity", "ppv", "npv"], name="measure"))
 
 
 def _truth_for(truth: Any, items: pd.Index) -> np.ndarray:
@@ -99,8 +99,8 @@ def _truth_for(truth: Any, items: pd.Index) -> np.ndarray:
 def _scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
     pos = y_true == 1
     return {"accuracy": float((y_pred == y_true).mean()),
-            "sens": float((y_pred[pos] == 1).mean()) if pos.any() else np.nan,
-            "spec": float((y_pred[~pos] == 0).mean()) if (~pos).any() else np.nan}
+            "sensitivity": float((y_pred[pos] == 1).mean()) if pos.any() else np.nan,
+            "specificity": float((y_pred[~pos] == 0).mean()) if (~pos).any() else np.nan}
 
 
 def compare_label_models(table: pd.DataFrame, truth: Any, *, X: Any = None, seed: int,
@@ -122,7 +122,7 @@ def compare_label_models(table: pd.DataFrame, truth: Any, *, X: Any = None, seed
     Returns
     -------
     DataFrame
-        One row per label model; columns ``accuracy, sens, spec`` against the truth.
+        One row per label model; columns ``accuracy, sensitivity, specificity`` against the truth.
 
     Examples
     --------

@@ -81,7 +81,7 @@ def compare_over_panels(truth: Any, designs: Mapping[str, Mapping[str, Any]], *,
     -------
     DataFrame
         One row per (design, panel, label model): columns ``design, panel, label model,
-        accuracy, sens, spec``.
+        accuracy, sensitivity, specificity``.
 
     Examples
     --------

@@ -29,7 +29,7 @@ class ReaderLabels(NamedTuple):
 
     labels : DataFrame with columns ``item, reader, finding, label`` (long format,
         like ``radkit.public.vindr_reader_labels()``).
-    params : DataFrame with columns ``reader, finding, sens, spec``: the true
+    params : DataFrame with columns ``reader, finding, sensitivity, specificity``: the true
         values used.
     """
 
@@ -85,7 +85,7 @@ def simulate_readers(
     -------
     ReaderLabels
         ``(labels, params)``: long DataFrame ``item, reader, finding, label`` and
-        the per-reader ``sens, spec`` used.
+        the per-reader ``sensitivity, specificity`` used.
 
     Examples
     --------
@@ -159,8 +159,8 @@ def simulate_readers(
     params = pd.DataFrame({
         "reader": np.tile(readers, f),
         "finding": np.repeat(np.asarray(df.columns, dtype=object), n_readers),
-        "sens": np.tile(se, f),
-        "spec": np.tile(sp, f),
+        "sensitivity": np.tile(se, f),
+        "specificity": np.tile(sp, f),
     })
     return ReaderLabels(labels, params)
 
