@@ -21,7 +21,8 @@ included) comes back to where it started. ``tests/test_layers.py`` checks every
 import against this order, kept in :data:`radkit._layers.FLOORS`; a new module
 goes on the lowest floor whose modules it needs. Top floor first:
 
-6. tools (notebook checks, developer tools and the package facade): checks, devtools, radkit
+6. tools (notebook checks, developer tools, the reference recipes and the package facade): checks, devtools,
+   recipes, radkit
 5. considerations (one package per consideration of the paper; label_process and reader_panels are old paths
    that forward to adjudication for one release): augmentation, federated, annotation, adjudication,
    imbalance, costs, generalization, drift, adversarial, explain, fairness, validation, label_process,

@@ -31,8 +31,8 @@ FLOORS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
      "old paths that forward to adjudication for one release",
      ("augmentation", "federated", "annotation", "adjudication", "imbalance", "costs", "generalization", "drift",
       "adversarial", "explain", "fairness", "validation", "label_process", "reader_panels")),
-    ("tools", "notebook checks, developer tools and the package facade",
-     ("checks", "devtools", "radkit")),
+    ("tools", "notebook checks, developer tools, the reference recipes and the package facade",
+     ("checks", "devtools", "recipes", "radkit")),
 )
 
 

@@ -26,7 +26,7 @@ import torch
 import torch.distributed as dist
 
 __all__ = ["DistContext", "context", "is_main", "local_batch", "rank_seed", "broadcast", "all_mean", "wrap",
-           "check_world"]
+           "check_world", "sync_batchnorm", "SYNC_BATCHNORM_CPU"]
 
 _ENV = ("RANK", "WORLD_SIZE", "LOCAL_RANK")
 
@@ -143,6 +143,60 @@ def wrap(model: torch.nn.Module, ctx: DistContext, dev: torch.device) -> torch.n
 
     ids = [dev.index if dev.index is not None else ctx.local_rank] if dev.type == "cuda" else None
     return DistributedDataParallel(model, device_ids=ids)
+
+
+#: Why ``sync_batchnorm=True`` is refused off CUDA, and what happens without it.
+SYNC_BATCHNORM_CPU = (
+    "sync_batchnorm=True needs CUDA GPUs: PyTorch's SyncBatchNorm runs only on CUDA devices, and this job "
+    "trains on {device}. Without it, under torchrun each rank normalises its own share of the batch "
+    "(BatchNorm statistics over batch_size // world_size images instead of the whole batch), so a run on N "
+    "processes differs slightly from a run in one process (docs/benchmarks.md gives the size of the "
+    "difference for smallcnn on two CPU processes). Pass sync_batchnorm=False here; use it on GPUs."
+)
+
+
+def sync_batchnorm(model: torch.nn.Module, ctx: DistContext, dev: torch.device) -> torch.nn.Module:
+    """``model`` with its BatchNorm layers turned into ``torch.nn.SyncBatchNorm`` (CUDA only).
+
+    Each BatchNorm layer then takes its batch statistics over the whole global
+    batch (all ranks) instead of each rank's share. The conversion keeps the
+    same parameter and buffer objects (an optimizer built on ``model`` still
+    holds them) and the same ``state_dict`` keys, so checkpoints load into the
+    plain model; outside a process group and in ``eval()`` mode a
+    SyncBatchNorm layer computes exactly what BatchNorm computes.
+
+    Parameters
+    ----------
+    model : nn.Module
+    ctx : DistContext
+        From :func:`context`. In a single process (``ctx.active`` False) one
+        process already normalises over the whole batch: the model is returned
+        unchanged.
+    dev : torch.device
+        The training device; anything but CUDA is refused.
+
+    Raises
+    ------
+    ValueError
+        When ``dev`` is not a CUDA device (:data:`SYNC_BATCHNORM_CPU`).
+
+    Examples
+    --------
+    >>> import torch, radkit.models as M
+    >>> m = M.make_model("smallcnn", num_classes=1, seed=0)
+    >>> m = sync_batchnorm(m, DistContext(rank=0, world_size=2), torch.device("cuda"))  # converts, runs nowhere
+    >>> type(m.features[1]).__name__
+    'SyncBatchNorm'
+    >>> sync_batchnorm(m, DistContext(), torch.device("cpu"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: sync_batchnorm=True needs CUDA GPUs: PyTorch's SyncBatchNorm runs only on CUDA devices, ...
+    """
+    if dev.type != "cuda":
+        raise ValueError(SYNC_BATCHNORM_CPU.format(device=dev.type))
+    if not ctx.active:
+        return model
+    return torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)
 
 
 def check_world(data: Any, *, batch_size: int, world_size: int) -> None:

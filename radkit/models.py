@@ -70,10 +70,19 @@ def _densenet121(num_classes: int, in_channels: int) -> nn.Module:
     return model
 
 
+def _resnet50(num_classes: int, in_channels: int) -> nn.Module:
+    from torchvision.models import resnet50
+
+    model = resnet50(weights=None, num_classes=num_classes)
+    model.conv1 = nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3, bias=False)
+    return model
+
+
 MODELS: dict[str, Callable[[int, int], nn.Module]] = {
     "smallcnn": lambda num_classes, in_channels: SmallCNN(num_classes, in_channels),
     "resnet18": _resnet18,
     "densenet121": _densenet121,
+    "resnet50": _resnet50,  # the reference recipe's second backbone (radkit.recipes.train_cxr)
 }
 
 
@@ -82,7 +91,7 @@ def make_model(name: str, *, num_classes: int, in_channels: int = 1, seed: int) 
 
     Parameters
     ----------
-    name : {"smallcnn", "resnet18", "densenet121"}
+    name : {"smallcnn", "resnet18", "densenet121", "resnet50"}
         Architecture. ``smallcnn`` is for the quick profile on a CPU.
     num_classes : int
         Number of output logits (one per pathology for multi-label).

@@ -271,6 +271,7 @@ def fit(
     compile: bool = False,
     num_workers: int = 0,
     progress: bool = True,
+    sync_batchnorm: bool = False,
 ) -> History:
     """Train ``model`` in place and return its per-epoch history.
 
@@ -320,6 +321,14 @@ def fit(
         Wrap the model with ``torch.compile`` (CUDA; pays a one-off compile).
     progress : bool, default True
         Show a ``tqdm`` progress bar (on rank 0 only under ``torchrun``).
+    sync_batchnorm : bool, default False
+        Under ``torchrun`` on CUDA GPUs, turn the model's BatchNorm layers into
+        ``torch.nn.SyncBatchNorm`` before wrapping it in DDP, so that batch
+        statistics are taken over the whole global batch, as one process takes
+        them (the model keeps the converted layers; same ``state_dict`` keys).
+        In a single process it changes nothing. PyTorch's SyncBatchNorm runs
+        only on CUDA, so on the CPU it is refused with a ``ValueError``; see
+        the Notes for what happens without it.
 
     Returns
     -------
@@ -333,6 +342,15 @@ def fit(
     ``DistributedSampler`` for Datasets), losses are averaged over ranks,
     validation runs on rank 0 and its numbers (and so every early-stopping
     decision) are broadcast; every rank returns the same history.
+
+    BatchNorm under DDP: without ``sync_batchnorm`` each rank normalises its
+    own share of the batch (``batch_size // world_size`` images), so the kit's
+    models, which all use BatchNorm, train slightly different weights on N
+    ranks than in one process (models without BatchNorm train the same
+    weights). ``bench/recipe_syncbn_cpu.py`` measures the difference for
+    SmallCNN on two CPU processes (docs/benchmarks.md); with
+    ``sync_batchnorm=True`` on GPUs the two should agree up to floating-point
+    reduction order, a check still to be measured on a GPU machine.
 
     Raises
     ------
@@ -379,6 +397,10 @@ def fit(
     if task not in ("multilabel", "multiclass"):
         raise ValueError(f"task must be 'multilabel' or 'multiclass', got {task!r}.")
 
+    if not isinstance(sync_batchnorm, bool):
+        raise TypeError(f"sync_batchnorm must be True or False, got {sync_batchnorm!r}.")
+    if sync_batchnorm:  # refused off CUDA; on several ranks BatchNorm -> SyncBatchNorm (same parameter objects)
+        model = distributed.sync_batchnorm(model, ctx, dev)
     model.to(dev)
     if channels_last:
         model.to(memory_format=torch.channels_last)

@@ -207,3 +207,44 @@ def test_old_embedding_names_warn_and_give_the_same_numbers():
         with pytest.warns(FutureWarning, match=r"radkit\.train\.embed"):
             got = old(m, x)
         np.testing.assert_array_equal(got, want.astype(got.dtype))
+
+
+def test_sync_batchnorm_is_refused_on_the_cpu_with_what_happens_instead():
+    x, y = _toy(32)
+    m = make_model("smallcnn", num_classes=1, seed=0)
+    before = {k: v.clone() for k, v in m.state_dict().items()}
+    with pytest.raises(ValueError) as err:
+        fit(m, (x, y), num_epochs=1, lr=1e-3, seed=0, device="cpu", progress=False, sync_batchnorm=True)
+    message = str(err.value)
+    assert "runs only on CUDA" in message and "trains on cpu" in message
+    assert "each rank normalises its own share of the batch" in message
+    assert "sync_batchnorm=False" in message
+    for k, v in m.state_dict().items():  # refused before anything was trained
+        torch.testing.assert_close(v, before[k])
+    assert not any(isinstance(mod, torch.nn.SyncBatchNorm) for mod in m.modules())
+    with pytest.raises(TypeError, match="sync_batchnorm must be True or False"):
+        fit(m, (x, y), num_epochs=1, lr=1e-3, seed=0, device="cpu", progress=False, sync_batchnorm="yes")
+
+
+def test_sync_batchnorm_conversion_keeps_parameters_and_checkpoint_keys():
+    # The conversion fit applies on CUDA under torchrun, called directly (it builds modules, runs nothing).
+    from radkit import distributed
+
+    m = make_model("smallcnn", num_classes=2, seed=0)
+    params = [id(p) for p in m.parameters()]
+    keys = list(m.state_dict())
+    batchnorms = sum(isinstance(mod, torch.nn.BatchNorm2d) for mod in m.modules())
+    two_ranks = distributed.DistContext(rank=0, world_size=2)
+    out = distributed.sync_batchnorm(m, two_ranks, torch.device("cuda"))
+    assert sum(isinstance(mod, torch.nn.SyncBatchNorm) for mod in out.modules()) == batchnorms == 4
+    assert not any(type(mod) is torch.nn.BatchNorm2d for mod in out.modules())
+    assert [id(p) for p in out.parameters()] == params  # an optimizer built before still holds them
+    assert list(out.state_dict()) == keys  # checkpoints load into the plain model
+    # outside a process group, in eval mode, the converted model computes what the plain one does
+    plain = make_model("smallcnn", num_classes=2, seed=0).eval()
+    x = torch.rand(3, 1, 32, 32)
+    torch.testing.assert_close(out.eval()(x), plain(x))
+    # a single process normalises over the whole batch already: nothing to convert
+    one = make_model("smallcnn", num_classes=1, seed=0)
+    assert distributed.sync_batchnorm(one, distributed.DistContext(), torch.device("cuda")) is one
+    assert not any(isinstance(mod, torch.nn.SyncBatchNorm) for mod in one.modules())
