@@ -36,8 +36,8 @@ def main() -> None:
     gen = np.random.default_rng(0)
     y = (gen.random(args.n) < 0.15).astype(int)
     X = pd.DataFrame(gen.normal(size=(args.n, 10)) + y[:, None] * 0.5)
-    reads = simulate_readers(y, sens=[0.95, 0.80, 0.65, 0.60, 0.55],
-                             spec=[0.97, 0.90, 0.80, 0.70, 0.65], seed=1).labels
+    reads = simulate_readers(y, sensitivity=[0.95, 0.80, 0.65, 0.60, 0.55],
+                             specificity=[0.97, 0.90, 0.80, 0.70, 0.65], seed=1).labels
     cores = os.cpu_count() or 1
 
     def timed(threads: int) -> tuple[float, adjudication.RaykarResult]:

@@ -23,16 +23,17 @@ goes on the lowest floor whose modules it needs. Top floor first:
 
 6. tools (notebook checks, developer tools, the reference recipes and the package facade): checks, devtools,
    recipes, radkit
-5. considerations (one package per consideration of the paper): augmentation, federated, annotation,
-   adjudication, label_process, reader_panels, imbalance, costs, generalization, drift, adversarial, explain,
-   fairness, validation
+5. considerations (one package per consideration of the paper; label_process and reader_panels are old paths
+   that forward to adjudication for one release): augmentation, federated, annotation, adjudication,
+   imbalance, costs, generalization, drift, adversarial, explain, fairness, validation, label_process,
+   reader_panels
 4. data (a lesson's images, synthetic or real): data
 3. shared (models and the training loop, synthetic radiographs, performance measures): _train_checks, models,
    train, checkpoint, synth, metrics, toy
 2. foundations (profiles and device, estimates with intervals, torchrun, DICOM, the shipped public tables):
    config, stats, distributed, dicom, public
-1. ground (names, seeds, checks and plot helpers that everything may use): _version, _layers, _compat,
-   claims, _measured, seeding, _validate, findings, plotting, _cache, _annex_e
+1. ground (names, seeds, checks and plot helpers that everything may use): _version, _layers, _compat, claims,
+   _measured, seeding, _validate, findings, plotting, _cache, _annex_e
 """
 
 from typing import NamedTuple
@@ -54,8 +55,7 @@ CONSIDERATIONS: dict[str, Consideration] = {
     "01": Consideration("insufficient training data", "01_insufficient_data", ("augmentation",)),
     "02": Consideration("decentralized data sets", "02_decentralized_data", ("federated",)),
     "03": Consideration("high cost of annotations", "03_annotation_cost", ("annotation",)),
-    "04": Consideration("ambiguous ground truth", "04_ambiguous_ground_truth",
-                        ("adjudication", "label_process", "reader_panels")),
+    "04": Consideration("ambiguous ground truth", "04_ambiguous_ground_truth", ("adjudication",)),
     "05": Consideration("class imbalance", "05_class_imbalance", ("imbalance",)),
     "06": Consideration("asymmetric misclassification costs", "06_asymmetric_costs", ("costs",)),
     "07": Consideration("relevant performance measures", "07_performance_measures", ("metrics",)),

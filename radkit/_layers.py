@@ -27,9 +27,10 @@ FLOORS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
      ("_train_checks", "models", "train", "checkpoint", "synth", "metrics", "toy")),
     ("data", "a lesson's images, synthetic or real",
      ("data",)),
-    ("considerations", "one package per consideration of the paper",
-     ("augmentation", "federated", "annotation", "adjudication", "label_process", "reader_panels", "imbalance",
-      "costs", "generalization", "drift", "adversarial", "explain", "fairness", "validation")),
+    ("considerations", "one package per consideration of the paper; label_process and reader_panels are "
+     "old paths that forward to adjudication for one release",
+     ("augmentation", "federated", "annotation", "adjudication", "imbalance", "costs", "generalization", "drift",
+      "adversarial", "explain", "fairness", "validation", "label_process", "reader_panels")),
     ("tools", "notebook checks, developer tools, the reference recipes and the package facade",
      ("checks", "devtools", "recipes", "radkit")),
 )

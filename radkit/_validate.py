@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
+from radkit._compat import renamed_arguments
+
 if TYPE_CHECKING:
     import torch
     from torch import nn
@@ -243,16 +245,17 @@ def check_threshold(threshold: object, name: str = "threshold") -> float:
     return value
 
 
-def check_probabilities(y_prob: ArrayLike, *, k: int | None = None, name: str = "y_prob",
+@renamed_arguments(y_prob="y_score")
+def check_probabilities(y_score: ArrayLike, *, k: int | None = None, name: str = "y_score",
                         atol: float = 1e-4) -> np.ndarray:
-    """Return ``y_prob`` as an N x K float array whose rows are probabilities summing to one.
+    """Return ``y_score`` as an N x K float array whose rows are probabilities summing to one.
 
     Examples
     --------
     >>> check_probabilities([[0.2, 0.8]]).tolist()
     [[0.2, 0.8]]
     """
-    arr = np.asarray(y_prob, dtype=np.float64)
+    arr = np.asarray(y_score, dtype=np.float64)
     if arr.ndim != 2:
         raise ValueError(f"{name} must be N x K class probabilities (one row per case), got shape "
                          f"{arr.shape}; for one binary probability p pass np.c_[1 - p, p].")

@@ -186,8 +186,8 @@ def test_dawid_skene_recovers_known_readers_and_beats_majority_vote():
     for r, s, c in zip([f"R{i}" for i in range(6)], SENS, SPEC):
         n_pos = int(((read.reader == r) & (read.truth == 1)).sum())
         n_neg = int(((read.reader == r) & (read.truth == 0)).sum())
-        assert abs(res.sens[r] - s) < 4 * np.sqrt(s * (1 - s) / n_pos) + 0.01, r
-        assert abs(res.spec[r] - c) < 4 * np.sqrt(c * (1 - c) / n_neg) + 0.01, r
+        assert abs(res.sensitivity[r] - s) < 4 * np.sqrt(s * (1 - s) / n_pos) + 0.01, r
+        assert abs(res.specificity[r] - c) < 4 * np.sqrt(c * (1 - c) / n_neg) + 0.01, r
     assert res.priors[1] == pytest.approx(0.3, abs=0.03)
     n_read = read.groupby("reader").size()
     assert (res.readers["n_pos"] + res.readers["n_neg"]).to_numpy() == pytest.approx(
@@ -210,8 +210,8 @@ def test_dawid_skene_matches_crowdkit():
     # which is the confusion radkit uses in its 11th iteration.
     nxt = dawid_skene(table, max_iter=11, tol=0)
     for r in nxt.readers.index:
-        assert nxt.sens[r] == pytest.approx(ck.errors_.loc[(r, 1), 1], abs=1e-5)
-        assert nxt.spec[r] == pytest.approx(ck.errors_.loc[(r, 0), 0], abs=1e-5)
+        assert nxt.sensitivity[r] == pytest.approx(ck.errors_.loc[(r, 1), 1], abs=1e-5)
+        assert nxt.specificity[r] == pytest.approx(ck.errors_.loc[(r, 0), 0], abs=1e-5)
     assert nxt.priors[1] == pytest.approx(ck.priors_[1], abs=1e-5)
 
 
@@ -233,7 +233,7 @@ def test_dawid_skene_multiclass_recovers_confusion():
                                      "recall_2", "n_2"]
     assert (res.labels.to_numpy() == truth).mean() > 0.9
     with pytest.raises(ValueError, match="binary"):
-        _ = res.sens
+        _ = res.sensitivity
 
 
 def test_dawid_skene_is_invariant_to_row_order_and_deterministic():
@@ -262,8 +262,8 @@ def test_raykar_learns_readers_and_classifier():
     res = raykar(table, X, items=np.arange(n), l2=1.0)
     assert res.converged
     assert np.all(np.diff(res.log_likelihood) > -1e-6)
-    assert res.sens.to_numpy() == pytest.approx(sens, abs=0.05)
-    assert res.spec.to_numpy() == pytest.approx(spec, abs=0.05)
+    assert res.sensitivity.to_numpy() == pytest.approx(sens, abs=0.05)
+    assert res.specificity.to_numpy() == pytest.approx(spec, abs=0.05)
     assert np.sign(res.coef[:2]).tolist() == [1.0, -1.0] and abs(res.coef[2]) < 0.3
     X_new = rng.normal(size=(2000, 3))
     y_new = (rng.random(2000) < 1 / (1 + np.exp(-(2.0 * X_new[:, 0] - X_new[:, 1] - 1.0))))

@@ -7,7 +7,7 @@ import pytest
 from _check_helpers import _check, _lenient  # noqa: F401 (fixtures and helper shared by the checks tests)
 from scipy.stats import beta
 
-CTX1 = dict(c_fp=1.0, c_fn=19.0, train_prevalence=0.3, deploy_prevalence=0.03)
+CTX1 = dict(cost_fp=1.0, cost_fn=19.0, train_prevalence=0.3, deploy_prevalence=0.03)
 CLASSES = ["normal", "routine", "urgent"]
 STATED = {("normal", "routine"): 1, ("normal", "urgent"): 2, ("routine", "normal"): 6,
           ("routine", "urgent"): 1, ("urgent", "normal"): 40, ("urgent", "routine"): 8}

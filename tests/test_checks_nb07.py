@@ -52,7 +52,7 @@ def test_07_1_missing_key(capsys):
 
 def test_07_2_right_and_hints(capsys, scores):
     y, s = scores
-    t = threshold_for_sensitivity(y, s, 0.95)
+    t = threshold_for_sensitivity(y, s, target=0.95)
     m = confusion(y, (s >= t).astype(int)).measures()
     ppv = ppv_at_prevalence(m.sensitivity, m.specificity, 0.02)
     ctx = dict(y_val=y, score_val=s, prevalence=0.02)
@@ -101,7 +101,7 @@ def test_07_2_uses_the_library_threshold(capsys, scores):
     # the checker's "best threshold" is radkit.metrics.threshold_for_sensitivity, for any target
     y, s = scores
     for target in (0.8, 0.9, 0.97):
-        t = threshold_for_sensitivity(y, s, target)
+        t = threshold_for_sensitivity(y, s, target=target)
         m = confusion(y, (s >= t).astype(int)).measures()
         ppv = ppv_at_prevalence(m.sensitivity, m.specificity, 0.02)
         assert passed("07.2", {"threshold": t, "ppv": ppv}, y_val=y, score_val=s, prevalence=0.02,

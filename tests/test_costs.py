@@ -28,19 +28,19 @@ def _random_probs(rng, n, k):
 
 
 def test_p_star_for_1_and_9_is_exactly_a_tenth():
-    assert costs.bayes_threshold(CostMatrix.binary(c_fp=1, c_fn=9)) == 0.1
+    assert costs.bayes_threshold(CostMatrix.binary(cost_fp=1, cost_fn=9)) == 0.1
 
 
 @pytest.mark.parametrize(("c_fp", "c_fn"), [(1, 1), (1, 4), (3, 2), (0.5, 20)])
 def test_p_star_closed_form_and_diagonal_costs(c_fp, c_fn):
-    assert costs.bayes_threshold(CostMatrix.binary(c_fp=c_fp, c_fn=c_fn)) == pytest.approx(c_fp / (c_fp + c_fn))
+    assert costs.bayes_threshold(CostMatrix.binary(cost_fp=c_fp, cost_fn=c_fn)) == pytest.approx(c_fp / (c_fp + c_fn))
     # costs on the diagonal only matter through the differences C01 - C00 and C10 - C11
     c = CostMatrix.from_array([[0.5, 0.5 + c_fp], [c_fn + 2, 2]], classes=["-", "+"], allow_diagonal=True)
     assert costs.bayes_threshold(c) == pytest.approx(c_fp / (c_fp + c_fn))
 
 
 def test_bayes_threshold_equals_binary_bayes_decision(rng):
-    c = CostMatrix.binary(c_fp=2, c_fn=7)
+    c = CostMatrix.binary(cost_fp=2, cost_fn=7)
     p = rng.random(2_000)
     decided = costs.bayes_decision(np.c_[1 - p, p], c)
     np.testing.assert_array_equal(decided, (p >= costs.bayes_threshold(c)).astype(int))
@@ -73,7 +73,7 @@ def test_expected_cost_by_hand():
     # tiny table: TN 3, FP 2, FN 1, TP 4 -> (2 * 1 + 1 * 9) / 10
     y_true = [0, 0, 0, 0, 0, 1, 1, 1, 1, 1]
     y_pred = [0, 0, 0, 1, 1, 0, 1, 1, 1, 1]
-    assert costs.expected_cost(y_true, y_pred, CostMatrix.binary(c_fp=1, c_fn=9)) == pytest.approx(1.1)
+    assert costs.expected_cost(y_true, y_pred, CostMatrix.binary(cost_fp=1, cost_fn=9)) == pytest.approx(1.1)
     # three classes: one urgent called normal (50), one normal called routine (0.5), two right
     assert costs.expected_cost([2, 0, 1, 0], [0, 1, 1, 0], costs.TRIAGE_COST) == pytest.approx(50.5 / 4)
 
@@ -88,7 +88,7 @@ def test_confusion_matrix_matches_sklearn(rng):
 def test_cost_by_threshold_matches_direct_count_and_cost_curve(rng):
     y = (rng.random(400) < 0.2).astype(int)
     s = np.clip(rng.normal(0.3 + 0.3 * y, 0.2), 0, 1)
-    c = CostMatrix.binary(c_fp=1, c_fn=4)
+    c = CostMatrix.binary(cost_fp=1, cost_fn=4)
     ts = np.array([0.1, 0.25, 0.5, 0.8])
     table = costs.cost_by_threshold(y, s, c, thresholds=ts)
     for t, got in zip(ts, table["expected_cost"], strict=True):
@@ -137,9 +137,9 @@ def test_shift_probabilities_is_bayes_on_a_known_mixture():
 
 
 def test_class_weights_binary_and_triage():
-    np.testing.assert_allclose(costs.class_weights(CostMatrix.binary(c_fp=2, c_fn=6)), [1, 3])
+    np.testing.assert_allclose(costs.class_weights(CostMatrix.binary(cost_fp=2, cost_fn=6)), [1, 3])
     np.testing.assert_allclose(costs.class_weights(costs.TRIAGE_COST), np.array([1.5, 5, 60]) / 1.5)
-    assert costs.pos_weight(CostMatrix.binary(c_fp=2, c_fn=6)) == 3
+    assert costs.pos_weight(CostMatrix.binary(cost_fp=2, cost_fn=6)) == 3
 
 
 def test_weighted_logistic_regression_moves_the_threshold_to_half():
@@ -150,7 +150,7 @@ def test_weighted_logistic_regression_moves_the_threshold_to_half():
     n = 40_000
     y = (rng.random(n) < 0.3).astype(int)
     x = rng.normal(1.5 * y, 1.0)[:, None]
-    c = CostMatrix.binary(c_fp=1, c_fn=4)
+    c = CostMatrix.binary(cost_fp=1, cost_fn=4)
     w = costs.class_weights(c)
     plain = LogisticRegression(C=1e6).fit(x, y)
     weighted = LogisticRegression(C=1e6).fit(x, y, sample_weight=w[y])
@@ -165,7 +165,7 @@ def test_weighted_logistic_regression_moves_the_threshold_to_half():
 
 def test_resampling_matches_weights():
     y = np.array([0] * 90 + [1] * 10)
-    c = CostMatrix.binary(c_fp=1, c_fn=9)
+    c = CostMatrix.binary(cost_fp=1, cost_fn=9)
     over = costs.resample_for_costs(y, c, seed=0)
     assert np.bincount(y[over]).tolist() == [90, 90]
     assert set(np.flatnonzero(y == 1)) <= set(over.tolist())  # every original case kept
@@ -203,7 +203,7 @@ def test_fit_accepts_cost_sensitive_options():
     m = models.make_model("smallcnn", num_classes=1, seed=0)
     yb = (y == 2).float()[:, None]
     h = train.fit(m, (X, yb), num_epochs=1, lr=1e-2, progress=False,
-                  pos_weight=[costs.pos_weight(CostMatrix.binary(c_fp=1, c_fn=9))], seed=0)
+                  pos_weight=[costs.pos_weight(CostMatrix.binary(cost_fp=1, cost_fn=9))], seed=0)
     assert np.isfinite(h["train_loss"][0])
 
 
@@ -220,7 +220,7 @@ def test_operating_point_threshold_and_interval(rng):
     y = np.r_[np.ones(300), np.zeros(700)].astype(int)
     s = rng.normal(1.5 * y)
     op = costs.operating_point(y, s, target=0.95, n_boot=500, seed=1)
-    assert op.threshold.estimate == threshold_for_sensitivity(y, s, 0.95)
+    assert op.threshold.estimate == threshold_for_sensitivity(y, s, target=0.95)
     assert op.sensitivity.estimate >= 0.95
     assert op.conservative <= op.threshold.estimate and op.bootstrap_lower <= op.threshold.estimate
     assert op.threshold.low <= op.threshold.estimate <= op.threshold.high
@@ -258,7 +258,7 @@ def test_guaranteed_threshold_is_the_clopper_pearson_bound():
 def test_best_threshold_matches_brute_force(rng):
     p = rng.random(300)
     y = (rng.random(300) < p).astype(int)
-    c = CostMatrix.binary(c_fp=1, c_fn=3)
+    c = CostMatrix.binary(cost_fp=1, cost_fn=3)
     e = costs.best_threshold(y, p, c, n_boot=50, seed=0)
     grid = np.unique(np.r_[p, 0.0, 1.0])
     mids = (grid[:-1] + grid[1:]) / 2
@@ -271,7 +271,7 @@ def test_best_threshold_matches_brute_force(rng):
 
 
 def test_expected_cost_ci_and_paired_comparison(rng):
-    c = CostMatrix.binary(c_fp=1, c_fn=9)
+    c = CostMatrix.binary(cost_fp=1, cost_fn=9)
     y = (rng.random(500) < 0.2).astype(int)
     good = np.where(rng.random(500) < 0.9, y, 1 - y)
     e = costs.expected_cost_ci(y, good, c, n_boot=300, seed=0)
@@ -285,7 +285,7 @@ def test_expected_cost_ci_and_paired_comparison(rng):
 
 
 @pytest.mark.parametrize(("make", "message"), [
-    (lambda: CostMatrix.binary(c_fp=-1, c_fn=9), "non-negative"),
+    (lambda: CostMatrix.binary(cost_fp=-1, cost_fn=9), "non-negative"),
     (lambda: CostMatrix.from_array([[0, 1, 2], [1, 0, 1]], classes=["a", "b"]), "square"),
     (lambda: CostMatrix.from_array([[0, 1], [1, 0]], classes=["a", "b", "c"]), "class names"),
     (lambda: CostMatrix.from_array([[0, 1], [1, 0]], classes=["a", "a"]), "distinct"),
@@ -299,7 +299,7 @@ def test_bad_cost_matrices(make, message):
 
 
 def test_bad_probabilities_and_labels():
-    c = CostMatrix.binary(c_fp=1, c_fn=9)
+    c = CostMatrix.binary(cost_fp=1, cost_fn=9)
     with pytest.raises(ValueError, match="sum to one"):
         costs.bayes_decision([[0.5, 0.6]], c)
     with pytest.raises(ValueError, match="columns but the cost matrix has 2"):
@@ -308,8 +308,8 @@ def test_bad_probabilities_and_labels():
         costs.bayes_decision([0.2, 0.3], c)
     with pytest.raises(ValueError, match="outside 0..1"):
         costs.expected_cost([0, 2], [0, 1], c)
-    with pytest.raises(ValueError, match="c_fp is defined for two classes"):
-        _ = costs.TRIAGE_COST.c_fp
+    with pytest.raises(ValueError, match="cost_fp is defined for two classes"):
+        _ = costs.TRIAGE_COST.cost_fp
     with pytest.raises(ValueError, match="strictly between 0 and 1"):
         costs.shift_threshold(0.1, train_prevalence=0.0, deploy_prevalence=0.1)
 
@@ -332,7 +332,7 @@ def test_plots_smoke():
     rng = np.random.default_rng(0)
     y = (rng.random(200) < 0.3).astype(int)
     p = np.clip(rng.normal(0.3 + 0.3 * y, 0.15), 0, 1)
-    c = CostMatrix.binary(c_fp=1, c_fn=9)
+    c = CostMatrix.binary(cost_fp=1, cost_fn=9)
     assert plots.plot_cost_vs_threshold(y, {"a": p, "b": p ** 2}, c).get_legend() is not None
     assert len(plots.plot_cost_at_ratio(y, p, ratio=3)) == 2
     t = costs.triage_labels(pd.DataFrame({"n": rng.integers(0, 2, 50), "pneumothorax": rng.integers(0, 2, 50)}))
@@ -343,7 +343,7 @@ def test_plots_smoke():
 
 
 def test_threshold_regret_by_hand():
-    c = CostMatrix.binary(c_fp=1, c_fn=9)
+    c = CostMatrix.binary(cost_fp=1, cost_fn=9)
     y, p = [0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9]
     # at 0.5: one FP (1) + one FN (9) = 10 / 4; cheapest (t <= 0.4): one FP = 1 / 4 -> regret 9
     assert costs.threshold_regret(y, p, c, threshold=0.5) == pytest.approx(9.0)
@@ -352,7 +352,7 @@ def test_threshold_regret_by_hand():
 
 @pytest.mark.parametrize(("c_fp", "c_fn"), [(1, 9), (1, 2), (3, 7), (2, 5), (1, 1)])
 def test_a_case_at_exactly_p_star_is_positive_everywhere(c_fp, c_fn):
-    c = costs.CostMatrix.binary(c_fp=c_fp, c_fn=c_fn)
+    c = costs.CostMatrix.binary(cost_fp=c_fp, cost_fn=c_fn)
     p_star = costs.bayes_threshold(c)
     below = np.nextafter(p_star, 0.0)
     calls = costs.bayes_decision([[1 - p_star, p_star], [1 - below, below]], c)

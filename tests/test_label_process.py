@@ -1,4 +1,4 @@
-"""Tests for radkit.label_process against closed forms and brute-force simulation."""
+"""Tests for radkit.adjudication.label_process against closed forms and brute-force simulation."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ import pytest
 from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.proportion import proportion_confint
 
-from radkit.label_process import adjudicate, compare_label_models, expected_kappa, label_quality, wilson_ci
+from radkit.adjudication.label_process import adjudicate, compare_label_models, expected_kappa, label_quality
+from radkit.stats import wilson_ci
 from radkit.synth import simulate_readers
 
 
 def _reads(y, *, sens, spec, seed):
-    return simulate_readers(np.asarray(y), sens=sens, spec=spec, seed=seed).labels
+    return simulate_readers(np.asarray(y), sensitivity=sens, specificity=spec, seed=seed).labels
 
 
 def test_expected_kappa_matches_simulation():
@@ -44,9 +45,9 @@ def test_wilson_matches_statsmodels():
 
 def test_label_quality_counts():
     q = label_quality([1, 1, 1, 0, 0, 0, 0], [1, 1, 0, 1, 0, 0, 0])
-    assert q.loc["sens", ["k", "n"]].tolist() == [2, 3]
+    assert q.loc["sensitivity", ["k", "n"]].tolist() == [2, 3]
     assert q.loc["ppv", ["k", "n"]].tolist() == [2, 3]
-    assert q.loc["spec", "estimate"] == pytest.approx(0.75)
+    assert q.loc["specificity", "estimate"] == pytest.approx(0.75)
     assert (q.low <= q.estimate).all() and (q.estimate <= q.high).all()
     with pytest.raises(ValueError, match="0/1"):
         label_quality([0, 2], [0, 1])
@@ -68,7 +69,7 @@ def test_compare_label_models_ds_beats_majority_with_unequal_readers():
 def test_adjudicate_only_disagreements_reach_the_expert():
     y = (np.random.default_rng(6).random(5000) < 0.3).astype(int)
     t = _reads(y, sens=[0.8, 0.7, 0.7], spec=[0.9, 0.8, 0.8], seed=7)
-    res = adjudicate(t, y, expert_sens=1.0, expert_spec=1.0, seed=8)
+    res = adjudicate(t, y, expert_sensitivity=1.0, expert_specificity=1.0, seed=8)
     w = t.pivot(index="item", columns="reader", values="label")
     disagree = (w.min(axis=1) != w.max(axis=1)).to_numpy()
     np.testing.assert_array_equal(res.flagged.to_numpy(), disagree)
@@ -76,5 +77,5 @@ def test_adjudicate_only_disagreements_reach_the_expert():
     assert (res.labels.to_numpy()[disagree] == y[disagree]).all()  # perfect expert fixes all flagged
     np.testing.assert_array_equal(res.labels.to_numpy()[~disagree], w.to_numpy()[~disagree, 0])
     assert res.reads_per_item == pytest.approx(3 + disagree.mean())
-    with pytest.raises(ValueError, match="expert_sens"):
-        adjudicate(t, y, expert_sens=1.5, expert_spec=1.0, seed=0)
+    with pytest.raises(ValueError, match="expert_sensitivity"):
+        adjudicate(t, y, expert_sensitivity=1.5, expert_specificity=1.0, seed=0)

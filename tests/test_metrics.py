@@ -121,7 +121,7 @@ def test_confusion_matches_sklearn_and_accepts_bool():
 def test_report_matches_sklearn():
     y, s = _scores(300, seed=4)
     r = rm.report(y, s, threshold=0.6)
-    assert r["auroc"] == pytest.approx(skm.roc_auc_score(y, s))
+    assert r["auc"] == pytest.approx(skm.roc_auc_score(y, s))
     assert r["average_precision"] == pytest.approx(skm.average_precision_score(y, s))
     assert r["brier"] == pytest.approx(skm.brier_score_loss(y, s))
     assert r["sensitivity"] == pytest.approx(skm.recall_score(y, s >= 0.6))
@@ -162,7 +162,7 @@ def test_roc_and_pr_areas_match_sklearn():
 @pytest.mark.parametrize("target", [0.5, 0.8, 0.9, 0.95, 1.0])
 def test_threshold_for_sensitivity_matches_roc(target):
     y, s = _scores(200, seed=7, shift=0.5)
-    t = rm.threshold_for_sensitivity(y, s, target)
+    t = rm.threshold_for_sensitivity(y, s, target=target)
     fpr, tpr, thr = skm.roc_curve(y, s, drop_intermediate=False)
     assert t == pytest.approx(thr[tpr >= target - 1e-12].max())
     assert skm.recall_score(y, s >= t) >= target
@@ -174,7 +174,7 @@ def test_threshold_for_sensitivity_matches_roc(target):
 def test_threshold_for_sensitivity_exact_fraction():
     y = np.r_[np.ones(10, int), np.zeros(5, int)]
     s = np.r_[np.arange(10) / 10, np.full(5, 0.05)]
-    assert rm.threshold_for_sensitivity(y, s, 0.9) == pytest.approx(0.1)  # 9 of 10, not 10
+    assert rm.threshold_for_sensitivity(y, s, target=0.9) == pytest.approx(0.1)  # 9 of 10, not 10
 
 
 def test_cost_curve_envelope():
@@ -474,7 +474,7 @@ def test_measures_by_group_matches_sklearn_per_group():
     n = 600
     df = pd.DataFrame({"finding": rng.choice(["a", "b", "c"], n), "y_true": rng.integers(0, 2, n)})
     df["y_pred"] = np.where(rng.random(n) < 0.8, df["y_true"], 1 - df["y_true"])
-    t = rm.measures_by_group(df, by="finding", n_boot=200, seed=3)
+    t = rm.measures_by_group(df, groups="finding", n_boot=200, seed=3)
     assert list(t.index) == ["a", "b", "c", "overall"]
     for name, g in [*df.groupby("finding"), ("overall", df)]:
         yt, yp = g["y_true"], g["y_pred"]
@@ -492,7 +492,7 @@ def test_measures_by_group_matches_sklearn_per_group():
     width = t.loc["a", "sensitivity high"] - t.loc["a", "sensitivity low"]
     assert 0.6 < width / (2 * 1.96 * se) < 1.4
     # reproducible from the seed
-    again = rm.measures_by_group(df, by="finding", n_boot=200, seed=3)
+    again = rm.measures_by_group(df, groups="finding", n_boot=200, seed=3)
     pd.testing.assert_frame_equal(t, again)
 
 
@@ -501,11 +501,11 @@ def test_measures_by_group_bad_input_names_the_cause():
 
     df = pd.DataFrame({"g": ["a", "b"], "y_true": [1, 0], "y_pred": [1, 0]})
     with pytest.raises(ValueError, match="unknown measure.*sensitivty.*sensitivity"):
-        rm.measures_by_group(df, by="g", measures=["sensitivty"], n_boot=0, seed=0)
+        rm.measures_by_group(df, groups="g", measures=["sensitivty"], n_boot=0, seed=0)
     with pytest.raises(KeyError, match="no column"):
-        rm.measures_by_group(df, by="site", n_boot=0, seed=0)
+        rm.measures_by_group(df, groups="site", n_boot=0, seed=0)
     with pytest.raises(ValueError, match="two columns"):
-        rm.measures_by_group(df, by="g", columns=["y_true"], n_boot=0, seed=0)
+        rm.measures_by_group(df, groups="g", columns=["y_true"], n_boot=0, seed=0)
 
 
 # ---------------------------------------------------------------- operating points
@@ -589,7 +589,8 @@ def test_prior_correct_old_call_sites_agree():
     p = np.random.default_rng(2).random(500)
     want = rm.prior_correct(p, train_prevalence=0.4, true_prevalence=0.05)
     np.testing.assert_allclose(imbalance.prior_correct(p, train_prevalence=0.4, true_prevalence=0.05), want, rtol=1e-14)
-    np.testing.assert_allclose(drift.adjust_probs(p, 0.4, 0.05), want, rtol=1e-14)
+    with pytest.warns(FutureWarning, match="prior_correct"):  # the deprecated alias, for one release
+        np.testing.assert_allclose(drift.adjust_probs(p, 0.4, 0.05), want, rtol=1e-14)
     np.testing.assert_allclose(costs.shift_probabilities(np.c_[1 - p, p], train_prevalence=[0.6, 0.4],
                                                          deploy_prevalence=[0.95, 0.05])[:, 1], want, rtol=1e-14)
     # a threshold t' on the model's scale is the one whose corrected probability is t

@@ -38,7 +38,7 @@ def test_expected_counts_rejects_bad_n(n):
 
 
 def test_expected_counts_checks_fractions_and_accepts_whole_floats():
-    with pytest.raises(ValueError, match="sens must lie in"):
+    with pytest.raises(ValueError, match="sensitivity must lie in"):
         expected_counts(float("nan"), 0.8, 0.1)
     assert expected_counts(0.9, 0.8, 0.1, n=1000.0) == expected_counts(0.9, 0.8, 0.1, n=1000)
     assert all(v >= 0 for v in expected_counts(0.9, 0.8, 0.1, n=10).values())

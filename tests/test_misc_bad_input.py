@@ -60,16 +60,17 @@ def test_simulate_readers_bad_options(kwargs, error, match):
     from radkit.synth import simulate_readers
 
     with pytest.raises(error, match=match):
-        simulate_readers(np.array([0, 1, 1, 0]), sens=0.9, spec=0.9, n_readers=3, **({"seed": 0} | kwargs))
+        simulate_readers(np.array([0, 1, 1, 0]), sensitivity=0.9, specificity=0.9, n_readers=3,
+                         **({"seed": 0} | kwargs))
 
 
 def test_simulate_readers_truth_as_a_list():
     from radkit.synth import simulate_readers
 
-    labels, _ = simulate_readers([0, 1, 1, 0], sens=0.9, spec=0.9, n_readers=2, seed=0)
+    labels, _ = simulate_readers([0, 1, 1, 0], sensitivity=0.9, specificity=0.9, n_readers=2, seed=0)
     assert sorted(labels["item"].unique().tolist()) == [0, 1, 2, 3]
     with pytest.raises(ValueError, match="0/1 numbers"):
-        simulate_readers(["0", "1"], sens=0.9, spec=0.9, n_readers=2, seed=0)
+        simulate_readers(["0", "1"], sensitivity=0.9, specificity=0.9, n_readers=2, seed=0)
 
 
 def test_dicom_read_of_a_number_says_what_to_pass():

@@ -5,7 +5,7 @@ import pytest
 from scipy import stats
 
 from radkit import adjudication
-from radkit.reader_panels import (
+from radkit.adjudication.reader_panels import (
     compare_over_panels,
     compare_protocols,
     paired_differences,
@@ -22,13 +22,14 @@ def _truth(n=600, prevalence=0.2, seed=0):
 
 def test_each_panel_is_the_simulation_it_names():
     y = _truth()
-    designs = {"unequal": dict(sens=[0.95, 0.6, 0.6], spec=[0.97, 0.7, 0.7])}
+    designs = {"unequal": dict(sensitivity=[0.95, 0.6, 0.6], specificity=[0.97, 0.7, 0.7])}
     scores = compare_over_panels(y, designs, seeds=[11, 12], progress=False)
-    reads = simulate_readers(y, sens=[0.95, 0.6, 0.6], spec=[0.97, 0.7, 0.7], seed=12, finding="finding").labels
+    reads = simulate_readers(y, sensitivity=[0.95, 0.6, 0.6], specificity=[0.97, 0.7, 0.7], seed=12,
+                             finding="finding").labels
     ds = adjudication.dawid_skene(reads).labels.sort_index().to_numpy()
     row = scores[(scores.panel == 1) & (scores["label model"] == "Dawid-Skene")].iloc[0]
     assert row.accuracy == pytest.approx(np.mean(ds == y))
-    assert row.sens == pytest.approx(np.mean(ds[y == 1] == 1))
+    assert row.sensitivity == pytest.approx(np.mean(ds[y == 1] == 1))
 
 
 def test_paired_differences_matches_a_paired_t_test():
@@ -45,7 +46,8 @@ def test_paired_differences_matches_a_paired_t_test():
 
 def test_protocols_with_perfect_readers_need_no_expert():
     y = _truth(300)
-    p = compare_protocols(y, sens=[1, 1, 1], spec=[1, 1, 1], expert_sens=0.5, expert_spec=0.5, seed=0)
+    p = compare_protocols(y, sensitivity=[1, 1, 1], specificity=[1, 1, 1], expert_sensitivity=0.5,
+                          expert_specificity=0.5, seed=0)
     assert p.loc["readers + adjudication", "expert reads per image"] == 0
     assert p.loc[["one reader", "majority of readers", "readers + adjudication"], "accuracy"].eq(1).all()
     # a coin-flipping expert who reads everything is right about half the time
@@ -54,8 +56,9 @@ def test_protocols_with_perfect_readers_need_no_expert():
 
 def test_adjudication_reads_exactly_the_disagreements():
     y = _truth(2000)
-    p = compare_protocols(y, sens=[0.8, 0.7, 0.6], spec=[0.9, 0.8, 0.7], expert_sens=1, expert_spec=1, seed=5)
-    reads = simulate_readers(y, sens=[0.8, 0.7, 0.6], spec=[0.9, 0.8, 0.7], seed=5).labels
+    p = compare_protocols(y, sensitivity=[0.8, 0.7, 0.6], specificity=[0.9, 0.8, 0.7], expert_sensitivity=1,
+                          expert_specificity=1, seed=5)
+    reads = simulate_readers(y, sensitivity=[0.8, 0.7, 0.6], specificity=[0.9, 0.8, 0.7], seed=5).labels
     split = reads.groupby("item")["label"].nunique().gt(1).mean()
     assert p.loc["readers + adjudication", "expert reads per image"] == pytest.approx(split)
 
@@ -63,14 +66,15 @@ def test_adjudication_reads_exactly_the_disagreements():
 def test_bad_inputs_name_the_cause():
     y = _truth(50)
     with pytest.raises(ValueError, match="seeds is empty"):
-        compare_over_panels(y, {"a": dict(sens=0.8)}, seeds=[], progress=False)
+        compare_over_panels(y, {"a": dict(sensitivity=0.8)}, seeds=[], progress=False)
     with pytest.raises(ValueError, match="unknown reader setting"):
-        compare_over_panels(y, {"a": dict(sensitivity=0.8)}, seeds=[1], progress=False)
+        compare_over_panels(y, {"a": dict(sensitivty=0.8)}, seeds=[1], progress=False)
     with pytest.raises(ValueError, match="0/1"):
-        compare_over_panels([0, 2, 1], {"a": dict(sens=0.8)}, seeds=[1], progress=False)
+        compare_over_panels([0, 2, 1], {"a": dict(sensitivity=0.8)}, seeds=[1], progress=False)
     with pytest.raises(ValueError, match="same number"):
-        compare_protocols(y, sens=[0.8, 0.7], spec=[0.9], expert_sens=1, expert_spec=1, seed=0)
-    scores = compare_over_panels(y, {"a": dict(sens=0.8)}, seeds=[1, 2], progress=False)
+        compare_protocols(y, sensitivity=[0.8, 0.7], specificity=[0.9], expert_sensitivity=1,
+                          expert_specificity=1, seed=0)
+    scores = compare_over_panels(y, {"a": dict(sensitivity=0.8)}, seeds=[1, 2], progress=False)
     with pytest.raises(ValueError, match="not a value of"):
         paired_differences(scores, "Raykar", "majority vote")
     with pytest.raises(KeyError, match="no column"):

@@ -31,7 +31,7 @@ def test_counts_equal_sklearn_confusion_matrix_per_group():
 
 def test_point_estimates_equal_by_group_for_every_measure():
     df = _frame(seed=1)
-    t = by_group_confusion(df, by="site", n_boot=0, seed=0)
+    t = by_group_confusion(df, groups="site", n_boot=0, seed=0)
     ref = {
         "sensitivity": lambda y, p: np.mean(p[y == 1]), "false_positive_rate": lambda y, p: np.mean(p[y == 0]),
         "ppv": lambda y, p: np.mean(y[p == 1]), "npv": lambda y, p: np.mean(1 - y[p == 0]),
@@ -55,7 +55,7 @@ def test_multinomial_replicates_have_the_case_resampling_spread():
 
 def test_intervals_shrink_and_two_key_overall_row():
     small, big = _frame(n=500, seed=2), _frame(n=8000, seed=2)
-    tables = [by_group_confusion(d, by=["site", "sex"], n_boot=300, seed=0) for d in (small, big)]
+    tables = [by_group_confusion(d, groups=["site", "sex"], n_boot=300, seed=0) for d in (small, big)]
     key = (("overall", "overall"), "ppv")  # two keys: the overall row has the groups' shape
     w = [t[[k == key for k in t.index]].iloc[0] for t in tables]
     assert (w[1]["high"] - w[1]["low"]) < (w[0]["high"] - w[0]["low"]) / 2.5
@@ -65,13 +65,13 @@ def test_missing_group_values_and_undefined_measures():
     df = _frame(n=50)
     df.loc[3, "sex"] = None
     with pytest.raises(ValueError, match=r"'sex' has 1 missing values"):
-        by_group_confusion(df, by="sex", n_boot=0, seed=0)
+        by_group_confusion(df, groups="sex", n_boot=0, seed=0)
     tiny = pd.DataFrame({"g": ["a", "a", "b", "b"], "y_true": [1, 0, 0, 0], "y_pred": [1, 0, 1, 0]})
     with pytest.warns(UserWarning, match=r"group 'b' has no positive cases"):
-        t = by_group_confusion(tiny, by="g", n_boot=10, seed=0)
+        t = by_group_confusion(tiny, groups="g", n_boot=10, seed=0)
     assert np.isnan(t.loc[("b", "sensitivity"), "estimate"])
     with pytest.raises(ValueError, match="n_boot"):
-        by_group_confusion(tiny, by="g", n_boot=-1, seed=0)
+        by_group_confusion(tiny, groups="g", n_boot=-1, seed=0)
 
 
 def test_old_names_in_stats_warn_and_are_the_moved_objects():

@@ -229,9 +229,9 @@ def test_readers_recover_sens_spec():
     rng = np.random.default_rng(0)
     truth = rng.random(6000) < 0.5
     sens, spec = [0.9, 0.7, 0.8], [0.95, 0.8, 0.9]
-    labels, params = simulate_readers(truth.astype(int), sens=sens, spec=spec, seed=1)
+    labels, params = simulate_readers(truth.astype(int), sensitivity=sens, specificity=spec, seed=1)
     assert list(labels.columns) == ["item", "reader", "finding", "label"]
-    assert len(labels) == 3 * len(truth) and params["sens"].tolist() == sens
+    assert len(labels) == 3 * len(truth) and params["sensitivity"].tolist() == sens
     wide = labels.pivot(index="item", columns="reader", values="label")
     for r, se, sp in zip(["R1", "R2", "R3"], sens, spec):
         assert _binom_ok(wide.loc[truth, r].sum(), truth.sum(), se)
@@ -242,23 +242,23 @@ def test_readers_correlation_and_difficulty():
     n = 4000
     truth = np.ones(n, dtype=int)
     def err_corr(rho):
-        lab, _ = simulate_readers(truth, sens=0.7, n_readers=2, correlation=rho, seed=3)
+        lab, _ = simulate_readers(truth, sensitivity=0.7, n_readers=2, correlation=rho, seed=3)
         w = lab.pivot(index="item", columns="reader", values="label")
         return np.corrcoef(w["R1"], w["R2"])[0, 1]
     assert err_corr(0.0) < 0.08 and err_corr(0.8) > 0.4
     sub = np.linspace(0, 1, n)
-    lab, _ = simulate_readers(truth, sens=0.8, n_readers=1, subtlety=sub, difficulty_dependence=2.0, seed=4)
+    lab, _ = simulate_readers(truth, sensitivity=0.8, n_readers=1, subtlety=sub, difficulty_dependence=2.0, seed=4)
     hit = lab["label"].to_numpy()
     assert hit[sub < 0.3].mean() > hit[sub > 0.7].mean() + 0.2
     assert abs(hit.mean() - 0.8) < 0.08
 
 
 def test_readers_dataframe_truth_and_errors(small):
-    lab, params = simulate_readers(small.labels, sens=0.8, spec=0.9, n_readers=2, seed=0)
+    lab, params = simulate_readers(small.labels, sensitivity=0.8, specificity=0.9, n_readers=2, seed=0)
     assert set(lab["finding"]) == set(PATHOLOGIES) and len(lab) == len(small) * len(PATHOLOGIES) * 2
     assert len(params) == 2 * len(PATHOLOGIES)
     with pytest.raises(ValueError, match="one value per reader"):
-        simulate_readers(np.array([0, 1]), sens=[0.8, 0.9], n_readers=3, seed=0)
+        simulate_readers(np.array([0, 1]), sensitivity=[0.8, 0.9], n_readers=3, seed=0)
     with pytest.raises(ValueError, match="only 0 and 1"):
         simulate_readers(np.array([0, 2]), seed=0)
 

@@ -26,13 +26,14 @@ def _data(n=400, p=20, signal=1.0, seed=0):
 # ---------------------------------------------------------------- sample sizes
 def test_buderer_hand_worked():
     # 1.96^2 * 0.9 * 0.1 / 0.05^2 = 138.29 positives; / 0.10 = 1382.9 -> 1383 patients
-    s = val.n_for_sens_spec(sens=0.9, prevalence=0.1, half_width=0.05)
+    s = val.n_for_sens_spec(sensitivity=0.9, prevalence=0.1, half_width=0.05)
     assert (s.n, s.n_positive, s.criterion) == (1383, 139, "sensitivity")
     assert s.detail["positives for sensitivity"] == pytest.approx(Z**2 * 0.09 / 0.0025)
     # specificity 0.9 +/- 0.05 at prevalence 0.1: 138.29 negatives / 0.9 = 153.7 -> sensitivity still decides
-    assert val.n_for_sens_spec(sens=0.9, spec=0.9, prevalence=0.1, half_width=0.05).n == 1383
+    assert val.n_for_sens_spec(sensitivity=0.9, specificity=0.9, prevalence=0.1, half_width=0.05).n == 1383
     # specificity 0.8 +/- 0.02 decides: 1.96^2 * 0.16 / 0.0004 / 0.9 = 1707.3 -> 1708
-    s2 = val.n_for_sens_spec(sens=0.9, spec=0.8, prevalence=0.1, half_width=0.05, spec_half_width=0.02)
+    s2 = val.n_for_sens_spec(sensitivity=0.9, specificity=0.8, prevalence=0.1, half_width=0.05,
+                             specificity_half_width=0.02)
     assert (s2.n, s2.criterion) == (1708, "specificity")
 
 
@@ -40,7 +41,7 @@ def test_buderer_hand_worked():
 def test_buderer_against_statsmodels_wald(sens, prev, w):
     from statsmodels.stats.proportion import proportion_confint
 
-    s = val.n_for_sens_spec(sens=sens, prevalence=prev, half_width=w)
+    s = val.n_for_sens_spec(sensitivity=sens, prevalence=prev, half_width=w)
     m = s.detail["positives for sensitivity"]  # the Wald interval at exactly m positives has half-width w
     lo, hi = proportion_confint(sens * m, m, alpha=0.05, method="normal")
     assert (hi - lo) / 2 == pytest.approx(w, rel=1e-9)
@@ -77,13 +78,13 @@ def test_riley_oe_closed_form():
 @pytest.mark.parametrize("kwargs", [dict(half_width=0.0), dict(half_width=-0.1), dict(half_width=1.5)])
 def test_sample_size_bad_width(kwargs):
     with pytest.raises(ValueError, match="half-width"):
-        val.n_for_sens_spec(sens=0.9, prevalence=0.1, **kwargs)
+        val.n_for_sens_spec(sensitivity=0.9, prevalence=0.1, **kwargs)
 
 
 @pytest.mark.parametrize("prev", [0.0, 1.0])
 def test_sample_size_bad_prevalence(prev):
     with pytest.raises(ValueError, match="strictly between 0 and 1"):
-        val.n_for_sens_spec(sens=0.9, prevalence=prev, half_width=0.05)
+        val.n_for_sens_spec(sensitivity=0.9, prevalence=prev, half_width=0.05)
     with pytest.raises(ValueError, match="strictly between 0 and 1"):
         val.n_for_auc(auc=0.8, prevalence=prev, half_width=0.05)
     with pytest.raises(ValueError, match="strictly between 0 and 1"):
@@ -92,7 +93,7 @@ def test_sample_size_bad_prevalence(prev):
 
 def test_sample_size_percent_prevalence_is_refused():
     with pytest.raises(ValueError, match=r"prevalence=10 must lie strictly between 0 and 1.*did you mean 0\.1\?"):
-        val.n_for_sens_spec(sens=0.9, prevalence=10, half_width=0.05)
+        val.n_for_sens_spec(sensitivity=0.9, prevalence=10, half_width=0.05)
 
 
 # ---------------------------------------------------------------- learner and designs

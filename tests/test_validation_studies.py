@@ -44,12 +44,12 @@ def test_interval_coverage_inputs():
 
 
 def test_sens_interval_width_at_buderer_n():
-    s = val.n_for_sens_spec(sens=0.9, prevalence=0.1, half_width=0.05)
-    w = val.sens_interval_width(sens=0.9, prevalence=0.1, n=s.n, n_studies=4000, seed=0)
+    s = val.n_for_sens_spec(sensitivity=0.9, prevalence=0.1, half_width=0.05)
+    w = val.sens_interval_width(sensitivity=0.9, prevalence=0.1, n=s.n, n_studies=4000, seed=0)
     assert abs(w.half_width.estimate - 0.05) < 0.001, w.half_width
     assert 0.92 < w.coverage.estimate < 0.96  # Wald at 0.9 with ~138 positives: slightly below 95%
     # a quarter of the cases: twice the width
-    w4 = val.sens_interval_width(sens=0.9, prevalence=0.1, n=s.n // 4, n_studies=4000, seed=0)
+    w4 = val.sens_interval_width(sensitivity=0.9, prevalence=0.1, n=s.n // 4, n_studies=4000, seed=0)
     assert w4.half_width.estimate == pytest.approx(0.1, rel=0.05)
 
 
@@ -147,7 +147,7 @@ def run():
 
 
 def _report(run, **kw):
-    args = dict(title="Test report", y_true=run["y"], y_prob=run["p"], meta=run["meta"], model="a model",
+    args = dict(title="Test report", y_true=run["y"], y_score=run["p"], meta=run["meta"], model="a model",
                 outcome="an outcome", reference_standard="a reference", threshold=0.3, n_boot=20, seed=0)
     return val.report(**(args | kw))
 
@@ -195,7 +195,7 @@ def test_report_inputs_are_checked(run):
     with pytest.raises(ValueError, match="one row per case"):
         _report(run, meta=run["meta"].iloc[:10])
     with pytest.raises(ValueError):
-        _report(run, y_prob=run["p"] * 3)  # not probabilities
+        _report(run, y_score=run["p"] * 3)  # not probabilities
 
 
 def test_silent_trial_plot_with_a_perfect_quarter():

@@ -20,10 +20,18 @@ other defect (missing columns, duplicate ``(item, reader)`` rows, labels that
 are not class codes, a single reader, items or readers left without any label)
 raises a ``ValueError`` that says what to do.
 
-Submodules: :mod:`~radkit.adjudication.agreement` (kappas),
+Submodules: :mod:`~radkit.adjudication.agreement` (kappas, and the kappa to expect of
+readers of known sensitivity and specificity),
 :mod:`~radkit.adjudication.voting` (majority vote),
 :mod:`~radkit.adjudication.label_models` (Dawid-Skene, Raykar) and
-``_table`` (the input checks and coding all of them share).
+``_table`` (the input checks and coding all of them share). The labelling process
+around them (consideration 04) has two more, imported by name
+(``from radkit.adjudication import label_process, reader_panels``):
+:mod:`~radkit.adjudication.label_process` (label quality against a reference,
+label models scored against the truth, simulated adjudication) and
+:mod:`~radkit.adjudication.reader_panels` (the same over many simulated reader panels).
+They were ``radkit.label_process`` and ``radkit.reader_panels``; those paths still work
+for one release, with a ``FutureWarning``.
 """
 
 
@@ -35,7 +43,7 @@ from typing import Any
 import pandas as pd
 
 from radkit.adjudication._table import MAX_CLASSES
-from radkit.adjudication.agreement import cohen_kappa, fleiss_kappa
+from radkit.adjudication.agreement import cohen_kappa, expected_kappa, fleiss_kappa
 from radkit.adjudication.label_models import DawidSkeneResult, RaykarResult, dawid_skene, raykar
 from radkit.adjudication.voting import majority_vote
 from radkit.stats import Estimate
@@ -43,6 +51,7 @@ from radkit.stats import Estimate
 __all__ = [
     "cohen_kappa",
     "fleiss_kappa",
+    "expected_kappa",
     "majority_vote",
     "dawid_skene",
     "raykar",

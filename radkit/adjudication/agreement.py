@@ -1,4 +1,8 @@
-"""Agreement between readers: Cohen's and Fleiss' kappa with bootstrap intervals."""
+"""Agreement between readers: Cohen's and Fleiss' kappa with bootstrap intervals, and the kappa to expect.
+
+:func:`expected_kappa` gives the kappa two readers of known sensitivity and specificity reach at a
+prevalence, which is why the same readers earn a low kappa on a rare finding.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from radkit._compat import renamed_arguments
+from radkit._validate import check_fraction
 from radkit.adjudication._table import MAX_CLASSES, _check_boot, _check_label_kinds, _encode
 from radkit.seeding import rng_if_needed
 from radkit.stats import Estimate, percentile_interval
@@ -196,3 +202,42 @@ def _estimate(est: float, ci: tuple[float, float] | None, *, n: int, level: floa
     if ci is None:
         return Estimate(est, level=level, method="", n=n)
     return Estimate(est, float(ci[0]), float(ci[1]), level=level, method="bootstrap percentile", n=n)
+
+
+@renamed_arguments(sens="sensitivity", spec="specificity")
+def expected_kappa(sensitivity: Any, specificity: Any, prevalence: Any) -> np.ndarray:
+    """Cohen's kappa expected between two independent readers of equal sensitivity and specificity.
+
+    Both readers see the same items, make their errors independently given
+    the truth, and have sensitivity ``sensitivity`` and specificity ``specificity``. Kappa
+    corrects the observed agreement for the agreement expected by chance from
+    how often each reader says "present"; for a rare finding chance agreement
+    on "absent" is already near 1, so the same readers earn a much lower kappa.
+    Broadcasts over its arguments.
+
+    Parameters
+    ----------
+    sensitivity, specificity : float or array-like in [0, 1]
+    prevalence : float or array-like in (0, 1)
+
+    Returns
+    -------
+    ndarray
+        Expected kappa (NaN where a reader always gives one label).
+
+    Examples
+    --------
+    >>> float(expected_kappa(1.0, 1.0, 0.2))
+    1.0
+    >>> round(float(expected_kappa(0.8, 0.98, 0.01)), 2)  # the same readers, a rare finding
+    0.22
+    """
+    se, sp = check_fraction(sensitivity, "sensitivity"), check_fraction(specificity, "specificity")
+    p = check_fraction(prevalence, "prevalence")
+    q = p * se + (1 - p) * (1 - sp)  # P(reader says present)
+    both_pos = p * se**2 + (1 - p) * (1 - sp) ** 2
+    both_neg = p * (1 - se) ** 2 + (1 - p) * sp**2
+    po = both_pos + both_neg
+    pe = q**2 + (1 - q) ** 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (po - pe) / (1 - pe)

@@ -6,6 +6,7 @@ each E- or M-step is one sparse matrix product over the annotations.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -78,12 +79,12 @@ def _reader_table(coded: _Coded, pi: np.ndarray, s: sparse.csr_matrix,
     r, k = len(coded.readers), coded.n_classes
     idx = pd.Index(coded.readers, name="reader")
     out = pd.DataFrame({"n_labels": np.bincount(coded.reader, minlength=r)}, index=idx)
-    # Expected number of items of each true class the reader read: a sens or
-    # spec resting on ~0 such items is a fallback, not a measurement.
+    # Expected number of items of each true class the reader read: a sensitivity or
+    # specificity resting on ~0 such items is a fallback, not a measurement.
     seen = np.asarray(s @ post).reshape(r, k, k).sum(axis=1)
     if k == 2:
-        out["sens"], out["n_pos"] = pi[:, 1, 1], seen[:, 1]
-        out["spec"], out["n_neg"] = pi[:, 0, 0], seen[:, 0]
+        out["sensitivity"], out["n_pos"] = pi[:, 1, 1], seen[:, 1]
+        out["specificity"], out["n_neg"] = pi[:, 0, 0], seen[:, 0]
     else:
         for c in range(k):
             out[f"recall_{c}"], out[f"n_{c}"] = pi[:, c, c], seen[:, c]
@@ -256,7 +257,7 @@ def raykar(table: pd.DataFrame, X: Any, *, items: Any = None, max_iter: int = 10
     specificity, but the prior probability that an item is positive comes from
     a logistic regression on the item's features ``X`` instead of one
     prevalence. EM alternates posteriors (E-step, classifier prediction as the
-    prior) with reader sens/spec and a refit of the classifier on the soft
+    prior) with reader sensitivity/specificity and a refit of the classifier on the soft
     posteriors (M-step).
 
     Parameters
@@ -338,7 +339,7 @@ class DawidSkeneResult:
     confusion : DataFrame
         ``pi[r, true, observed]``: rows (reader, true class), columns observed label.
     readers : DataFrame
-        Per reader: ``n_labels``; binary: ``sens``, ``n_pos``, ``spec``, ``n_neg``
+        Per reader: ``n_labels``; binary: ``sensitivity``, ``n_pos``, ``specificity``, ``n_neg``
         (``n_pos``/``n_neg``: expected number of truly positive/negative items the
         reader read; a sensitivity resting on ``n_pos`` near 0 is not measured
         but falls back to the reader's overall label rate); K classes:
@@ -377,14 +378,28 @@ class DawidSkeneResult:
                          name="label")
 
     @property
-    def sens(self) -> pd.Series:
+    def sensitivity(self) -> pd.Series:
         """Per-reader sensitivity (binary only)."""
-        return self._binary("sens")
+        return self._binary("sensitivity")
+
+    @property
+    def specificity(self) -> pd.Series:
+        """Per-reader specificity (binary only)."""
+        return self._binary("specificity")
+
+    @property
+    def sens(self) -> pd.Series:
+        """Deprecated name of :attr:`sensitivity` (the same values, with a ``FutureWarning``)."""
+        warnings.warn("DawidSkeneResult.sens is deprecated: use .sensitivity (the same values); the readers "
+                      "table's column is 'sensitivity' now.", FutureWarning, stacklevel=2)
+        return self.sensitivity
 
     @property
     def spec(self) -> pd.Series:
-        """Per-reader specificity (binary only)."""
-        return self._binary("spec")
+        """Deprecated name of :attr:`specificity` (the same values, with a ``FutureWarning``)."""
+        warnings.warn("DawidSkeneResult.spec is deprecated: use .specificity (the same values); the readers "
+                      "table's column is 'specificity' now.", FutureWarning, stacklevel=2)
+        return self.specificity
 
     def _binary(self, col: str) -> pd.Series:
         if col not in self.readers.columns:

@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass, fields, replace
 import torch
 import torch.nn.functional as F
 
+from radkit._compat import renamed_arguments
 from radkit._validate import check_images as _check_images
 from radkit.seeding import check_seed, torch_generator
 
@@ -458,8 +459,17 @@ SAFE_CXR = Policy(rotate=7.0, translate=0.06, scale=0.08, gamma=0.22, contrast=0
                   noise=0.015, blur=0.008)
 
 
-def make_policy(spec: Policy | dict | None = None, **strengths: float) -> Policy:
+@renamed_arguments(spec="policy")
+def make_policy(policy: Policy | dict | None = None, **strengths: float) -> Policy:
     """A :class:`Policy` from a dict or keywords; unknown operation names are an error.
+
+    Parameters
+    ----------
+    policy : Policy or dict of strengths, optional
+        The policy to start from (e.g. :data:`SAFE_CXR`); nothing is applied when left out.
+        It was called ``spec`` (the old keyword still works, with a ``FutureWarning``).
+    **strengths : float
+        Operations to add or override, e.g. ``elastic=0.02``.
 
     Examples
     --------
@@ -471,15 +481,15 @@ def make_policy(spec: Policy | dict | None = None, **strengths: float) -> Policy
     ValueError: Unknown augmentation 'flip'. Known: hflip, rotate, translate, scale, elastic, gamma, \
 contrast, brightness, blur, noise, mixup (and elastic_sigma, padding). Did you mean 'hflip'?
     """
-    if isinstance(spec, Policy):
-        base = spec.to_dict()
-    elif spec is None:
+    if isinstance(policy, Policy):
+        base = policy.to_dict()
+    elif policy is None:
         base = {}
-    elif isinstance(spec, dict):
-        base = dict(spec)
+    elif isinstance(policy, dict):
+        base = dict(policy)
     else:
         raise TypeError(f"A policy is a radkit.augmentation.Policy or a dict of strengths, not "
-                        f"{type(spec).__name__}. Example: make_policy(rotate=7, noise=0.02).")
+                        f"{type(policy).__name__}. Example: make_policy(rotate=7, noise=0.02).")
     base.update(strengths)
     known = {f.name for f in fields(Policy)}
     for name in base:

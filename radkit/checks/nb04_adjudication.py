@@ -44,7 +44,7 @@ def _reference_m_step(table: pd.DataFrame, posterior: pd.Series) -> pd.DataFrame
     g = pd.DataFrame({"reader": table["reader"].to_numpy(), "tp": w * lab, "pos": w,
                       "tn": (1 - w) * (1 - lab), "neg": 1 - w})
     s = g.groupby("reader", sort=True).sum()
-    return pd.DataFrame({"sens": s.tp / s.pos, "spec": s.tn / s.neg})
+    return pd.DataFrame({"sensitivity": s.tp / s.pos, "specificity": s.tn / s.neg})
 
 
 def _m_step_case(seed: int) -> tuple[pd.DataFrame, pd.Series]:
@@ -62,25 +62,25 @@ def _m_step_case(seed: int) -> tuple[pd.DataFrame, pd.Series]:
 
 @exercise("04.2")
 def m_step(answer, **_):
-    """Answer: a function ``m_step(table, posterior) -> DataFrame`` (per reader ``sens``, ``spec``)."""
+    """Answer: a function ``m_step(table, posterior) -> DataFrame`` (per reader ``sensitivity``, ``specificity``)."""
     if not callable(answer):
         return "give the function itself (m_step), not its result."
     table, posterior = _m_step_case(seed=4)
     want = _reference_m_step(table, posterior)
     got = answer(table.copy(), posterior.copy())
-    if not isinstance(got, pd.DataFrame) or not {"sens", "spec"} <= set(got.columns):
-        return "return a DataFrame indexed by reader with columns 'sens' and 'spec'."
+    if not isinstance(got, pd.DataFrame) or not {"sensitivity", "specificity"} <= set(got.columns):
+        return "return a DataFrame indexed by reader with columns 'sensitivity' and 'specificity'."
     got = got.reindex(want.index)
-    if got[["sens", "spec"]].isna().any().any():
+    if got[["sensitivity", "specificity"]].isna().any().any():
         return f"return one row per reader ({', '.join(want.index)}), indexed by reader id."
-    g_se, g_sp = got["sens"].to_numpy(float), got["spec"].to_numpy(float)
-    if np.allclose(g_se, want.sens, atol=1e-6) and np.allclose(g_sp, want.spec, atol=1e-6):
+    g_se, g_sp = got["sensitivity"].to_numpy(float), got["specificity"].to_numpy(float)
+    if np.allclose(g_se, want.sensitivity, atol=1e-6) and np.allclose(g_sp, want.specificity, atol=1e-6):
         return None
-    if np.allclose(g_se, want.spec, atol=1e-6) and np.allclose(g_sp, want.sens, atol=1e-6):
+    if np.allclose(g_se, want.specificity, atol=1e-6) and np.allclose(g_sp, want.sensitivity, atol=1e-6):
         return "sensitivity and specificity are swapped."
     hard = (posterior >= 0.5).astype(float)
     h = _reference_m_step(table, hard)
-    if np.allclose(g_se, h.sens, atol=1e-6) and np.allclose(g_sp, h.spec, atol=1e-6):
+    if np.allclose(g_se, h.sensitivity, atol=1e-6) and np.allclose(g_sp, h.specificity, atol=1e-6):
         return "you thresholded the posteriors; EM weights every item by its soft posterior probability."
     w = posterior.reindex(table["item"]).to_numpy()
     lab = table["label"].to_numpy()

@@ -28,18 +28,18 @@ def _need(answer, keys: tuple[str, ...]) -> str | None:
 
 
 @exercise("06.1")
-def p_star_and_shift(answer, *, c_fp, c_fn, train_prevalence, deploy_prevalence):
+def p_star_and_shift(answer, *, cost_fp, cost_fn, train_prevalence, deploy_prevalence):
     """Answer: dict with ``p_star`` and ``deploy_threshold`` (on the model's scale)."""
     missing = _need(answer, ("p_star", "deploy_threshold"))
     if missing:
         return missing
     p, t = float(answer["p_star"]), float(answer["deploy_threshold"])
-    want_p = bayes_threshold(CostMatrix.binary(c_fp=c_fp, c_fn=c_fn))
+    want_p = bayes_threshold(CostMatrix.binary(cost_fp=cost_fp, cost_fn=cost_fn))
     if not _close(p, want_p):
-        if _close(p, c_fn / (c_fp + c_fn)):
+        if _close(p, cost_fn / (cost_fp + cost_fn)):
             return ("that is the threshold for calling *negative*: a positive call is worth it once the "
                     "expected cost of calling negative, p · C_FN, reaches (1 − p) · C_FP.")
-        if _close(p, c_fp / c_fn):
+        if _close(p, cost_fp / cost_fn):
             return "close, but C_FP / C_FN is the odds at p*, not the probability; turn odds into p = o / (1 + o)."
         return "compare p · C_FN (cost of calling negative) with (1 − p) · C_FP and solve for p."
     want_t = shift_threshold(want_p, train_prevalence=train_prevalence, deploy_prevalence=deploy_prevalence)
@@ -104,7 +104,7 @@ def sensitivity_with_guarantee(answer, *, y_val, score_val, target, level):
     y = np.asarray(y_val).astype(int).ravel()
     s = np.asarray(score_val, dtype=float).ravel()
     t, g = float(answer["threshold"]), float(answer["guaranteed"])
-    want_t = threshold_for_sensitivity(y, s, target)
+    want_t = threshold_for_sensitivity(y, s, target=target)
     pos = s[y == 1]
     if not _close(t, want_t):
         sens = float(np.mean(pos >= t))

@@ -73,7 +73,7 @@ def screening_ppv(answer, *, y_val, score_val, prevalence, target=0.95):
     if m.sensitivity < target - 1e-9:
         return (f"at your threshold the validation sensitivity is {m.sensitivity:.3f}, below {target}; "
                 "a case counts as positive when its score is >= the threshold, so lower it.")
-    best_t = threshold_for_sensitivity(y, s, target)
+    best_t = threshold_for_sensitivity(y, s, target=target)
     best = confusion(y, (s >= best_t).astype(int)).measures()
     if m.specificity < best.specificity - 1e-9:
         return (f"your threshold reaches {target:.0%} sensitivity but a higher one does too, with better "

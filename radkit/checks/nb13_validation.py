@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from radkit.checks import close, exercise
-from radkit.label_process import wilson_ci
+from radkit.stats import wilson_ci
 from radkit.validation import n_for_sens_spec
 
 _CASES = ((0.9, 0.1, 0.05), (0.8, 0.3, 0.05), (0.95, 0.02, 0.03), (0.7, 0.5, 0.1))
@@ -19,7 +19,7 @@ def buderer(answer, **_context):
     if not isinstance(answer, Callable):
         return "give the function itself (its name, without calling it)."
     for sens, prev, w in _CASES:
-        want = n_for_sens_spec(sens=sens, prevalence=prev, half_width=w).n
+        want = n_for_sens_spec(sensitivity=sens, prevalence=prev, half_width=w).n
         got = answer(sens, prev, w)
         try:
             got = float(got)
@@ -90,6 +90,6 @@ def report_row(answer, *, tp: int, fn: int, tn: int, fp: int):
         wald = (k / n - z * np.sqrt(k / n * (1 - k / n) / n), k / n + z * np.sqrt(k / n * (1 - k / n) / n))
         if close(low, wald[0], tol=1e-3):
             return (f"{key}: that is the Wald interval; the report uses Wilson's, which stays inside [0, 1] "
-                    "and covers better near 0 or 1 (radkit.label_process.wilson_ci).")
+                    "and covers better near 0 or 1 (radkit.stats.wilson_ci).")
         return f"{key}: the interval should be Wilson's 95% interval of correct calls / cases."
     return None

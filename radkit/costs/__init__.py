@@ -21,7 +21,7 @@ true class ``i`` class ``j``) turns that into decisions:
 Examples
 --------
 >>> from radkit.costs import CostMatrix, bayes_threshold
->>> bayes_threshold(CostMatrix.binary(c_fp=1, c_fn=9))
+>>> bayes_threshold(CostMatrix.binary(cost_fp=1, cost_fn=9))
 0.1
 """
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from radkit._compat import renamed_arguments
 from radkit._validate import check_count, check_level
 from radkit.costs.matrix import CostMatrix, _as_cost, _labels
 from radkit.stats import Estimate, percentile_interval
@@ -30,7 +31,7 @@ def expected_cost_ci(y_true: ArrayLike, y_pred: ArrayLike, cost: CostMatrix | Ar
 
     Examples
     --------
-    >>> c = CostMatrix.binary(c_fp=1, c_fn=9)
+    >>> c = CostMatrix.binary(cost_fp=1, cost_fn=9)
     >>> e = expected_cost_ci([0] * 6 + [1] * 4, [0, 0, 0, 0, 1, 1, 0, 1, 1, 1], c, n_boot=200, seed=0)
     >>> round(e.estimate, 3), e.low <= e.estimate <= e.high
     (1.1, True)
@@ -74,7 +75,7 @@ def compare_costs(y_true: ArrayLike, decisions: Mapping[str, ArrayLike], cost: C
 
     Examples
     --------
-    >>> c = CostMatrix.binary(c_fp=1, c_fn=9)
+    >>> c = CostMatrix.binary(cost_fp=1, cost_fn=9)
     >>> y = [0, 0, 0, 1, 1]
     >>> t = compare_costs(y, {"all negative": [0] * 5, "all positive": [1] * 5}, c, n_boot=100, seed=0)
     >>> t["expected_cost"].round(2).tolist()
@@ -106,9 +107,12 @@ def compare_costs(y_true: ArrayLike, decisions: Mapping[str, ArrayLike], cost: C
     return out.astype({c_: float for c_ in out.columns if c_ != "n"}).astype({"n": int})
 
 
-def best_threshold(y_true: ArrayLike, y_prob: ArrayLike, cost: CostMatrix, *, n_boot: int = 1000,
+@renamed_arguments(y_prob="y_score")
+def best_threshold(y_true: ArrayLike, y_score: ArrayLike, cost: CostMatrix, *, n_boot: int = 1000,
                    seed: int, level: float = 0.95) -> Estimate:
-    """The empirically cheapest threshold for ``y_prob >= t``, with a bootstrap interval.
+    """The empirically cheapest threshold for ``y_score >= t``, with a bootstrap interval.
+
+    ``y_score`` holds predicted probabilities in [0, 1].
 
     Expected cost only changes where ``t`` crosses a case's probability, so
     the cheapest thresholds form a range between two probabilities: its
@@ -122,7 +126,7 @@ def best_threshold(y_true: ArrayLike, y_prob: ArrayLike, cost: CostMatrix, *, n_
     --------
     >>> rng = np.random.default_rng(0)
     >>> p = rng.random(2000); y = (rng.random(2000) < p).astype(int)  # calibrated by construction
-    >>> e = best_threshold(y, p, CostMatrix.binary(c_fp=1, c_fn=3), n_boot=200, seed=1)
+    >>> e = best_threshold(y, p, CostMatrix.binary(cost_fp=1, cost_fn=3), n_boot=200, seed=1)
     >>> bool(e.low < 0.25 < e.high)
     True
     """
@@ -131,7 +135,7 @@ def best_threshold(y_true: ArrayLike, y_prob: ArrayLike, cost: CostMatrix, *, n_
 
     c = _as_cost(cost)
     c._need_binary("best_threshold")
-    y, p = check_binary(y_true, y_prob, names=("y_prob",), kind="prob", purpose="a cheapest threshold")
+    y, p = check_binary(y_true, y_score, names=("y_score",), kind="prob", purpose="a cheapest threshold")
     n_boot = check_count(n_boot, "n_boot", minimum=2, hint="1000 for a 95% interval")
     level = check_level(level)
     order = np.argsort(p, kind="stable")

@@ -10,6 +10,7 @@ negative. The Bayes decision for a case with class probabilities ``p`` is
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from radkit._compat import renamed_arguments
 from radkit._validate import check_fraction, check_prevalence, check_probabilities
 from radkit.metrics.calibration import prior_correct
 
@@ -40,7 +42,7 @@ class CostMatrix:
 
     Examples
     --------
-    >>> c = CostMatrix.binary(c_fp=1, c_fn=9)
+    >>> c = CostMatrix.binary(cost_fp=1, cost_fn=9)
     >>> c.values.tolist(), c.classes
     ([[0.0, 1.0], [9.0, 0.0]], ('negative', 'positive'))
     >>> c.to_frame().loc["positive", "negative"]  # true positive called negative: a miss
@@ -101,16 +103,24 @@ class CostMatrix:
         return cls(values=arr, classes=names)
 
     @classmethod
-    def binary(cls, *, c_fp: float, c_fn: float,
+    @renamed_arguments(c_fp="cost_fp", c_fn="cost_fn")
+    def binary(cls, *, cost_fp: float, cost_fn: float,
                classes: Sequence[str] = ("negative", "positive")) -> CostMatrix:
-        """Two-class matrix ``[[0, c_fp], [c_fn, 0]]`` (negative first).
+        """Two-class matrix ``[[0, cost_fp], [cost_fn, 0]]`` (negative first).
+
+        Parameters
+        ----------
+        cost_fp, cost_fn : float, keyword-only
+            Cost of a false positive (a false alarm) and of a false negative (a miss).
+        classes : (str, str), keyword-only
+            Names of the negative and the positive class.
 
         Examples
         --------
-        >>> CostMatrix.binary(c_fp=1, c_fn=4).values[1, 0]
+        >>> CostMatrix.binary(cost_fp=1, cost_fn=4).values[1, 0]
         np.float64(4.0)
         """
-        return cls.from_array([[0.0, c_fp], [c_fn, 0.0]], classes=classes)
+        return cls.from_array([[0.0, cost_fp], [cost_fn, 0.0]], classes=classes)
 
     @property
     def k(self) -> int:
@@ -118,16 +128,30 @@ class CostMatrix:
         return len(self.classes)
 
     @property
-    def c_fp(self) -> float:
+    def cost_fp(self) -> float:
         """Cost of a false positive (binary matrices only)."""
-        self._need_binary("c_fp")
+        self._need_binary("cost_fp")
         return float(self.values[0, 1])
 
     @property
-    def c_fn(self) -> float:
+    def cost_fn(self) -> float:
         """Cost of a false negative (binary matrices only)."""
-        self._need_binary("c_fn")
+        self._need_binary("cost_fn")
         return float(self.values[1, 0])
+
+    @property
+    def c_fp(self) -> float:
+        """Deprecated name of :attr:`cost_fp` (the same value, with a ``FutureWarning``)."""
+        warnings.warn("CostMatrix.c_fp is deprecated: use CostMatrix.cost_fp (the same value).",
+                      FutureWarning, stacklevel=2)
+        return self.cost_fp
+
+    @property
+    def c_fn(self) -> float:
+        """Deprecated name of :attr:`cost_fn` (the same value, with a ``FutureWarning``)."""
+        warnings.warn("CostMatrix.c_fn is deprecated: use CostMatrix.cost_fn (the same value).",
+                      FutureWarning, stacklevel=2)
+        return self.cost_fn
 
     def _need_binary(self, what: str) -> None:
         if self.k != 2:
@@ -157,7 +181,7 @@ def bayes_threshold(cost: CostMatrix) -> float:
 
     Examples
     --------
-    >>> bayes_threshold(CostMatrix.binary(c_fp=1, c_fn=9))
+    >>> bayes_threshold(CostMatrix.binary(cost_fp=1, cost_fn=9))
     0.1
     """
     c = _as_cost(cost)
@@ -202,7 +226,8 @@ def shift_threshold(threshold: float, *, train_prevalence: float, deploy_prevale
     return float(prior_correct(np.array([t]), train_prevalence=deploy, true_prevalence=train)[0])
 
 
-def shift_probabilities(y_prob: ArrayLike, *, train_prevalence: ArrayLike,
+@renamed_arguments(y_prob="y_score")
+def shift_probabilities(y_score: ArrayLike, *, train_prevalence: ArrayLike,
                         deploy_prevalence: ArrayLike) -> np.ndarray:
     """Adjust K-class probabilities to other class priors (Saerens, Latinne & Decaestecker 2002).
 
@@ -215,16 +240,17 @@ def shift_probabilities(y_prob: ArrayLike, *, train_prevalence: ArrayLike,
     ...                     deploy_prevalence=[0.9, 0.1]).round(3).tolist()
     [[0.9, 0.1]]
     """
-    p = check_probabilities(y_prob)
+    p = check_probabilities(y_score)
     return prior_correct(p, train_prevalence=train_prevalence, true_prevalence=deploy_prevalence)
 
 
-def bayes_decision(y_prob: ArrayLike, cost: CostMatrix | ArrayLike) -> np.ndarray:
+@renamed_arguments(y_prob="y_score")
+def bayes_decision(y_score: ArrayLike, cost: CostMatrix | ArrayLike) -> np.ndarray:
     """The cheapest call for each case: ``argmin_j sum_i p_i C[i, j]``.
 
     Parameters
     ----------
-    y_prob : array-like of shape (n, K)
+    y_score : array-like of shape (n, K)
         Calibrated class probabilities (rows sum to one), in the matrix's class order.
     cost : CostMatrix or array-like of shape (K, K)
 
@@ -242,13 +268,13 @@ def bayes_decision(y_prob: ArrayLike, cost: CostMatrix | ArrayLike) -> np.ndarra
     A 20% chance of pneumothorax is worth calling when a miss costs 9 times a
     false alarm, though the most likely class is "no pneumothorax":
 
-    >>> bayes_decision([[0.8, 0.2]], CostMatrix.binary(c_fp=1, c_fn=9)).tolist()
+    >>> bayes_decision([[0.8, 0.2]], CostMatrix.binary(cost_fp=1, cost_fn=9)).tolist()
     [1]
-    >>> bayes_decision([[0.9, 0.1]], CostMatrix.binary(c_fp=1, c_fn=9)).tolist()  # p = p* = 0.1
+    >>> bayes_decision([[0.9, 0.1]], CostMatrix.binary(cost_fp=1, cost_fn=9)).tolist()  # p = p* = 0.1
     [1]
     """
     c = _as_cost(cost)
-    p = check_probabilities(y_prob, k=c.k)
+    p = check_probabilities(y_score, k=c.k)
     if c.k == 2 and _gains(c.values) is not None:
         return (p[:, 1] >= bayes_threshold(c)).astype(np.int64)
     expected = p @ c.values
@@ -295,7 +321,7 @@ def expected_cost(y_true: ArrayLike, y_pred: ArrayLike, cost: CostMatrix | Array
 
     >>> y_true = [0] * 6 + [1] * 4
     >>> y_pred = [0, 0, 0, 0, 1, 1, 0, 1, 1, 1]
-    >>> expected_cost(y_true, y_pred, CostMatrix.binary(c_fp=1, c_fn=9))
+    >>> expected_cost(y_true, y_pred, CostMatrix.binary(cost_fp=1, cost_fn=9))
     1.1
     """
     c = _as_cost(cost)
@@ -330,7 +356,7 @@ def cost_by_threshold(y_true: ArrayLike, y_score: ArrayLike, cost: CostMatrix, *
 
     Examples
     --------
-    >>> t = cost_by_threshold([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9], CostMatrix.binary(c_fp=1, c_fn=9),
+    >>> t = cost_by_threshold([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9], CostMatrix.binary(cost_fp=1, cost_fn=9),
     ...                       thresholds=[0.3, 0.5])
     >>> t["expected_cost"].tolist()
     [0.25, 2.5]
@@ -353,7 +379,8 @@ def cost_by_threshold(y_true: ArrayLike, y_score: ArrayLike, cost: CostMatrix, *
                          "specificity": spec, "expected_cost": total / y.size})
 
 
-def threshold_regret(y_true: ArrayLike, y_prob: ArrayLike, cost: CostMatrix, *, threshold: float,
+@renamed_arguments(y_prob="y_score")
+def threshold_regret(y_true: ArrayLike, y_score: ArrayLike, cost: CostMatrix, *, threshold: float,
                      thresholds: ArrayLike | None = None) -> float:
     """Relative extra cost of ``threshold`` over the cheapest threshold on the same data.
 
@@ -364,12 +391,12 @@ def threshold_regret(y_true: ArrayLike, y_prob: ArrayLike, cost: CostMatrix, *, 
 
     Examples
     --------
-    >>> threshold_regret([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9], CostMatrix.binary(c_fp=1, c_fn=9),
+    >>> threshold_regret([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9], CostMatrix.binary(cost_fp=1, cost_fn=9),
     ...                  threshold=0.5)
     9.0
     """
     grid = np.arange(1, 200) / 200 if thresholds is None else np.asarray(thresholds, dtype=np.float64)
-    table = cost_by_threshold(y_true, y_prob, cost, thresholds=np.r_[threshold, grid.ravel()])
+    table = cost_by_threshold(y_true, y_score, cost, thresholds=np.r_[threshold, grid.ravel()])
     values = table["expected_cost"].to_numpy()
     best = values.min()
     if best == 0:

@@ -102,7 +102,7 @@ def operating_point(y_true: ArrayLike, y_score: ArrayLike, *, target: float, n_b
         raise ValueError(f"n_boot must be a whole number >= 2 (1000 for a 95% interval), got {n_boot!r}.")
     y, s = check_binary(y_true, y_score, purpose="an operating point")
     pos = s[y == 1]
-    t = threshold_for_sensitivity(y, s, target)
+    t = threshold_for_sensitivity(y, s, target=target)
     reps = _boot_thresholds(pos, target, int(n_boot), rng(seed))
     low, high = np.quantile(reps, [(1 - level) / 2, (1 + level) / 2])
     boot_lower = float(np.quantile(reps, 1 - level))

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
+from radkit._compat import renamed_arguments
 from radkit.costs.matrix import CostMatrix, bayes_threshold, confusion_matrix, cost_by_threshold
 from radkit.plotting import get_axes
 
@@ -25,9 +26,12 @@ __all__ = ["plot_cost_vs_threshold", "plot_confusion_costs", "plot_cost_at_ratio
            "plot_replicates"]
 
 
-def plot_cost_vs_threshold(y_true: ArrayLike, probs: Mapping[str, ArrayLike], cost: CostMatrix, *,
+@renamed_arguments(probs="y_score")
+def plot_cost_vs_threshold(y_true: ArrayLike, y_score: Mapping[str, ArrayLike], cost: CostMatrix, *,
                            ax=None):
     """Expected cost per case against the threshold, one line per probability set.
+
+    ``y_score`` maps a name to predicted probabilities of the same cases as ``y_true``.
 
     Each line's minimum is marked; the vertical line is ``p*`` from the costs alone.
 
@@ -35,7 +39,7 @@ def plot_cost_vs_threshold(y_true: ArrayLike, probs: Mapping[str, ArrayLike], co
     --------
     >>> import matplotlib; matplotlib.use("Agg")
     >>> ax = plot_cost_vs_threshold([0, 1, 0, 1], {"model": [0.1, 0.8, 0.3, 0.6]},
-    ...                             CostMatrix.binary(c_fp=1, c_fn=9))
+    ...                             CostMatrix.binary(cost_fp=1, cost_fn=9))
     >>> ax.get_xlabel()
     'threshold (call positive if probability >= threshold)'
     """
@@ -43,7 +47,7 @@ def plot_cost_vs_threshold(y_true: ArrayLike, probs: Mapping[str, ArrayLike], co
     p_star = bayes_threshold(cost)
     grid = np.linspace(0.005, 0.995, 199)
     top = 0.0
-    for k, (name, p) in enumerate(probs.items()):
+    for k, (name, p) in enumerate(y_score.items()):
         t = cost_by_threshold(y_true, p, cost, thresholds=grid)
         best = int(np.argmin(t["expected_cost"].to_numpy()))
         ax.plot(t["threshold"], t["expected_cost"], lw=2, color=f"C{k}", label=name)
@@ -52,7 +56,7 @@ def plot_cost_vs_threshold(y_true: ArrayLike, probs: Mapping[str, ArrayLike], co
     ax.axvline(p_star, color="k", ls="--", lw=1, label=f"p* = {p_star:.2f}")
     ax.set(xlabel="threshold (call positive if probability >= threshold)",
            ylabel="expected cost per case", ylim=(0, top * 1.1), xlim=(0, 1),
-           title=f"C_FN / C_FP = {cost.c_fn / cost.c_fp:g}: where is the cheapest threshold?")
+           title=f"C_FN / C_FP = {cost.cost_fn / cost.cost_fp:g}: where is the cheapest threshold?")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0.12, 0.93))  # the empty middle band
     return ax
 
@@ -87,7 +91,8 @@ def plot_confusion_costs(y_true: ArrayLike, y_pred: ArrayLike, cost: CostMatrix,
     return ax
 
 
-def plot_cost_at_ratio(y_true: ArrayLike, y_prob: ArrayLike, *, ratio: float, axes: Sequence | None = None):
+@renamed_arguments(y_prob="y_score")
+def plot_cost_at_ratio(y_true: ArrayLike, y_score: ArrayLike, *, ratio: float, axes: Sequence | None = None):
     """The widget's figure: at ``C_FN / C_FP = ratio``, the cost curve with p* and the 2 x 2 table there.
 
     Examples
@@ -104,9 +109,9 @@ def plot_cost_at_ratio(y_true: ArrayLike, y_prob: ArrayLike, *, ratio: float, ax
     if axes is None:
         axes = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained",
                             gridspec_kw={"width_ratios": [1.6, 1]})[1]
-    cost = CostMatrix.binary(c_fp=1.0, c_fn=float(ratio))
+    cost = CostMatrix.binary(cost_fp=1.0, cost_fn=float(ratio))
     y = np.asarray(y_true).astype(int)
-    p = np.asarray(y_prob, dtype=np.float64)
+    p = np.asarray(y_score, dtype=np.float64)
     p_star = bayes_threshold(cost)
     t = cost_by_threshold(y, p, cost, thresholds=np.linspace(0.005, 0.995, 199))
     ax = axes[0]

@@ -37,7 +37,7 @@ def class_weights(cost: CostMatrix | ArrayLike) -> np.ndarray:
 
     Examples
     --------
-    >>> class_weights(CostMatrix.binary(c_fp=1, c_fn=9)).tolist()
+    >>> class_weights(CostMatrix.binary(cost_fp=1, cost_fn=9)).tolist()
     [1.0, 9.0]
     """
     c = _as_cost(cost)
@@ -57,15 +57,15 @@ def pos_weight(cost: CostMatrix) -> float:
 
     Examples
     --------
-    >>> pos_weight(CostMatrix.binary(c_fp=1, c_fn=9))
+    >>> pos_weight(CostMatrix.binary(cost_fp=1, cost_fn=9))
     9.0
     """
     c = _as_cost(cost)
     c._need_binary("pos_weight")
-    if c.c_fp <= 0:
+    if c.cost_fp <= 0:
         raise ValueError("a false positive costs 0, so every case should be called positive; "
-                         "pos_weight would be infinite. Give c_fp a positive cost.")
-    return c.c_fn / c.c_fp
+                         "pos_weight would be infinite. Give cost_fp a positive cost.")
+    return c.cost_fn / c.cost_fp
 
 
 def expected_cost_loss(cost: CostMatrix | ArrayLike, *, ce_weight: float = 0.1
@@ -92,7 +92,7 @@ def expected_cost_loss(cost: CostMatrix | ArrayLike, *, ce_weight: float = 0.1
     Examples
     --------
     >>> import torch
-    >>> loss = expected_cost_loss(CostMatrix.binary(c_fp=1, c_fn=9), ce_weight=0.0)
+    >>> loss = expected_cost_loss(CostMatrix.binary(cost_fp=1, cost_fn=9), ce_weight=0.0)
     >>> float(loss(torch.tensor([[0.0, 0.0]]), torch.tensor([1])))  # half the mass on the miss
     4.5
     """
@@ -130,7 +130,7 @@ def resample_for_costs(y_true: ArrayLike, cost: CostMatrix | ArrayLike, *, seed:
     Examples
     --------
     >>> y = np.array([0] * 8 + [1] * 2)
-    >>> idx = resample_for_costs(y, CostMatrix.binary(c_fp=1, c_fn=4), seed=0)
+    >>> idx = resample_for_costs(y, CostMatrix.binary(cost_fp=1, cost_fn=4), seed=0)
     >>> np.bincount(y[idx]).tolist()
     [8, 8]
     """

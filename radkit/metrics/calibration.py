@@ -25,6 +25,7 @@ from scipy.optimize import minimize, minimize_scalar
 from scipy.special import expit
 from sklearn.isotonic import IsotonicRegression
 
+from radkit._compat import renamed_arguments
 from radkit._validate import check_binary, check_count, check_prevalence, check_probabilities, check_scores
 
 __all__ = ["ReliabilityCurve", "TemperatureScaler", "PlattScaler", "IsotonicCalibrator",
@@ -43,18 +44,19 @@ def _bins(p: np.ndarray, n_bins: int, strategy: str) -> tuple[np.ndarray, np.nda
     return edges, np.searchsorted(edges[1:-1], p, side="left")
 
 
-def reliability_curve(y_true: ArrayLike, y_prob: ArrayLike, *, n_bins: int = 10,
+@renamed_arguments(y_prob="y_score")
+def reliability_curve(y_true: ArrayLike, y_score: ArrayLike, *, n_bins: int = 10,
                       strategy: Literal["uniform", "quantile"] = "uniform") -> ReliabilityCurve:
     """Observed fraction of positives against mean predicted probability, per bin.
 
     Parameters
     ----------
-    y_true, y_prob : array-like of shape (n,)
+    y_true, y_score : array-like of shape (n,)
         Binary labels and predicted probabilities in [0, 1].
     n_bins : int, keyword-only
         Number of bins.
     strategy : {"uniform", "quantile"}, keyword-only
-        Equal-width bins on [0, 1], or edges at quantiles of ``y_prob`` (about
+        Equal-width bins on [0, 1], or edges at quantiles of ``y_score`` (about
         equal counts per bin).
 
     Returns
@@ -69,7 +71,7 @@ def reliability_curve(y_true: ArrayLike, y_prob: ArrayLike, *, n_bins: int = 10,
     >>> r.mean_predicted.tolist(), r.observed.tolist(), r.counts.tolist()
     ([0.2, 0.7], [0.0, 1.0], [2, 2])
     """
-    y, p = check_binary(y_true, y_prob, names=("y_prob",), kind="prob", both_classes=False)
+    y, p = check_binary(y_true, y_score, names=("y_score",), kind="prob", both_classes=False)
     n_bins = check_count(n_bins, "n_bins", hint="e.g. n_bins=10")
     edges, ids = _bins(p, n_bins, strategy)
     counts = np.bincount(ids, minlength=int(n_bins))
@@ -80,7 +82,8 @@ def reliability_curve(y_true: ArrayLike, y_prob: ArrayLike, *, n_bins: int = 10,
                             mean_predicted=mean_pred, observed=observed, counts=counts)
 
 
-def expected_calibration_error(y_true: ArrayLike, y_prob: ArrayLike, *, n_bins: int = 10,
+@renamed_arguments(y_prob="y_score")
+def expected_calibration_error(y_true: ArrayLike, y_score: ArrayLike, *, n_bins: int = 10,
                                strategy: Literal["uniform", "quantile"] = "uniform",
                                sample_weight: ArrayLike | None = None) -> float:
     """Expected calibration error: count-weighted mean gap between observed and predicted.
@@ -101,7 +104,7 @@ def expected_calibration_error(y_true: ArrayLike, y_prob: ArrayLike, *, n_bins: 
     0.233
     """
     if sample_weight is not None:
-        y, p = check_binary(y_true, y_prob, names=("y_prob",), kind="prob", both_classes=False)
+        y, p = check_binary(y_true, y_score, names=("y_score",), kind="prob", both_classes=False)
         w = check_scores(sample_weight, "sample_weight")
         if w.shape != p.shape or np.any(w < 0) or not w.sum() > 0:
             raise ValueError(f"sample_weight must hold one non-negative weight per case ({p.size}), with a "
@@ -112,13 +115,14 @@ def expected_calibration_error(y_true: ArrayLike, y_prob: ArrayLike, *, n_bins: 
         obs = np.bincount(ids, weights=w * y, minlength=int(n_bins))[full] / W[full]
         pred = np.bincount(ids, weights=w * p, minlength=int(n_bins))[full] / W[full]
         return float(np.sum(W[full] * np.abs(obs - pred)) / W.sum())
-    r = reliability_curve(y_true, y_prob, n_bins=n_bins, strategy=strategy)
+    r = reliability_curve(y_true, y_score, n_bins=n_bins, strategy=strategy)
     full = r.counts > 0
     gaps = np.abs(r.observed[full] - r.mean_predicted[full])
     return float(np.sum(r.counts[full] * gaps) / r.counts.sum())
 
 
-def brier_score(y_true: ArrayLike, y_prob: ArrayLike) -> float:
+@renamed_arguments(y_prob="y_score")
+def brier_score(y_true: ArrayLike, y_score: ArrayLike) -> float:
     """Brier score: mean squared difference between probability and outcome (lower is better).
 
     Examples
@@ -126,7 +130,7 @@ def brier_score(y_true: ArrayLike, y_prob: ArrayLike) -> float:
     >>> round(brier_score([0, 1], [0.2, 0.6]), 6)
     0.1
     """
-    y, p = check_binary(y_true, y_prob, names=("y_prob",), kind="prob", both_classes=False)
+    y, p = check_binary(y_true, y_score, names=("y_score",), kind="prob", both_classes=False)
     return float(np.mean((p - y) ** 2))
 
 
@@ -201,7 +205,8 @@ def _nll(log_t: float, z: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(np.logaddexp(0.0, a) - y * a))
 
 
-def fit_temperature(logits: ArrayLike, y: ArrayLike) -> float:
+@renamed_arguments(y="y_true")
+def fit_temperature(logits: ArrayLike, y_true: ArrayLike) -> float:
     """Temperature ``T > 0`` minimizing the log loss of ``expit(logits / T)``.
 
     Binary (one logit per case). ``T > 1`` softens over-confident outputs, ``T < 1``
@@ -215,7 +220,7 @@ def fit_temperature(logits: ArrayLike, y: ArrayLike) -> float:
     >>> bool(fit_temperature(z, y) > 1)  # over-confident logits get softened
     True
     """
-    yy, z = check_binary(y, logits, names=("logits",), purpose="temperature scaling")
+    yy, z = check_binary(y_true, logits, names=("logits",), purpose="temperature scaling")
     res = minimize_scalar(_nll, bounds=(-7.0, 7.0), args=(z, yy.astype(np.float64)),
                           method="bounded", options={"xatol": 1e-10})
     return float(np.exp(res.x))
@@ -229,10 +234,11 @@ def _platt_loss(params: np.ndarray, z: np.ndarray, t: np.ndarray) -> tuple[float
     return loss, np.array([float(g @ z), float(g.sum())])
 
 
-def fit_platt(logits: ArrayLike, y: ArrayLike, *, smooth_targets: bool = False) -> tuple[float, float]:
+@renamed_arguments(y="y_true")
+def fit_platt(logits: ArrayLike, y_true: ArrayLike, *, smooth_targets: bool = False) -> tuple[float, float]:
     """Slope ``a`` and intercept ``b`` minimizing the log loss of ``expit(a * logits + b)``.
 
-    This is logistic regression of ``y`` on the logit, without a penalty. The
+    This is logistic regression of ``y_true`` on the logit, without a penalty. The
     intercept is what temperature scaling lacks: it moves the whole logit scale,
     which undoes the shift that class re-weighting (``pos_weight``) or a change
     of prevalence puts in. The ranking (AUC) is unchanged when ``a > 0``.
@@ -242,7 +248,7 @@ def fit_platt(logits: ArrayLike, y: ArrayLike, *, smooth_targets: bool = False) 
     logits : array-like of shape (n,)
         One logit (or any real score) per calibration case. For probabilities
         pass ``scipy.special.logit(p)`` (clip away exact 0 and 1 first).
-    y : array-like of shape (n,)
+    y_true : array-like of shape (n,)
         Binary labels of the same cases (both classes).
     smooth_targets : bool, keyword-only
         Use Platt's (1999) targets ``(n+ + 1) / (n+ + 2)`` and ``1 / (n- + 2)``
@@ -263,7 +269,7 @@ def fit_platt(logits: ArrayLike, y: ArrayLike, *, smooth_targets: bool = False) 
     >>> bool(a > 0 and b < -2)
     True
     """
-    yy, z = check_binary(y, logits, names=("logits",), purpose="Platt scaling")
+    yy, z = check_binary(y_true, logits, names=("logits",), purpose="Platt scaling")
     t = yy.astype(np.float64)
     if smooth_targets:
         n_pos, n_neg = float(t.sum()), float(t.size - t.sum())
@@ -289,20 +295,32 @@ class TemperatureScaler:
     def __init__(self) -> None:
         self.temperature_: float | None = None
 
-    def fit(self, logits: ArrayLike, y: ArrayLike) -> TemperatureScaler:
-        """Fit the temperature on held-out (calibration) logits and labels."""
-        self.temperature_ = fit_temperature(logits, y)
+    @renamed_arguments(y="y_true")
+    def fit(self, logits: ArrayLike, y_true: ArrayLike) -> TemperatureScaler:
+        """Fit the temperature on held-out (calibration) logits and labels.
+
+        Parameters
+        ----------
+        logits : array-like of shape (n,)
+            The model's output as a logit (any real number), not a probability; for
+            probabilities pass ``scipy.special.logit(p)``, or use :class:`IsotonicCalibrator`,
+            which takes probabilities. Model output first, labels second, as in every calibrator.
+        y_true : array-like of shape (n,)
+            Binary labels of the same cases (both classes).
+        """
+        self.temperature_ = fit_temperature(logits, y_true)
         return self
 
     def transform(self, logits: ArrayLike) -> np.ndarray:
         """Calibrated probabilities ``expit(logits / temperature_)``."""
         if self.temperature_ is None:
-            raise RuntimeError("this TemperatureScaler is not fitted; call fit(logits, y) first.")
+            raise RuntimeError("this TemperatureScaler is not fitted; call fit(logits, y_true) first.")
         return expit(check_scores(logits, "logits") / self.temperature_)
 
-    def fit_transform(self, logits: ArrayLike, y: ArrayLike) -> np.ndarray:
+    @renamed_arguments(y="y_true")
+    def fit_transform(self, logits: ArrayLike, y_true: ArrayLike) -> np.ndarray:
         """``fit`` then ``transform`` on the same logits."""
-        return self.fit(logits, y).transform(logits)
+        return self.fit(logits, y_true).transform(logits)
 
 
 class PlattScaler:
@@ -331,20 +349,31 @@ class PlattScaler:
         self.slope_: float | None = None
         self.intercept_: float | None = None
 
-    def fit(self, logits: ArrayLike, y: ArrayLike) -> PlattScaler:
-        """Fit slope and intercept on held-out (calibration) logits and labels."""
-        self.slope_, self.intercept_ = fit_platt(logits, y, smooth_targets=self.smooth_targets)
+    @renamed_arguments(y="y_true")
+    def fit(self, logits: ArrayLike, y_true: ArrayLike) -> PlattScaler:
+        """Fit slope and intercept on held-out (calibration) logits and labels.
+
+        Parameters
+        ----------
+        logits : array-like of shape (n,)
+            The model's output as a logit (any real number), not a probability; for
+            probabilities pass ``scipy.special.logit(p)``. Model output first, labels second.
+        y_true : array-like of shape (n,)
+            Binary labels of the same cases (both classes).
+        """
+        self.slope_, self.intercept_ = fit_platt(logits, y_true, smooth_targets=self.smooth_targets)
         return self
 
     def transform(self, logits: ArrayLike) -> np.ndarray:
         """Calibrated probabilities ``expit(slope_ * logits + intercept_)``."""
         if self.slope_ is None or self.intercept_ is None:
-            raise RuntimeError("this PlattScaler is not fitted; call fit(logits, y) first.")
+            raise RuntimeError("this PlattScaler is not fitted; call fit(logits, y_true) first.")
         return expit(self.slope_ * check_scores(logits, "logits") + self.intercept_)
 
-    def fit_transform(self, logits: ArrayLike, y: ArrayLike) -> np.ndarray:
+    @renamed_arguments(y="y_true")
+    def fit_transform(self, logits: ArrayLike, y_true: ArrayLike) -> np.ndarray:
         """``fit`` then ``transform`` on the same logits."""
-        return self.fit(logits, y).transform(logits)
+        return self.fit(logits, y_true).transform(logits)
 
 
 class IsotonicCalibrator:
@@ -363,9 +392,20 @@ class IsotonicCalibrator:
     def __init__(self) -> None:
         self.model_: IsotonicRegression | None = None
 
-    def fit(self, y_score: ArrayLike, y: ArrayLike) -> IsotonicCalibrator:
-        """Fit on held-out scores (any scale) and labels."""
-        yy, s = check_binary(y, y_score, purpose="isotonic calibration")
+    @renamed_arguments(y="y_true")
+    def fit(self, y_score: ArrayLike, y_true: ArrayLike) -> IsotonicCalibrator:
+        """Fit on held-out scores and labels.
+
+        Parameters
+        ----------
+        y_score : array-like of shape (n,)
+            The model's output: a probability, or any score on any scale (a logit works too,
+            since the fitted map is only required to be monotone). Model output first, labels
+            second, as in :class:`TemperatureScaler` and :class:`PlattScaler` (which take logits).
+        y_true : array-like of shape (n,)
+            Binary labels of the same cases (both classes).
+        """
+        yy, s = check_binary(y_true, y_score, purpose="isotonic calibration")
         self.model_ = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(s, yy)
         return self
 
@@ -373,12 +413,13 @@ class IsotonicCalibrator:
         """Calibrated probabilities; scores outside the fitted range are clipped to it."""
         if self.model_ is None:
             raise RuntimeError("this IsotonicCalibrator is not fitted; "
-                               "call fit(y_score, y) first.")
+                               "call fit(y_score, y_true) first.")
         return np.asarray(self.model_.predict(check_scores(y_score, "y_score")), dtype=np.float64)
 
-    def fit_transform(self, y_score: ArrayLike, y: ArrayLike) -> np.ndarray:
+    @renamed_arguments(y="y_true")
+    def fit_transform(self, y_score: ArrayLike, y_true: ArrayLike) -> np.ndarray:
         """``fit`` then ``transform`` on the same scores."""
-        return self.fit(y_score, y).transform(y_score)
+        return self.fit(y_score, y_true).transform(y_score)
 
 
 @dataclass(frozen=True)

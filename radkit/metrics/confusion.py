@@ -18,6 +18,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from sklearn.metrics import average_precision_score, roc_auc_score
 
+from radkit._compat import renamed_arguments
 from radkit._validate import check_binary, check_fraction, check_threshold, warn_threshold
 
 __all__ = ["Confusion", "Measures", "confusion", "from_confusion", "report",
@@ -129,13 +130,13 @@ def report(y_true: ArrayLike, y_score: ArrayLike, *, threshold: float) -> pd.Ser
     Returns
     -------
     pandas.Series
-        All :class:`Measures` fields plus ``threshold``, ``auroc``,
+        All :class:`Measures` fields plus ``threshold``, ``auc`` (ROC),
         ``average_precision`` and ``brier`` (NaN unless scores are in [0, 1]).
 
     Examples
     --------
     >>> r = report([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9], threshold=0.5)
-    >>> float(r["auroc"]), float(r["sensitivity"])
+    >>> float(r["auc"]), float(r["sensitivity"])
     (0.75, 0.5)
     """
     threshold = check_threshold(threshold)
@@ -143,16 +144,18 @@ def report(y_true: ArrayLike, y_score: ArrayLike, *, threshold: float) -> pd.Ser
     warn_threshold(threshold, s)
     out = confusion(y, (s >= threshold).astype(np.int8)).measures().as_dict()
     probs = bool(s.min() >= 0 and s.max() <= 1)
-    out.update(threshold=float(threshold), auroc=float(roc_auc_score(y, s)),
+    out.update(threshold=float(threshold), auc=float(roc_auc_score(y, s)),
                average_precision=float(average_precision_score(y, s)),
                brier=float(np.mean((s - y) ** 2)) if probs else float("nan"))
     return pd.Series(out, name="value")
 
 
-def ppv_at_prevalence(sens: ArrayLike, spec: ArrayLike, prevalence: ArrayLike) -> Any:
+@renamed_arguments(sens="sensitivity", spec="specificity")
+def ppv_at_prevalence(sensitivity: ArrayLike, specificity: ArrayLike, prevalence: ArrayLike) -> Any:
     """Positive predictive value at another prevalence (Bayes' theorem).
 
-    ``PPV = sens * p / (sens * p + (1 - spec) * (1 - p))``; inputs broadcast.
+    ``PPV = se * p / (se * p + (1 - sp) * (1 - p))`` with ``se`` the sensitivity,
+    ``sp`` the specificity and ``p`` the prevalence; inputs broadcast.
 
     Examples
     --------
@@ -164,14 +167,16 @@ def ppv_at_prevalence(sens: ArrayLike, spec: ArrayLike, prevalence: ArrayLike) -
     [0.083, 0.9]
     """
     se, sp, p = (check_fraction(v, k) for v, k in
-                 ((sens, "sens"), (spec, "spec"), (prevalence, "prevalence")))
+                 ((sensitivity, "sensitivity"), (specificity, "specificity"), (prevalence, "prevalence")))
     return _out(_div(se * p, se * p + (1 - sp) * (1 - p)))
 
 
-def npv_at_prevalence(sens: ArrayLike, spec: ArrayLike, prevalence: ArrayLike) -> Any:
+@renamed_arguments(sens="sensitivity", spec="specificity")
+def npv_at_prevalence(sensitivity: ArrayLike, specificity: ArrayLike, prevalence: ArrayLike) -> Any:
     """Negative predictive value at another prevalence (Bayes' theorem).
 
-    ``NPV = spec * (1 - p) / (spec * (1 - p) + (1 - sens) * p)``; inputs broadcast.
+    ``NPV = sp * (1 - p) / (sp * (1 - p) + (1 - se) * p)`` with ``se`` the
+    sensitivity, ``sp`` the specificity and ``p`` the prevalence; inputs broadcast.
 
     Examples
     --------
@@ -179,7 +184,7 @@ def npv_at_prevalence(sens: ArrayLike, spec: ArrayLike, prevalence: ArrayLike) -
     0.9
     """
     se, sp, p = (check_fraction(v, k) for v, k in
-                 ((sens, "sens"), (spec, "spec"), (prevalence, "prevalence")))
+                 ((sensitivity, "sensitivity"), (specificity, "specificity"), (prevalence, "prevalence")))
     return _out(_div(sp * (1 - p), sp * (1 - p) + (1 - se) * p))
 
 

@@ -9,13 +9,18 @@ put costs or harms on the x-axis: Drummond & Holte's cost curves (Mach Learn
 
 from __future__ import annotations
 
+import functools
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 from sklearn.metrics import auc, average_precision_score, precision_recall_curve, roc_curve
 
+from radkit._compat import renamed_arguments
 from radkit._validate import check_binary, check_count, check_fraction
 
 __all__ = ["RocCurve", "PrCurve", "CostCurve", "DecisionCurve", "roc", "pr_curve",
@@ -59,15 +64,42 @@ def pr_curve(y_true: ArrayLike, y_score: ArrayLike) -> PrCurve:
                    prevalence=float(y.mean()))
 
 
-def threshold_for_sensitivity(y_true: ArrayLike, y_score: ArrayLike, target: float) -> float:
+def _target_keyword_only(func: Callable[..., float]) -> Callable[..., float]:
+    """Accept ``target`` as a third positional argument for one release, with a ``FutureWarning``."""
+
+    @functools.wraps(func)
+    def wrapper(y_true: ArrayLike, y_score: ArrayLike, *args: Any, **kwargs: Any) -> float:
+        if args:
+            if len(args) > 1 or "target" in kwargs:
+                raise TypeError(f"{func.__name__}() takes y_true and y_score positionally and target= "
+                                "as a keyword; pass target=... only once.")
+            warnings.warn(f"{func.__name__}(y_true, y_score, target) with target positional is deprecated: "
+                          "pass target=... as a keyword (the same value).", FutureWarning, stacklevel=2)
+            kwargs["target"] = args[0]
+        return func(y_true, y_score, **kwargs)
+
+    return wrapper
+
+
+@_target_keyword_only
+def threshold_for_sensitivity(y_true: ArrayLike, y_score: ArrayLike, *, target: float) -> float:
     """Highest threshold whose rule ``y_score >= t`` reaches the target sensitivity.
 
     The highest such threshold gives the best specificity among all thresholds
     meeting the target. It is always one of the positive cases' scores.
 
+    Parameters
+    ----------
+    y_true, y_score : array-like of shape (n,)
+        Binary labels and scores; rules are ``y_score >= t``.
+    target : float, keyword-only
+        The sensitivity to reach, in (0, 1] (keyword-only, as in
+        :func:`radkit.costs.operating_point`; a positional ``target`` still works
+        for one release, with a ``FutureWarning``).
+
     Examples
     --------
-    >>> threshold_for_sensitivity([0, 1, 1, 1, 1], [0.3, 0.2, 0.5, 0.8, 0.9], 0.75)
+    >>> threshold_for_sensitivity([0, 1, 1, 1, 1], [0.3, 0.2, 0.5, 0.8, 0.9], target=0.75)
     0.5
     """
     y, s = check_binary(y_true, y_score, both_classes=False)
@@ -169,8 +201,11 @@ def cost_curve(y_true: ArrayLike, y_score: ArrayLike, *, n_points: int = 101) ->
                      fpr=fpr, fnr=1 - tpr, area=float(np.trapezoid(envelope, pc)))
 
 
-def net_benefit(y_true: ArrayLike, y_prob: ArrayLike, pt: ArrayLike) -> np.ndarray | float:
-    """Net benefit of treating cases with ``y_prob >= pt`` (Vickers & Elkin).
+@renamed_arguments(y_prob="y_score")
+def net_benefit(y_true: ArrayLike, y_score: ArrayLike, pt: ArrayLike) -> np.ndarray | float:
+    """Net benefit of treating cases with ``y_score >= pt`` (Vickers & Elkin).
+
+    ``y_score`` holds predicted probabilities in [0, 1]: ``pt`` is read on that scale.
 
     ``NB(pt) = TP/n - FP/n * pt / (1 - pt)``: true positives gained, minus false
     positives weighted by the odds at the threshold probability ``pt`` (the
@@ -181,7 +216,7 @@ def net_benefit(y_true: ArrayLike, y_prob: ArrayLike, pt: ArrayLike) -> np.ndarr
     >>> net_benefit([0, 1, 1, 0], [0.2, 0.9, 0.6, 0.7], 0.5)
     0.25
     """
-    y, p = check_binary(y_true, y_prob, names=("y_prob",), kind="prob", both_classes=False)
+    y, p = check_binary(y_true, y_score, names=("y_score",), kind="prob", both_classes=False)
     pts = check_fraction(pt, "pt (threshold probability)", open_right=True)
     pos, neg = np.sort(p[y == 1]), np.sort(p[y == 0])
     tp = pos.size - np.searchsorted(pos, pts, side="left")
@@ -190,13 +225,14 @@ def net_benefit(y_true: ArrayLike, y_prob: ArrayLike, pt: ArrayLike) -> np.ndarr
     return nb.item() if nb.ndim == 0 else nb
 
 
-def decision_curve(y_true: ArrayLike, y_prob: ArrayLike, *,
+@renamed_arguments(y_prob="y_score")
+def decision_curve(y_true: ArrayLike, y_score: ArrayLike, *,
                    thresholds: ArrayLike | None = None) -> DecisionCurve:
     """Decision curve: the model's net benefit with treat-all and treat-none references.
 
     Parameters
     ----------
-    y_true, y_prob : array-like of shape (n,)
+    y_true, y_score : array-like of shape (n,)
         Binary labels and predicted probabilities in [0, 1].
     thresholds : array-like, keyword-only
         Threshold probabilities in [0, 1); default 0.01, 0.02, ..., 0.99.
@@ -209,7 +245,7 @@ def decision_curve(y_true: ArrayLike, y_prob: ArrayLike, *,
     """
     pts = np.arange(1, 100) / 100 if thresholds is None else np.atleast_1d(
         check_fraction(thresholds, "thresholds", open_right=True))
-    model = np.atleast_1d(net_benefit(y_true, y_prob, pts))
+    model = np.atleast_1d(net_benefit(y_true, y_score, pts))
     prev = float(np.mean(check_binary(y_true, names=(), both_classes=False)[0]))
     treat_all = prev - (1 - prev) * pts / (1 - pts)
     return DecisionCurve(thresholds=pts, model=model, treat_all=treat_all,

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from radkit._compat import renamed_arguments
 from radkit.metrics.confusion import Measures, confusion, from_confusion
 from radkit.stats import by_group, group_codes, percentile_interval
 
@@ -33,7 +34,8 @@ def _measure(name: str):
     return metric
 
 
-def measures_by_group(data: pd.DataFrame, *, by: str | Sequence[str],
+@renamed_arguments(by="groups")
+def measures_by_group(data: pd.DataFrame, *, groups: str | Sequence[str],
                       columns: Sequence[str] = ("y_true", "y_pred"),
                       measures: Sequence[str] = ("sensitivity", "specificity", "ppv", "npv"),
                       n_boot: int = 1000, level: float = 0.95, seed: int) -> pd.DataFrame:
@@ -43,7 +45,7 @@ def measures_by_group(data: pd.DataFrame, *, by: str | Sequence[str],
     ----------
     data : DataFrame
         One row per case.
-    by : str or list of str
+    groups : str or list of str, keyword-only
         Grouping column(s), e.g. ``"category"`` or ``"site"``.
     columns : (str, str), keyword-only
         The reference labels and the calls being scored, in that order.
@@ -66,7 +68,7 @@ def measures_by_group(data: pd.DataFrame, *, by: str | Sequence[str],
     --------
     >>> df = pd.DataFrame({"finding": ["a"] * 4 + ["b"] * 4,
     ...                    "y_true": [1, 1, 0, 0, 1, 1, 0, 0], "y_pred": [1, 0, 0, 0, 1, 1, 1, 0]})
-    >>> t = measures_by_group(df, by="finding", measures=["sensitivity", "ppv"], n_boot=0, seed=0)
+    >>> t = measures_by_group(df, groups="finding", measures=["sensitivity", "ppv"], n_boot=0, seed=0)
     >>> t[["sensitivity", "ppv"]].round(3).values.tolist()
     [[0.5, 1.0], [1.0, 0.667], [0.75, 0.75]]
     """
@@ -77,7 +79,7 @@ def measures_by_group(data: pd.DataFrame, *, by: str | Sequence[str],
         raise ValueError(f"columns must name two columns (reference, calls), got {list(columns)!r}.")
     out: pd.DataFrame | None = None
     for name in ("prevalence", *measures):
-        table = by_group(data, _measure(name), by=by, columns=columns,
+        table = by_group(data, _measure(name), groups=groups, columns=columns,
                          n_boot=0 if name == "prevalence" else n_boot, level=level, seed=seed)
         if out is None:
             out = table[["n"]].copy()
@@ -155,7 +157,8 @@ def _table_measures(t: np.ndarray) -> dict[str, np.ndarray]:
             "npv": np.asarray(m.npv, dtype=float), "accuracy": np.asarray(m.accuracy, dtype=float)}
 
 
-def by_group_confusion(data: pd.DataFrame, *, by: str | Sequence[str],
+@renamed_arguments(by="groups")
+def by_group_confusion(data: pd.DataFrame, *, groups: str | Sequence[str],
                        columns: Sequence[str] = ("y_true", "y_pred"), n_boot: int = 1000,
                        level: float = 0.95, seed: int, warn: bool = True) -> pd.DataFrame:
     """Every 2x2-table measure per group with bootstrap intervals, in one vectorised pass.
@@ -169,7 +172,7 @@ def by_group_confusion(data: pd.DataFrame, *, by: str | Sequence[str],
     ----------
     data : DataFrame
         One row per case.
-    by : str or list of str
+    groups : str or list of str
         Grouping column(s); several give intersectional groups. Missing values raise.
     columns : (str, str)
         The 0/1 label and 0/1 decision columns.
@@ -195,7 +198,7 @@ def by_group_confusion(data: pd.DataFrame, *, by: str | Sequence[str],
     --------
     >>> df = pd.DataFrame({"sex": list("FFFFMMMM"), "y_true": [1, 1, 0, 0] * 2,
     ...                    "y_pred": [1, 0, 0, 0, 1, 1, 1, 0]})
-    >>> t = by_group_confusion(df, by="sex", n_boot=0, seed=0)
+    >>> t = by_group_confusion(df, groups="sex", n_boot=0, seed=0)
     >>> float(t.loc[("F", "sensitivity"), "estimate"]), float(t.loc[("M", "false_positive_rate"), "estimate"])
     (0.5, 0.5)
     """
@@ -204,10 +207,10 @@ def by_group_confusion(data: pd.DataFrame, *, by: str | Sequence[str],
     if not 0 < level < 1:
         raise ValueError(f"level must be between 0 and 1 (e.g. 0.95), got {level!r}.")
     yt, yp = (data[c].to_numpy() for c in columns)
-    codes, keys = group_codes(data, by=by)
+    codes, keys = group_codes(data, groups=groups)
     counts = confusion_counts(codes, yt, yp, n_groups=len(keys))
     tables = np.vstack([counts, counts.sum(0, keepdims=True)])
-    overall = "overall" if isinstance(by, str) or len(by) == 1 else ("overall",) * len(by)
+    overall = "overall" if isinstance(groups, str) or len(groups) == 1 else ("overall",) * len(groups)
     names = [*keys.tolist(), overall]
     est = _table_measures(tables)
     reps = None

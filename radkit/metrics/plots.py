@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
+from radkit._compat import renamed_arguments
 from radkit._validate import check_count, check_fraction
 from radkit.metrics.calibration import expected_calibration_error, reliability_curve
 from radkit.metrics.confusion import confusion, npv_at_prevalence, ppv_at_prevalence
@@ -40,7 +41,9 @@ __all__ = ["legend_below", "plain_log_axis", "expected_counts", "plot_prevalence
 _MARKERS = ("o", "s", "D", "^", "v", "P", "X")
 
 
-def expected_counts(sens: float, spec: float, prevalence: float, *, n: int = 1000) -> dict[str, float]:
+@renamed_arguments(sens="sensitivity", spec="specificity")
+def expected_counts(sensitivity: float, specificity: float, prevalence: float, *,
+                    n: int = 1000) -> dict[str, float]:
     """Expected confusion-table cells of ``n`` patients for a test at a prevalence.
 
     Examples
@@ -48,24 +51,25 @@ def expected_counts(sens: float, spec: float, prevalence: float, *, n: int = 100
     >>> expected_counts(0.9, 0.8, 0.1, n=1000)
     {'tp': 90.0, 'fn': 10.0, 'fp': 180.0, 'tn': 720.0}
     """
-    for name, v in (("sens", sens), ("spec", spec), ("prevalence", prevalence)):
+    for name, v in (("sensitivity", sensitivity), ("specificity", specificity), ("prevalence", prevalence)):
         check_fraction(v, name)
     n = check_count(n, "n", hint="the number of patients, e.g. n=1000")
     pos, neg = n * prevalence, n * (1 - prevalence)
-    return {"tp": round(sens * pos, 6), "fn": round((1 - sens) * pos, 6),
-            "fp": round((1 - spec) * neg, 6), "tn": round(spec * neg, 6)}
+    return {"tp": round(sensitivity * pos, 6), "fn": round((1 - sensitivity) * pos, 6),
+            "fp": round((1 - specificity) * neg, 6), "tn": round(specificity * neg, 6)}
 
 
-def plot_prevalence_sweep(sens: float, spec: float, *, prevalences: ArrayLike | None = None,
+@renamed_arguments(sens="sensitivity", spec="specificity")
+def plot_prevalence_sweep(sensitivity: float, specificity: float, *, prevalences: ArrayLike | None = None,
                           mark: float | None = None, ax=None):
     """Accuracy, PPV and NPV of a test with fixed sensitivity and specificity, by prevalence.
 
-    Accuracy is ``sens * p + spec * (1 - p)``: as ``p`` falls it tends to the
+    Accuracy is ``sensitivity * p + specificity * (1 - p)``: as ``p`` falls it tends to the
     specificity, so a test that misses half the cases can look excellent.
 
     Parameters
     ----------
-    sens, spec : float
+    sensitivity, specificity : float
         The test's sensitivity and specificity (they do not depend on prevalence).
     prevalences : array-like, optional
         x-axis values; default 0.1% to 50% on a log scale.
@@ -74,27 +78,28 @@ def plot_prevalence_sweep(sens: float, spec: float, *, prevalences: ArrayLike | 
     """
     ax = get_axes(ax, figsize=(4.8, 4.4))
     p = np.geomspace(0.001, 0.5, 200) if prevalences is None else np.asarray(prevalences, float)
-    ax.plot(p, sens * p + spec * (1 - p), label="accuracy", lw=2)
-    ax.plot(p, ppv_at_prevalence(sens, spec, p), label="PPV (precision)", lw=2)
-    ax.plot(p, npv_at_prevalence(sens, spec, p), label="NPV", lw=2, ls="--")
-    ax.axhline(sens, color="grey", lw=1, ls=":", label=f"sensitivity {sens:.2f}")
+    ax.plot(p, sensitivity * p + specificity * (1 - p), label="accuracy", lw=2)
+    ax.plot(p, ppv_at_prevalence(sensitivity, specificity, p), label="PPV (precision)", lw=2)
+    ax.plot(p, npv_at_prevalence(sensitivity, specificity, p), label="NPV", lw=2, ls="--")
+    ax.axhline(sensitivity, color="grey", lw=1, ls=":", label=f"sensitivity {sensitivity:.2f}")
     if mark is not None:
         ax.axvline(mark, color="k", lw=0.8, ls="--")
         # above the sensitivity line, where only the accuracy/NPV curves (near 1) could be
-        ax.annotate(f"prevalence {mark:.0%}", (mark, sens + 0.02), rotation=90, ha="right",
+        ax.annotate(f"prevalence {mark:.0%}", (mark, sensitivity + 0.02), rotation=90, ha="right",
                     va="bottom", fontsize=7)
     ax.set(xscale="log", xlabel="prevalence of the finding", ylabel="value", ylim=(0, 1.02),
-           title=f"same test (sens {sens:.2f}, spec {spec:.2f}), other populations")
+           title=f"same test (sens {sensitivity:.2f}, spec {specificity:.2f}), other populations")
     plain_log_axis(ax, "x", [t for t in (0.001, 0.01, 0.1, 0.5) if p.min() <= t <= p.max()])
     legend_below(ax, ncols=2)
     return ax
 
 
-def plot_confusion_at_prevalence(sens: float, spec: float, prevalence: float, *,
+@renamed_arguments(sens="sensitivity", spec="specificity")
+def plot_confusion_at_prevalence(sensitivity: float, specificity: float, prevalence: float, *,
                                  n: int = 1000, ax=None):
     """Expected confusion table of ``n`` patients, with PPV and NPV in the title."""
     ax = get_axes(ax, figsize=(3.8, 3.4))
-    c = expected_counts(sens, spec, prevalence, n=n)
+    c = expected_counts(sensitivity, specificity, prevalence, n=n)
     cells = np.array([[c["tp"], c["fn"]], [c["fp"], c["tn"]]])
     colours = np.array([[0.2, 0.8], [0.8, 0.2]])  # correct cells light, errors dark
     ax.imshow(colours, cmap="RdYlGn_r", vmin=0, vmax=1, alpha=0.35)
@@ -104,9 +109,9 @@ def plot_confusion_at_prevalence(sens: float, spec: float, prevalence: float, *,
             ax.text(j, i, f"{cells[i, j]:.0f}\n{names[i][j]}", ha="center", va="center", fontsize=10)
     ax.set_xticks([0, 1], ["test +", "test -"])
     ax.set_yticks([0, 1], ["disease +", "disease -"])
-    ppv = ppv_at_prevalence(sens, spec, prevalence)
-    npv = npv_at_prevalence(sens, spec, prevalence)
-    acc = sens * prevalence + spec * (1 - prevalence)
+    ppv = ppv_at_prevalence(sensitivity, specificity, prevalence)
+    npv = npv_at_prevalence(sensitivity, specificity, prevalence)
+    acc = sensitivity * prevalence + specificity * (1 - prevalence)
     ax.set_title(f"{n:,} patients, prevalence {prevalence:.1%}\n"
                  f"PPV {ppv:.2f} · NPV {npv:.3f} · accuracy {acc:.2f}", fontsize=10)
     return ax
@@ -171,7 +176,8 @@ def plot_roc_pr_cost(y_true: ArrayLike, y_score: ArrayLike, *,
     return axes
 
 
-def plot_reliability(y_true: ArrayLike, probs: Mapping[str, ArrayLike], *, n_bins: int = 10,
+@renamed_arguments(probs="y_score")
+def plot_reliability(y_true: ArrayLike, y_score: Mapping[str, ArrayLike], *, n_bins: int = 10,
                      ax=None):
     """Reliability diagram: observed frequency against predicted probability.
 
@@ -179,13 +185,13 @@ def plot_reliability(y_true: ArrayLike, probs: Mapping[str, ArrayLike], *, n_bin
     ----------
     y_true : array-like of shape (n,)
         Binary labels of the evaluation cases.
-    probs : mapping of str to array-like
+    y_score : mapping of str to array-like
         Named probability sets for the same cases (e.g. before / after calibration);
         the legend shows each one's ECE.
     """
     ax = get_axes(ax, figsize=(4.8, 5.6))
     ax.plot([0, 1], [0, 1], "k:", lw=1, label="perfectly calibrated")
-    for k, (name, p) in enumerate(probs.items()):
+    for k, (name, p) in enumerate(y_score.items()):
         rc = reliability_curve(y_true, p, n_bins=n_bins)
         full = rc.counts > 0
         ece = expected_calibration_error(y_true, p, n_bins=n_bins)
@@ -197,7 +203,8 @@ def plot_reliability(y_true: ArrayLike, probs: Mapping[str, ArrayLike], *, n_bin
     return ax
 
 
-def plot_decision_curve(y_true: ArrayLike, probs: Mapping[str, ArrayLike], *,
+@renamed_arguments(probs="y_score")
+def plot_decision_curve(y_true: ArrayLike, y_score: Mapping[str, ArrayLike], *,
                         thresholds: ArrayLike | None = None,
                         spread: Mapping[str, ArrayLike] | None = None, ax=None):
     """Net benefit of named probability sets, with treat-all and treat-none references.
@@ -206,7 +213,7 @@ def plot_decision_curve(y_true: ArrayLike, probs: Mapping[str, ArrayLike], *,
     ----------
     y_true : array-like of shape (n,)
         Binary labels of the evaluation cases.
-    probs : mapping of str to array-like
+    y_score : mapping of str to array-like
         Named probability sets for the same cases.
     thresholds : array-like, optional
         Threshold probabilities; default 0.01 to 0.59.
@@ -217,7 +224,7 @@ def plot_decision_curve(y_true: ArrayLike, probs: Mapping[str, ArrayLike], *,
     ax = get_axes(ax, figsize=(5.2, 4.6))
     pts = np.arange(1, 60) / 100 if thresholds is None else np.asarray(thresholds, float)
     dc = None
-    for k, (name, p) in enumerate(probs.items()):
+    for k, (name, p) in enumerate(y_score.items()):
         dc = decision_curve(y_true, p, thresholds=pts)
         ax.plot(dc.thresholds, dc.model, lw=2, color=f"C{k}", label=name)
         if spread is not None and name in spread:

@@ -18,6 +18,7 @@ import pandas as pd
 import torch
 from scipy.special import ndtr, ndtri
 
+from radkit._compat import renamed_arguments
 from radkit._validate import check_fraction
 
 __all__ = ["ReaderLabels", "simulate_readers"]
@@ -28,7 +29,7 @@ class ReaderLabels(NamedTuple):
 
     labels : DataFrame with columns ``item, reader, finding, label`` (long format,
         like ``radkit.public.vindr_reader_labels()``).
-    params : DataFrame with columns ``reader, finding, sens, spec``: the true
+    params : DataFrame with columns ``reader, finding, sensitivity, specificity``: the true
         values used.
     """
 
@@ -44,11 +45,12 @@ def _per_reader(value, n_readers: int, name: str) -> np.ndarray:
     return np.broadcast_to(arr, (n_readers,)).copy()
 
 
+@renamed_arguments(sens="sensitivity", spec="specificity")
 def simulate_readers(
     truth: pd.DataFrame | np.ndarray | pd.Series,
     *,
-    sens: float | list[float] | np.ndarray = 0.85,
-    spec: float | list[float] | np.ndarray = 0.95,
+    sensitivity: float | list[float] | np.ndarray = 0.85,
+    specificity: float | list[float] | np.ndarray = 0.95,
     n_readers: int | None = None,
     subtlety: pd.DataFrame | np.ndarray | None = None,
     difficulty_dependence: float = 0.0,
@@ -62,10 +64,10 @@ def simulate_readers(
     ----------
     truth : DataFrame of 0/1 columns (one per finding) or 1-D array
         True labels; items are the DataFrame's index (or 0..n-1).
-    sens, spec : float or array of length ``n_readers``
+    sensitivity, specificity : float or array of length ``n_readers``
         Each reader's sensitivity and specificity (the same for every finding).
     n_readers : int, optional
-        Number of readers; defaults to the length of ``sens``/``spec`` or 3.
+        Number of readers; defaults to the length of ``sensitivity``/``specificity`` or 3.
     subtlety : DataFrame or array, optional
         Per item (and finding) subtlety in [0, 1] (e.g. ``meta["subtlety_<p>"]``
         of :func:`radkit.synth.generate`); NaN counts as average.
@@ -83,13 +85,14 @@ def simulate_readers(
     -------
     ReaderLabels
         ``(labels, params)``: long DataFrame ``item, reader, finding, label`` and
-        the per-reader ``sens, spec`` used.
+        the per-reader ``sensitivity, specificity`` used.
 
     Examples
     --------
     >>> import numpy as np
     >>> from radkit.synth import simulate_readers
-    >>> labels, params = simulate_readers(np.array([1, 0, 1, 0]), sens=[0.9, 0.8], spec=0.95, seed=0)
+    >>> labels, params = simulate_readers(np.array([1, 0, 1, 0]), sensitivity=[0.9, 0.8], specificity=0.95,
+    ...                                   seed=0)
     >>> list(labels.columns), len(labels)
     (['item', 'reader', 'finding', 'label'], 8)
     """
@@ -116,11 +119,11 @@ def simulate_readers(
         raise ValueError("truth must contain only 0 and 1 (no NaN). Drop or impute unknown labels first.")
     y = y.astype(bool)
     if n_readers is None:
-        n_readers = max(np.size(sens), np.size(spec))
+        n_readers = max(np.size(sensitivity), np.size(specificity))
         n_readers = 3 if n_readers == 1 else n_readers
     if not isinstance(n_readers, int | np.integer) or n_readers < 1:
         raise ValueError(f"n_readers={n_readers!r} must be a positive int.")
-    se, sp = _per_reader(sens, n_readers, "sens"), _per_reader(spec, n_readers, "spec")
+    se, sp = _per_reader(sensitivity, n_readers, "sensitivity"), _per_reader(specificity, n_readers, "specificity")
     if not 0.0 <= correlation < 1.0:
         raise ValueError(f"correlation={correlation} must be in [0, 1). Use 0 for independent readers.")
     n, f = y.shape
@@ -136,7 +139,7 @@ def simulate_readers(
     e = torch.randn(n, f, n_readers, generator=g, dtype=torch.float64).numpy()
     score = np.sqrt(correlation) * z + np.sqrt(1.0 - correlation) * e  # (n, f, R), marginally N(0, 1)
 
-    # positives: called positive when score < ndtri(sens), shifted by subtlety
+    # positives: called positive when score < ndtri(sensitivity), shifted by subtlety
     centre = np.nanmean(np.where(y, sub, np.nan), axis=0, keepdims=True) if np.isfinite(sub).any() else 0.0
     centre = np.nan_to_num(centre, nan=0.0)
     shift = -difficulty_dependence * np.nan_to_num(sub - centre, nan=0.0)  # (n, f)
@@ -156,8 +159,8 @@ def simulate_readers(
     params = pd.DataFrame({
         "reader": np.tile(readers, f),
         "finding": np.repeat(np.asarray(df.columns, dtype=object), n_readers),
-        "sens": np.tile(se, f),
-        "spec": np.tile(sp, f),
+        "sensitivity": np.tile(se, f),
+        "specificity": np.tile(sp, f),
     })
     return ReaderLabels(labels, params)
 

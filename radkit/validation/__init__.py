@@ -18,7 +18,7 @@ studies large enough to say something, before and after it meets patients.
 Examples
 --------
 >>> from radkit.validation import n_for_sens_spec
->>> n_for_sens_spec(sens=0.9, prevalence=0.1, half_width=0.05).n
+>>> n_for_sens_spec(sensitivity=0.9, prevalence=0.1, half_width=0.05).n
 1383
 """
 

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import logit
 
+from radkit._compat import renamed_arguments
 from radkit._validate import check_binary, check_threshold
 from radkit.metrics import brier_score, decision_curve, expected_calibration_error, fit_platt
 from radkit.stats import Estimate, by_group
@@ -163,8 +164,9 @@ def _participants(meta: pd.DataFrame, y: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(rows).T.rename_axis("site")
 
 
-def report(*, title: str, y_true, y_prob, meta: pd.DataFrame, model: str, outcome: str,
-           reference_standard: str, threshold: float, designs=None, subgroups: tuple[str, ...] = ("site", "sex"),
+@renamed_arguments(y_prob="y_score", subgroups="groups")
+def report(*, title: str, y_true, y_score, meta: pd.DataFrame, model: str, outcome: str,
+           reference_standard: str, threshold: float, designs=None, groups: tuple[str, ...] = ("site", "sex"),
            limitations: list[str] | None = None, n_boot: int = 200, seed: int, level: float = 0.95
            ) -> ValidationReport:
     """Write a TRIPOD-style validation report of one model on one evaluation set.
@@ -172,7 +174,7 @@ def report(*, title: str, y_true, y_prob, meta: pd.DataFrame, model: str, outcom
     Parameters
     ----------
     title : str
-    y_true, y_prob : array-like of shape (n,)
+    y_true, y_score : array-like of shape (n,)
         Reference-standard labels and the model's probabilities on the evaluation cases.
     meta : DataFrame
         One row per case with at least ``site`` and ``date`` (``age``, ``sex``, ``view`` used when present).
@@ -183,8 +185,8 @@ def report(*, title: str, y_true, y_prob, meta: pd.DataFrame, model: str, outcom
         Operating threshold for sensitivity and specificity.
     designs : Designs, optional
         From :func:`~radkit.validation.validation_designs`: the internal-versus-external table and forest plot.
-    subgroups : tuple of str
-        ``meta`` columns to report the AUC by (bootstrap intervals).
+    groups : tuple of str
+        ``meta`` columns to report the AUC by, one subgroup table each (bootstrap intervals).
     limitations : list of str, optional
         Known limitations; a placeholder for the authors is always added.
     n_boot, seed, level
@@ -203,18 +205,18 @@ def report(*, title: str, y_true, y_prob, meta: pd.DataFrame, model: str, outcom
     >>> y = gen.integers(0, 2, 300); p = 1 / (1 + np.exp(-(2 * y - 1 + gen.normal(size=300))))
     >>> meta = pd.DataFrame({"site": gen.choice(["A", "B"], 300), "sex": gen.choice(["F", "M"], 300),
     ...                      "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(gen.integers(0, 300, 300), "D")})
-    >>> r = report(title="demo", y_true=y, y_prob=p, meta=meta, model="m", outcome="o",
+    >>> r = report(title="demo", y_true=y, y_score=p, meta=meta, model="m", outcome="o",
     ...            reference_standard="r", threshold=0.5, n_boot=20, seed=0)
     >>> list(r.sections) == list(REPORT_SECTIONS), "<img" in r.html
     (True, True)
     """
-    y, p = check_binary(np.asarray(y_true).ravel(), y_prob, names=("y_prob",), kind="prob",
+    y, p = check_binary(np.asarray(y_true).ravel(), y_score, names=("y_score",), kind="prob",
                         purpose="a validation report")
     thr = check_threshold(threshold)
     if not isinstance(meta, pd.DataFrame) or len(meta) != len(y):
         raise ValueError(f"meta must be a DataFrame with one row per case ({len(y)}), got "
                          f"{type(meta).__name__} of length {len(meta) if hasattr(meta, '__len__') else '?'}.")
-    missing = [c for c in ("site", "date", *subgroups) if c not in meta.columns]
+    missing = [c for c in ("site", "date", *groups) if c not in meta.columns]
     if missing:
         raise ValueError(f"meta lacks column(s) {missing}; the report needs site, date and the subgroup columns.")
     from radkit.metrics import plots as mplots
@@ -270,9 +272,9 @@ def report(*, title: str, y_true, y_prob, meta: pd.DataFrame, model: str, outcom
          "The model's net benefit does not exceed treat-all or treat-none at any threshold probability 0.01-0.49."),
     ]
 
-    data = pd.DataFrame({"y_true": y, "y_score": p}).join(meta[list(subgroups)])
-    for col in subgroups:
-        t = by_group(data, _auc, by=col, n_boot=n_boot, seed=seed, level=level, min_size=10)
+    data = pd.DataFrame({"y_true": y, "y_score": p}).join(meta[list(groups)])
+    for col in groups:
+        t = by_group(data, _auc, groups=col, n_boot=n_boot, seed=seed, level=level, min_size=10)
         sec["Subgroups"] += [f"AUC by {col} (bootstrap {level:.0%} intervals):", t]
 
     if designs is not None:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from radkit._compat import renamed_arguments
 from radkit._validate import check_fraction, check_level, check_prevalence
 
 # why a prevalence of 0 or 1 is refused here
@@ -65,28 +66,29 @@ def _half_width(value: object, name: str) -> float:
     return float(value)
 
 
-def n_for_sens_spec(*, sens: float, spec: float | None = None, prevalence: float, half_width: float,
-                    spec_half_width: float | None = None, level: float = 0.95) -> SampleSize:
+@renamed_arguments(sens="sensitivity", spec="specificity", spec_half_width="specificity_half_width")
+def n_for_sens_spec(*, sensitivity: float, specificity: float | None = None, prevalence: float, half_width: float,
+                    specificity_half_width: float | None = None, level: float = 0.95) -> SampleSize:
     r"""Buderer's sample size for sensitivity (and specificity) within ``+/- half_width``.
 
     A Wald interval of a proportion :math:`q` from :math:`m` cases has half-width
     :math:`z\sqrt{q(1-q)/m}`, so the positives needed for sensitivity are
-    :math:`m_+ = z^2\,\mathrm{sens}(1-\mathrm{sens})/w^2`, and the study needs
+    :math:`m_+ = z^2\,\mathrm{se}(1-\mathrm{se})/w^2` (se the sensitivity), and the study needs
     :math:`N = m_+/p` cases at prevalence :math:`p`; for specificity
-    :math:`m_- = z^2\,\mathrm{spec}(1-\mathrm{spec})/w^2` and :math:`N = m_-/(1-p)`
+    :math:`m_- = z^2\,\mathrm{sp}(1-\mathrm{sp})/w^2` (sp the specificity) and :math:`N = m_-/(1-p)`
     (Buderer 1996). The larger :math:`N` wins; counts are rounded up.
 
     Parameters
     ----------
-    sens : float
+    sensitivity : float
         Expected sensitivity.
-    spec : float, optional
+    specificity : float, optional
         Expected specificity (left out: sensitivity alone sets ``n``).
     prevalence : float
         Share of positives in the population the cases come from, in (0, 1).
     half_width : float
         Target half-width of the sensitivity interval (0.05 for +/- 5 points).
-    spec_half_width : float, optional
+    specificity_half_width : float, optional
         Target half-width for specificity (default ``half_width``).
     level : float
         Interval coverage.
@@ -97,20 +99,21 @@ def n_for_sens_spec(*, sens: float, spec: float | None = None, prevalence: float
 
     Examples
     --------
-    >>> s = n_for_sens_spec(sens=0.9, prevalence=0.1, half_width=0.05)
+    >>> s = n_for_sens_spec(sensitivity=0.9, prevalence=0.1, half_width=0.05)
     >>> s.n, s.n_positive
     (1383, 139)
     """
     z = _z(level)
-    se = float(check_fraction(sens, "sens"))
+    se = float(check_fraction(sensitivity, "sensitivity"))
     p = check_prevalence(prevalence, hint=_NO_CASES)
     w = _half_width(half_width, "half_width")
     m_pos = z**2 * se * (1 - se) / w**2
     detail = {"positives for sensitivity": m_pos, "cases for sensitivity": m_pos / p}
     crit, n_raw = "sensitivity", m_pos / p
-    if spec is not None:
-        sp = float(check_fraction(spec, "spec"))
-        w_sp = _half_width(w if spec_half_width is None else spec_half_width, "spec_half_width")
+    if specificity is not None:
+        sp = float(check_fraction(specificity, "specificity"))
+        w_sp = _half_width(w if specificity_half_width is None else specificity_half_width,
+                           "specificity_half_width")
         m_neg = z**2 * sp * (1 - sp) / w_sp**2
         detail |= {"negatives for specificity": m_neg, "cases for specificity": m_neg / (1 - p)}
         if m_neg / (1 - p) > n_raw:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from radkit._compat import renamed_arguments
 from radkit._validate import check_binary, check_count, check_fraction, check_level
 from radkit.metrics import delong_auc
 from radkit.seeding import check_seed, rng
@@ -105,23 +106,24 @@ class WidthSimulation:
         return pd.concat([self.half_width.to_frame("mean half-width"), self.coverage.to_frame("coverage")])
 
 
-def sens_interval_width(*, sens: float, prevalence: float, n: int, n_studies: int, seed: int,
+@renamed_arguments(sens="sensitivity")
+def sens_interval_width(*, sensitivity: float, prevalence: float, n: int, n_studies: int, seed: int,
                         level: float = 0.95) -> WidthSimulation:
     """Simulate ``n_studies`` studies of ``n`` cases and measure the Wald interval of the sensitivity.
 
     Positives among the ``n`` cases are binomial at ``prevalence``, true
-    positives binomial at ``sens``; the mean half-width is reported with a normal
-    interval over studies, the coverage of the true ``sens`` with a Wilson one.
+    positives binomial at ``sensitivity``; the mean half-width is reported with a normal
+    interval over studies, the coverage of the true ``sensitivity`` with a Wilson one.
 
     Examples
     --------
-    >>> w = sens_interval_width(sens=0.9, prevalence=0.1, n=1383, n_studies=2000, seed=0)
+    >>> w = sens_interval_width(sensitivity=0.9, prevalence=0.1, n=1383, n_studies=2000, seed=0)
     >>> round(w.half_width.estimate, 2)
     0.05
     """
     from scipy.stats import norm
 
-    se = float(check_fraction(sens, "sens"))
+    se = float(check_fraction(sensitivity, "sensitivity"))
     p = float(check_fraction(prevalence, "prevalence"))
     n = check_count(n, "n")
     n_studies = check_count(n_studies, "n_studies", minimum=2)
@@ -255,7 +257,8 @@ def reader_study(y_true, unaided, aided, *, n_boot: int = 1000, seed: int, level
     return ReaderStudy(table=table, per_reader=per_reader)
 
 
-def silent_trial(y_true, model_prob, reader_call, dates, *, threshold: float, freq: str = "Q",
+@renamed_arguments(model_prob="y_score")
+def silent_trial(y_true, y_score, reader_call, dates, *, threshold: float, freq: str = "Q",
                  level: float = 0.95) -> pd.DataFrame:
     """A silent (shadow-mode) trial: the model's calls vs the readers' decisions, period by period.
 
@@ -263,6 +266,17 @@ def silent_trial(y_true, model_prob, reader_call, dates, *, threshold: float, fr
     months, ``"Y"`` years): sensitivity and specificity of the model (at ``threshold``)
     and of the reader against the reference standard, and the share of cases
     where model and reader agree, each with a Wilson interval.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        Reference-standard labels.
+    y_score : array-like of shape (n,)
+        The model's probabilities; its call is ``y_score >= threshold``.
+    reader_call : array-like of shape (n,)
+        The readers' 0/1 decisions on the same cases.
+    dates : array-like of shape (n,)
+        When each case was read.
 
     Returns
     -------
@@ -283,7 +297,7 @@ def silent_trial(y_true, model_prob, reader_call, dates, *, threshold: float, fr
     """
     from radkit._validate import check_threshold
 
-    y, prob = check_binary(np.asarray(y_true).ravel(), model_prob, names=("model_prob",), kind="prob",
+    y, prob = check_binary(np.asarray(y_true).ravel(), y_score, names=("y_score",), kind="prob",
                            both_classes=False, purpose="a silent trial")
     r = _calls(reader_call, "reader_call", len(y))[:, 0]
     thr = check_threshold(threshold)
