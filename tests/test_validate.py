@@ -31,7 +31,7 @@ ALLOWED_ELSEWHERE = {
     "data/_base.py": {"_check_size"},
     "data/real.py": {"_check_usable"},
     # checks of one technique's own options or data structures
-    "augmentation/transforms.py": {"check_images"},  # _validate.check_images with the augmentation defaults
+    "augmentation/operations.py": {"check_images"},  # _validate.check_images with the augmentation defaults
     "augmentation/gan.py": {"_check_size"},
     "explain/attribution.py": {"_check_model", "_check_x"},
     "imbalance/resample.py": {"_check_xy"},
