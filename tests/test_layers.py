@@ -267,3 +267,18 @@ def test_a_ground_module_loads_nothing_above_it_at_run_time():
                          cwd=ROOT.parent).stdout
     loaded = eval(out)  # our own printed list
     assert "radkit.metrics" not in loaded and "radkit.data" not in loaded, loaded
+
+
+# ----------------------------------------------------------------------------- short modules
+
+#: Modules that transcribe a table from a standard (one row a line) may be longer; nothing else is.
+TRANSCRIBED_TABLES = {"_annex_e.py"}  # DICOM PS3.15 Annex E, Table E.1-1
+MAX_MODULE_LINES = 700
+
+
+def test_no_module_needs_scrolling_to_find_its_purpose():
+    long = {p.relative_to(ROOT).as_posix(): n for p in ROOT.rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+            and p.name not in TRANSCRIBED_TABLES}
+    assert not long, (f"modules over {MAX_MODULE_LINES} lines (split them by concern, as radkit/dicom/ is): "
+                      f"{long}")
