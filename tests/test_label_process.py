@@ -78,3 +78,15 @@ def test_adjudicate_only_disagreements_reach_the_expert():
     assert res.reads_per_item == pytest.approx(3 + disagree.mean())
     with pytest.raises(ValueError, match="expert_sens"):
         adjudicate(t, y, expert_sens=1.5, expert_spec=1.0, seed=0)
+
+
+def test_wilson_interval_contains_the_estimate_at_zero_and_all():
+    """At k = 0 or k = n rounding must not put a bound on the wrong side of k / n (a negative error bar)."""
+    import numpy as np
+
+    from radkit.label_process import wilson_ci
+
+    for n in range(1, 400):
+        k = np.arange(n + 1)
+        lo, hi = wilson_ci(k, np.full_like(k, n))
+        assert (k / n - lo >= 0).all() and (hi - k / n >= 0).all(), n
