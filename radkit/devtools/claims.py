@@ -239,7 +239,11 @@ def run_one(path: str | Path, *, seed: int, profile: str = "quick", timeout: int
         with client.setup_kernel():
             try:
                 for index, cell in enumerate(nb.cells):
+                    began = time.perf_counter()
                     client.execute_cell(cell, index)
+                    took = time.perf_counter() - began
+                    if smoke and took >= 10:  # where a smoke run spends its time (or hangs): cell by cell
+                        print(f"    {path.name} cell {index}: {took:.0f} s", file=sys.stderr, flush=True)
             except (CellExecutionError, CellTimeoutError) as err:
                 passed, message = False, _failure(err)
             except DeadKernelError as err:
