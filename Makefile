@@ -5,6 +5,10 @@
 #   make lint        ruff over radkit/, tests/, bench/ (notebooks are linted by tests/test_notebook_lint.py)
 #   make claims      every notebook and solution under fresh seeds (ten; two with RADKIT_PROFILE=standard), quick
 #                    profile unless RADKIT_PROFILE is given; SEEDS="0 1" to repeat, CLAIMS_FLAGS=--budget-warn-only
+#   make smoke       every notebook and solution once, RADKIT_SMOKE=1: the profile's image size, architecture and code
+#                    path (RADKIT_PROFILE, default standard; `make smoke RADKIT_PROFILE=full` is 224² on the CPU) on a
+#                    few hundred films, one epoch, Claims cells skipped, no budget; NOTEBOOKS="notebooks/11_*.ipynb"
+#                    for a subset
 #   make real-check  every notebook marked for real images, on fake NIH/CheXpert folders (quick profile)
 #   make exercises   regenerate exercises/ from solutions/
 #   make bench       speed measurements (see docs/benchmarks.md)
@@ -24,7 +28,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb solutions/*.ipynb))
 # JupyterLab refuses to run as root unless told; these machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test lint claims real-check run exercises bench clean-venv
+.PHONY: lab test lint claims smoke real-check run exercises bench clean-venv
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || { echo "creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV) || { echo "Could not create a virtual environment: install Python >= 3.10 with its venv module (Debian/Ubuntu: apt-get install python3-venv)."; exit 1; }; }
@@ -47,6 +51,10 @@ lint: $(STAMP)
 claims: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m radkit.devtools.claims $(NOTEBOOKS) $(CLAIMS_PROFILE) \
 		$(if $(strip $(SEEDS)),--seeds $(SEEDS),) $(CLAIMS_FLAGS)
+
+smoke: $(STAMP)
+	RADKIT_SMOKE=1 MPLBACKEND=Agg $(BIN)/python -m radkit.devtools.claims $(NOTEBOOKS) --smoke \
+		--profile $(RADKIT_PROFILE) $(if $(strip $(SEEDS)),--seeds $(SEEDS),) $(CLAIMS_FLAGS)
 
 real-check: $(STAMP)
 	RADKIT_REAL_NOTEBOOKS=all RADKIT_PROFILE=quick MPLBACKEND=Agg $(BIN)/python -m pytest -p no:cacheprovider -rs \

@@ -12,7 +12,11 @@ The file maps ``"<folder>/<notebook>.ipynb"`` to ``{profile: [run, ...]}``, each
 a dict with ``seed``, ``passed``, ``wall_s``, ``cpu_s`` (kernel and its
 children), ``rss_mb`` (peak resident memory of the kernel process),
 ``rss_children_mb`` (largest peak of its finished child processes), ``threads``
-(``OMP_NUM_THREADS``), ``cpus`` and ``date``.
+(``OMP_NUM_THREADS``), ``cpus`` and ``date``. A smoke run (``make smoke``) is
+recorded under ``"<profile>+smoke"``, never under the profile's own name.
+
+``python -m radkit._measured`` prints the recorded wall-time range of every
+notebook per profile (what README's profile table summarises).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DATA", "KEEP", "load", "record", "measured_time", "describe"]
+__all__ = ["DATA", "KEEP", "load", "record", "measured_time", "describe", "ranges"]
 
 #: The data file, inside the package so that an installed radkit carries it.
 DATA = Path(__file__).with_name("_measured.json")
@@ -133,3 +137,41 @@ def describe(notebook: str | os.PathLike, profile: str, *, path: str | os.PathLi
     rss = [float(r["rss_mb"]) for r in runs if r.get("rss_mb") is not None]
     memory = f"; peak memory {max(rss) / 1024:.1f} GB" if rss else ""
     return f"this notebook took {took} here in profile {profile} ({len(runs)} run{'s' * (len(runs) > 1)}{memory})."
+
+
+def ranges(profile: str, *, path: str | os.PathLike | None = None) -> dict[str, tuple[float, float]]:
+    """Every notebook recorded in ``profile``: its shortest and longest wall time (s).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "m.json"
+    >>> record("notebooks/07_x.ipynb", "quick", {"seed": 1, "wall_s": 30.0}, path=f)
+    >>> record("notebooks/07_x.ipynb", "quick+smoke", {"seed": 1, "wall_s": 3.0}, path=f)
+    >>> ranges("quick", path=f)
+    {'notebooks/07_x.ipynb': (30.0, 30.0)}
+    """
+    out = {}
+    for key in sorted(load(path)):
+        span = measured_time(key, profile, path=path)
+        if span is not None:
+            out[key] = span
+    return out
+
+
+def main() -> None:
+    """Print, per profile, the range of wall times recorded for each notebook."""
+    data = load()
+    profiles = sorted({p for runs in data.values() for p in runs})
+    if not profiles:
+        print(f"nothing recorded yet in {DATA} (make claims records it)")
+    for prof in profiles:
+        spans = ranges(prof)
+        lows, highs = [lo for lo, _ in spans.values()], [hi for _, hi in spans.values()]
+        print(f"{prof}: {len(spans)} notebook(s), {min(lows):.0f}–{max(highs):.0f} s wall each")
+        for key, (lo, hi) in spans.items():
+            print(f"  {key}: {lo:.0f}–{hi:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

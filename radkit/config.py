@@ -20,8 +20,8 @@ if TYPE_CHECKING:  # torch is imported lazily: metrics and public loaders don't 
 
 import numpy as np
 
-__all__ = ["Profile", "PROFILES", "profile", "notebook_seed", "device", "setup", "seed_everything",
-           "IMAGES_ENV", "REAL_SOURCES", "SOURCES_OF_IMAGES", "images_source"]
+__all__ = ["Profile", "PROFILES", "SMOKE_CAPS", "SMOKE_ENV", "profile", "smoke", "notebook_seed", "device", "setup",
+           "expected_time", "seed_everything", "IMAGES_ENV", "REAL_SOURCES", "SOURCES_OF_IMAGES", "images_source"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,11 @@ class Profile:
     images : str
         The image source (``RADKIT_IMAGES``: ``synthetic`` or a real dataset),
         set by :func:`setup`; :func:`radkit.data.lesson_data` reads it.
+    smoke : bool
+        True when ``RADKIT_SMOKE=1`` capped the work (:meth:`Profile.smoke_caps`):
+        the profile's image size, architecture and code path, on a few hundred
+        films for one epoch, so that ``make smoke`` proves a profile's code path
+        on a CPU. Claims are then recorded as "not checked (smoke)".
     """
 
     name: str
@@ -67,7 +72,30 @@ class Profile:
     n_rep: int = 30
     seed: int = 0
     images: str = "synthetic"
+    smoke: bool = False
 
+    def smoke_caps(self) -> Profile:
+        """This profile with every field that multiplies work capped to what a CPU does in minutes.
+
+        Image size, architecture (``model``), name (and so the notebook's code path),
+        seed and image source are kept; the data is capped to :data:`SMOKE_CAPS`
+        films, the epochs to one, the batch size, bootstrap and replicate counts to
+        small numbers. A notebook under ``RADKIT_SMOKE=1`` therefore executes the same
+        statements at the same image size, only on less data; its claims are not checked.
+
+        Examples
+        --------
+        >>> s = PROFILES["full"].smoke_caps()
+        >>> s.image_size, s.model, s.n_train, s.num_epochs, s.smoke
+        (224, 'resnet18', 300, 1, True)
+        """
+        return replace(self, smoke=True, **{k: min(getattr(self, k), cap) for k, cap in SMOKE_CAPS.items()})
+
+
+#: The caps of a smoke run (``RADKIT_SMOKE=1``), one per :class:`Profile` field that multiplies work.
+#: A new such field must be added here (tests/test_config.py checks that none is forgotten).
+SMOKE_CAPS: dict[str, int] = {"n_train": 300, "n_test": 200, "num_epochs": 1, "batch_size": 32,
+                              "n_boot": 50, "n_rep": 5}
 
 PROFILES: dict[str, Profile] = {
     "quick": Profile("quick", image_size=64, n_train=1_500, n_test=1_000, num_epochs=3,
@@ -81,6 +109,8 @@ PROFILES: dict[str, Profile] = {
 _ENV = "RADKIT_PROFILE"
 _SEED_ENV = "RADKIT_SEED"
 _DEVICE_ENV = "RADKIT_DEVICE"
+#: The environment variable of the smoke switch (``RADKIT_SMOKE=1``; read by :func:`smoke`).
+SMOKE_ENV = "RADKIT_SMOKE"
 #: The environment variable that names a lesson's image source (read by :func:`images_source`).
 IMAGES_ENV = "RADKIT_IMAGES"
 #: The real datasets a lesson can take its images from (under ``RADKIT_DATA``).
@@ -89,13 +119,16 @@ REAL_SOURCES = ("nih", "chexpert", "rsna", "vindr", "padchest")
 SOURCES_OF_IMAGES = ("synthetic", *REAL_SOURCES)
 
 
-def profile(name: str | None = None) -> Profile:
-    """Return the active profile (``RADKIT_PROFILE``, default ``"standard"``).
+def profile(name: str | None = None, *, smoke_run: bool | None = None) -> Profile:
+    """Return the active profile (``RADKIT_PROFILE``, default ``"standard"``), capped under ``RADKIT_SMOKE=1``.
 
     Parameters
     ----------
     name : str, optional
         Ask for a profile by name instead of reading the environment.
+    smoke_run : bool, optional, keyword-only
+        Cap the work (:meth:`Profile.smoke_caps`) or not; default: the smoke switch
+        ``RADKIT_SMOKE`` (:func:`smoke`).
 
     Examples
     --------
@@ -111,7 +144,29 @@ def profile(name: str | None = None) -> Profile:
             f"Unknown radkit profile {chosen!r} (from the {source}). "
             f"Valid profiles: {valid}. Example: {_ENV}=quick make run"
         )
-    return PROFILES[chosen]
+    chosen_profile = PROFILES[chosen]
+    return chosen_profile.smoke_caps() if (smoke() if smoke_run is None else smoke_run) else chosen_profile
+
+
+def smoke(value: str | None = None) -> bool:
+    """Whether the smoke switch is on: ``value`` if given, else ``RADKIT_SMOKE`` (off when unset).
+
+    ``1``, ``true``, ``yes`` and ``on`` turn it on; ``0``, ``false``, ``no``, ``off`` and
+    the empty string leave it off; anything else is an error that says what to write.
+
+    Examples
+    --------
+    >>> smoke("1"), smoke("off"), smoke("")
+    (True, False, False)
+    """
+    source = "argument" if value is not None else f"environment variable {SMOKE_ENV}"
+    text = (value if value is not None else os.environ.get(SMOKE_ENV, "")).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"Invalid smoke switch {text!r} (from the {source}): use 1 to turn it on, 0 or unset for off. "
+                     f"Example: {SMOKE_ENV}=1 RADKIT_PROFILE=full make smoke")
 
 
 def notebook_seed(value: int | str | None = None) -> int:
@@ -229,13 +284,63 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def setup(seed: int | None = None, *, profile_name: str | None = None, verbose: bool = True) -> Profile:
+def _notebook_name() -> str | None:
+    """The path of the notebook this kernel runs, when the front end tells the kernel; else None.
+
+    JupyterLab (jupyter_server) starts a notebook's kernel with ``JPY_SESSION_NAME``
+    set to the notebook's path, which ipykernel also stores as ``__session__``;
+    VS Code sets ``__vsc_ipynb_file__``; the claims runner sets ``JPY_SESSION_NAME``
+    as JupyterLab does. nbclient/nbval alone set nothing. Only a name ending in
+    ``.ipynb`` counts (a console's session name does not).
+    """
+    candidates = []
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:
+        shell = None
+    if shell is not None:
+        candidates += [shell.user_ns.get("__vsc_ipynb_file__"), shell.user_ns.get("__session__")]
+    candidates.append(os.environ.get("JPY_SESSION_NAME"))
+    return next((c for c in candidates if isinstance(c, str) and c.strip().endswith(".ipynb")), None)
+
+
+def expected_time(notebook: str | os.PathLike, prof: Profile) -> str:
+    """What a set-up cell says to expect: the measured time of ``notebook`` in ``prof``, and how to switch.
+
+    Read from ``radkit/_measured.json`` (:mod:`radkit._measured`, written by ``make claims``);
+    a smoke run's time is looked up under ``<profile>+smoke``.
+
+    Examples
+    --------
+    >>> print(expected_time("no_such_notebook", PROFILES["standard"]))  # doctest: +NORMALIZE_WHITESPACE
+    expected: this notebook has not been timed in profile standard yet (make claims records it).
+    For a first look, start Jupyter with RADKIT_PROFILE=quick (RADKIT_PROFILE=quick make lab).
+    """
+    from radkit._measured import describe
+
+    key = f"{prof.name}+smoke" if prof.smoke else prof.name
+    text = "expected: " + describe(notebook, key)
+    if prof.name == "quick":
+        return text + "\nThe laptop sizes: start Jupyter with RADKIT_PROFILE=standard (the default of make lab)."
+    return text + "\nFor a first look, start Jupyter with RADKIT_PROFILE=quick (RADKIT_PROFILE=quick make lab)."
+
+
+def setup(seed: int | None = None, *, profile_name: str | None = None, verbose: bool = True,
+          notebook: str | None = None) -> Profile:
     """One call at the top of every notebook.
 
-    Reads the profile (``RADKIT_PROFILE``) and the seed (``RADKIT_SEED``, default 0)
-    in one place; prints the versions that matter (Python, torch, radkit), the
-    device, the profile and the seed; seeds Python/NumPy/torch once; returns the
-    profile with its ``seed`` set. Notebooks take every seed from ``prof.seed``.
+    Reads the profile (``RADKIT_PROFILE``), the smoke switch (``RADKIT_SMOKE``) and the
+    seed (``RADKIT_SEED``, default 0) in one place; prints the versions that matter
+    (Python, torch, radkit), the device, the profile and the seed, and, when it knows
+    which notebook it runs in, that notebook's measured time in this profile
+    (:func:`expected_time`); seeds Python/NumPy/torch once; returns the profile with
+    its ``seed`` set. Notebooks take every seed from ``prof.seed``.
+
+    The notebook is found without any argument under JupyterLab, VS Code and
+    ``make claims`` (:func:`_notebook_name`); elsewhere (nbval, a script) nothing is
+    announced unless ``notebook=`` names it, e.g. ``"07_performance_measures"``.
 
     Examples
     --------
@@ -250,12 +355,20 @@ def setup(seed: int | None = None, *, profile_name: str | None = None, verbose: 
 
     seed = notebook_seed(seed)
     prof = replace(profile(profile_name), seed=seed, images=images_source())
+    if notebook is not None and (not isinstance(notebook, str) or not notebook.strip()):
+        raise TypeError(f"notebook must name the notebook, e.g. '07_performance_measures', got {notebook!r}.")
     seed_everything(seed)
     dev = device()
     if verbose and os.environ.get("RANK", "0") == "0":  # under torchrun, one set of printed versions
         dev_name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else dev.type.upper()
         print(f"python {platform.python_version()} | torch {torch.__version__} | radkit {__version__}")
         print(f"device: {dev_name} | profile: {prof.name} | seed: {seed} | images: {prof.images}")
-        sizes = {k: v for k, v in vars(prof).items() if k not in ("name", "seed", "images")}
+        sizes = {k: v for k, v in vars(prof).items() if k not in ("name", "seed", "images", "smoke")}
         print("profile sizes: " + ", ".join(f"{k}={v}" for k, v in sizes.items()))
+        if prof.smoke:
+            print(f"smoke: ON ({SMOKE_ENV}=1): {prof.name}'s image size, model and code path on capped data "
+                  f"({', '.join(f'{k}<={v}' for k, v in SMOKE_CAPS.items())}); claims are not checked")
+        name = notebook or _notebook_name()
+        if name:
+            print(expected_time(name, prof))
     return prof

@@ -118,7 +118,9 @@ def wilson_ci(k: ArrayLike, n: ArrayLike, *, level: float = 0.95) -> tuple[np.nd
         p = k / n
         centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
         half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return centre - half, centre + half
+    # at k = 0 or k = n rounding can put a bound a hair on the wrong side of k / n (lo = 2e-18 at 0/200),
+    # which makes error bars (p - lo, hi - p) negative: the interval always contains the estimate
+    return np.fmin(centre - half, p), np.fmax(centre + half, p)
 
 
 def proportion(k: float, n: float, *, level: float = 0.95) -> Estimate:

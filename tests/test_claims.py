@@ -53,3 +53,24 @@ def test_bad_input_is_refused_with_the_argument_named(kwargs, error, match):
     with pytest.raises(error, match=match):
         claim(**kwargs)
     assert claims.RECORDS == []
+
+
+def test_smoke_prints_not_checked_and_never_raises(monkeypatch, capsys):
+    monkeypatch.setenv("RADKIT_SMOKE", "1")
+    claim("C3", 0.62 > 0.70, "the ensemble beats one model", value=0.62, bar=0.70)  # false, yet no error
+    claim("C4", True, "no numbers")
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["C3 not checked (smoke): the ensemble beats one model (value 0.62, bar 0.70, margin -0.08)",
+                   "C4 not checked (smoke): no numbers"]
+    assert [(r["id"], r["passed"], r["margin"], r["smoke"]) for r in claims.RECORDS] == [
+        ("C3", None, None, True), ("C4", None, None, True)]
+    with pytest.raises(TypeError):  # a misused claim() is a code-path bug: smoke still finds it
+        claim("C5", np.array([True, False]), "an array")
+
+
+@pytest.mark.parametrize("off", ["0", "", "off"])
+def test_outside_smoke_nothing_changes(monkeypatch, off):
+    monkeypatch.setenv("RADKIT_SMOKE", off)
+    with pytest.raises(AssertionError, match="^claim C3 failed"):
+        claim("C3", 0.62 > 0.70, "the ensemble beats one model", value=0.62, bar=0.70)
+    assert claims.RECORDS[-1]["passed"] is False and "smoke" not in claims.RECORDS[-1]

@@ -80,3 +80,71 @@ def test_bad_device_names_the_variable(monkeypatch, bad):
 def test_device_override_is_trimmed(monkeypatch):
     monkeypatch.setenv("RADKIT_DEVICE", " CPU ")
     assert radkit.device() == torch.device("cpu")
+
+
+# ---- the smoke switch (issue 31, item 4) and the announced time (item 5) ----------------------------------------
+
+from dataclasses import fields  # noqa: E402
+
+from radkit import _measured  # noqa: E402
+from radkit.config import SMOKE_CAPS  # noqa: E402
+
+#: Profile fields that do not multiply work: what smoke keeps (the code path at the profile's image size).
+KEPT = {"name", "image_size", "model", "seed", "images", "smoke"}
+
+
+def test_every_field_that_multiplies_work_is_capped_and_the_code_path_is_kept():
+    names = {f.name for f in fields(radkit.Profile)}
+    assert names - KEPT == set(SMOKE_CAPS), (
+        "a Profile field is neither capped by smoke (radkit.config.SMOKE_CAPS) nor listed as kept here: "
+        f"{sorted(names - KEPT - set(SMOKE_CAPS))}")
+    for p in PROFILES.values():
+        s = p.smoke_caps()
+        assert s.smoke and not p.smoke
+        assert (s.name, s.image_size, s.model, s.seed, s.images) == (p.name, p.image_size, p.model, p.seed, p.images)
+        for key, cap in SMOKE_CAPS.items():
+            assert getattr(s, key) == min(getattr(p, key), cap), key
+    full = PROFILES["full"].smoke_caps()
+    assert full.image_size == 224 and full.model == "resnet18"
+    assert full.n_train + full.n_test <= 600 and full.num_epochs == 1 and full.batch_size <= 32
+    assert full.n_rep <= 5 and full.n_boot <= 50
+
+
+def test_smoke_switch_is_read_with_the_profile(monkeypatch, capsys):
+    monkeypatch.setenv("RADKIT_SMOKE", "1")
+    monkeypatch.setenv("RADKIT_PROFILE", "full")
+    assert radkit.profile() == PROFILES["full"].smoke_caps()
+    assert radkit.profile(smoke_run=False) == PROFILES["full"]
+    prof = radkit.setup(seed=1, verbose=True)
+    assert prof.smoke and prof.image_size == 224 and prof.n_train == SMOKE_CAPS["n_train"] and prof.seed == 1
+    assert "smoke: ON" in capsys.readouterr().out
+    monkeypatch.setenv("RADKIT_SMOKE", "0")
+    assert radkit.profile() == PROFILES["full"]
+    monkeypatch.setenv("RADKIT_SMOKE", "maybe")
+    with pytest.raises(ValueError, match="RADKIT_SMOKE"):
+        radkit.profile()
+
+
+def test_setup_announces_the_measured_time_of_the_named_notebook(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(_measured, "DATA", tmp_path / "m.json")
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    radkit.setup(seed=0, profile_name="quick")
+    assert "expected" not in capsys.readouterr().out  # unknown notebook: nothing announced
+    radkit.setup(seed=0, profile_name="standard", notebook="07_x")
+    out = capsys.readouterr().out
+    assert "not been timed in profile standard yet" in out and "RADKIT_PROFILE=quick" in out
+    _measured.record("notebooks/07_x.ipynb", "standard", {"seed": 0, "wall_s": 275.0, "rss_mb": 2100.0})
+    monkeypatch.setenv("JPY_SESSION_NAME", str(tmp_path / "notebooks" / "07_x.ipynb"))  # as JupyterLab sets it
+    radkit.setup(seed=0, profile_name="standard")
+    assert "expected: this notebook took 275 s here in profile standard" in capsys.readouterr().out
+    monkeypatch.setenv("JPY_SESSION_NAME", "Console 1-abc")  # a console, not a notebook: nothing
+    radkit.setup(seed=0, profile_name="standard")
+    assert "expected" not in capsys.readouterr().out
+
+
+def test_a_smoke_run_is_looked_up_under_its_own_key(monkeypatch, tmp_path):
+    monkeypatch.setattr(_measured, "DATA", tmp_path / "m.json")
+    _measured.record("notebooks/07_x.ipynb", "full", {"seed": 0, "wall_s": 900.0})
+    _measured.record("notebooks/07_x.ipynb", "full+smoke", {"seed": 0, "wall_s": 95.0})
+    assert "took 95 s" in radkit.config.expected_time("07_x", PROFILES["full"].smoke_caps())
+    assert "took 900 s" in radkit.config.expected_time("07_x", PROFILES["full"])

@@ -108,3 +108,75 @@ def test_runner_reports_the_output_check_and_fails_on_it_when_strict(tmp_path, c
     assert main([str(raw), "--seeds", "1", "--no-record", "--budget-wall", "none", "--strict-outputs"]) == 1
     clean = _nb(tmp_path / "clean.ipynb", "print(f'{0.5:.2f}')")
     assert run_one(clean, seed=1).outputs == []
+
+
+def _lesson(path, claims_source):
+    """A lesson-shaped notebook: setup code, a ## Claims section (heading + code), a ## Summary."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# 99 · Test"),
+                nbformat.v4.new_code_cell("import os\nx = 2\nprint('smoke', os.environ['RADKIT_SMOKE'])"),
+                nbformat.v4.new_markdown_cell("## Claims"),
+                nbformat.v4.new_code_cell(claims_source),
+                nbformat.v4.new_markdown_cell("## Summary\n\n* x is two."),
+                nbformat.v4.new_code_cell("from radkit.claims import claim\nclaim('C9', x > 5, 'x is large')")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_claims_cells_are_found_as_nblint_finds_the_section(tmp_path):
+    from radkit.devtools.claims import claims_cells
+
+    nb = nbformat.read(_lesson(tmp_path / "l.ipynb", "assert x > 5"), as_version=4)
+    assert claims_cells(nb) == [3]
+    nb.cells.insert(4, nbformat.v4.new_code_cell("assert x > 6"))  # a second code cell of the section
+    nb.cells[2].source = "Some prose.\n\n## Claims of this lesson"
+    assert claims_cells(nb) == [3, 4]
+    nb.cells[2].source = "## Results"
+    assert claims_cells(nb) == []
+
+
+def test_smoke_skips_the_claims_cells_and_says_so(tmp_path, capsys):
+    from radkit.devtools.claims import SMOKE_SKIPPED
+
+    path = _lesson(tmp_path / "lesson.ipynb", "assert x > 5, 'plain assert that fails'")
+    before = path.read_bytes()
+    run = run_one(path, seed=1, smoke=True)
+    assert run.passed and run.smoke and run.skipped == [3], run.message
+    assert "smoke" in run.message and "not checked" in run.message
+    assert [c["passed"] for c in run.claims] == [None]  # claim('C9', False ...) outside the section: not checked
+    assert path.read_bytes() == before
+
+    outside = run_one(path, seed=1)  # outside smoke nothing changes: the plain assert fails
+    assert not outside.passed and "plain assert that fails" in outside.message
+
+    record = tmp_path / "measured.json"
+    assert main([str(path), "--smoke", "--record", str(record)]) == 0
+    out = capsys.readouterr().out
+    assert "SMOKE run" in out and "claims not checked" in out and "1 Claims cell(s) skipped" in out
+    data = json.loads(record.read_text())
+    assert list(data[f"{tmp_path.name}/lesson.ipynb"]) == ["quick+smoke"]  # never taken for quick's own time
+    assert len(data[f"{tmp_path.name}/lesson.ipynb"]["quick+smoke"]) == 1  # one seed
+    assert SMOKE_SKIPPED.startswith("Claims not checked (smoke)")
+
+
+def test_smoke_switch_in_the_environment_turns_smoke_on(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("RADKIT_SMOKE", "1")
+    path = _lesson(tmp_path / "lesson.ipynb", "assert x > 5")
+    assert main([str(path), "--no-record"]) == 0
+    assert "SMOKE run" in capsys.readouterr().out
+    assert main([str(path), "--no-record", "--no-smoke", "--seeds", "0"]) == 1
+
+
+def test_the_kernel_knows_its_notebook_as_under_jupyterlab(tmp_path):
+    """The runner sets JPY_SESSION_NAME as jupyter_server does; ipykernel exposes it as __session__ and
+    radkit.setup() announces the notebook's measured time without any argument."""
+    path = _nb(tmp_path / "s.ipynb",
+               "import contextlib, io, radkit\n"
+               "assert __session__.endswith('s.ipynb'), __session__\n"
+               "buf = io.StringIO()\n"
+               "with contextlib.redirect_stdout(buf):\n"
+               "    radkit.setup(profile_name='quick')\n"
+               "assert 'expected: this notebook' in buf.getvalue(), buf.getvalue()\n")
+    run = run_one(path, seed=0)
+    assert run.passed, run.message

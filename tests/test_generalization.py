@@ -269,3 +269,18 @@ def test_correlated_flags_rates():
     f = G.correlated_flags(y, corr=0.6, rate=0.5, seed=0)
     # P(flag | y=1) = corr + (1 - corr) * rate = 0.8; P(flag | y=0) = (1 - corr) * rate = 0.2
     assert f[y == 1].mean() == pytest.approx(0.8, abs=0.02) and f[y == 0].mean() == pytest.approx(0.2, abs=0.02)
+
+
+def test_dann_takes_the_full_profiles_resnet():
+    """The full profile trains DANN on ResNet-18 (no features/pool/head): the last Linear's input is read."""
+    import radkit.models
+
+    net = radkit.models.make_model("resnet18", num_classes=1, seed=0)
+    m = G.DANN(net, lambd=0.3)
+    x = torch.rand(3, 1, 64, 64)
+    out = m.eval()(x)
+    assert out.shape == (3, 2)
+    with torch.no_grad():
+        assert torch.allclose(out[:, :1], net(x)) and m.embed(x).shape == (3, 512)
+    out.sum().backward()  # the domain head's gradient reaches the backbone through the hook
+    assert next(net.parameters()).grad is not None

@@ -156,3 +156,13 @@ def test_the_old_homes_of_the_wilson_interval_are_the_same_functions():
     with pytest.warns(FutureWarning, match="use radkit.stats.wilson_ci"):  # label_process moved to adjudication
         assert lp.wilson_ci is st.wilson_ci
     assert val.proportion_estimate is st.proportion
+
+
+def test_wilson_interval_contains_the_estimate_at_zero_and_all():
+    """At k = 0 or k = n rounding must not put a bound on the wrong side of k / n (a negative error bar)."""
+    from radkit.stats import wilson_ci
+
+    for n in range(1, 400):
+        k = np.arange(n + 1)
+        lo, hi = wilson_ci(k, np.full_like(k, n))
+        assert (k / n - lo >= 0).all() and (hi - k / n >= 0).all(), n

@@ -22,6 +22,13 @@ in the other profiles) and printed, so that a failure can be repeated with
 ``--seeds`` (``SEEDS="..." make claims``). Measurements are appended to
 ``radkit/_measured.json`` (:mod:`radkit._measured`; ``--no-record`` to skip).
 
+Smoke (``--smoke``, or ``RADKIT_SMOKE=1`` in the environment; ``make smoke``): every notebook
+runs once, in the given profile's image size, architecture and code path but on capped data
+(:meth:`radkit.config.Profile.smoke_caps`), with no budget; the code cells of its ``## Claims``
+section are not executed (each is replaced by a line saying so) and :func:`radkit.claims.claim`
+records its claims as "not checked (smoke)". Such runs are recorded under ``<profile>+smoke``,
+so they never pass for the profile's own time. A smoke run proves the code path, not the claims.
+
 Exit status: 1 if a claim failed (or, with ``--strict-outputs``, the output check found a
 problem); otherwise 2 if a notebook went over its budget
 (0 with ``--budget-warn-only``); otherwise 0. ``OMP_NUM_THREADS=1 make claims``
@@ -46,7 +53,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Run", "run_one", "over_budget", "margin_summary", "fresh_seeds", "BUDGETS", "main"]
+__all__ = ["Run", "run_one", "over_budget", "margin_summary", "fresh_seeds", "claims_cells", "BUDGETS",
+           "SMOKE_SKIPPED", "main"]
 
 #: Per-profile budgets (CONVENTIONS.md): ``wall_s`` and ``cpu_s`` in seconds, ``rss_mb`` in MiB.
 BUDGETS: dict[str, dict[str, float]] = {
@@ -56,6 +64,8 @@ BUDGETS: dict[str, dict[str, float]] = {
 }
 _UNITS = {"wall_s": ("wall", "s"), "cpu_s": ("CPU", "s"), "rss_mb": ("peak memory", "MB")}
 
+#: What a skipped Claims cell prints in a smoke run (its source is replaced by a print of this line).
+SMOKE_SKIPPED = "Claims not checked (smoke): RADKIT_SMOKE=1 skipped this cell; a smoke run proves the code path only."
 _FROM_PROFILE = object()  # a budget option not given: the profile's default
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _MARK = "__radkit_probe__"
@@ -106,6 +116,8 @@ class Run:
     rss_children_mb: float | None = None
     claims: list[dict[str, Any]] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)  # the output check's problems, one line each
+    smoke: bool = False  # a smoke run (capped data, Claims cells skipped)
+    skipped: list[int] = field(default_factory=list)  # indices of the Claims cells a smoke run did not execute
 
     def as_record(self) -> dict[str, Any]:
         """The dict stored in ``radkit/_measured.json``."""
@@ -132,6 +144,37 @@ def _failure(err: Exception) -> str:
     msg = f"{ename}: {evalue}".strip().rstrip(":")
     out = f"{where}  ->  {msg}" if where else msg
     return out if len(out) <= 600 else out[:597] + "..."
+
+
+def claims_cells(nb: Any) -> list[int]:
+    """Indices of the code cells of the ``## Claims`` section: after its heading, up to the next heading.
+
+    The section is found as :mod:`radkit.devtools.nblint` finds it: a markdown cell
+    with a heading that starts with "Claims"; it ends at the next markdown cell with
+    a heading. A notebook without a Claims section has none.
+
+    Examples
+    --------
+    >>> nb = {"cells": [{"cell_type": "code", "source": "x = 1"},
+    ...                 {"cell_type": "markdown", "source": "## Claims"},
+    ...                 {"cell_type": "code", "source": "assert x == 1"},
+    ...                 {"cell_type": "markdown", "source": "## Summary"},
+    ...                 {"cell_type": "code", "source": "print(x)"}]}
+    >>> claims_cells(nb)
+    [2]
+    """
+    from radkit.devtools.nblint import _headings, _source
+
+    out: list[int] = []
+    inside = False
+    for i, cell in enumerate(nb.get("cells", []) if isinstance(nb, dict) else nb.cells):
+        if cell.get("cell_type") == "markdown":
+            heads = _headings(_source(cell))
+            if heads:  # a heading starts or ends the section
+                inside = any(t.strip().lower().startswith("claims") for _, t in heads)
+        elif inside and cell.get("cell_type") == "code":
+            out.append(i)
+    return out
 
 
 def _probe(client: Any) -> dict[str, Any] | None:
@@ -164,11 +207,16 @@ def _output_problems(nb: Any) -> list[str]:
         return [f"the output check could not run: {type(err).__name__}: {err}"]
 
 
-def run_one(path: str | Path, *, seed: int, profile: str = "quick", timeout: int = 1800) -> Run:
+def run_one(path: str | Path, *, seed: int, profile: str = "quick", timeout: int = 1800,
+            smoke: bool = False) -> Run:
     """Execute one notebook with ``RADKIT_SEED=seed`` in ``profile``; return its :class:`Run`.
 
     The message is ``"pass"`` or one line naming what failed: the source line of the
     failing statement and the error (for :func:`radkit.claims.claim`, ``claim C3 failed: ...``).
+    With ``smoke=True`` the kernel runs under ``RADKIT_SMOKE=1`` and the code cells of the
+    Claims section (:func:`claims_cells`) print :data:`SMOKE_SKIPPED` instead of running.
+    The kernel is told the notebook's path (``JPY_SESSION_NAME``, as JupyterLab does), so
+    that :func:`radkit.setup` can announce its measured time.
     """
     import nbformat
     from nbclient import NotebookClient
@@ -176,8 +224,13 @@ def run_one(path: str | Path, *, seed: int, profile: str = "quick", timeout: int
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
-    env_before = {k: os.environ.get(k) for k in ("RADKIT_SEED", "RADKIT_PROFILE", "MPLBACKEND")}
-    os.environ.update(RADKIT_SEED=str(seed), RADKIT_PROFILE=profile, MPLBACKEND="Agg")
+    skipped = claims_cells(nb) if smoke else []
+    for i in skipped:  # the in-memory copy only; the committed notebook is never written
+        nb.cells[i].source = f"print({SMOKE_SKIPPED!r})"
+    env_before = {k: os.environ.get(k) for k in ("RADKIT_SEED", "RADKIT_PROFILE", "MPLBACKEND", "RADKIT_SMOKE",
+                                                  "JPY_SESSION_NAME")}
+    os.environ.update(RADKIT_SEED=str(seed), RADKIT_PROFILE=profile, MPLBACKEND="Agg",
+                      RADKIT_SMOKE="1" if smoke else "0", JPY_SESSION_NAME=str(path.resolve()))
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", interrupt_on_timeout=True,
                             resources={"metadata": {"path": str(path.parent)}})
     passed, message, probe, dead = True, "pass", None, False
@@ -186,7 +239,11 @@ def run_one(path: str | Path, *, seed: int, profile: str = "quick", timeout: int
         with client.setup_kernel():
             try:
                 for index, cell in enumerate(nb.cells):
+                    began = time.perf_counter()
                     client.execute_cell(cell, index)
+                    took = time.perf_counter() - began
+                    if smoke and took >= 10:  # where a smoke run spends its time (or hangs): cell by cell
+                        print(f"    {path.name} cell {index}: {took:.0f} s", file=sys.stderr, flush=True)
             except (CellExecutionError, CellTimeoutError) as err:
                 passed, message = False, _failure(err)
             except DeadKernelError as err:
@@ -201,7 +258,10 @@ def run_one(path: str | Path, *, seed: int, profile: str = "quick", timeout: int
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    run = Run(str(path), int(seed), profile, passed, message, wall, outputs=found_outputs)
+    if passed and smoke:
+        message = f"pass (smoke: {len(skipped)} Claims cell(s) skipped, claims not checked)"
+    run = Run(str(path), int(seed), profile, passed, message, wall, outputs=found_outputs, smoke=smoke,
+              skipped=skipped)
     if probe is not None:
         run.cpu_s = float(probe["cpu_s"])
         run.rss_mb = float(probe["rss_mb"])
@@ -336,28 +396,39 @@ def main(argv: list[str] | None = None) -> int:
                         help="measurements file (default radkit/_measured.json)")
     parser.add_argument("--no-record", action="store_true", help="do not write the measurements")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
+    parser.add_argument("--smoke", action=argparse.BooleanOptionalAction, default=None,
+                        help="smoke run: capped data, one seed, no budget, Claims cells skipped "
+                             "(default: on when RADKIT_SMOKE=1)")
     parser.add_argument("--strict-outputs", action="store_true",
                         help="fail the run when the output check finds a problem (default: report it only)")
     args = parser.parse_args(argv)
+    if args.smoke is None:
+        from radkit.config import smoke as smoke_switch
 
-    budget = dict(BUDGETS[args.profile])
+        args.smoke = smoke_switch()
+
+    budget = {} if args.smoke else dict(BUDGETS[args.profile])  # a smoke run times the code path, not the lesson
     for key, given in (("wall_s", args.budget_wall), ("cpu_s", args.budget_cpu), ("rss_mb", args.budget_rss)):
         if given is not _FROM_PROFILE:
             budget[key] = given
     budget = {k: v for k, v in budget.items() if v is not None}
     if args.seeds is None:
-        n = args.n_seeds if args.n_seeds is not None else (10 if args.profile == "quick" else 2)
+        n = args.n_seeds if args.n_seeds is not None else (1 if args.smoke else 10 if args.profile == "quick" else 2)
         if n < 1:
             parser.error(f"--n-seeds must be >= 1, got {n}.")
         seeds = fresh_seeds(n)
         again = f'SEEDS="{" ".join(map(str, seeds))}"' + (
             f" RADKIT_PROFILE={args.profile}" if args.profile != "quick" else "")
-        print(f"claims: fresh seeds {' '.join(map(str, seeds))}; repeat a failure with `make claims {again}`")
+        target = "smoke" if args.smoke else "claims"
+        print(f"claims: fresh seeds {' '.join(map(str, seeds))}; repeat a failure with `make {target} {again}`")
     else:
         seeds = list(args.seeds)
     threads = os.environ.get("OMP_NUM_THREADS", "default")
     shown = ", ".join(f"{_UNITS[k][0]} {v:.0f} {_UNITS[k][1]}" for k, v in budget.items()) or "none"
     print(f"claims: profile {args.profile}, seeds {seeds}, OMP_NUM_THREADS={threads}, budget {shown}", flush=True)
+    if args.smoke:
+        print("claims: SMOKE run (RADKIT_SMOKE=1): capped data, Claims cells skipped, claims not checked "
+              f"(recorded as profile {args.profile}+smoke)", flush=True)
     if not args.no_record:
         from radkit import _measured
 
@@ -365,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
     shown_outputs: dict[str, set[str]] = {}
     for path in args.notebooks:
         for seed in seeds:
-            run = run_one(path, seed=seed, profile=args.profile, timeout=args.timeout)
+            run = run_one(path, seed=seed, profile=args.profile, timeout=args.timeout, smoke=args.smoke)
             runs.append(run)
             over = over_budget(run, budget)
             used = f"wall {run.wall_s:.0f} s, CPU {_num(run.cpu_s)} s, peak {_num(run.rss_mb)} MB"
@@ -381,7 +452,8 @@ def main(argv: list[str] | None = None) -> int:
                 for p in fresh:
                     print(f"      {p}", flush=True)
             if not args.no_record:
-                _measured.record(path, args.profile, run.as_record(), path=args.record)
+                _measured.record(path, f"{args.profile}+smoke" if args.smoke else args.profile, run.as_record(),
+                                 path=args.record)
 
     names = [str(p) for p in args.notebooks]
     by = {(r.notebook, r.seed): r for r in runs}
@@ -401,7 +473,11 @@ def main(argv: list[str] | None = None) -> int:
     _print_table(["notebook", "wall s", "CPU s", "peak GB", f"budget ({shown})"], res_rows)
 
     records = [{"notebook": r.notebook, "seed": r.seed, **c} for r in runs for c in r.claims]
-    if records:
+    if args.smoke:
+        n_skipped = sum(len(r.skipped) for r in runs)
+        print(f"\nsmoke: claims not checked ({n_skipped} Claims cell(s) skipped, {len(records)} claim() call(s) "
+              "recorded as not checked); a smoke run proves the code path at this image size, not the claims")
+    elif records:
         print()
         rows = []
         for s in margin_summary(records):

@@ -60,8 +60,9 @@ class DANN(nn.Module):
     Parameters
     ----------
     backbone : nn.Module
-        A model with ``features`` and ``pool`` modules and a linear ``head``
-        (e.g. ``radkit.models.make_model("smallcnn", ...)``); its head predicts the finding.
+        A classifier whose last ``nn.Linear`` predicts the finding: any model of
+        ``radkit.models.make_model`` (SmallCNN's ``features``/``pool``/``head``, or
+        ResNet/DenseNet, whose last linear layer's input is read with a hook).
     lambd : float
         Strength of the reversal (0: plain training plus a domain probe).
     hidden : int
@@ -80,23 +81,42 @@ class DANN(nn.Module):
 
     def __init__(self, backbone: nn.Module, *, lambd: float = 0.3, hidden: int = 64) -> None:
         super().__init__()
-        missing = [a for a in ("features", "pool", "head") if not hasattr(backbone, a)]
-        if missing or not isinstance(getattr(backbone, "head", None), nn.Linear):
-            raise TypeError(f"backbone needs 'features', 'pool' and a Linear 'head' (missing {missing}); "
-                            "use radkit.models.make_model('smallcnn', ...).")
+        split = all(hasattr(backbone, a) for a in ("features", "pool")) and isinstance(
+            getattr(backbone, "head", None), nn.Linear)
+        # other architectures (the full profile's ResNet-18): the input of the last nn.Linear, read by a hook
+        linears = [name for name, m in backbone.named_modules() if name and isinstance(m, nn.Linear)]
+        if not split and not linears:
+            raise TypeError("backbone needs 'features', 'pool' and a Linear 'head' (SmallCNN), or a last "
+                            "nn.Linear layer that predicts the finding (ResNet, DenseNet); this one has neither. "
+                            "Use radkit.models.make_model(...).")
         grad_reverse(torch.zeros(1), lambd)  # validates lambd
         self.backbone, self.lambd = backbone, float(lambd)
-        d = backbone.head.in_features
+        self._head_name = "head" if split else linears[-1]
+        self._split = split
+        d = backbone.get_submodule(self._head_name).in_features
         self.domain = nn.Sequential(nn.Linear(d, hidden), nn.ReLU(), nn.Linear(hidden, 1))
         self.radkit_in_channels = getattr(backbone, "radkit_in_channels", None)
 
+    def _features_and_logits(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if self._split:
+            f = torch.flatten(self.backbone.pool(self.backbone.features(x)), 1)
+            return f, self.backbone.head(f)
+        seen: list[torch.Tensor] = []
+        hook = self.backbone.get_submodule(self._head_name).register_forward_hook(
+            lambda _m, inputs, _o: seen.append(inputs[0]))
+        try:
+            logits = self.backbone(x)
+        finally:
+            hook.remove()
+        return torch.flatten(seen[-1], 1), logits
+
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         """The shared features (N x D) the two heads read."""
-        return torch.flatten(self.backbone.pool(self.backbone.features(x)), 1)
+        return self._features_and_logits(x)[0]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        f = self.embed(x)
-        return torch.cat([self.backbone.head(f), self.domain(grad_reverse(f, self.lambd))], dim=1)
+        f, logits = self._features_and_logits(x)
+        return torch.cat([logits, self.domain(grad_reverse(f, self.lambd))], dim=1)
 
 
 def dann_data(x_source: torch.Tensor, y_source: torch.Tensor, x_target: torch.Tensor
