@@ -2,7 +2,8 @@
 #   make lab         start JupyterLab on the tour notebook
 #   make test        ruff, unit tests + every notebook in notebooks/ and solutions/ (quick profile)
 #   make run         execute every notebook headless, HTML to build/ (RADKIT_PROFILE, default standard)
-#   make lint        ruff over radkit/, tests/, bench/ (notebooks are linted by tests/test_notebook_lint.py)
+#   make lint        ruff check and ruff format --check over radkit/, tests/, bench/ (notebooks: tests/test_notebook_lint.py)
+#   make format      ruff format over radkit/, tests/, bench/
 #   make claims      every notebook and solution under fresh seeds (ten; two with RADKIT_PROFILE=standard), quick
 #                    profile unless RADKIT_PROFILE is given; SEEDS="0 1" to repeat, CLAIMS_FLAGS=--budget-warn-only
 #   make smoke       every notebook and solution once, RADKIT_SMOKE=1: the profile's image size, architecture and code
@@ -28,7 +29,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb solutions/*.ipynb))
 # JupyterLab refuses to run as root unless told; these machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test lint claims smoke real-check run exercises bench clean-venv
+.PHONY: lab test lint format claims smoke real-check run exercises bench clean-venv
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || { echo "creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV) || { echo "Could not create a virtual environment: install Python >= 3.10 with its venv module (Debian/Ubuntu: apt-get install python3-venv)."; exit 1; }; }
@@ -41,12 +42,17 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check radkit tests bench
+	$(BIN)/ruff format --check radkit tests bench
 	$(BIN)/python -m radkit.devtools.exercises check
 	RADKIT_PROFILE=quick RADKIT_CHECKS_STRICT=1 MPLBACKEND=Agg $(BIN)/python -m pytest tests radkit $(NOTEBOOKS) \
 		--doctest-modules --nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider
 
 lint: $(STAMP)
 	$(BIN)/ruff check radkit tests bench
+	$(BIN)/ruff format --check radkit tests bench
+
+format: $(STAMP)
+	$(BIN)/ruff format radkit tests bench
 
 claims: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m radkit.devtools.claims $(NOTEBOOKS) $(CLAIMS_PROFILE) \

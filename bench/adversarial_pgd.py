@@ -40,17 +40,25 @@ def main() -> None:
     eps, step = 4 / 255, 1 / 255
 
     def ours():
-        return adv.pgd(model, x, y, eps=eps, steps=args.steps, step_size=step, random_start=False,
-                       batch_size=args.n, seed=0)
+        return adv.pgd(
+            model, x, y, eps=eps, steps=args.steps, step_size=step, random_start=False, batch_size=args.n, seed=0
+        )
 
     runs = {"radkit": ours}
     from art.attacks.evasion import ProjectedGradientDescent
     from art.estimators.classification import PyTorchClassifier
 
-    clf = PyTorchClassifier(model=model, loss=nn.CrossEntropyLoss(), input_shape=tuple(x.shape[1:]),
-                            nb_classes=2, clip_values=(0.0, 1.0), device_type=dev.type)
-    art_pgd = ProjectedGradientDescent(clf, eps=eps, eps_step=step, max_iter=args.steps, num_random_init=0,
-                                       batch_size=args.n, verbose=False)
+    clf = PyTorchClassifier(
+        model=model,
+        loss=nn.CrossEntropyLoss(),
+        input_shape=tuple(x.shape[1:]),
+        nb_classes=2,
+        clip_values=(0.0, 1.0),
+        device_type=dev.type,
+    )
+    art_pgd = ProjectedGradientDescent(
+        clf, eps=eps, eps_step=step, max_iter=args.steps, num_random_init=0, batch_size=args.n, verbose=False
+    )
     x_np, y_np = x.cpu().numpy(), y.cpu().numpy()
     runs["ART"] = lambda: art_pgd.generate(x=x_np, y=y_np)
     try:
@@ -62,6 +70,7 @@ def main() -> None:
         print("torchattacks not installed: its row is left out")
 
     ref = ours().cpu().numpy()
+
     def as_array(out) -> np.ndarray:
         return out.detach().cpu().numpy() if torch.is_tensor(out) else np.asarray(out)
 
@@ -73,8 +82,10 @@ def main() -> None:
             f()
             times[name].append(time.perf_counter() - t)
     med = {name: float(np.median(v)) for name, v in times.items()}
-    print(f"device {dev.type} ({platform.processor() or platform.machine()}), torch {torch.__version__}, "
-          f"threads {torch.get_num_threads()}; batch {args.n}×1×{args.size}², {args.steps} steps")
+    print(
+        f"device {dev.type} ({platform.processor() or platform.machine()}), torch {torch.__version__}, "
+        f"threads {torch.get_num_threads()}; batch {args.n}×1×{args.size}², {args.steps} steps"
+    )
     for name, t in med.items():
         ratio = "" if name == "radkit" else f"  peer / radkit = {t / med['radkit']:.2f}  (max |Δ| {agree[name]:.1e})"
         print(f"{name:>12}: {t * 1000:8.1f} ms{ratio}")

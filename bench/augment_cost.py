@@ -68,9 +68,11 @@ def main() -> None:
             _sync(dev)
             times[name].append(clock() - t0)
     med = {k: statistics.median(v) for k, v in times.items()}
-    print(f"device {dev} ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads), "
-          f"torch {torch.__version__}, batch {args.batch} x 1 x {args.size}², median of {args.repeats}, "
-          f"{'process' if clock is time.process_time else 'wall'} time")
+    print(
+        f"device {dev} ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads), "
+        f"torch {torch.__version__}, batch {args.batch} x 1 x {args.size}², median of {args.repeats}, "
+        f"{'process' if clock is time.process_time else 'wall'} time"
+    )
     print(f"smallcnn training step: {med['train step'] * 1e3:.2f} ms")
     for name in policies:
         ratio = med[name] / med["train step"]

@@ -37,8 +37,10 @@ def main() -> None:
     train.fit(model, (X, y), num_epochs=epochs, lr=1e-3, batch_size=64, seed=0, device=device, progress=False)
     secs = time.perf_counter() - start
     if ctx.main:
-        print(f"{arch} {size}px, {ctx.world_size} process(es) [{ctx.backend or 'none'}], "
-              f"{device.type}: {epochs * n / secs:.1f} images/s")
+        print(
+            f"{arch} {size}px, {ctx.world_size} process(es) [{ctx.backend or 'none'}], "
+            f"{device.type}: {epochs * n / secs:.1f} images/s"
+        )
 
 
 if __name__ == "__main__":

@@ -74,8 +74,11 @@ def main() -> None:
     ap.add_argument("--workers", type=int, nargs="+", default=[2], help="worker counts for the first epoch")
     args = ap.parse_args()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}, "
-          f"load average {load:.1f}; {args.n} files per format at {args.side}²", flush=True)
+    print(
+        f"torch {torch.__version__}, {os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}, "
+        f"load average {load:.1f}; {args.n} files per format at {args.side}²",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["RADKIT_CACHE"] = str(Path(tmp) / "cache")
         from radkit.data import ImageDataset
@@ -94,16 +97,22 @@ def main() -> None:
                     ds = CachedImages(labels, meta, paths, size=size)
                     for entry in ds.cache_dir.rglob("*.npy"):
                         entry.unlink()
-                    rows.append((f"first epoch, {k} workers", _rate(lambda: ds.stack(num_workers=k, progress=False),
-                                                                   len(paths))))
+                    rows.append(
+                        (
+                            f"first epoch, {k} workers",
+                            _rate(lambda: ds.stack(num_workers=k, progress=False), len(paths)),
+                        )
+                    )
                 ds = CachedImages(labels, meta, paths, size=size)
                 for entry in ds.cache_dir.rglob("*.npy"):
                     entry.unlink()
-                rows.append(("first epoch (writes cache)", _rate(lambda: [ds[i] for i in range(len(paths))],
-                                                                 len(paths))))
+                rows.append(
+                    ("first epoch (writes cache)", _rate(lambda: [ds[i] for i in range(len(paths))], len(paths)))
+                )
                 rows.append(("later epochs (cache)", _rate(lambda: [ds[i] for i in range(len(paths))], len(paths))))
-                rows.append(("later epochs, stack()", _rate(lambda: ds.stack(num_workers=0, progress=False),
-                                                            len(paths))))
+                rows.append(
+                    ("later epochs, stack()", _rate(lambda: ds.stack(num_workers=0, progress=False), len(paths)))
+                )
                 for mode, rate in rows:
                     print(f"{fmt:<6} {size:>5} {mode:<26} {rate:>9.0f} {rate / plain:>8.2f}", flush=True)
 

@@ -39,17 +39,29 @@ def main() -> None:
     x = torch.rand(args.n, 1, 64, 64, generator=torch.Generator().manual_seed(0))
     layer = dict(model.named_modules())["features.12"]
     cases = {
-        "saliency": (lambda: explain.saliency(model, x, target=1),
-                     lambda: Saliency(model).attribute(x.clone().requires_grad_(), target=1)),
+        "saliency": (
+            lambda: explain.saliency(model, x, target=1),
+            lambda: Saliency(model).attribute(x.clone().requires_grad_(), target=1),
+        ),
         "integrated gradients (50 steps)": (
             lambda: explain.integrated_gradients(model, x, target=1, steps=50),
-            lambda: IntegratedGradients(model).attribute(x, target=1, n_steps=50)),
-        "grad-cam": (lambda: explain.grad_cam(model, x, target=1, layer="features.12", upsample=False),
-                     lambda: LayerGradCam(model, layer).attribute(x, target=1, relu_attributions=True)),
+            lambda: IntegratedGradients(model).attribute(x, target=1, n_steps=50),
+        ),
+        "grad-cam": (
+            lambda: explain.grad_cam(model, x, target=1, layer="features.12", upsample=False),
+            lambda: LayerGradCam(model, layer).attribute(x, target=1, relu_attributions=True),
+        ),
         "occlusion (8 px, stride 4)": (
             lambda: explain.occlusion(model, x, target=1, window=8, stride=4),
-            lambda: Occlusion(model).attribute(x, target=1, sliding_window_shapes=(1, 8, 8), strides=(1, 4, 4),
-                                               baselines=0.0, perturbations_per_eval=16)),
+            lambda: Occlusion(model).attribute(
+                x,
+                target=1,
+                sliding_window_shapes=(1, 8, 8),
+                strides=(1, 4, 4),
+                baselines=0.0,
+                perturbations_per_eval=16,
+            ),
+        ),
     }
     pgc = pytorch_grad_cam.GradCAM(model=model, target_layers=[dict(model.named_modules())["features.13"]])
 
@@ -60,10 +72,13 @@ def main() -> None:
 
     cases["grad-cam vs pytorch-grad-cam"] = (
         lambda: min_max(explain.grad_cam(model, x, target=1, layer="features.13"))[:, 0],
-        lambda: torch.from_numpy(pgc(input_tensor=x, targets=[ClassifierOutputTarget(1)] * len(x))))
-    print(f"device cpu | torch {torch.__version__} threads {torch.get_num_threads()} | captum {captum.__version__} "
-          f"| pytorch-grad-cam {getattr(pytorch_grad_cam, '__version__', '1.5.x')} "
-          f"| python {platform.python_version()} | {args.n} images 64 x 64")
+        lambda: torch.from_numpy(pgc(input_tensor=x, targets=[ClassifierOutputTarget(1)] * len(x))),
+    )
+    print(
+        f"device cpu | torch {torch.__version__} threads {torch.get_num_threads()} | captum {captum.__version__} "
+        f"| pytorch-grad-cam {getattr(pytorch_grad_cam, '__version__', '1.5.x')} "
+        f"| python {platform.python_version()} | {args.n} images 64 x 64"
+    )
     print(f"{'method':34s} {'radkit s':>9s} {'peer s':>9s} {'peer/radkit':>14s} {'max |diff|':>11s}")
     for name, (ours, theirs) in cases.items():
         t_ours, a = timed(ours, args.repeat)

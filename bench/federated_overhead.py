@@ -37,8 +37,7 @@ def main() -> None:
 
     def bare():
         for i, c in enumerate(clients):
-            fl.local_update(copy.deepcopy(init), c, local_epochs=1, lr=3e-3, batch_size=64,
-                            seed=fl.round_seed(0, 1, i))
+            fl.local_update(copy.deepcopy(init), c, local_epochs=1, lr=3e-3, batch_size=64, seed=fl.round_seed(0, 1, i))
 
     def fedavg():
         fl.fedavg(clients, init, rounds=1, seed=0)
@@ -65,8 +64,10 @@ def main() -> None:
             times[k].append(time.perf_counter() - t0)
     med = {k: sorted(v)[len(v) // 2] for k, v in times.items()}
     base = med["local training only"]
-    print(f"# {platform.processor() or platform.machine()}, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads, load {os.getloadavg()[0]:.1f}")
+    print(
+        f"# {platform.processor() or platform.machine()}, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads, load {os.getloadavg()[0]:.1f}"
+    )
     for k, v in med.items():
         print(f"{k:28s} median {v:.3f} s  ratio {v / base:.3f}  overhead {(v - base) / v:+.1%} of the round")
 

@@ -50,8 +50,10 @@ def main() -> None:
             fn()
             t.append(time.perf_counter() - t0)
         times[name] = float(np.median(t))
-    print(f"device: CPU ({platform.processor() or platform.machine()}), torch threads {torch.get_num_threads()}, "
-          f"scikit-image {sk_version}")
+    print(
+        f"device: CPU ({platform.processor() or platform.machine()}), torch threads {torch.get_num_threads()}, "
+        f"scikit-image {sk_version}"
+    )
     print(f"{args.n} films {args.size} x {args.size}: max |difference| {diff:.2e}")
     for name, t in times.items():
         print(f"  {name:13s} {t * 1000:8.1f} ms")

@@ -36,14 +36,18 @@ def main() -> None:
     from radkit.train import embed, predict
 
     dev = radkit.device()
-    print(f"python {platform.python_version()} | torch {torch.__version__} | device {dev} | "
-          f"threads {torch.get_num_threads()} | n = {args.n}")
+    print(
+        f"python {platform.python_version()} | torch {torch.__version__} | device {dev} | "
+        f"threads {torch.get_num_threads()} | n = {args.n}"
+    )
     x = torch.rand(args.n, 1, 64, 64, generator=torch.Generator().manual_seed(0))
     model = make_model("smallcnn", num_classes=1, seed=0).to(dev)
     t_emb, emb = timed(lambda: embed(model, x, batch_size=512), args.repeat)
     t_pred, _ = timed(lambda: predict(model, x, batch_size=512), args.repeat)
-    print(f"embeddings {emb.shape}: {t_emb:.2f} s ({args.n / t_emb:,.0f} images/s); predict: {t_pred:.2f} s; "
-          f"ratio {t_emb / t_pred:.2f}")
+    print(
+        f"embeddings {emb.shape}: {t_emb:.2f} s ({args.n / t_emb:,.0f} images/s); predict: {t_pred:.2f} s; "
+        f"ratio {t_emb / t_pred:.2f}"
+    )
 
     g = np.random.default_rng(0)
     y = (g.random(args.n) < 0.02).astype(int)
@@ -51,8 +55,10 @@ def main() -> None:
     t_rk, (X_rk, y_rk) = timed(lambda: imb.resample(X, y, method="SMOTE", seed=0), args.repeat)
     t_ref, (X_ref, y_ref) = timed(lambda: SMOTE(random_state=0).fit_resample(X, y), args.repeat)
     same = np.array_equal(X_rk, X_ref) and np.array_equal(y_rk, y_ref)
-    print(f"SMOTE {X.shape} -> {X_rk.shape}: radkit {t_rk:.2f} s, imbalanced-learn {t_ref:.2f} s, "
-          f"ratio {t_rk / t_ref:.2f}, identical output: {same}")
+    print(
+        f"SMOTE {X.shape} -> {X_rk.shape}: radkit {t_rk:.2f} s, imbalanced-learn {t_ref:.2f} s, "
+        f"ratio {t_rk / t_ref:.2f}, identical output: {same}"
+    )
 
 
 if __name__ == "__main__":

@@ -31,8 +31,11 @@ def per_permutation(k0: np.ndarray, m: int, perms: np.ndarray) -> np.ndarray:
     out = np.empty(len(perms))
     for i, order in enumerate(perms):
         a, b = order[:m], order[m:]
-        out[i] = (k0[np.ix_(a, a)].sum() / (m * (m - 1)) + k0[np.ix_(b, b)].sum() / (n * (n - 1))
-                  - 2 * k0[np.ix_(a, b)].mean())
+        out[i] = (
+            k0[np.ix_(a, a)].sum() / (m * (m - 1))
+            + k0[np.ix_(b, b)].sum() / (n * (n - 1))
+            - 2 * k0[np.ix_(a, b)].mean()
+        )
     return out
 
 
@@ -63,16 +66,18 @@ def main() -> None:
         ref_times.append((time.perf_counter() - t) * args.n_perm / args.ref_perm)
     x = np.zeros((2 * args.n, len(perms)))
     for j, order in enumerate(perms):
-        x[order[:args.n], j] = 1.0
+        x[order[: args.n], j] = 1.0
     fast = _mmd2_many(k0, x, args.n, float(k0.sum()), k0.sum(1))
     assert np.allclose(fast, slow, rtol=1e-9, atol=1e-12), np.abs(fast - slow).max()
     fast_t, ref_t = float(np.median(times)), float(np.median(ref_times))
     threads = os.environ.get("OMP_NUM_THREADS", "default")
     print(f"{platform.processor() or platform.machine()} | OMP_NUM_THREADS={threads} | load {os.getloadavg()[0]:.1f}")
-    print(f"{args.n} + {args.n} x {args.dim}, {args.n_perm} permutations: radkit {fast_t:.3f} s wall, "
-          f"{np.median(cpu):.3f} s CPU "
-          f"(p = {r.p_value:.4f}); per-permutation sums {ref_t:.1f} s (from {args.ref_perm}); "
-          f"ratio {ref_t / fast_t:.0f}x")
+    print(
+        f"{args.n} + {args.n} x {args.dim}, {args.n_perm} permutations: radkit {fast_t:.3f} s wall, "
+        f"{np.median(cpu):.3f} s CPU "
+        f"(p = {r.p_value:.4f}); per-permutation sums {ref_t:.1f} s (from {args.ref_perm}); "
+        f"ratio {ref_t / fast_t:.0f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -36,8 +36,9 @@ def main() -> None:
     gen = np.random.default_rng(0)
     y = (gen.random(args.n) < 0.15).astype(int)
     X = pd.DataFrame(gen.normal(size=(args.n, 10)) + y[:, None] * 0.5)
-    reads = simulate_readers(y, sensitivity=[0.95, 0.80, 0.65, 0.60, 0.55],
-                             specificity=[0.97, 0.90, 0.80, 0.70, 0.65], seed=1).labels
+    reads = simulate_readers(
+        y, sensitivity=[0.95, 0.80, 0.65, 0.60, 0.55], specificity=[0.97, 0.90, 0.80, 0.70, 0.65], seed=1
+    ).labels
     cores = os.cpu_count() or 1
 
     def timed(threads: int) -> tuple[float, adjudication.RaykarResult]:
@@ -61,12 +62,15 @@ def main() -> None:
     single_s, res_single = timed(1)
     same = np.allclose(res_default.posteriors.to_numpy(), res_single.posteriors.to_numpy(), atol=1e-6)
     blas = ", ".join(sorted({f"{d['internal_api']} {d['version']}" for d in threadpool_info()}))
-    print(f"{platform.processor() or platform.machine()}, {cores} cores, load average "
-          f"{os.getloadavg()[0]:.1f}; BLAS: {blas}")
+    print(
+        f"{platform.processor() or platform.machine()}, {cores} cores, load average "
+        f"{os.getloadavg()[0]:.1f}; BLAS: {blas}"
+    )
     print(f"raykar, {args.n} items x 5 readers, 10 features, median of {args.repeats}:")
     print(f"  BLAS with {cores} threads: {default_s:.3f} s ({res_default.n_iter} EM iterations)")
-    print(f"  BLAS with 1 thread (radkit): {single_s:.3f} s; ratio {default_s / single_s:.1f}x; "
-          f"same posteriors: {same}")
+    print(
+        f"  BLAS with 1 thread (radkit): {single_s:.3f} s; ratio {default_s / single_s:.1f}x; same posteriors: {same}"
+    )
 
 
 if __name__ == "__main__":

@@ -66,15 +66,22 @@ def main() -> None:
     one = {kind: _train(kind).state_dict() for kind in ("batchnorm", "no-batchnorm")}
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "OMP_NUM_THREADS": "1"}
-        subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-                        __file__, tmp], check=True, env=env)
+        subprocess.run(
+            [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", __file__, tmp],
+            check=True,
+            env=env,
+        )
         two = {kind: torch.load(Path(tmp) / f"{kind}.pt", weights_only=True) for kind in one}
-    print(f"smallcnn, {N} synthetic films at {SIZE}², {EPOCHS} epochs, global batch {BATCH}, AdamW lr {LR:g}, "
-          f"torch {torch.__version__}")
+    print(
+        f"smallcnn, {N} synthetic films at {SIZE}², {EPOCHS} epochs, global batch {BATCH}, AdamW lr {LR:g}, "
+        f"torch {torch.__version__}"
+    )
     for kind in one:
         largest, norm, relative = _distance(one[kind], two[kind])
-        print(f"{kind:>13}: 1 process vs 2 Gloo ranks: largest |dw| = {largest:.3g}, ||dw|| = {norm:.3g}, "
-              f"||dw|| / ||w|| = {relative:.3g}")
+        print(
+            f"{kind:>13}: 1 process vs 2 Gloo ranks: largest |dw| = {largest:.3g}, ||dw|| = {norm:.3g}, "
+            f"||dw|| / ||w|| = {relative:.3g}"
+        )
 
 
 if __name__ == "__main__":

@@ -53,8 +53,9 @@ def main() -> None:
     def fit_timed(model, train_data, **kw):  # films per CPU-second of one fit call
         start = time.process_time()
         history = plain_fit(model, train_data, **kw)
-        timed.append(len(train_data if not isinstance(train_data, tuple) else train_data[0])
-                     / (time.process_time() - start))
+        timed.append(
+            len(train_data if not isinstance(train_data, tuple) else train_data[0]) / (time.process_time() - start)
+        )
         return history
 
     train.fit = fit_timed  # the recipe imports radkit.train.fit when it runs
@@ -64,8 +65,22 @@ def main() -> None:
         os.environ["RADKIT_CACHE"] = str(tmp / "cache")
         per = opts.films // 10
         write_fake_nih(tmp, per_finding=per, normal=opts.films - 5 * per, seed=0)
-        common = ["--source", "nih", "--root", str(tmp / "nih"), "--arch", opts.arch, "--size", str(opts.size),
-                  "--batch-size", str(opts.batch_size), "--workers", "0", "--epochs", "3"]
+        common = [
+            "--source",
+            "nih",
+            "--root",
+            str(tmp / "nih"),
+            "--arch",
+            opts.arch,
+            "--size",
+            str(opts.size),
+            "--batch-size",
+            str(opts.batch_size),
+            "--workers",
+            "0",
+            "--epochs",
+            "3",
+        ]
         args = train_cxr.parse_args([*common, "--out", str(tmp / "x")])
         data = train_cxr._data(args, distributed.context())
 
@@ -83,18 +98,30 @@ def main() -> None:
             model = models.make_model(opts.arch, num_classes=y.shape[1], seed=0)
             timed.clear()
             for epoch in (1, 2, 3):
-                fit_timed(model, (X, y), val_data=val, num_epochs=1, lr=1e-3, batch_size=opts.batch_size, seed=epoch,
-                          progress=False)
+                fit_timed(
+                    model,
+                    (X, y),
+                    val_data=val,
+                    num_epochs=1,
+                    lr=1e-3,
+                    batch_size=opts.batch_size,
+                    seed=epoch,
+                    progress=False,
+                )
             rates["plain fit, tensors"] += timed[1:]
     finally:
         shutil.rmtree(tmp)  # the fake folder, its cache and the checkpoints
     base = statistics.median(rates["plain fit, tensors"])
-    print(f"{opts.arch} {opts.size}px, {len(X)} training films, batch {opts.batch_size}, "
-          f"device {train.default_device()}, torch {torch.__version__}, load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"{opts.arch} {opts.size}px, {len(X)} training films, batch {opts.batch_size}, "
+        f"device {train.default_device()}, torch {torch.__version__}, load average {os.getloadavg()[0]:.1f}"
+    )
     for key, values in rates.items():
         med = statistics.median(values)
-        print(f"{key:>20}: median {med:7.1f} images per CPU-second (range {min(values):.1f}-{max(values):.1f}, "
-              f"{len(values)} epochs), ratio to plain fit {med / base:.2f}")
+        print(
+            f"{key:>20}: median {med:7.1f} images per CPU-second (range {min(values):.1f}-{max(values):.1f}, "
+            f"{len(values)} epochs), ratio to plain fit {med / base:.2f}"
+        )
 
 
 if __name__ == "__main__":

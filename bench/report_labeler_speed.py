@@ -59,8 +59,10 @@ def main() -> None:
     ref_cpu, ref_wall = _best(lambda: _keyword_reference(texts, VOCABULARY), args.repeat)
     print(f"CPU: {platform.processor() or platform.machine()}, load average {os.getloadavg()[0]:.1f}")
     print(f"{len(texts)} reports, {sum(map(len, texts)) / 1e6:.2f} M characters")
-    print(f"radkit label_reports (negation + uncertainty): {cpu:.3f} s CPU, {wall:.3f} s wall "
-          f"({len(texts) / cpu:,.0f} reports/s)")
+    print(
+        f"radkit label_reports (negation + uncertainty): {cpu:.3f} s CPU, {wall:.3f} s wall "
+        f"({len(texts) / cpu:,.0f} reports/s)"
+    )
     print(f"plain keyword loop (reference):                {ref_cpu:.3f} s CPU, {ref_wall:.3f} s wall")
     print(f"ratio radkit / keyword reference (CPU): {cpu / ref_cpu:.2f}")
     print("target < 1 s on one core:", "met" if cpu < 1.0 else "NOT met")

@@ -27,7 +27,7 @@ def _fallback_fit(model, X, y, *, epochs, lr, batch_size, device, seed):
     for _ in range(epochs):
         perm = torch.randperm(len(X), generator=g)
         for i in range(0, len(X), batch_size):
-            b = perm[i:i + batch_size]
+            b = perm[i : i + batch_size]
             loss = torch.nn.functional.binary_cross_entropy_with_logits(model(X[b].to(device)), y[b].to(device))
             opt.zero_grad()
             loss.backward()
@@ -37,8 +37,9 @@ def _fallback_fit(model, X, y, *, epochs, lr, batch_size, device, seed):
 def _fallback_predict(model, X, device, batch_size=256):
     model.eval()
     with torch.no_grad():
-        return torch.cat([torch.sigmoid(model(X[i:i + batch_size].to(device))).cpu()
-                          for i in range(0, len(X), batch_size)]).numpy()
+        return torch.cat(
+            [torch.sigmoid(model(X[i : i + batch_size].to(device))).cpu() for i in range(0, len(X), batch_size)]
+        ).numpy()
 
 
 def main() -> None:
@@ -54,10 +55,15 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", default=None)
     args = ap.parse_args()
-    device = torch.device(args.device) if args.device else (
-        torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu"))
-    print(f"device={device} threads={torch.get_num_threads()} n_train={args.n_train} n_test={args.n_test} "
-          f"size={args.size} model={args.model} epochs={args.epochs}")
+    device = (
+        torch.device(args.device)
+        if args.device
+        else (torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu"))
+    )
+    print(
+        f"device={device} threads={torch.get_num_threads()} n_train={args.n_train} n_test={args.n_test} "
+        f"size={args.size} model={args.model} epochs={args.epochs}"
+    )
     try:
         from radkit.models import make_model
         from radkit.train import fit, predict
@@ -73,22 +79,34 @@ def main() -> None:
         t0 = time.time()
         if make_model is not None:
             model = make_model(args.model, num_classes=len(PATHOLOGIES), seed=args.seed)
-            fit(model, (X, y), num_epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
-                seed=args.seed, device=device, progress=False)
+            fit(
+                model,
+                (X, y),
+                num_epochs=args.epochs,
+                lr=args.lr,
+                batch_size=args.batch_size,
+                seed=args.seed,
+                device=device,
+                progress=False,
+            )
             prob = predict(model, Xt, device=device)
         else:
             from torchvision.models import resnet18
 
             model = resnet18(num_classes=len(PATHOLOGIES))
             model.conv1 = torch.nn.Conv2d(1, 64, 7, 2, 3, bias=False)
-            _fallback_fit(model, X, y, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
-                          device=device, seed=args.seed)
+            _fallback_fit(
+                model, X, y, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, device=device, seed=args.seed
+            )
             prob = _fallback_predict(model, Xt, device)
         t_fit = time.time() - t0
         aucs = {p: roc_auc_score(yt[:, j].numpy(), prob[:, j]) for j, p in enumerate(PATHOLOGIES)}
-        print(f"difficulty={diff}: gen {t_gen:.1f}s, fit+predict {t_fit:.1f}s  " +
-              "  ".join(f"{p}={a:.3f}" for p, a in aucs.items()) + f"  mean={np.mean(list(aucs.values())):.3f}",
-              flush=True)
+        print(
+            f"difficulty={diff}: gen {t_gen:.1f}s, fit+predict {t_fit:.1f}s  "
+            + "  ".join(f"{p}={a:.3f}" for p, a in aucs.items())
+            + f"  mean={np.mean(list(aucs.values())):.3f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -25,8 +25,10 @@ def main() -> None:
     args = ap.parse_args()
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}, "
-          f"load average {load:.1f}")
+    print(
+        f"torch {torch.__version__}, {os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}, "
+        f"load average {load:.1f}"
+    )
     for dev in devices:
         name = torch.cuda.get_device_name(0) if dev == "cuda" else "CPU"
         generate(64, size=64, device=dev, masks=False, seed=0)  # warm-up
@@ -39,8 +41,11 @@ def main() -> None:
                 if dev == "cuda":
                     torch.cuda.synchronize()
                 dt = time.perf_counter() - t0
-                print(f"{name:>12} size={size:<4} masks={masks!s:<5} n={args.n}: {args.n / dt:8.0f} images/s "
-                      f"({dt:.2f} s)", flush=True)
+                print(
+                    f"{name:>12} size={size:<4} masks={masks!s:<5} n={args.n}: {args.n / dt:8.0f} images/s "
+                    f"({dt:.2f} s)",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -55,8 +55,9 @@ def plain_loop(name: str, x: torch.Tensor, y: torch.Tensor, *, batch: int, steps
     return steps * batch / (time.perf_counter() - t)
 
 
-def radkit_fit(name: str, x: torch.Tensor, y: torch.Tensor, *, batch: int, steps: int, dev: torch.device,
-               compile: bool) -> float:
+def radkit_fit(
+    name: str, x: torch.Tensor, y: torch.Tensor, *, batch: int, steps: int, dev: torch.device, compile: bool
+) -> float:
     """radkit.train.fit over ``steps`` batches, after a warm-up epoch (compile, cudnn autotune)."""
     model = make_model(name, num_classes=y.shape[1], seed=0)
     n = steps * batch
@@ -76,8 +77,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--models", nargs="+", default=["resnet18", "densenet121"] if cuda else ["smallcnn", "resnet18"])
     ap.add_argument("--size", type=int, default=224 if cuda else 64)
-    ap.add_argument("--batch", type=int, nargs="+", default=None,
-                    help="one per model (default 256/128 on CUDA, 64 on CPU)")
+    ap.add_argument(
+        "--batch", type=int, nargs="+", default=None, help="one per model (default 256/128 on CUDA, 64 on CPU)"
+    )
     ap.add_argument("--steps", type=int, default=30 if cuda else 4)
     ap.add_argument("--compile", action="store_true")
     args = ap.parse_args()
@@ -87,8 +89,9 @@ def main() -> None:
 
     cpu = f"CPU ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
     name = torch.cuda.get_device_name(dev) if cuda else cpu
-    print(f"device: {name} | torch {torch.__version__} | size {args.size}² | steps {args.steps} "
-          f"| compile {args.compile}")
+    print(
+        f"device: {name} | torch {torch.__version__} | size {args.size}² | steps {args.steps} | compile {args.compile}"
+    )
     print(f"{'model':<12} {'batch':>5} {'plain img/s':>12} {'radkit img/s':>13} {'ratio':>6}")
     for model_name, batch in zip(args.models, batches):
         n = (args.steps + 2) * batch

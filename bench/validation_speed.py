@@ -49,17 +49,22 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, load {os.getloadavg()[0]:.1f}")
+    print(
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, load {os.getloadavg()[0]:.1f}"
+    )
 
     data = synth.generate(600, size=32, seed=0, masks=False, device="cpu")
     X, y = val.pool_pixels(data.images, factor=2), data.labels["effusion"].to_numpy()
-    t_r, r = timed(lambda: val.optimism_corrected(val.ridge_learner(alpha=100.0), X, y, n_boot=200, seed=0),
-                   args.repeat)
+    t_r, r = timed(
+        lambda: val.optimism_corrected(val.ridge_learner(alpha=100.0), X, y, n_boot=200, seed=0), args.repeat
+    )
     t_l, lr = timed(lambda: val.optimism_corrected(logistic_learner, X, y, n_boot=200, seed=0), args.repeat)
-    print(f"Harrell, 200 refits: ridge {t_r:.2f} s (corrected AUC {r.estimate.estimate:.3f}, apparent "
-          f"{r.apparent:.3f}); sklearn logistic {t_l:.2f} s (corrected {lr.estimate.estimate:.3f}, apparent "
-          f"{lr.apparent:.3f}); ratio logistic / ridge {t_l / t_r:.1f}")
+    print(
+        f"Harrell, 200 refits: ridge {t_r:.2f} s (corrected AUC {r.estimate.estimate:.3f}, apparent "
+        f"{r.apparent:.3f}); sklearn logistic {t_l:.2f} s (corrected {lr.estimate.estimate:.3f}, apparent "
+        f"{lr.apparent:.3f}); ratio logistic / ridge {t_l / t_r:.1f}"
+    )
 
     gen = np.random.default_rng(1)
     yy = (gen.random(400) < 0.2).astype(int)
@@ -68,9 +73,11 @@ def main() -> None:
     t_v, rs = timed(lambda: val.reader_study(yy, unaided, aided, n_boot=1000, seed=0), args.repeat)
     t_o, ci = timed(lambda: loop_reader_study(yy, unaided, aided, 1000, 0), args.repeat)
     d = rs.difference("sensitivity")
-    print(f"reader study, 1,000 replicates: radkit {t_v * 1e3:.0f} ms (sensitivity difference interval "
-          f"{d.low:.3f} to {d.high:.3f}, and specificity too); loop {t_o * 1e3:.0f} ms (sensitivity only, "
-          f"{ci[0]:.3f} to {ci[1]:.3f}); ratio loop / radkit {t_o / t_v:.1f}")
+    print(
+        f"reader study, 1,000 replicates: radkit {t_v * 1e3:.0f} ms (sensitivity difference interval "
+        f"{d.low:.3f} to {d.high:.3f}, and specificity too); loop {t_o * 1e3:.0f} ms (sensitivity only, "
+        f"{ci[0]:.3f} to {ci[1]:.3f}); ratio loop / radkit {t_o / t_v:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -67,5 +67,15 @@ CONSIDERATIONS: dict[str, Consideration] = {
     "13": Consideration("clinical validation", "13_clinical_validation", ("validation",)),
 }
 
-__all__ = ["CONSIDERATIONS", "Consideration", "PROFILES", "Profile", "device", "notebook_seed", "profile",
-           "seed_everything", "setup", "__version__"]
+__all__ = [
+    "CONSIDERATIONS",
+    "Consideration",
+    "PROFILES",
+    "Profile",
+    "device",
+    "notebook_seed",
+    "profile",
+    "seed_everything",
+    "setup",
+    "__version__",
+]

@@ -100,8 +100,14 @@ def write_table(df: pd.DataFrame, stem: Path, *, fmt: str | None = None) -> bool
     lists = [c for c in df.columns if _is_list_column(df[c])]
     if fmt == "csv" and lists:
         return False
-    schema: dict = {"format": fmt, "index": index, "lists": lists, "columns": list(map(str, df.columns)),
-                    "dtypes": {}, "categories": {}}
+    schema: dict = {
+        "format": fmt,
+        "index": index,
+        "lists": lists,
+        "columns": list(map(str, df.columns)),
+        "dtypes": {},
+        "categories": {},
+    }
     for c in df.columns:
         dtype = df[c].dtype
         schema["dtypes"][str(c)] = str(dtype)

@@ -72,10 +72,14 @@ def renamed_arguments(**old_to_new: str) -> Callable[[F], F]:
             for old, new in old_to_new.items():
                 if old in kwargs:
                     if new in kwargs:
-                        raise TypeError(f"{func.__name__}() got both {old}= (the old name) and {new}=; "
-                                        f"pass {new}= only.")
-                    warnings.warn(f"{func.__name__}({old}=...) is deprecated: call it {new}= (the same value).",
-                                  FutureWarning, stacklevel=2)
+                        raise TypeError(
+                            f"{func.__name__}() got both {old}= (the old name) and {new}=; pass {new}= only."
+                        )
+                    warnings.warn(
+                        f"{func.__name__}({old}=...) is deprecated: call it {new}= (the same value).",
+                        FutureWarning,
+                        stacklevel=2,
+                    )
                     kwargs[new] = kwargs.pop(old)
             return func(*args, **kwargs)
 
@@ -116,8 +120,11 @@ def moved_attributes(module_name: str, moves: dict[str, str]) -> Callable[[str],
             raise AttributeError(f"module {module_name!r} has no attribute {name!r}")
         module, _, new_name = target.partition(":")
         new_name = new_name or name
-        warnings.warn(f"{module_name}.{name} is deprecated: use {module}.{new_name} (the same object).",
-                      FutureWarning, stacklevel=2)
+        warnings.warn(
+            f"{module_name}.{name} is deprecated: use {module}.{new_name} (the same object).",
+            FutureWarning,
+            stacklevel=2,
+        )
         return getattr(importlib.import_module(module), new_name)
 
     return __getattr__

@@ -18,21 +18,60 @@ This module imports nothing, so every floor may read it.
 
 #: Floors from the ground up: (name, what lives there, modules).
 FLOORS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("ground", "names, seeds, checks and plot helpers that everything may use",
-     ("_version", "_layers", "_compat", "claims", "_measured", "seeding", "_validate", "findings", "plotting",
-      "_cache", "_annex_e")),
-    ("foundations", "profiles and device, estimates with intervals, torchrun, DICOM, the shipped public tables",
-     ("config", "stats", "distributed", "dicom", "public")),
-    ("shared", "models and the training loop, synthetic radiographs, performance measures",
-     ("_train_checks", "models", "train", "checkpoint", "synth", "metrics", "toy")),
-    ("data", "a lesson's images, synthetic or real",
-     ("data",)),
-    ("considerations", "one package per consideration of the paper; label_process and reader_panels are "
-     "old paths that forward to adjudication for one release",
-     ("augmentation", "federated", "annotation", "adjudication", "imbalance", "costs", "generalization", "drift",
-      "adversarial", "explain", "fairness", "validation", "label_process", "reader_panels")),
-    ("tools", "notebook checks, developer tools, the reference recipes and the package facade",
-     ("checks", "devtools", "recipes", "radkit")),
+    (
+        "ground",
+        "names, seeds, checks and plot helpers that everything may use",
+        (
+            "_version",
+            "_layers",
+            "_compat",
+            "claims",
+            "_measured",
+            "seeding",
+            "_validate",
+            "findings",
+            "plotting",
+            "_cache",
+            "_annex_e",
+        ),
+    ),
+    (
+        "foundations",
+        "profiles and device, estimates with intervals, torchrun, DICOM, the shipped public tables",
+        ("config", "stats", "distributed", "dicom", "public"),
+    ),
+    (
+        "shared",
+        "models and the training loop, synthetic radiographs, performance measures",
+        ("_train_checks", "models", "train", "checkpoint", "synth", "metrics", "toy"),
+    ),
+    ("data", "a lesson's images, synthetic or real", ("data",)),
+    (
+        "considerations",
+        "one package per consideration of the paper; label_process and reader_panels are "
+        "old paths that forward to adjudication for one release",
+        (
+            "augmentation",
+            "federated",
+            "annotation",
+            "adjudication",
+            "imbalance",
+            "costs",
+            "generalization",
+            "drift",
+            "adversarial",
+            "explain",
+            "fairness",
+            "validation",
+            "label_process",
+            "reader_panels",
+        ),
+    ),
+    (
+        "tools",
+        "notebook checks, developer tools, the reference recipes and the package facade",
+        ("checks", "devtools", "recipes", "radkit"),
+    ),
 )
 
 

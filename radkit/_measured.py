@@ -58,8 +58,14 @@ def load(path: str | os.PathLike | None = None) -> dict[str, dict[str, list[dict
     return data if isinstance(data, dict) else {}
 
 
-def record(notebook: str | os.PathLike, profile: str, run: dict[str, Any], *,
-           path: str | os.PathLike | None = None, keep: int = KEEP) -> None:
+def record(
+    notebook: str | os.PathLike,
+    profile: str,
+    run: dict[str, Any],
+    *,
+    path: str | os.PathLike | None = None,
+    keep: int = KEEP,
+) -> None:
     """Append one run of ``notebook`` in ``profile`` and keep the latest ``keep`` (written atomically).
 
     Examples
@@ -96,8 +102,9 @@ def _runs(notebook: str | os.PathLike, profile: str, data: dict) -> list[dict[st
     return data[hits[0]].get(profile, []) if hits else []
 
 
-def measured_time(notebook: str | os.PathLike, profile: str, *,
-                  path: str | os.PathLike | None = None) -> tuple[float, float] | None:
+def measured_time(
+    notebook: str | os.PathLike, profile: str, *, path: str | os.PathLike | None = None
+) -> tuple[float, float] | None:
     """Shortest and longest recorded wall time (s) of ``notebook`` in ``profile``, or None if never measured.
 
     Examples

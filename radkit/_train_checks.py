@@ -98,12 +98,13 @@ def trained_task(model: nn.Module) -> str | None:
     return getattr(model, _TASK, None)
 
 
-
 def check_task(task: Any, where: str) -> None:
     """``task`` is None or one of :data:`TASKS` (a typo never falls back to a sigmoid)."""
     if task is not None and task not in TASKS:
-        raise ValueError(f"{where}: task must be 'multilabel' (sigmoid per class) or 'multiclass' "
-                         f"(softmax over classes), got {task!r}.")
+        raise ValueError(
+            f"{where}: task must be 'multilabel' (sigmoid per class) or 'multiclass' "
+            f"(softmax over classes), got {task!r}."
+        )
 
 
 def check_batch_size(batch_size: Any, where: str) -> None:
@@ -128,8 +129,10 @@ def _check_images(x: torch.Tensor, name: str) -> None:
     if not isinstance(x, torch.Tensor):
         return  # the loop's own check says what is wrong
     if len(x) == 0:
-        raise ValueError(f"{name} is empty (0 images); there is nothing to "
-                         f"{'train on' if name == 'train_data' else 'evaluate'}. Check the split or filter.")
+        raise ValueError(
+            f"{name} is empty (0 images); there is nothing to "
+            f"{'train on' if name == 'train_data' else 'evaluate'}. Check the split or filter."
+        )
     if x.dtype == torch.float64:
         raise TypeError(f"{name}: images are float64 but the model's weights are float32; pass X.float().")
     if x.dtype in (torch.float16, torch.bfloat16) and x.device.type == "cpu":
@@ -178,9 +181,11 @@ def _probe(model: nn.Module, x: torch.Tensor, name: str) -> int:
 def _check_labels(y: torch.Tensor, k: int, task: str, name: str) -> None:
     if task == "multiclass":
         if y.is_floating_point() or y.dtype == torch.bool or y.ndim != 1:
-            raise ValueError(f"{name}: task='multiclass' needs a 1-D integer tensor of class indices "
-                             f"0..{k - 1}, got dtype {y.dtype} and shape {tuple(y.shape)}. "
-                             "Use y.long() for indices, or task='multilabel' for 0/1 columns.")
+            raise ValueError(
+                f"{name}: task='multiclass' needs a 1-D integer tensor of class indices "
+                f"0..{k - 1}, got dtype {y.dtype} and shape {tuple(y.shape)}. "
+                "Use y.long() for indices, or task='multilabel' for 0/1 columns."
+            )
         if k == 1:
             raise ValueError(
                 f"{name}: 1-D integer labels mean multi-class (one class index per image), but the "
@@ -190,9 +195,11 @@ def _check_labels(y: torch.Tensor, k: int, task: str, name: str) -> None:
             )
         lo, hi = int(y.min()), int(y.max())
         if lo < 0 or hi >= k:
-            raise ValueError(f"{name}: class labels run from {lo} to {hi} but the model has num_classes={k} "
-                             f"(valid labels 0..{k - 1}). Build the model with num_classes={hi + 1} or recode "
-                             "the labels (e.g. with pandas.factorize).")
+            raise ValueError(
+                f"{name}: class labels run from {lo} to {hi} but the model has num_classes={k} "
+                f"(valid labels 0..{k - 1}). Build the model with num_classes={hi + 1} or recode "
+                "the labels (e.g. with pandas.factorize)."
+            )
         return
     if y.dtype == torch.bool:
         y = y.float()
@@ -205,8 +212,10 @@ def _check_labels(y: torch.Tensor, k: int, task: str, name: str) -> None:
     yf = y.reshape(len(y), k).to(torch.float64)
     known = ~torch.isnan(yf)
     if not known.any():
-        raise ValueError(f"{name}: every label is NaN (unknown), so there is nothing to train on. "
-                         "Check the label columns, or the uncertainty/blank policy that produced them.")
+        raise ValueError(
+            f"{name}: every label is NaN (unknown), so there is nothing to train on. "
+            "Check the label columns, or the uncertainty/blank policy that produced them."
+        )
     vals = yf[known]
     if not torch.isfinite(vals).all():
         raise ValueError(f"{name}: labels contain infinite values; targets must be 0/1 (or soft values in [0, 1]).")
@@ -214,17 +223,23 @@ def _check_labels(y: torch.Tensor, k: int, task: str, name: str) -> None:
     if out_of_range.any():
         found = torch.unique(vals[out_of_range])[:8].tolist()
         if (vals == -1).any():
-            advice = ("-1 is CheXpert's 'uncertain' code (chexpert_labels(uncertain='keep')); "
-                      "choose a policy: uncertain='ones', 'zeros' or 'ignore' (NaN, left out of the loss)")
+            advice = (
+                "-1 is CheXpert's 'uncertain' code (chexpert_labels(uncertain='keep')); "
+                "choose a policy: uncertain='ones', 'zeros' or 'ignore' (NaN, left out of the loss)"
+            )
         else:
-            advice = ("binarise them, e.g. (y > 0).float(), or for class indices pass a 1-D integer "
-                      "tensor with task='multiclass'")
-        raise ValueError(f"{name}: binary cross-entropy needs targets in [0, 1] but labels contain "
-                         f"{found}; {advice}.")
+            advice = (
+                "binarise them, e.g. (y > 0).float(), or for class indices pass a 1-D integer "
+                "tensor with task='multiclass'"
+            )
+        raise ValueError(f"{name}: binary cross-entropy needs targets in [0, 1] but labels contain {found}; {advice}.")
     empty = [j for j in range(k) if not known[:, j].any()]
     if empty and name == "train_data":
-        warnings.warn(f"{name}: label column(s) {empty} are NaN for every image; those outputs will not "
-                      "be trained.", UserWarning, stacklevel=4)
+        warnings.warn(
+            f"{name}: label column(s) {empty} are NaN for every image; those outputs will not be trained.",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 def _both_classes(y: torch.Tensor, task: str) -> bool:
@@ -243,15 +258,27 @@ def _weights(w: Any, k: int, name: str) -> None:
         return
     arr = np.asarray(w.detach().cpu() if isinstance(w, torch.Tensor) else w, dtype=np.float64).reshape(-1)
     if arr.size not in (1, k) or (arr.size == 1 and k != 1 and name == "class_weight"):
-        raise ValueError(f"{name} has {arr.size} value(s) but the model has {k} output(s); "
-                         f"pass one weight per class, e.g. {name}=[...] of length {k}.")
+        raise ValueError(
+            f"{name} has {arr.size} value(s) but the model has {k} output(s); "
+            f"pass one weight per class, e.g. {name}=[...] of length {k}."
+        )
     if not np.all(np.isfinite(arr)) or (arr < 0).any():
         raise ValueError(f"{name} must be finite and >= 0, got {arr.tolist()[:8]}.")
 
 
-def check_fit_inputs(model: nn.Module, train_data: Any, val_data: Any, *, batch_size: Any, task: str | None,
-                     loss: Any, pos_weight: Any, class_weight: Any, early_stopping: int | None,
-                     monitor: str) -> str:
+def check_fit_inputs(
+    model: nn.Module,
+    train_data: Any,
+    val_data: Any,
+    *,
+    batch_size: Any,
+    task: str | None,
+    loss: Any,
+    pos_weight: Any,
+    class_weight: Any,
+    early_stopping: int | None,
+    monitor: str,
+) -> str:
     """Check everything :func:`radkit.train.fit` can check before training; return the monitor to use.
 
     Raises with the cause and the fix for: a non-positive ``batch_size``; a
@@ -265,14 +292,17 @@ def check_fit_inputs(model: nn.Module, train_data: Any, val_data: Any, *, batch_
     a single class (AUC undefined), warns and monitors ``val_loss`` instead.
     """
     if not isinstance(model, nn.Module):
-        raise TypeError(f"fit: model must be a torch nn.Module (e.g. radkit.models.make_model(...)), "
-                        f"got {type(model).__name__}.")
+        raise TypeError(
+            f"fit: model must be a torch nn.Module (e.g. radkit.models.make_model(...)), got {type(model).__name__}."
+        )
     check_batch_size(batch_size, "fit")
     check_task(task, "fit")
-    if early_stopping is not None and (isinstance(early_stopping, bool) or not isinstance(early_stopping, int)
-                                       or early_stopping < 1):
-        raise ValueError(f"early_stopping must be a positive int (epochs without improvement) or None, "
-                         f"got {early_stopping!r}.")
+    if early_stopping is not None and (
+        isinstance(early_stopping, bool) or not isinstance(early_stopping, int) or early_stopping < 1
+    ):
+        raise ValueError(
+            f"early_stopping must be a positive int (epochs without improvement) or None, got {early_stopping!r}."
+        )
     checked: dict[str, tuple[torch.Tensor, torch.Tensor | None] | None] = {}
     for name, data in (("train_data", train_data), ("val_data", val_data)):
         if data is None:
@@ -292,8 +322,10 @@ def check_fit_inputs(model: nn.Module, train_data: Any, val_data: Any, *, batch_
         x, y = pair
         _check_images(x, name)
         if y is None:
-            raise ValueError(f"{name} has images but no labels; pass a pair (X, y)"
-                             + (" such as (X_val, y_val)." if name == "val_data" else "."))
+            raise ValueError(
+                f"{name} has images but no labels; pass a pair (X, y)"
+                + (" such as (X_val, y_val)." if name == "val_data" else ".")
+            )
         checked[name] = (x, _labels_tensor(y, name))
 
     train = checked.get("train_data")
@@ -318,11 +350,19 @@ def check_fit_inputs(model: nn.Module, train_data: Any, val_data: Any, *, batch_
         vx = val[0]
         if isinstance(vx, torch.Tensor) and vx.ndim == 4 and tuple(vx.shape[1:]) != tuple(x.shape[1:]):
             _probe(model, vx, "val_data")
-        if early_stopping is not None and monitor == "val_auc" and len(val[1]) > 1 \
-                and not _both_classes(val[1], resolved):
-            warnings.warn("early stopping on val_auc: the validation labels hold a single class, so the "
-                          "AUC is undefined; monitoring val_loss instead. Use a stratified split so both "
-                          "classes are in val_data.", UserWarning, stacklevel=3)
+        if (
+            early_stopping is not None
+            and monitor == "val_auc"
+            and len(val[1]) > 1
+            and not _both_classes(val[1], resolved)
+        ):
+            warnings.warn(
+                "early stopping on val_auc: the validation labels hold a single class, so the "
+                "AUC is undefined; monitoring val_loss instead. Use a stratified split so both "
+                "classes are in val_data.",
+                UserWarning,
+                stacklevel=3,
+            )
             return "val_loss"
     return monitor
 
@@ -330,8 +370,12 @@ def check_fit_inputs(model: nn.Module, train_data: Any, val_data: Any, *, batch_
 def nan_monitor_fallback(score: float, monitor: str) -> str:
     """Switch early stopping to ``val_loss`` (with a warning) when the AUC comes out NaN mid-run."""
     if monitor == "val_auc" and isinstance(score, float) and math.isnan(score):
-        warnings.warn("early stopping on val_auc: the validation AUC is undefined (a single class in "
-                      "val_data); monitoring val_loss from here on.", UserWarning, stacklevel=3)
+        warnings.warn(
+            "early stopping on val_auc: the validation AUC is undefined (a single class in "
+            "val_data); monitoring val_loss from here on.",
+            UserWarning,
+            stacklevel=3,
+        )
         return "val_loss"
     return monitor
 
@@ -340,8 +384,11 @@ def check_predict_inputs(data: Any, *, batch_size: Any, task: Any) -> None:
     """``task`` spelled right, ``batch_size`` positive, data not empty."""
     check_task(task, "predict")
     check_batch_size(batch_size, "predict")
-    pair = _as_tensors(data) if not (isinstance(data, (tuple, list)) and len(data) == 2
-                                      and not isinstance(data[0], torch.Tensor)) else None
+    pair = (
+        _as_tensors(data)
+        if not (isinstance(data, (tuple, list)) and len(data) == 2 and not isinstance(data[0], torch.Tensor))
+        else None
+    )
     if pair is not None and isinstance(pair[0], torch.Tensor):
         _check_images(pair[0], "data")
     elif _first_item(data) == (None, None):

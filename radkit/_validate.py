@@ -28,8 +28,10 @@ if TYPE_CHECKING:
 _SHOW = 5  # how many offending positions an error message lists
 
 #: What :func:`check_images` tells users of attacks and defenses whose pixels are not in [0, 1].
-ATTACK_PIXELS = ("Attacks and defenses work on pixels in [0, 1]: undo the normalisation (or min-max scale) "
-                 "before attacking, and put any normalisation inside the model.")
+ATTACK_PIXELS = (
+    "Attacks and defenses work on pixels in [0, 1]: undo the normalisation (or min-max scale) "
+    "before attacking, and put any normalisation inside the model."
+)
 
 
 def _positions(mask: np.ndarray) -> str:
@@ -92,8 +94,7 @@ def check_scores(values: ArrayLike, name: str, *, probability: bool = False) -> 
         if arr.ndim == 2 and arr.shape[1] == 2:
             hint = f"for a two-column predict_proba output pass the positive class, {name}[:, 1]"
         elif arr.ndim == 2:
-            hint = (f"it holds {arr.shape[1]} columns (one per finding?); score one finding at a "
-                    f"time, e.g. {name}[:, k]")
+            hint = f"it holds {arr.shape[1]} columns (one per finding?); score one finding at a time, e.g. {name}[:, k]"
         else:
             hint = "flatten or select one score per case"
         raise ValueError(f"{name} must be 1-D (one score per case) but has shape {arr.shape}; {hint}.")
@@ -236,18 +237,23 @@ def check_threshold(threshold: object, name: str = "threshold") -> float:
     0.5
     """
     if isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number on the scale of the scores (e.g. 0.5), "
-                        f"got {threshold!r} ({type(threshold).__name__}).")
+        raise TypeError(
+            f"{name} must be a number on the scale of the scores (e.g. 0.5), "
+            f"got {threshold!r} ({type(threshold).__name__})."
+        )
     value = float(threshold)
     if np.isnan(value):
-        raise ValueError(f"{name} is NaN, which would call every case negative; pass a number, "
-                         "e.g. one from threshold_for_sensitivity(...).")
+        raise ValueError(
+            f"{name} is NaN, which would call every case negative; pass a number, "
+            "e.g. one from threshold_for_sensitivity(...)."
+        )
     return value
 
 
 @renamed_arguments(y_prob="y_score")
-def check_probabilities(y_score: ArrayLike, *, k: int | None = None, name: str = "y_score",
-                        atol: float = 1e-4) -> np.ndarray:
+def check_probabilities(
+    y_score: ArrayLike, *, k: int | None = None, name: str = "y_score", atol: float = 1e-4
+) -> np.ndarray:
     """Return ``y_score`` as an N x K float array whose rows are probabilities summing to one.
 
     Examples
@@ -257,21 +263,26 @@ def check_probabilities(y_score: ArrayLike, *, k: int | None = None, name: str =
     """
     arr = np.asarray(y_score, dtype=np.float64)
     if arr.ndim != 2:
-        raise ValueError(f"{name} must be N x K class probabilities (one row per case), got shape "
-                         f"{arr.shape}; for one binary probability p pass np.c_[1 - p, p].")
+        raise ValueError(
+            f"{name} must be N x K class probabilities (one row per case), got shape "
+            f"{arr.shape}; for one binary probability p pass np.c_[1 - p, p]."
+        )
     if k is not None and arr.shape[1] != k:
-        raise ValueError(f"{name} has {arr.shape[1]} columns but the cost matrix has {k} classes; "
-                         "give one probability column per class, in the matrix's class order.")
+        raise ValueError(
+            f"{name} has {arr.shape[1]} columns but the cost matrix has {k} classes; "
+            "give one probability column per class, in the matrix's class order."
+        )
     if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr > 1):
-        raise ValueError(f"{name} must hold probabilities in [0, 1] without NaN; for logits apply "
-                         "a softmax first.")
+        raise ValueError(f"{name} must hold probabilities in [0, 1] without NaN; for logits apply a softmax first.")
     sums = arr.sum(axis=1)
     bad = np.abs(sums - 1) > atol
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"each row of {name} must sum to one, but {int(bad.sum())} rows do not "
-                         f"(row {i} sums to {sums[i]:.4g}); use softmax outputs, or for "
-                         "multi-label sigmoid outputs decide each finding separately.")
+        raise ValueError(
+            f"each row of {name} must sum to one, but {int(bad.sum())} rows do not "
+            f"(row {i} sums to {sums[i]:.4g}); use softmax outputs, or for "
+            "multi-label sigmoid outputs decide each finding separately."
+        )
     return arr
 
 
@@ -313,8 +324,9 @@ def check_open_fraction(value: object, name: str, *, what: str = "a fraction", h
     v = _number(value, name, f"{what}, a number strictly between 0 and 1")
     if not 0.0 < v < 1.0:  # also NaN
         pct = f"; did you mean {v / 100:g}?" if 1 < v < 100 else "."
-        raise ValueError(f"{name}={value!r} must lie strictly between 0 and 1 ({what}){pct}"
-                         + (f" {hint}" if hint else ""))
+        raise ValueError(
+            f"{name}={value!r} must lie strictly between 0 and 1 ({what}){pct}" + (f" {hint}" if hint else "")
+        )
     return v
 
 
@@ -365,13 +377,21 @@ def check_count(value: object, name: str, *, minimum: int = 1, hint: str = "") -
     if not ok and isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer():
         ok, value = True, int(value)
     if not ok or int(value) < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}"
-                         + (f"; {hint}" if hint else "") + ".")
+        raise ValueError(
+            f"{name} must be a whole number >= {minimum}, got {value!r}" + (f"; {hint}" if hint else "") + "."
+        )
     return int(value)
 
 
-def check_images(x: object, *, where: str = "images", unit_range: bool = True,
-                 channels: int | None = None, non_empty: bool = False, hint: str = "") -> torch.Tensor:
+def check_images(
+    x: object,
+    *,
+    where: str = "images",
+    unit_range: bool = True,
+    channels: int | None = None,
+    non_empty: bool = False,
+    hint: str = "",
+) -> torch.Tensor:
     """Return ``x`` if it is a floating-point batch ``N×C×H×W``; raise a clear error otherwise.
 
     ``unit_range`` also requires values in [0, 1] without NaN (augmentation,
@@ -389,25 +409,34 @@ def check_images(x: object, *, where: str = "images", unit_range: bool = True,
 
     if not isinstance(x, torch.Tensor) or not torch.is_floating_point(x):
         kind = getattr(x, "dtype", type(x).__name__)
-        raise TypeError(f"{where}: expected a floating-point torch.Tensor of images in [0, 1], got {kind}. "
-                        "Convert with torch.as_tensor(array).float() / 255 for 8-bit images.")
+        raise TypeError(
+            f"{where}: expected a floating-point torch.Tensor of images in [0, 1], got {kind}. "
+            "Convert with torch.as_tensor(array).float() / 255 for 8-bit images."
+        )
     if x.ndim != 4:
-        raise ValueError(f"{where}: expected a batch N×C×H×W, got shape {tuple(x.shape)}. "
-                         "Add the batch axis with x.unsqueeze(0) (one image) or the channel axis "
-                         "with x.unsqueeze(1).")
+        raise ValueError(
+            f"{where}: expected a batch N×C×H×W, got shape {tuple(x.shape)}. "
+            "Add the batch axis with x.unsqueeze(0) (one image) or the channel axis "
+            "with x.unsqueeze(1)."
+        )
     if non_empty and len(x) == 0:
         raise ValueError(f"{where}: the batch N×C×H×W is empty (shape {tuple(x.shape)}); pass at least one image.")
     if channels is not None and x.shape[1] != channels:
-        raise ValueError(f"{where}: the model expects {channels} channel(s) but images have {x.shape[1]} "
-                         f"(shape {tuple(x.shape)}).")
+        raise ValueError(
+            f"{where}: the model expects {channels} channel(s) but images have {x.shape[1]} (shape {tuple(x.shape)})."
+        )
     if unit_range and x.numel():
         lo, hi = float(x.detach().min()), float(x.detach().max())
         if np.isnan(lo) or np.isnan(hi):
             raise ValueError(f"{where}: the images contain NaN; remove or repair those images first.")
         if not (lo >= 0.0 and hi <= 1.0):
-            raise ValueError(f"{where}: values must lie in [0, 1], found [{lo:.3g}, {hi:.3g}]. "
-                             + (hint or "Rescale first, e.g. (x - x.min()) / (x.max() - x.min()), or window "
-                                "the DICOM with radkit.dicom."))
+            raise ValueError(
+                f"{where}: values must lie in [0, 1], found [{lo:.3g}, {hi:.3g}]. "
+                + (
+                    hint
+                    or "Rescale first, e.g. (x - x.min()) / (x.max() - x.min()), or window the DICOM with radkit.dicom."
+                )
+            )
     return x
 
 
@@ -420,8 +449,10 @@ def check_eps(eps: object, where: str, name: str = "eps") -> float:
     True
     """
     if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not math.isfinite(eps) or eps < 0:
-        raise ValueError(f"{where}: {name} must be a finite number >= 0 on the [0, 1] pixel scale "
-                         f"(e.g. 2 / 255 for two grey levels of an 8-bit image), got {eps!r}.")
+        raise ValueError(
+            f"{where}: {name} must be a finite number >= 0 on the [0, 1] pixel scale "
+            f"(e.g. 2 / 255 for two grey levels of an 8-bit image), got {eps!r}."
+        )
     return float(eps)
 
 
@@ -439,8 +470,10 @@ def check_model(model: object, where: str) -> nn.Module:
     if not isinstance(model, nn.Module):
         raise TypeError(f"{where}: model must be a torch.nn.Module returning logits, got {type(model).__name__}.")
     if model.training:
-        raise ValueError(f"{where}: the model is in training mode, so BatchNorm statistics and dropout would "
-                         "change while it is attacked. Call model.eval() first (radkit.train.predict does too).")
+        raise ValueError(
+            f"{where}: the model is in training mode, so BatchNorm statistics and dropout would "
+            "change while it is attacked. Call model.eval() first (radkit.train.predict does too)."
+        )
     return model
 
 
@@ -462,15 +495,19 @@ def check_targets(y: object, logits: torch.Tensor, where: str) -> torch.Tensor:
         raise ValueError(f"{where}: the model must return logits of shape N×K, got {tuple(logits.shape)}.")
     if k == 1:
         if y.numel() != n:
-            raise ValueError(f"{where}: a one-logit model needs one 0/1 label per image, shape ({n},) or "
-                             f"({n}, 1); got shape {tuple(y.shape)}.")
+            raise ValueError(
+                f"{where}: a one-logit model needs one 0/1 label per image, shape ({n},) or "
+                f"({n}, 1); got shape {tuple(y.shape)}."
+            )
         y = y.reshape(n).to(logits.device, torch.float32)
         if not torch.all((y == 0) | (y == 1)):
             raise ValueError(f"{where}: labels of a one-logit model must be 0 or 1.")
         return y
     if y.ndim != 1 or len(y) != n:
-        raise ValueError(f"{where}: targets must be class indices of shape ({n},) for a {k}-logit model, got "
-                         f"shape {tuple(y.shape)}. For one-hot labels use y.argmax(1).")
+        raise ValueError(
+            f"{where}: targets must be class indices of shape ({n},) for a {k}-logit model, got "
+            f"shape {tuple(y.shape)}. For one-hot labels use y.argmax(1)."
+        )
     if torch.is_floating_point(y):
         if not torch.all(y == y.round()):
             raise ValueError(f"{where}: targets must be whole class indices 0..{k - 1}.")
@@ -492,8 +529,10 @@ def check_class_indices(y: object, where: str) -> torch.Tensor:
     import torch
 
     if not isinstance(y, torch.Tensor) or y.ndim != 1 or len(y) == 0:
-        raise ValueError(f"{where}: labels must be a non-empty 1-D tensor of class indices "
-                         f"(use y[:, 0].long() for one finding), got {getattr(y, 'shape', type(y).__name__)}.")
+        raise ValueError(
+            f"{where}: labels must be a non-empty 1-D tensor of class indices "
+            f"(use y[:, 0].long() for one finding), got {getattr(y, 'shape', type(y).__name__)}."
+        )
     if torch.is_floating_point(y) and not torch.all(y == y.round()):
         raise ValueError(f"{where}: labels must be whole class indices.")
     return y
@@ -514,18 +553,26 @@ def check_two_samples(ref: ArrayLike, new: ArrayLike, *, what: str = "embeddings
         if arr.ndim == 1:
             arr = arr[:, None]
         if arr.ndim != 2:
-            raise ValueError(f"{name} must be a 2-D array (samples x features) of {what}, got shape {arr.shape}. "
-                             "Flatten images or pass model embeddings.")
+            raise ValueError(
+                f"{name} must be a 2-D array (samples x features) of {what}, got shape {arr.shape}. "
+                "Flatten images or pass model embeddings."
+            )
         if arr.shape[0] < 2:
-            raise ValueError(f"{name} has {arr.shape[0]} sample(s); a two-sample test needs at least 2 in each "
-                             "sample. Pool more weeks or lower the monitoring frequency.")
+            raise ValueError(
+                f"{name} has {arr.shape[0]} sample(s); a two-sample test needs at least 2 in each "
+                "sample. Pool more weeks or lower the monitoring frequency."
+            )
         bad = ~np.isfinite(arr)
         if bad.any():
             rows = np.unique(np.nonzero(bad)[0])[:5].tolist()
-            raise ValueError(f"{name} contains NaN or infinite values (rows {rows}...). Drop or impute those "
-                             f"{what} before testing (a NaN embedding usually means a failed image read).")
+            raise ValueError(
+                f"{name} contains NaN or infinite values (rows {rows}...). Drop or impute those "
+                f"{what} before testing (a NaN embedding usually means a failed image read)."
+            )
         out.append(arr)
     if out[0].shape[1] != out[1].shape[1]:
-        raise ValueError(f"ref has {out[0].shape[1]} features but new has {out[1].shape[1]}; both samples must come "
-                         "from the same embedding (same model, same layer).")
+        raise ValueError(
+            f"ref has {out[0].shape[1]} features but new has {out[1].shape[1]}; both samples must come "
+            "from the same embedding (same model, same layer)."
+        )
     return out[0], out[1]

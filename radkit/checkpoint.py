@@ -26,17 +26,22 @@ _PLAIN = (str, int, float, bool, type(None))
 def _plain(meta: dict) -> dict:
     for key, value in meta.items():
         ok = isinstance(value, _PLAIN) or (
-            isinstance(value, (list, tuple)) and all(isinstance(v, _PLAIN) for v in value))
+            isinstance(value, (list, tuple)) and all(isinstance(v, _PLAIN) for v in value)
+        )
         if not ok:
-            raise TypeError(f"Checkpoint metadata {key!r} must be a str/int/float/bool or a list of them, "
-                            f"got {type(value).__name__}.")
+            raise TypeError(
+                f"Checkpoint metadata {key!r} must be a str/int/float/bool or a list of them, "
+                f"got {type(value).__name__}."
+            )
     return dict(meta)
 
 
 def _check_model(model: object, where: str) -> None:
     if not isinstance(model, nn.Module):
-        raise TypeError(f"{where}: model must be a torch nn.Module (e.g. radkit.models.make_model(...)), "
-                        f"got {type(model).__name__}. The path comes second: {where}(model, path).")
+        raise TypeError(
+            f"{where}: model must be a torch nn.Module (e.g. radkit.models.make_model(...)), "
+            f"got {type(model).__name__}. The path comes second: {where}(model, path)."
+        )
 
 
 def save_checkpoint(model: nn.Module, path: str | Path, *, overwrite: bool = False, **meta: object) -> Path:
@@ -78,17 +83,19 @@ def save_checkpoint(model: nn.Module, path: str | Path, *, overwrite: bool = Fal
     if not is_main():  # under torchrun every rank holds the same weights: rank 0 alone writes them
         return path
     if path.is_dir():
-        raise IsADirectoryError(f"{path} is a folder; pass a file path inside it, e.g. {path / 'model.pt'}. "
-                                "Nothing was written.")
+        raise IsADirectoryError(
+            f"{path} is a folder; pass a file path inside it, e.g. {path / 'model.pt'}. Nothing was written."
+        )
     if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} already exists; choose another file name (e.g. add the epoch or date), "
-                              "or pass overwrite=True if you mean to replace that checkpoint.")
+        raise FileExistsError(
+            f"{path} already exists; choose another file name (e.g. add the epoch or date), "
+            "or pass overwrite=True if you mean to replace that checkpoint."
+        )
     if isinstance(model, nn.parallel.DistributedDataParallel):  # save the wrapped model's own weights
         model = model.module
     blob = {"state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()}, "meta": _plain(meta)}
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".part",
-                                     delete=False) as fh:
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".part", delete=False) as fh:
         tmp = Path(fh.name)
     try:
         torch.save(blob, tmp)
@@ -108,7 +115,9 @@ def _report_keys(result, path: Path) -> dict[str, list[str]]:
             f"values, e.g. {missing[:3]}) and {len(unexpected)} in the file were ignored "
             f"(e.g. {unexpected[:3]}). Check the architecture; the full lists are in the returned "
             "metadata under '_missing_keys' and '_unexpected_keys'.",
-            UserWarning, stacklevel=3)
+            UserWarning,
+            stacklevel=3,
+        )
     return {"_missing_keys": missing, "_unexpected_keys": unexpected}
 
 
@@ -146,14 +155,19 @@ def load_checkpoint(model: nn.Module, path: str | Path, *, strict: bool = True) 
             "Files from elsewhere that need more than tensors are not loaded, for your safety."
         ) from None
     if not isinstance(blob, dict) or "state_dict" not in blob:
-        raise ValueError(f"{path} is not a radkit checkpoint (no 'state_dict'); was it written by save_checkpoint? "
-                         "For a bare state_dict use model.load_state_dict(torch.load(path, weights_only=True)).")
+        raise ValueError(
+            f"{path} is not a radkit checkpoint (no 'state_dict'); was it written by save_checkpoint? "
+            "For a bare state_dict use model.load_state_dict(torch.load(path, weights_only=True))."
+        )
     try:
         result = model.load_state_dict(blob["state_dict"], strict=strict)
     except RuntimeError as exc:
         detail = " ".join(line.strip() for line in str(exc).splitlines()[1:3])[:300]
-        hint = ("or pass strict=False to load only the matching parameters." if strict else
-                "strict=False skips missing or extra keys but not parameters whose shapes differ.")
+        hint = (
+            "or pass strict=False to load only the matching parameters."
+            if strict
+            else "strict=False skips missing or extra keys but not parameters whose shapes differ."
+        )
         raise ValueError(
             f"{path} does not fit this {type(model).__name__} ({detail}). Build the model with the "
             f"architecture and num_classes it was saved with (see the checkpoint's metadata), {hint}"

@@ -109,20 +109,24 @@ def claim(cid: str, condition: bool, found: str, *, value: float | None = None, 
     AssertionError: claim C2 failed: the model's AUC clears the bar (value 0.62, bar 0.70, margin -0.08)
     """
     if not isinstance(cid, str) or not _ID.match(cid):
-        raise ValueError(f"cid must be a short id such as 'C3' (a letter, then letters, digits, '.', '_' "
-                         f"or '-'), got {cid!r}.")
+        raise ValueError(
+            f"cid must be a short id such as 'C3' (a letter, then letters, digits, '.', '_' or '-'), got {cid!r}."
+        )
     if isinstance(condition, np.ndarray) and condition.size == 1:
         condition = condition.reshape(())[()]
     if not isinstance(condition, (bool, np.bool_)):
-        raise TypeError(f"claim {cid}: condition must be a single bool (e.g. gain > 0.1), got "
-                        f"{type(condition).__name__}; for an array, state which reduction you claim "
-                        "(np.all(...), a rate over replicates, ...).")
+        raise TypeError(
+            f"claim {cid}: condition must be a single bool (e.g. gain > 0.1), got "
+            f"{type(condition).__name__}; for an array, state which reduction you claim "
+            "(np.all(...), a rate over replicates, ...)."
+        )
     if not isinstance(found, str) or not found.strip():
         raise ValueError(f"claim {cid}: found must say, in words and numbers, what was found; got {found!r}.")
     v, b = _number(value, "value"), _number(bar, "bar")
     if (v is None) != (b is None):
-        raise ValueError(f"claim {cid}: give both value= and bar= (the observed number and the bar it must "
-                         "clear), or neither.")
+        raise ValueError(
+            f"claim {cid}: give both value= and bar= (the observed number and the bar it must clear), or neither."
+        )
     passed = bool(condition)
     margin = None
     detail = ""
@@ -133,8 +137,7 @@ def claim(cid: str, condition: bool, found: str, *, value: float | None = None, 
             margin = float("nan")
         detail = f" (value {_fmt(v)}, bar {_fmt(b)}, margin {_fmt(margin, sign=True)})"
     if _smoke():
-        RECORDS.append({"id": cid, "passed": None, "value": v, "bar": b, "margin": None, "found": found,
-                        "smoke": True})
+        RECORDS.append({"id": cid, "passed": None, "value": v, "bar": b, "margin": None, "found": found, "smoke": True})
         print(f"{cid} not checked (smoke): {found}{detail}")
         return
     RECORDS.append({"id": cid, "passed": passed, "value": v, "bar": b, "margin": margin, "found": found})

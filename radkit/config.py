@@ -20,8 +20,23 @@ if TYPE_CHECKING:  # torch is imported lazily: metrics and public loaders don't 
 
 import numpy as np
 
-__all__ = ["Profile", "PROFILES", "SMOKE_CAPS", "SMOKE_ENV", "profile", "smoke", "notebook_seed", "device", "setup",
-           "expected_time", "seed_everything", "IMAGES_ENV", "REAL_SOURCES", "SOURCES_OF_IMAGES", "images_source"]
+__all__ = [
+    "Profile",
+    "PROFILES",
+    "SMOKE_CAPS",
+    "SMOKE_ENV",
+    "profile",
+    "smoke",
+    "notebook_seed",
+    "device",
+    "setup",
+    "expected_time",
+    "seed_everything",
+    "IMAGES_ENV",
+    "REAL_SOURCES",
+    "SOURCES_OF_IMAGES",
+    "images_source",
+]
 
 
 @dataclass(frozen=True)
@@ -94,16 +109,49 @@ class Profile:
 
 #: The caps of a smoke run (``RADKIT_SMOKE=1``), one per :class:`Profile` field that multiplies work.
 #: A new such field must be added here (tests/test_config.py checks that none is forgotten).
-SMOKE_CAPS: dict[str, int] = {"n_train": 300, "n_test": 200, "num_epochs": 1, "batch_size": 32,
-                              "n_boot": 50, "n_rep": 5}
+SMOKE_CAPS: dict[str, int] = {
+    "n_train": 300,
+    "n_test": 200,
+    "num_epochs": 1,
+    "batch_size": 32,
+    "n_boot": 50,
+    "n_rep": 5,
+}
 
 PROFILES: dict[str, Profile] = {
-    "quick": Profile("quick", image_size=64, n_train=1_500, n_test=1_000, num_epochs=3,
-                     batch_size=128, model="smallcnn", n_boot=200, n_rep=30),
-    "standard": Profile("standard", image_size=128, n_train=6_000, n_test=2_000, num_epochs=8,
-                        batch_size=128, model="smallcnn", n_boot=1_000, n_rep=40),
-    "full": Profile("full", image_size=224, n_train=20_000, n_test=5_000, num_epochs=20,
-                    batch_size=256, model="resnet18", n_boot=2_000, n_rep=50),
+    "quick": Profile(
+        "quick",
+        image_size=64,
+        n_train=1_500,
+        n_test=1_000,
+        num_epochs=3,
+        batch_size=128,
+        model="smallcnn",
+        n_boot=200,
+        n_rep=30,
+    ),
+    "standard": Profile(
+        "standard",
+        image_size=128,
+        n_train=6_000,
+        n_test=2_000,
+        num_epochs=8,
+        batch_size=128,
+        model="smallcnn",
+        n_boot=1_000,
+        n_rep=40,
+    ),
+    "full": Profile(
+        "full",
+        image_size=224,
+        n_train=20_000,
+        n_test=5_000,
+        num_epochs=20,
+        batch_size=256,
+        model="resnet18",
+        n_boot=2_000,
+        n_rep=50,
+    ),
 }
 
 _ENV = "RADKIT_PROFILE"
@@ -165,8 +213,10 @@ def smoke(value: str | None = None) -> bool:
         return True
     if text in ("0", "false", "no", "off", ""):
         return False
-    raise ValueError(f"Invalid smoke switch {text!r} (from the {source}): use 1 to turn it on, 0 or unset for off. "
-                     f"Example: {SMOKE_ENV}=1 RADKIT_PROFILE=full make smoke")
+    raise ValueError(
+        f"Invalid smoke switch {text!r} (from the {source}): use 1 to turn it on, 0 or unset for off. "
+        f"Example: {SMOKE_ENV}=1 RADKIT_PROFILE=full make smoke"
+    )
 
 
 def notebook_seed(value: int | str | None = None) -> int:
@@ -213,8 +263,10 @@ def images_source(name: str | None = None) -> str:
     chosen = (os.environ.get(IMAGES_ENV, "") if from_env else name).strip().lower() or "synthetic"
     if chosen not in SOURCES_OF_IMAGES:
         where = f"environment variable {IMAGES_ENV}" if from_env else "argument"
-        raise ValueError(f"Unknown image source {chosen!r} (from the {where}). Valid: "
-                         f"{', '.join(SOURCES_OF_IMAGES)}. Example: {IMAGES_ENV}=nih RADKIT_DATA=/data/cxr make run")
+        raise ValueError(
+            f"Unknown image source {chosen!r} (from the {where}). Valid: "
+            f"{', '.join(SOURCES_OF_IMAGES)}. Example: {IMAGES_ENV}=nih RADKIT_DATA=/data/cxr make run"
+        )
     return chosen
 
 
@@ -254,12 +306,16 @@ def _forced_device(name: str) -> torch.device:
         raise ValueError(f"{_DEVICE_ENV}={name!r} is not a device name. {hint}") from None
     if dev.type == "cuda":
         if not torch.cuda.is_available():
-            raise RuntimeError(f"{_DEVICE_ENV}={name!r} asks for a GPU, but PyTorch sees no CUDA device here "
-                               f"(no GPU, no driver, or a CPU-only torch build). Unset {_DEVICE_ENV} "
-                               "or set it to cpu.")
+            raise RuntimeError(
+                f"{_DEVICE_ENV}={name!r} asks for a GPU, but PyTorch sees no CUDA device here "
+                f"(no GPU, no driver, or a CPU-only torch build). Unset {_DEVICE_ENV} "
+                "or set it to cpu."
+            )
         if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise RuntimeError(f"{_DEVICE_ENV}={name!r}: only {torch.cuda.device_count()} CUDA device(s) "
-                               f"are visible (cuda:0 .. cuda:{torch.cuda.device_count() - 1}).")
+            raise RuntimeError(
+                f"{_DEVICE_ENV}={name!r}: only {torch.cuda.device_count()} CUDA device(s) "
+                f"are visible (cuda:0 .. cuda:{torch.cuda.device_count() - 1})."
+            )
     elif dev.type == "mps":
         mps = getattr(torch.backends, "mps", None)
         if mps is None or not mps.is_available():
@@ -327,8 +383,9 @@ def expected_time(notebook: str | os.PathLike, prof: Profile) -> str:
     return text + "\nFor a first look, start Jupyter with RADKIT_PROFILE=quick (RADKIT_PROFILE=quick make lab)."
 
 
-def setup(seed: int | None = None, *, profile_name: str | None = None, verbose: bool = True,
-          notebook: str | None = None) -> Profile:
+def setup(
+    seed: int | None = None, *, profile_name: str | None = None, verbose: bool = True, notebook: str | None = None
+) -> Profile:
     """One call at the top of every notebook.
 
     Reads the profile (``RADKIT_PROFILE``), the smoke switch (``RADKIT_SMOKE``) and the
@@ -366,8 +423,10 @@ def setup(seed: int | None = None, *, profile_name: str | None = None, verbose: 
         sizes = {k: v for k, v in vars(prof).items() if k not in ("name", "seed", "images", "smoke")}
         print("profile sizes: " + ", ".join(f"{k}={v}" for k, v in sizes.items()))
         if prof.smoke:
-            print(f"smoke: ON ({SMOKE_ENV}=1): {prof.name}'s image size, model and code path on capped data "
-                  f"({', '.join(f'{k}<={v}' for k, v in SMOKE_CAPS.items())}); claims are not checked")
+            print(
+                f"smoke: ON ({SMOKE_ENV}=1): {prof.name}'s image size, model and code path on capped data "
+                f"({', '.join(f'{k}<={v}' for k, v in SMOKE_CAPS.items())}); claims are not checked"
+            )
         name = notebook or _notebook_name()
         if name:
             print(expected_time(name, prof))

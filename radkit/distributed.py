@@ -25,8 +25,19 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
-__all__ = ["DistContext", "context", "is_main", "local_batch", "rank_seed", "broadcast", "all_mean", "wrap",
-           "check_world", "sync_batchnorm", "SYNC_BATCHNORM_CPU"]
+__all__ = [
+    "DistContext",
+    "context",
+    "is_main",
+    "local_batch",
+    "rank_seed",
+    "broadcast",
+    "all_mean",
+    "wrap",
+    "check_world",
+    "sync_batchnorm",
+    "SYNC_BATCHNORM_CPU",
+]
 
 _ENV = ("RANK", "WORLD_SIZE", "LOCAL_RANK")
 
@@ -73,9 +84,12 @@ def context(*, init: bool = True) -> DistContext:
         if backend == "nccl":
             torch.cuda.set_device(int(os.environ["LOCAL_RANK"]))
         dist.init_process_group(backend=backend)
-    return DistContext(rank=dist.get_rank(), world_size=dist.get_world_size(),
-                       local_rank=int(os.environ.get("LOCAL_RANK", dist.get_rank())),
-                       backend=dist.get_backend())
+    return DistContext(
+        rank=dist.get_rank(),
+        world_size=dist.get_world_size(),
+        local_rank=int(os.environ.get("LOCAL_RANK", dist.get_rank())),
+        backend=dist.get_backend(),
+    )
 
 
 def is_main() -> bool:
@@ -92,9 +106,11 @@ def local_batch(batch_size: int, world_size: int) -> int:
     16
     """
     if batch_size % world_size:
-        raise ValueError(f"batch_size={batch_size} is the global batch and must split evenly over "
-                         f"{world_size} processes; use a multiple of {world_size}, e.g. "
-                         f"{(batch_size // world_size + 1) * world_size}.")
+        raise ValueError(
+            f"batch_size={batch_size} is the global batch and must split evenly over "
+            f"{world_size} processes; use a multiple of {world_size}, e.g. "
+            f"{(batch_size // world_size + 1) * world_size}."
+        )
     return batch_size // world_size
 
 
@@ -125,8 +141,7 @@ def all_mean(total: torch.Tensor, count: int) -> float:
     if not ctx.active:
         return float(total) / max(count, 1)
     dev = total.device if ctx.backend == "nccl" else torch.device("cpu")
-    both = torch.stack([total.detach().double().to(dev), torch.tensor(float(count), dtype=torch.float64,
-                                                                       device=dev)])
+    both = torch.stack([total.detach().double().to(dev), torch.tensor(float(count), dtype=torch.float64, device=dev)])
     dist.all_reduce(both)
     return float(both[0]) / max(float(both[1]), 1.0)
 
@@ -205,8 +220,12 @@ def check_world(data: Any, *, batch_size: int, world_size: int) -> None:
     try:
         n = len(data[0]) if isinstance(data, (tuple, list)) else len(data)
     except TypeError:
-        raise TypeError(f"Training under torchrun needs data with a length (a Dataset with __len__ and "
-                        f"__getitem__, or (X, y) tensors); got {type(data).__name__}.") from None
+        raise TypeError(
+            f"Training under torchrun needs data with a length (a Dataset with __len__ and "
+            f"__getitem__, or (X, y) tensors); got {type(data).__name__}."
+        ) from None
     if n < world_size:
-        raise ValueError(f"{n} training item(s) for {world_size} processes: every rank needs at least one. "
-                         f"Use fewer processes (torchrun --nproc_per_node) or more data.")
+        raise ValueError(
+            f"{n} training item(s) for {world_size} processes: every rank needs at least one. "
+            f"Use fewer processes (torchrun --nproc_per_node) or more data."
+        )

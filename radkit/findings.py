@@ -70,15 +70,38 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["FINDINGS", "EXTRA_FINDINGS", "ALL_FINDINGS", "SOURCES", "SOURCE_NAMES", "CROSSWALK", "GLOSSARY",
-           "source_labels", "source_findings", "finding_table", "map_findings", "check_findings"]
+__all__ = [
+    "FINDINGS",
+    "EXTRA_FINDINGS",
+    "ALL_FINDINGS",
+    "SOURCES",
+    "SOURCE_NAMES",
+    "CROSSWALK",
+    "GLOSSARY",
+    "source_labels",
+    "source_findings",
+    "finding_table",
+    "map_findings",
+    "check_findings",
+]
 
 #: The kit's findings: what ``radkit.synth`` draws (in its label-column order) and lessons ask for.
 FINDINGS: tuple[str, ...] = ("nodule", "consolidation", "effusion", "cardiomegaly", "pneumothorax")
 #: Further findings the public label tables are summarised by (no synthetic images, no lessons train on them).
 EXTRA_FINDINGS: tuple[str, ...] = (
-    "atelectasis", "edema", "emphysema", "fibrosis", "hernia", "infiltration", "pleural thickening",
-    "pneumonia", "fracture", "lung opacity", "enlarged cardiomediastinum", "aortic enlargement", "granuloma",
+    "atelectasis",
+    "edema",
+    "emphysema",
+    "fibrosis",
+    "hernia",
+    "infiltration",
+    "pleural thickening",
+    "pneumonia",
+    "fracture",
+    "lung opacity",
+    "enlarged cardiomediastinum",
+    "aortic enlargement",
+    "granuloma",
     "scarring",
 )
 ALL_FINDINGS: tuple[str, ...] = FINDINGS + EXTRA_FINDINGS
@@ -145,12 +168,23 @@ CROSSWALK: dict[str, dict[str, tuple[str, ...]]] = {
         "nodule": ("nodule", "multiple nodules", "pulmonary mass", "mass"),
         "consolidation": ("consolidation",),
         # pleural fluid in any form; hydropneumothorax holds fluid too (and counts for pneumothorax)
-        "effusion": ("pleural effusion", "loculated pleural effusion", "loculated fissural effusion",
-                     "hydropneumothorax"),
+        "effusion": (
+            "pleural effusion",
+            "loculated pleural effusion",
+            "loculated fissural effusion",
+            "hydropneumothorax",
+        ),
         "cardiomegaly": ("cardiomegaly",),
         "pneumothorax": ("pneumothorax", "hydropneumothorax"),
-        "atelectasis": ("atelectasis", "laminar atelectasis", "lobar atelectasis", "segmental atelectasis",
-                        "total atelectasis", "round atelectasis", "atelectasis basal"),
+        "atelectasis": (
+            "atelectasis",
+            "laminar atelectasis",
+            "lobar atelectasis",
+            "segmental atelectasis",
+            "total atelectasis",
+            "round atelectasis",
+            "atelectasis basal",
+        ),
         "edema": ("pulmonary edema",),
         "emphysema": ("emphysema",),
         "fibrosis": ("pulmonary fibrosis",),
@@ -158,8 +192,14 @@ CROSSWALK: dict[str, dict[str, tuple[str, ...]]] = {
         "infiltration": ("infiltrates",),
         "pleural thickening": ("pleural thickening", "apical pleural thickening", "calcified pleural thickening"),
         "pneumonia": ("pneumonia", "atypical pneumonia"),
-        "fracture": ("fracture", "rib fracture", "callus rib fracture", "clavicle fracture", "humeral fracture",
-                     "vertebral fracture"),
+        "fracture": (
+            "fracture",
+            "rib fracture",
+            "callus rib fracture",
+            "clavicle fracture",
+            "humeral fracture",
+            "vertebral fracture",
+        ),
     },
     "indiana": {
         "nodule": ("Nodule", "Mass"),
@@ -186,7 +226,7 @@ CROSSWALK: dict[str, dict[str, tuple[str, ...]]] = {
 GLOSSARY: dict[str, str] = {
     "nodule": "a focal, round opacity in the lung, of any size (a 'mass' when over 3 cm)",
     "consolidation": "air spaces of the lung filled with fluid, pus or cells, so that the lung turns white "
-                     "(the sign, whatever its cause)",
+    "(the sign, whatever its cause)",
     "effusion": "fluid in the pleural space, between lung and chest wall",
     "cardiomegaly": "an enlarged heart shadow: cardiothoracic ratio above 0.5 on a PA film",
     "pneumothorax": "air in the pleural space, so that the lung edge separates from the chest wall",
@@ -209,8 +249,10 @@ GLOSSARY: dict[str, str] = {
 
 def _check_source(source: str) -> None:
     if source not in CROSSWALK:
-        raise ValueError(f"Unknown source {source!r}; the crosswalk knows {', '.join(CROSSWALK)} "
-                         "(lower-case ids, as RADKIT_IMAGES spells them).")
+        raise ValueError(
+            f"Unknown source {source!r}; the crosswalk knows {', '.join(CROSSWALK)} "
+            "(lower-case ids, as RADKIT_IMAGES spells them)."
+        )
 
 
 def check_findings(findings: str | Sequence[str], *, allowed: Sequence[str] = FINDINGS) -> list[str]:
@@ -263,15 +305,19 @@ def source_labels(source: str, finding: str) -> tuple[str, ...]:
     """
     _check_source(source)
     if finding not in ALL_FINDINGS:
-        raise ValueError(f"Unknown finding {finding!r}; radkit's findings are {', '.join(FINDINGS)} "
-                         f"(and, for the label tables, {', '.join(EXTRA_FINDINGS)}).")
+        raise ValueError(
+            f"Unknown finding {finding!r}; radkit's findings are {', '.join(FINDINGS)} "
+            f"(and, for the label tables, {', '.join(EXTRA_FINDINGS)})."
+        )
     mapping = CROSSWALK[source]
     if finding not in mapping:
         has = ", ".join(f"{f} (from {' or '.join(map(repr, mapping[f]))})" for f in FINDINGS if f in mapping)
         others = [s for s, m in CROSSWALK.items() if finding in m]
-        raise ValueError(f"{SOURCE_NAMES[source]} has no {finding} label; it has {has}. Choose one of those "
-                         f"findings, or another source (RADKIT_IMAGES={', '.join(others[:-1])} or {others[-1]} "
-                         f"have {finding}).")
+        raise ValueError(
+            f"{SOURCE_NAMES[source]} has no {finding} label; it has {has}. Choose one of those "
+            f"findings, or another source (RADKIT_IMAGES={', '.join(others[:-1])} or {others[-1]} "
+            f"have {finding})."
+        )
     return mapping[finding]
 
 
@@ -284,8 +330,9 @@ def finding_table(findings: Sequence[str] = FINDINGS) -> pd.DataFrame:
     'Pleural Effusion'
     """
     names = check_findings(findings, allowed=ALL_FINDINGS)
-    return pd.DataFrame({s: {f: " | ".join(m.get(f, ())) for f in names} for s, m in CROSSWALK.items()}
-                        ).rename_axis(index="finding")
+    return pd.DataFrame({s: {f: " | ".join(m.get(f, ())) for f in names} for s, m in CROSSWALK.items()}).rename_axis(
+        index="finding"
+    )
 
 
 def map_findings(labels: pd.DataFrame, source: str, findings: Sequence[str]) -> pd.DataFrame:
@@ -319,9 +366,11 @@ def map_findings(labels: pd.DataFrame, source: str, findings: Sequence[str]) -> 
         names = source_labels(source, finding)
         present = [n for n in names if n in labels.columns]
         if not present:
-            raise ValueError(f"The {source} label table has no column {' or '.join(map(repr, names))} for "
-                             f"{finding}; its columns are {list(labels.columns)[:20]}. Check that the label file "
-                             "is the official release (see datasets/README.md).")
+            raise ValueError(
+                f"The {source} label table has no column {' or '.join(map(repr, names))} for "
+                f"{finding}; its columns are {list(labels.columns)[:20]}. Check that the label file "
+                "is the official release (see datasets/README.md)."
+            )
         cols = labels[present].astype(float)
         any_pos = (cols == 1).any(axis=1)
         all_unknown = cols.isna().all(axis=1)

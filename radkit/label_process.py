@@ -20,7 +20,14 @@ from radkit._compat import moved_attributes
 __all__: list[str] = []  # nothing lives here any more; the names below resolve with a FutureWarning
 
 _NEW = "radkit.adjudication.label_process"
-__getattr__ = moved_attributes(__name__, {
-    "expected_kappa": _NEW, "label_quality": _NEW, "compare_label_models": _NEW, "adjudicate": _NEW,
-    "Adjudication": _NEW, "wilson_ci": "radkit.stats",
-})
+__getattr__ = moved_attributes(
+    __name__,
+    {
+        "expected_kappa": _NEW,
+        "label_quality": _NEW,
+        "compare_label_models": _NEW,
+        "adjudicate": _NEW,
+        "Adjudication": _NEW,
+        "wilson_ci": "radkit.stats",
+    },
+)

@@ -108,8 +108,9 @@ def make_model(name: str, *, num_classes: int, in_channels: int = 1, seed: int) 
     torch.Size([2, 3])
     """
     if not isinstance(name, str):
-        raise TypeError(f"model name must be a string such as 'smallcnn', got {name!r}. "
-                        f"Valid names: {', '.join(MODELS)}.")
+        raise TypeError(
+            f"model name must be a string such as 'smallcnn', got {name!r}. Valid names: {', '.join(MODELS)}."
+        )
     key = name.strip().lower()
     if key not in MODELS:
         raise ValueError(f"Unknown model {name!r}. Valid names: {', '.join(MODELS)}.")
@@ -141,6 +142,10 @@ def penultimate_features(model: nn.Module, data: Data, **options: Any) -> np.nda
 
     from radkit.train import embed
 
-    warnings.warn("radkit.models.penultimate_features is deprecated; call radkit.train.embed(model, data, ...), "
-                  "the kit's one embedding function (same numbers).", FutureWarning, stacklevel=2)
+    warnings.warn(
+        "radkit.models.penultimate_features is deprecated; call radkit.train.embed(model, data, ...), "
+        "the kit's one embedding function (same numbers).",
+        FutureWarning,
+        stacklevel=2,
+    )
     return embed(model, data, **options)

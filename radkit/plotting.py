@@ -48,8 +48,9 @@ def get_axes(ax: Any, *, figsize: tuple[float, float]) -> Any:
 
 def legend_below(ax: Any, *, ncols: int = 1, fontsize: float = 8, **kwargs: Any) -> Any:
     """Put ``ax``'s legend under the axes, outside the data (constrained layout makes room)."""
-    return ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=ncols,
-                     fontsize=fontsize, frameon=False, **kwargs)
+    return ax.legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=ncols, fontsize=fontsize, frameon=False, **kwargs
+    )
 
 
 def plain_log_axis(ax: Any, axis: str = "x", ticks: ArrayLike | None = None) -> None:
@@ -68,9 +69,17 @@ def _boxes(texts: list, renderer: Any) -> np.ndarray:
     return np.array([t.get_window_extent(renderer).extents for t in texts])
 
 
-def label_points(ax: Any, x: Sequence[float], y: Sequence[float], labels: Sequence[str], *,
-                 fontsize: float = 9, offset: tuple[float, float] = (5, 0), pad: float = 2.0,
-                 max_iter: int = 300) -> list:
+def label_points(
+    ax: Any,
+    x: Sequence[float],
+    y: Sequence[float],
+    labels: Sequence[str],
+    *,
+    fontsize: float = 9,
+    offset: tuple[float, float] = (5, 0),
+    pad: float = 2.0,
+    max_iter: int = 300,
+) -> list:
     """Label each point ``(x[i], y[i])`` with ``labels[i]``, without overlaps, inside the axes.
 
     Parameters
@@ -107,15 +116,18 @@ def label_points(ax: Any, x: Sequence[float], y: Sequence[float], labels: Sequen
     """
     xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if not (len(xs) == len(ys) == len(labels)):
-        raise ValueError(f"x, y and labels must have one entry per point; got {len(xs)}, {len(ys)} and "
-                         f"{len(labels)}.")
+        raise ValueError(f"x, y and labels must have one entry per point; got {len(xs)}, {len(ys)} and {len(labels)}.")
     if not (np.isfinite(xs).all() and np.isfinite(ys).all()):
         raise ValueError("x and y must be finite; drop the points without a value before labelling them.")
     if len(xs) == 0:
         return []
     fig = ax.figure
-    texts = [ax.annotate(str(lab), (xi, yi), xytext=offset, textcoords="offset points", fontsize=fontsize,
-                         va="center", ha="left") for xi, yi, lab in zip(xs, ys, labels)]
+    texts = [
+        ax.annotate(
+            str(lab), (xi, yi), xytext=offset, textcoords="offset points", fontsize=fontsize, va="center", ha="left"
+        )
+        for xi, yi, lab in zip(xs, ys, labels)
+    ]
     renderer = fig.canvas.get_renderer()
     to_pixels = fig.dpi / 72.0  # offset points -> display pixels
     frame = ax.get_window_extent(renderer).extents
@@ -137,7 +149,7 @@ def label_points(ax: Any, x: Sequence[float], y: Sequence[float], labels: Sequen
         moved |= bool((over_top > 0).any() or (under_bottom > 0).any())
         order = np.argsort((box[:, 1] + box[:, 3]) / 2 + 1e-9 * np.arange(len(box)), kind="stable")
         for a_pos, i in enumerate(order):
-            for j in order[a_pos + 1:]:
+            for j in order[a_pos + 1 :]:
                 overlap_x = min(box[i, 2], box[j, 2]) - max(box[i, 0], box[j, 0])
                 overlap_y = box[i, 3] + pad - box[j, 1]  # j sits above i
                 if overlap_x > 0 and overlap_y > 0:
@@ -156,7 +168,16 @@ def label_points(ax: Any, x: Sequence[float], y: Sequence[float], labels: Sequen
         # moved far from its point: redraw it with a thin leader line to the point
         ha = t.get_ha()
         t.remove()
-        placed.append(ax.annotate(t.get_text(), (xi, yi), xytext=(dx, d / to_pixels), textcoords="offset points",
-                                  fontsize=fontsize, va="center", ha=ha,
-                                  arrowprops=dict(arrowstyle="-", lw=0.5, color="grey", shrinkA=1, shrinkB=3)))
+        placed.append(
+            ax.annotate(
+                t.get_text(),
+                (xi, yi),
+                xytext=(dx, d / to_pixels),
+                textcoords="offset points",
+                fontsize=fontsize,
+                va="center",
+                ha=ha,
+                arrowprops=dict(arrowstyle="-", lw=0.5, color="grey", shrinkA=1, shrinkB=3),
+            )
+        )
     return placed

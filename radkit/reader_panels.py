@@ -20,7 +20,12 @@ from radkit._compat import moved_attributes
 __all__: list[str] = []  # nothing lives here any more; the names below resolve with a FutureWarning
 
 _NEW = "radkit.adjudication.reader_panels"
-__getattr__ = moved_attributes(__name__, {
-    "compare_over_panels": _NEW, "compare_protocols": _NEW, "paired_differences": _NEW,
-    "plot_panel_differences": _NEW,
-})
+__getattr__ = moved_attributes(
+    __name__,
+    {
+        "compare_over_panels": _NEW,
+        "compare_protocols": _NEW,
+        "paired_differences": _NEW,
+        "plot_panel_differences": _NEW,
+    },
+)

@@ -39,8 +39,9 @@ def check_seed(seed: object, *, name: str = "seed") -> int:
     3
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"{name} must be a whole number (e.g. prof.seed from radkit.setup()), "
-                        f"got {type(seed).__name__} {seed!r}.")
+        raise TypeError(
+            f"{name} must be a whole number (e.g. prof.seed from radkit.setup()), got {type(seed).__name__} {seed!r}."
+        )
     if seed < 0:
         raise ValueError(f"{name} must be >= 0, got {seed}.")
     return int(seed)
@@ -75,8 +76,9 @@ def rng_if_needed(seed: int | None, *, where: str, why: str) -> np.random.Genera
     ValueError: fleiss_kappa: n_boot=200 resamples, so it needs seed= (e.g. seed=prof.seed ...
     """
     if seed is None:
-        raise ValueError(f"{where}: {why}, so it needs seed= (e.g. seed=prof.seed from radkit.setup()) "
-                         "to be repeatable.")
+        raise ValueError(
+            f"{where}: {why}, so it needs seed= (e.g. seed=prof.seed from radkit.setup()) to be repeatable."
+        )
     return rng(seed)
 
 

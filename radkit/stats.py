@@ -25,8 +25,16 @@ from numpy.typing import ArrayLike
 from radkit._compat import renamed_arguments
 from radkit._validate import check_level
 
-__all__ = ["Estimate", "proportion", "wilson_ci", "t_interval", "percentile_interval", "by_group", "format_p",
-           "group_codes"]
+__all__ = [
+    "Estimate",
+    "proportion",
+    "wilson_ci",
+    "t_interval",
+    "percentile_interval",
+    "by_group",
+    "format_p",
+    "group_codes",
+]
 
 
 @dataclass(frozen=True)
@@ -163,8 +171,9 @@ def proportion(k: float, n: float, *, level: float = 0.95) -> Estimate:
     return Estimate(p, min(float(lo), p), max(float(hi), p), level=level, method="Wilson", n=int(n))
 
 
-def t_interval(values: Sequence[float] | np.ndarray, *, level: float = 0.95,
-               method: str = "t over replicates") -> Estimate:
+def t_interval(
+    values: Sequence[float] | np.ndarray, *, level: float = 0.95, method: str = "t over replicates"
+) -> Estimate:
     """Mean of replicate values (training seeds, simulated panels ...) with a Student-t interval.
 
     The one place the kit computes ``mean +/- t * sd / sqrt(n)``. With fewer than
@@ -209,9 +218,17 @@ def percentile_interval(replicates: np.ndarray, *, level: float = 0.95) -> tuple
 
 
 @renamed_arguments(by="groups")
-def by_group(data: pd.DataFrame, metric: Callable[..., float], *, groups: str | Sequence[str],
-             columns: Sequence[str] = ("y_true", "y_score"), n_boot: int = 1000, level: float = 0.95,
-             seed: int, min_size: int = 1) -> pd.DataFrame:
+def by_group(
+    data: pd.DataFrame,
+    metric: Callable[..., float],
+    *,
+    groups: str | Sequence[str],
+    columns: Sequence[str] = ("y_true", "y_score"),
+    n_boot: int = 1000,
+    level: float = 0.95,
+    seed: int,
+    min_size: int = 1,
+) -> pd.DataFrame:
     """``metric`` per group of ``data`` with a bootstrap percentile interval, plus the overall value.
 
     Parameters
@@ -248,11 +265,14 @@ def by_group(data: pd.DataFrame, metric: Callable[..., float], *, groups: str | 
     from radkit.seeding import rng
 
     if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"by_group: data must be a pandas DataFrame with the columns {list(columns)} and "
-                        f"the group column(s), got {type(data).__name__}.")
+        raise TypeError(
+            f"by_group: data must be a pandas DataFrame with the columns {list(columns)} and "
+            f"the group column(s), got {type(data).__name__}."
+        )
     if not callable(metric):
-        raise TypeError(f"by_group: metric must be a function metric({', '.join(columns)}) -> float, "
-                        f"got {type(metric).__name__}.")
+        raise TypeError(
+            f"by_group: metric must be a function metric({', '.join(columns)}) -> float, got {type(metric).__name__}."
+        )
     keys = [groups] if isinstance(groups, str) else list(groups)
     missing = [c for c in [*keys, *columns] if c not in data.columns]
     if missing:
@@ -317,11 +337,15 @@ def group_codes(data: pd.DataFrame, *, groups: str | Sequence[str]) -> tuple[np.
             raise ValueError(
                 f"group column {k!r} has {int(bad.sum())} missing values (rows "
                 f"{np.flatnonzero(bad.to_numpy())[:5].tolist()}...); a missing attribute is not a group. "
-                f"Drop those rows, or name them (e.g. data[{k!r}].fillna('unknown')) to audit them as one.")
+                f"Drop those rows, or name them (e.g. data[{k!r}].fillna('unknown')) to audit them as one."
+            )
     grouped = data.groupby(keys if len(keys) > 1 else keys[0], observed=True, sort=True)
     codes = grouped.ngroup().to_numpy(dtype=np.int64)
-    index = pd.Index(list(grouped.groups.keys())) if len(keys) == 1 else \
-        pd.MultiIndex.from_tuples(list(grouped.groups.keys()), names=keys)
+    index = (
+        pd.Index(list(grouped.groups.keys()))
+        if len(keys) == 1
+        else pd.MultiIndex.from_tuples(list(grouped.groups.keys()), names=keys)
+    )
     if len(keys) == 1:
         index.name = keys[0]
     return codes, index
@@ -352,8 +376,13 @@ def format_p(p: float, *, floor: float = 1e-4) -> str:
 # They resolve there for one release, with a FutureWarning. The import is dynamic and runs only when an old
 # name is used, so this ground-floor module never loads radkit.metrics (tests/test_layers.py allows
 # importlib.import_module only in a module __getattr__ like this one).
-_MOVED_TO_METRICS = ("CONFUSION_MEASURES", "confusion_counts", "bootstrap_tables", "by_group_confusion",
-                     "warn_undefined")
+_MOVED_TO_METRICS = (
+    "CONFUSION_MEASURES",
+    "confusion_counts",
+    "bootstrap_tables",
+    "by_group_confusion",
+    "warn_undefined",
+)
 
 
 def __getattr__(name: str):
@@ -361,8 +390,11 @@ def __getattr__(name: str):
         import importlib
         import warnings
 
-        warnings.warn(f"radkit.stats.{name} has moved to radkit.metrics.groups.{name}; import it from there. "
-                      "The old name goes away in the next release.",
-                      FutureWarning, stacklevel=2)
+        warnings.warn(
+            f"radkit.stats.{name} has moved to radkit.metrics.groups.{name}; import it from there. "
+            "The old name goes away in the next release.",
+            FutureWarning,
+            stacklevel=2,
+        )
         return getattr(importlib.import_module("radkit.metrics.groups"), name)
     raise AttributeError(f"module 'radkit.stats' has no attribute {name!r}")

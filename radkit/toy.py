@@ -12,8 +12,9 @@ import torch
 __all__ = ["blobs"]
 
 
-def blobs(n: int = 512, *, size: int = 32, prevalence: float = 0.5, contrast: float = 0.25,
-          seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+def blobs(
+    n: int = 512, *, size: int = 32, prevalence: float = 0.5, contrast: float = 0.25, seed: int
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Images with or without a faint disc, and their labels.
 
     Parameters
@@ -49,8 +50,12 @@ def blobs(n: int = 512, *, size: int = 32, prevalence: float = 0.5, contrast: fl
     if not 0 <= prevalence <= 1:
         raise ValueError(f"prevalence must be in [0, 1], got {prevalence}.")
     for name, value in (("contrast", contrast),):
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-                or not np.isfinite(value) or value < 0:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float, np.integer, np.floating))
+            or not np.isfinite(value)
+            or value < 0
+        ):
             raise ValueError(f"{name} must be a finite number >= 0, got {value!r} (NaN or inf gives NaN images).")
     g = torch.Generator().manual_seed(seed)
     y = (torch.rand(n, generator=g) < prevalence).float()

@@ -97,8 +97,14 @@ class History:
             h2, l2 = ax2.get_legend_handles_labels()
             handles, labels = handles + h2, labels + l2
             ax.right_ax = ax2
-        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.18 if "val_auc" in df else 1.02, 1),
-                  fontsize=8, frameon=False)
+        ax.legend(
+            handles,
+            labels,
+            loc="upper left",
+            bbox_to_anchor=(1.18 if "val_auc" in df else 1.02, 1),
+            fontsize=8,
+            frameon=False,
+        )
         return ax
 
 
@@ -109,10 +115,18 @@ def _check_x(x: torch.Tensor, model: nn.Module, where: str) -> None:
     check_images(x, where=where, unit_range=False, channels=in_channels_of(model))
 
 
-def _batches(data: Data, *, batch_size: int, shuffle: bool, generator: torch.Generator | None,
-             dev: torch.device, model: nn.Module, where: str, num_workers: int = 0,
-             shard: tuple[int, int, int] | None = None,
-             ) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
+def _batches(
+    data: Data,
+    *,
+    batch_size: int,
+    shuffle: bool,
+    generator: torch.Generator | None,
+    dev: torch.device,
+    model: nn.Module,
+    where: str,
+    num_workers: int = 0,
+    shard: tuple[int, int, int] | None = None,
+) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
     """Yield (x, y) batches already on ``dev``.
 
     ``shard=(rank, world_size, epoch)`` (under torchrun) gives this rank its slice of
@@ -137,7 +151,7 @@ def _batches(data: Data, *, batch_size: int, shuffle: bool, generator: torch.Gen
         if x_all.device == dev:
             order = order.to(dev)
         for start in range(0, n, batch_size):
-            idx = order[start:start + batch_size]
+            idx = order[start : start + batch_size]
             if shard is not None:
                 rank, world, _ = shard
                 if len(idx) < world:  # a last global batch too small to give every rank an image
@@ -157,18 +171,33 @@ def _batches(data: Data, *, batch_size: int, shuffle: bool, generator: torch.Gen
 
         rank, world, epoch = shard
         if not hasattr(data, "__len__"):
-            raise TypeError(f"{where}: training under torchrun needs a Dataset with __len__ and __getitem__ "
-                            f"(got {type(data).__name__}), so that each rank can take its share.")
+            raise TypeError(
+                f"{where}: training under torchrun needs a Dataset with __len__ and __getitem__ "
+                f"(got {type(data).__name__}), so that each rank can take its share."
+            )
         seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator)) if generator is not None else 0
-        sampler = DistributedSampler(data, num_replicas=world, rank=rank, shuffle=shuffle, seed=seed,
-                                     drop_last=True)
+        sampler = DistributedSampler(data, num_replicas=world, rank=rank, shuffle=shuffle, seed=seed, drop_last=True)
         sampler.set_epoch(epoch)
-        loader = DataLoader(data, batch_size=batch_size // world, sampler=sampler, num_workers=num_workers,
-                            pin_memory=dev.type == "cuda")
+        loader = DataLoader(
+            data,
+            batch_size=batch_size // world,
+            sampler=sampler,
+            num_workers=num_workers,
+            pin_memory=dev.type == "cuda",
+        )
     else:
-        loader = data if isinstance(data, DataLoader) else DataLoader(
-            data, batch_size=batch_size, shuffle=shuffle, generator=generator,
-            num_workers=num_workers, pin_memory=dev.type == "cuda")
+        loader = (
+            data
+            if isinstance(data, DataLoader)
+            else DataLoader(
+                data,
+                batch_size=batch_size,
+                shuffle=shuffle,
+                generator=generator,
+                num_workers=num_workers,
+                pin_memory=dev.type == "cuda",
+            )
+        )
     for item in loader:
         xb, yb = _split_item(item)
         _check_x(xb, model, where)
@@ -186,7 +215,8 @@ def _default_loss(task: str, pos_weight: torch.Tensor | None, class_weight: torc
         target = target.reshape(logits.shape).to(logits.dtype)
         known = ~torch.isnan(target)  # NaN = label unknown (e.g. CheXpert "ignore")
         loss = nn.functional.binary_cross_entropy_with_logits(
-            logits, torch.nan_to_num(target), pos_weight=pos_weight, reduction="none")
+            logits, torch.nan_to_num(target), pos_weight=pos_weight, reduction="none"
+        )
         return (loss * known).sum() / known.sum().clamp_min(1)
 
     return masked_bce
@@ -196,8 +226,9 @@ def _check_targets(logits: torch.Tensor, y: torch.Tensor, task: str, where: str)
     k = logits.shape[1]
     if task == "multiclass":
         if y.ndim != 1:
-            raise ValueError(f"{where}: multi-class labels must be a 1-D tensor of class indices, "
-                             f"got shape {tuple(y.shape)}.")
+            raise ValueError(
+                f"{where}: multi-class labels must be a 1-D tensor of class indices, got shape {tuple(y.shape)}."
+            )
         return
     if y.numel() != logits.numel():
         raise ValueError(
@@ -215,8 +246,11 @@ def _macro_auc(y_true: np.ndarray, y_prob: np.ndarray, task: str) -> float:
     if task == "multiclass":
         if len(np.unique(y_true)) < 2:
             return math.nan
-        return float(roc_auc_score(y_true, y_prob, multi_class="ovr") if y_prob.shape[1] > 2
-                     else roc_auc_score(y_true, y_prob[:, 1]))
+        return float(
+            roc_auc_score(y_true, y_prob, multi_class="ovr")
+            if y_prob.shape[1] > 2
+            else roc_auc_score(y_true, y_prob[:, 1])
+        )
     y_true = y_true.reshape(y_prob.shape)
     aucs = []
     for j in range(y_prob.shape[1]):
@@ -231,8 +265,9 @@ def _evaluate(model, data, *, loss_fn, task, batch_size, dev, amp) -> tuple[floa
     model.eval()
     losses, probs, targets = [], [], []
     with torch.inference_mode(), torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp):
-        for xb, yb in _batches(data, batch_size=batch_size, shuffle=False, generator=None,
-                               dev=dev, model=model, where="val_data"):
+        for xb, yb in _batches(
+            data, batch_size=batch_size, shuffle=False, generator=None, dev=dev, model=model, where="val_data"
+        ):
             logits = model(xb).float()
             losses.append(loss_fn(logits, yb) * len(xb))
             probs.append(_activate(logits, task).cpu())
@@ -381,9 +416,18 @@ def fit(
         raise ValueError(f"monitor must be 'val_auc' or 'val_loss', got {monitor!r}.")
     if early_stopping is not None and val_data is None:
         raise ValueError("early_stopping needs val_data to monitor; pass val_data=... or early_stopping=None.")
-    monitor = _check_fit_inputs(model, train_data, val_data, batch_size=batch_size, task=task, loss=loss,
-                                pos_weight=pos_weight, class_weight=class_weight,
-                                early_stopping=early_stopping, monitor=monitor)
+    monitor = _check_fit_inputs(
+        model,
+        train_data,
+        val_data,
+        batch_size=batch_size,
+        task=task,
+        loss=loss,
+        pos_weight=pos_weight,
+        class_weight=class_weight,
+        early_stopping=early_stopping,
+        monitor=monitor,
+    )
     ctx = distributed.context()  # torchrun: one process per GPU (or CPU worker), see radkit.distributed
     if ctx.active:
         distributed.check_world(train_data, batch_size=batch_size, world_size=ctx.world_size)
@@ -409,8 +453,9 @@ def fit(
     if optimizer == "sgd":
         opt = torch.optim.SGD(model.parameters(), lr=lr, weight_decay=weight_decay)
     else:
-        opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay,
-                                **({"fused": True} if cuda else {}))
+        opt = torch.optim.AdamW(
+            model.parameters(), lr=lr, weight_decay=weight_decay, **({"fused": True} if cuda else {})
+        )
     step_model = distributed.wrap(model, ctx, dev)
     step_model = torch.compile(step_model) if compile else step_model
     gen = torch.Generator().manual_seed(seed)
@@ -425,9 +470,19 @@ def fit(
     for epoch in range(1, num_epochs + 1):
         model.train()
         total, count = torch.zeros((), device=dev), 0
-        for i, (xb, yb) in enumerate(_batches(train_data, batch_size=batch_size, shuffle=True, generator=gen,
-                                              dev=dev, model=model, where="train_data", num_workers=num_workers,
-                                              shard=shard(epoch))):
+        for i, (xb, yb) in enumerate(
+            _batches(
+                train_data,
+                batch_size=batch_size,
+                shuffle=True,
+                generator=gen,
+                dev=dev,
+                model=model,
+                where="train_data",
+                num_workers=num_workers,
+                shard=shard(epoch),
+            )
+        ):
             if yb is None:
                 raise ValueError("train_data has images but no labels; pass (X, y).")
             if augment is not None:
@@ -455,7 +510,8 @@ def fit(
         if val_data is not None:
             if ctx.main:  # validation runs once, on rank 0, and every rank gets its numbers
                 row["val_loss"], row["val_auc"], _ = _evaluate(
-                    model, val_data, loss_fn=loss_fn, task=task, batch_size=batch_size, dev=dev, amp=amp)
+                    model, val_data, loss_fn=loss_fn, task=task, batch_size=batch_size, dev=dev, amp=amp
+                )
             row = distributed.broadcast(row)
         history.rows.append(row)
         bar.set_postfix({k: round(v, 4) for k, v in row.items() if k != "epoch"})
@@ -478,8 +534,14 @@ def fit(
     return history
 
 
-def predict(model: nn.Module, data: Data, *, batch_size: int = 256, device: torch.device | str | None = None,
-            task: str | None = None) -> np.ndarray:
+def predict(
+    model: nn.Module,
+    data: Data,
+    *,
+    batch_size: int = 256,
+    device: torch.device | str | None = None,
+    task: str | None = None,
+) -> np.ndarray:
     """Probabilities for every item of ``data`` as a NumPy array (N×K).
 
     Sigmoid for multi-label models, softmax for multi-class ones (the task
@@ -502,8 +564,9 @@ def predict(model: nn.Module, data: Data, *, batch_size: int = 256, device: torc
     out = []
     amp = dev.type == "cuda"
     with torch.inference_mode(), torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp):
-        for xb, _ in _batches(data, batch_size=batch_size, shuffle=False, generator=None, dev=dev,
-                              model=model, where="data"):
+        for xb, _ in _batches(
+            data, batch_size=batch_size, shuffle=False, generator=None, dev=dev, model=model, where="data"
+        ):
             out.append(_activate(model(xb).float(), task).cpu())
     return torch.cat(out).numpy()
 
@@ -519,13 +582,22 @@ def _last_linear(model: nn.Module) -> nn.Linear:
         if isinstance(module, nn.Linear):
             last = module
     if last is None:
-        raise ValueError("embed: the model has no nn.Linear layer, so it has no penultimate layer to read. "
-                         "Pass layer=<the module whose input you want>.")
+        raise ValueError(
+            "embed: the model has no nn.Linear layer, so it has no penultimate layer to read. "
+            "Pass layer=<the module whose input you want>."
+        )
     return last
 
 
-def embed(model: nn.Module, data: Data, *, layer: nn.Module | None = None, batch_size: int = 256,
-          device: torch.device | str | None = None, progress: bool = False) -> np.ndarray:
+def embed(
+    model: nn.Module,
+    data: Data,
+    *,
+    layer: nn.Module | None = None,
+    batch_size: int = 256,
+    device: torch.device | str | None = None,
+    progress: bool = False,
+) -> np.ndarray:
     """The input of the model's last linear layer (its penultimate features) for every image.
 
     The kit's one embedding function: Fréchet distances, active learning,
@@ -565,13 +637,15 @@ def embed(model: nn.Module, data: Data, *, layer: nn.Module | None = None, batch
     model.to(dev).eval()
     out: list[torch.Tensor] = []
     handle = target.register_forward_hook(
-        lambda _m, inputs, _o: out.append(inputs[0].detach().flatten(1).float().cpu()))
+        lambda _m, inputs, _o: out.append(inputs[0].detach().flatten(1).float().cpu())
+    )
     from tqdm.auto import tqdm
 
     try:
         with torch.inference_mode():
-            batches = _batches(data, batch_size=batch_size, shuffle=False, generator=None, dev=dev, model=model,
-                               where="embed")
+            batches = _batches(
+                data, batch_size=batch_size, shuffle=False, generator=None, dev=dev, model=model, where="embed"
+            )
             for xb, _ in tqdm(batches, desc="features", disable=not progress, unit="batch"):
                 model(xb)
     finally:

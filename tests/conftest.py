@@ -34,8 +34,9 @@ def fake_cxr_data(tmp_path_factory):
     """
     from radkit.devtools.fake_cxr import write_fake_sources
 
-    return write_fake_sources(tmp_path_factory.mktemp("fake-cxr"), per_finding=SMALL_PER_FINDING,
-                              normal=SMALL_NORMAL, seed=0)
+    return write_fake_sources(
+        tmp_path_factory.mktemp("fake-cxr"), per_finding=SMALL_PER_FINDING, normal=SMALL_NORMAL, seed=0
+    )
 
 
 @pytest.fixture(scope="session")

@@ -28,8 +28,9 @@ crowdkit = pytest.importorskip("crowdkit.aggregation")
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword", "ignore:The copy keyword")
 
 
-def simulate(n_items: int, sens, spec, *, prevalence: float = 0.3, per_item: int = 3,
-             seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
+def simulate(
+    n_items: int, sens, spec, *, prevalence: float = 0.3, per_item: int = 3, seed: int = 0
+) -> tuple[pd.DataFrame, pd.Series]:
     """Readers with known sens/spec; each item read by ``per_item`` random readers."""
     rng = np.random.default_rng(seed)
     sens, spec = np.asarray(sens), np.asarray(spec)
@@ -100,9 +101,13 @@ def test_cohen_kappa_undefined_when_constant():
 def test_fleiss_kappa_hand_worked_with_varying_readers():
     # counts per item [0,3], [3,0], [2,1], [1,2]: P = (1 + 1 + 1/3 + 1/3)/4 = 2/3,
     # p = (1/2, 1/2), Pe = 1/2, kappa = 1/3 -- readers differ from item to item.
-    t = pd.DataFrame({"item": [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4],
-                      "reader": list("ABCABDBCDACD"),
-                      "label": [1, 1, 1, 0, 0, 0, 1, 0, 0, 1, 1, 0]})
+    t = pd.DataFrame(
+        {
+            "item": [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4],
+            "reader": list("ABCABDBCDACD"),
+            "label": [1, 1, 1, 0, 0, 0, 1, 0, 0, 1, 1, 0],
+        }
+    )
     assert fleiss_kappa(t).estimate == pytest.approx(1 / 3)
 
 
@@ -113,8 +118,7 @@ def test_fleiss_kappa_matches_statsmodels(k):
     truth = rng.integers(0, k, n)
     labels = np.where(rng.random((n, m)) < 0.6, truth[:, None], rng.integers(0, k, (n, m)))
     readers = np.argsort(rng.random((n, 9)), axis=1)[:, :m]  # 4 of 9 readers per item
-    t = pd.DataFrame({"item": np.repeat(np.arange(n), m), "reader": readers.ravel(),
-                      "label": labels.ravel()})
+    t = pd.DataFrame({"item": np.repeat(np.arange(n), m), "reader": readers.ravel(), "label": labels.ravel()})
     counts = np.stack([(labels == c).sum(1) for c in range(k)], axis=1)
     assert fleiss_kappa(t).estimate == pytest.approx(sm_fleiss(counts), abs=1e-12)
 
@@ -122,8 +126,7 @@ def test_fleiss_kappa_matches_statsmodels(k):
 def test_fleiss_bootstrap_matches_naive_item_resampling():
     table, _ = simulate(400, [0.8, 0.7, 0.9, 0.6], [0.9, 0.8, 0.95, 0.85], seed=4)
     est = fleiss_kappa(table, n_boot=4000, seed=0)
-    wide = table.pivot_table(index="item", columns="label", values="reader", aggfunc="count",
-                             fill_value=0).to_numpy()
+    wide = table.pivot_table(index="item", columns="label", values="reader", aggfunc="count", fill_value=0).to_numpy()
     rng = np.random.default_rng(1)
     naive = [sm_fleiss(wide[rng.integers(0, 400, 400)]) for _ in range(1500)]
     lo, hi = np.percentile(naive, [2.5, 97.5])
@@ -140,8 +143,7 @@ def test_fleiss_kappa_rejects_unequal_rating_counts():
 
 # ------------------------------------------------------------------ majority vote
 def test_majority_vote_tie_policies():
-    t = pd.DataFrame({"item": [1, 1, 2, 2, 2, 3, 3], "reader": list("ABABCAB"),
-                      "label": [1, 0, 0, 0, 1, 1, 1]})
+    t = pd.DataFrame({"item": [1, 1, 2, 2, 2, 3, 3], "reader": list("ABABCAB"), "label": [1, 0, 0, 0, 1, 1, 1]})
     assert majority_vote(t, tie="positive").tolist() == [1, 0, 1]
     assert majority_vote(t, tie="negative").tolist() == [0, 0, 1]
     nan = majority_vote(t, tie="nan")
@@ -191,7 +193,8 @@ def test_dawid_skene_recovers_known_readers_and_beats_majority_vote():
     assert res.priors[1] == pytest.approx(0.3, abs=0.03)
     n_read = read.groupby("reader").size()
     assert (res.readers["n_pos"] + res.readers["n_neg"]).to_numpy() == pytest.approx(
-        n_read.loc[res.readers.index].to_numpy())
+        n_read.loc[res.readers.index].to_numpy()
+    )
     acc_ds = (res.labels == truth).mean()
     acc_mv = (majority_vote(table, tie="random", seed=0) == truth).mean()
     assert acc_ds > acc_mv + 0.01
@@ -229,8 +232,7 @@ def test_dawid_skene_multiclass_recovers_confusion():
     diag = res.confusion.to_numpy().reshape(4, k, k).diagonal(axis1=1, axis2=2)
     assert np.abs(diag - acc[:, None]).max() < 0.05
     assert res.priors.to_numpy() == pytest.approx([0.5, 0.3, 0.2], abs=0.03)
-    assert list(res.readers.columns) == ["n_labels", "recall_0", "n_0", "recall_1", "n_1",
-                                     "recall_2", "n_2"]
+    assert list(res.readers.columns) == ["n_labels", "recall_0", "n_0", "recall_1", "n_1", "recall_2", "n_2"]
     assert (res.labels.to_numpy() == truth).mean() > 0.9
     with pytest.raises(ValueError, match="binary"):
         _ = res.sensitivity
@@ -256,8 +258,7 @@ def test_raykar_learns_readers_and_classifier():
     rows = []
     for r in range(3):
         p = np.where(truth == 1, sens[r], 1 - spec[r])
-        rows.append(pd.DataFrame({"item": np.arange(n), "reader": r,
-                                  "label": (rng.random(n) < p).astype(int)}))
+        rows.append(pd.DataFrame({"item": np.arange(n), "reader": r, "label": (rng.random(n) < p).astype(int)}))
     table = pd.concat(rows, ignore_index=True)
     res = raykar(table, X, items=np.arange(n), l2=1.0)
     assert res.converged
@@ -266,7 +267,7 @@ def test_raykar_learns_readers_and_classifier():
     assert res.specificity.to_numpy() == pytest.approx(spec, abs=0.05)
     assert np.sign(res.coef[:2]).tolist() == [1.0, -1.0] and abs(res.coef[2]) < 0.3
     X_new = rng.normal(size=(2000, 3))
-    y_new = (rng.random(2000) < 1 / (1 + np.exp(-(2.0 * X_new[:, 0] - X_new[:, 1] - 1.0))))
+    y_new = rng.random(2000) < 1 / (1 + np.exp(-(2.0 * X_new[:, 0] - X_new[:, 1] - 1.0)))
     proba = res.predict_proba(X_new)
     assert proba.shape == (2000, 2) and np.allclose(proba.sum(1), 1)
     assert roc_auc_score(y_new, proba[:, 1]) > 0.8
@@ -293,18 +294,20 @@ def test_raykar_feature_errors():
 GOOD = pd.DataFrame({"item": [1, 1, 2, 2], "reader": ["A", "B", "A", "B"], "label": [1, 0, 0, 0]})
 
 
-@pytest.mark.parametrize("func", [fleiss_kappa, dawid_skene,
-                                  lambda t: majority_vote(t, tie="nan")])
-@pytest.mark.parametrize("bad, match", [
-    (GOOD.drop(columns="reader"), "lacks column"),
-    (pd.concat([GOOD, GOOD.iloc[:1]]), "duplicate"),
-    (GOOD.assign(label=[0, 1, 2, -1]), "integer class codes"),
-    (GOOD.assign(label=[0.5, 1, 0, 0]), "integer class codes"),
-    (GOOD.assign(label=["yes", "no", "no", "no"]), "Map them first"),
-    (GOOD[GOOD.reader == "A"], "at least 2 readers"),
-    (pd.concat([GOOD.assign(finding="a"), GOOD.assign(finding="b")]), "per_finding"),
-    (GOOD.iloc[:0], "empty"),
-])
+@pytest.mark.parametrize("func", [fleiss_kappa, dawid_skene, lambda t: majority_vote(t, tie="nan")])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (GOOD.drop(columns="reader"), "lacks column"),
+        (pd.concat([GOOD, GOOD.iloc[:1]]), "duplicate"),
+        (GOOD.assign(label=[0, 1, 2, -1]), "integer class codes"),
+        (GOOD.assign(label=[0.5, 1, 0, 0]), "integer class codes"),
+        (GOOD.assign(label=["yes", "no", "no", "no"]), "Map them first"),
+        (GOOD[GOOD.reader == "A"], "at least 2 readers"),
+        (pd.concat([GOOD.assign(finding="a"), GOOD.assign(finding="b")]), "per_finding"),
+        (GOOD.iloc[:0], "empty"),
+    ],
+)
 def test_bad_tables_raise_helpful_errors(func, bad, match):
     with pytest.raises(ValueError, match=match):
         func(bad)
@@ -316,8 +319,7 @@ def test_nan_labels_dropped_with_warning_and_empty_items_rejected():
         got = majority_vote(pd.concat([GOOD, extra]), tie="nan")
     pd.testing.assert_series_equal(got, majority_vote(pd.concat([GOOD, extra.iloc[1:]]), tie="nan"))
     assert got.loc[3] == 1
-    all_nan = pd.concat([GOOD, pd.DataFrame({"item": [3, 3], "reader": ["A", "B"],
-                                             "label": [np.nan, np.nan]})])
+    all_nan = pd.concat([GOOD, pd.DataFrame({"item": [3, 3], "reader": ["A", "B"], "label": [np.nan, np.nan]})])
     with pytest.warns(UserWarning), pytest.raises(ValueError, match="no labels"):
         dawid_skene(all_nan)
 

@@ -59,15 +59,18 @@ def test_n_classes_is_checked(n_classes):
         A.fleiss_kappa(_table(), n_classes=n_classes)
 
 
-@pytest.mark.parametrize("kwargs, match", [(dict(max_iter=True), "max_iter"), (dict(tol="0"), "tol"),
-                                           (dict(tol=float("nan")), "tol")])
+@pytest.mark.parametrize(
+    "kwargs, match", [(dict(max_iter=True), "max_iter"), (dict(tol="0"), "tol"), (dict(tol=float("nan")), "tol")]
+)
 def test_em_options_are_checked(kwargs, match):
     with pytest.raises(ValueError, match=match):
         A.dawid_skene(_table(), **kwargs)
 
 
-@pytest.mark.parametrize("kwargs, match", [(dict(n_boot=True), "n_boot"), (dict(n_boot=10, level="0.95"), "level"),
-                                           (dict(n_boot=10.5), "n_boot")])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [(dict(n_boot=True), "n_boot"), (dict(n_boot=10, level="0.95"), "level"), (dict(n_boot=10.5), "n_boot")],
+)
 def test_bootstrap_options_are_checked(kwargs, match):
     with pytest.raises(ValueError, match=match):
         A.cohen_kappa([1, 0, 1, 0], [1, 0, 0, 0], **kwargs)

@@ -109,8 +109,14 @@ def _art(model, shape):
     pytest.importorskip("art")
     from art.estimators.classification import PyTorchClassifier
 
-    return PyTorchClassifier(model=model, loss=nn.CrossEntropyLoss(), input_shape=shape, nb_classes=2,
-                             clip_values=(0.0, 1.0), device_type="cpu")
+    return PyTorchClassifier(
+        model=model,
+        loss=nn.CrossEntropyLoss(),
+        input_shape=shape,
+        nb_classes=2,
+        clip_values=(0.0, 1.0),
+        device_type="cpu",
+    )
 
 
 def test_fgsm_equals_art():
@@ -132,7 +138,15 @@ def test_pgd_without_random_start_equals_art(norm):
     clf = _art(m, tuple(x.shape[1:]))
     PGD = import_module("art.attacks.evasion").ProjectedGradientDescent
     eps, step = (4 / 255, 1 / 255) if norm == "linf" else (0.5, 0.1)
-    ref = PGD(clf, norm=np.inf if norm == "linf" else 2, eps=eps, eps_step=step, max_iter=5, num_random_init=0,
-              batch_size=16, verbose=False).generate(x=x.numpy(), y=y.numpy())
+    ref = PGD(
+        clf,
+        norm=np.inf if norm == "linf" else 2,
+        eps=eps,
+        eps_step=step,
+        max_iter=5,
+        num_random_init=0,
+        batch_size=16,
+        verbose=False,
+    ).generate(x=x.numpy(), y=y.numpy())
     ours = adv.pgd(m, x, y, eps=eps, steps=5, step_size=step, norm=norm, random_start=False, seed=0).numpy()
     assert np.abs(ours - ref).max() < 1e-5

@@ -18,16 +18,19 @@ X = torch.rand(4, 1, 16, 16)
 Y = torch.tensor([0, 1, 0, 1])
 
 
-@pytest.mark.parametrize(("kwargs", "match"), [
-    ({"eps": -1 / 255}, "eps must be a finite number >= 0"),
-    ({"eps": float("nan")}, "eps must be"),
-    ({"eps": 2 / 255, "x": X * 255}, "pixels in \\[0, 1\\]"),
-    ({"eps": 2 / 255, "x": X[0]}, "N×C×H×W"),
-    ({"eps": 2 / 255, "x": torch.full((2, 1, 8, 8), float("nan"))}, "NaN"),
-    ({"eps": 2 / 255, "y": Y[:3]}, "shape \\(4,\\)"),
-    ({"eps": 2 / 255, "y": torch.nn.functional.one_hot(Y)}, "argmax"),
-    ({"eps": 2 / 255, "y": torch.tensor([0, 1, 2, 1])}, "0..1"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"eps": -1 / 255}, "eps must be a finite number >= 0"),
+        ({"eps": float("nan")}, "eps must be"),
+        ({"eps": 2 / 255, "x": X * 255}, "pixels in \\[0, 1\\]"),
+        ({"eps": 2 / 255, "x": X[0]}, "N×C×H×W"),
+        ({"eps": 2 / 255, "x": torch.full((2, 1, 8, 8), float("nan"))}, "NaN"),
+        ({"eps": 2 / 255, "y": Y[:3]}, "shape \\(4,\\)"),
+        ({"eps": 2 / 255, "y": torch.nn.functional.one_hot(Y)}, "argmax"),
+        ({"eps": 2 / 255, "y": torch.tensor([0, 1, 2, 1])}, "0..1"),
+    ],
+)
 def test_attack_bad_input(m, kwargs, match):
     args = {"x": X, "y": Y} | kwargs
     for attack, extra in ((adv.fgsm, {}), (adv.pgd, {"seed": 0})):

@@ -82,7 +82,7 @@ def test_jpeg_matches_pillow_and_is_near_identity_at_high_quality():
 
 def test_transformation_removes_a_small_perturbation():
     flat = torch.full((1, 1, 16, 16), 8 / 15)  # exactly on a 4-bit level
-    noisy = (flat + (torch.rand(flat.shape, generator=torch.Generator().manual_seed(0)) - 0.5) * 4 / 255)
+    noisy = flat + (torch.rand(flat.shape, generator=torch.Generator().manual_seed(0)) - 0.5) * 4 / 255
     assert torch.equal(adv.bit_depth(noisy, bits=4), flat)
 
 
@@ -92,7 +92,7 @@ def test_adversarial_augment_restores_mode_and_stays_in_ball():
     hook = adv.AdversarialAugment(m, eps=4 / 255, method="pgd", steps=2, fraction=0.5, seed=0)
     x_adv, y_out = hook(x, y)
     assert m.training and all(p.grad is None for p in m.parameters())
-    changed = ((x_adv - x).flatten(1).abs().max(1).values > 0)
+    changed = (x_adv - x).flatten(1).abs().max(1).values > 0
     assert changed.sum() == 8 and (x_adv - x).abs().max() <= 4 / 255 + 1e-6 and torch.equal(y_out, y)
     again = adv.AdversarialAugment(m, eps=4 / 255, method="pgd", steps=2, fraction=0.5, seed=0)(x, y)[0]
     assert torch.equal(x_adv, again)

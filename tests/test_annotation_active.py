@@ -121,8 +121,9 @@ def test_expert_is_called_with_the_chosen_images():
         asked.extend(idx.tolist())
         return yp[idx]
 
-    res = active_learning(Xp, yp, Xt, yt, strategy="random", n_initial=5, batch_size=5, budget=20, seed=1,
-                          expert=expert)
+    res = active_learning(
+        Xp, yp, Xt, yt, strategy="random", n_initial=5, batch_size=5, budget=20, seed=1, expert=expert
+    )
     assert asked == res.order.tolist()
 
 

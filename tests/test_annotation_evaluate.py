@@ -44,8 +44,9 @@ def test_intervals_cover_and_shrink(calls):
     s = score_labels(t, p, n_boot=300, seed=1)
     e = s.micro_f1
     assert e.low < e.estimate < e.high and e.method == "bootstrap percentile"
-    big = score_labels(pd.concat([t] * 4, ignore_index=True), pd.concat([p] * 4, ignore_index=True),
-                       n_boot=300, seed=1).micro_f1
+    big = score_labels(
+        pd.concat([t] * 4, ignore_index=True), pd.concat([p] * 4, ignore_index=True), n_boot=300, seed=1
+    ).micro_f1
     assert big.width < 0.7 * e.width  # 4x the reports: about half as wide
 
 
@@ -67,9 +68,12 @@ def test_positive_maps_uncertain():
 
 
 def test_indiana_split_and_mesh():
-    df = pd.DataFrame({"report_id": [1, 2, 3, 4],
-                       "mesh_major": [["Pleural Effusion/right"], ["normal"], ["Mass/lung", "Nodule"],
-                                      ["Airspace Disease/lung"]]})
+    df = pd.DataFrame(
+        {
+            "report_id": [1, 2, 3, 4],
+            "mesh_major": [["Pleural Effusion/right"], ["normal"], ["Mass/lung", "Nodule"], ["Airspace Disease/lung"]],
+        }
+    )
     assert indiana_split(df).tolist() == ["development", "held-out"] * 2
     m = mesh_labels(df["mesh_major"], ["effusion", "nodule", "consolidation"])
     assert m.to_numpy().tolist() == [[1, 0, 0], [0, 0, 0], [0, 1, 0], [0, 0, 1]]

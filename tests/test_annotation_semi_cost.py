@@ -44,19 +44,38 @@ def test_zero_rounds_is_plain_fit():
     from radkit.seeding import spawn
 
     ref = head(spawn(3, 1)[0])
-    train.fit(ref, (X[:40], y[:40]), num_epochs=5, lr=0.05, batch_size=64, seed=spawn(3, 1)[0],
-              progress=False)
+    train.fit(ref, (X[:40], y[:40]), num_epochs=5, lr=0.05, batch_size=64, seed=spawn(3, 1)[0], progress=False)
     assert np.allclose(train.predict(r.model, X), train.predict(ref, X))
 
 
 def test_pseudo_labels_are_accurate_on_separable_data_and_ignored_when_unconfident():
     X, y = _blobs()
-    r = pseudo_label(head, X[:60], y[:60], X[60:], threshold=0.9, num_rounds=2, num_epochs=40, lr=0.05,
-                     seed=0, y_unlabeled_true=y[60:])
+    r = pseudo_label(
+        head,
+        X[:60],
+        y[:60],
+        X[60:],
+        threshold=0.9,
+        num_rounds=2,
+        num_epochs=40,
+        lr=0.05,
+        seed=0,
+        y_unlabeled_true=y[60:],
+    )
     last = r.rounds.iloc[-1]
     assert last["n_pseudo"] > 100 and last["pseudo_accuracy"] > 0.95
-    none = pseudo_label(head, X[:60], y[:60], X[60:], threshold=1.0, num_rounds=1, num_epochs=2, lr=0.05,
-                        seed=0, y_unlabeled_true=y[60:])
+    none = pseudo_label(
+        head,
+        X[:60],
+        y[:60],
+        X[60:],
+        threshold=1.0,
+        num_rounds=1,
+        num_epochs=2,
+        lr=0.05,
+        seed=0,
+        y_unlabeled_true=y[60:],
+    )
     assert none.rounds["n_pseudo"].iloc[-1] <= 5  # only calls with probability exactly 0 or 1
 
 
@@ -64,8 +83,9 @@ def test_temporal_ensembling_trains_and_learns():
     from sklearn.metrics import roc_auc_score
 
     X, y = _blobs()
-    r = temporal_ensembling(head, X[:60], y[:60], X[60:300], augment=gaussian_noise(0.3), num_rounds=3,
-                            warmup_epochs=30, lr=0.05, seed=1)
+    r = temporal_ensembling(
+        head, X[:60], y[:60], X[60:300], augment=gaussian_noise(0.3), num_rounds=3, warmup_epochs=30, lr=0.05, seed=1
+    )
     assert roc_auc_score(y[300:, 0], train.predict(r.model, X[300:])[:, 0]) > 0.9
     assert r.rounds["round"].tolist() == [0, 1, 2, 3]
 
@@ -77,8 +97,9 @@ def test_semi_supervised_bad_inputs():
     with pytest.raises(ValueError, match="labels"):
         pseudo_label(head, X[:10], y[:5], X[10:], num_epochs=1, lr=0.1, seed=0)
     with pytest.raises(ValueError, match="alpha"):
-        temporal_ensembling(head, X[:10], y[:10], X[10:], augment=gaussian_noise(), alpha=1.0,
-                            warmup_epochs=1, lr=0.1, seed=0)
+        temporal_ensembling(
+            head, X[:10], y[:10], X[10:], augment=gaussian_noise(), alpha=1.0, warmup_epochs=1, lr=0.1, seed=0
+        )
 
 
 def test_embed_returns_the_head_input():
@@ -92,8 +113,13 @@ def test_embed_returns_the_head_input():
 
 
 def test_cost_model_arithmetic_and_validation():
-    c = AnnotationCost(minutes_per_image_label=0.5, minutes_per_region=4.0, minutes_per_report_read=1.5,
-                       hourly_cost=90.0, currency="EUR")
+    c = AnnotationCost(
+        minutes_per_image_label=0.5,
+        minutes_per_region=4.0,
+        minutes_per_report_read=1.5,
+        hourly_cost=90.0,
+        currency="EUR",
+    )
     t = c.table(600, regions_per_image=2, n_reports_checked=100)
     assert t["expert hours"].tolist() == [5.0, 80.0, 2.5]
     assert t["cost (EUR)"].tolist() == [450.0, 7200.0, 225.0]

@@ -40,8 +40,14 @@ def test_affine_matches_torchvision_per_image(batch):
     scale = torch.tensor([1.0, 0.9, 1.2, 1.0, 1.1, 0.8])
     ours = affine(batch, angle=angle, translate=translate, scale=scale)
     for i in range(len(batch)):
-        ref = TF.affine(batch[i], angle=float(angle[i]), translate=translate[i].tolist(), scale=float(scale[i]),
-                        shear=[0.0, 0.0], interpolation=InterpolationMode.BILINEAR)
+        ref = TF.affine(
+            batch[i],
+            angle=float(angle[i]),
+            translate=translate[i].tolist(),
+            scale=float(scale[i]),
+            shear=[0.0, 0.0],
+            interpolation=InterpolationMode.BILINEAR,
+        )
         torch.testing.assert_close(ours[i], ref, atol=2e-5, rtol=0)
 
 
@@ -49,9 +55,11 @@ def test_intensity_ops_match_torchvision_per_image(batch):
     gamma = torch.tensor([0.5, 0.8, 1.0, 1.25, 2.0, 1.1])
     contrast = torch.tensor([0.0, 0.5, 1.0, 1.3, 2.0, 0.9])
     brightness = torch.tensor([0.5, 0.9, 1.0, 1.1, 1.5, 2.0])
-    for ours, ref, values in [(adjust_gamma, TF.adjust_gamma, gamma),
-                              (adjust_contrast, TF.adjust_contrast, contrast),
-                              (adjust_brightness, TF.adjust_brightness, brightness)]:
+    for ours, ref, values in [
+        (adjust_gamma, TF.adjust_gamma, gamma),
+        (adjust_contrast, TF.adjust_contrast, contrast),
+        (adjust_brightness, TF.adjust_brightness, brightness),
+    ]:
         out = ours(batch, values)
         for i in range(len(batch)):
             torch.testing.assert_close(out[i], ref(batch[i], float(values[i])), atol=1e-6, rtol=0)
@@ -103,8 +111,9 @@ def test_switching_one_op_off_keeps_the_others_draws(batch):
     both = augment_batch(batch, policy=Policy(rotate=10, gamma=0.3), seed=2)
     only_rotate = augment_batch(batch, policy=Policy(rotate=10), seed=2)
     # gamma is a monotone map: the rotation draws are the same, so the order of pixel values is too
-    assert torch.equal(both.flatten(1).argsort(1)[:, -5:].sort(1).values,
-                       only_rotate.flatten(1).argsort(1)[:, -5:].sort(1).values)
+    assert torch.equal(
+        both.flatten(1).argsort(1)[:, -5:].sort(1).values, only_rotate.flatten(1).argsort(1)[:, -5:].sort(1).values
+    )
 
 
 def test_augment_stream_is_reproducible_and_resets(batch):
@@ -152,7 +161,7 @@ def test_geometric_part_moves_mask_and_image_together():
     img_full = augment_batch(data.images, policy=pol, seed=4)
     img_geo = augment_batch(data.images, policy=pol.geometric(), seed=4)
     mask = augment_batch(heart, policy=pol.geometric(), seed=4) > 0.5
-    ref_geo = torch.stack([affine(data.images[i:i + 1], angle=0.0)[0] for i in range(16)])
+    ref_geo = torch.stack([affine(data.images[i : i + 1], angle=0.0)[0] for i in range(16)])
     assert not torch.equal(img_geo, ref_geo)  # it did move
     for img in (img_full, img_geo):
         inside = (img * mask).sum(dim=(1, 2, 3)) / mask.sum(dim=(1, 2, 3))
@@ -179,8 +188,9 @@ def _fit(augment):
     g = torch.Generator().manual_seed(0)
     x, y = torch.rand(96, 1, 32, 32, generator=g), (torch.rand(96, 1, generator=g) < 0.3).float()
     m = models.make_model("smallcnn", num_classes=1, seed=0)
-    h = train.fit(m, (x, y), num_epochs=2, lr=3e-3, batch_size=32, seed=0, progress=False, device="cpu",
-                  augment=augment)
+    h = train.fit(
+        m, (x, y), num_epochs=2, lr=3e-3, batch_size=32, seed=0, progress=False, device="cpu", augment=augment
+    )
     return m.state_dict(), h
 
 
@@ -214,11 +224,14 @@ def test_fit_hook_calls_once_per_batch():
 # ----------------------------------------------------------------------------- bad inputs
 
 
-@pytest.mark.parametrize(("x", "match"), [
-    (torch.rand(2, 1, 8, 8) * 2, r"\[0, 1\]"),
-    (torch.rand(1, 8, 8), "N×C×H×W"),
-    (torch.randint(0, 255, (2, 1, 8, 8), dtype=torch.uint8), "floating-point"),
-])
+@pytest.mark.parametrize(
+    ("x", "match"),
+    [
+        (torch.rand(2, 1, 8, 8) * 2, r"\[0, 1\]"),
+        (torch.rand(1, 8, 8), "N×C×H×W"),
+        (torch.randint(0, 255, (2, 1, 8, 8), dtype=torch.uint8), "floating-point"),
+    ],
+)
 def test_bad_images_are_named(x, match):
     with pytest.raises((ValueError, TypeError), match=match):
         augment_batch(x, policy=SAFE_CXR, seed=0)

@@ -83,8 +83,7 @@ def test_learning_curve_and_n_to_reach():
 
 
 def test_n_to_reach_hand_worked():
-    lc = LearningCurve(pd.DataFrame({"n": [100, 1000], "replicate": [0, 0], "positives": [15, 150],
-                                     "auc": [0.8, 0.9]}))
+    lc = LearningCurve(pd.DataFrame({"n": [100, 1000], "replicate": [0, 0], "positives": [15, 150], "auc": [0.8, 0.9]}))
     assert lc.n_to_reach(0.85) == pytest.approx(np.sqrt(100 * 1000))  # halfway on log n
 
 
@@ -103,8 +102,9 @@ def test_transfer_model_keeps_features_and_replaces_head():
 def test_fine_tune_frozen_moves_only_the_head():
     base = models.make_model("smallcnn", num_classes=2, seed=0)
     x, y = torch.rand(32, 1, 32, 32), (torch.rand(32, 1) < 0.5).float()
-    m, _ = fine_tune(base, (x, y), num_classes=1, num_epochs=1, lr=1e-2, seed=0, freeze=True, progress=False,
-                     device="cpu")
+    m, _ = fine_tune(
+        base, (x, y), num_classes=1, num_epochs=1, lr=1e-2, seed=0, freeze=True, progress=False, device="cpu"
+    )
     conv = "features.0.weight"
     assert torch.equal(m.state_dict()[conv], base.state_dict()[conv])
     assert not torch.equal(m.head.weight, transfer_model(base, num_classes=1, seed=0).head.weight)
@@ -116,8 +116,16 @@ def test_transfer_needs_a_linear_head():
 
 
 def test_plot_smoke():
-    lc = LearningCurve(pd.DataFrame({"n": [10, 10, 100, 100], "replicate": [0, 1, 0, 1],
-                                     "positives": [2, 2, 20, 20], "auc": [0.6, 0.7, 0.8, 0.85]}))
+    lc = LearningCurve(
+        pd.DataFrame(
+            {
+                "n": [10, 10, 100, 100],
+                "replicate": [0, 1, 0, 1],
+                "positives": [2, 2, 20, 20],
+                "auc": [0.6, 0.7, 0.8, 0.85],
+            }
+        )
+    )
     ax = plots.plot_learning_curves({"a": lc}, x="positives")
     assert ax.get_xlabel() == "positive training images" and ax.get_title()
     fig = plots.plot_augmentations(torch.rand(1, 16, 16), {"r": Policy(rotate=5), "n": Policy(noise=0.1)}, seed=0)

@@ -52,8 +52,16 @@ def test_training_is_reproducible_and_leaves_global_rng_alone(data, gan):
 
 
 def test_callback_values_go_into_history(data):
-    g = train_gan(*data, num_steps=4, batch_size=8, seed=1, progress=False, device="cpu",
-                  callback=lambda gan, step: {"mean": float(gan.sample(4, seed=0).mean())}, eval_every=2)
+    g = train_gan(
+        *data,
+        num_steps=4,
+        batch_size=8,
+        seed=1,
+        progress=False,
+        device="cpu",
+        callback=lambda gan, step: {"mean": float(gan.sample(4, seed=0).mean())},
+        eval_every=2,
+    )
     frame = g.history_frame()
     assert list(frame.dropna().index) == [2, 4] and g.steps == 4
 
@@ -81,15 +89,28 @@ def test_loading_another_checkpoint_is_named(tmp_path):
         GAN.load(path)
 
 
-@pytest.mark.parametrize(("kwargs", "match"), [
-    (dict(images=torch.rand(8, 1, 20, 20)), "power of two"),
-    (dict(images=torch.rand(8, 1, 16, 16) + 1), r"\[0, 1\]"),
-    (dict(labels=torch.zeros(5)), "8 images but 5 labels"),
-    (dict(num_steps=0), "num_steps"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        (dict(images=torch.rand(8, 1, 20, 20)), "power of two"),
+        (dict(images=torch.rand(8, 1, 16, 16) + 1), r"\[0, 1\]"),
+        (dict(labels=torch.zeros(5)), "8 images but 5 labels"),
+        (dict(num_steps=0), "num_steps"),
+    ],
+)
 def test_bad_training_inputs(kwargs, match):
-    args = dict(images=torch.rand(8, 1, 16, 16), labels=torch.arange(8) % 2, num_steps=1, batch_size=4,
-                seed=0, progress=False, device="cpu") | kwargs
+    args = (
+        dict(
+            images=torch.rand(8, 1, 16, 16),
+            labels=torch.arange(8) % 2,
+            num_steps=1,
+            batch_size=4,
+            seed=0,
+            progress=False,
+            device="cpu",
+        )
+        | kwargs
+    )
     with pytest.raises(ValueError, match=match):
         train_gan(**args)
 
@@ -101,8 +122,7 @@ def test_nearest_distances_match_scipy():
     np.testing.assert_allclose(nearest_distances(q, r, batch_size=7), want, rtol=1e-6)
     d_self = cdist(r.flatten(1).numpy(), r.flatten(1).numpy())
     np.fill_diagonal(d_self, np.inf)
-    np.testing.assert_allclose(nearest_distances(r, r, exclude_self=True, batch_size=16),
-                               d_self.min(1) / 6, rtol=1e-6)
+    np.testing.assert_allclose(nearest_distances(r, r, exclude_self=True, batch_size=16), d_self.min(1) / 6, rtol=1e-6)
 
 
 def test_memorisation_catches_noisy_copies_not_new_images():

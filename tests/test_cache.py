@@ -32,19 +32,22 @@ def test_blank_radkit_cache_uses_the_default(tmp_path, monkeypatch):
 
 
 def _table() -> pd.DataFrame:
-    return pd.DataFrame({
-        "i": np.array([1, 2, 3], dtype=np.int64),
-        "f": [0.5, np.nan, 2.0],
-        "s": ["a", "", "c"],
-        "o": pd.Series(["x", None, "z"], dtype=object),
-        "d": pd.to_datetime(["2020-01-01", "2021-06-30", "2022-12-31"]),
-        "c": pd.Categorical(["F", None, "M"], categories=["F", "M"]),
-        "b": [True, False, True],
-    })
+    return pd.DataFrame(
+        {
+            "i": np.array([1, 2, 3], dtype=np.int64),
+            "f": [0.5, np.nan, 2.0],
+            "s": ["a", "", "c"],
+            "o": pd.Series(["x", None, "z"], dtype=object),
+            "d": pd.to_datetime(["2020-01-01", "2021-06-30", "2022-12-31"]),
+            "c": pd.Categorical(["F", None, "M"], categories=["F", "M"]),
+            "b": [True, False, True],
+        }
+    )
 
 
-PARQUET = pytest.param("parquet", marks=pytest.mark.skipif(_cache.table_format() != "parquet",
-                                                          reason="pyarrow is not installed"))
+PARQUET = pytest.param(
+    "parquet", marks=pytest.mark.skipif(_cache.table_format() != "parquet", reason="pyarrow is not installed")
+)
 
 
 @pytest.mark.parametrize("fmt", [PARQUET, "csv"])

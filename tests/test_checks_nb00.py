@@ -23,7 +23,7 @@ def test_00_3_share_of_draws_is_recomputed_from_the_seeds(capsys):
     se = np.sqrt(prev * (1 - prev) / n)
     obs = np.array([blobs(n, size=8, prevalence=prev, seed=s)[1].mean().item() for s in seeds])
     share = float(np.mean(np.abs(obs - prev) <= 2 * se))
-    assert 0.7 <= share <= 1.0                      # about 95% of draws, by the normal approximation
+    assert 0.7 <= share <= 1.0  # about 95% of draws, by the normal approximation
     assert _check("00.3", share, seeds=seeds, n=n, prevalence=prev)
     one_se = float(np.mean(np.abs(obs - prev) <= se))
     if one_se != share:

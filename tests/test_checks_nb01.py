@@ -17,8 +17,11 @@ from radkit.seeding import torch_generator
 
 @pytest.fixture
 def curve():
-    rows = [{"n": n, "replicate": r, "positives": n // 7, "auc": a + d}
-            for n, a in [(100, 0.80), (300, 0.88), (1000, 0.93), (3000, 0.96)] for r, d in enumerate([-0.01, 0.01])]
+    rows = [
+        {"n": n, "replicate": r, "positives": n // 7, "auc": a + d}
+        for n, a in [(100, 0.80), (300, 0.88), (1000, 0.93), (3000, 0.96)]
+        for r, d in enumerate([-0.01, 0.01])
+    ]
     return LearningCurve(pd.DataFrame(rows))
 
 
@@ -32,11 +35,14 @@ def test_01_1_right(curve, capsys):
     assert "correct: 01.1" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("answer", "hint"), [
-    (300 + 0.4 * 700, "log n"),
-    (1000, "one of the measured sizes"),
-    (150, "too few"),
-])
+@pytest.mark.parametrize(
+    ("answer", "hint"),
+    [
+        (300 + 0.4 * 700, "log n"),
+        (1000, "one of the measured sizes"),
+        (150, "too few"),
+    ],
+)
 def test_01_1_hints(curve, capsys, answer, hint):
     assert not _check("01.1", answer, curve=curve, target=0.90)
     out = capsys.readouterr().out
@@ -67,15 +73,20 @@ def test_01_2_policy_based_answer_passes():
     assert passed("01.2", lambda x, *, seed: augment_batch(x, policy=Policy(rotate=7, translate=0.05), seed=seed))
 
 
-@pytest.mark.parametrize(("answer", "hint"), [
-    (lambda x, *, seed: good_augment(x, seed=seed).flip(-1), "mirrors"),
-    (lambda x, *, seed: affine(x, angle=float(torch.rand(1)) * 10), "same seed gave two different"),
-    (lambda x, *, seed: x, "different seeds gave the same"),
-    (lambda x, *, seed: affine(x, angle=float(torch.rand(1, generator=torch_generator(seed))) * 10),
-     "draw one set of parameters per image"),
-    (lambda x, *, seed: good_augment(x, seed=seed)[:, :, :-1], "same shape"),
-    (good_augment(torch.zeros(1, 1, 8, 8), seed=0), "function itself"),
-])
+@pytest.mark.parametrize(
+    ("answer", "hint"),
+    [
+        (lambda x, *, seed: good_augment(x, seed=seed).flip(-1), "mirrors"),
+        (lambda x, *, seed: affine(x, angle=float(torch.rand(1)) * 10), "same seed gave two different"),
+        (lambda x, *, seed: x, "different seeds gave the same"),
+        (
+            lambda x, *, seed: affine(x, angle=float(torch.rand(1, generator=torch_generator(seed))) * 10),
+            "draw one set of parameters per image",
+        ),
+        (lambda x, *, seed: good_augment(x, seed=seed)[:, :, :-1], "same shape"),
+        (good_augment(torch.zeros(1, 1, 8, 8), seed=0), "function itself"),
+    ],
+)
 def test_01_2_hints(capsys, answer, hint):
     assert not _check("01.2", answer)
     assert hint in capsys.readouterr().out
@@ -104,7 +115,10 @@ def test_01_3_right(feats, capsys):
 def test_01_3_hints(feats, capsys):
     a, b = feats
     mean_only = float(((a.mean(0) - b.mean(0)) ** 2).sum())
-    for answer, hint in [(mean_only, "only ‖μ₁ − μ₂‖²"), (np.sqrt(_by_hand(a, b)), "no final square root"),
-                         ("x", "one number")]:
+    for answer, hint in [
+        (mean_only, "only ‖μ₁ − μ₂‖²"),
+        (np.sqrt(_by_hand(a, b)), "no final square root"),
+        ("x", "one number"),
+    ]:
         assert not _check("01.3", answer, a=a, b=b)
         assert hint in capsys.readouterr().out

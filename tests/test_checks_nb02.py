@@ -6,8 +6,14 @@ import pandas as pd
 from _check_helpers import _check, _lenient  # noqa: F401 (fixtures and helper shared by the checks tests)
 
 CTX2 = dict(n_values=1000, bytes_per_value=4, n_clients=20, fraction=0.25, rounds=10)
-TABLE = pd.DataFrame({"global_auc": [0.90, 0.85, 0.80, 0.80], "local_auc": [0.88, 0.90, 0.86, 0.85],
-                      "local_low": [0.85, 0.87, 0.70, 0.78]}, index=list("ABCD"))
+TABLE = pd.DataFrame(
+    {
+        "global_auc": [0.90, 0.85, 0.80, 0.80],
+        "local_auc": [0.88, 0.90, 0.86, 0.85],
+        "local_low": [0.85, 0.87, 0.70, 0.78],
+    },
+    index=list("ABCD"),
+)
 
 
 def _average(states, weights):  # worked by hand, independent of radkit.federated

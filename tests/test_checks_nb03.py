@@ -20,18 +20,22 @@ def test_03_1_right(weak, capsys):
     assert "correct: 03.1" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("change", "hint"), [
-    ("none", "no 'without' sentence is negated"),
-    ("partial", "still not negated"),
-    ("broad", "too broad"),
-    ("type", "rules object"),
-])
+@pytest.mark.parametrize(
+    ("change", "hint"),
+    [
+        ("none", "no 'without' sentence is negated"),
+        ("partial", "still not negated"),
+        ("broad", "too broad"),
+        ("type", "rules object"),
+    ],
+)
 def test_03_1_hints(weak, capsys, change, hint):
     answer = {
         "none": weak,
         "partial": weak.with_(negation_pre=(*weak.negation_pre, r"clear without")),
-        "broad": weak.with_(negation_pre=(*weak.negation_pre, r"without"),
-                            negation_post=(*weak.negation_post, r"without")),
+        "broad": weak.with_(
+            negation_pre=(*weak.negation_pre, r"without"), negation_post=(*weak.negation_post, r"without")
+        ),
         "type": "without",
     }[change]
     assert not _check("03.1", answer)
@@ -51,9 +55,15 @@ def test_03_2_right(pool):
     assert _check("03.2", np.argsort(-h)[:10], prob=prob, labeled=labeled)
 
 
-@pytest.mark.parametrize(("kind", "hint"), [
-    ("certain", "sure"), ("highest", "not uncertainty"), ("labelled", "already labelled"), ("short", "exactly 10"),
-])
+@pytest.mark.parametrize(
+    ("kind", "hint"),
+    [
+        ("certain", "sure"),
+        ("highest", "not uncertainty"),
+        ("labelled", "already labelled"),
+        ("short", "exactly 10"),
+    ],
+)
 def test_03_2_hints(pool, capsys, kind, hint):
     prob, labeled = pool
     h = entropy(prob)
@@ -71,8 +81,9 @@ def test_03_2_hints(pool, capsys, kind, hint):
 
 @pytest.fixture
 def curve():
-    rates = AnnotationCost(minutes_per_image_label=2.0, minutes_per_region=5.0, minutes_per_report_read=1.0,
-                           hourly_cost=100.0)
+    rates = AnnotationCost(
+        minutes_per_image_label=2.0, minutes_per_region=5.0, minutes_per_report_read=1.0, hourly_cost=100.0
+    )
     return dict(n_labels=[20, 40, 60, 80], auc=[0.6, 0.7, 0.8, 0.85], target=0.75, rates=rates)
 
 
@@ -81,9 +92,15 @@ def test_03_3_right(curve):
     assert _check("03.3", n * 2.0 / 60, **curve)
 
 
-@pytest.mark.parametrize(("answer", "hint"), [
-    (50.0, "number of labels"), (100.0, "minutes"), (60 * 2.0 / 60, "interpolate"), (50 * 2 / 60 * 100, "money"),
-])
+@pytest.mark.parametrize(
+    ("answer", "hint"),
+    [
+        (50.0, "number of labels"),
+        (100.0, "minutes"),
+        (60 * 2.0 / 60, "interpolate"),
+        (50 * 2 / 60 * 100, "money"),
+    ],
+)
 def test_03_3_hints(curve, capsys, answer, hint):
     assert not _check("03.3", answer, **curve)
     assert hint in capsys.readouterr().out

@@ -35,8 +35,9 @@ def test_04_2_m_step(capsys):
         return _reference_m_step(table, (posterior >= 0.5).astype(float))
 
     def swapped(table, posterior):
-        return _reference_m_step(table, posterior).rename(columns={"sensitivity": "specificity",
-                                                                   "specificity": "sensitivity"})
+        return _reference_m_step(table, posterior).rename(
+            columns={"sensitivity": "specificity", "specificity": "sensitivity"}
+        )
 
     assert not _check("04.2", hard)
     assert "thresholded" in capsys.readouterr().out

@@ -9,10 +9,15 @@ from scipy.stats import beta
 
 CTX1 = dict(cost_fp=1.0, cost_fn=19.0, train_prevalence=0.3, deploy_prevalence=0.03)
 CLASSES = ["normal", "routine", "urgent"]
-STATED = {("normal", "routine"): 1, ("normal", "urgent"): 2, ("routine", "normal"): 6,
-          ("routine", "urgent"): 1, ("urgent", "normal"): 40, ("urgent", "routine"): 8}
-PROBS = np.array([[0.97, 0.02, 0.01], [0.70, 0.20, 0.10], [0.30, 0.65, 0.05],
-                  [0.55, 0.40, 0.05], [0.10, 0.60, 0.30]])
+STATED = {
+    ("normal", "routine"): 1,
+    ("normal", "urgent"): 2,
+    ("routine", "normal"): 6,
+    ("routine", "urgent"): 1,
+    ("urgent", "normal"): 40,
+    ("urgent", "routine"): 8,
+}
+PROBS = np.array([[0.97, 0.02, 0.01], [0.70, 0.20, 0.10], [0.30, 0.65, 0.05], [0.55, 0.40, 0.05], [0.10, 0.60, 0.30]])
 
 
 def _odds(p):
@@ -30,14 +35,17 @@ def test_06_1_right(capsys):
     assert "correct: 06.1" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("change", "hint"), [
-    ({"p_star": 19 / 20}, "calling *negative*"),
-    ({"p_star": 1 / 19}, "odds at p*"),
-    ({"p_star": 0.3}, "solve for p"),
-    ({"deploy_threshold": 0.05}, "must move"),
-    ({"deploy_threshold": (lambda o: o / (1 + o))(_odds(0.05) * _odds(0.03) / _odds(0.3))}, "wrong way"),
-    ({"deploy_threshold": 0.2}, "odds(train prevalence)"),
-])
+@pytest.mark.parametrize(
+    ("change", "hint"),
+    [
+        ({"p_star": 19 / 20}, "calling *negative*"),
+        ({"p_star": 1 / 19}, "odds at p*"),
+        ({"p_star": 0.3}, "solve for p"),
+        ({"deploy_threshold": 0.05}, "must move"),
+        ({"deploy_threshold": (lambda o: o / (1 + o))(_odds(0.05) * _odds(0.03) / _odds(0.3))}, "wrong way"),
+        ({"deploy_threshold": 0.2}, "odds(train prevalence)"),
+    ],
+)
 def test_06_1_hints(capsys, change, hint):
     assert not _check("06.1", _right_06_1() | change, **CTX1)
     out = capsys.readouterr().out

@@ -29,15 +29,18 @@ def test_07_1_right(capsys):
     assert "correct: 07.1" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("change", "hint"), [
-    ({"sensitivity": 80 / 90, "specificity": 0.5}, "swapped"),
-    ({"sensitivity": 5 / 15}, "divides by the positive calls"),
-    ({"specificity": 80 / 85}, "divides by the negative calls"),
-    ({"ppv": 0.5}, "not by the diseased"),
-    ({"npv": 80 / 90}, "true negatives + false negatives"),
-    ({"accuracy": (0.5 + 80 / 90) / 2}, "balanced accuracy"),
-    ({"accuracy": 85.0}, "percentages"),
-])
+@pytest.mark.parametrize(
+    ("change", "hint"),
+    [
+        ({"sensitivity": 80 / 90, "specificity": 0.5}, "swapped"),
+        ({"sensitivity": 5 / 15}, "divides by the positive calls"),
+        ({"specificity": 80 / 85}, "divides by the negative calls"),
+        ({"ppv": 0.5}, "not by the diseased"),
+        ({"npv": 80 / 90}, "true negatives + false negatives"),
+        ({"accuracy": (0.5 + 80 / 90) / 2}, "balanced accuracy"),
+        ({"accuracy": 85.0}, "percentages"),
+    ],
+)
 def test_07_1_hints(capsys, change, hint):
     assert not _check("07.1", _table1_right() | change, **TABLE1)
     out = capsys.readouterr().out
@@ -104,11 +107,11 @@ def test_07_2_uses_the_library_threshold(capsys, scores):
         t = threshold_for_sensitivity(y, s, target=target)
         m = confusion(y, (s >= t).astype(int)).measures()
         ppv = ppv_at_prevalence(m.sensitivity, m.specificity, 0.02)
-        assert passed("07.2", {"threshold": t, "ppv": ppv}, y_val=y, score_val=s, prevalence=0.02,
-                      target=target)
+        assert passed("07.2", {"threshold": t, "ppv": ppv}, y_val=y, score_val=s, prevalence=0.02, target=target)
         lower = np.max(s[(y == 1) & (s < t)])  # the next positive score down still meets it
-        assert not passed("07.2", {"threshold": lower, "ppv": ppv}, y_val=y, score_val=s,
-                          prevalence=0.02, target=target)
+        assert not passed(
+            "07.2", {"threshold": lower, "ppv": ppv}, y_val=y, score_val=s, prevalence=0.02, target=target
+        )
 
 
 def _shifted_calibration_set(seed=5, w=9.0):

@@ -31,8 +31,9 @@ def test_08_2_histogram_matching():
     assert passed("08.2", right, image=img, reference=ref)
     assert "give the function" in _verdict("08.2", right(img, ref), image=img, reference=ref)
     assert "unchanged" in _verdict("08.2", lambda a, b: a, image=img, reference=ref)
-    assert "wrong places" in _verdict("08.2", lambda a, b: np.sort(right(a, b).ravel()).reshape(a.shape),
-                                      image=img, reference=ref)
+    assert "wrong places" in _verdict(
+        "08.2", lambda a, b: np.sort(right(a, b).ravel()).reshape(a.shape), image=img, reference=ref
+    )
 
 
 def test_08_3_drop_after_harmonization():

@@ -21,8 +21,13 @@ def _k(z_a=Z_A, z_b=Z_B, sd=SD):
 
 
 def test_09_1(capsys):
-    right = {"new_detector": "covariate", "flu_season": "prior", "new_guideline": "concept",
-             "older_referrals": "covariate", "reader_change": "concept"}
+    right = {
+        "new_detector": "covariate",
+        "flu_season": "prior",
+        "new_guideline": "concept",
+        "older_referrals": "covariate",
+        "reader_change": "concept",
+    }
     assert _check("09.1", right, scenarios=SCEN)
     wrong = dict(right, new_guideline="covariate")
     assert not _check("09.1", wrong, scenarios=SCEN)

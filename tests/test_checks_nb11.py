@@ -38,8 +38,9 @@ def _smoothgrad_by_hand(model, x, target, n, noise, seed):
 
 def test_11_2_smoothgrad():
     torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Conv2d(1, 3, 3), torch.nn.ReLU(), torch.nn.Flatten(),
-                                torch.nn.Linear(3 * 6 * 6, 2)).eval()
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 3, 3), torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(3 * 6 * 6, 2)
+    ).eval()
     x = torch.rand(3, 1, 8, 8, generator=torch.Generator().manual_seed(1))
     ctx = dict(model=model, x=x, target=1, n_samples=5, noise=0.2, seed=3)
     right = _smoothgrad_by_hand(model, x, 1, 5, 0.2, 3)
@@ -50,8 +51,10 @@ def test_11_2_smoothgrad():
 
 
 def test_11_3_trust():
-    final = pd.DataFrame({"spearman": [0.05, 0.6, 0.02, 1.0], "spearman_high": [0.1, 0.65, 0.2, 1.0]},
-                         index=["saliency", "integrated_gradients", "grad_cam", "edge"])
+    final = pd.DataFrame(
+        {"spearman": [0.05, 0.6, 0.02, 1.0], "spearman_high": [0.1, 0.65, 0.2, 1.0]},
+        index=["saliency", "integrated_gradients", "grad_cam", "edge"],
+    )
     assert passed("11.3", ["saliency", "grad_cam"], final=final)
     assert "never looked" in _verdict("11.3", ["saliency", "grad_cam", "edge"], final=final)
     assert "changed" in _verdict("11.3", ["saliency"], final=final)

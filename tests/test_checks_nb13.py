@@ -23,15 +23,18 @@ def test_13_1_right(capsys):
     assert "correct: 13.1" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("wrong", "hint"), [
-    (lambda s, p, w: math.ceil(Z**2 * s * (1 - s) / w**2), "divide by the prevalence"),
-    (lambda s, p, w: math.ceil(Z**2 * s * (1 - s) / (2 * w) ** 2 / p), "half-width"),
-    (lambda s, p, w: math.ceil(4 * s * (1 - s) / w**2 / p), "not 2"),
-    (lambda s, p, w: Z**2 * s * (1 - s) / w**2 / p, "round up"),
-    (lambda s, p, w: round(Z**2 * s * (1 - s) / w**2 / p - 0.5), "round up"),
-    (lambda s, p, w: s * p / w, "positives needed"),
-    (lambda s, p, w: "many", "one number"),
-])
+@pytest.mark.parametrize(
+    ("wrong", "hint"),
+    [
+        (lambda s, p, w: math.ceil(Z**2 * s * (1 - s) / w**2), "divide by the prevalence"),
+        (lambda s, p, w: math.ceil(Z**2 * s * (1 - s) / (2 * w) ** 2 / p), "half-width"),
+        (lambda s, p, w: math.ceil(4 * s * (1 - s) / w**2 / p), "not 2"),
+        (lambda s, p, w: Z**2 * s * (1 - s) / w**2 / p, "round up"),
+        (lambda s, p, w: round(Z**2 * s * (1 - s) / w**2 / p - 0.5), "round up"),
+        (lambda s, p, w: s * p / w, "positives needed"),
+        (lambda s, p, w: "many", "one number"),
+    ],
+)
 def test_13_1_hints(capsys, wrong, hint):
     assert not _check("13.1", wrong)
     out = capsys.readouterr().out
@@ -44,8 +47,14 @@ def test_13_1_not_a_function(capsys):
     assert "the function itself" in capsys.readouterr().out
 
 
-EST = {"apparent": 0.99, "hold-out": 0.91, "k-fold CV": 0.93, "optimism-corrected": 0.96, "temporal": 0.9,
-       "external": 0.71}
+EST = {
+    "apparent": 0.99,
+    "hold-out": 0.91,
+    "k-fold CV": 0.93,
+    "optimism-corrected": 0.96,
+    "temporal": 0.9,
+    "external": 0.71,
+}
 
 
 def test_13_2(capsys):
@@ -59,8 +68,9 @@ def test_13_2(capsys):
     assert "exactly as in the table" in capsys.readouterr().out
     assert not passed("13.2", ["apparent"], **ctx)
     # the check follows the numbers: if temporal were closest, it would be the answer
-    assert passed("13.2", {"most_optimistic": "apparent", "closest_to_new_site": "temporal"},
-                  estimates=EST, new_site_truth=0.89)
+    assert passed(
+        "13.2", {"most_optimistic": "apparent", "closest_to_new_site": "temporal"}, estimates=EST, new_site_truth=0.89
+    )
 
 
 COUNTS = dict(tp=41, fn=19, tn=301, fp=39)

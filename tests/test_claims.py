@@ -40,15 +40,22 @@ def test_numpy_inputs_and_no_numbers(capsys):
     assert math.isnan(claims.RECORDS[-1]["margin"])
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    ({"cid": "", "condition": True, "found": "x"}, ValueError, "cid"),
-    ({"cid": "C 3", "condition": True, "found": "x"}, ValueError, "cid"),
-    ({"cid": "C3", "condition": np.array([True, False]), "found": "x"}, TypeError, "single bool"),
-    ({"cid": "C3", "condition": (1 > 0, "msg"), "found": "x"}, TypeError, "single bool"),
-    ({"cid": "C3", "condition": True, "found": ""}, ValueError, "found"),
-    ({"cid": "C3", "condition": True, "found": "x", "value": 0.5}, ValueError, "both value= and bar="),
-    ({"cid": "C3", "condition": True, "found": "x", "value": "0.5", "bar": 0.1}, TypeError, "value must be a number"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"cid": "", "condition": True, "found": "x"}, ValueError, "cid"),
+        ({"cid": "C 3", "condition": True, "found": "x"}, ValueError, "cid"),
+        ({"cid": "C3", "condition": np.array([True, False]), "found": "x"}, TypeError, "single bool"),
+        ({"cid": "C3", "condition": (1 > 0, "msg"), "found": "x"}, TypeError, "single bool"),
+        ({"cid": "C3", "condition": True, "found": ""}, ValueError, "found"),
+        ({"cid": "C3", "condition": True, "found": "x", "value": 0.5}, ValueError, "both value= and bar="),
+        (
+            {"cid": "C3", "condition": True, "found": "x", "value": "0.5", "bar": 0.1},
+            TypeError,
+            "value must be a number",
+        ),
+    ],
+)
 def test_bad_input_is_refused_with_the_argument_named(kwargs, error, match):
     with pytest.raises(error, match=match):
         claim(**kwargs)
@@ -60,10 +67,14 @@ def test_smoke_prints_not_checked_and_never_raises(monkeypatch, capsys):
     claim("C3", 0.62 > 0.70, "the ensemble beats one model", value=0.62, bar=0.70)  # false, yet no error
     claim("C4", True, "no numbers")
     out = capsys.readouterr().out.splitlines()
-    assert out == ["C3 not checked (smoke): the ensemble beats one model (value 0.62, bar 0.70, margin -0.08)",
-                   "C4 not checked (smoke): no numbers"]
+    assert out == [
+        "C3 not checked (smoke): the ensemble beats one model (value 0.62, bar 0.70, margin -0.08)",
+        "C4 not checked (smoke): no numbers",
+    ]
     assert [(r["id"], r["passed"], r["margin"], r["smoke"]) for r in claims.RECORDS] == [
-        ("C3", None, None, True), ("C4", None, None, True)]
+        ("C3", None, None, True),
+        ("C4", None, None, True),
+    ]
     with pytest.raises(TypeError):  # a misused claim() is a code-path bug: smoke still finds it
         claim("C5", np.array([True, False]), "an array")
 

@@ -97,7 +97,8 @@ def test_every_field_that_multiplies_work_is_capped_and_the_code_path_is_kept():
     names = {f.name for f in fields(radkit.Profile)}
     assert names - KEPT == set(SMOKE_CAPS), (
         "a Profile field is neither capped by smoke (radkit.config.SMOKE_CAPS) nor listed as kept here: "
-        f"{sorted(names - KEPT - set(SMOKE_CAPS))}")
+        f"{sorted(names - KEPT - set(SMOKE_CAPS))}"
+    )
     for p in PROFILES.values():
         s = p.smoke_caps()
         assert s.smoke and not p.smoke

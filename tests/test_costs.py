@@ -124,12 +124,15 @@ def test_shift_probabilities_is_bayes_on_a_known_mixture():
     from scipy.stats import norm
 
     x = np.linspace(-2, 4, 13)
+
     def posterior(prior):
         a, b = (1 - prior) * norm.pdf(x), prior * norm.pdf(x, 2)
         return b / (a + b)
+
     p_train = posterior(0.5)
-    q = costs.shift_probabilities(np.c_[1 - p_train, p_train], train_prevalence=[0.5, 0.5],
-                                  deploy_prevalence=[0.9, 0.1])
+    q = costs.shift_probabilities(
+        np.c_[1 - p_train, p_train], train_prevalence=[0.5, 0.5], deploy_prevalence=[0.9, 0.1]
+    )
     np.testing.assert_allclose(q[:, 1], posterior(0.1), rtol=1e-10)
 
 
@@ -202,8 +205,15 @@ def test_fit_accepts_cost_sensitive_options():
         assert np.isfinite(h["train_loss"][0])
     m = models.make_model("smallcnn", num_classes=1, seed=0)
     yb = (y == 2).float()[:, None]
-    h = train.fit(m, (X, yb), num_epochs=1, lr=1e-2, progress=False,
-                  pos_weight=[costs.pos_weight(CostMatrix.binary(cost_fp=1, cost_fn=9))], seed=0)
+    h = train.fit(
+        m,
+        (X, yb),
+        num_epochs=1,
+        lr=1e-2,
+        progress=False,
+        pos_weight=[costs.pos_weight(CostMatrix.binary(cost_fp=1, cost_fn=9))],
+        seed=0,
+    )
     assert np.isfinite(h["train_loss"][0])
 
 
@@ -284,15 +294,18 @@ def test_expected_cost_ci_and_paired_comparison(rng):
 # ----------------------------------------------------------------------------- bad input
 
 
-@pytest.mark.parametrize(("make", "message"), [
-    (lambda: CostMatrix.binary(cost_fp=-1, cost_fn=9), "non-negative"),
-    (lambda: CostMatrix.from_array([[0, 1, 2], [1, 0, 1]], classes=["a", "b"]), "square"),
-    (lambda: CostMatrix.from_array([[0, 1], [1, 0]], classes=["a", "b", "c"]), "class names"),
-    (lambda: CostMatrix.from_array([[0, 1], [1, 0]], classes=["a", "a"]), "distinct"),
-    (lambda: CostMatrix.from_array([[1, 1], [1, 0]], classes=["a", "b"]), "diagonal"),
-    (lambda: CostMatrix.from_array([[0, np.nan], [1, 0]], classes=["a", "b"]), "NaN"),
-    (lambda: CostMatrix.from_array([[0, 0], [0, 0]], classes=["a", "b"]), "every error costs 0"),
-])
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: CostMatrix.binary(cost_fp=-1, cost_fn=9), "non-negative"),
+        (lambda: CostMatrix.from_array([[0, 1, 2], [1, 0, 1]], classes=["a", "b"]), "square"),
+        (lambda: CostMatrix.from_array([[0, 1], [1, 0]], classes=["a", "b", "c"]), "class names"),
+        (lambda: CostMatrix.from_array([[0, 1], [1, 0]], classes=["a", "a"]), "distinct"),
+        (lambda: CostMatrix.from_array([[1, 1], [1, 0]], classes=["a", "b"]), "diagonal"),
+        (lambda: CostMatrix.from_array([[0, np.nan], [1, 0]], classes=["a", "b"]), "NaN"),
+        (lambda: CostMatrix.from_array([[0, 0], [0, 0]], classes=["a", "b"]), "every error costs 0"),
+    ],
+)
 def test_bad_cost_matrices(make, message):
     with pytest.raises(ValueError, match=message):
         make()
@@ -333,7 +346,7 @@ def test_plots_smoke():
     y = (rng.random(200) < 0.3).astype(int)
     p = np.clip(rng.normal(0.3 + 0.3 * y, 0.15), 0, 1)
     c = CostMatrix.binary(cost_fp=1, cost_fn=9)
-    assert plots.plot_cost_vs_threshold(y, {"a": p, "b": p ** 2}, c).get_legend() is not None
+    assert plots.plot_cost_vs_threshold(y, {"a": p, "b": p**2}, c).get_legend() is not None
     assert len(plots.plot_cost_at_ratio(y, p, ratio=3)) == 2
     t = costs.triage_labels(pd.DataFrame({"n": rng.integers(0, 2, 50), "pneumothorax": rng.integers(0, 2, 50)}))
     plots.plot_confusion_costs(t, rng.integers(0, 3, 50), costs.TRIAGE_COST, title="x")

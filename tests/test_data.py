@@ -53,12 +53,23 @@ def check_batch(dataset, k: int, size: int, batch_size: int = 2):
 @pytest.fixture
 def nih_root(tmp_path):
     root = tmp_path / "nih"
-    rows = [("00000001_000.png", "Cardiomegaly|Effusion", 0, 1, 57, "M", "PA"),
-            ("00000002_000.png", "No Finding", 0, 2, 40, "F", "AP"),
-            ("00000003_000.png", "Hernia", 1, 3, 71, "F", "PA")]
-    pd.DataFrame(rows, columns=["Image Index", "Finding Labels", "Follow-up #", "Patient ID", "Patient Age",
-                                "Patient Gender", "View Position"]).to_csv(root.mkdir() or root / "Data_Entry_2017.csv",
-                                                                           index=False)
+    rows = [
+        ("00000001_000.png", "Cardiomegaly|Effusion", 0, 1, 57, "M", "PA"),
+        ("00000002_000.png", "No Finding", 0, 2, 40, "F", "AP"),
+        ("00000003_000.png", "Hernia", 1, 3, 71, "F", "PA"),
+    ]
+    pd.DataFrame(
+        rows,
+        columns=[
+            "Image Index",
+            "Finding Labels",
+            "Follow-up #",
+            "Patient ID",
+            "Patient Age",
+            "Patient Gender",
+            "View Position",
+        ],
+    ).to_csv(root.mkdir() or root / "Data_Entry_2017.csv", index=False)
     png8(root / "images" / "00000001_000.png", 255)
     png8(root / "images" / "00000002_000.png", 0)
     png8(root / "images_002" / "images" / "00000003_000.png", 51)  # as unpacked from the tarballs
@@ -75,8 +86,14 @@ def test_nih_items_labels_and_batching(nih_root):
     assert label.sum() == 2
     assert ds[1][1].sum() == 0  # No Finding: all zero
     assert ds[2][0].mean().item() == pytest.approx(51 / 255, abs=1e-6)  # found by the file-name search
-    assert meta == {"image_id": "00000001_000.png", "patient_id": 1, "follow_up": 0, "age": 57.0, "sex": "M",
-                    "view": "PA"}
+    assert meta == {
+        "image_id": "00000001_000.png",
+        "patient_id": 1,
+        "follow_up": 0,
+        "age": 57.0,
+        "sex": "M",
+        "view": "PA",
+    }
     assert list(ds.labels.columns) == ds.pathologies and len(ds.meta) == 3
     images, labels, metas = check_batch(ds, 14, 16, batch_size=3)
     assert metas["sex"] == ["M", "F", "F"] and metas["age"].dtype == torch.float64
@@ -128,8 +145,7 @@ def chexpert_root(tmp_path):
     root = tmp_path / "chexpert"
     release = root / "CheXpert-v1.0-small"
     rows = []
-    for i, (lab, view) in enumerate([({"Edema": 1.0, "Cardiomegaly": -1.0}, "Frontal"),
-                                     ({"Edema": 0.0}, "Lateral")]):
+    for i, (lab, view) in enumerate([({"Edema": 1.0, "Cardiomegaly": -1.0}, "Frontal"), ({"Edema": 0.0}, "Lateral")]):
         rel = f"CheXpert-v1.0-small/train/patient0000{i + 1}/study1/view1_{view.lower()}.jpg"
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         Image.fromarray(np.full((20, 20), 128, np.uint8)).save(root / rel, quality=95)
@@ -140,8 +156,7 @@ def chexpert_root(tmp_path):
     return root
 
 
-@pytest.mark.parametrize("policy, expected", [("zeros", 0.0), ("ones", 1.0), ("ignore", math.nan),
-                                             ("keep", -1.0)])
+@pytest.mark.parametrize("policy, expected", [("zeros", 0.0), ("ones", 1.0), ("ignore", math.nan), ("keep", -1.0)])
 def test_chexpert_uncertain_policy(chexpert_root, policy, expected):
     ds = data.CheXpert(chexpert_root, uncertain=policy, size=8)
     value = ds.labels.loc[0, "Cardiomegaly"]
@@ -167,9 +182,16 @@ def test_chexpert_requires_policy_and_blank_zeros(chexpert_root):
 def test_rsna_dicoms(tmp_path):
     root = tmp_path / "rsna"
     root.mkdir()
-    pd.DataFrame({"patientId": ["a", "a", "b"], "x": [1, 5, np.nan], "y": [1, 5, np.nan], "width": [2, 2, np.nan],
-                  "height": [2, 2, np.nan], "Target": [1, 1, 0]}).to_csv(root / "stage_2_train_labels.csv",
-                                                                         index=False)
+    pd.DataFrame(
+        {
+            "patientId": ["a", "a", "b"],
+            "x": [1, 5, np.nan],
+            "y": [1, 5, np.nan],
+            "width": [2, 2, np.nan],
+            "height": [2, 2, np.nan],
+            "Target": [1, 1, 0],
+        }
+    ).to_csv(root / "stage_2_train_labels.csv", index=False)
     ramp = np.arange(64, dtype=np.uint16).reshape(8, 8) * 64
     dcm(root / "stage_2_train_images" / "a.dcm", ramp, PhotometricInterpretation="MONOCHROME1")
     dcm(root / "stage_2_train_images" / "b.dcm", ramp)
@@ -185,8 +207,14 @@ def test_rsna_dicoms(tmp_path):
 def test_vindr_label_policies_from_kaggle_table(tmp_path):
     root = tmp_path / "vindr"
     root.mkdir()
-    rows = [("img1", "Cardiomegaly", "R1"), ("img1", "Cardiomegaly", "R2"), ("img1", "No finding", "R3"),
-            ("img2", "Nodule/Mass", "R1"), ("img2", "No finding", "R2"), ("img2", "No finding", "R3")]
+    rows = [
+        ("img1", "Cardiomegaly", "R1"),
+        ("img1", "Cardiomegaly", "R2"),
+        ("img1", "No finding", "R3"),
+        ("img2", "Nodule/Mass", "R1"),
+        ("img2", "No finding", "R2"),
+        ("img2", "No finding", "R3"),
+    ]
     pd.DataFrame(rows, columns=["image_id", "class_name", "rad_id"]).to_csv(root / "train.csv", index=False)
     for name in ("img1", "img2"):
         dcm(root / "train" / f"{name}.dicom", np.full((4, 4), 7, np.uint16), WindowCenter=7, WindowWidth=1)
@@ -204,8 +232,14 @@ def test_vindr_label_policies_from_kaggle_table(tmp_path):
 def test_vindr_physionet_table(tmp_path):
     root = tmp_path / "vindr"
     (root / "annotations").mkdir(parents=True)
-    pd.DataFrame({"image_id": ["x", "x", "x"], "rad_id": ["R1", "R2", "R3"], "Aortic enlargement": [1, 1, 0],
-                  "Lung tumor": [0, 0, 1]}).to_csv(root / "annotations" / "image_labels_train.csv", index=False)
+    pd.DataFrame(
+        {
+            "image_id": ["x", "x", "x"],
+            "rad_id": ["R1", "R2", "R3"],
+            "Aortic enlargement": [1, 1, 0],
+            "Lung tumor": [0, 0, 1],
+        }
+    ).to_csv(root / "annotations" / "image_labels_train.csv", index=False)
     dcm(root / "train" / "x.dicom", np.zeros((4, 4), np.uint16))
     ds = data.VinDrCXR(root, label_policy="majority", size=4)
     assert ds.labels.loc[0].tolist() == [1.0, 0.0]
@@ -221,13 +255,20 @@ def test_padchest_16bit_scaling(tmp_path):
     Image.fromarray(values).save(root / "images" / "p1.png")
     Image.fromarray(np.full((2, 2), 300, np.uint16)).save(root / "images" / "p2.png")
     png8(root / "images" / "p3.png", 255, shape=(2, 2))  # an 8-bit file in the same folder
-    table = pd.DataFrame({
-        "ImageID": ["p1.png", "p2.png", "p3.png"], "ImageDir": [0, 0, 0],
-        "StudyDate_DICOM": ["20140915"] * 3, "StudyID": ["9" * 38] * 3, "PatientID": ["8" * 36] * 3,
-        "PatientBirth": [1930.0, np.nan, 1950.0], "PatientSex_DICOM": ["F", "M", "F"], "Projection": ["PA"] * 3,
-        "Manufacturer_DICOM": ["X"] * 3,
-        "Labels": ["['normal']", "['pleural effusion', ' cardiomegaly']", np.nan],
-    })
+    table = pd.DataFrame(
+        {
+            "ImageID": ["p1.png", "p2.png", "p3.png"],
+            "ImageDir": [0, 0, 0],
+            "StudyDate_DICOM": ["20140915"] * 3,
+            "StudyID": ["9" * 38] * 3,
+            "PatientID": ["8" * 36] * 3,
+            "PatientBirth": [1930.0, np.nan, 1950.0],
+            "PatientSex_DICOM": ["F", "M", "F"],
+            "Projection": ["PA"] * 3,
+            "Manufacturer_DICOM": ["X"] * 3,
+            "Labels": ["['normal']", "['pleural effusion', ' cardiomegaly']", np.nan],
+        }
+    )
     table.to_csv(root / data.PadChest.CSV, index=False)
     ds = data.PadChest(root, size=None)
     assert ds.pathologies == ["cardiomegaly", "normal", "pleural effusion"]
@@ -372,8 +413,11 @@ def test_chexpert_policy_is_spelled_as_in_radkit_public(chexpert_root):
 
 def _npz(path, images, k=1):
     labels = np.zeros((len(images), k), dtype=np.uint8)
-    np.savez(path, **{f"{s}_images": images for s in ("train", "val", "test")},
-             **{f"{s}_labels": labels for s in ("train", "val", "test")})
+    np.savez(
+        path,
+        **{f"{s}_images": images for s in ("train", "val", "test")},
+        **{f"{s}_labels": labels for s in ("train", "val", "test")},
+    )
 
 
 def test_medmnist_float_images_in_0_1_are_not_divided_again(tmp_path):
@@ -383,11 +427,14 @@ def test_medmnist_float_images_in_0_1_are_not_divided_again(tmp_path):
     np.testing.assert_allclose(ds[1][0][0].numpy(), images[1], rtol=1e-6)
 
 
-@pytest.mark.parametrize("images, match", [
-    (np.full((3, 28, 28), 200.0, dtype=np.float32), "float images range from 200 to 200"),
-    (np.full((3, 28, 28), 2000, dtype=np.uint16), "dtype uint16"),
-    (np.full((3, 28, 28), np.nan, dtype=np.float32), "NaN"),
-])
+@pytest.mark.parametrize(
+    "images, match",
+    [
+        (np.full((3, 28, 28), 200.0, dtype=np.float32), "float images range from 200 to 200"),
+        (np.full((3, 28, 28), 2000, dtype=np.uint16), "dtype uint16"),
+        (np.full((3, 28, 28), np.nan, dtype=np.float32), "NaN"),
+    ],
+)
 def test_medmnist_images_of_another_scale_are_refused(tmp_path, images, match):
     _npz(tmp_path / "pneumoniamnist.npz", images)
     with pytest.raises(ValueError, match=match):

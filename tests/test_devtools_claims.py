@@ -47,13 +47,19 @@ def test_peak_memory_sees_a_500_mb_array_and_a_budget_below_it_is_over(tmp_path)
 
 
 def test_runner_reports_named_claims_budget_and_records(tmp_path, capsys):
-    good = _nb(tmp_path / "good.ipynb", "from radkit.claims import claim\n"
-               "claim('C1', 0.81 > 0.70, 'AUC clears the bar', value=0.81, bar=0.70)\n"
-               "claim('C2', True, 'no numbers')")
-    bad = _nb(tmp_path / "bad.ipynb", "from radkit.claims import claim\n"
-              "claim('C1', True, 'fine', value=1.0, bar=0.5)\n"
-              "claim('C7', 0.62 > 0.70, 'the ensemble beats one model', value=0.62, bar=0.70)\n"
-              "claim('C8', True, 'never reached')")
+    good = _nb(
+        tmp_path / "good.ipynb",
+        "from radkit.claims import claim\n"
+        "claim('C1', 0.81 > 0.70, 'AUC clears the bar', value=0.81, bar=0.70)\n"
+        "claim('C2', True, 'no numbers')",
+    )
+    bad = _nb(
+        tmp_path / "bad.ipynb",
+        "from radkit.claims import claim\n"
+        "claim('C1', True, 'fine', value=1.0, bar=0.5)\n"
+        "claim('C7', 0.62 > 0.70, 'the ensemble beats one model', value=0.62, bar=0.70)\n"
+        "claim('C8', True, 'never reached')",
+    )
     record = tmp_path / "measured.json"
     status = main([str(bad), str(good), "--seeds", "4", "--record", str(record), "--budget-wall", "0.001"])
     out = capsys.readouterr().out
@@ -76,8 +82,10 @@ def test_margin_summary_by_hand():
     recs += [{"notebook": "a", "id": "C2", "passed": p, "margin": m} for p, m in ((True, 0.3), (False, -0.1))]
     recs += [{"notebook": "b", "id": "C1", "passed": True, "margin": 0.5}]
     recs += [{"notebook": "b", "id": "C3", "passed": True, "margin": None}] * 2
-    recs += [{"notebook": "b", "id": "C4", "passed": False, "margin": float("nan")},
-             {"notebook": "b", "id": "C4", "passed": True, "margin": 0.2}]
+    recs += [
+        {"notebook": "b", "id": "C4", "passed": False, "margin": float("nan")},
+        {"notebook": "b", "id": "C4", "passed": True, "margin": 0.2},
+    ]
     got = {(s["notebook"], s["id"]): s for s in margin_summary(recs)}
     c1 = got[("a", "C1")]
     # margins 0.10, 0.12, 0.08, 0.10: mean 0.10, sample sd sqrt(0.0008 / 3) = 0.01633, 0.10 >= 3 * 0.0163
@@ -113,12 +121,14 @@ def test_runner_reports_the_output_check_and_fails_on_it_when_strict(tmp_path, c
 def _lesson(path, claims_source):
     """A lesson-shaped notebook: setup code, a ## Claims section (heading + code), a ## Summary."""
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# 99 · Test"),
-                nbformat.v4.new_code_cell("import os\nx = 2\nprint('smoke', os.environ['RADKIT_SMOKE'])"),
-                nbformat.v4.new_markdown_cell("## Claims"),
-                nbformat.v4.new_code_cell(claims_source),
-                nbformat.v4.new_markdown_cell("## Summary\n\n* x is two."),
-                nbformat.v4.new_code_cell("from radkit.claims import claim\nclaim('C9', x > 5, 'x is large')")]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# 99 · Test"),
+        nbformat.v4.new_code_cell("import os\nx = 2\nprint('smoke', os.environ['RADKIT_SMOKE'])"),
+        nbformat.v4.new_markdown_cell("## Claims"),
+        nbformat.v4.new_code_cell(claims_source),
+        nbformat.v4.new_markdown_cell("## Summary\n\n* x is two."),
+        nbformat.v4.new_code_cell("from radkit.claims import claim\nclaim('C9', x > 5, 'x is large')"),
+    ]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, path)
     return path
@@ -171,12 +181,14 @@ def test_smoke_switch_in_the_environment_turns_smoke_on(tmp_path, monkeypatch, c
 def test_the_kernel_knows_its_notebook_as_under_jupyterlab(tmp_path):
     """The runner sets JPY_SESSION_NAME as jupyter_server does; ipykernel exposes it as __session__ and
     radkit.setup() announces the notebook's measured time without any argument."""
-    path = _nb(tmp_path / "s.ipynb",
-               "import contextlib, io, radkit\n"
-               "assert __session__.endswith('s.ipynb'), __session__\n"
-               "buf = io.StringIO()\n"
-               "with contextlib.redirect_stdout(buf):\n"
-               "    radkit.setup(profile_name='quick')\n"
-               "assert 'expected: this notebook' in buf.getvalue(), buf.getvalue()\n")
+    path = _nb(
+        tmp_path / "s.ipynb",
+        "import contextlib, io, radkit\n"
+        "assert __session__.endswith('s.ipynb'), __session__\n"
+        "buf = io.StringIO()\n"
+        "with contextlib.redirect_stdout(buf):\n"
+        "    radkit.setup(profile_name='quick')\n"
+        "assert 'expected: this notebook' in buf.getvalue(), buf.getvalue()\n",
+    )
     run = run_one(path, seed=0)
     assert run.passed, run.message

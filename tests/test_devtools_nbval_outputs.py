@@ -25,9 +25,26 @@ def _write(path: Path, *sources: str) -> Path:
 def _pytest(path: Path, check: str) -> subprocess.CompletedProcess:
     path_var = f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"
     env = dict(os.environ, RADKIT_OUTPUT_CHECK=check, PYTHONPATH=path_var)
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p",
-                           "radkit.devtools.nbval_outputs", "--nbval-lax", "--nbval-current-env", str(path)],
-                          cwd=path.parent, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "radkit.devtools.nbval_outputs",
+            "--nbval-lax",
+            "--nbval-current-env",
+            str(path),
+        ],
+        cwd=path.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_output_check_fails_the_last_cell_only_when_turned_on(tmp_path):
@@ -47,8 +64,9 @@ def test_clean_notebook_passes_with_the_check_on(tmp_path):
 
 
 def test_executed_notebook_puts_outputs_on_code_cells_in_order():
-    nb = {"cells": [{"cell_type": "code", "outputs": []}, {"cell_type": "markdown"},
-                    {"cell_type": "code", "outputs": []}]}
+    nb = {
+        "cells": [{"cell_type": "code", "outputs": []}, {"cell_type": "markdown"}, {"cell_type": "code", "outputs": []}]
+    }
     done = executed_notebook(nb, {1: ["b"]})
     assert done["cells"][0]["outputs"] == [] and done["cells"][2]["outputs"] == ["b"]
     assert nb["cells"][2]["outputs"] == []  # the collector's notebook is left alone

@@ -14,8 +14,10 @@ from radkit.devtools import outputs
 
 def _png(shade: int) -> str:
     """A valid 1x1 grey PNG, base64 as in a notebook."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     raw = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
     raw += chunk(b"IDAT", zlib.compress(bytes([0, shade]))) + chunk(b"IEND", b"")
     return base64.b64encode(raw).decode()
@@ -30,19 +32,27 @@ def _stderr(text):
 
 
 def _html(html):
-    return {"output_type": "execute_result", "execution_count": 1, "metadata": {},
-            "data": {"text/html": html, "text/plain": "table"}}
+    return {
+        "output_type": "execute_result",
+        "execution_count": 1,
+        "metadata": {},
+        "data": {"text/html": html, "text/plain": "table"},
+    }
 
 
 def _image(shade):
-    return {"output_type": "display_data", "metadata": {},
-            "data": {"image/png": _png(shade), "text/plain": "<Figure size 640x480 with 1 Axes>"}}
+    return {
+        "output_type": "display_data",
+        "metadata": {},
+        "data": {"image/png": _png(shade), "text/plain": "<Figure size 640x480 with 1 Axes>"},
+    }
 
 
 def _table(header, rows):
     head = "".join(f"<th>{h}</th>" for h in header)
-    body = "".join("<tr><th>" + str(k) + "</th>" + "".join(f"<td>{v}</td>" for v in row) + "</tr>"
-                   for k, row in enumerate(rows))
+    body = "".join(
+        "<tr><th>" + str(k) + "</th>" + "".join(f"<td>{v}</td>" for v in row) + "</tr>" for k, row in enumerate(rows)
+    )
     return f'<table class="dataframe"><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
@@ -50,18 +60,22 @@ def _nb(*outs_per_cell, tags=None, widgets=None):
     cells = [{"cell_type": "markdown", "metadata": {}, "source": "# T"}]
     for k, outs in enumerate(outs_per_cell):
         meta = {"tags": tags} if tags and k == len(outs_per_cell) - 1 else {}
-        cells.append({"cell_type": "code", "metadata": meta, "source": "x", "execution_count": k + 1,
-                      "outputs": list(outs)})
+        cells.append(
+            {"cell_type": "code", "metadata": meta, "source": "x", "execution_count": k + 1, "outputs": list(outs)}
+        )
     nb = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     if widgets:
         nb["metadata"]["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": widgets}}
     return nb
 
 
-CLEAN = _nb([_stdout("AUC 0.812 (95% CI 0.770 to 0.850), n = 375\n")],
-            [_html(_table(["auc", "n", "label error rate"], [["0.812", "375", "0.10"], ["0.790", "112", "0.12"]]))],
-            [_image(10)], [_image(200)],
-            [_stderr("train: 100%|##########| 20/20 [00:01<00:00, 15.2it/s]\n")])
+CLEAN = _nb(
+    [_stdout("AUC 0.812 (95% CI 0.770 to 0.850), n = 375\n")],
+    [_html(_table(["auc", "n", "label error rate"], [["0.812", "375", "0.10"], ["0.790", "112", "0.12"]]))],
+    [_image(10)],
+    [_image(200)],
+    [_stderr("train: 100%|##########| 20/20 [00:01<00:00, 15.2it/s]\n")],
+)
 
 
 def test_clean_notebook_passes():
@@ -69,8 +83,9 @@ def test_clean_notebook_passes():
 
 
 OFFENDING = {
-    "error": _nb([{"output_type": "error", "ename": "NameError", "evalue": "name 'odds' is not defined",
-                   "traceback": ["..."]}]),
+    "error": _nb(
+        [{"output_type": "error", "ename": "NameError", "evalue": "name 'odds' is not defined", "traceback": ["..."]}]
+    ),
     "warning": _nb([_stderr("/x/y.py:3: UserWarning: X does not have valid feature names\n  warnings.warn(\n")]),
     "raw-repr": _nb([_stdout("sensitivity    0.91\nspecificity    0.88\nName: raw, dtype: float64\n")]),
     "dataclass-repr": _nb([_stdout("History(rows=[{'epoch': 1, 'train_loss': 0.43}])\n")]),
@@ -93,8 +108,16 @@ def test_each_rule_catches_its_offending_notebook(rule):
     assert outputs.RULES[rule](CLEAN) == []
 
 
-@pytest.mark.parametrize("text", ["np.float64(1.0)", "array([0.1, 0.2])", "x: dtype: int64",
-                                  "SE ratios per 10x cases: [3.2  3.12]", "AP share by sex: {'F': 0.707, 'M': 0.765}"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "np.float64(1.0)",
+        "array([0.1, 0.2])",
+        "x: dtype: int64",
+        "SE ratios per 10x cases: [3.2  3.12]",
+        "AP share by sex: {'F': 0.707, 'M': 0.765}",
+    ],
+)
 def test_numpy_reprs(text):
     assert outputs.raw_reprs(_nb([_stdout(text)]))
 
@@ -118,9 +141,16 @@ def test_intended_warning_is_allowed():
     assert outputs.warnings_shown(nb) == []
 
 
-@pytest.mark.parametrize("text, bad", [
-    ("n = 375.0", True), ("n_rep 600.0", True), ("reader reads per image 3.0", True),
-    ("n = 375", False), ("threshold 0.5, gain 2.0", False)])
+@pytest.mark.parametrize(
+    "text, bad",
+    [
+        ("n = 375.0", True),
+        ("n_rep 600.0", True),
+        ("reader reads per image 3.0", True),
+        ("n = 375", False),
+        ("threshold 0.5, gain 2.0", False),
+    ],
+)
 def test_printed_count_as_float(text, bad):
     assert bool(outputs.float_counts(_nb([_stdout(text)]))) is bad
 
@@ -130,9 +160,15 @@ def test_float_columns_that_are_not_counts_pass():
     assert outputs.float_counts(nb) == []
 
 
-@pytest.mark.parametrize("text, bad", [
-    ("AUC 0.91 [0.85, 0.95]", False), ("AUC 0.80 [0.85, 0.95]", True),
-    ("gain +0.05 (95% CI -0.01 to 0.11)", False), ("0.3 (0.1, 0.2);", True)])
+@pytest.mark.parametrize(
+    "text, bad",
+    [
+        ("AUC 0.91 [0.85, 0.95]", False),
+        ("AUC 0.80 [0.85, 0.95]", True),
+        ("gain +0.05 (95% CI -0.01 to 0.11)", False),
+        ("0.3 (0.1, 0.2);", True),
+    ],
+)
 def test_interval_formats(text, bad):
     assert bool(outputs.outside_interval(_nb([_stdout(text)]))) is bad
 
@@ -145,12 +181,19 @@ def test_progress_bar_unknown_total_and_overwritten_bar():
 
 
 def test_progress_bar_widget_state():
-    view = {"output_type": "display_data", "metadata": {},
-            "data": {"application/vnd.jupyter.widget-view+json": {"model_id": "box", "version_major": 2},
-                     "text/plain": "  0%|          | 0/3"}}
-    widgets = {"box": {"model_name": "HBoxModel", "state": {"children": ["IPY_MODEL_bar", "IPY_MODEL_txt"]}},
-               "bar": {"model_name": "FloatProgressModel", "state": {"value": 2, "max": 3}},
-               "txt": {"model_name": "HTMLModel", "state": {"value": " 2/3 [00:04&lt;00:02]"}}}
+    view = {
+        "output_type": "display_data",
+        "metadata": {},
+        "data": {
+            "application/vnd.jupyter.widget-view+json": {"model_id": "box", "version_major": 2},
+            "text/plain": "  0%|          | 0/3",
+        },
+    }
+    widgets = {
+        "box": {"model_name": "HBoxModel", "state": {"children": ["IPY_MODEL_bar", "IPY_MODEL_txt"]}},
+        "bar": {"model_name": "FloatProgressModel", "state": {"value": 2, "max": 3}},
+        "txt": {"model_name": "HTMLModel", "state": {"value": " 2/3 [00:04&lt;00:02]"}},
+    }
     found = outputs.progress_bars(_nb([view], widgets=widgets))
     assert found and "2 of 3" in str(found[0])
     widgets["bar"]["state"]["value"] = 3

@@ -119,8 +119,9 @@ def test_modality_and_voi_lut_sequences_match_pydicom(tmp_path):
 
 def test_monochrome1_is_inverted(tmp_path):
     m2 = save(make_ds(PIX, WindowCenter=200, WindowWidth=401), tmp_path / "m2.dcm")
-    m1 = save(make_ds(PIX, WindowCenter=200, WindowWidth=401, PhotometricInterpretation="MONOCHROME1"),
-              tmp_path / "m1.dcm")
+    m1 = save(
+        make_ds(PIX, WindowCenter=200, WindowWidth=401, PhotometricInterpretation="MONOCHROME1"), tmp_path / "m1.dcm"
+    )
     a, _ = dicom.read(m2)
     b, meta = dicom.read(m1)
     np.testing.assert_allclose(a + b, 1.0, atol=1e-6)
@@ -132,8 +133,9 @@ def test_monochrome1_is_inverted(tmp_path):
 
 def test_big_endian_written_and_shipped(tmp_path):
     little = save(make_ds(PIX, WindowCenter=200, WindowWidth=401), tmp_path / "le.dcm")
-    big = save(make_ds(PIX, WindowCenter=200, WindowWidth=401, transfer_syntax=ExplicitVRBigEndian),
-               tmp_path / "be.dcm")
+    big = save(
+        make_ds(PIX, WindowCenter=200, WindowWidth=401, transfer_syntax=ExplicitVRBigEndian), tmp_path / "be.dcm"
+    )
     a, _ = dicom.read(little)
     b, meta = dicom.read(big)
     np.testing.assert_array_equal(a, b)
@@ -217,9 +219,18 @@ def test_bad_window_argument(tmp_path):
 
 
 def phi_ds() -> Dataset:
-    ds = make_ds(PIX, PatientBirthDate="19500101", InstitutionName="St Elsewhere", StudyDate="20200101",
-                 StudyTime="101010", AccessionNumber="ACC1", ReferringPhysicianName="Dr^Who",
-                 StudyInstanceUID="1.2.3.4.5", SeriesInstanceUID="1.2.3.4.5.6", DeviceSerialNumber="SN9")
+    ds = make_ds(
+        PIX,
+        PatientBirthDate="19500101",
+        InstitutionName="St Elsewhere",
+        StudyDate="20200101",
+        StudyTime="101010",
+        AccessionNumber="ACC1",
+        ReferringPhysicianName="Dr^Who",
+        StudyInstanceUID="1.2.3.4.5",
+        SeriesInstanceUID="1.2.3.4.5.6",
+        DeviceSerialNumber="SN9",
+    )
     ds.add_new(0x00091001, "LO", "vendor secret")
     ref = Dataset()
     ref.ReferencedSOPInstanceUID = "1.2.3.4.5.7"
@@ -232,9 +243,21 @@ def test_phi_report_flags_the_subset():
     rep = dicom.phi_report(phi_ds())
     assert list(rep.columns) == ["tag", "keyword", "location", "VR", "value", "why", "action"]
     flagged = set(rep["keyword"])
-    for kw in ["PatientName", "PatientID", "PatientBirthDate", "InstitutionName", "StudyDate", "StudyTime",
-               "AccessionNumber", "ReferringPhysicianName", "StudyInstanceUID", "SOPInstanceUID",
-               "DeviceSerialNumber", "(private)", "ReferencedSOPInstanceUID"]:
+    for kw in [
+        "PatientName",
+        "PatientID",
+        "PatientBirthDate",
+        "InstitutionName",
+        "StudyDate",
+        "StudyTime",
+        "AccessionNumber",
+        "ReferringPhysicianName",
+        "StudyInstanceUID",
+        "SOPInstanceUID",
+        "DeviceSerialNumber",
+        "(private)",
+        "ReferencedSOPInstanceUID",
+    ]:
         assert kw in flagged, kw
     for kw in ["PatientAge", "PatientSex", "Modality", "SOPClassUID", "ReferencedSOPClassUID", "Rows"]:
         assert kw not in flagged, kw
@@ -301,11 +324,27 @@ def test_deidentify_writes_safely(tmp_path):
 
 
 def test_phi_columns_on_header_table():
-    table = pd.DataFrame(columns=["imageid", "Patient's Name", "Patient ID", "Study Instance UID",
-                                  "SOP Class UID", "Rows", "Study Date", "Patient's Sex", "Accession Number"])
+    table = pd.DataFrame(
+        columns=[
+            "imageid",
+            "Patient's Name",
+            "Patient ID",
+            "Study Instance UID",
+            "SOP Class UID",
+            "Rows",
+            "Study Date",
+            "Patient's Sex",
+            "Accession Number",
+        ]
+    )
     flagged = dicom.phi_columns(table)
-    assert set(flagged["column"]) == {"Patient's Name", "Patient ID", "Study Instance UID", "Study Date",
-                                      "Accession Number"}
+    assert set(flagged["column"]) == {
+        "Patient's Name",
+        "Patient ID",
+        "Study Instance UID",
+        "Study Date",
+        "Accession Number",
+    }
     with pytest.raises(TypeError):
         dicom.phi_columns(["a", "b"])
 
@@ -341,8 +380,9 @@ def test_out_must_be_a_file_path(tmp_path):
         dicom.deidentify(b"DICM", salt="s")
 
 
-@pytest.mark.parametrize("window", [(float("nan"), 400), (40, float("nan")), (40, float("inf")),
-                                    ("a", 400), (40, None)])
+@pytest.mark.parametrize(
+    "window", [(float("nan"), 400), (40, float("nan")), (40, float("inf")), ("a", 400), (40, None)]
+)
 def test_window_must_be_finite_numbers(tmp_path, window):
     path = save(make_ds(PIX), tmp_path / "w.dcm")
     with pytest.raises(ValueError, match="window"):
@@ -399,8 +439,16 @@ def _flat(ds):
     return {(elem.tag, str(elem.value)) for elem in ds.iterall() if elem.VR != "SQ"}
 
 
-LOCAL_FILES = ["test-SR.dcm", "CT_small.dcm", "MR_small.dcm", "rtplan.dcm", "waveform_ecg.dcm",
-               "JPEG2000.dcm", "examples_palette.dcm", "MR_small_bigendian.dcm"]
+LOCAL_FILES = [
+    "test-SR.dcm",
+    "CT_small.dcm",
+    "MR_small.dcm",
+    "rtplan.dcm",
+    "waveform_ecg.dcm",
+    "JPEG2000.dcm",
+    "examples_palette.dcm",
+    "MR_small_bigendian.dcm",
+]
 
 
 @pytest.mark.parametrize("name", LOCAL_FILES)
@@ -414,8 +462,10 @@ def test_no_profile_element_or_person_name_keeps_its_value(name):
         pseudonym = str(value).startswith(("ANON-", "ID-", "ID_"))
         remapped = False
         if vr == "UI":
-            remapped = all(str(v).startswith("2.25.") or _is_known_uid(str(v))
-                           for v in (value if isinstance(value, (list, MultiValue)) else [value]))
+            remapped = all(
+                str(v).startswith("2.25.") or _is_known_uid(str(v))
+                for v in (value if isinstance(value, (list, MultiValue)) else [value])
+            )
         if not (pseudonym or remapped):
             left.append((location, value))
     assert not left, left
@@ -423,17 +473,26 @@ def test_no_profile_element_or_person_name_keeps_its_value(name):
     assert [e.keyword for e in names] == ["PatientName"] and str(names[0].value).startswith("ANON-")
     # phi_report flags, in the original, everything the profile lists (except the retained characteristics)
     flagged = set(dicom.phi_report(ds)["location"])
-    missing = [loc for loc, kw, vr, _ in _profile_values(ds)
-               if loc not in flagged and kw not in dicom.RETAINED and vr != "SQ"]
+    missing = [
+        loc for loc, kw, vr, _ in _profile_values(ds) if loc not in flagged and kw not in dicom.RETAINED and vr != "SQ"
+    ]
     assert not missing, missing
 
 
 def test_issue_examples_are_removed_and_flagged():
     ds = pydicom.dcmread(get_testdata_file("test-SR.dcm"))
     assert any(str(e.value) == "Riesmeier^Jörg" for e in ds.iterall() if e.keyword == "VerifyingObserverName")
-    extra = {"ResponsiblePerson": "Doe^John", "ContentCreatorName": "Smith^Ann", "PatientBirthName": "Roe^Jane",
-             "IssuerOfPatientID": "HOSP-A", "Occupation": "pilot", "MilitaryRank": "Major",
-             "CountryOfResidence": "Narnia", "AdmissionID": "ADM77", "ProtocolName": "Chest PA Dr Smith"}
+    extra = {
+        "ResponsiblePerson": "Doe^John",
+        "ContentCreatorName": "Smith^Ann",
+        "PatientBirthName": "Roe^Jane",
+        "IssuerOfPatientID": "HOSP-A",
+        "Occupation": "pilot",
+        "MilitaryRank": "Major",
+        "CountryOfResidence": "Narnia",
+        "AdmissionID": "ADM77",
+        "ProtocolName": "Chest PA Dr Smith",
+    }
     for kw, value in extra.items():
         setattr(ds, kw, value)
     plan = Dataset()
@@ -477,8 +536,12 @@ def _with_meta_phi(ds: Dataset) -> Dataset:
 def test_file_meta_phi_is_reported_and_removed(tmp_path):
     src = save(_with_meta_phi(phi_ds()), tmp_path / "src.dcm")
     rep = dicom.phi_report(src).set_index("location")
-    for kw in ["SourceApplicationEntityTitle", "SendingApplicationEntityTitle",
-               "PrivateInformationCreatorUID", "PrivateInformation"]:
+    for kw in [
+        "SourceApplicationEntityTitle",
+        "SendingApplicationEntityTitle",
+        "PrivateInformationCreatorUID",
+        "PrivateInformation",
+    ]:
         assert rep.loc[f"file_meta.{kw}", "action"].startswith("X"), kw
     assert rep.loc["file_meta.MediaStorageSOPInstanceUID", "action"].startswith("U")
     for kw in ["TransferSyntaxUID", "MediaStorageSOPClassUID", "ImplementationClassUID", "ImplementationVersionName"]:
@@ -488,15 +551,22 @@ def test_file_meta_phi_is_reported_and_removed(tmp_path):
     clean = dicom.deidentify(src, salt="s1", out=out)
     for ds in (clean, pydicom.dcmread(out)):
         meta = ds.file_meta
-        for kw in ["SourceApplicationEntityTitle", "SendingApplicationEntityTitle",
-                   "PrivateInformationCreatorUID", "PrivateInformation"]:
+        for kw in [
+            "SourceApplicationEntityTitle",
+            "SendingApplicationEntityTitle",
+            "PrivateInformationCreatorUID",
+            "PrivateInformation",
+        ]:
             assert kw not in meta, kw
         assert meta.MediaStorageSOPInstanceUID == ds.SOPInstanceUID != pydicom.dcmread(src).SOPInstanceUID
         assert meta.MediaStorageSOPClassUID == ds.SOPClassUID == SecondaryCaptureImageStorage
         assert meta.TransferSyntaxUID == ExplicitVRLittleEndian
         assert meta.ImplementationVersionName == "VIEWER_2_1"
-        assert not [r for r in dicom.phi_report(ds)["location"] if r.startswith("file_meta.")
-                    and r != "file_meta.MediaStorageSOPInstanceUID"]
+        assert not [
+            r
+            for r in dicom.phi_report(ds)["location"]
+            if r.startswith("file_meta.") and r != "file_meta.MediaStorageSOPInstanceUID"
+        ]
     np.testing.assert_array_equal(pydicom.dcmread(out).pixel_array, PIX)
     # group-0002 elements put (wrongly) into the data set itself are judged by the same rules
     ds = phi_ds()

@@ -53,17 +53,33 @@ def _run(tmp_path: Path, nproc: int, env_extra: dict | None = None) -> subproces
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     env.pop("RADKIT_DEVICE", None)
     env |= env_extra or {}
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}",
-           str(script), str(tmp_path)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        f"--nproc_per_node={nproc}",
+        str(script),
+        str(tmp_path),
+    ]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=180)
 
 
 def _single(tmp_path: Path):
     ns: dict = {}
-    exec(compile(SCRIPT.split('if __name__')[0], "job", "exec"), ns)
+    exec(compile(SCRIPT.split("if __name__")[0], "job", "exec"), ns)
     model, (X, y) = ns["tiny"](), ns["data"]()
-    h = train.fit(model, (X, y), val_data=(X[:32], y[:32]), num_epochs=2, lr=1e-2, batch_size=16, seed=3,
-                  device="cpu", progress=False)
+    h = train.fit(
+        model,
+        (X, y),
+        val_data=(X[:32], y[:32]),
+        num_epochs=2,
+        lr=1e-2,
+        batch_size=16,
+        seed=3,
+        device="cpu",
+        progress=False,
+    )
     return model, h
 
 
@@ -115,12 +131,25 @@ def test_shard_slices_cover_every_global_batch_once():
     seen = []
     for rank in (0, 1):
         gen = torch.Generator().manual_seed(5)
-        batches = list(train._batches((X, X[:, 0, 0]), batch_size=8, shuffle=True, generator=gen,
-                                      dev=torch.device("cpu"), model=model, where="t", shard=(rank, 2, 1)))
+        batches = list(
+            train._batches(
+                (X, X[:, 0, 0]),
+                batch_size=8,
+                shuffle=True,
+                generator=gen,
+                dev=torch.device("cpu"),
+                model=model,
+                where="t",
+                shard=(rank, 2, 1),
+            )
+        )
         seen.append([b[0].flatten().tolist() for b in batches])
     gen = torch.Generator().manual_seed(5)
-    single = [b[0].flatten().tolist() for b in train._batches(
-        (X, X[:, 0, 0]), batch_size=8, shuffle=True, generator=gen, dev=torch.device("cpu"), model=model,
-        where="t")]
+    single = [
+        b[0].flatten().tolist()
+        for b in train._batches(
+            (X, X[:, 0, 0]), batch_size=8, shuffle=True, generator=gen, dev=torch.device("cpu"), model=model, where="t"
+        )
+    ]
     for k, whole in enumerate(single):
         assert seen[0][k] + seen[1][k] == whole  # rank 0 takes the first half of each global batch

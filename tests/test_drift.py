@@ -34,7 +34,7 @@ def test_corrections_match_statsmodels(method):
 
 def test_mmd2_unbiased_by_hand():
     x, y, bw = np.array([[0.0], [1.0]]), np.array([[0.0], [2.0]]), 1.0
-    k = lambda u, v: np.exp(-((u - v) ** 2) / (2 * bw ** 2))
+    k = lambda u, v: np.exp(-((u - v) ** 2) / (2 * bw**2))
     kxx = k(0, 1)  # one distinct pair each way, mean = the value
     kyy = k(0, 2)
     kxy = np.mean([k(0, 0), k(0, 2), k(1, 0), k(1, 2)])
@@ -46,10 +46,10 @@ def test_mmd2_matches_sklearn_kernel_and_fast_path():
 
     a, b = _two(4, n=30, d=3, shift=0.3)
     bw = drift.median_bandwidth(np.vstack([a, b]))
-    g = 1 / (2 * bw ** 2)
+    g = 1 / (2 * bw**2)
     kxx, kyy, kxy = rbf_kernel(a, a, gamma=g), rbf_kernel(b, b, gamma=g), rbf_kernel(a, b, gamma=g)
     m, n = len(a), len(b)
-    want = ((kxx.sum() - m) / (m * (m - 1)) + (kyy.sum() - n) / (n * (n - 1)) - 2 * kxy.mean())
+    want = (kxx.sum() - m) / (m * (m - 1)) + (kyy.sum() - n) / (n * (n - 1)) - 2 * kxy.mean()
     assert drift.mmd2_unbiased(a, b) == pytest.approx(want, rel=1e-9)
     k0 = rbf_kernel(np.vstack([a, b]), gamma=g)
     np.fill_diagonal(k0, 0)
@@ -64,8 +64,9 @@ def test_median_bandwidth_by_hand():
 
 def test_mmd_permutation_p_uniform_under_null():
     g = np.random.default_rng(5)
-    p = np.array([drift.mmd_test(g.normal(size=(15, 2)), g.normal(size=(15, 2)), n_perm=99, seed=i).p_value
-                  for i in range(150)])
+    p = np.array(
+        [drift.mmd_test(g.normal(size=(15, 2)), g.normal(size=(15, 2)), n_perm=99, seed=i).p_value for i in range(150)]
+    )
     assert 0.01 <= (p < 0.05).mean() <= 0.11
     assert stats.kstest(p, "uniform").pvalue > 0.001  # discrete grid of 1/100, close to uniform
 
@@ -85,12 +86,15 @@ def test_classifier_and_score_tests():
     assert drift.score_test(a[:, 0], a[::-1, 0] + 0.0).p_value == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("bad, msg", [
-    ((np.zeros((5, 3)), np.zeros((5, 4))), "features"),
-    ((np.zeros((1, 3)), np.zeros((5, 3))), "at least 2"),
-    ((np.full((5, 3), np.nan), np.zeros((5, 3))), "NaN"),
-    ((np.zeros((5, 3, 2)), np.zeros((5, 3))), "2-D"),
-])
+@pytest.mark.parametrize(
+    "bad, msg",
+    [
+        ((np.zeros((5, 3)), np.zeros((5, 4))), "features"),
+        ((np.zeros((1, 3)), np.zeros((5, 3))), "at least 2"),
+        ((np.full((5, 3), np.nan), np.zeros((5, 3))), "NaN"),
+        ((np.zeros((5, 3, 2)), np.zeros((5, 3))), "2-D"),
+    ],
+)
 def test_bad_samples(bad, msg):
     for fn, extra in ((drift.ks_test, {}), (drift.mmd_test, {"seed": 0}), (drift.mmd2_unbiased, {})):
         with pytest.raises(ValueError, match=msg):
@@ -137,8 +141,9 @@ def test_prior_correct_closed_form_and_the_deprecated_adjust_probs():
     with pytest.raises(ValueError, match="logits"):
         prior_correct([2.0], train_prevalence=0.3, true_prevalence=0.5)
     with pytest.warns(FutureWarning, match="prior_correct"):
-        assert np.array_equal(drift.adjust_probs(p, 0.3, 0.6), prior_correct(p, train_prevalence=0.3,
-                                                                                true_prevalence=0.6))
+        assert np.array_equal(
+            drift.adjust_probs(p, 0.3, 0.6), prior_correct(p, train_prevalence=0.3, true_prevalence=0.6)
+        )
     with pytest.warns(FutureWarning), pytest.raises(ValueError, match="logits"):
         drift.adjust_probs([2.0], 0.3, 0.5)
     with pytest.raises(TypeError, match="missing"):
@@ -207,30 +212,48 @@ def small_pool():
 def test_concept_labels_equal_synth_drift(small_pool):
     import radkit.synth as synth
 
-    after = synth.generate(400, size=32, seed=3, masks=False, device="cpu",
-                           drift=synth.Drift(concept={"cardiomegaly": ("2000-01-01", 0.55)}))
+    after = synth.generate(
+        400,
+        size=32,
+        seed=3,
+        masks=False,
+        device="cpu",
+        drift=synth.Drift(concept={"cardiomegaly": ("2000-01-01", 0.55)}),
+    )
     ours = drift.concept_labels(small_pool.meta, "cardiomegaly", min_severity=0.55)
     theirs = after.labels["cardiomegaly"].to_numpy()
     # meta stores severity rounded to 3 decimals: only a case sitting exactly on the threshold may differ
     differ = ours != theirs
     assert (small_pool.meta["severity_cardiomegaly"].to_numpy()[differ] == 0.55).all() and differ.sum() <= 2
-    assert np.array_equal(drift.concept_labels(small_pool.meta, "cardiomegaly"),
-                          small_pool.labels["cardiomegaly"].to_numpy())
+    assert np.array_equal(
+        drift.concept_labels(small_pool.meta, "cardiomegaly"), small_pool.labels["cardiomegaly"].to_numpy()
+    )
 
 
 def test_timeline_schedule_and_changes(small_pool):
     m = small_pool.meta
-    t = drift.make_timeline(m, m, finding="effusion", n_weeks=30, per_week=200,
-                            prevalence=drift.prevalence_schedule(30, start=0.1, end=0.4), scanner_week=10,
-                            concept_week=20, min_severity=20.0, seed=0)
+    t = drift.make_timeline(
+        m,
+        m,
+        finding="effusion",
+        n_weeks=30,
+        per_week=200,
+        prevalence=drift.prevalence_schedule(30, start=0.1, end=0.4),
+        scanner_week=10,
+        concept_week=20,
+        min_severity=20.0,
+        seed=0,
+    )
     f = t.to_frame()
     assert np.abs(f["present"] - f["prevalence"]).mean() < 0.03
     assert (f.loc[:9, "new_scanner"] == 0).all() and (f.loc[10:, "new_scanner"] == 1).all()
     assert (f.loc[:19, "label_rate"] == f.loc[:19, "present"]).all()
     assert (f.loc[20:, "label_rate"] < f.loc[20:, "present"]).all()
     again = drift.make_timeline(m, m, finding="effusion", n_weeks=30, per_week=200, prevalence=0.2, seed=0)
-    assert np.array_equal(again.index, drift.make_timeline(m, m, finding="effusion", n_weeks=30, per_week=200,
-                                                           prevalence=0.2, seed=0).index)
+    assert np.array_equal(
+        again.index,
+        drift.make_timeline(m, m, finding="effusion", n_weeks=30, per_week=200, prevalence=0.2, seed=0).index,
+    )
     with pytest.raises(ValueError, match="pool_new"):
         drift.make_timeline(m, finding="effusion", n_weeks=3, per_week=5, prevalence=0.2, scanner_week=1, seed=0)
     with pytest.raises(ValueError, match="min_severity"):
@@ -302,8 +325,7 @@ def test_weekly_prior_is_the_week_by_week_loop():
     for w in range(3):
         s = week == w
         for m in ("bbse", "em"):
-            e = drift.estimate_prior(p_new[s], y_val=y_val, p_val=p_val, method=m, threshold=0.2, n_boot=30,
-                                     seed=5 + w)
+            e = drift.estimate_prior(p_new[s], y_val=y_val, p_val=p_val, method=m, threshold=0.2, n_boot=30, seed=5 + w)
             assert got.loc[w, [m, f"{m}_low", f"{m}_high"]].tolist() == [e.estimate, e.low, e.high]
         q = prior_correct(p_new[s], train_prevalence=y_val.mean(), true_prevalence=got.loc[w, "bbse"])
         assert got.loc[w, "mean_prob_adjusted"] == pytest.approx(q.mean())

@@ -14,19 +14,28 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _nb(*cells):
     ran = {"outputs": [1], "execution_count": 3}
-    return {"cells": [{"cell_type": k, "metadata": {}, "source": s, **(ran if k == "code" else {})}
-                      for k, s in cells], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    return {
+        "cells": [{"cell_type": k, "metadata": {}, "source": s, **(ran if k == "code" else {})} for k, s in cells],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
 
 
 def test_repository_exercises_are_up_to_date():
-    result = subprocess.run([sys.executable, "-m", "radkit.devtools.exercises", "check", "--root", str(ROOT)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "radkit.devtools.exercises", "check", "--root", str(ROOT)],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
 
 
 def test_strip_replaces_block_keeps_indent_and_names_exercise():
-    src = ("# Exercise 04.2: one EM step\ndef f(x):\n    ### BEGIN SOLUTION\n    return x + 1\n"
-           "    ### END SOLUTION\ncheck('04.2', f)")
+    src = (
+        "# Exercise 04.2: one EM step\ndef f(x):\n    ### BEGIN SOLUTION\n    return x + 1\n"
+        "    ### END SOLUTION\ncheck('04.2', f)"
+    )
     out, n = exercises.strip_solutions(src)
     assert n == 1
     assert "return x + 1" not in out
@@ -34,11 +43,14 @@ def test_strip_replaces_block_keeps_indent_and_names_exercise():
     assert out.endswith("check('04.2', f)")
 
 
-@pytest.mark.parametrize("src, msg", [
-    ("### BEGIN SOLUTION\nx = 1", "never closed"),
-    ("x = 1\n### END SOLUTION", "without a matching"),
-    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "inside another"),
-])
+@pytest.mark.parametrize(
+    "src, msg",
+    [
+        ("### BEGIN SOLUTION\nx = 1", "never closed"),
+        ("x = 1\n### END SOLUTION", "without a matching"),
+        ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "inside another"),
+    ],
+)
 def test_unbalanced_markers_are_errors(src, msg):
     with pytest.raises(exercises.MarkerError, match=msg):
         exercises.strip_solutions(src)
@@ -102,8 +114,9 @@ def test_check_prints_correct_or_hint_never_answer(capsys, monkeypatch):
 
 
 def test_makefile_bootstraps_venv_before_testing():
-    dry = subprocess.run(["make", "-n", "-C", str(ROOT), "test", "VENV=/nonexistent/venv"],
-                         capture_output=True, text=True)
+    dry = subprocess.run(
+        ["make", "-n", "-C", str(ROOT), "test", "VENV=/nonexistent/venv"], capture_output=True, text=True
+    )
     assert dry.returncode == 0, dry.stderr
     lines = dry.stdout
     assert lines.index("-m venv /nonexistent/venv") < lines.index("pip install") < lines.index("pytest")
@@ -119,8 +132,7 @@ def _strip_markers_of_first_block(nb: dict) -> dict:
     for cell in nb["cells"]:
         src = "".join(cell["source"])
         if cell["cell_type"] == "code" and exercises.BEGIN in src:
-            lines = [ln for ln in src.splitlines(keepends=True)
-                     if ln.strip() not in (exercises.BEGIN, exercises.END)]
+            lines = [ln for ln in src.splitlines(keepends=True) if ln.strip() not in (exercises.BEGIN, exercises.END)]
             cell["source"] = lines
             return nb
     raise AssertionError("no solution block found")
@@ -140,17 +152,30 @@ def test_exercise_cell_without_markers_cannot_ship_its_answer(tmp_path):
 
 def test_check_fails_when_an_exercise_holds_answer_code(tmp_path):
     (tmp_path / "solutions").mkdir()
-    sol = _nb(("code", "import numpy as np\n"),
-              ("code", "# Exercise 1.1: mean\n### BEGIN SOLUTION\nanswer = np.mean([1, 2, 3])\n### END SOLUTION\n"
-                       "check('1.1', answer)"))
+    sol = _nb(
+        ("code", "import numpy as np\n"),
+        (
+            "code",
+            "# Exercise 1.1: mean\n### BEGIN SOLUTION\nanswer = np.mean([1, 2, 3])\n### END SOLUTION\n"
+            "check('1.1', answer)",
+        ),
+    )
     (tmp_path / "solutions" / "01_t.ipynb").write_text(json.dumps(sol))
     exercises.build(tmp_path)
     assert exercises.check(tmp_path) == []
     # someone pastes the worked answer into the student notebook (or an old build shipped it)
     ex_path = tmp_path / "exercises" / "01_t.ipynb"
     ex = json.loads(ex_path.read_text())
-    ex["cells"].append({"cell_type": "code", "id": "x", "metadata": {}, "outputs": [], "execution_count": None,
-                        "source": ["answer = np.mean([1, 2, 3])\n"]})
+    ex["cells"].append(
+        {
+            "cell_type": "code",
+            "id": "x",
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+            "source": ["answer = np.mean([1, 2, 3])\n"],
+        }
+    )
     ex_path.write_text(json.dumps(ex))
     problems = exercises.check(tmp_path)
     assert any("worked answer" in p and "answer = np.mean" in p for p in problems), problems
@@ -158,17 +183,24 @@ def test_check_fails_when_an_exercise_holds_answer_code(tmp_path):
 
 def test_answer_repeated_in_a_markdown_cell_is_refused(tmp_path):
     (tmp_path / "solutions").mkdir()
-    sol = _nb(("code", "# Exercise 1.1\n### BEGIN SOLUTION\nkappa = (po - pe) / (1 - pe)\n### END SOLUTION\n"),
-              ("markdown", "The answer:\n\n    kappa = (po - pe) / (1 - pe)\n"))
+    sol = _nb(
+        ("code", "# Exercise 1.1\n### BEGIN SOLUTION\nkappa = (po - pe) / (1 - pe)\n### END SOLUTION\n"),
+        ("markdown", "The answer:\n\n    kappa = (po - pe) / (1 - pe)\n"),
+    )
     (tmp_path / "solutions" / "01_t.ipynb").write_text(json.dumps(sol))
     with pytest.raises(exercises.MarkerError, match="worked answer"):
         exercises.build(tmp_path)
 
 
 def test_lines_shared_with_setup_are_not_answers():
-    sol = _nb(("code", "import numpy as np\nrates = np.linspace(0, 1, 11)\n"),
-              ("code", "# Exercise 1.1\n### BEGIN SOLUTION\nrates = np.linspace(0, 1, 11)\n"
-                       "best = rates[np.argmax(rates * (1 - rates))]\n### END SOLUTION\n"))
+    sol = _nb(
+        ("code", "import numpy as np\nrates = np.linspace(0, 1, 11)\n"),
+        (
+            "code",
+            "# Exercise 1.1\n### BEGIN SOLUTION\nrates = np.linspace(0, 1, 11)\n"
+            "best = rates[np.argmax(rates * (1 - rates))]\n### END SOLUTION\n",
+        ),
+    )
     assert exercises.answer_lines(sol) == {"best = rates[np.argmax(rates * (1 - rates))]"}
 
 
@@ -180,19 +212,28 @@ from radkit.devtools import baseline, do_nothing  # noqa: E402
 # the exercise calls odds(), which only the worked answer defines, so a student who answers inline meets a
 # NameError there.
 EX_09_3 = [
-    ("markdown", "## Exercise 09.3: correct a prior by hand, then without labels\n\nA model calibrated where "
-                 "15 % of films show the finding is deployed during an outbreak. (a) If the new prevalence were "
-                 "known to be 35 %, what would the model's probabilities `p` become? Correct them by Bayes' rule "
-                 "(keep the likelihood ratio, replace the prior odds) **without** calling `drift.adjust_probs`."
-                 "\n\nGive `answer`: the array of corrected probabilities."),
+    (
+        "markdown",
+        "## Exercise 09.3: correct a prior by hand, then without labels\n\nA model calibrated where "
+        "15 % of films show the finding is deployed during an outbreak. (a) If the new prevalence were "
+        "known to be 35 %, what would the model's probabilities `p` become? Correct them by Bayes' rule "
+        "(keep the likelihood ratio, replace the prior odds) **without** calling `drift.adjust_probs`."
+        "\n\nGive `answer`: the array of corrected probabilities.",
+    ),
     ("code", "p = np.array([0.05, 0.3, 0.8])\ntrain_prior, new_prior = 0.15, 0.35"),
-    ("code", "# Exercise 09.3: correct a prior by hand\n### BEGIN SOLUTION\ndef odds(v):\n    return v / (1 - v)"
-             "\n\n\no = odds(p) * odds(new_prior) / odds(train_prior)\nanswer = o / (1 + o)\n### END SOLUTION\n"
-             "check(\"09.3\", answer, p=p, train_prior=train_prior, new_prior=new_prior)"),
+    (
+        "code",
+        "# Exercise 09.3: correct a prior by hand\n### BEGIN SOLUTION\ndef odds(v):\n    return v / (1 - v)"
+        "\n\n\no = odds(p) * odds(new_prior) / odds(train_prior)\nanswer = o / (1 + o)\n### END SOLUTION\n"
+        'check("09.3", answer, p=p, train_prior=train_prior, new_prior=new_prior)',
+    ),
     ("markdown", "(b) Without labels: estimate the new prior by EM."),
-    ("code", "def simulated_week(seed, n=400, prevalence=0.35, train_prior=0.15):\n    g = seeding.rng(seed)\n"
-             "    y = (g.random(n) < prevalence).astype(int)\n    x = g.normal(np.where(y == 1, 1.0, -1.0))\n"
-             "    return y, 1 / (1 + np.exp(-(2 * x + np.log(odds(train_prior)))))"),
+    (
+        "code",
+        "def simulated_week(seed, n=400, prevalence=0.35, train_prior=0.15):\n    g = seeding.rng(seed)\n"
+        "    y = (g.random(n) < prevalence).astype(int)\n    x = g.normal(np.where(y == 1, 1.0, -1.0))\n"
+        "    return y, 1 / (1 + np.exp(-(2 * x + np.log(odds(train_prior)))))",
+    ),
 ]
 
 
@@ -215,8 +256,10 @@ def test_names_defined_outside_or_named_in_the_prompt_pass():
 
 
 def test_answer_not_named_in_the_prompt_is_flagged():
-    nb = _nb(("markdown", "## Exercise 1.1\n\nCompute the mean."),
-             ("code", "# Exercise 1.1\n### BEGIN SOLUTION\nm = x.mean()\n### END SOLUTION\ncheck('1.1', m)"))
+    nb = _nb(
+        ("markdown", "## Exercise 1.1\n\nCompute the mean."),
+        ("code", "# Exercise 1.1\n### BEGIN SOLUTION\nm = x.mean()\n### END SOLUTION\ncheck('1.1', m)"),
+    )
     assert exercises.solution_only_names(nb) == [(1, "1.1", "m")]
 
 

@@ -48,9 +48,11 @@ def test_integrated_gradients_matches_captum(tiny, x, method):
     captum = pytest.importorskip("captum.attr")
     base = torch.full_like(x[0], 0.3)
     ref, ref_delta = captum.IntegratedGradients(tiny).attribute(
-        x, baselines=base[None].expand_as(x), target=1, n_steps=24, method=method, return_convergence_delta=True)
-    got, delta = explain.integrated_gradients(tiny, x, target=1, baseline=base, steps=24, method=method,
-                                              return_delta=True)
+        x, baselines=base[None].expand_as(x), target=1, n_steps=24, method=method, return_convergence_delta=True
+    )
+    got, delta = explain.integrated_gradients(
+        tiny, x, target=1, baseline=base, steps=24, method=method, return_delta=True
+    )
     if method == "riemann_trapezoid":
         # captum's trapezoid weights are 1/n (they sum to (n-1)/n); radkit's are 1/(n-1), which sum to 1
         ref = ref * 24 / 23
@@ -79,8 +81,9 @@ def test_grad_cam_matches_captum(tiny, x):
 
 def test_occlusion_matches_captum_and_finds_the_block(tiny, x):
     captum = pytest.importorskip("captum.attr")
-    ref = captum.Occlusion(tiny).attribute(x, target=1, sliding_window_shapes=(1, 4, 4), strides=(1, 2, 2),
-                                           baselines=0.0)
+    ref = captum.Occlusion(tiny).attribute(
+        x, target=1, sliding_window_shapes=(1, 4, 4), strides=(1, 2, 2), baselines=0.0
+    )
     got = explain.occlusion(tiny, x, target=1, window=4, stride=2)
     assert torch.allclose(got, ref, atol=1e-5)
 
@@ -96,8 +99,9 @@ def test_occlusion_matches_captum_and_finds_the_block(tiny, x):
 
 
 def test_smoothgrad_closed_forms(tiny, x):
-    assert torch.allclose(explain.smoothgrad(tiny, x, target=0, noise=0.0, n_samples=3, seed=0),
-                          explain.saliency(tiny, x, target=0))
+    assert torch.allclose(
+        explain.smoothgrad(tiny, x, target=0, noise=0.0, n_samples=3, seed=0), explain.saliency(tiny, x, target=0)
+    )
     a = explain.smoothgrad(tiny, x, target=0, seed=3)
     assert torch.equal(a, explain.smoothgrad(tiny, x, target=0, seed=3))  # deterministic under a seed
     assert not torch.equal(a, explain.smoothgrad(tiny, x, target=0, seed=4))
@@ -181,5 +185,4 @@ def test_grad_cam_matches_pytorch_grad_cam_on_smallcnn():
     got = explain.grad_cam(m, xs, target=1, layer="features.13")
     keep = got.flatten(1).amax(1) > 0
     assert keep.any()
-    torch.testing.assert_close(_min_max(got[keep])[:, 0], torch.from_numpy(ref[keep.numpy()]), atol=1e-6,
-                               rtol=0)
+    torch.testing.assert_close(_min_max(got[keep])[:, 0], torch.from_numpy(ref[keep.numpy()]), atol=1e-6, rtol=0)

@@ -10,11 +10,14 @@ from sklearn.metrics import roc_auc_score
 from radkit import explain
 
 
-@pytest.mark.parametrize(("prob", "level", "text"), [
-    (0.75, "low", "Probability of effusion: 75%, confidence in this prediction: low"),
-    (0.034, "high", "Probability of effusion: 3%, confidence in this prediction: high"),
-    (1.0, "medium", "Probability of effusion: 100%, confidence in this prediction: medium"),
-])
+@pytest.mark.parametrize(
+    ("prob", "level", "text"),
+    [
+        (0.75, "low", "Probability of effusion: 75%, confidence in this prediction: low"),
+        (0.034, "high", "Probability of effusion: 3%, confidence in this prediction: high"),
+        (1.0, "medium", "Probability of effusion: 100%, confidence in this prediction: medium"),
+    ],
+)
 def test_sentence_wording(prob, level, text):
     assert explain.confidence_sentence(prob, level, finding="effusion") == text
 

@@ -17,8 +17,8 @@ def test_localizer_learns_where_a_blob_is():
     y = (torch.rand(n, generator=gen) < 0.5).float()[:, None]
     for i in np.flatnonzero(y[:, 0].numpy()):
         r, c = torch.randint(0, 12, (2,), generator=gen).tolist()
-        masks[i, 0, r:r + 4, c:c + 4] = True
-        X[i, 0, r:r + 4, c:c + 4] += 0.8
+        masks[i, 0, r : r + 4, c : c + 4] = True
+        X[i, 0, r : r + 4, c : c + 4] += 0.8
     net = explain.LocalizationNet(1, width=4, seed=0)
     before = explain.energy_in_mask(net.maps(X[y[:, 0] == 1])[:, 0], masks[y[:, 0] == 1])
     explain.fit_localizer(net, X, y, masks, num_epochs=15, lr=2e-2, batch_size=32, progress=False, seed=0)
@@ -32,8 +32,10 @@ def test_localizer_learns_where_a_blob_is():
 
 
 def test_marker_region_covers_the_burned_pixels():
-    sites = [synth.Site("A", marker="L", marker_rate=1.0, marker_corner="tl", noise=0.0),
-             synth.Site("B", marker="PR", marker_rate=1.0, marker_corner="br", noise=0.0)]
+    sites = [
+        synth.Site("A", marker="L", marker_rate=1.0, marker_corner="tl", noise=0.0),
+        synth.Site("B", marker="PR", marker_rate=1.0, marker_corner="br", noise=0.0),
+    ]
     for size in (64, 128):
         data = synth.generate(12, size=size, seed=0, sites=sites, masks=False, device="cpu")
         region = explain.marker_region(data.meta, size=size, sites=sites, margin=0)

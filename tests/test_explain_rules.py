@@ -16,8 +16,8 @@ def _film(heart=(8, 12), rows=(2,)):
     lungs = np.zeros((6, 20), bool)
     lungs[1:5, 2:8] = lungs[1:5, 12:18] = True
     for r in rows:
-        img[r, heart[0]:heart[1]] = 0.9
-        lungs[r, heart[0]:heart[1]] = False
+        img[r, heart[0] : heart[1]] = 0.9
+        lungs[r, heart[0] : heart[1]] = False
     return img, lungs
 
 

@@ -57,8 +57,9 @@ def test_every_group_measure_equals_fairlearn_metricframe(two):
     ours = gm.to_frame()
     theirs = _mf(FAIRLEARN_MEASURES, y, p, sf)
     for m in FAIRLEARN_MEASURES:
-        np.testing.assert_allclose(ours[m].loc[theirs.by_group.index].to_numpy(),
-                                   theirs.by_group[m].to_numpy(), rtol=1e-12, err_msg=m)
+        np.testing.assert_allclose(
+            ours[m].loc[theirs.by_group.index].to_numpy(), theirs.by_group[m].to_numpy(), rtol=1e-12, err_msg=m
+        )
     auc = _mf({"auc": roc_auc_score}, y, s, sf).by_group["auc"]
     np.testing.assert_allclose(ours["auc"].loc[auc.index].to_numpy(), auc.to_numpy(), rtol=1e-12)
     ece = _mf({"ece": lambda t, q: expected_calibration_error(t, q)}, y, s, sf).by_group["ece"]
@@ -79,19 +80,22 @@ def test_every_gap_equals_fairlearn(two):
     assert g["equalized_odds_ratio"] == pytest.approx(fl.equalized_odds_ratio(**kw), abs=1e-12)
     assert g["equal_opportunity_difference"] == pytest.approx(fl.equal_opportunity_difference(**kw), abs=1e-12)
     assert g["equal_opportunity_ratio"] == pytest.approx(fl.equal_opportunity_ratio(**kw), abs=1e-12)
-    assert g["false_positive_rate_difference"] == pytest.approx(
-        fl.false_positive_rate_difference(**kw), abs=1e-12)
+    assert g["false_positive_rate_difference"] == pytest.approx(fl.false_positive_rate_difference(**kw), abs=1e-12)
     ppv = _mf({"ppv": functools.partial(precision_score, zero_division=np.nan)}, y, p, sf)
     assert g["predictive_parity_difference"] == pytest.approx(float(ppv.difference()["ppv"]), abs=1e-12)
     # the one-call helpers agree too
     assert float(demographic_parity_difference(y, p, groups=sf)) == pytest.approx(
-        fl.demographic_parity_difference(**kw), abs=1e-12)
+        fl.demographic_parity_difference(**kw), abs=1e-12
+    )
     assert float(equalized_odds_difference(y, p, groups=sf)) == pytest.approx(
-        fl.equalized_odds_difference(**kw), abs=1e-12)
+        fl.equalized_odds_difference(**kw), abs=1e-12
+    )
     assert float(equal_opportunity_difference(y, p, groups=sf)) == pytest.approx(
-        fl.equal_opportunity_difference(**kw), abs=1e-12)
+        fl.equal_opportunity_difference(**kw), abs=1e-12
+    )
     assert float(predictive_parity_difference(y, p, groups=sf)) == pytest.approx(
-        float(ppv.difference()["ppv"]), abs=1e-12)
+        float(ppv.difference()["ppv"]), abs=1e-12
+    )
 
 
 def test_differences_return_estimates_with_an_interval_on_request():
@@ -130,8 +134,16 @@ def test_hand_computed_tiny_table():
 def test_group_thresholds_are_applied_per_group():
     y = [1, 0, 1, 0]
     s = [0.6, 0.4, 0.3, 0.2]
-    gm = group_metrics(y, s, groups=["A", "A", "B", "B"], threshold={"A": 0.5, "B": 0.25},
-                       n_boot=0, seed=0, auc=False, calibration=False)
+    gm = group_metrics(
+        y,
+        s,
+        groups=["A", "A", "B", "B"],
+        threshold={"A": 0.5, "B": 0.25},
+        n_boot=0,
+        seed=0,
+        auc=False,
+        calibration=False,
+    )
     f = gm.to_frame()
     assert f.loc["A", "sensitivity"] == 1.0 and f.loc["B", "sensitivity"] == 1.0
     assert f.loc["A", "false_positive_rate"] == 0.0 and f.loc["B", "false_positive_rate"] == 0.0
@@ -174,8 +186,7 @@ def test_group_without_positives_gives_nan_and_a_warning_naming_it():
     y = [1, 0, 1, 0, 0, 0]
     s = [0.9, 0.1, 0.8, 0.3, 0.6, 0.2]
     with pytest.warns(UserWarning, match=r"group 'B' has no positive cases"):
-        gm = group_metrics(y, s, groups=list("AAAABB"), threshold=0.5, n_boot=0, seed=0,
-                           calibration=False)
+        gm = group_metrics(y, s, groups=list("AAAABB"), threshold=0.5, n_boot=0, seed=0, calibration=False)
     f = gm.to_frame()
     assert np.isnan(f.loc["B", "sensitivity"]) and np.isnan(f.loc["B", "auc"])
     assert f.loc["B", "false_positive_rate"] == 0.5
@@ -190,8 +201,7 @@ def test_single_group_raises_with_advice():
 
 def test_missing_sensitive_values_raise_naming_the_fix():
     with pytest.raises(ValueError, match=r"1 missing values.*fillna\('unknown'\)"):
-        group_metrics([1, 0, 1], y_pred=[1, 0, 0], groups=pd.Series(["F", None, "M"], name="sex"),
-                      n_boot=0, seed=0)
+        group_metrics([1, 0, 1], y_pred=[1, 0, 0], groups=pd.Series(["F", None, "M"], name="sex"), n_boot=0, seed=0)
     # named, the missing ones are audited as their own group
     sf = pd.Series(["F", None, "M"], name="sex").fillna("unknown")
     with warnings.catch_warnings():
@@ -200,25 +210,25 @@ def test_missing_sensitive_values_raise_naming_the_fix():
     assert "unknown" in gm.groups
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(threshold=0.5, y_pred=[1, 0, 1, 0]), "exactly one of threshold"),
-    (dict(), "exactly one of threshold"),
-    (dict(threshold={"A": 0.5}), r"no value for group\(s\) \['B'\]"),
-    (dict(threshold=0.5, n_boot=-1), "n_boot"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(threshold=0.5, y_pred=[1, 0, 1, 0]), "exactly one of threshold"),
+        (dict(), "exactly one of threshold"),
+        (dict(threshold={"A": 0.5}), r"no value for group\(s\) \['B'\]"),
+        (dict(threshold=0.5, n_boot=-1), "n_boot"),
+    ],
+)
 def test_bad_arguments_say_what_to_do(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        group_metrics([1, 0, 1, 0], [0.9, 0.1, 0.8, 0.2], groups=list("AABB"), seed=0,
-                      **{"n_boot": 0, **kwargs})
+        group_metrics([1, 0, 1, 0], [0.9, 0.1, 0.8, 0.2], groups=list("AABB"), seed=0, **{"n_boot": 0, **kwargs})
 
 
 def test_length_mismatch_and_logits_for_calibration():
     with pytest.raises(ValueError, match="paired case by case"):
-        group_metrics([1, 0, 1, 0], [0.9, 0.1, 0.8, 0.2], groups=list("AAB"), threshold=0.5,
-                      n_boot=0, seed=0)
+        group_metrics([1, 0, 1, 0], [0.9, 0.1, 0.8, 0.2], groups=list("AAB"), threshold=0.5, n_boot=0, seed=0)
     with pytest.raises(ValueError, match="calibration=False"):
-        group_metrics([1, 0, 1, 0], [3.0, -1.0, 2.0, -2.0], groups=list("AABB"), threshold=0.0,
-                      n_boot=0, seed=0)
+        group_metrics([1, 0, 1, 0], [3.0, -1.0, 2.0, -2.0], groups=list("AABB"), threshold=0.0, n_boot=0, seed=0)
 
 
 def test_signed_difference_interval_contains_zero_when_groups_are_alike():

@@ -16,10 +16,8 @@ def test_equal_opportunity_thresholds_known_solution():
     y = [1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 0]
     s = [0.9, 0.8, 0.6, 0.2, 0.7, 0.1, 0.5, 0.4, 0.3, 0.1, 0.35, 0.05]
     g = ["A"] * 6 + ["B"] * 6
-    assert fairness.equal_opportunity_thresholds(y, s, groups=g, sensitivity=0.75) == \
-        {"A": 0.6, "B": 0.3}
-    assert fairness.equal_opportunity_thresholds(y, s, groups=g, sensitivity=0.5) == \
-        {"A": 0.8, "B": 0.4}
+    assert fairness.equal_opportunity_thresholds(y, s, groups=g, sensitivity=0.75) == {"A": 0.6, "B": 0.3}
+    assert fairness.equal_opportunity_thresholds(y, s, groups=g, sensitivity=0.5) == {"A": 0.8, "B": 0.4}
     # Hardt's cost-optimal common sensitivity, by exhaustive enumeration of the four levels
     best = None
     for target in (0.25, 0.5, 0.75, 1.0):
@@ -32,10 +30,10 @@ def test_equal_opportunity_thresholds_known_solution():
 
 def test_equal_opportunity_thresholds_equalise_sensitivity():
     df = fairness.calibrated_scores({"A": 0.1, "B": 0.4}, n=3000, seed=1)
-    t = fairness.equal_opportunity_thresholds(df["y_true"], df["y_score"], groups=df["group"],
-                                              sensitivity=0.8)
-    gm = fairness.group_metrics(df["y_true"], df["y_score"], groups=df["group"], threshold=t,
-                                n_boot=0, seed=0, calibration=False)
+    t = fairness.equal_opportunity_thresholds(df["y_true"], df["y_score"], groups=df["group"], sensitivity=0.8)
+    gm = fairness.group_metrics(
+        df["y_true"], df["y_score"], groups=df["group"], threshold=t, n_boot=0, seed=0, calibration=False
+    )
     sens = gm.to_frame().loc[["A", "B"], "sensitivity"]
     assert (sens >= 0.8).all() and (sens - 0.8).abs().max() < 0.01
     assert gm.gap("predictive_parity_difference").estimate > 0.1  # ... and PPV parts ways
@@ -43,8 +41,7 @@ def test_equal_opportunity_thresholds_equalise_sensitivity():
 
 def test_thresholds_reject_group_without_positives():
     with pytest.raises(ValueError, match="group 'B' has no positive cases"):
-        fairness.equal_opportunity_thresholds([1, 0, 0, 0], [0.9, 0.1, 0.2, 0.3], groups=list("AABB"),
-                                              sensitivity=0.5)
+        fairness.equal_opportunity_thresholds([1, 0, 0, 0], [0.9, 0.1, 0.2, 0.3], groups=list("AABB"), sensitivity=0.5)
 
 
 def test_reweighing_makes_label_independent_of_group():
@@ -79,8 +76,9 @@ def test_share_experiment_finds_a_planted_representation_effect():
     x = gen.normal(size=(n, 4))
     x[:, 0] += np.where(g == "M", 1.5 * y, 0.0)  # men's signal in feature 0, women's in feature 1
     x[:, 1] += np.where(g == "F", 1.5 * y, 0.0)
-    r = fairness.share_experiment(x, y, g, test_features=x, test_y=y, test_groups=g, group="F",
-                                  shares=[0.0, 1.0], n=500, n_rep=3, seed=0)
+    r = fairness.share_experiment(
+        x, y, g, test_features=x, test_y=y, test_groups=g, group="F", shares=[0.0, 1.0], n=500, n_rep=3, seed=0
+    )
     s = fairness.summarize_shares(r).set_index(["share", "group"])["estimate"]
     assert s[(1.0, "F")] - s[(0.0, "F")] > 0.15 and s[(0.0, "M")] - s[(1.0, "M")] > 0.15
 
@@ -111,8 +109,9 @@ def test_chouldechova_identity_holds_on_any_table():
 def test_calibrated_scores_are_calibrated_and_unbalanced():
     df = fairness.calibrated_scores({"A": 0.1, "B": 0.4}, n=40000, seed=0)
     bins = pd.cut(df["y_score"], np.linspace(0, 1, 6))
-    cal = df.groupby(["group", bins], observed=True).agg(obs=("y_true", "mean"), pred=("y_score", "mean"),
-                                                        n=("y_true", "size"))
+    cal = df.groupby(["group", bins], observed=True).agg(
+        obs=("y_true", "mean"), pred=("y_score", "mean"), n=("y_true", "size")
+    )
     cal = cal[cal["n"] > 500]
     assert (cal["obs"] - cal["pred"]).abs().max() < 0.03
     bt = fairness.balance_table(df, n_boot=100, seed=0)
@@ -148,8 +147,7 @@ def test_n_to_detect_matches_statsmodels_and_its_own_power():
 
     for p1, p2 in [(0.42, 0.47), (0.8, 0.75), (0.1, 0.2)]:
         ours = fairness.n_to_detect(p1, p2)
-        ref = samplesize_proportions_2indep_onetail(p2 - p1, p1, power=0.8, alpha=0.05,
-                                                    alternative="two-sided")
+        ref = samplesize_proportions_2indep_onetail(p2 - p1, p1, power=0.8, alpha=0.05, alternative="two-sided")
         assert abs(ours - ref) <= 0.02 * ref + 1
     with pytest.raises(ValueError, match="p1 equals p2"):
         fairness.n_to_detect(0.5, 0.5)
@@ -180,6 +178,13 @@ def test_plots_smoke():
     matplotlib.use("Agg")
     from radkit.fairness import plots
 
-    gm = fairness.group_metrics([1, 0, 1, 0, 1, 0], [0.9, 0.2, 0.4, 0.6, 0.8, 0.1], groups=list("FFFMMM"),
-                                threshold=0.5, n_boot=10, seed=0, calibration=False)
+    gm = fairness.group_metrics(
+        [1, 0, 1, 0, 1, 0],
+        [0.9, 0.2, 0.4, 0.6, 0.8, 0.1],
+        groups=list("FFFMMM"),
+        threshold=0.5,
+        n_boot=10,
+        seed=0,
+        calibration=False,
+    )
     assert len(plots.plot_group_metrics(gm, measures=("sensitivity",)).axes) == 1

@@ -37,8 +37,7 @@ def _float_close(a, b, atol=1e-6):
 
 def test_weighted_average_is_exact_against_numpy():
     rng = np.random.default_rng(0)
-    states = [{"w": torch.tensor(rng.normal(size=(3, 2)), dtype=torch.float32),
-               "n": torch.tensor(k)} for k in range(3)]
+    states = [{"w": torch.tensor(rng.normal(size=(3, 2)), dtype=torch.float32), "n": torch.tensor(k)} for k in range(3)]
     weights = [10, 30, 60]
     out = fl.weighted_average(states, weights)
     want = sum(w * s["w"].double().numpy() for w, s in zip(weights, states)) / 100
@@ -52,13 +51,16 @@ def test_weighted_average_hand_worked():
     assert out["w"].item() == 2.0
 
 
-@pytest.mark.parametrize("states,weights,match", [
-    ([{"w": torch.zeros(2)}, {"w": torch.zeros(3)}], [1, 1], "shape"),
-    ([{"w": torch.zeros(2)}, {"v": torch.zeros(2)}], [1, 1], "parameter names"),
-    ([{"w": torch.zeros(2)}], [1, 1], "one weight per client"),
-    ([{"w": torch.zeros(2)}, {"w": torch.zeros(2)}], [0, 0], "not all 0"),
-    ([], [], "at least one"),
-])
+@pytest.mark.parametrize(
+    "states,weights,match",
+    [
+        ([{"w": torch.zeros(2)}, {"w": torch.zeros(3)}], [1, 1], "shape"),
+        ([{"w": torch.zeros(2)}, {"v": torch.zeros(2)}], [1, 1], "parameter names"),
+        ([{"w": torch.zeros(2)}], [1, 1], "one weight per client"),
+        ([{"w": torch.zeros(2)}, {"w": torch.zeros(2)}], [0, 0], "not all 0"),
+        ([], [], "at least one"),
+    ],
+)
 def test_weighted_average_bad_input(states, weights, match):
     with pytest.raises(ValueError, match=match):
         fl.weighted_average(states, weights)
@@ -87,8 +89,7 @@ def test_fedavg_is_the_weighted_average_of_the_local_updates():
     run = fl.fedavg(cs, init, rounds=1, local_epochs=2, batch_size=8, seed=5)
     locals_ = []
     for i, c in enumerate(cs):
-        m = fl.local_update(copy.deepcopy(init), c, local_epochs=2, lr=3e-3, batch_size=8,
-                            seed=fl.round_seed(5, 1, i))
+        m = fl.local_update(copy.deepcopy(init), c, local_epochs=2, lr=3e-3, batch_size=8, seed=fl.round_seed(5, 1, i))
         locals_.append(m.state_dict())
     want = fl.weighted_average(locals_, [16, 48])
     assert _float_close(run.model.state_dict(), want, atol=0)
@@ -101,12 +102,23 @@ def test_fedprox_mu_zero_equals_fedavg_loss_and_mu_pulls_toward_global():
     a = fl.local_update(copy.deepcopy(init), c, local_epochs=2, lr=1e-2, batch_size=8, seed=3)
     b = copy.deepcopy(init)
     anchor = {k: p.detach().clone() for k, p in b.named_parameters()}
-    radkit.train.fit(b, (c.X, c.y), num_epochs=2, lr=1e-2, batch_size=8, seed=3, weight_decay=0.0,
-                     loss=fl.proximal_loss(b, anchor, 0.0), progress=False, device="cpu")
+    radkit.train.fit(
+        b,
+        (c.X, c.y),
+        num_epochs=2,
+        lr=1e-2,
+        batch_size=8,
+        seed=3,
+        weight_decay=0.0,
+        loss=fl.proximal_loss(b, anchor, 0.0),
+        progress=False,
+        device="cpu",
+    )
     assert _float_close(a.state_dict(), b.state_dict(), atol=1e-6)
     far = fl.local_update(copy.deepcopy(init), c, local_epochs=3, lr=3e-2, batch_size=8, seed=3, optimizer="sgd")
-    near = fl.local_update(copy.deepcopy(init), c, local_epochs=3, lr=3e-2, batch_size=8, seed=3, optimizer="sgd",
-                           mu=5.0)
+    near = fl.local_update(
+        copy.deepcopy(init), c, local_epochs=3, lr=3e-2, batch_size=8, seed=3, optimizer="sgd", mu=5.0
+    )
     dist = lambda m: sum(float(((p - q) ** 2).sum().detach()) for p, q in zip(m.parameters(), init.parameters()))
     assert dist(near) < dist(far)
 
@@ -194,8 +206,13 @@ def test_federated_sites_knobs():
 
 
 def test_evaluate_gives_nan_with_the_reason_when_a_client_has_fewer_than_two_of_a_class():
-    c = fl.Client("A", torch.rand(4, 1, 16, 16), torch.tensor([[0.0], [1.0]] * 2), torch.rand(5, 1, 16, 16),
-                  torch.tensor([[0.0], [0.0], [0.0], [0.0], [1.0]]))
+    c = fl.Client(
+        "A",
+        torch.rand(4, 1, 16, 16),
+        torch.tensor([[0.0], [1.0]] * 2),
+        torch.rand(5, 1, 16, 16),
+        torch.tensor([[0.0], [0.0], [0.0], [0.0], [1.0]]),
+    )
     row = fl.evaluate(_model(), [c]).loc["A"]
     assert np.isnan(row["estimate"]) and np.isnan(row["low"]) and "too few cases" in row["method"]
 

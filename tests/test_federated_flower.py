@@ -17,9 +17,16 @@ from radkit.federated import flower
 
 def _clients():
     g = torch.Generator().manual_seed(0)
-    return [fl.Client(n, torch.rand(k, 1, 16, 16, generator=g), torch.tensor([[0.0], [1.0]] * (k // 2)),
-                      torch.rand(8, 1, 16, 16, generator=g), torch.tensor([[0.0], [1.0]] * 4))
-            for n, k in (("A", 24), ("B", 40))]
+    return [
+        fl.Client(
+            n,
+            torch.rand(k, 1, 16, 16, generator=g),
+            torch.tensor([[0.0], [1.0]] * (k // 2)),
+            torch.rand(8, 1, 16, 16, generator=g),
+            torch.tensor([[0.0], [1.0]] * 4),
+        )
+        for n, k in (("A", 24), ("B", 40))
+    ]
 
 
 # Flower averages in float32 (NumPy), radkit in float64: the rounding (~1e-7) is all that differs.
@@ -31,15 +38,17 @@ def test_flower_two_rounds_equal_radkit_fedavg(optimizer, lr, tol):
     capp = flower.client_app(cs, init, local_epochs=1, batch_size=8, lr=lr, seed=3, optimizer=optimizer)
     sapp, res = flower.server_app(init, rounds=2, num_clients=2, evaluate=True)
     flower.run_in_process(sapp, capp, num_nodes=2, result=res)
-    run = fl.fedavg(cs, init, rounds=2, local_epochs=1, batch_size=8, lr=lr, seed=3, optimizer=optimizer,
-                    keep_states=True)
+    run = fl.fedavg(
+        cs, init, rounds=2, local_epochs=1, batch_size=8, lr=lr, seed=3, optimizer=optimizer, keep_states=True
+    )
     run_states = run.round_states
     ref = run.model.state_dict()
     got = res.model(init).state_dict()
     diff = max(float((got[k] - ref[k]).abs().max()) for k in ref if torch.is_floating_point(ref[k]))
     assert diff <= tol
-    first = max(float((res.round_states[0][k] - run_states[0][k]).abs().max())
-                for k in ref if torch.is_floating_point(ref[k]))
+    first = max(
+        float((res.round_states[0][k] - run_states[0][k]).abs().max()) for k in ref if torch.is_floating_point(ref[k])
+    )
     assert first <= 1e-6  # round 1: float32 vs float64 averaging only
     assert len(res.round_states) == 2
     moved = max(float((ref[k] - init.state_dict()[k]).abs().max()) for k in ref if torch.is_floating_point(ref[k]))

@@ -29,11 +29,13 @@ def _raw_vocabulary(source: str) -> pd.Series:
         return raw["Finding Labels"].str.split("|").explode().value_counts()
     if source == "chexpert":
         raw = pd.read_csv(data_file("chexpert_train.csv.gz"))
-        observations = raw.columns[raw.columns.get_loc("AP/PA") + 1:]
+        observations = raw.columns[raw.columns.get_loc("AP/PA") + 1 :]
         return (raw[observations] == 1).sum()
     if source == "rsna":
-        with zipfile.ZipFile(data_file("kaggle_stage_2_train_labels.csv.zip")) as z, \
-                z.open("stage_2_train_labels.csv") as fh:
+        with (
+            zipfile.ZipFile(data_file("kaggle_stage_2_train_labels.csv.zip")) as z,
+            z.open("stage_2_train_labels.csv") as fh,
+        ):
             raw = pd.read_csv(fh)
         return pd.Series({"Target": int(raw.groupby("patientId")["Target"].max().sum())})
     if source == "vindr":
@@ -65,8 +67,13 @@ def test_every_raw_label_exists_and_every_lesson_finding_has_positives(source):
 def test_lesson_sources_and_their_findings():
     assert set(REAL_SOURCES) <= set(fnd.SOURCES)
     lacking = {s: [f for f in fnd.FINDINGS if f not in fnd.CROSSWALK[s]] for s in REAL_SOURCES}
-    assert lacking == {"nih": [], "chexpert": [], "vindr": [], "padchest": [],
-                       "rsna": ["nodule", "effusion", "cardiomegaly", "pneumothorax"]}
+    assert lacking == {
+        "nih": [],
+        "chexpert": [],
+        "vindr": [],
+        "padchest": [],
+        "rsna": ["nodule", "effusion", "cardiomegaly", "pneumothorax"],
+    }
     assert set(fnd.GLOSSARY) == set(fnd.ALL_FINDINGS)
     assert all(f in fnd.ALL_FINDINGS for m in fnd.CROSSWALK.values() for f in m)
     assert set(fnd.SOURCE_NAMES) == set(fnd.SOURCES) == set(fnd.CROSSWALK)
@@ -190,13 +197,15 @@ def test_lesson_tables_give_the_same_labels_as_the_public_tables(folders, source
     truth = public.finding_labels(source, names)
     if source == "padchest":  # lessons keep frontal films only
         entries = public.padchest_entries().set_index("image_id")
-        assert set(table["image_id"]) == {i for i in picked[source] if entries.loc[i, "projection"] in
-                                       ("PA", "AP", "AP_horizontal")}
+        assert set(table["image_id"]) == {
+            i for i in picked[source] if entries.loc[i, "projection"] in ("PA", "AP", "AP_horizontal")
+        }
     else:
         assert set(table["image_id"].str.removesuffix(".dcm")) == set(picked[source])
     ids = table["image_id"].str.removesuffix(".dcm")
-    pd.testing.assert_frame_equal(table[names].reset_index(drop=True),
-                                  truth.loc[ids, names].reset_index(drop=True), check_dtype=False)
+    pd.testing.assert_frame_equal(
+        table[names].reset_index(drop=True), truth.loc[ids, names].reset_index(drop=True), check_dtype=False
+    )
     # hence the same prevalence, for every finding
     for f in names:
         assert np.nanmean(table[f]) == pytest.approx(np.nanmean(truth.loc[ids, f]))
@@ -230,18 +239,23 @@ def test_no_other_module_maps_raw_labels_to_findings():
             if (len(finding_keys) >= 2 and values & _RAW) or (len(raw_keys) >= 2 and values & set(fnd.ALL_FINDINGS)):
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
         for node in tree.body:
-            targets = [t.id for t in getattr(node, "targets", [getattr(node, "target", None)])
-                       if isinstance(t, ast.Name)]
+            targets = [
+                t.id for t in getattr(node, "targets", [getattr(node, "target", None)]) if isinstance(t, ast.Name)
+            ]
             bad = [t for t in targets if t.endswith("_PATHOLOGIES") or t in ("FINDING_LABELS", "SOURCE_COLUMNS")]
             offenders += [f"{path.relative_to(ROOT)}:{node.lineno} defines {t}" for t in bad]
-    assert not offenders, ("map raw source labels to findings only in radkit/findings.py (CROSSWALK); "
-                           f"found: {offenders}")
+    assert not offenders, (
+        f"map raw source labels to findings only in radkit/findings.py (CROSSWALK); found: {offenders}"
+    )
 
 
 def test_findings_is_on_the_ground_floor():
     tree = ast.parse((ROOT / "radkit" / "findings.py").read_text())
-    imported = {n.module if isinstance(n, ast.ImportFrom) else a.name
-                for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
-                for a in (n.names if isinstance(n, ast.Import) else [None])}
+    imported = {
+        n.module if isinstance(n, ast.ImportFrom) else a.name
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.Import, ast.ImportFrom))
+        for a in (n.names if isinstance(n, ast.Import) else [None])
+    }
     assert {m.split(".")[0] for m in imported} <= {"__future__", "collections", "numpy", "pandas", "radkit"}
     assert {m for m in imported if m.startswith("radkit")} <= {"radkit._validate"}

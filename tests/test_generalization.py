@@ -12,13 +12,14 @@ from radkit.synth import generate
 
 # ----------------------------------------------------------------------------- splits
 
+
 def test_leave_one_site_out_is_disjoint_and_covers_every_site():
     site = np.array(list("AAAAABBBBBBCCCCDDD"))
     folds = G.leave_one_site_out(site, test_fraction=0.4, seed=3)
     assert [f.external_sites for f in folds] == [("A",), ("B",), ("C",), ("D",)]
     for f in folds:
         parts = [set(f.train), set(f.internal), set(f.external)]
-        assert all(not (a & b) for i, a in enumerate(parts) for b in parts[i + 1:])
+        assert all(not (a & b) for i, a in enumerate(parts) for b in parts[i + 1 :])
         assert set().union(*parts) == set(range(site.size))
         assert set(site[f.external]) == set(f.external_sites)
         assert not set(site[f.train]) & set(f.external_sites)
@@ -50,6 +51,7 @@ def test_site_split_bad_input():
 
 
 # ----------------------------------------------------------------------------- counterfactuals
+
 
 @pytest.fixture(scope="module")
 def shortcut():
@@ -111,6 +113,7 @@ def test_mask_corners_and_noisy_copy():
 
 # ----------------------------------------------------------------------------- harmonization
 
+
 def test_match_histograms_equals_scikit_image():
     exposure = pytest.importorskip("skimage.exposure")
     g = np.random.default_rng(0)
@@ -130,7 +133,7 @@ def test_match_histograms_on_synthetic_sites_equals_scikit_image_and_removes_gam
     theirs = exposure.match_histograms(x[3, 0].numpy().astype(np.float64), ref[0].numpy().astype(np.float64))
     np.testing.assert_allclose(ours[3, 0], theirs, atol=1e-6)
     # a monotone contrast curve is undone exactly
-    bent = x ** 1.7
+    bent = x**1.7
     np.testing.assert_allclose(G.match_histograms(bent, ref).numpy(), ours, atol=1e-6)
 
 
@@ -165,6 +168,7 @@ def test_site_probe_sees_texture_but_not_pure_noise():
 
 
 # ----------------------------------------------------------------------------- adaptation
+
 
 def test_gradient_reversal_is_identity_forward_and_minus_lambda_backward():
     x = torch.randn(5, 3, requires_grad=True)
@@ -226,6 +230,7 @@ def test_style_randomization_is_seeded_keeps_labels_and_range():
 
 
 # ----------------------------------------------------------------------------- evaluation
+
 
 def test_auc_gap_matches_sklearn_and_delong_variance():
     from sklearn.metrics import roc_auc_score

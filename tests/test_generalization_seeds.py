@@ -20,10 +20,13 @@ def noisy(signal: float):
 
 def test_matches_per_seed_sklearn_auc_and_scipy_paired_t_interval():
     seeds = [3, 5, 8, 13]
-    c = G.compare_over_seeds({"plain": noisy(0.6), "better": noisy(1.5)}, Y, seeds=seeds,
-                             external=EXTERNAL, internal=INTERNAL)
-    auc = {m: np.array([roc_auc_score(Y[EXTERNAL], noisy(s_)(s)[EXTERNAL]) for s in seeds])
-           for m, s_ in (("plain", 0.6), ("better", 1.5))}
+    c = G.compare_over_seeds(
+        {"plain": noisy(0.6), "better": noisy(1.5)}, Y, seeds=seeds, external=EXTERNAL, internal=INTERNAL
+    )
+    auc = {
+        m: np.array([roc_auc_score(Y[EXTERNAL], noisy(s_)(s)[EXTERNAL]) for s in seeds])
+        for m, s_ in (("plain", 0.6), ("better", 1.5))
+    }
     per = c.per_seed.set_index(["method", "seed"])["external"]
     assert per.loc["better"].to_numpy() == pytest.approx(auc["better"])
     ref = sps.ttest_rel(auc["better"], auc["plain"]).confidence_interval(0.95)
@@ -34,15 +37,18 @@ def test_matches_per_seed_sklearn_auc_and_scipy_paired_t_interval():
     one = sps.ttest_1samp(auc["plain"], 0).confidence_interval(0.95)
     assert c.external["plain"].ci == pytest.approx((one.low, one.high))
     assert set(c.drop) == {"plain", "better"}
-    assert list(c.to_frame().index) == ["plain: external AUC", "better: external AUC",
-                                        "better - plain: external AUC", "plain: internal - external",
-                                        "better: internal - external"]
+    assert list(c.to_frame().index) == [
+        "plain: external AUC",
+        "better: external AUC",
+        "better - plain: external AUC",
+        "plain: internal - external",
+        "better: internal - external",
+    ]
 
 
 def test_paired_interval_is_narrower_than_unpaired_when_seed_noise_is_shared():
     # both methods see the same seed-driven noise: pairing cancels it
-    c = G.compare_over_seeds({"plain": noisy(1.0), "same": noisy(1.0)}, Y, seeds=[1, 2, 3],
-                             external=EXTERNAL)
+    c = G.compare_over_seeds({"plain": noisy(1.0), "same": noisy(1.0)}, Y, seeds=[1, 2, 3], external=EXTERNAL)
     assert c.paired["same"].estimate == 0 and c.paired["same"].width == 0
     assert c.external["plain"].width > 0
 
@@ -77,8 +83,7 @@ def test_bad_input():
     with pytest.raises(ValueError, match="returned 3 scores for 120"):
         G.compare_over_seeds({"plain": lambda s: np.zeros(3)}, Y, seeds=[1, 2], external=EXTERNAL)
     with pytest.raises(ValueError, match="NaN"):
-        G.compare_over_seeds({"plain": lambda s: np.full(Y.size, np.nan)}, Y, seeds=[1, 2],
-                             external=EXTERNAL)
+        G.compare_over_seeds({"plain": lambda s: np.full(Y.size, np.nan)}, Y, seeds=[1, 2], external=EXTERNAL)
 
 
 def test_auc_gap_interval_is_delong_se_at_any_level():

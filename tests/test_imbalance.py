@@ -26,6 +26,7 @@ def _blobs(n_neg=200, n_pos=20, d=4, shift=1.5, seed=0):
 
 # ---------------------------------------------------------------- focal loss and pos_weight
 
+
 def test_focal_gamma0_is_bce_including_unknown_labels():
     g = torch.Generator().manual_seed(0)
     logits = torch.randn(50, 3, generator=g)
@@ -70,6 +71,7 @@ def test_focal_and_balanced_loader_train_through_fit():
 
 
 # ---------------------------------------------------------------- samplers for images
+
 
 @pytest.mark.parametrize("fraction", [0.5, 0.3])
 def test_balanced_sampler_ratio_in_expectation(fraction):
@@ -150,7 +152,7 @@ def test_fitted_method_speaks_scikit_learn():
 def test_smote_points_lie_on_segments_between_minority_neighbours():
     X, y = _blobs(seed=5)
     X_res, y_res = imb.resample(X, y, method="SMOTE", k_neighbors=3, seed=0)
-    new = X_res[len(X):]
+    new = X_res[len(X) :]
     minority = X[y == 1]
     # every synthetic point is a convex combination of two minority points: its distance to the nearest
     # segment between minority points is 0
@@ -166,6 +168,7 @@ def test_smote_points_lie_on_segments_between_minority_neighbours():
 
 
 # ---------------------------------------------------------------- prior correction, closed form
+
 
 def test_prior_correction_recovers_the_true_posterior():
     # X | y ~ N(+-1, 1) in 1-D, prevalence 5%: the true posterior is known in closed form
@@ -186,12 +189,14 @@ def test_prior_correction_hand_worked_and_identity():
     assert imb.prior_correct([0.5], train_prevalence=0.5, true_prevalence=0.1)[0] == pytest.approx(0.1)
     p = np.array([0.0, 0.2, 0.7, 1.0])
     np.testing.assert_allclose(imb.prior_correct(p, train_prevalence=0.3, true_prevalence=0.3), p)
-    back = imb.prior_correct(imb.prior_correct(p, train_prevalence=0.5, true_prevalence=0.02),
-                             train_prevalence=0.02, true_prevalence=0.5)
+    back = imb.prior_correct(
+        imb.prior_correct(p, train_prevalence=0.5, true_prevalence=0.02), train_prevalence=0.02, true_prevalence=0.5
+    )
     np.testing.assert_allclose(back, p, atol=1e-12)
 
 
 # ---------------------------------------------------------------- embeddings and evaluation
+
 
 def test_embeddings_are_the_head_input():
     model = make_model("smallcnn", num_classes=2, seed=0).eval()
@@ -224,8 +229,15 @@ def test_weighted_ece_matches_metrics_with_unit_weights():
 
 def test_compare_methods_is_deterministic_and_complete():
     X, y = _blobs(n_neg=400, n_pos=100, seed=6)
-    kw = dict(methods=["plain", "class weights", "SMOTE", "one-class"], prevalences=[0.2, 0.05], n_train=200,
-              n_rep=2, heads=("large", "small"), seed=3, progress=False)
+    kw = dict(
+        methods=["plain", "class weights", "SMOTE", "one-class"],
+        prevalences=[0.2, 0.05],
+        n_train=200,
+        n_rep=2,
+        heads=("large", "small"),
+        seed=3,
+        progress=False,
+    )
     a, b = imb.compare_methods(X, y, X, y, **kw), imb.compare_methods(X, y, X, y, **kw)
     assert len(a.rows) == 4 * 2 * 2 * 2
     np.testing.assert_array_equal(a.rows["PR-AUC"].to_numpy(), b.rows["PR-AUC"].to_numpy())
@@ -240,11 +252,12 @@ def test_compare_methods_is_deterministic_and_complete():
 
 # ---------------------------------------------------------------- SMOTE geometry and real tables
 
+
 def test_smote_parents_are_minority_neighbours():
     X, y = _blobs(n_neg=100, n_pos=12, seed=8)
     X_res, _ = SMOTE(k_neighbors=3, random_state=0).fit_resample(X, y)
     minority = X[y == 1]
-    pairs, gap = imb.smote_parents(minority, X_res[len(X):])
+    pairs, gap = imb.smote_parents(minority, X_res[len(X) :])
     assert gap.max() < 1e-6  # the segment distance goes through a square root: about 1e-8 from rounding
     d = np.linalg.norm(minority[:, None] - minority[None], axis=2)
     rank = d.argsort(1).argsort(1)  # rank[i, j] = how near j is to i (0 = itself)
@@ -271,8 +284,9 @@ def test_real_prevalence_counts():
     assert table.loc[("nih", "hernia"), "positives"] == nih["hernia"].sum()
     assert table.loc[("nih", "nodule"), "positives"] == (nih["nodule"] | nih["mass"]).sum()  # nodule or mass
     assert table.loc[("nih", "effusion"), "images"] == len(nih)
-    votes = vindr_reader_labels().pivot_table(index="item", columns="finding", values="label", aggfunc="sum",
-                                              observed=True)
+    votes = vindr_reader_labels().pivot_table(
+        index="item", columns="finding", values="label", aggfunc="sum", observed=True
+    )
     assert table.loc[("vindr", "pneumothorax"), "positives"] == int((votes["Pneumothorax"] >= 2).sum())
     with pytest.raises(ValueError, match="choose from"):
         imb.real_prevalence(["MIMIC"])

@@ -64,8 +64,13 @@ def _targets(name: str, path: Path, node: ast.Import | ast.ImportFrom, known: di
 def _own_submodule(call: ast.Call) -> bool:
     """``import_module(f"{__name__}.{...}")``: a package loading its own submodules (a plugin registry)."""
     arg = call.args[0] if call.args else None
-    return isinstance(arg, ast.JoinedStr) and bool(arg.values) and isinstance(arg.values[0], ast.FormattedValue) \
-        and isinstance(arg.values[0].value, ast.Name) and arg.values[0].value.id == "__name__"
+    return (
+        isinstance(arg, ast.JoinedStr)
+        and bool(arg.values)
+        and isinstance(arg.values[0], ast.FormattedValue)
+        and isinstance(arg.values[0].value, ast.Name)
+        and arg.values[0].value.id == "__name__"
+    )
 
 
 def _dynamic_imports(tree: ast.Module) -> list[tuple[ast.Call, bool]]:
@@ -78,8 +83,11 @@ def _dynamic_imports(tree: ast.Module) -> list[tuple[ast.Call, bool]]:
             forwards |= {id(n) for n in ast.walk(node)}
     calls = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, (ast.Attribute, ast.Name)) \
-                and (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id) == "import_module":
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, (ast.Attribute, ast.Name))
+            and (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id) == "import_module"
+        ):
             calls.append((node, id(node) in forwards or _own_submodule(node)))
     return calls
 
@@ -177,9 +185,13 @@ def _one_cycle(comp: set[str], out_edges) -> list[Edge]:
 
 
 def _report(component: frozenset[str], cycle: list[Edge]) -> str:
-    return (f"  {len(component)} modules import each other in a circle: {', '.join(sorted(component))}; one cycle:\n"
-            "    " + " -> ".join([cycle[0].source, *(e.target for e in cycle)]) + "\n"
-            + "\n".join(f"      {e.where()}" for e in cycle))
+    return (
+        f"  {len(component)} modules import each other in a circle: {', '.join(sorted(component))}; one cycle:\n"
+        "    "
+        + " -> ".join([cycle[0].source, *(e.target for e in cycle)])
+        + "\n"
+        + "\n".join(f"      {e.where()}" for e in cycle)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -201,8 +213,13 @@ def test_the_analyser_sees_lazy_relative_type_checking_and_package_imports(tmp_p
     (pkg / "user.py").write_text("import radkit.sub.leaf\n")
     known, edges = import_edges(pkg)
     pairs = {(e.source, e.target) for e in edges}
-    assert {("radkit.low", "radkit.high"), ("radkit.high", "radkit.low"), ("radkit.sub", "radkit.sub.leaf"),
-            ("radkit.user", "radkit.sub.leaf"), ("radkit.user", "radkit.sub")} <= pairs
+    assert {
+        ("radkit.low", "radkit.high"),
+        ("radkit.high", "radkit.low"),
+        ("radkit.sub", "radkit.sub.leaf"),
+        ("radkit.user", "radkit.sub.leaf"),
+        ("radkit.user", "radkit.sub"),
+    } <= pairs
     found = cycles(known, edges)
     assert [sorted(comp) for comp, _ in found] == [["radkit.high", "radkit.low"]]
     assert "radkit/low.py:2 imports radkit.high" in _report(*found[0])
@@ -214,8 +231,10 @@ def test_the_analyser_sees_lazy_relative_type_checking_and_package_imports(tmp_p
 def test_no_import_cycle_lazy_imports_included(graph):
     known, edges = graph
     found = cycles(known, edges)
-    assert not found, ("import cycles (each import is listed with its file and line; move the shared piece down "
-                       "to a module both can import):\n" + "\n".join(_report(*c) for c in found))
+    assert not found, (
+        "import cycles (each import is listed with its file and line; move the shared piece down "
+        "to a module both can import):\n" + "\n".join(_report(*c) for c in found)
+    )
 
 
 # ----------------------------------------------------------------------------- the floors
@@ -226,19 +245,31 @@ def test_every_module_stands_on_exactly_one_floor(graph):
     listed = [unit for _name, _what, units in FLOORS for unit in units]
     assert len(listed) == len(set(listed)), f"a module is on two floors: {sorted(listed)}"
     unplaced = sorted({m.split(".")[1] for m in known if "." in m and floor_of(m) is None})
-    assert not unplaced, (f"radkit module(s) {unplaced} stand on no floor: add each to the lowest floor of "
-                          "radkit/_layers.py FLOORS whose modules it imports.")
+    assert not unplaced, (
+        f"radkit module(s) {unplaced} stand on no floor: add each to the lowest floor of "
+        "radkit/_layers.py FLOORS whose modules it imports."
+    )
 
 
 def test_no_import_from_a_lower_floor_to_a_higher_one(graph):
     _, edges = graph
-    upward = sorted({(e.where(), e.source, e.target) for e in edges
-                     if floor_of(e.source) is not None and floor_of(e.target) is not None
-                     and floor_of(e.target) > floor_of(e.source)})
-    lines = [f"  {where}: floor '{FLOORS[floor_of(src)][0]}' may not import floor '{FLOORS[floor_of(dst)][0]}'"
-             for where, src, dst in upward]
-    assert not lines, ("imports that break the layer order of radkit/_layers.py (move the shared piece down, "
-                       "or pass it in as an argument):\n" + "\n".join(lines))
+    upward = sorted(
+        {
+            (e.where(), e.source, e.target)
+            for e in edges
+            if floor_of(e.source) is not None
+            and floor_of(e.target) is not None
+            and floor_of(e.target) > floor_of(e.source)
+        }
+    )
+    lines = [
+        f"  {where}: floor '{FLOORS[floor_of(src)][0]}' may not import floor '{FLOORS[floor_of(dst)][0]}'"
+        for where, src, dst in upward
+    ]
+    assert not lines, (
+        "imports that break the layer order of radkit/_layers.py (move the shared piece down, "
+        "or pass it in as an argument):\n" + "\n".join(lines)
+    )
 
 
 def test_dynamic_imports_only_forward_old_names(graph):
@@ -248,23 +279,29 @@ def test_dynamic_imports_only_forward_old_names(graph):
         for call, allowed in _dynamic_imports(ast.parse(path.read_text(encoding="utf-8"))):
             if not allowed:
                 bad.append(f"{path.relative_to(ROOT.parent).as_posix()}:{call.lineno}")
-    assert not bad, ("importlib.import_module outside a module-level __getattr__ (where it forwards a moved name, "
-                     "with a FutureWarning) or a package's loader of its own submodules hides an import from this "
-                     "test; write a plain import: " + ", ".join(bad))
+    assert not bad, (
+        "importlib.import_module outside a module-level __getattr__ (where it forwards a moved name, "
+        "with a FutureWarning) or a package's loader of its own submodules hides an import from this "
+        "test; write a plain import: " + ", ".join(bad)
+    )
 
 
 def test_the_package_docstring_shows_the_floors():
     flat = lambda text: " ".join(text.split())
-    assert flat(describe()) in flat(radkit.__doc__), \
+    assert flat(describe()) in flat(radkit.__doc__), (
         "the radkit docstring's floors differ from radkit/_layers.py FLOORS; paste radkit._layers.describe() there."
+    )
 
 
 def test_a_ground_module_loads_nothing_above_it_at_run_time():
     """The forward of moved names in radkit.stats runs only when an old name is used."""
-    code = ("import sys, radkit.stats as s; s.Estimate(0.5); "
-            "print(sorted(m for m in sys.modules if m.startswith('radkit')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=ROOT.parent).stdout
+    code = (
+        "import sys, radkit.stats as s; s.Estimate(0.5); "
+        "print(sorted(m for m in sys.modules if m.startswith('radkit')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT.parent
+    ).stdout
     loaded = eval(out)  # our own printed list
     assert "radkit.metrics" not in loaded and "radkit.data" not in loaded, loaded
 
@@ -277,8 +314,10 @@ MAX_MODULE_LINES = 700
 
 
 def test_no_module_needs_scrolling_to_find_its_purpose():
-    long = {p.relative_to(ROOT).as_posix(): n for p in ROOT.rglob("*.py")
-            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
-            and p.name not in TRANSCRIBED_TABLES}
-    assert not long, (f"modules over {MAX_MODULE_LINES} lines (split them by concern, as radkit/dicom/ is): "
-                      f"{long}")
+    long = {
+        p.relative_to(ROOT).as_posix(): n
+        for p in ROOT.rglob("*.py")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+        and p.name not in TRANSCRIBED_TABLES
+    }
+    assert not long, f"modules over {MAX_MODULE_LINES} lines (split them by concern, as radkit/dicom/ is): {long}"

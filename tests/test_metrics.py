@@ -41,10 +41,12 @@ def _rank_auc(y: np.ndarray, s: np.ndarray) -> float:
 
 def _delong_by_definition(y: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple:
     """DeLong (1988) structural components by their O(n^2) definition."""
+
     def comps(s):
         x, z = s[y == 1], s[y == 0]
         psi = (x[:, None] > z[None, :]) + 0.5 * (x[:, None] == z[None, :])
         return psi.mean(), psi.mean(axis=1), psi.mean(axis=0)
+
     (auc_a, v10a, v01a), (auc_b, v10b, v01b) = comps(a), comps(b)
     m, n = v10a.size, v01a.size
     s10, s01 = np.cov(np.vstack([v10a, v10b])), np.cov(np.vstack([v01a, v01b]))
@@ -53,6 +55,7 @@ def _delong_by_definition(y: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple:
 
 
 # ---------------------------------------------------------------- confusion measures
+
 
 def test_table1_of_the_paper():
     m = rm.from_confusion(tn=80, fp=10, fn=5, tp=5)
@@ -150,6 +153,7 @@ def test_ppv_npv_at_prevalence_bayes():
 
 # ---------------------------------------------------------------- curves
 
+
 def test_roc_and_pr_areas_match_sklearn():
     y, s = _scores(250, seed=6, shift=0.6)
     s = np.round(s, 1)  # ties
@@ -213,6 +217,7 @@ def test_net_benefit_and_decision_curve():
 
 # ---------------------------------------------------------------- uncertainty
 
+
 def test_delong_tiny_case_by_definition():
     y = np.array([0, 0, 0, 0, 1, 1, 1])
     s = np.array([0.2, 0.5, 0.5, 0.1, 0.5, 0.9, 0.3])
@@ -269,10 +274,10 @@ def test_bootstrap_is_deterministic_and_stratified():
 
 def test_bootstrap_percentile_matches_scipy():
     y, s = _scores(300, seed=15)
-    ours = rm.bootstrap_ci(lambda yy, ss: ss.mean(), y, s, n_boot=2000, seed=1,
-                           stratified=False)
-    ref = stats.bootstrap((s,), np.mean, n_resamples=2000, method="percentile",
-                          rng=np.random.default_rng(2)).confidence_interval
+    ours = rm.bootstrap_ci(lambda yy, ss: ss.mean(), y, s, n_boot=2000, seed=1, stratified=False)
+    ref = stats.bootstrap(
+        (s,), np.mean, n_resamples=2000, method="percentile", rng=np.random.default_rng(2)
+    ).confidence_interval
     width = ref.high - ref.low
     assert ours.low == pytest.approx(ref.low, abs=0.1 * width)
     assert ours.high == pytest.approx(ref.high, abs=0.1 * width)
@@ -295,6 +300,7 @@ def test_bootstrap_drops_nan_replicates_with_warning():
 
 
 # ---------------------------------------------------------------- calibration
+
 
 @pytest.mark.parametrize("strategy", ["uniform", "quantile"])
 def test_reliability_curve_matches_sklearn(strategy):
@@ -342,7 +348,6 @@ def test_temperature_matches_logistic_regression_without_intercept():
     assert skm.log_loss(y, out) < skm.log_loss(y, expit(z))
     with pytest.raises(RuntimeError, match="not fitted"):
         rm.TemperatureScaler().transform(z)
-
 
 
 def _shifted_logits(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -394,9 +399,15 @@ def test_temperature_cannot_remove_an_intercept_shift_platt_can():
     ts = rm.TemperatureScaler().fit(z[cal], y[cal])
     ps = rm.PlattScaler().fit(z[cal], y[cal])
     iso = rm.IsotonicCalibrator().fit(z[cal], y[cal])
-    ece = {name: rm.expected_calibration_error(y[held], q) for name, q in
-           {"raw": expit(z[held]), "temperature": ts.transform(z[held]),
-            "platt": ps.transform(z[held]), "isotonic": iso.transform(z[held])}.items()}
+    ece = {
+        name: rm.expected_calibration_error(y[held], q)
+        for name, q in {
+            "raw": expit(z[held]),
+            "temperature": ts.transform(z[held]),
+            "platt": ps.transform(z[held]),
+            "isotonic": iso.transform(z[held]),
+        }.items()
+    }
     # one parameter through 0 can only flatten the shifted logits towards 0.5: large T
     assert ts.temperature_ > 2
     assert ece["platt"] < 0.03 and ece["platt"] < 0.5 * ece["temperature"], ece
@@ -414,17 +425,19 @@ def test_platt_bad_input_names_the_cause():
     with pytest.raises(ValueError, match="finite|NaN"):
         rm.fit_platt([0.0, np.nan, 1.0], [0, 1, 1])
 
+
 def test_isotonic_calibrator_pools_adjacent_violators():
     iso = rm.IsotonicCalibrator().fit([0.1, 0.2, 0.3, 0.4, 0.5], [0, 1, 0, 0, 1])
     # PAV by hand: 0 | (1, 0, 0) -> 1/3 each | 1
     assert np.allclose(iso.transform([0.1, 0.2, 0.3, 0.4, 0.5]), [0, 1 / 3, 1 / 3, 1 / 3, 1])
     assert np.allclose(iso.transform([-5.0, 9.0]), [0, 1])  # clipped outside the fit range
     y, p = _scores(300, seed=19, shift=0.4)
-    fitted = rm.IsotonicCalibrator().fit_transform(p ** 3, y)
-    assert skm.brier_score_loss(y, fitted) < skm.brier_score_loss(y, p ** 3)
+    fitted = rm.IsotonicCalibrator().fit_transform(p**3, y)
+    assert skm.brier_score_loss(y, fitted) < skm.brier_score_loss(y, p**3)
 
 
 # ---------------------------------------------------------------- bad input
+
 
 def test_single_class_error_names_the_missing_class():
     with pytest.raises(ValueError, match=r"only class 0 .*no class 1.*stratified"):
@@ -466,6 +479,7 @@ def test_no_warnings_on_clean_input():
 
 
 # ---------------------------------------------------------------- measures by group
+
 
 def test_measures_by_group_matches_sklearn_per_group():
     import pandas as pd
@@ -510,6 +524,7 @@ def test_measures_by_group_bad_input_names_the_cause():
 
 # ---------------------------------------------------------------- operating points
 
+
 def test_operating_points_match_brute_force_over_thresholds():
     rng = np.random.default_rng(51)
     y = (rng.random(400) < 0.2).astype(int)
@@ -523,8 +538,11 @@ def test_operating_points_match_brute_force_over_thresholds():
             pred = (s >= t).astype(int)
             sens = skm.recall_score(y, pred)
             spec = skm.recall_score(y, pred, pos_label=0)
-            vals = {"Youden": sens + spec - 1, "F1": skm.f1_score(y, pred),
-                    "cost": -((1 - sens) * pc + (1 - spec) * (1 - pc))}
+            vals = {
+                "Youden": sens + spec - 1,
+                "F1": skm.f1_score(y, pred),
+                "cost": -((1 - sens) * pc + (1 - spec) * (1 - pc)),
+            }
             for k, v in vals.items():
                 if k not in best or round(v, 12) > round(best[k][0], 12):
                     best[k] = (v, t)
@@ -591,20 +609,26 @@ def test_prior_correct_old_call_sites_agree():
     np.testing.assert_allclose(imbalance.prior_correct(p, train_prevalence=0.4, true_prevalence=0.05), want, rtol=1e-14)
     with pytest.warns(FutureWarning, match="prior_correct"):  # the deprecated alias, for one release
         np.testing.assert_allclose(drift.adjust_probs(p, 0.4, 0.05), want, rtol=1e-14)
-    np.testing.assert_allclose(costs.shift_probabilities(np.c_[1 - p, p], train_prevalence=[0.6, 0.4],
-                                                         deploy_prevalence=[0.95, 0.05])[:, 1], want, rtol=1e-14)
+    np.testing.assert_allclose(
+        costs.shift_probabilities(np.c_[1 - p, p], train_prevalence=[0.6, 0.4], deploy_prevalence=[0.95, 0.05])[:, 1],
+        want,
+        rtol=1e-14,
+    )
     # a threshold t' on the model's scale is the one whose corrected probability is t
     t = costs.shift_threshold(0.1, train_prevalence=0.4, deploy_prevalence=0.05)
     assert rm.prior_correct([t], train_prevalence=0.4, true_prevalence=0.05)[0] == pytest.approx(0.1, abs=1e-14)
 
 
-@pytest.mark.parametrize(("kwargs", "match"), [
-    ({"y_score": [1.5], "train_prevalence": 0.5, "true_prevalence": 0.1}, "probabilities in"),
-    ({"y_score": [0.5], "train_prevalence": 1.0, "true_prevalence": 0.1}, "train_prevalence"),
-    ({"y_score": [0.5], "train_prevalence": 0.5, "true_prevalence": 20}, "did you mean 0.2"),
-    ({"y_score": [[0.2, 0.7]], "train_prevalence": [0.5, 0.5], "true_prevalence": [0.5, 0.5]}, "sum to one"),
-    ({"y_score": [[0.2, 0.8]], "train_prevalence": 0.5, "true_prevalence": [0.5, 0.5]}, "class shares"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"y_score": [1.5], "train_prevalence": 0.5, "true_prevalence": 0.1}, "probabilities in"),
+        ({"y_score": [0.5], "train_prevalence": 1.0, "true_prevalence": 0.1}, "train_prevalence"),
+        ({"y_score": [0.5], "train_prevalence": 0.5, "true_prevalence": 20}, "did you mean 0.2"),
+        ({"y_score": [[0.2, 0.7]], "train_prevalence": [0.5, 0.5], "true_prevalence": [0.5, 0.5]}, "sum to one"),
+        ({"y_score": [[0.2, 0.8]], "train_prevalence": 0.5, "true_prevalence": [0.5, 0.5]}, "class shares"),
+    ],
+)
 def test_prior_correct_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
         rm.prior_correct(**kwargs)
@@ -617,9 +641,11 @@ def test_ece_sample_weight_is_repeating_cases():
     w = g.integers(0, 4, 300)
     rep = np.repeat(np.arange(300), w)
     assert rm.expected_calibration_error(y, p, sample_weight=w) == pytest.approx(
-        rm.expected_calibration_error(y[rep], p[rep]), abs=1e-12)
+        rm.expected_calibration_error(y[rep], p[rep]), abs=1e-12
+    )
     assert rm.expected_calibration_error(y, p, sample_weight=np.ones(300)) == pytest.approx(
-        rm.expected_calibration_error(y, p), abs=1e-15)
+        rm.expected_calibration_error(y, p), abs=1e-15
+    )
     from radkit.imbalance import weighted_ece
 
     assert weighted_ece(y, p, weights=w) == rm.expected_calibration_error(y, p, sample_weight=w)

@@ -78,8 +78,7 @@ def test_reliability_decision_curve_ci_width(scores):
 
 
 def test_measures_by_group_forest_plot():
-    df = pd.DataFrame({"g": ["a_b"] * 50 + ["c"] * 50, "y_true": [0, 1] * 50,
-                       "y_pred": [0, 1, 1, 1, 0] * 20})
+    df = pd.DataFrame({"g": ["a_b"] * 50 + ["c"] * 50, "y_true": [0, 1] * 50, "y_pred": [0, 1, 1, 1, 0] * 20})
     table = metrics.measures_by_group(df, groups="g", n_boot=50, seed=0)
     ax = plots.plot_measures_by_group(table, title="t")
     _labelled(ax)

@@ -9,13 +9,16 @@ import pytest
 from radkit import config, models, stats, toy
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    (dict(name=None, num_classes=2), TypeError, "model name must be a string"),
-    (dict(name="smallcnn", num_classes=True), ValueError, "num_classes"),
-    (dict(name="smallcnn", num_classes=2, seed=-1), ValueError, "seed must be >= 0"),
-    (dict(name="smallcnn", num_classes=2, seed=1.5), TypeError, "seed must be a whole number"),
-    (dict(name="smallcnn", num_classes=2, in_channels=True), ValueError, "in_channels"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(name=None, num_classes=2), TypeError, "model name must be a string"),
+        (dict(name="smallcnn", num_classes=True), ValueError, "num_classes"),
+        (dict(name="smallcnn", num_classes=2, seed=-1), ValueError, "seed must be >= 0"),
+        (dict(name="smallcnn", num_classes=2, seed=1.5), TypeError, "seed must be a whole number"),
+        (dict(name="smallcnn", num_classes=2, in_channels=True), ValueError, "in_channels"),
+    ],
+)
 def test_make_model_bad_arguments(kwargs, error, match):
     name = kwargs.pop("name")
     with pytest.raises(error, match=match):
@@ -29,8 +32,9 @@ def test_seed_everything_names_the_seed(seed):
         config.seed_everything(seed)
 
 
-@pytest.mark.parametrize("kwargs", [dict(contrast=float("nan")), dict(contrast=float("inf")), dict(contrast=-1),
-                                    dict(size=16.0)])
+@pytest.mark.parametrize(
+    "kwargs", [dict(contrast=float("nan")), dict(contrast=float("inf")), dict(contrast=-1), dict(size=16.0)]
+)
 def test_toy_blobs_never_returns_nan_images(kwargs):
     with pytest.raises(ValueError, match=list(kwargs)[0]):
         toy.blobs(8, seed=0, **kwargs)
@@ -51,17 +55,21 @@ def test_lesson_data_needs_the_profile():
         lesson_data(None)
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    (dict(seed=-1), ValueError, "seed must be >= 0"),
-    (dict(difficulty_dependence=float("nan")), ValueError, "difficulty_dependence"),
-    (dict(correlation=float("nan")), ValueError, "correlation"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(seed=-1), ValueError, "seed must be >= 0"),
+        (dict(difficulty_dependence=float("nan")), ValueError, "difficulty_dependence"),
+        (dict(correlation=float("nan")), ValueError, "correlation"),
+    ],
+)
 def test_simulate_readers_bad_options(kwargs, error, match):
     from radkit.synth import simulate_readers
 
     with pytest.raises(error, match=match):
-        simulate_readers(np.array([0, 1, 1, 0]), sensitivity=0.9, specificity=0.9, n_readers=3,
-                         **({"seed": 0} | kwargs))
+        simulate_readers(
+            np.array([0, 1, 1, 0]), sensitivity=0.9, specificity=0.9, n_readers=3, **({"seed": 0} | kwargs)
+        )
 
 
 def test_simulate_readers_truth_as_a_list():

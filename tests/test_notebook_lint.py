@@ -27,15 +27,20 @@ def _cell(kind, source, cid):
 
 
 def _good():
-    return {"metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-            "nbformat": 4, "nbformat_minor": 5,
-            "cells": [_cell("markdown", "# 99 · Topic\n\nWhy.", "a"),
-                      _cell("code", "import radkit\nprof = radkit.setup()", "b"),
-                      _cell("markdown", "## 1 · Lesson", "c"),
-                      _cell("code", "x = f(seed=prof.seed + 1)", "d"),
-                      _cell("markdown", "## Claims", "e"),
-                      _cell("code", "assert x", "f"),
-                      _cell("markdown", "## Summary", "g")]}
+    return {
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "cells": [
+            _cell("markdown", "# 99 · Topic\n\nWhy.", "a"),
+            _cell("code", "import radkit\nprof = radkit.setup()", "b"),
+            _cell("markdown", "## 1 · Lesson", "c"),
+            _cell("code", "x = f(seed=prof.seed + 1)", "d"),
+            _cell("markdown", "## Claims", "e"),
+            _cell("code", "assert x", "f"),
+            _cell("markdown", "## Summary", "g"),
+        ],
+    }
 
 
 def test_clean_lesson_passes():
@@ -48,16 +53,32 @@ def test_repeated_heading_fails():
     assert any("repeats" in p for p in lint(nb))
 
 
-@pytest.mark.parametrize("code", ["m = make(seed=0)", "g = np.random.default_rng(7)", "torch.manual_seed(3)",
-                                  "KMeans(random_state=42)", "np.random.seed(1)"])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "m = make(seed=0)",
+        "g = np.random.default_rng(7)",
+        "torch.manual_seed(3)",
+        "KMeans(random_state=42)",
+        "np.random.seed(1)",
+    ],
+)
 def test_literal_seed_fails(code):
     nb = _good()
     nb["cells"][3]["source"] = code
     assert any("literal seed" in p for p in lint(nb))
 
 
-@pytest.mark.parametrize("code", ["f(seed=prof.seed)", "f(seed=prof.seed + 2)", "rng(s)  # seed=3 in a comment",
-                                  "print('seed=3')", "spawn(prof.seed, 30)"])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "f(seed=prof.seed)",
+        "f(seed=prof.seed + 2)",
+        "rng(s)  # seed=3 in a comment",
+        "print('seed=3')",
+        "spawn(prof.seed, 30)",
+    ],
+)
 def test_seed_from_setup_passes(code):
     nb = _good()
     nb["cells"][3]["source"] = code
@@ -110,10 +131,20 @@ def test_report_rules_find_nothing_new_in_the_committed_notebooks():
     """REPORT mode: the notebooks may hold the violations listed in the baseline, never more."""
     found = baseline.collect(ROOT)
     known = baseline.load()
-    new = baseline.new_violations(found, known, rules={"widget-duplicate", "claim-missing-id", "claim-unknown-id",
-                                                       "claim-unused", "typed-number", "solution-only-name"})
+    new = baseline.new_violations(
+        found,
+        known,
+        rules={
+            "widget-duplicate",
+            "claim-missing-id",
+            "claim-unknown-id",
+            "claim-unused",
+            "typed-number",
+            "solution-only-name",
+        },
+    )
     print("report totals:", baseline.totals(found), "baseline:", baseline.totals(known))
-    assert new == [], ("new violations (fix them; the baseline only shrinks):\n  " + "\n  ".join(new))
+    assert new == [], "new violations (fix them; the baseline only shrinks):\n  " + "\n  ".join(new)
 
 
 def _widget_nb(*sources):
@@ -135,11 +166,17 @@ def test_widget_after_static_call_of_the_same_function_is_flagged():
     assert widget_duplicates(nb)
 
 
-@pytest.mark.parametrize("sources", [
-    (SHOW + "\ninteract(show, x=(0, 3));",),                          # the widget draws the first figure
-    (SHOW, "show(2)  # another setting, no widget",),                # a static call, no widget
-    (SHOW, "interact_manual(show, x=(0, 3));", "other()"),
-])
+@pytest.mark.parametrize(
+    "sources",
+    [
+        (SHOW + "\ninteract(show, x=(0, 3));",),  # the widget draws the first figure
+        (
+            SHOW,
+            "show(2)  # another setting, no widget",
+        ),  # a static call, no widget
+        (SHOW, "interact_manual(show, x=(0, 3));", "other()"),
+    ],
+)
 def test_widget_without_a_static_copy_passes(sources):
     assert widget_duplicates(_widget_nb(*sources)) == []
 
@@ -158,16 +195,20 @@ def _claims_nb(claims_code, summary):
 
 
 def test_claim_links_clean():
-    nb = _claims_nb('claim("C1", a > b, "a beats b", value=a, bar=b)\nclaim("C2", ok, "x")',
-                    "* A beats b [C1].\n* Both hold [C1, C2].\n* Temperature scaling keeps the ranking "
-                    "(Guo et al. 2017).\n* <!-- not a finding --> Report sensitivity with its prevalence.\n"
-                    "* Read [3] for the proof.")
+    nb = _claims_nb(
+        'claim("C1", a > b, "a beats b", value=a, bar=b)\nclaim("C2", ok, "x")',
+        "* A beats b [C1].\n* Both hold [C1, C2].\n* Temperature scaling keeps the ranking "
+        "(Guo et al. 2017).\n* <!-- not a finding --> Report sensitivity with its prevalence.\n"
+        "* Read [3] for the proof.",
+    )
     assert claim_links(nb) == []
 
 
 def test_claim_links_offending():
-    nb = _claims_nb('claim("C1", a > b, "a beats b")\nclaim("C2", ok, "x")',
-                    "* A beats b [C1].\n* The ensemble is better calibrated,\n  by a wide margin.\n* It holds [C7].")
+    nb = _claims_nb(
+        'claim("C1", a > b, "a beats b")\nclaim("C2", ok, "x")',
+        "* A beats b [C1].\n* The ensemble is better calibrated,\n  by a wide margin.\n* It holds [C7].",
+    )
     rules = sorted((v.rule, v.key) for v in claim_links(nb))
     assert rules == [("claim-missing-id", "bullet"), ("claim-unknown-id", "C7"), ("claim-unused", "C2")]
     missing = next(v for v in claim_links(nb) if v.rule == "claim-missing-id")
@@ -182,7 +223,8 @@ def test_typed_numbers():
         "## 1 · Lesson\n\nThe AUC was 0.83 and 12 % of films were missed. Set `threshold = 0.5` and move it. "
         "Buderer 1996 asked for 0.9. The paper's κ of 0.42 is quoted [4]. A 95% CI covers it. "
         "Exercise 09.3 asks more. As Riley et al. (2021) put it, 1.1 is fine. A prevalence of 34.2 % here.\n\n"
-        "```python\nx = 0.77\n```\n\n## Further reading\n\n* Someone. 0.66.\n")
+        "```python\nx = 0.77\n```\n\n## Further reading\n\n* Someone. 0.66.\n"
+    )
     found = typed_numbers(nb)
     assert [v.key for v in found] == ["0.83", "12 %", "34.2 %"]
     assert all(v.cell == 3 for v in found) and "0.83" in str(found[0])

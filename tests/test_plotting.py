@@ -16,14 +16,18 @@ def _boxes(fig, notes):
 
 
 def _overlaps(b):
-    return [(i, j) for i in range(len(b)) for j in range(i + 1, len(b))
-            if min(b[i, 2], b[j, 2]) > max(b[i, 0], b[j, 0]) and min(b[i, 3], b[j, 3]) > max(b[i, 1], b[j, 1])]
+    return [
+        (i, j)
+        for i in range(len(b))
+        for j in range(i + 1, len(b))
+        if min(b[i, 2], b[j, 2]) > max(b[i, 0], b[j, 0]) and min(b[i, 3], b[j, 3]) > max(b[i, 1], b[j, 1])
+    ]
 
 
 def test_crowded_labels_end_apart_and_inside_the_axes():
     fig, ax = plt.subplots(figsize=(4, 3))
     ax.set(xlim=(0, 1), ylim=(0, 1))
-    x = [0.5] * 6 + [0.97, 0.5]          # six on one spot, one at the right edge, one at the top
+    x = [0.5] * 6 + [0.97, 0.5]  # six on one spot, one at the right edge, one at the top
     y = [0.5, 0.5, 0.51, 0.49, 0.5, 0.52, 0.3, 0.995]
     labels = [f"finding {i}" for i in range(8)]
     notes = label_points(ax, x, y, labels)
@@ -33,7 +37,7 @@ def test_crowded_labels_end_apart_and_inside_the_axes():
     assert (b[:, 0] >= frame[0]).all() and (b[:, 2] <= frame[2]).all()
     assert (b[:, 1] >= frame[1] - 0.5).all() and (b[:, 3] <= frame[3] + 0.5).all()
     assert [t.get_text() for t in notes] == labels
-    assert notes[6].get_ha() == "right"       # flipped to the left of its point
+    assert notes[6].get_ha() == "right"  # flipped to the left of its point
     plt.close(fig)
 
 

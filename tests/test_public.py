@@ -33,8 +33,7 @@ def _rows(name: str) -> list[dict]:
 
 def _plain(name: str, columns: list[str]) -> pd.DataFrame:
     """Raw text of some columns, read by plain pandas (no radkit parsing)."""
-    return pd.read_csv(pub.data_dir() / name, usecols=columns, dtype=str,
-                       keep_default_na=False)
+    return pd.read_csv(pub.data_dir() / name, usecols=columns, dtype=str, keep_default_na=False)
 
 
 # ---------------------------------------------------------------- files / cache
@@ -96,8 +95,7 @@ def test_vindr_labels_match_raw_marks(vindr, vindr_raw):
     got = vindr.groupby("finding", observed=True)["label"].sum()
     assert got.to_dict() == {f: counts[f] for f in pub.VINDR_FINDINGS}
     # a reader who said "No finding" gives 0 for all 14 findings
-    wide = vindr.pivot_table(index=["item", "reader"], columns="finding", values="label",
-                             observed=True)
+    wide = vindr.pivot_table(index=["item", "reader"], columns="finding", values="label", observed=True)
     normal = wide["No finding"] == 1
     assert wide.loc[normal].drop(columns="No finding").to_numpy().sum() == 0
     assert (wide.loc[~normal].drop(columns="No finding").sum(axis=1) >= 1).all()
@@ -135,12 +133,16 @@ def test_google_adjudicated_values_and_join(nih):
     google = pub.nih_google_adjudicated()
     raw = _rows("google2019_nih-chest-xray-labels.csv.gz")
     assert len(google) == len(raw) == 4_376
-    for source, column in [("Fracture", "fracture"), ("Pneumothorax", "pneumothorax"),
-                           ("Airspace opacity", "airspace_opacity"),
-                           ("Nodule or mass", "nodule_or_mass")]:
+    for source, column in [
+        ("Fracture", "fracture"),
+        ("Pneumothorax", "pneumothorax"),
+        ("Airspace opacity", "airspace_opacity"),
+        ("Nodule or mass", "nodule_or_mass"),
+    ]:
         assert google[column].sum() == sum(r[source] == "YES" for r in raw)
     assert Counter(google["split"].astype(str)) == Counter(
-        {"val": "validation", "test": "test"}[r["Set Id"]] for r in raw)
+        {"val": "validation", "test": "test"}[r["Set Id"]] for r in raw
+    )
     assert google["image_id"].isin(nih["image_id"]).all()
 
 
@@ -150,14 +152,14 @@ def test_nih_vs_adjudicated_mapping():
     assert "fracture" not in set(pairs["category"].astype(str))
     # independent: the Google file repeats each image's NIH "Finding Labels"
     raw = {r["Image Index"]: r for r in _rows("google2019_nih-chest-xray-labels.csv.gz")}
-    rules = {"pneumothorax": ({"Pneumothorax"}, "Pneumothorax"),
-             "nodule_or_mass": ({"Nodule", "Mass"}, "Nodule or mass"),
-             "airspace_opacity": ({"Consolidation", "Pneumonia", "Infiltration"},
-                                  "Airspace opacity")}
+    rules = {
+        "pneumothorax": ({"Pneumothorax"}, "Pneumothorax"),
+        "nodule_or_mass": ({"Nodule", "Mass"}, "Nodule or mass"),
+        "airspace_opacity": ({"Consolidation", "Pneumonia", "Infiltration"}, "Airspace opacity"),
+    }
     for category, (nih_names, google_column) in rules.items():
         part = pairs[pairs["category"] == category].set_index("image_id")
-        want_nih = {i: int(bool(nih_names & set(r["Finding Labels"].split("|"))))
-                    for i, r in raw.items()}
+        want_nih = {i: int(bool(nih_names & set(r["Finding Labels"].split("|")))) for i, r in raw.items()}
         want_adj = {i: int(r[google_column] == "YES") for i, r in raw.items()}
         assert part["nih"].to_dict() == want_nih
         assert part["adjudicated"].to_dict() == want_adj
@@ -180,7 +182,7 @@ def test_chexpert_policies_on_a_hand_read_row():
     for policy, value in expect.items():
         row = pub.chexpert_labels(uncertain=policy).iloc[1]  # file order is kept
         assert row["path"] == path
-        assert (np.isnan(row["cardiomegaly"]) if np.isnan(value) else row["cardiomegaly"] == value)
+        assert np.isnan(row["cardiomegaly"]) if np.isnan(value) else row["cardiomegaly"] == value
         assert row["lung_opacity"] == 1 and np.isnan(row["pneumonia"])
         assert row["patient_id"] == 2 and row["study"] == 2 and row["sex"] == "Female"
     zeros = pub.chexpert_labels(uncertain="ignore", blank="zeros").iloc[1]
@@ -232,8 +234,7 @@ def test_rsna_targets_boxes_and_headers():
         rows = list(csv.DictReader(io.TextIOWrapper(z.open("stage_2_train_labels.csv"))))
     boxes = Counter(r["patientId"] for r in rows if r["Target"] == "1")
     assert len(entries) == len({r["patientId"] for r in rows}) == 26_684
-    assert entries.set_index("patient_id")["n_boxes"].to_dict() == {
-        p: boxes.get(p, 0) for p in entries["patient_id"]}
+    assert entries.set_index("patient_id")["n_boxes"].to_dict() == {p: boxes.get(p, 0) for p in entries["patient_id"]}
     assert entries["target"].sum() == len(boxes)
     assert len(pub.rsna_entries(boxes=True)) == sum(boxes.values())
     head = _rows("kaggle_stage_2_train_images_dicom_headers.csv.gz")
@@ -270,8 +271,7 @@ def test_rle_decode_hand_worked():
     # "1 2 1 1": skip 1, set 1-2; skip 1 more (pixel 3), set 4
     want = np.array([[0, 0], [1, 1], [1, 0]], dtype=bool)
     assert np.array_equal(pub.rle_decode("1 2 1 1", shape=(3, 2)), want)
-    assert np.array_equal(pub.rle_decode(["0 1", "5 1"], shape=(3, 2)),
-                          np.array([[1, 0], [0, 0], [0, 1]], dtype=bool))
+    assert np.array_equal(pub.rle_decode(["0 1", "5 1"], shape=(3, 2)), np.array([[1, 0], [0, 0], [0, 1]], dtype=bool))
     assert not pub.rle_decode("-1", shape=(4, 4)).any()
     with pytest.raises(ValueError, match="past the end"):
         pub.rle_decode("5 2", shape=(2, 3))
@@ -285,8 +285,7 @@ def test_siim_table_and_relative_format():
     pixels = [r[" EncodedPixels"].strip() for r in raw]
     assert len(table) == len({r["ImageId"] for r in raw}) == 12_047
     assert table["n_components"].sum() == sum(p != "-1" for p in pixels)
-    assert table["has_pneumothorax"].sum() == len(
-        {r["ImageId"] for r, p in zip(raw, pixels) if p != "-1"})
+    assert table["has_pneumothorax"].sum() == len({r["ImageId"] for r, p in zip(raw, pixels) if p != "-1"})
     # relative format: gaps + lengths of every string fit one 1024 x 1024 image,
     # while read as absolute starts most strings would not be increasing
     sums = [sum(map(int, p.split())) for p in pixels if p != "-1"]
@@ -296,6 +295,7 @@ def test_siim_table_and_relative_format():
     lengths = sum(int(v) for v in row["rle"][0].split()[1::2])
     assert mask.sum() == lengths
     from scipy import ndimage
+
     assert ndimage.label(mask)[1] == 1  # one solid region, not stripes
 
 
@@ -331,16 +331,19 @@ def test_disk_cache_is_data_and_a_damaged_entry_is_named_and_rebuilt(monkeypatch
 
 
 # ------------------------------------------------------------------ bad input (issue 10)
-@pytest.mark.parametrize("rle, error, match", [
-    ("1 a", ValueError, "whole numbers.*'a'"),
-    ("1.5 2", ValueError, "whole numbers.*'1.5'"),
-    (["1 2", None], TypeError, "item 1 is a NoneType"),
-    (["1 2", float("nan")], TypeError, "item 1 is a float"),
-    (123, TypeError, "rle must be a run-length string"),
-    (b"1 2", TypeError, "rle must be a run-length string"),
-    ("1 2 3", ValueError, "pairs"),
-    ("-1 2", ValueError, "non-negative"),
-])
+@pytest.mark.parametrize(
+    "rle, error, match",
+    [
+        ("1 a", ValueError, "whole numbers.*'a'"),
+        ("1.5 2", ValueError, "whole numbers.*'1.5'"),
+        (["1 2", None], TypeError, "item 1 is a NoneType"),
+        (["1 2", float("nan")], TypeError, "item 1 is a float"),
+        (123, TypeError, "rle must be a run-length string"),
+        (b"1 2", TypeError, "rle must be a run-length string"),
+        ("1 2 3", ValueError, "pairs"),
+        ("-1 2", ValueError, "non-negative"),
+    ],
+)
 def test_rle_decode_malformed(rle, error, match):
     with pytest.raises(error, match=match):
         pub.rle_decode(rle, shape=(4, 4))
@@ -384,7 +387,8 @@ def test_read_nih_table_takes_the_2017_file_and_rejects_other_tables(tmp_path):
         "Image Index,Finding Labels,Follow-up #,Patient ID,Patient Age,Patient Gender,View Position,"
         "OriginalImage[Width,Height],OriginalImagePixelSpacing[x,y],\n"
         "00000001_000.png,Cardiomegaly|Effusion,0,1,58,M,PA,2682,2749,0.143,0.143,\n"
-        "00000002_000.png,No Finding,0,2,81,F,AP,2500,2048,0.168,0.168,\n")
+        "00000002_000.png,No Finding,0,2,81,F,AP,2500,2048,0.168,0.168,\n"
+    )
     t = read_nih_table(tmp_path / "old.csv")
     assert t["image_id"].tolist() == ["00000001_000.png", "00000002_000.png"]
     assert t[["cardiomegaly", "effusion", "no_finding"]].to_numpy().tolist() == [[1, 1, 0], [0, 0, 1]]

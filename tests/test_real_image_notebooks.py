@@ -56,16 +56,23 @@ RUNS = _selected()
 
 
 def _execute(nb, *, cwd: Path, source: str, data: Path, monkeypatch) -> None:
-    for key, value in {"RADKIT_IMAGES": source, "RADKIT_DATA": str(data), "RADKIT_PROFILE": "quick",
-                       "RADKIT_CHECKS_STRICT": "1", "MPLBACKEND": "Agg",
-                       "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-                       }.items():
+    for key, value in {
+        "RADKIT_IMAGES": source,
+        "RADKIT_DATA": str(data),
+        "RADKIT_PROFILE": "quick",
+        "RADKIT_CHECKS_STRICT": "1",
+        "MPLBACKEND": "Agg",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }.items():
         monkeypatch.setenv(key, value)  # the kernel inherits the environment
     NotebookClient(nb, timeout=TIMEOUT, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
 
 
-@pytest.mark.skipif(not RUNS, reason="no notebook in notebooks/ declares real-image support yet "
-                                     "(metadata radkit.real_images; see radkit/devtools/real_notebooks.py)")
+@pytest.mark.skipif(
+    not RUNS,
+    reason="no notebook in notebooks/ declares real-image support yet "
+    "(metadata radkit.real_images; see radkit/devtools/real_notebooks.py)",
+)
 @pytest.mark.parametrize(("path", "source"), RUNS, ids=[f"{p.stem}-{s}" for p, s in RUNS])
 def test_marked_notebook_runs_on_fake_real_images(path, source, fake_cxr_data_quick, monkeypatch):
     nb = nbformat.read(path, as_version=4)
@@ -114,8 +121,10 @@ def test_metadata_values_and_selection(tmp_path):
     some = _nb_file(tmp_path, "b.ipynb", ["chexpert", "padchest"])
     none = _nb_file(tmp_path, "c.ipynb")
     off = _nb_file(tmp_path, "d.ipynb", False)
-    assert marked_notebooks(tmp_path) == {every: ("nih", "chexpert", "rsna", "vindr", "padchest"),
-                                          some: ("chexpert", "padchest")}
+    assert marked_notebooks(tmp_path) == {
+        every: ("nih", "chexpert", "rsna", "vindr", "padchest"),
+        some: ("chexpert", "padchest"),
+    }
     assert select("nih", [every, some, none, off]) == [every]
     assert select("nih", [every, some, none, off], others=True) == [some, none, off]
     assert select("synthetic", [every, some]) == [] and select("synthetic", [every], others=True) == [every]

@@ -62,8 +62,13 @@ def test_every_lesson_finding_maps_to_real_labels_or_raises_naming_the_cause(sou
 
 def test_only_rsna_lacks_findings_and_the_table_agrees():
     lacking = {s: [f for f in LESSON_FINDINGS if f not in m] for s, m in FINDING_LABELS.items()}
-    assert lacking == {"nih": [], "chexpert": [], "vindr": [], "padchest": [],
-                       "rsna": ["nodule", "effusion", "cardiomegaly", "pneumothorax"]}
+    assert lacking == {
+        "nih": [],
+        "chexpert": [],
+        "vindr": [],
+        "padchest": [],
+        "rsna": ["nodule", "effusion", "cardiomegaly", "pneumothorax"],
+    }
     table = finding_table()
     assert table.loc["nodule", "nih"] == "Nodule | Mass" and table.loc["effusion", "rsna"] == ""
 
@@ -171,8 +176,9 @@ def test_worker_processes_give_the_same_stack(image_files):
     labels, meta = _table(image_files)
     ds = CachedImages(labels, meta, image_files, size=16)
     with_workers = ds.stack(num_workers=2, progress=False)
-    assert ds.is_cached(0) and torch.equal(CachedImages(labels, meta, image_files, size=16, cache=False)
-                                           .stack(progress=False), with_workers)
+    assert ds.is_cached(0) and torch.equal(
+        CachedImages(labels, meta, image_files, size=16, cache=False).stack(progress=False), with_workers
+    )
 
 
 def test_cached_images_needs_a_size(image_files):
@@ -258,8 +264,9 @@ def test_switch_is_read_once_by_setup(fake_cxr_data, monkeypatch):
     prof = radkit.setup(profile_name="quick", verbose=False)
     monkeypatch.setenv("RADKIT_IMAGES", "synthetic")
     assert prof.images == "nih" and lesson_data(prof, findings="effusion", size=16).source == "nih"
-    assert lesson_data(prof, findings="effusion", size=16, n_train=8, n_test=4, masks=False,
-                       source="synthetic").synthetic
+    assert lesson_data(
+        prof, findings="effusion", size=16, n_train=8, n_test=4, masks=False, source="synthetic"
+    ).synthetic
 
 
 def test_synthetic_options_are_ignored_with_a_note_for_real_images(prof, capsys):
@@ -281,8 +288,16 @@ def test_fit_and_predict_run_on_real_splits(prof):
 
     d = lesson_data(prof, findings=FINDINGS, source="nih", size=32)
     model = models.make_model("smallcnn", num_classes=2, seed=prof.seed)
-    history = train.fit(model, d.train.dataset(), val_data=d.test.dataset(), num_epochs=2, lr=1e-3,
-                        batch_size=16, seed=prof.seed, progress=False)
+    history = train.fit(
+        model,
+        d.train.dataset(),
+        val_data=d.test.dataset(),
+        num_epochs=2,
+        lr=1e-3,
+        batch_size=16,
+        seed=prof.seed,
+        progress=False,
+    )
     assert len(history.rows) == 2 and np.isfinite(history["train_loss"]).all()
     from_dataset = train.predict(model, d.test.dataset())
     X, y = d.test.tensors()
@@ -295,8 +310,11 @@ def test_data_card_table_lists_every_mapped_label():
     from pathlib import Path
 
     text = (Path(__file__).resolve().parents[1] / "datasets" / "README.md").read_text()
-    rows = {line.split("|")[1].strip(): line.split("|")[2:-1] for line in text.splitlines()
-            if line.startswith("| ") and line.split("|")[1].strip() in LESSON_FINDINGS}
+    rows = {
+        line.split("|")[1].strip(): line.split("|")[2:-1]
+        for line in text.splitlines()
+        if line.startswith("| ") and line.split("|")[1].strip() in LESSON_FINDINGS
+    }
     assert set(rows) == set(LESSON_FINDINGS)
     sources = list(FINDING_LABELS)
     for finding, cells in rows.items():
@@ -360,8 +378,12 @@ def test_vindr_majority_labels(other_sources, monkeypatch):
     monkeypatch.setenv("RADKIT_DATA", str(root))
     prof = radkit.setup(profile_name="quick", verbose=False)
     d = lesson_data(prof, findings=["effusion"], source="vindr", size=16)
-    both = pd.concat([d.train.labels.assign(image_id=d.train.meta["image_id"]),
-                      d.test.labels.assign(image_id=d.test.meta["image_id"])]).set_index("image_id")
+    both = pd.concat(
+        [
+            d.train.labels.assign(image_id=d.train.meta["image_id"]),
+            d.test.labels.assign(image_id=d.test.meta["image_id"]),
+        ]
+    ).set_index("image_id")
     assert len(both) == 16
     assert np.array_equal(both["effusion"].to_numpy(), (truth["vindr"].loc[both.index] > 0.5).to_numpy(float))
     with pytest.raises(ValueError, match="label_policy='some'"):
@@ -394,8 +416,9 @@ def test_external_validation_train_on_nih_test_on_chexpert(prof, fake_cxr_data):
     nih = lesson_data(prof, findings=FINDINGS, source="nih", size=32)
     chexpert = lesson_data(prof, findings=FINDINGS, source="chexpert", size=32)
     model = models.make_model("smallcnn", num_classes=2, seed=prof.seed)
-    train.fit(model, nih.train.dataset(), num_epochs=1, lr=1e-3, batch_size=16, seed=prof.seed,
-              progress=False, num_workers=2)  # decoding in worker processes
+    train.fit(
+        model, nih.train.dataset(), num_epochs=1, lr=1e-3, batch_size=16, seed=prof.seed, progress=False, num_workers=2
+    )  # decoding in worker processes
     external = train.predict(model, chexpert.test.dataset())
     assert external.shape == (len(chexpert.test), 2)
     assert set(nih.test.meta["site"]) != set(chexpert.test.meta["site"])

@@ -20,8 +20,23 @@ from radkit.recipes import train_cxr
 
 
 def _args(data: Path, out: Path, *extra: str) -> list[str]:
-    return ["--source", "nih", "--root", str(data / "nih"), "--arch", "smallcnn", "--size", "32",
-            "--batch-size", "16", "--workers", "0", "--out", str(out), *extra]
+    return [
+        "--source",
+        "nih",
+        "--root",
+        str(data / "nih"),
+        "--arch",
+        "smallcnn",
+        "--size",
+        "32",
+        "--batch-size",
+        "16",
+        "--workers",
+        "0",
+        "--out",
+        str(out),
+        *extra,
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +46,18 @@ def first_epoch(fake_cxr_data, tmp_path_factory):
     cache = tmp_path_factory.getbasetemp() / "radkit-cache"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("RADKIT_CACHE", str(cache))
-        report = train_cxr.main(_args(fake_cxr_data, out, "--epochs", "1", "--external-source", "chexpert",
-                                      "--external-root", str(fake_cxr_data / "chexpert")))
+        report = train_cxr.main(
+            _args(
+                fake_cxr_data,
+                out,
+                "--epochs",
+                "1",
+                "--external-source",
+                "chexpert",
+                "--external-root",
+                str(fake_cxr_data / "chexpert"),
+            )
+        )
     return out, report
 
 
@@ -109,8 +134,9 @@ def test_imagenet_weights_load_into_a_grey_densenet(tmp_path):
     loaded = train_cxr.load_pretrained(grey, tmp_path / "densenet121-imagenet.pth")
     assert loaded == len(grey.state_dict()) - 2  # all but the classifier's weight and bias
     torch.testing.assert_close(grey.features.conv0.weight, rgb.features.conv0.weight.sum(1, keepdim=True))
-    torch.testing.assert_close(grey.features.denseblock1.denselayer1.norm1.weight,
-                               rgb.features.denseblock1.denselayer1.norm1.weight)
+    torch.testing.assert_close(
+        grey.features.denseblock1.denselayer1.norm1.weight, rgb.features.denseblock1.denselayer1.norm1.weight
+    )
     with pytest.raises(ValueError, match="same architecture"):
         train_cxr.load_pretrained(make_model("smallcnn", num_classes=5, seed=0), tmp_path / "densenet121-imagenet.pth")
 
@@ -127,8 +153,9 @@ def test_an_external_source_lacking_findings_is_scored_on_the_findings_it_has():
     model = nn.Sequential(nn.Flatten(), nn.Linear(4, 3))  # outputs: nodule, effusion, cardiomegaly
     X = torch.rand(20, 1, 2, 2)
     labels = pd.DataFrame({"effusion": np.tile([0.0, 1.0], 10)})  # an external source with effusion only
-    got = train_cxr._aucs(model, torch.utils.data.TensorDataset(X, torch.zeros(20, 1)), labels,
-                          ["nodule", "effusion", "cardiomegaly"], 8)
+    got = train_cxr._aucs(
+        model, torch.utils.data.TensorDataset(X, torch.zeros(20, 1)), labels, ["nodule", "effusion", "cardiomegaly"], 8
+    )
     want = delong_auc(labels["effusion"], predict(model, X, task="multilabel")[:, 1])
     assert list(got) == ["effusion"] and got["effusion"]["auc"] == want.auc and got["effusion"]["n"] == 20
 
@@ -137,15 +164,28 @@ def test_two_torchrun_ranks_train_one_epoch_then_resume(fake_cxr_data, tmp_path)
     out = tmp_path / "ddp"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     env.pop("RADKIT_DEVICE", None)
-    launch = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-              "-m", "radkit.recipes.train_cxr"]
-    first = subprocess.run(launch + _args(fake_cxr_data, out, "--epochs", "1"), env=env, capture_output=True,
-                           text=True, timeout=300)
+    launch = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node=2",
+        "-m",
+        "radkit.recipes.train_cxr",
+    ]
+    first = subprocess.run(
+        launch + _args(fake_cxr_data, out, "--epochs", "1"), env=env, capture_output=True, text=True, timeout=300
+    )
     assert first.returncode == 0, first.stderr[-3000:]
     assert sorted(p.name for p in out.iterdir()) == ["epoch-001.pt", "report.json"]  # rank 0 alone wrote
     assert first.stdout.count("wrote ") == 1  # and printed
-    second = subprocess.run(launch + _args(fake_cxr_data, out, "--epochs", "2", "--resume"), env=env,
-                            capture_output=True, text=True, timeout=300)
+    second = subprocess.run(
+        launch + _args(fake_cxr_data, out, "--epochs", "2", "--resume"),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert second.returncode == 0, second.stderr[-3000:]
     assert "resuming from" in second.stdout and "epoch-001.pt" in second.stdout
     report = json.loads((out / "report.json").read_text())

@@ -55,16 +55,24 @@ def _two_readers():
     g = np.random.default_rng(0)
     y = g.integers(0, 2, 60)
     flip = g.random((2, 60)) < 0.2
-    return pd.DataFrame({"item": np.tile(np.arange(60), 2), "reader": np.repeat(["A", "B"], 60),
-                         "label": np.where(flip, 1 - y, y).ravel()})
+    return pd.DataFrame(
+        {
+            "item": np.tile(np.arange(60), 2),
+            "reader": np.repeat(["A", "B"], 60),
+            "label": np.where(flip, 1 - y, y).ravel(),
+        }
+    )
 
 
-@pytest.mark.parametrize("call", [
-    lambda t: cohen_kappa(t[t.reader == "A"].label.to_numpy(), t[t.reader == "B"].label.to_numpy(), n_boot=20),
-    lambda t: fleiss_kappa(t, n_boot=20),
-    lambda t: majority_vote(t, tie="random"),
-    lambda t: dawid_skene(t, init="random"),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t: cohen_kappa(t[t.reader == "A"].label.to_numpy(), t[t.reader == "B"].label.to_numpy(), n_boot=20),
+        lambda t: fleiss_kappa(t, n_boot=20),
+        lambda t: majority_vote(t, tie="random"),
+        lambda t: dawid_skene(t, init="random"),
+    ],
+)
 def test_optional_randomness_asks_for_a_seed_when_taken(call):
     with pytest.raises(ValueError, match=r"needs seed="):
         call(_two_readers())

@@ -25,8 +25,9 @@ def test_percentile_interval_matches_numpy():
 def test_by_group_matches_sklearn_per_group_and_covers():
     gen = np.random.default_rng(0)
     n = 600
-    df = pd.DataFrame({"site": gen.choice(["A", "B", "C"], n), "sex": gen.choice(["F", "M"], n),
-                       "y_true": gen.integers(0, 2, n)})
+    df = pd.DataFrame(
+        {"site": gen.choice(["A", "B", "C"], n), "sex": gen.choice(["F", "M"], n), "y_true": gen.integers(0, 2, n)}
+    )
     df["y_score"] = df["y_true"] + gen.normal(0, 1.0, n)
     out = by_group(df, roc_auc_score, groups="site", n_boot=200, seed=1)
     for site, g in df.groupby("site"):
@@ -42,8 +43,13 @@ def test_by_group_matches_sklearn_per_group_and_covers():
 
 
 def test_by_group_group_without_positives_is_nan_not_error():
-    df = pd.DataFrame({"g": ["a"] * 4 + ["b"] * 4, "y_true": [0, 0, 0, 0, 1, 0, 1, 0],
-                       "y_score": [0.1, 0.2, 0.3, 0.4, 0.9, 0.1, 0.8, 0.2]})
+    df = pd.DataFrame(
+        {
+            "g": ["a"] * 4 + ["b"] * 4,
+            "y_true": [0, 0, 0, 0, 1, 0, 1, 0],
+            "y_score": [0.1, 0.2, 0.3, 0.4, 0.9, 0.1, 0.8, 0.2],
+        }
+    )
     out = by_group(df, roc_auc_score, groups="g", n_boot=50, seed=0)
     assert np.isnan(out.loc["a", "estimate"]) and out.loc["b", "estimate"] == 1.0
 

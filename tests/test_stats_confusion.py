@@ -33,14 +33,19 @@ def test_point_estimates_equal_by_group_for_every_measure():
     df = _frame(seed=1)
     t = by_group_confusion(df, groups="site", n_boot=0, seed=0)
     ref = {
-        "sensitivity": lambda y, p: np.mean(p[y == 1]), "false_positive_rate": lambda y, p: np.mean(p[y == 0]),
-        "ppv": lambda y, p: np.mean(y[p == 1]), "npv": lambda y, p: np.mean(1 - y[p == 0]),
-        "selection_rate": lambda y, p: np.mean(p), "prevalence": lambda y, p: np.mean(y),
-        "accuracy": lambda y, p: np.mean(y == p)}
+        "sensitivity": lambda y, p: np.mean(p[y == 1]),
+        "false_positive_rate": lambda y, p: np.mean(p[y == 0]),
+        "ppv": lambda y, p: np.mean(y[p == 1]),
+        "npv": lambda y, p: np.mean(1 - y[p == 0]),
+        "selection_rate": lambda y, p: np.mean(p),
+        "prevalence": lambda y, p: np.mean(y),
+        "accuracy": lambda y, p: np.mean(y == p),
+    }
     for m, fn in ref.items():
         r = by_group(df, fn, groups="site", columns=["y_true", "y_pred"], n_boot=0, seed=0)
-        np.testing.assert_allclose(t.xs(m, level="measure")["estimate"].to_numpy(), r["estimate"].to_numpy(),
-                                   rtol=1e-12, err_msg=m)
+        np.testing.assert_allclose(
+            t.xs(m, level="measure")["estimate"].to_numpy(), r["estimate"].to_numpy(), rtol=1e-12, err_msg=m
+        )
     assert set(t.index.get_level_values("measure")) == set(CONFUSION_MEASURES)
 
 

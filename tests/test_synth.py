@@ -28,6 +28,7 @@ def _binom_ok(k: float, n: int, p: float, z: float = 4.0) -> bool:
 
 # ---------------------------------------------------------------- generate
 
+
 def test_shapes_dtypes_ranges(small):
     n = len(small)
     assert small.images.shape == (n, 1, 48, 48) and small.images.dtype == torch.float32
@@ -152,11 +153,14 @@ def test_marker_shortcut():
 
 
 def test_drift():
-    drift = Drift(scanner={"A": ("2021-01-01", {"gamma": 2.5, "noise": 0.0})},
-                  prevalence={"effusion": 0.6},
-                  concept={"nodule": ("2021-01-01", 15.0)})
-    d = generate(1500, size=24, seed=9, prevalence={"effusion": 0.05, "nodule": 0.3}, drift=drift,
-                 masks=False, device="cpu")
+    drift = Drift(
+        scanner={"A": ("2021-01-01", {"gamma": 2.5, "noise": 0.0})},
+        prevalence={"effusion": 0.6},
+        concept={"nodule": ("2021-01-01", 15.0)},
+    )
+    d = generate(
+        1500, size=24, seed=9, prevalence={"effusion": 0.05, "nodule": 0.3}, drift=drift, masks=False, device="cpu"
+    )
     m, lab = d.meta, d.labels
     late = m["date"] >= "2021-01-01"
     # concept: after the date only nodules >= 15 mm count
@@ -198,16 +202,19 @@ def test_cache_roundtrip(tmp_path, monkeypatch):
     pd.testing.assert_frame_equal(a.meta, b.meta)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(n=-1), "non-negative"),
-    (dict(n=5, size=8), "size"),
-    (dict(n=5, prevalence=1.5), "probability"),
-    (dict(n=5, prevalence={"tumour": 0.1}), "unknown pathologies"),
-    (dict(n=5, difficulty=-1), "difficulty"),
-    (dict(n=5, marker_corr=2), "marker_corr"),
-    (dict(n=5, drift=Drift(scanner={"Z": ("2020-01-01", {"gamma": 1.2})})), "not among"),
-    (dict(n=5, dates=("2022-01-01", "2020-01-01")), "end comes before"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(n=-1), "non-negative"),
+        (dict(n=5, size=8), "size"),
+        (dict(n=5, prevalence=1.5), "probability"),
+        (dict(n=5, prevalence={"tumour": 0.1}), "unknown pathologies"),
+        (dict(n=5, difficulty=-1), "difficulty"),
+        (dict(n=5, marker_corr=2), "marker_corr"),
+        (dict(n=5, drift=Drift(scanner={"Z": ("2020-01-01", {"gamma": 1.2})})), "not among"),
+        (dict(n=5, dates=("2022-01-01", "2020-01-01")), "end comes before"),
+    ],
+)
 def test_bad_input(kwargs, match):
     n = kwargs.pop("n")
     with pytest.raises((ValueError, TypeError), match=match):
@@ -225,6 +232,7 @@ def test_bad_specs():
 
 # ---------------------------------------------------------------- readers
 
+
 def test_readers_recover_sens_spec():
     rng = np.random.default_rng(0)
     truth = rng.random(6000) < 0.5
@@ -241,10 +249,12 @@ def test_readers_recover_sens_spec():
 def test_readers_correlation_and_difficulty():
     n = 4000
     truth = np.ones(n, dtype=int)
+
     def err_corr(rho):
         lab, _ = simulate_readers(truth, sensitivity=0.7, n_readers=2, correlation=rho, seed=3)
         w = lab.pivot(index="item", columns="reader", values="label")
         return np.corrcoef(w["R1"], w["R2"])[0, 1]
+
     assert err_corr(0.0) < 0.08 and err_corr(0.8) > 0.4
     sub = np.linspace(0, 1, n)
     lab, _ = simulate_readers(truth, sensitivity=0.8, n_readers=1, subtlety=sub, difficulty_dependence=2.0, seed=4)
@@ -272,8 +282,9 @@ _UNC = ("cannot exclude", "possible", "not excluded", "may represent", "question
 def _rule_label(findings: str, name: str) -> float:
     terms = synth.TERMS[name]
     for sent in findings.lower().split("."):
-        special = (name == "cardiomegaly" and ("heart" in sent or "cardiac silhouette" in sent)) or \
-                  (name == "effusion" and "costophrenic" in sent)
+        special = (name == "cardiomegaly" and ("heart" in sent or "cardiac silhouette" in sent)) or (
+            name == "effusion" and "costophrenic" in sent
+        )
         if not (special or any(t in sent for t in terms)):
             continue
         if any(c in sent for c in _UNC):
@@ -315,8 +326,16 @@ def _entry(tmp_path):
     return done.parent
 
 
-@pytest.mark.parametrize("fmt", [pytest.param("parquet", marks=pytest.mark.skipif(
-    importlib.util.find_spec("pyarrow") is None, reason="pyarrow is not installed")), "csv"])
+@pytest.mark.parametrize(
+    "fmt",
+    [
+        pytest.param(
+            "parquet",
+            marks=pytest.mark.skipif(importlib.util.find_spec("pyarrow") is None, reason="pyarrow is not installed"),
+        ),
+        "csv",
+    ],
+)
 def test_cache_stores_tables_as_data(tmp_path, monkeypatch, fmt):
     import radkit._cache
 
@@ -325,7 +344,8 @@ def test_cache_stores_tables_as_data(tmp_path, monkeypatch, fmt):
     a = generate(12, size=24, seed=3, cache=True, device="cpu", masks=False)
     entry = _entry(tmp_path)
     assert sorted(p.name for p in entry.iterdir()) == sorted(
-        ["done", "tensors.pt", f"labels.{fmt}", "labels.json", f"meta.{fmt}", "meta.json"])
+        ["done", "tensors.pt", f"labels.{fmt}", "labels.json", f"meta.{fmt}", "meta.json"]
+    )
     b = generate(12, size=24, seed=3, cache=True, device="cpu", masks=False)
     pd.testing.assert_frame_equal(a.meta, b.meta)
     pd.testing.assert_frame_equal(a.labels, b.labels)
@@ -359,12 +379,27 @@ def test_corrupt_tensors_are_rebuilt(tmp_path, monkeypatch):
 
 
 # ------------------------------------------------------------ bad input (issue 10, item 11)
-@pytest.mark.parametrize("field, value", [
-    ("noise", float("nan")), ("noise", float("inf")), ("gamma", float("inf")), ("gamma", float("nan")),
-    ("risk", float("nan")), ("risk", float("inf")), ("age_mean", float("nan")), ("age_mean", 300),
-    ("blur", float("nan")), ("weight", float("inf")), ("weight", "2"), ("ap_fraction", float("nan")),
-    ("marker_rate", float("nan")), ("window", (0.0, float("nan"))), ("window", "auto"), ("marker", 5),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("noise", float("nan")),
+        ("noise", float("inf")),
+        ("gamma", float("inf")),
+        ("gamma", float("nan")),
+        ("risk", float("nan")),
+        ("risk", float("inf")),
+        ("age_mean", float("nan")),
+        ("age_mean", 300),
+        ("blur", float("nan")),
+        ("weight", float("inf")),
+        ("weight", "2"),
+        ("ap_fraction", float("nan")),
+        ("marker_rate", float("nan")),
+        ("window", (0.0, float("nan"))),
+        ("window", "auto"),
+        ("marker", 5),
+    ],
+)
 def test_site_fields_must_be_finite_and_in_range(field, value):
     with pytest.raises(ValueError, match=f"Site 'Z'.*{field}"):
         Site("Z", **{field: value})
@@ -388,8 +423,10 @@ def test_nan_site_would_have_given_nan_images():
     assert torch.isfinite(data.images).all() and data.meta["age"].between(18, 95).all()
 
 
-@pytest.mark.parametrize("kwargs", [dict(marker_corr="0.5"), dict(marker_corr=float("nan")),
-                                    dict(difficulty=float("nan")), dict(difficulty=True)])
+@pytest.mark.parametrize(
+    "kwargs",
+    [dict(marker_corr="0.5"), dict(marker_corr=float("nan")), dict(difficulty=float("nan")), dict(difficulty=True)],
+)
 def test_generate_numbers_are_checked(kwargs):
     with pytest.raises(ValueError, match=list(kwargs)[0]):
         generate(4, device="cpu", seed=0, **kwargs)

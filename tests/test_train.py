@@ -69,8 +69,16 @@ def test_multiclass_and_custom_loss():
         calls.append(1)
         return torch.nn.functional.binary_cross_entropy_with_logits(logits, target)
 
-    fit(make_model("smallcnn", num_classes=1, seed=0), (x, y), num_epochs=1, lr=1e-3, batch_size=32, loss=loss,
-        progress=False, seed=0)
+    fit(
+        make_model("smallcnn", num_classes=1, seed=0),
+        (x, y),
+        num_epochs=1,
+        lr=1e-3,
+        batch_size=32,
+        loss=loss,
+        progress=False,
+        seed=0,
+    )
     assert len(calls) == 2
 
 
@@ -85,8 +93,18 @@ def test_nan_targets_are_ignored_by_default_loss():
 def test_early_stopping_restores_best():
     x, y = _toy()
     m = make_model("smallcnn", num_classes=1, seed=0)
-    h = fit(m, (x, y), val_data=(x, y), num_epochs=30, lr=0.5, early_stopping=1, monitor="val_loss",
-            batch_size=64, progress=False, seed=0)
+    h = fit(
+        m,
+        (x, y),
+        val_data=(x, y),
+        num_epochs=30,
+        lr=0.5,
+        early_stopping=1,
+        monitor="val_loss",
+        batch_size=64,
+        progress=False,
+        seed=0,
+    )
     assert h.best_epoch is not None
     assert h.stopped_early or len(h.rows) == 30
 
@@ -159,11 +177,13 @@ def test_history_plot_caps_auc_at_one_and_uses_whole_epochs():
 
     from radkit.train import History
 
-    rows = [{"epoch": e, "train_loss": 1 / e, "val_loss": 1.1 / e, "val_auc": a}
-            for e, a in zip(range(1, 5), [0.62, 0.9, 0.97, 0.995])]
+    rows = [
+        {"epoch": e, "train_loss": 1 / e, "val_loss": 1.1 / e, "val_auc": a}
+        for e, a in zip(range(1, 5), [0.62, 0.9, 0.97, 0.995])
+    ]
     ax = History(rows=rows).plot()
     ax.figure.canvas.draw()
-    assert ax.right_ax.get_ylim() == (0.5, 1.0)   # from chance level to the ceiling
+    assert ax.right_ax.get_ylim() == (0.5, 1.0)  # from chance level to the ceiling
     ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
     assert ticks and all(float(t).is_integer() for t in ticks)
     assert ax.get_xlabel() == "epoch" and ax.right_ax.get_ylabel() == "validation AUC"
@@ -175,6 +195,7 @@ def test_history_plot_caps_auc_at_one_and_uses_whole_epochs():
 
 
 # ----------------------------------------------------------------------------- embed, the one embedding function
+
 
 def test_embed_reads_the_input_of_the_last_linear_layer():
     from radkit.train import embed
@@ -202,8 +223,13 @@ def test_old_embedding_names_warn_and_give_the_same_numbers():
     m = make_model("smallcnn", num_classes=1, seed=0)
     x = torch.rand(4, 1, 32, 32, generator=torch.Generator().manual_seed(1))
     want = embed(m, x)
-    for old in (radkit.models.penultimate_features, radkit.annotation.embed, radkit.imbalance.embeddings,
-                radkit.augmentation.frechet.embed, radkit.augmentation.embed):
+    for old in (
+        radkit.models.penultimate_features,
+        radkit.annotation.embed,
+        radkit.imbalance.embeddings,
+        radkit.augmentation.frechet.embed,
+        radkit.augmentation.embed,
+    ):
         with pytest.warns(FutureWarning, match=r"radkit\.train\.embed"):
             got = old(m, x)
         np.testing.assert_array_equal(got, want.astype(got.dtype))

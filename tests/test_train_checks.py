@@ -34,8 +34,10 @@ def _fit(model, data, **kw):
 @pytest.fixture
 def never_trains(monkeypatch):
     """Fail the test if an optimiser step is ever taken: the check must come first."""
+
     def boom(*args, **kwargs):
         raise AssertionError("training started before the input was checked")
+
     monkeypatch.setattr(torch.optim.AdamW, "step", boom)
 
 
@@ -95,8 +97,16 @@ def test_early_stopping_with_single_class_validation_monitors_loss():
     x, y = _xy(64)
     m = make_model("smallcnn", num_classes=1, seed=0)
     with pytest.warns(UserWarning, match="single class.*val_loss"):
-        h = fit(m, (x, y), val_data=(x[:16], torch.ones(16, 1)), num_epochs=4, lr=1e-3, early_stopping=1,
-                progress=False, seed=0)
+        h = fit(
+            m,
+            (x, y),
+            val_data=(x[:16], torch.ones(16, 1)),
+            num_epochs=4,
+            lr=1e-3,
+            early_stopping=1,
+            progress=False,
+            seed=0,
+        )
     assert all(np.isnan(h["val_auc"]))
     losses = h["val_loss"]
     assert h.best_epoch == int(np.argmin(losses)) + 1  # the best *loss* epoch, not epoch 1 by accident
@@ -146,10 +156,13 @@ def test_float64_images(never_trains):
         _fit(make_model("smallcnn", num_classes=1, seed=0), (x.double(), y))
 
 
-@pytest.mark.parametrize("labels, fix", [
-    (lambda y: y[:, 0].tolist(), "torch.tensor"),
-    (lambda y: pd.DataFrame(y.numpy(), columns=["nodule"]), "to_numpy"),
-])
+@pytest.mark.parametrize(
+    "labels, fix",
+    [
+        (lambda y: y[:, 0].tolist(), "torch.tensor"),
+        (lambda y: pd.DataFrame(y.numpy(), columns=["nodule"]), "to_numpy"),
+    ],
+)
 def test_labels_as_list_or_dataframe(labels, fix, never_trains):
     x, y = _xy()
     with pytest.raises(TypeError, match=f"labels must be a torch tensor.*{fix}"):
@@ -191,8 +204,9 @@ def test_images_smaller_than_the_model_accepts(never_trains):
 
 def test_empty_validation_set_fails_before_the_first_epoch(never_trains):
     with pytest.raises(ValueError, match="val_data is empty"):
-        _fit(make_model("smallcnn", num_classes=1, seed=0), _xy(),
-             val_data=(torch.rand(0, 1, 16, 16), torch.zeros(0, 1)))
+        _fit(
+            make_model("smallcnn", num_classes=1, seed=0), _xy(), val_data=(torch.rand(0, 1, 16, 16), torch.zeros(0, 1))
+        )
 
 
 def test_validation_data_without_labels(never_trains):
@@ -219,8 +233,18 @@ def test_checks_leave_the_model_untouched():
         _fit(m, _xy(), batch_size=0)
     from radkit._train_checks import check_fit_inputs
 
-    check_fit_inputs(m, _xy(), None, batch_size=8, task=None, loss=None, pos_weight=None, class_weight=None,
-                     early_stopping=None, monitor="val_auc")
+    check_fit_inputs(
+        m,
+        _xy(),
+        None,
+        batch_size=8,
+        task=None,
+        loss=None,
+        pos_weight=None,
+        class_weight=None,
+        early_stopping=None,
+        monitor="val_auc",
+    )
     assert m.training and all(torch.equal(before[k], v) for k, v in m.state_dict().items())
 
 
@@ -241,5 +265,12 @@ def test_soft_labels_with_rounding_noise_train_but_real_excess_is_refused():
     m = models.make_model("smallcnn", num_classes=1, seed=0)
     train.fit(m, (X, y), num_epochs=1, lr=1e-3, progress=False, device="cpu", seed=0)  # float noise: accepted
     with pytest.raises(ValueError, match=r"\[1.5\]"):  # the message names the offending value
-        train.fit(m, (X, torch.cat([y[:7], torch.tensor([[1.5]])])), num_epochs=1, lr=1e-3, progress=False,
-                  device="cpu", seed=0)
+        train.fit(
+            m,
+            (X, torch.cat([y[:7], torch.tensor([[1.5]])])),
+            num_epochs=1,
+            lr=1e-3,
+            progress=False,
+            device="cpu",
+            seed=0,
+        )

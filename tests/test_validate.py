@@ -16,8 +16,14 @@ from radkit._validate import check_level, check_open_fraction, check_prevalence
 # a new `def check_*` / `def _check*` elsewhere fails the test below; put it in _validate instead.
 ALLOWED_ELSEWHERE = {
     # the training data contract (fit/predict inputs) and its callers: moved by the layers refactor
-    "_train_checks.py": {"check_task", "check_batch_size", "_check_images", "_check_labels", "check_fit_inputs",
-                         "check_predict_inputs"},
+    "_train_checks.py": {
+        "check_task",
+        "check_batch_size",
+        "_check_images",
+        "_check_labels",
+        "check_fit_inputs",
+        "check_predict_inputs",
+    },
     "train.py": {"_check_x", "_check_targets"},
     "checkpoint.py": {"_check_model"},
     "distributed.py": {"check_world"},
@@ -63,15 +69,18 @@ def test_the_private_check_modules_are_folded_into_validate():
     assert not (root / "adversarial" / "_checks.py").exists() and not (root / "drift" / "_checks.py").exists()
 
 
-@pytest.mark.parametrize(("level", "match"), [
-    (95, r"level must lie in \(0, 1\).*did you mean 0\.95\?"),
-    (0, r"level must lie in \(0, 1\)"),
-    (1, r"level must lie in \(0, 1\)"),
-    (math.nan, r"level must lie in \(0, 1\)"),
-    (-0.5, r"level must lie in \(0, 1\)"),
-    ("0.95", "level must be the coverage"),
-    (True, "level must be the coverage"),
-])
+@pytest.mark.parametrize(
+    ("level", "match"),
+    [
+        (95, r"level must lie in \(0, 1\).*did you mean 0\.95\?"),
+        (0, r"level must lie in \(0, 1\)"),
+        (1, r"level must lie in \(0, 1\)"),
+        (math.nan, r"level must lie in \(0, 1\)"),
+        (-0.5, r"level must lie in \(0, 1\)"),
+        ("0.95", "level must be the coverage"),
+        (True, "level must be the coverage"),
+    ],
+)
 def test_check_level_refuses_with_the_argument_named(level, match):
     with pytest.raises(ValueError, match=match):
         check_level(level)
@@ -100,12 +109,15 @@ def test_check_prevalence_hints_at_percentages():
     assert check_prevalence(np.float64(0.02)) == 0.02
 
 
-@pytest.mark.parametrize("call", [
-    lambda: radkit.stats.proportion(3, 10, level=95),
-    lambda: radkit.stats.t_interval([1.0, 2.0], level=95),
-    lambda: radkit.metrics.delong_auc([0, 0, 1, 1], [0.1, 0.2, 0.3, 0.4], level=95),
-    lambda: radkit.validation.auc_estimate([0, 0, 1, 1], [0.1, 0.2, 0.3, 0.4], level=95),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: radkit.stats.proportion(3, 10, level=95),
+        lambda: radkit.stats.t_interval([1.0, 2.0], level=95),
+        lambda: radkit.metrics.delong_auc([0, 0, 1, 1], [0.1, 0.2, 0.3, 0.4], level=95),
+        lambda: radkit.validation.auc_estimate([0, 0, 1, 1], [0.1, 0.2, 0.3, 0.4], level=95),
+    ],
+)
 def test_interval_functions_share_the_level_check(call):
     import radkit.metrics
     import radkit.stats

@@ -32,8 +32,9 @@ def test_buderer_hand_worked():
     # specificity 0.9 +/- 0.05 at prevalence 0.1: 138.29 negatives / 0.9 = 153.7 -> sensitivity still decides
     assert val.n_for_sens_spec(sensitivity=0.9, specificity=0.9, prevalence=0.1, half_width=0.05).n == 1383
     # specificity 0.8 +/- 0.02 decides: 1.96^2 * 0.16 / 0.0004 / 0.9 = 1707.3 -> 1708
-    s2 = val.n_for_sens_spec(sensitivity=0.9, specificity=0.8, prevalence=0.1, half_width=0.05,
-                             specificity_half_width=0.02)
+    s2 = val.n_for_sens_spec(
+        sensitivity=0.9, specificity=0.8, prevalence=0.1, half_width=0.05, specificity_half_width=0.02
+    )
     assert (s2.n, s2.criterion) == (1708, "specificity")
 
 
@@ -222,8 +223,9 @@ def test_validation_designs_table():
     X, y = _data(n=500, seed=9)
     sites = np.repeat(["A", "B"], [400, 100])
     dates = pd.date_range("2020-01-01", periods=500).to_numpy()
-    d = val.validation_designs(val.ridge_learner(), X, y, sites=sites, dates=dates, external_site="B",
-                               cutoff="2020-12-01", n_boot=5, seed=0)
+    d = val.validation_designs(
+        val.ridge_learner(), X, y, sites=sites, dates=dates, external_site="B", cutoff="2020-12-01", n_boot=5, seed=0
+    )
     t = d.to_frame()
     assert list(t.index) == list(val.DESIGNS)
     assert {"estimate", "low", "high", "level", "method", "n"} <= set(t.columns)

@@ -30,8 +30,9 @@ def test_interval_coverage_near_nominal_for_the_population():
     y = (gen.random(20_000) < 0.3).astype(int)
     s = gen.normal(loc=1.2 * y)
     true_auc = roc_auc_score(y, s)
-    c = val.interval_coverage(y, s, truths={"population": true_auc, "elsewhere": true_auc - 0.15}, n=300,
-                              n_studies=400, seed=1)
+    c = val.interval_coverage(
+        y, s, truths={"population": true_auc, "elsewhere": true_auc - 0.15}, n=300, n_studies=400, seed=1
+    )
     assert 0.91 <= c.rates["population"].estimate <= 0.985, c.rates["population"]
     assert c.rates["elsewhere"].estimate < 0.05
     assert c.to_frame().loc["population", "truth"] == pytest.approx(true_auc)
@@ -136,19 +137,43 @@ def run():
     n = 400
     y = (gen.random(n) < 0.2).astype(int)
     p = 1 / (1 + np.exp(-(2.0 * y - 2 + gen.normal(size=n))))
-    meta = pd.DataFrame({"site": gen.choice(["A", "B"], n), "sex": gen.choice(["F", "M"], n),
-                         "age": gen.integers(20, 90, n), "view": gen.choice(["AP", "PA"], n),
-                         "date": pd.Timestamp("2023-01-01") + pd.to_timedelta(gen.integers(0, 365, n), "D")})
+    meta = pd.DataFrame(
+        {
+            "site": gen.choice(["A", "B"], n),
+            "sex": gen.choice(["F", "M"], n),
+            "age": gen.integers(20, 90, n),
+            "view": gen.choice(["AP", "PA"], n),
+            "date": pd.Timestamp("2023-01-01") + pd.to_timedelta(gen.integers(0, 365, n), "D"),
+        }
+    )
     X = gen.normal(size=(n, 3)) + y[:, None]
-    designs = val.validation_designs(val.ridge_learner(), X, y, sites=meta["site"].to_numpy(),
-                                     dates=meta["date"].to_numpy(), external_site="B", cutoff="2023-09-01",
-                                     n_boot=5, seed=0)
+    designs = val.validation_designs(
+        val.ridge_learner(),
+        X,
+        y,
+        sites=meta["site"].to_numpy(),
+        dates=meta["date"].to_numpy(),
+        external_site="B",
+        cutoff="2023-09-01",
+        n_boot=5,
+        seed=0,
+    )
     return dict(y=y, p=p, meta=meta, designs=designs)
 
 
 def _report(run, **kw):
-    args = dict(title="Test report", y_true=run["y"], y_score=run["p"], meta=run["meta"], model="a model",
-                outcome="an outcome", reference_standard="a reference", threshold=0.3, n_boot=20, seed=0)
+    args = dict(
+        title="Test report",
+        y_true=run["y"],
+        y_score=run["p"],
+        meta=run["meta"],
+        model="a model",
+        outcome="an outcome",
+        reference_standard="a reference",
+        threshold=0.3,
+        n_boot=20,
+        seed=0,
+    )
     return val.report(**(args | kw))
 
 

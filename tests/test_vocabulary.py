@@ -16,12 +16,20 @@ ROOT = Path(radkit.__file__).parent
 
 #: forbidden parameter name -> the one spelling (README glossary)
 FORBIDDEN = {
-    "sens": "sensitivity", "spec": "specificity",
-    "probs": "y_score", "prob": "y_score", "y_prob": "y_score", "y_probs": "y_score",
-    "p_new": "y_score", "model_prob": "y_score",
+    "sens": "sensitivity",
+    "spec": "specificity",
+    "probs": "y_score",
+    "prob": "y_score",
+    "y_prob": "y_score",
+    "y_probs": "y_score",
+    "p_new": "y_score",
+    "model_prob": "y_score",
     "auroc": "auc",
-    "c_fp": "cost_fp", "c_fn": "cost_fn",
-    "by": "groups", "sensitive_features": "groups", "subgroups": "groups",
+    "c_fp": "cost_fp",
+    "c_fn": "cost_fn",
+    "by": "groups",
+    "sensitive_features": "groups",
+    "subgroups": "groups",
     "make_model": "model_factory",
 }
 PRIOR = re.compile(r".+_prior$")  # train_prior, new_prior -> train_prevalence, new_prevalence

@@ -73,30 +73,52 @@ METRICS = [
     (metrics.brier_score, {"y_prob": "y_score"}, (Y,), {"y_score": P}),
     (metrics.net_benefit, {"y_prob": "y_score"}, (Y,), {"y_score": P, "pt": 0.3}),
     (metrics.decision_curve, {"y_prob": "y_score"}, (Y,), {"y_score": P, "thresholds": [0.2, 0.4]}),
-    (metrics.ppv_at_prevalence, {"sens": "sensitivity", "spec": "specificity"}, (),
-     {"sensitivity": 0.9, "specificity": 0.8, "prevalence": 0.1}),
-    (metrics.npv_at_prevalence, {"sens": "sensitivity", "spec": "specificity"}, (),
-     {"sensitivity": 0.9, "specificity": 0.8, "prevalence": 0.1}),
-    (mplots.expected_counts, {"sens": "sensitivity", "spec": "specificity"}, (),
-     {"sensitivity": 0.9, "specificity": 0.8, "prevalence": 0.1}),
+    (
+        metrics.ppv_at_prevalence,
+        {"sens": "sensitivity", "spec": "specificity"},
+        (),
+        {"sensitivity": 0.9, "specificity": 0.8, "prevalence": 0.1},
+    ),
+    (
+        metrics.npv_at_prevalence,
+        {"sens": "sensitivity", "spec": "specificity"},
+        (),
+        {"sensitivity": 0.9, "specificity": 0.8, "prevalence": 0.1},
+    ),
+    (
+        mplots.expected_counts,
+        {"sens": "sensitivity", "spec": "specificity"},
+        (),
+        {"sensitivity": 0.9, "specificity": 0.8, "prevalence": 0.1},
+    ),
     (metrics.measures_by_group, {"by": "groups"}, (FRAME,), {"groups": "g", "n_boot": 20, "seed": 0}),
-    (metrics.by_group_confusion, {"by": "groups"}, (FRAME,), {"groups": "g", "n_boot": 20, "seed": 0,
-                                                             "warn": False}),
+    (metrics.by_group_confusion, {"by": "groups"}, (FRAME,), {"groups": "g", "n_boot": 20, "seed": 0, "warn": False}),
     (metrics.fit_platt, {"y": "y_true"}, (P * 4 - 2,), {"y_true": Y}),
     (metrics.fit_temperature, {"y": "y_true"}, (P * 4 - 2,), {"y_true": Y}),
-    (lambda **kw: metrics.TemperatureScaler().fit(**kw).temperature_, {"y": "y_true"}, (),
-     {"logits": P * 4 - 2, "y_true": Y}),
-    (lambda **kw: metrics.PlattScaler().fit_transform(**kw), {"y": "y_true"}, (),
-     {"logits": P * 4 - 2, "y_true": Y}),
-    (lambda **kw: metrics.IsotonicCalibrator().fit(**kw).transform(P), {"y": "y_true"}, (),
-     {"y_score": P, "y_true": Y}),
+    (
+        lambda **kw: metrics.TemperatureScaler().fit(**kw).temperature_,
+        {"y": "y_true"},
+        (),
+        {"logits": P * 4 - 2, "y_true": Y},
+    ),
+    (lambda **kw: metrics.PlattScaler().fit_transform(**kw), {"y": "y_true"}, (), {"logits": P * 4 - 2, "y_true": Y}),
+    (
+        lambda **kw: metrics.IsotonicCalibrator().fit(**kw).transform(P),
+        {"y": "y_true"},
+        (),
+        {"y_score": P, "y_true": Y},
+    ),
 ]
 
 COSTS = [
     (costs.CostMatrix.binary, {"c_fp": "cost_fp", "c_fn": "cost_fn"}, (), {"cost_fp": 1, "cost_fn": 4}),
     (costs.best_threshold, {"y_prob": "y_score"}, (Y,), {"y_score": P, "cost": COST, "n_boot": 20, "seed": 0}),
-    (costs.shift_probabilities, {"y_prob": "y_score"}, (),
-     {"y_score": P2, "train_prevalence": [0.5, 0.5], "deploy_prevalence": [0.9, 0.1]}),
+    (
+        costs.shift_probabilities,
+        {"y_prob": "y_score"},
+        (),
+        {"y_score": P2, "train_prevalence": [0.5, 0.5], "deploy_prevalence": [0.9, 0.1]},
+    ),
     (costs.bayes_decision, {"y_prob": "y_score"}, (), {"y_score": P2, "cost": COST}),
     (costs.threshold_regret, {"y_prob": "y_score"}, (Y,), {"y_score": P, "cost": COST, "threshold": 0.5}),
     (check_probabilities, {"y_prob": "y_score"}, (), {"y_score": P2}),
@@ -104,37 +126,86 @@ COSTS = [
 
 TRUTH = np.array([1, 0, 0, 1, 0, 0, 0, 1] * 10)
 READS = synth.simulate_readers(TRUTH, sensitivity=[0.9, 0.7, 0.6], specificity=[0.95, 0.8, 0.7], seed=0).labels
-SCORES = pd.DataFrame({"design": ["a"] * 6, "panel": [0, 0, 1, 1, 2, 2], "label model": ["X", "Y"] * 3,
-                       "accuracy": [0.9, 0.8, 0.85, 0.8, 0.8, 0.82]})
+SCORES = pd.DataFrame(
+    {
+        "design": ["a"] * 6,
+        "panel": [0, 0, 1, 1, 2, 2],
+        "label model": ["X", "Y"] * 3,
+        "accuracy": [0.9, 0.8, 0.85, 0.8, 0.8, 0.82],
+    }
+)
 DATES = pd.date_range("2024-01-01", periods=len(Y), freq="MS")
 
 OTHERS = [
-    (val.n_for_sens_spec, {"sens": "sensitivity", "spec": "specificity",
-                           "spec_half_width": "specificity_half_width"}, (),
-     {"sensitivity": 0.9, "specificity": 0.8, "prevalence": 0.1, "half_width": 0.05, "specificity_half_width": 0.03}),
-    (val.sens_interval_width, {"sens": "sensitivity"}, (),
-     {"sensitivity": 0.9, "prevalence": 0.1, "n": 300, "n_studies": 50, "seed": 0}),
-    (val.silent_trial, {"model_prob": "y_score"}, (Y,),
-     {"y_score": P, "reader_call": FRAME["y_pred"], "dates": DATES, "threshold": 0.5}),
-    (synth.simulate_readers, {"sens": "sensitivity", "spec": "specificity"}, (TRUTH,),
-     {"sensitivity": [0.9, 0.7], "specificity": 0.9, "seed": 1}),
-    (label_process.expected_kappa, {"sens": "sensitivity", "spec": "specificity"}, (),
-     {"sensitivity": 0.8, "specificity": 0.9, "prevalence": [0.01, 0.1]}),
-    (lambda *a, **kw: label_process.adjudicate(*a, **kw).labels,
-     {"expert_sens": "expert_sensitivity", "expert_spec": "expert_specificity"}, (READS, TRUTH),
-     {"expert_sensitivity": 0.9, "expert_specificity": 0.95, "seed": 2}),
-    (reader_panels.compare_protocols, {"sens": "sensitivity", "spec": "specificity",
-                                       "expert_sens": "expert_sensitivity", "expert_spec": "expert_specificity"},
-     (TRUTH,), {"sensitivity": [0.8, 0.7, 0.6], "specificity": [0.9, 0.8, 0.7], "expert_sensitivity": 0.95,
-                "expert_specificity": 0.98, "seed": 1}),
+    (
+        val.n_for_sens_spec,
+        {"sens": "sensitivity", "spec": "specificity", "spec_half_width": "specificity_half_width"},
+        (),
+        {"sensitivity": 0.9, "specificity": 0.8, "prevalence": 0.1, "half_width": 0.05, "specificity_half_width": 0.03},
+    ),
+    (
+        val.sens_interval_width,
+        {"sens": "sensitivity"},
+        (),
+        {"sensitivity": 0.9, "prevalence": 0.1, "n": 300, "n_studies": 50, "seed": 0},
+    ),
+    (
+        val.silent_trial,
+        {"model_prob": "y_score"},
+        (Y,),
+        {"y_score": P, "reader_call": FRAME["y_pred"], "dates": DATES, "threshold": 0.5},
+    ),
+    (
+        synth.simulate_readers,
+        {"sens": "sensitivity", "spec": "specificity"},
+        (TRUTH,),
+        {"sensitivity": [0.9, 0.7], "specificity": 0.9, "seed": 1},
+    ),
+    (
+        label_process.expected_kappa,
+        {"sens": "sensitivity", "spec": "specificity"},
+        (),
+        {"sensitivity": 0.8, "specificity": 0.9, "prevalence": [0.01, 0.1]},
+    ),
+    (
+        lambda *a, **kw: label_process.adjudicate(*a, **kw).labels,
+        {"expert_sens": "expert_sensitivity", "expert_spec": "expert_specificity"},
+        (READS, TRUTH),
+        {"expert_sensitivity": 0.9, "expert_specificity": 0.95, "seed": 2},
+    ),
+    (
+        reader_panels.compare_protocols,
+        {
+            "sens": "sensitivity",
+            "spec": "specificity",
+            "expert_sens": "expert_sensitivity",
+            "expert_spec": "expert_specificity",
+        },
+        (TRUTH,),
+        {
+            "sensitivity": [0.8, 0.7, 0.6],
+            "specificity": [0.9, 0.8, 0.7],
+            "expert_sensitivity": 0.95,
+            "expert_specificity": 0.98,
+            "seed": 1,
+        },
+    ),
     (reader_panels.paired_differences, {"by": "groups"}, (SCORES, "X", "Y"), {"groups": "design"}),
 ]
 
 PLOTS = [
-    (mplots.plot_prevalence_sweep, {"sens": "sensitivity", "spec": "specificity"}, (),
-     {"sensitivity": 0.9, "specificity": 0.8}),
-    (mplots.plot_confusion_at_prevalence, {"sens": "sensitivity", "spec": "specificity"}, (),
-     {"sensitivity": 0.9, "specificity": 0.8, "prevalence": 0.1}),
+    (
+        mplots.plot_prevalence_sweep,
+        {"sens": "sensitivity", "spec": "specificity"},
+        (),
+        {"sensitivity": 0.9, "specificity": 0.8},
+    ),
+    (
+        mplots.plot_confusion_at_prevalence,
+        {"sens": "sensitivity", "spec": "specificity"},
+        (),
+        {"sensitivity": 0.9, "specificity": 0.8, "prevalence": 0.1},
+    ),
     (mplots.plot_reliability, {"probs": "y_score"}, (Y,), {"y_score": {"model": P}, "n_bins": 3}),
     (mplots.plot_decision_curve, {"probs": "y_score"}, (Y,), {"y_score": {"model": P}}),
     (cplots.plot_cost_vs_threshold, {"probs": "y_score"}, (Y,), {"y_score": {"model": P}, "cost": COST}),
@@ -201,10 +272,16 @@ def test_validation_report_old_keywords_warn_and_write_the_same_report():
     gen = np.random.default_rng(0)
     y = gen.integers(0, 2, 200)
     p = 1 / (1 + np.exp(-(2 * y - 1 + gen.normal(size=200))))
-    meta = pd.DataFrame({"site": gen.choice(["A", "B"], 200), "sex": gen.choice(["F", "M"], 200),
-                         "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(gen.integers(0, 300, 200), "D")})
-    common = dict(title="t", y_true=y, meta=meta, model="m", outcome="o", reference_standard="r", threshold=0.5,
-                  n_boot=10, seed=0)
+    meta = pd.DataFrame(
+        {
+            "site": gen.choice(["A", "B"], 200),
+            "sex": gen.choice(["F", "M"], 200),
+            "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(gen.integers(0, 300, 200), "D"),
+        }
+    )
+    common = dict(
+        title="t", y_true=y, meta=meta, model="m", outcome="o", reference_standard="r", threshold=0.5, n_boot=10, seed=0
+    )
     want = _new(val.report, (), common | {"y_score": p, "groups": ("sex",)})
     got = _old(val.report, (), common | {"y_prob": p, "subgroups": ("sex",)}, ("y_prob", "subgroups"))
     plt.close("all")
@@ -222,17 +299,30 @@ def test_make_policy_base_is_called_policy_not_spec():
 def test_compare_over_panels_takes_the_new_reader_names():
     designs = {"a": dict(sensitivity=0.8, specificity=0.9)}
     want = _new(reader_panels.compare_over_panels, (TRUTH, designs), {"seeds": [3], "progress": False})
-    got = _old(reader_panels.compare_over_panels, (TRUTH, {"a": dict(sens=0.8, spec=0.9)}),
-               {"seeds": [3], "progress": False}, ("sens", "spec"))
+    got = _old(
+        reader_panels.compare_over_panels,
+        (TRUTH, {"a": dict(sens=0.8, spec=0.9)}),
+        {"seeds": [3], "progress": False},
+        ("sens", "spec"),
+    )
     pd.testing.assert_frame_equal(got, want)
 
 
-@pytest.mark.parametrize(("old", "new", "names"), [
-    ("radkit.label_process", "radkit.adjudication.label_process",
-     ["expected_kappa", "label_quality", "compare_label_models", "adjudicate", "Adjudication"]),
-    ("radkit.reader_panels", "radkit.adjudication.reader_panels",
-     ["compare_over_panels", "compare_protocols", "paired_differences", "plot_panel_differences"]),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "names"),
+    [
+        (
+            "radkit.label_process",
+            "radkit.adjudication.label_process",
+            ["expected_kappa", "label_quality", "compare_label_models", "adjudicate", "Adjudication"],
+        ),
+        (
+            "radkit.reader_panels",
+            "radkit.adjudication.reader_panels",
+            ["compare_over_panels", "compare_protocols", "paired_differences", "plot_panel_differences"],
+        ),
+    ],
+)
 def test_moved_modules_forward_every_name_with_a_future_warning(old, new, names):
     import importlib
 

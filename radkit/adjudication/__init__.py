@@ -34,7 +34,6 @@ They were ``radkit.label_process`` and ``radkit.reader_panels``; those paths sti
 for one release, with a ``FutureWarning``.
 """
 
-
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -96,9 +95,7 @@ def per_finding(func: Callable[..., Any], table: pd.DataFrame, **kwargs: Any) ->
     if not callable(func):
         raise TypeError(f"per_finding: func must be callable, e.g. fleiss_kappa; got {func!r}.")
     if not isinstance(table, pd.DataFrame) or "finding" not in table.columns:
-        raise ValueError(
-            "per_finding: the table needs a 'finding' column; for one finding call the "
-            "function directly."
-        )
-    return {f: func(sub.drop(columns="finding"), **kwargs)
-            for f, sub in table.groupby("finding", sort=True, observed=True)}
+        raise ValueError("per_finding: the table needs a 'finding' column; for one finding call the function directly.")
+    return {
+        f: func(sub.drop(columns="finding"), **kwargs) for f, sub in table.groupby("finding", sort=True, observed=True)
+    }

@@ -62,8 +62,7 @@ def _label_codes(values: pd.Series, where: str) -> np.ndarray:
     return arr.astype(np.int64)
 
 
-def _encode(table: pd.DataFrame, *, where: str, n_classes: int | None = None,
-            min_readers: int = 2) -> _Coded:
+def _encode(table: pd.DataFrame, *, where: str, n_classes: int | None = None, min_readers: int = 2) -> _Coded:
     """Validate a long ``item, reader, label`` table and code it to integers."""
     if not isinstance(table, pd.DataFrame):
         raise TypeError(
@@ -95,7 +94,8 @@ def _encode(table: pd.DataFrame, *, where: str, n_classes: int | None = None,
         warnings.warn(
             f"{where}: dropped {int(nan.sum())} row(s) with a missing label (NaN means 'not "
             "read'). Drop them yourself (table.dropna(subset=['label'])) to silence this.",
-            UserWarning, stacklevel=3,
+            UserWarning,
+            stacklevel=3,
         )
         kept = table.loc[~nan]
         for col in ("item", "reader"):
@@ -109,8 +109,9 @@ def _encode(table: pd.DataFrame, *, where: str, n_classes: int | None = None,
 
     label = _label_codes(table["label"], where)
     k = int(label.max()) + 1 if label.size else 2
-    if n_classes is not None and (isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer))
-                                  or not 2 <= n_classes <= MAX_CLASSES):
+    if n_classes is not None and (
+        isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or not 2 <= n_classes <= MAX_CLASSES
+    ):
         raise ValueError(f"{where}: n_classes must be an int from 2 to {MAX_CLASSES}; got {n_classes!r}.")
     if k > MAX_CLASSES:
         raise ValueError(

@@ -32,8 +32,15 @@ def _kappa_from_cells(cells: np.ndarray, k: int) -> np.ndarray:
         return (po - pe) / (1.0 - pe)
 
 
-def cohen_kappa(a: Any, b: Any = None, *, readers: tuple[Any, Any] | None = None,
-                n_boot: int = 0, level: float = 0.95, seed: int | None = None) -> Estimate:
+def cohen_kappa(
+    a: Any,
+    b: Any = None,
+    *,
+    readers: tuple[Any, Any] | None = None,
+    n_boot: int = 0,
+    level: float = 0.95,
+    seed: int | None = None,
+) -> Estimate:
     """Cohen's kappa between two readers, with an optional bootstrap interval.
 
     Parameters
@@ -80,8 +87,7 @@ def cohen_kappa(a: Any, b: Any = None, *, readers: tuple[Any, Any] | None = None
         for r, hit in zip(readers, pos):
             if hit < 0:
                 raise ValueError(
-                    f"cohen_kappa: reader {r!r} is not in the table; readers are "
-                    f"{list(coded.readers)[:20]}."
+                    f"cohen_kappa: reader {r!r} is not in the table; readers are {list(coded.readers)[:20]}."
                 )
         wide = np.full((len(coded.items), 2), -1, dtype=np.int64)
         for j, r in enumerate(pos):
@@ -99,20 +105,25 @@ def cohen_kappa(a: Any, b: Any = None, *, readers: tuple[Any, Any] | None = None
             raise ValueError("cohen_kappa: give two label vectors (a, b) or a table with readers=.")
         sa, sb = pd.Series(np.asarray(a, dtype=object)), pd.Series(np.asarray(b, dtype=object))
         if len(sa) != len(sb):
-            raise ValueError(f"cohen_kappa: a and b differ in length ({len(sa)} vs {len(sb)}); "
-                             "they must be aligned, one entry per item.")
+            raise ValueError(
+                f"cohen_kappa: a and b differ in length ({len(sa)} vs {len(sb)}); "
+                "they must be aligned, one entry per item."
+            )
         ok = (sa.notna() & sb.notna()).to_numpy()
         _check_label_kinds(sa[ok], sb[ok])
         if not ok.all():
-            warnings.warn(f"cohen_kappa: dropped {int((~ok).sum())} pair(s) with a missing label.",
-                          UserWarning, stacklevel=2)
+            warnings.warn(
+                f"cohen_kappa: dropped {int((~ok).sum())} pair(s) with a missing label.", UserWarning, stacklevel=2
+            )
         if not ok.any():
             raise ValueError("cohen_kappa: no item has a label from both readers.")
         codes, uniq = pd.factorize(pd.concat([sa[ok], sb[ok]], ignore_index=True))
         if len(uniq) > MAX_CLASSES:
-            raise ValueError(f"cohen_kappa: the readers use {len(uniq)} distinct labels (at most {MAX_CLASSES}); "
-                             "are these ids or scores rather than class labels? Pass class labels.")
-        x, y = codes[: ok.sum()], codes[ok.sum():]
+            raise ValueError(
+                f"cohen_kappa: the readers use {len(uniq)} distinct labels (at most {MAX_CLASSES}); "
+                "are these ids or scores rather than class labels? Pass class labels."
+            )
+        x, y = codes[: ok.sum()], codes[ok.sum() :]
         k = max(2, len(uniq))
     cells = np.bincount(x * k + y, minlength=k * k)
     est = float(_kappa_from_cells(cells, k))
@@ -135,8 +146,9 @@ def _fleiss_from_patterns(weights: np.ndarray, counts: np.ndarray, m: int) -> np
         return (p_bar - pe) / (1.0 - pe)
 
 
-def fleiss_kappa(table: pd.DataFrame, *, n_classes: int | None = None, n_boot: int = 0,
-                 level: float = 0.95, seed: int | None = None) -> Estimate:
+def fleiss_kappa(
+    table: pd.DataFrame, *, n_classes: int | None = None, n_boot: int = 0, level: float = 0.95, seed: int | None = None
+) -> Estimate:
     """Fleiss' kappa for many readers, with an optional bootstrap interval over items.
 
     Only the number of ratings per class matters for each item, so the readers

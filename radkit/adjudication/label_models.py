@@ -33,8 +33,7 @@ def _design(coded: _Coded) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
     return s, s.T.tocsr()
 
 
-def _m_confusion(s: sparse.csr_matrix, post: np.ndarray, n_readers: int, k: int,
-                 smoothing: float) -> np.ndarray:
+def _m_confusion(s: sparse.csr_matrix, post: np.ndarray, n_readers: int, k: int, smoothing: float) -> np.ndarray:
     """Confusion matrices pi[r, true, observed] from posteriors (n_items, K).
 
     The pseudo-count ``smoothing`` is spread over the observed labels in
@@ -49,8 +48,7 @@ def _m_confusion(s: sparse.csr_matrix, post: np.ndarray, n_readers: int, k: int,
     return cells / cells.sum(axis=2, keepdims=True)
 
 
-def _e_step(s_t: sparse.csr_matrix, pi: np.ndarray, log_prior: np.ndarray
-            ) -> tuple[np.ndarray, float]:
+def _e_step(s_t: sparse.csr_matrix, pi: np.ndarray, log_prior: np.ndarray) -> tuple[np.ndarray, float]:
     """Posteriors (n_items, K) and the observed-data log-likelihood."""
     n_readers, k, _ = pi.shape
     log_pi = np.log(pi).transpose(0, 2, 1).reshape(n_readers * k, k)  # [(r, observed), true]
@@ -74,8 +72,7 @@ def _initial_posteriors(coded: _Coded, init: str, seed: int | None, where: str) 
     return rng.dirichlet(np.ones(coded.n_classes), size=len(coded.items))
 
 
-def _reader_table(coded: _Coded, pi: np.ndarray, s: sparse.csr_matrix,
-                  post: np.ndarray) -> pd.DataFrame:
+def _reader_table(coded: _Coded, pi: np.ndarray, s: sparse.csr_matrix, post: np.ndarray) -> pd.DataFrame:
     r, k = len(coded.readers), coded.n_classes
     idx = pd.Index(coded.readers, name="reader")
     out = pd.DataFrame({"n_labels": np.bincount(coded.reader, minlength=r)}, index=idx)
@@ -94,22 +91,28 @@ def _reader_table(coded: _Coded, pi: np.ndarray, s: sparse.csr_matrix,
 def _confusion_frame(coded: _Coded, pi: np.ndarray) -> pd.DataFrame:
     r, k, _ = pi.shape
     index = pd.MultiIndex.from_product([coded.readers, range(k)], names=["reader", "true"])
-    return pd.DataFrame(pi.reshape(r * k, k), index=index,
-                        columns=pd.RangeIndex(k, name="observed"))
+    return pd.DataFrame(pi.reshape(r * k, k), index=index, columns=pd.RangeIndex(k, name="observed"))
 
 
 def _posterior_frame(coded: _Coded, post: np.ndarray) -> pd.DataFrame:
-    return pd.DataFrame(post, index=pd.Index(coded.items, name="item"),
-                        columns=pd.RangeIndex(coded.n_classes, name="label"))
+    return pd.DataFrame(
+        post, index=pd.Index(coded.items, name="item"), columns=pd.RangeIndex(coded.n_classes, name="label")
+    )
 
 
 # --------------------------------------------------------------------------- #
 # Dawid-Skene
 # --------------------------------------------------------------------------- #
-def dawid_skene(table: pd.DataFrame, *, n_classes: int | None = None, max_iter: int = 100,
-                tol: float = 1e-6, seed: int | None = None,
-                init: Literal["majority", "random"] = "majority",
-                smoothing: float = 1e-6) -> DawidSkeneResult:
+def dawid_skene(
+    table: pd.DataFrame,
+    *,
+    n_classes: int | None = None,
+    max_iter: int = 100,
+    tol: float = 1e-6,
+    seed: int | None = None,
+    init: Literal["majority", "random"] = "majority",
+    smoothing: float = 1e-6,
+) -> DawidSkeneResult:
     """Estimate each reader's confusion matrix and each item's true class (EM).
 
     Dawid & Skene (1979): every reader ``r`` reports class ``l`` for an item
@@ -226,9 +229,19 @@ def _fit_logistic(z: np.ndarray, target: np.ndarray, l2: float, w0: np.ndarray) 
     return optimize.minimize(loss, w0, jac=True, method="L-BFGS-B").x
 
 
-def _raykar_em(z: np.ndarray, s: sparse.csr_matrix, s_t: sparse.csr_matrix, post: np.ndarray,
-               r: int, coded: _Coded, *, max_iter: int, tol: float, l2: float,
-               smoothing: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[float], bool]:
+def _raykar_em(
+    z: np.ndarray,
+    s: sparse.csr_matrix,
+    s_t: sparse.csr_matrix,
+    post: np.ndarray,
+    r: int,
+    coded: _Coded,
+    *,
+    max_iter: int,
+    tol: float,
+    l2: float,
+    smoothing: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[float], bool]:
     """Raykar's EM loop: reader confusion, classifier refit, posteriors, until the likelihood settles."""
     w = np.zeros(z.shape[1])
     trace: list[float] = []
@@ -247,10 +260,18 @@ def _raykar_em(z: np.ndarray, s: sparse.csr_matrix, s_t: sparse.csr_matrix, post
     return w, pi, post, trace, converged
 
 
-def raykar(table: pd.DataFrame, X: Any, *, items: Any = None, max_iter: int = 100,
-           tol: float = 1e-6, l2: float = 1.0, seed: int | None = None,
-           init: Literal["majority", "random"] = "majority",
-           smoothing: float = 1e-6) -> RaykarResult:
+def raykar(
+    table: pd.DataFrame,
+    X: Any,
+    *,
+    items: Any = None,
+    max_iter: int = 100,
+    tol: float = 1e-6,
+    l2: float = 1.0,
+    seed: int | None = None,
+    init: Literal["majority", "random"] = "majority",
+    smoothing: float = 1e-6,
+) -> RaykarResult:
     """Learn reader reliability and an image classifier jointly (binary).
 
     Raykar et al. (2010): as in Dawid-Skene each reader has a sensitivity and a
@@ -307,15 +328,17 @@ def raykar(table: pd.DataFrame, X: Any, *, items: Any = None, max_iter: int = 10
     # the problems are tiny (n x ~10): multithreaded BLAS only adds hand-offs, and on a busy
     # 2-core machine L-BFGS-B ran 20x slower with it (bench/raykar_threads.py)
     with threadpool_limits(1, user_api="blas"):
-        w, pi, post, trace, converged = _raykar_em(z, s, s_t, post, r, coded, max_iter=max_iter,
-                                                   tol=tol, l2=l2, smoothing=smoothing)
+        w, pi, post, trace, converged = _raykar_em(
+            z, s, s_t, post, r, coded, max_iter=max_iter, tol=tol, l2=l2, smoothing=smoothing
+        )
     coef = w[1:] / scale
     return RaykarResult(
         posteriors=_posterior_frame(coded, post),
         confusion=_confusion_frame(coded, pi),
         readers=_reader_table(coded, pi, s, post),
-        priors=pd.Series([1 - post[:, 1].mean(), post[:, 1].mean()],
-                         index=pd.RangeIndex(2, name="label"), name="prior"),
+        priors=pd.Series(
+            [1 - post[:, 1].mean(), post[:, 1].mean()], index=pd.RangeIndex(2, name="label"), name="prior"
+        ),
         log_likelihood=np.asarray(trace),
         converged=converged,
         n_iter=len(trace),
@@ -374,8 +397,7 @@ class DawidSkeneResult:
     @property
     def labels(self) -> pd.Series:
         """Most probable class per item (ties go to the smaller class code)."""
-        return pd.Series(self.posteriors.to_numpy().argmax(1), index=self.posteriors.index,
-                         name="label")
+        return pd.Series(self.posteriors.to_numpy().argmax(1), index=self.posteriors.index, name="label")
 
     @property
     def sensitivity(self) -> pd.Series:
@@ -390,21 +412,30 @@ class DawidSkeneResult:
     @property
     def sens(self) -> pd.Series:
         """Deprecated name of :attr:`sensitivity` (the same values, with a ``FutureWarning``)."""
-        warnings.warn("DawidSkeneResult.sens is deprecated: use .sensitivity (the same values); the readers "
-                      "table's column is 'sensitivity' now.", FutureWarning, stacklevel=2)
+        warnings.warn(
+            "DawidSkeneResult.sens is deprecated: use .sensitivity (the same values); the readers "
+            "table's column is 'sensitivity' now.",
+            FutureWarning,
+            stacklevel=2,
+        )
         return self.sensitivity
 
     @property
     def spec(self) -> pd.Series:
         """Deprecated name of :attr:`specificity` (the same values, with a ``FutureWarning``)."""
-        warnings.warn("DawidSkeneResult.spec is deprecated: use .specificity (the same values); the readers "
-                      "table's column is 'specificity' now.", FutureWarning, stacklevel=2)
+        warnings.warn(
+            "DawidSkeneResult.spec is deprecated: use .specificity (the same values); the readers "
+            "table's column is 'specificity' now.",
+            FutureWarning,
+            stacklevel=2,
+        )
         return self.specificity
 
     def _binary(self, col: str) -> pd.Series:
         if col not in self.readers.columns:
-            raise ValueError(f"{col} is defined for binary labels; use .confusion or "
-                             ".readers (recall_k columns) for K classes.")
+            raise ValueError(
+                f"{col} is defined for binary labels; use .confusion or .readers (recall_k columns) for K classes."
+            )
         return self.readers[col]
 
 

@@ -79,8 +79,10 @@ def label_quality(reference: Any, labels: Any, *, level: float = 0.95) -> pd.Dat
     lo, hi = wilson_ci(k, n, level=level)
     with np.errstate(invalid="ignore", divide="ignore"):
         est = k / n
-    return pd.DataFrame({"estimate": est, "low": lo, "high": hi, "k": k, "n": n},
-                        index=pd.Index(["sensitivity", "specificity", "ppv", "npv"], name="measure"))
+    return pd.DataFrame(
+        {"estimate": est, "low": lo, "high": hi, "k": k, "n": n},
+        index=pd.Index(["sensitivity", "specificity", "ppv", "npv"], name="measure"),
+    )
 
 
 def _truth_for(truth: Any, items: pd.Index) -> np.ndarray:
@@ -91,20 +93,24 @@ def _truth_for(truth: Any, items: pd.Index) -> np.ndarray:
         return check_labels(truth.loc[items].to_numpy(), "truth").astype(np.int64)
     arr = check_labels(truth, "truth").astype(np.int64)
     if not (pd.api.types.is_integer_dtype(items) and items.min() >= 0 and items.max() < len(arr)):
-        raise ValueError("truth is an array, so items must be the positions 0..n-1; "
-                         "pass truth as a Series indexed by item instead.")
+        raise ValueError(
+            "truth is an array, so items must be the positions 0..n-1; pass truth as a Series indexed by item instead."
+        )
     return arr[items.to_numpy()]
 
 
 def _scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
     pos = y_true == 1
-    return {"accuracy": float((y_pred == y_true).mean()),
-            "sensitivity": float((y_pred[pos] == 1).mean()) if pos.any() else np.nan,
-            "specificity": float((y_pred[~pos] == 0).mean()) if (~pos).any() else np.nan}
+    return {
+        "accuracy": float((y_pred == y_true).mean()),
+        "sensitivity": float((y_pred[pos] == 1).mean()) if pos.any() else np.nan,
+        "specificity": float((y_pred[~pos] == 0).mean()) if (~pos).any() else np.nan,
+    }
 
 
-def compare_label_models(table: pd.DataFrame, truth: Any, *, X: Any = None, seed: int,
-                         tie: str = "random") -> pd.DataFrame:
+def compare_label_models(
+    table: pd.DataFrame, truth: Any, *, X: Any = None, seed: int, tie: str = "random"
+) -> pd.DataFrame:
     """Score majority vote, Dawid-Skene and (with features ``X``) Raykar against the truth.
 
     Parameters
@@ -178,8 +184,9 @@ class Adjudication:
 
 
 @renamed_arguments(expert_sens="expert_sensitivity", expert_spec="expert_specificity")
-def adjudicate(table: pd.DataFrame, truth: Any, *, expert_sensitivity: float, expert_specificity: float,
-               seed: int) -> Adjudication:
+def adjudicate(
+    table: pd.DataFrame, truth: Any, *, expert_sensitivity: float, expert_specificity: float, seed: int
+) -> Adjudication:
     """Simulate adjudication: an expert reads only the items the readers disagree on.
 
     Items on which all readers gave the same label keep it, right or wrong:
@@ -219,5 +226,10 @@ def adjudicate(table: pd.DataFrame, truth: Any, *, expert_sensitivity: float, ex
     rng = np.random.default_rng(seed)
     expert = (rng.random(len(y_true)) < np.where(y_true == 1, se, 1 - sp)).astype(np.int64)
     final = np.where(flagged.to_numpy(), expert, first.to_numpy())
-    return Adjudication(labels=pd.Series(final, index=first.index, name="label"), first_read=first,
-                        flagged=flagged, n_reads=len(table), n_expert_reads=int(flagged.sum()))
+    return Adjudication(
+        labels=pd.Series(final, index=first.index, name="label"),
+        first_read=first,
+        flagged=flagged,
+        n_reads=len(table),
+        n_expert_reads=int(flagged.sum()),
+    )

@@ -44,20 +44,34 @@ from radkit.synth import simulate_readers
 
 __all__ = ["compare_over_panels", "compare_protocols", "paired_differences", "plot_panel_differences"]
 
-_READER_KEYS = {"sensitivity", "specificity", "n_readers", "correlation", "subtlety", "difficulty_dependence",
-                "sens", "spec"}  # sens, spec: simulate_readers' old names (they warn there), for one release
+_READER_KEYS = {
+    "sensitivity",
+    "specificity",
+    "n_readers",
+    "correlation",
+    "subtlety",
+    "difficulty_dependence",
+    "sens",
+    "spec",
+}  # sens, spec: simulate_readers' old names (they warn there), for one release
 
 
 def _seeds(seeds: Sequence[int]) -> list[int]:
     out = [check_seed(s, name="each seed") for s in seeds]
     if not out:
-        raise ValueError("seeds is empty: give one seed per panel, "
-                         "e.g. radkit.seeding.spawn(prof.seed, prof.n_rep).")
+        raise ValueError("seeds is empty: give one seed per panel, e.g. radkit.seeding.spawn(prof.seed, prof.n_rep).")
     return out
 
 
-def compare_over_panels(truth: Any, designs: Mapping[str, Mapping[str, Any]], *, seeds: Sequence[int],
-                        X: Any = None, finding: str = "finding", progress: bool = True) -> pd.DataFrame:
+def compare_over_panels(
+    truth: Any,
+    designs: Mapping[str, Mapping[str, Any]],
+    *,
+    seeds: Sequence[int],
+    X: Any = None,
+    finding: str = "finding",
+    progress: bool = True,
+) -> pd.DataFrame:
     """Simulate every panel design once per seed and score the label models against the truth.
 
     Parameters
@@ -95,13 +109,17 @@ def compare_over_panels(truth: Any, designs: Mapping[str, Mapping[str, Any]], *,
     y = check_labels(truth, "truth").astype(np.int64)
     seeds = _seeds(seeds)
     if not designs:
-        raise ValueError("designs is empty: give at least one panel design, "
-                         "e.g. {'5 readers': dict(sensitivity=..., specificity=...)}.")
+        raise ValueError(
+            "designs is empty: give at least one panel design, "
+            "e.g. {'5 readers': dict(sensitivity=..., specificity=...)}."
+        )
     for name, kw in designs.items():
         unknown = set(kw) - _READER_KEYS
         if unknown:
-            raise ValueError(f"design {name!r} has unknown reader setting(s) {sorted(unknown)}; "
-                             f"use {sorted(_READER_KEYS - {'sens', 'spec'})} (see radkit.synth.simulate_readers).")
+            raise ValueError(
+                f"design {name!r} has unknown reader setting(s) {sorted(unknown)}; "
+                f"use {sorted(_READER_KEYS - {'sens', 'spec'})} (see radkit.synth.simulate_readers)."
+            )
     rows = []
     panels = enumerate(seeds)
     if progress:
@@ -117,11 +135,19 @@ def compare_over_panels(truth: Any, designs: Mapping[str, Mapping[str, Any]], *,
     return pd.DataFrame(rows)
 
 
-@renamed_arguments(sens="sensitivity", spec="specificity", expert_sens="expert_sensitivity",
-                   expert_spec="expert_specificity")
-def compare_protocols(truth: Any, *, sensitivity: Sequence[float], specificity: Sequence[float],
-                      expert_sensitivity: float, expert_specificity: float, seed: int,
-                      single: int = 0) -> pd.DataFrame:
+@renamed_arguments(
+    sens="sensitivity", spec="specificity", expert_sens="expert_sensitivity", expert_spec="expert_specificity"
+)
+def compare_protocols(
+    truth: Any,
+    *,
+    sensitivity: Sequence[float],
+    specificity: Sequence[float],
+    expert_sensitivity: float,
+    expert_specificity: float,
+    seed: int,
+    single: int = 0,
+) -> pd.DataFrame:
     """One simulated comparison of labelling protocols against the truth.
 
     The readers (``sensitivity``, ``specificity``; usually three) read every item; the
@@ -161,31 +187,49 @@ def compare_protocols(truth: Any, *, sensitivity: Sequence[float], specificity: 
     seed = check_seed(seed)
     se, sp = np.atleast_1d(np.asarray(sensitivity, float)), np.atleast_1d(np.asarray(specificity, float))
     if se.shape != sp.shape or se.ndim != 1 or se.size < 2:
-        raise ValueError("sensitivity and specificity must list the same number (>= 2) of readers; "
-                         f"got {se.size} and {sp.size}.")
+        raise ValueError(
+            f"sensitivity and specificity must list the same number (>= 2) of readers; got {se.size} and {sp.size}."
+        )
     if not 0 <= single < se.size:
-        raise ValueError(f"single={single} must be the position of one of the {se.size} readers "
-                         f"(0..{se.size - 1}).")
+        raise ValueError(f"single={single} must be the position of one of the {se.size} readers (0..{se.size - 1}).")
     reads = simulate_readers(y, sensitivity=se, specificity=sp, seed=seed).labels
-    adj = adjudicate(reads, y, expert_sensitivity=expert_sensitivity, expert_specificity=expert_specificity,
-                     seed=seed + 1)
-    expert = simulate_readers(y, sensitivity=expert_sensitivity, specificity=expert_specificity, n_readers=1,
-                              seed=seed + 1).labels
+    adj = adjudicate(
+        reads, y, expert_sensitivity=expert_sensitivity, expert_specificity=expert_specificity, seed=seed + 1
+    )
+    expert = simulate_readers(
+        y, sensitivity=expert_sensitivity, specificity=expert_specificity, n_readers=1, seed=seed + 1
+    ).labels
     alone = reads[reads.reader == f"R{single + 1}"]["label"].to_numpy()
     n_readers, n = se.size, len(y)
-    return pd.DataFrame({
-        "reader reads per image": [1.0, n_readers, n_readers, 0.0],
-        "expert reads per image": [0.0, 0.0, adj.n_expert_reads / n, 1.0],
-        "accuracy": [np.mean(alone == y), np.mean(adj.first_read.to_numpy() == y),
-                     np.mean(adj.labels.to_numpy() == y), np.mean(expert["label"].to_numpy() == y)],
-    }, index=pd.Index(["one reader", "majority of readers", "readers + adjudication", "expert reads all"],
-                      name="protocol"))
+    return pd.DataFrame(
+        {
+            "reader reads per image": [1.0, n_readers, n_readers, 0.0],
+            "expert reads per image": [0.0, 0.0, adj.n_expert_reads / n, 1.0],
+            "accuracy": [
+                np.mean(alone == y),
+                np.mean(adj.first_read.to_numpy() == y),
+                np.mean(adj.labels.to_numpy() == y),
+                np.mean(expert["label"].to_numpy() == y),
+            ],
+        },
+        index=pd.Index(
+            ["one reader", "majority of readers", "readers + adjudication", "expert reads all"], name="protocol"
+        ),
+    )
 
 
 @renamed_arguments(by="groups")
-def paired_differences(scores: pd.DataFrame, better: str, worse: str, *, groups: str = "design",
-                       within: str = "panel", column: str = "label model", metric: str = "accuracy",
-                       level: float = 0.95) -> pd.DataFrame:
+def paired_differences(
+    scores: pd.DataFrame,
+    better: str,
+    worse: str,
+    *,
+    groups: str = "design",
+    within: str = "panel",
+    column: str = "label model",
+    metric: str = "accuracy",
+    level: float = 0.95,
+) -> pd.DataFrame:
     """Mean paired difference ``better - worse`` per group, with a t interval over replicates.
 
     Parameters
@@ -224,8 +268,7 @@ def paired_differences(scores: pd.DataFrame, better: str, worse: str, *, groups:
     have = set(scores[column].unique())
     for name in (better, worse):
         if name not in have:
-            raise ValueError(f"paired_differences: {name!r} is not a value of {column!r}; "
-                             f"it has {sorted(have)}.")
+            raise ValueError(f"paired_differences: {name!r} is not a value of {column!r}; it has {sorted(have)}.")
     level = check_level(level)
     wide = scores.pivot_table(index=[groups, within], columns=column, values=metric, observed=True)
     diff = (wide[better] - wide[worse]).dropna()
@@ -233,15 +276,25 @@ def paired_differences(scores: pd.DataFrame, better: str, worse: str, *, groups:
     for group, d in diff.groupby(level=0, sort=False):
         v = d.to_numpy()
         est = t_interval(v, level=level, method="t over replicates" if len(v) > 1 else "one replicate, no interval")
-        rows[group] = {**est.as_dict(), "win_rate": float(np.mean(v > 0)),
-                       "sd": float(v.std(ddof=1)) if est.n > 1 else np.nan}
+        rows[group] = {
+            **est.as_dict(),
+            "win_rate": float(np.mean(v > 0)),
+            "sd": float(v.std(ddof=1)) if est.n > 1 else np.nan,
+        }
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = groups
     return out
 
 
-def plot_panel_differences(per_panel: Mapping[str, pd.Series], *, ax: Any = None, title: str | None = None,
-                           ylabel: str = "difference in accuracy", seed: int = 0, legend: bool = True) -> Any:
+def plot_panel_differences(
+    per_panel: Mapping[str, pd.Series],
+    *,
+    ax: Any = None,
+    title: str | None = None,
+    ylabel: str = "difference in accuracy",
+    seed: int = 0,
+    legend: bool = True,
+) -> Any:
     """Strip plot of per-panel differences, one column per comparison, with mean and 95% interval.
 
     Parameters
@@ -277,12 +330,26 @@ def plot_panel_differences(per_panel: Mapping[str, pd.Series], *, ax: Any = None
     for i, values in enumerate(per_panel.values()):
         v = np.asarray(values, dtype=float)
         v = v[np.isfinite(v)]
-        ax.scatter(i + jitter.uniform(-0.18, 0.18, v.size), v, s=12, alpha=0.55, color="tab:blue",
-                   label="one simulated panel" if i == 0 else None)
+        ax.scatter(
+            i + jitter.uniform(-0.18, 0.18, v.size),
+            v,
+            s=12,
+            alpha=0.55,
+            color="tab:blue",
+            label="one simulated panel" if i == 0 else None,
+        )
         if v.size > 1:
             e = t_interval(v)
-            ax.errorbar(i + 0.32, e.estimate, yerr=e.high - e.estimate, fmt="D", color="k", capsize=4, ms=5,
-                        label="mean, 95% CI" if i == 0 else None)
+            ax.errorbar(
+                i + 0.32,
+                e.estimate,
+                yerr=e.high - e.estimate,
+                fmt="D",
+                color="k",
+                capsize=4,
+                ms=5,
+                label="mean, 95% CI" if i == 0 else None,
+            )
     ax.axhline(0, color="grey", lw=1, ls=":")
     ax.set_xticks(range(len(per_panel)), list(per_panel))
     ax.set_xlim(-0.6, len(per_panel) - 0.4)

@@ -19,9 +19,13 @@ def _votes(coded: _Coded) -> np.ndarray:
     return np.bincount(coded.item * k + coded.label, minlength=n * k).reshape(n, k)
 
 
-def majority_vote(table: pd.DataFrame,
-                  *, tie: Literal["positive", "negative", "random", "nan"],
-                  n_classes: int | None = None, seed: int | None = None) -> pd.Series:
+def majority_vote(
+    table: pd.DataFrame,
+    *,
+    tie: Literal["positive", "negative", "random", "nan"],
+    n_classes: int | None = None,
+    seed: int | None = None,
+) -> pd.Series:
     """The label most readers gave each item, with an explicit tie policy.
 
     ``tie`` has no default on purpose: with 2 readers, or 4, ties are common

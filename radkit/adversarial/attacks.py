@@ -72,8 +72,15 @@ def _prepare(model, x, y, eps, where, batch_size):
     return model, x, y, eps
 
 
-def fgsm(model: nn.Module, x: torch.Tensor, y: torch.Tensor | object, *, eps: float, targeted: bool = False,
-         batch_size: int = 256) -> torch.Tensor:
+def fgsm(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor | object,
+    *,
+    eps: float,
+    targeted: bool = False,
+    batch_size: int = 256,
+) -> torch.Tensor:
     """Fast gradient sign method (Goodfellow et al. 2015): one step of size ``eps`` along the gradient's sign.
 
     Parameters
@@ -108,7 +115,7 @@ def fgsm(model: nn.Module, x: torch.Tensor, y: torch.Tensor | object, *, eps: fl
     sign = -1.0 if targeted else 1.0
     out = []
     for i in range(0, len(x), batch_size):
-        xb, yb = x[i:i + batch_size], y[i:i + batch_size]
+        xb, yb = x[i : i + batch_size], y[i : i + batch_size]
         g = _grad(model, xb, yb)
         out.append((xb + sign * eps * g.sign()).clamp(0, 1).detach())
     return torch.cat(out)
@@ -135,9 +142,20 @@ def _project(delta: torch.Tensor, eps: float, norm: str) -> torch.Tensor:
     return delta * torch.clamp(eps / norms.clamp_min(1e-12), max=1.0)
 
 
-def pgd(model: nn.Module, x: torch.Tensor, y: torch.Tensor | object, *, eps: float, steps: int = 10,
-        step_size: float | None = None, norm: str = "linf", random_start: bool = True, targeted: bool = False,
-        seed: int, batch_size: int = 256) -> torch.Tensor:
+def pgd(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor | object,
+    *,
+    eps: float,
+    steps: int = 10,
+    step_size: float | None = None,
+    norm: str = "linf",
+    random_start: bool = True,
+    targeted: bool = False,
+    seed: int,
+    batch_size: int = 256,
+) -> torch.Tensor:
     """Projected gradient descent (Madry et al. 2018): ``steps`` small steps, each projected back into the ε-ball.
 
     Parameters
@@ -179,9 +197,19 @@ def pgd(model: nn.Module, x: torch.Tensor, y: torch.Tensor | object, *, eps: flo
     start = _random_start(x.shape, eps, norm, seed).to(x.device, x.dtype) if random_start else None
     out = []
     for i in range(0, len(x), batch_size):
-        out.append(_pgd_batch(model, x[i:i + batch_size], y[i:i + batch_size],
-                              None if start is None else start[i:i + batch_size],
-                              eps=eps, alpha=alpha, steps=steps, norm=norm, sign=sign))
+        out.append(
+            _pgd_batch(
+                model,
+                x[i : i + batch_size],
+                y[i : i + batch_size],
+                None if start is None else start[i : i + batch_size],
+                eps=eps,
+                alpha=alpha,
+                steps=steps,
+                norm=norm,
+                sign=sign,
+            )
+        )
     return torch.cat(out)
 
 

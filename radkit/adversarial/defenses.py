@@ -65,7 +65,7 @@ def bit_depth(x: torch.Tensor, *, bits: int = 4) -> torch.Tensor:
     x = check_images(x, where="bit_depth", non_empty=True, hint=ATTACK_PIXELS)
     if isinstance(bits, bool) or not isinstance(bits, int) or not 1 <= bits <= 16:
         raise ValueError(f"bit_depth: bits must be an int from 1 to 16, got {bits!r}.")
-    levels = 2 ** bits - 1
+    levels = 2**bits - 1
     return torch.round(x * levels) / levels
 
 
@@ -139,8 +139,10 @@ class Defended(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         squeezed = self.transform(x.clamp(0, 1))
         if squeezed.shape != x.shape:
-            raise ValueError(f"Defended: the transform changed the shape from {tuple(x.shape)} to "
-                             f"{tuple(squeezed.shape)}; it must return images of the same shape.")
+            raise ValueError(
+                f"Defended: the transform changed the shape from {tuple(x.shape)} to "
+                f"{tuple(squeezed.shape)}; it must return images of the same shape."
+            )
         if self.bpda:
             return self.model(x + (squeezed - x).detach())  # forward: t(x); backward: identity
         return self.model(squeezed)

@@ -34,9 +34,13 @@ def _probs(logits: torch.Tensor) -> torch.Tensor:
     return torch.softmax(logits, dim=1)
 
 
-def squeezing_score(model: nn.Module, x: torch.Tensor, *,
-                    squeezers: Sequence[Callable[[torch.Tensor], torch.Tensor]] = DEFAULT_SQUEEZERS,
-                    batch_size: int = 256) -> np.ndarray:
+def squeezing_score(
+    model: nn.Module,
+    x: torch.Tensor,
+    *,
+    squeezers: Sequence[Callable[[torch.Tensor], torch.Tensor]] = DEFAULT_SQUEEZERS,
+    batch_size: int = 256,
+) -> np.ndarray:
     """Feature-squeezing score of each image: ``max_s ||p(x) - p(s(x))||_1`` (0 to 2; high = suspicious).
 
     Parameters
@@ -69,7 +73,7 @@ def squeezing_score(model: nn.Module, x: torch.Tensor, *,
     out = []
     with torch.no_grad():
         for i in range(0, len(x), batch_size):
-            xb = x[i:i + batch_size]
+            xb = x[i : i + batch_size]
             p = _probs(model(xb).float())
             dist = torch.stack([(p - _probs(model(s(xb)).float())).abs().sum(1) for s in squeezers])
             out.append(dist.max(0).values.cpu())

@@ -21,7 +21,7 @@ ATTACKS = ("fgsm", "pgd")
 
 def _logits(model: nn.Module, x: torch.Tensor, batch_size: int) -> torch.Tensor:
     with torch.no_grad():
-        return torch.cat([model(x[i:i + batch_size]).float() for i in range(0, len(x), batch_size)])
+        return torch.cat([model(x[i : i + batch_size]).float() for i in range(0, len(x), batch_size)])
 
 
 def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, batch_size: int = 256) -> Estimate:
@@ -91,16 +91,25 @@ class RobustnessCurve:
             if attack == "clean":
                 continue
             grp = pd.concat([self.table[self.table["attack"] == "clean"], grp])
-            line, = ax.plot(grp["grey_levels"], grp["accuracy"], marker="o", label=f"{label}{attack}".strip())
+            (line,) = ax.plot(grp["grey_levels"], grp["accuracy"], marker="o", label=f"{label}{attack}".strip())
             ax.fill_between(grp["grey_levels"], grp["low"], grp["high"], color=line.get_color(), alpha=0.15)
         ax.set(xlabel="ε (grey levels of 255)", ylabel="accuracy", ylim=(-0.02, 1.02), title=title)
         ax.legend(loc="upper right", fontsize=8)
         return ax
 
 
-def robustness_curve(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: Sequence[float],
-                     attacks: Sequence[str] = ATTACKS, attack_model: nn.Module | None = None, steps: int = 10,
-                     seed: int, batch_size: int = 256) -> RobustnessCurve:
+def robustness_curve(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    eps: Sequence[float],
+    attacks: Sequence[str] = ATTACKS,
+    attack_model: nn.Module | None = None,
+    steps: int = 10,
+    seed: int,
+    batch_size: int = 256,
+) -> RobustnessCurve:
     """Accuracy and AUC of ``model`` on clean images and under each attack at each ε.
 
     Parameters
@@ -137,16 +146,26 @@ def robustness_curve(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps:
     eps = [check_eps(e, "robustness_curve") for e in eps]
     unknown = [a for a in attacks if a not in ATTACKS]
     if unknown or not eps:
-        raise ValueError(f"robustness_curve: attacks must be among {ATTACKS} (got {list(attacks)}) and eps "
-                         "must list at least one radius.")
+        raise ValueError(
+            f"robustness_curve: attacks must be among {ATTACKS} (got {list(attacks)}) and eps "
+            "must list at least one radius."
+        )
     y_np = torch.as_tensor(y).reshape(-1).cpu().numpy()
     two = len(np.unique(y_np)) == 2
 
     def row(attack: str, e: float, images: torch.Tensor) -> dict:
         acc = accuracy(model, images, y, batch_size=batch_size)
         auc = roc_auc_score(y_np, positive_probability(model, images, batch_size=batch_size)) if two else np.nan
-        return {"attack": attack, "eps": e, "grey_levels": e * 255, "accuracy": acc.estimate, "low": acc.low,
-                "high": acc.high, "n": acc.n, "auc": auc}
+        return {
+            "attack": attack,
+            "eps": e,
+            "grey_levels": e * 255,
+            "accuracy": acc.estimate,
+            "low": acc.low,
+            "high": acc.high,
+            "n": acc.n,
+            "auc": auc,
+        }
 
     rows = [row("clean", 0.0, x)]
     for attack in attacks:

@@ -7,8 +7,9 @@ import torch
 __all__ = ["show_attack"]
 
 
-def show_attack(x: torch.Tensor, x_adv: torch.Tensor, *, p_before: float, p_after: float,
-                finding: str = "finding", axes=None):
+def show_attack(
+    x: torch.Tensor, x_adv: torch.Tensor, *, p_before: float, p_after: float, finding: str = "finding", axes=None
+):
     """Image, perturbation (amplified to fill the grey range), adversarial image and the two probabilities.
 
     Parameters
@@ -39,8 +40,7 @@ def show_attack(x: torch.Tensor, x_adv: torch.Tensor, *, p_before: float, p_afte
     axes[0].set_title(f"original\nP({finding}) = {p_before:.2f}")
     im = axes[1].imshow(delta, cmap="RdBu_r", vmin=-scale, vmax=scale)
     axes[1].set_title(f"perturbation ×{1 / scale:.0f}\n(max {scale * 255:.1f} grey levels)")
-    plt.colorbar(im, ax=axes[1], fraction=0.046, label="change (grey levels)",
-                 format=lambda v, _: f"{v * 255:.1f}")
+    plt.colorbar(im, ax=axes[1], fraction=0.046, label="change (grey levels)", format=lambda v, _: f"{v * 255:.1f}")
     axes[2].imshow(x_adv, cmap="gray", vmin=0, vmax=1)
     axes[2].set_title(f"adversarial\nP({finding}) = {p_after:.2f}")
     for ax in axes:

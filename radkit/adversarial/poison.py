@@ -48,8 +48,9 @@ class Poisoned:
         return pd.DataFrame([{"items": len(self.y), "poisoned": len(self.index), "fraction": self.fraction}])
 
 
-def flip_labels(y: torch.Tensor, *, fraction: float, seed: int, num_classes: int = 2,
-                from_class: int | None = None) -> Poisoned:
+def flip_labels(
+    y: torch.Tensor, *, fraction: float, seed: int, num_classes: int = 2, from_class: int | None = None
+) -> Poisoned:
     """Flip the labels of a random ``fraction`` of the training items.
 
     Parameters
@@ -105,17 +106,19 @@ def add_trigger(x: torch.Tensor, *, size: int = 3, value: float = 1.0, offset: i
     x = check_images(x, where="add_trigger", non_empty=True, hint=ATTACK_PIXELS)
     h, w = x.shape[-2:]
     if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= min(h, w) - offset:
-        raise ValueError(f"add_trigger: size must be an int from 1 to {min(h, w) - offset} for {h}×{w} images, "
-                         f"got {size!r}.")
+        raise ValueError(
+            f"add_trigger: size must be an int from 1 to {min(h, w) - offset} for {h}×{w} images, got {size!r}."
+        )
     if not 0 <= value <= 1:
         raise ValueError(f"add_trigger: value must be a grey level in [0, 1], got {value!r}.")
     out = x.clone()
-    out[..., h - offset - size:h - offset, w - offset - size:w - offset] = value
+    out[..., h - offset - size : h - offset, w - offset - size : w - offset] = value
     return out
 
 
-def backdoor(x: torch.Tensor, y: torch.Tensor, *, fraction: float, target: int, seed: int, size: int = 3,
-             value: float = 1.0) -> Poisoned:
+def backdoor(
+    x: torch.Tensor, y: torch.Tensor, *, fraction: float, target: int, seed: int, size: int = 3, value: float = 1.0
+) -> Poisoned:
     """Backdoor poisoning (Gu et al. 2019): stamp the trigger on a ``fraction`` of the images of other
     classes and relabel them ``target``.
 
@@ -146,8 +149,16 @@ def backdoor(x: torch.Tensor, y: torch.Tensor, *, fraction: float, target: int, 
     return Poisoned(x=x_new, y=y_new, index=index)
 
 
-def attack_success_rate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, target: int, size: int = 3,
-                        value: float = 1.0, batch_size: int = 256) -> Estimate:
+def attack_success_rate(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    target: int,
+    size: int = 3,
+    value: float = 1.0,
+    batch_size: int = 256,
+) -> Estimate:
     """Share of triggered images, of classes other than ``target``, that the model calls ``target`` (Wilson CI).
 
     Examples
@@ -166,7 +177,11 @@ def attack_success_rate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, t
         raise ValueError(f"attack_success_rate: every image is of class {target}; success is measured on others.")
     triggered = add_trigger(x[keep], size=size, value=value)
     with torch.no_grad():
-        calls = torch.cat([predicted_class(model(triggered[i:i + batch_size]).float())
-                           for i in range(0, len(triggered), batch_size)])
+        calls = torch.cat(
+            [
+                predicted_class(model(triggered[i : i + batch_size]).float())
+                for i in range(0, len(triggered), batch_size)
+            ]
+        )
     k, n = int((calls == target).sum()), len(calls)
     return proportion(k, n)

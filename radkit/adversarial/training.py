@@ -56,11 +56,13 @@ class AdversarialAugment:
     1
     """
 
-    def __init__(self, model: nn.Module, *, eps: float, method: str = "fgsm", steps: int = 5,
-                 fraction: float = 1.0, seed: int) -> None:
+    def __init__(
+        self, model: nn.Module, *, eps: float, method: str = "fgsm", steps: int = 5, fraction: float = 1.0, seed: int
+    ) -> None:
         if not isinstance(model, nn.Module):
-            raise TypeError(f"AdversarialAugment: model must be the nn.Module being trained, got "
-                            f"{type(model).__name__}.")
+            raise TypeError(
+                f"AdversarialAugment: model must be the nn.Module being trained, got {type(model).__name__}."
+            )
         if method not in METHODS:
             raise ValueError(f"AdversarialAugment: method must be one of {METHODS}, got {method!r}.")
         if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
@@ -74,8 +76,9 @@ class AdversarialAugment:
 
     def __call__(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         if float(x.min()) < 0 or float(x.max()) > 1:
-            raise ValueError("AdversarialAugment: training images must be in [0, 1]; put normalisation "
-                             "inside the model.")
+            raise ValueError(
+                "AdversarialAugment: training images must be in [0, 1]; put normalisation inside the model."
+            )
         n = len(x)
         k = int(round(self.fraction * n))
         if k == 0:
@@ -88,8 +91,17 @@ class AdversarialAugment:
             with torch.no_grad():
                 logits = self.model(x[pick[:1]]).float().expand(k, -1)
             targets = check_targets(y[pick], logits, "AdversarialAugment")
-            adv = _pgd_batch(self.model, x[pick], targets, start.to(x.device, x.dtype), eps=self.eps,
-                             alpha=self.alpha, steps=self.steps, norm="linf", sign=1.0)
+            adv = _pgd_batch(
+                self.model,
+                x[pick],
+                targets,
+                start.to(x.device, x.dtype),
+                eps=self.eps,
+                alpha=self.alpha,
+                steps=self.steps,
+                norm="linf",
+                sign=1.0,
+            )
         finally:
             self.model.train(was_training)
         out = x.clone()

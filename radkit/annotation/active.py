@@ -21,8 +21,17 @@ from radkit._compat import renamed_arguments
 from radkit.seeding import check_seed, rng
 from radkit.stats import t_interval
 
-__all__ = ["STRATEGIES", "entropy", "margin", "k_center_greedy", "select", "logistic_learner",
-           "ActiveResult", "active_learning", "curve_summary"]
+__all__ = [
+    "STRATEGIES",
+    "entropy",
+    "margin",
+    "k_center_greedy",
+    "select",
+    "logistic_learner",
+    "ActiveResult",
+    "active_learning",
+    "curve_summary",
+]
 
 STRATEGIES = ("entropy", "margin", "k-center", "random")
 Learner = Callable[[np.ndarray, np.ndarray], Callable[[np.ndarray], np.ndarray]]
@@ -33,11 +42,15 @@ def _probabilities(y_score) -> np.ndarray:
     if p.ndim == 1:
         p = np.stack([1 - p, p], axis=1)
     if p.ndim != 2 or p.shape[1] < 2:
-        raise ValueError("y_score must be 1-D (probability of the positive class) or N x K class probabilities, "
-                         f"got shape {np.shape(y_score)}.")
+        raise ValueError(
+            "y_score must be 1-D (probability of the positive class) or N x K class probabilities, "
+            f"got shape {np.shape(y_score)}."
+        )
     if np.any((p < 0) | (p > 1)) or not np.allclose(p.sum(1), 1, atol=1e-6):
-        raise ValueError("y_score must hold probabilities: values in [0, 1], rows of an N x K array summing to 1. "
-                         "Apply a sigmoid / softmax to logits first.")
+        raise ValueError(
+            "y_score must hold probabilities: values in [0, 1], rows of an N x K array summing to 1. "
+            "Apply a sigmoid / softmax to logits first."
+        )
     return p
 
 
@@ -120,8 +133,15 @@ def k_center_greedy(embeddings, labeled: Sequence[int], n: int) -> np.ndarray:
 
 
 @renamed_arguments(prob="y_score")
-def select(strategy: str, n: int, *, labeled: Sequence[int], y_score: np.ndarray | None = None,
-           embeddings: np.ndarray | None = None, seed: int) -> np.ndarray:
+def select(
+    strategy: str,
+    n: int,
+    *,
+    labeled: Sequence[int],
+    y_score: np.ndarray | None = None,
+    embeddings: np.ndarray | None = None,
+    seed: int,
+) -> np.ndarray:
     """The next ``n`` pool indices to send to the expert under ``strategy``.
 
     ``y_score`` (the current model's probabilities on the pool) is needed for
@@ -158,8 +178,9 @@ def select(strategy: str, n: int, *, labeled: Sequence[int], y_score: np.ndarray
     return pool[order[:n]]
 
 
-def _newton_logistic(X: np.ndarray, y: np.ndarray, C: float, max_iter: int = 50,
-                     tol: float = 1e-8) -> tuple[np.ndarray, float]:
+def _newton_logistic(
+    X: np.ndarray, y: np.ndarray, C: float, max_iter: int = 50, tol: float = 1e-8
+) -> tuple[np.ndarray, float]:
     """L2 logistic regression by Newton's method: minimise 0.5 |w|^2 + C * sum(log-loss), bias unpenalised.
 
     The objective of scikit-learn's ``LogisticRegression(C=C)``; with few labelled images and a
@@ -233,9 +254,20 @@ class ActiveResult:
         return self.curve.assign(strategy=self.strategy)
 
 
-def active_learning(X_pool, y_pool, X_test, y_test, *, strategy: str, n_initial: int, batch_size: int,
-                    budget: int, seed: int, learner: Learner | None = None,
-                    expert: Callable[[np.ndarray], np.ndarray] | None = None) -> ActiveResult:
+def active_learning(
+    X_pool,
+    y_pool,
+    X_test,
+    y_test,
+    *,
+    strategy: str,
+    n_initial: int,
+    batch_size: int,
+    budget: int,
+    seed: int,
+    learner: Learner | None = None,
+    expert: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> ActiveResult:
     """Simulate an annotation project: label ``n_initial`` random images, then batches chosen by ``strategy``.
 
     Parameters
@@ -308,8 +340,9 @@ def active_learning(X_pool, y_pool, X_test, y_test, *, strategy: str, n_initial:
 
 
 @renamed_arguments(by="groups")
-def curve_summary(curves: pd.DataFrame, *, groups: Sequence[str] = ("strategy", "n_labels"), value: str = "auc",
-                  level: float = 0.95) -> pd.DataFrame:
+def curve_summary(
+    curves: pd.DataFrame, *, groups: Sequence[str] = ("strategy", "n_labels"), value: str = "auc", level: float = 0.95
+) -> pd.DataFrame:
     """Mean of ``value`` over replicates (seeds) with a t interval, per group of the columns ``groups``.
 
     Examples

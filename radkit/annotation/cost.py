@@ -67,8 +67,11 @@ class AnnotationCost:
         """Minutes per unit of ``kind`` (``"image"``, ``"region"`` or ``"report"``)."""
         if kind not in _KINDS:
             raise ValueError(f"kind must be one of {_KINDS}, got {kind!r}.")
-        return {"image": self.minutes_per_image_label, "region": self.minutes_per_region,
-                "report": self.minutes_per_report_read}[kind]
+        return {
+            "image": self.minutes_per_image_label,
+            "region": self.minutes_per_region,
+            "report": self.minutes_per_report_read,
+        }[kind]
 
     def hours(self, n_images: float, *, kind: str = "image", regions_per_image: float = 1.0) -> float:
         """Expert hours to label ``n_images`` images (or check ``n_images`` reports) of ``kind``."""

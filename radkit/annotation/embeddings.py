@@ -34,8 +34,12 @@ def embed(model: nn.Module, X: torch.Tensor, *, batch_size: int = 256) -> np.nda
 
     from radkit.train import embed as _embed
 
-    warnings.warn("radkit.annotation.embed is deprecated; call radkit.train.embed(model, X, batch_size=...), "
-                  "the kit's one embedding function (same numbers).", FutureWarning, stacklevel=2)
+    warnings.warn(
+        "radkit.annotation.embed is deprecated; call radkit.train.embed(model, X, batch_size=...), "
+        "the kit's one embedding function (same numbers).",
+        FutureWarning,
+        stacklevel=2,
+    )
     if not isinstance(X, torch.Tensor) or X.ndim != 4:
         raise TypeError(f"X must be an image tensor N x C x H x W, got {type(X).__name__}.")
     return _embed(model, X, batch_size=batch_size)

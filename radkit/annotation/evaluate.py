@@ -17,15 +17,38 @@ import pandas as pd
 from radkit.findings import CROSSWALK
 from radkit.stats import Estimate, percentile_interval
 
-__all__ = ["MESH_HEADINGS", "LabelerScore", "score_labels", "compare_labelers", "positive", "disagreements",
-           "indiana_split", "mesh_labels", "report_text"]
+__all__ = [
+    "MESH_HEADINGS",
+    "LabelerScore",
+    "score_labels",
+    "compare_labelers",
+    "positive",
+    "disagreements",
+    "indiana_split",
+    "mesh_labels",
+    "report_text",
+]
 
 #: Finding -> manual MeSH major headings (first part of the code, before "/") that mean "present": the Indiana
 #: column of the one crosswalk, radkit.findings.CROSSWALK (the report labeller's "opacity" is its "lung opacity").
 MESH_HEADINGS: dict[str, tuple[str, ...]] = {
     f: CROSSWALK["indiana"]["lung opacity" if f == "opacity" else f]
-    for f in ("cardiomegaly", "effusion", "pneumothorax", "atelectasis", "consolidation", "opacity", "nodule",
-              "granuloma", "scarring", "emphysema", "edema", "pneumonia", "hernia", "fracture")
+    for f in (
+        "cardiomegaly",
+        "effusion",
+        "pneumothorax",
+        "atelectasis",
+        "consolidation",
+        "opacity",
+        "nodule",
+        "granuloma",
+        "scarring",
+        "emphysema",
+        "edema",
+        "pneumonia",
+        "hernia",
+        "fracture",
+    )
 }
 
 
@@ -94,8 +117,9 @@ def mesh_labels(codes: pd.Series, findings: Sequence[str] | None = None) -> pd.D
     if unknown:
         raise ValueError(f"No MeSH mapping for {unknown}; known: {', '.join(MESH_HEADINGS)}.")
     heads = codes.map(lambda items: {str(c).split("/")[0].strip() for c in items})
-    return pd.DataFrame({f: heads.map(lambda h, f=f: bool(h & set(MESH_HEADINGS[f]))).astype(int) for f in names},
-                        index=codes.index)
+    return pd.DataFrame(
+        {f: heads.map(lambda h, f=f: bool(h & set(MESH_HEADINGS[f]))).astype(int) for f in names}, index=codes.index
+    )
 
 
 def _prf(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -139,12 +163,16 @@ class LabelerScore:
 
 def _as_binary(y, name: str) -> pd.DataFrame:
     if not isinstance(y, pd.DataFrame):
-        raise TypeError(f"{name} must be a DataFrame with one 0/1 column per finding; "
-                        "turn CheXpert codes into calls with radkit.annotation.positive().")
+        raise TypeError(
+            f"{name} must be a DataFrame with one 0/1 column per finding; "
+            "turn CheXpert codes into calls with radkit.annotation.positive()."
+        )
     values = y.to_numpy(dtype=float)
     if np.isnan(values).any() or not np.isin(values, (0, 1)).all():
-        raise ValueError(f"{name} must hold only 0 and 1 (no NaN, no -1); "
-                         "map CheXpert codes with radkit.annotation.positive(labels, uncertain=...).")
+        raise ValueError(
+            f"{name} must hold only 0 and 1 (no NaN, no -1); "
+            "map CheXpert codes with radkit.annotation.positive(labels, uncertain=...)."
+        )
     return y
 
 
@@ -155,8 +183,9 @@ def _bootstrap_weights(n: int, n_boot: int, seed: int) -> np.ndarray:
     return np.stack([np.bincount(gen.integers(0, n, n), minlength=n) for _ in range(n_boot)]).astype(float)
 
 
-def score_labels(y_true: pd.DataFrame, y_pred: pd.DataFrame, *, n_boot: int = 1000, level: float = 0.95,
-                 seed: int) -> LabelerScore:
+def score_labels(
+    y_true: pd.DataFrame, y_pred: pd.DataFrame, *, n_boot: int = 1000, level: float = 0.95, seed: int
+) -> LabelerScore:
     """Per-finding and micro-averaged precision, recall and F1 with bootstrap intervals (reports resampled).
 
     Parameters
@@ -178,8 +207,10 @@ def score_labels(y_true: pd.DataFrame, y_pred: pd.DataFrame, *, n_boot: int = 10
     """
     _as_binary(y_true, "y_true"), _as_binary(y_pred, "y_pred")
     if list(y_true.columns) != list(y_pred.columns) or len(y_true) != len(y_pred):
-        raise ValueError(f"y_true {y_true.shape} {list(y_true.columns)} and y_pred {y_pred.shape} "
-                         f"{list(y_pred.columns)} must have the same rows and columns.")
+        raise ValueError(
+            f"y_true {y_true.shape} {list(y_true.columns)} and y_pred {y_pred.shape} "
+            f"{list(y_pred.columns)} must have the same rows and columns."
+        )
     t, p = y_true.to_numpy().astype(bool), y_pred.to_numpy().astype(bool)
     tp, fp, fn = _counts(t, p)
     est = _prf(tp, fp, fn)
@@ -205,8 +236,9 @@ def score_labels(y_true: pd.DataFrame, y_pred: pd.DataFrame, *, n_boot: int = 10
     return LabelerScore(per, micro)
 
 
-def compare_labelers(y_true: pd.DataFrame, y_a: pd.DataFrame, y_b: pd.DataFrame, *, n_boot: int = 1000,
-                     level: float = 0.95, seed: int) -> Estimate:
+def compare_labelers(
+    y_true: pd.DataFrame, y_a: pd.DataFrame, y_b: pd.DataFrame, *, n_boot: int = 1000, level: float = 0.95, seed: int
+) -> Estimate:
     """Micro-F1 of labeller ``a`` minus that of ``b`` with a paired bootstrap interval (same resampled reports).
 
     Examples
@@ -236,8 +268,15 @@ def compare_labelers(y_true: pd.DataFrame, y_a: pd.DataFrame, y_b: pd.DataFrame,
     return Estimate(diff, lo, hi, level, "paired bootstrap percentile", len(t))
 
 
-def disagreements(texts: pd.Series, y_true: pd.DataFrame, y_pred: pd.DataFrame, *, findings: Sequence[str],
-                  rules=None, per_finding: int = 3) -> pd.DataFrame:
+def disagreements(
+    texts: pd.Series,
+    y_true: pd.DataFrame,
+    y_pred: pd.DataFrame,
+    *,
+    findings: Sequence[str],
+    rules=None,
+    per_finding: int = 3,
+) -> pd.DataFrame:
     """The labeller's errors, with the sentence and cue that caused each, for error analysis.
 
     Returns one row per (report, finding) disagreement (up to ``per_finding`` of each
@@ -259,8 +298,14 @@ def disagreements(texts: pd.Series, y_true: pd.DataFrame, y_pred: pd.DataFrame, 
         for kind, mask in (("missed", t & ~p), ("extra", ~t & p)):
             for i in np.flatnonzero(mask)[:per_finding]:
                 ex = explain(texts.iloc[i], findings=[f], rules=rules)
-                rows.append({"report": texts.index[i], "finding": f, "kind": kind,
-                             "sentence": " | ".join(ex["sentence"]) if len(ex) else "(finding not mentioned)",
-                             "code": ", ".join(f"{v:g}" for v in ex["label"]) if len(ex) else "blank",
-                             "cue": ", ".join(c for c in ex["cue"] if c)})
+                rows.append(
+                    {
+                        "report": texts.index[i],
+                        "finding": f,
+                        "kind": kind,
+                        "sentence": " | ".join(ex["sentence"]) if len(ex) else "(finding not mentioned)",
+                        "code": ", ".join(f"{v:g}" for v in ex["label"]) if len(ex) else "blank",
+                        "cue": ", ".join(c for c in ex["cue"] if c),
+                    }
+                )
     return pd.DataFrame(rows, columns=["report", "finding", "kind", "sentence", "code", "cue"])

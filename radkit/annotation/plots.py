@@ -19,8 +19,13 @@ __all__ = ["plot_labeler_scores", "plot_curves"]
 _MARKERS = ("o", "s", "D", "^", "v", "P")
 
 
-def plot_labeler_scores(scores: Mapping[str, pd.DataFrame], *, measure: str = "f1", ax=None,
-                        title: str = "Report labellers against the manual codes"):
+def plot_labeler_scores(
+    scores: Mapping[str, pd.DataFrame],
+    *,
+    measure: str = "f1",
+    ax=None,
+    title: str = "Report labellers against the manual codes",
+):
     """Dot-and-whisker plot: one row per finding, one marker per labeller (``LabelerScore.to_frame()`` tables).
 
     Examples
@@ -40,8 +45,7 @@ def plot_labeler_scores(scores: Mapping[str, pd.DataFrame], *, measure: str = "f
         t = table.reindex(findings)
         ypos = np.arange(len(findings)) + (i - (k - 1) / 2) * 0.8 / max(k, 1)
         err = np.vstack([t[measure] - t[f"{measure} low"], t[f"{measure} high"] - t[measure]]).clip(0)
-        ax.errorbar(t[measure], ypos, xerr=err, fmt=_MARKERS[i % len(_MARKERS)], ms=4, capsize=2,
-                    label=name)
+        ax.errorbar(t[measure], ypos, xerr=err, fmt=_MARKERS[i % len(_MARKERS)], ms=4, capsize=2, label=name)
     ax.set_yticks(np.arange(len(findings)), findings)
     ax.invert_yaxis()
     ax.set(xlim=(0, 1.02), xlabel=f"{measure} (95% bootstrap CI)", title=title)
@@ -50,9 +54,16 @@ def plot_labeler_scores(scores: Mapping[str, pd.DataFrame], *, measure: str = "f
     return ax
 
 
-def plot_curves(summary: pd.DataFrame, *, ax=None, title: str, ylabel: str = "test AUC",
-                minutes_per_label: float | None = None, target: float | None = None,
-                target_label: str = "target"):
+def plot_curves(
+    summary: pd.DataFrame,
+    *,
+    ax=None,
+    title: str,
+    ylabel: str = "test AUC",
+    minutes_per_label: float | None = None,
+    target: float | None = None,
+    target_label: str = "target",
+):
     """Mean curve with its interval band per method.
 
     Parameters
@@ -77,7 +88,7 @@ def plot_curves(summary: pd.DataFrame, *, ax=None, title: str, ylabel: str = "te
     ax = get_axes(ax, figsize=(6, 3.6))
     for i, (name, g) in enumerate(summary.groupby(level=0, sort=False)):
         x = g.index.get_level_values(1).to_numpy(dtype=float)
-        line, = ax.plot(x, g["estimate"], marker=_MARKERS[i % len(_MARKERS)], ms=3, label=str(name))
+        (line,) = ax.plot(x, g["estimate"], marker=_MARKERS[i % len(_MARKERS)], ms=3, label=str(name))
         ax.fill_between(x, g["low"], g["high"], color=line.get_color(), alpha=0.15, lw=0)
     if target is not None:
         ax.axhline(target, color="grey", ls=":", lw=1, label=f"{target_label} {target:.3f}")
@@ -85,7 +96,8 @@ def plot_curves(summary: pd.DataFrame, *, ax=None, title: str, ylabel: str = "te
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize=8, framealpha=0.9)
     if minutes_per_label:
-        top = ax.secondary_xaxis("top", functions=(lambda n: n * minutes_per_label / 60,
-                                                    lambda h: h * 60 / minutes_per_label))
+        top = ax.secondary_xaxis(
+            "top", functions=(lambda n: n * minutes_per_label / 60, lambda h: h * 60 / minutes_per_label)
+        )
         top.set_xlabel("expert hours")
     return ax

@@ -32,15 +32,27 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-__all__ = ["Rules", "RULES", "FINDINGS", "POSITIVE", "NEGATIVE", "UNCERTAIN",
-           "label_reports", "label_report", "explain"]
+__all__ = [
+    "Rules",
+    "RULES",
+    "FINDINGS",
+    "POSITIVE",
+    "NEGATIVE",
+    "UNCERTAIN",
+    "label_reports",
+    "label_report",
+    "explain",
+]
 
 POSITIVE, NEGATIVE, UNCERTAIN = 1.0, 0.0, -1.0
 
 #: Synonyms of each finding (regular expressions, matched case-insensitively on word boundaries).
 VOCABULARY: dict[str, tuple[str, ...]] = {
-    "cardiomegaly": (r"cardiomegaly", r"cardiac enlargement",
-                     r"(?:mildly |moderately |markedly )?enlarged (?:heart|cardiac (?:silhouette|shadow))"),
+    "cardiomegaly": (
+        r"cardiomegaly",
+        r"cardiac enlargement",
+        r"(?:mildly |moderately |markedly )?enlarged (?:heart|cardiac (?:silhouette|shadow))",
+    ),
     "effusion": (r"pleural effusions?", r"effusions?", r"pleural fluid"),
     "pneumothorax": (r"pneumothora(?:x|xes|ces)",),
     "atelectasis": (r"atelecta(?:sis|ses|tic)",),
@@ -58,30 +70,63 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
 
 #: Anatomy phrases that carry a label only together with a normal/abnormal statement.
 ANATOMY: dict[str, tuple[str, ...]] = {
-    "cardiomegaly": (r"heart(?: size)?", r"cardiac (?:silhouette|size|contours?|shadow)",
-                     r"cardiomediastinal (?:silhouette|contours?|size)"),
+    "cardiomegaly": (
+        r"heart(?: size)?",
+        r"cardiac (?:silhouette|size|contours?|shadow)",
+        r"cardiomediastinal (?:silhouette|contours?|size)",
+    ),
     "effusion": (r"costophrenic (?:angles?|sulc(?:us|i)|recess(?:es)?)",),
 }
 
 #: Cue phrases. Order inside a tuple matters only where one cue contains another (longest first).
 NEGATION_PRE = (
     r"no (?:radiographic |definite |convincing )?(?:evidence|signs?|findings?) (?:of|to suggest|for|suggest\w*)",
-    r"negative for", r"free of", r"clear of", r"without(?: (?:evidence|signs?) of)?", r"absence of",
-    r"resolution of", r"resolved", r"no longer", r"ruled out", r"rules out", r"rather than", r"no", r"nor",
-    r"neither", r"none",
+    r"negative for",
+    r"free of",
+    r"clear of",
+    r"without(?: (?:evidence|signs?) of)?",
+    r"absence of",
+    r"resolution of",
+    r"resolved",
+    r"no longer",
+    r"ruled out",
+    r"rules out",
+    r"rather than",
+    r"no",
+    r"nor",
+    r"neither",
+    r"none",
 )
 NEGATION_POST = (
     r"(?:is|are|was|were|has been|have been)? ?(?:not|no longer) (?:seen|identified|present|visualized|"
     r"demonstrated|appreciated|evident|noted|detected|visible)",
-    r"(?:has|have) (?:since |now )?resolved", r"resolved", r"(?:is|are) absent",
+    r"(?:has|have) (?:since |now )?resolved",
+    r"resolved",
+    r"(?:is|are) absent",
 )
 UNCERTAINTY_PRE = (
     r"(?:cannot|can not|could not|can't) (?:be )?(?:exclude|excluded|rule out|ruled out|entirely exclude)",
-    r"differential (?:diagnosis )?(?:includes?|considerations include)", r"may (?:represent|reflect|be|indicate)",
-    r"(?:could|might) (?:represent|reflect|be|indicate)", r"concern(?:ing)? for", r"suspicious for",
-    r"worrisome for", r"question of", r"suggest(?:s|ive of|ing)?", r"possib(?:le|ly)", r"probabl[ey]",
-    r"likely", r"questionable", r"suspect(?:ed)?", r"equivocal", r"versus", r"vs\.?", r"may", r"could",
-    r"might", r"presumabl[ey]", r"perhaps",
+    r"differential (?:diagnosis )?(?:includes?|considerations include)",
+    r"may (?:represent|reflect|be|indicate)",
+    r"(?:could|might) (?:represent|reflect|be|indicate)",
+    r"concern(?:ing)? for",
+    r"suspicious for",
+    r"worrisome for",
+    r"question of",
+    r"suggest(?:s|ive of|ing)?",
+    r"possib(?:le|ly)",
+    r"probabl[ey]",
+    r"likely",
+    r"questionable",
+    r"suspect(?:ed)?",
+    r"equivocal",
+    r"versus",
+    r"vs\.?",
+    r"may",
+    r"could",
+    r"might",
+    r"presumabl[ey]",
+    r"perhaps",
 )
 UNCERTAINTY_POST = (
     r"(?:is|are|was|were)? ?(?:not|cannot be|can not be|could not be) (?:entirely )?(?:excluded|ruled out)",
@@ -90,15 +135,34 @@ UNCERTAINTY_POST = (
 #: Look like negation but are not ("no change in the cardiomegaly" affirms it).
 PSEUDO = (
     r"no (?:significant |interval |further |new )?(?:change|increase|decrease|worsening|improvement)",
-    r"without (?:significant |interval )?(?:change|increase)", r"not only", r"not resolved",
-    r"has not resolved", r"no longer than",
+    r"without (?:significant |interval )?(?:change|increase)",
+    r"not only",
+    r"not resolved",
+    r"has not resolved",
+    r"no longer than",
 )
 #: End the scope of a cue.
-TERMINATORS = (r"but", r"however", r"although", r"though", r"except", r"other than", r"aside from",
-               r"apart from", r"there (?:is|are|has been|have been)", r"which")
+TERMINATORS = (
+    r"but",
+    r"however",
+    r"although",
+    r"though",
+    r"except",
+    r"other than",
+    r"aside from",
+    r"apart from",
+    r"there (?:is|are|has been|have been)",
+    r"which",
+)
 #: Statements that make an anatomy phrase a negative (normal) or positive (abnormal) mention.
-NORMAL = (r"within normal limits", r"not (?:significantly |appreciably )?enlarged", r"normal(?: in size)?",
-          r"unremarkable", r"clear", r"sharp")
+NORMAL = (
+    r"within normal limits",
+    r"not (?:significantly |appreciably )?enlarged",
+    r"normal(?: in size)?",
+    r"unremarkable",
+    r"clear",
+    r"sharp",
+)
 ABNORMAL = (r"(?:mildly |moderately |markedly |severely |slightly )?(?:enlarged|enlargement)", r"blunt(?:ing|ed)")
 
 
@@ -155,14 +219,17 @@ class Rules:
                 changes[key] = _t((k, tuple(v)) for k, v in changes[key].items())
         unknown = set(changes) - {f for f in self.__dataclass_fields__ if not f.startswith("_")}
         if unknown:
-            raise TypeError(f"Rules has no field(s) {sorted(unknown)}; fields: "
-                            f"{[f for f in self.__dataclass_fields__ if not f.startswith('_')]}.")
+            raise TypeError(
+                f"Rules has no field(s) {sorted(unknown)}; fields: "
+                f"{[f for f in self.__dataclass_fields__ if not f.startswith('_')]}."
+            )
         for key, value in changes.items():
             if key == "post_window":
                 continue
             if isinstance(value, str):
-                raise TypeError(f"{key} must be a tuple of patterns, got the string {value!r}; "
-                                f"write ({value!r},) for one pattern.")
+                raise TypeError(
+                    f"{key} must be a tuple of patterns, got the string {value!r}; write ({value!r},) for one pattern."
+                )
             changes[key] = tuple(value)
         return replace(self, **changes)
 
@@ -203,9 +270,16 @@ def _compile(rules: Rules, findings: tuple[str, ...]) -> _Compiled:
         mention = re.compile(rf"\b(?:{alts})\b", re.I)  # one boundary test per position, not per pattern
     else:
         mention = re.compile(r"(?!x)x")
-    groups = [("pseudo", rules.pseudo), ("unc_post", rules.uncertainty_post), ("unc_pre", rules.uncertainty_pre),
-              ("neg_post", rules.negation_post), ("neg_pre", rules.negation_pre), ("normal", rules.normal),
-              ("abnormal", rules.abnormal), ("term", rules.terminators)]
+    groups = [
+        ("pseudo", rules.pseudo),
+        ("unc_post", rules.uncertainty_post),
+        ("unc_pre", rules.uncertainty_pre),
+        ("neg_post", rules.negation_post),
+        ("neg_pre", rules.negation_pre),
+        ("normal", rules.normal),
+        ("abnormal", rules.abnormal),
+        ("term", rules.terminators),
+    ]
     # at one position the first alternative wins: multi-word cues before the words they contain
     words = "|".join(rf"(?P<{k}>{_alt(v)})" for k, v in groups if v)
     cue = re.compile(rf"(?<!\w)(?:{words})(?!\w)|{_STOP}", re.I)
@@ -216,20 +290,28 @@ def _words(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-def _status(text: str, start: int, end: int, kind: str, cues: list[tuple[int, int, str]], starts: list[int],
-            window: int, negation: bool, uncertainty: bool) -> tuple[float, str]:
+def _status(
+    text: str,
+    start: int,
+    end: int,
+    kind: str,
+    cues: list[tuple[int, int, str]],
+    starts: list[int],
+    window: int,
+    negation: bool,
+    uncertainty: bool,
+) -> tuple[float, str]:
     """Label of one mention and the cue that decided it."""
     pre = post = None
     i = bisect_right(starts, start) - 1  # nearest cue before the mention, inside its clause
     while i >= 0 and cues[i][1] > start:
         i -= 1
     if i >= 0 and cues[i][2] not in ("term", "stop"):
-        pre = (cues[i][2], text[cues[i][0]:cues[i][1]])
+        pre = (cues[i][2], text[cues[i][0] : cues[i][1]])
     j = bisect_left(starts, end)  # nearest cue after the mention, within the window
     if j < len(cues):
         c_start, c_end, c_kind = cues[j]
-        if (c_kind in ("neg_post", "unc_post", "normal", "abnormal", "pseudo")
-                and _words(text[end:c_start]) <= window):
+        if c_kind in ("neg_post", "unc_post", "normal", "abnormal", "pseudo") and _words(text[end:c_start]) <= window:
             post = (c_kind, text[c_start:c_end])
     found = [c for c in (pre, post) if c is not None]
     kinds = {c[0] for c in found}
@@ -256,8 +338,7 @@ def _combine(old: float, new: float) -> float:
     return old
 
 
-def _mentions(text: str, comp: _Compiled, window: int, negation: bool, uncertainty: bool,
-              sentences: bool = False):
+def _mentions(text: str, comp: _Compiled, window: int, negation: bool, uncertainty: bool, sentences: bool = False):
     """(sentence, finding, mention, label, cue) per mention; one pass of each regex over the report."""
     hits = list(comp.mention.finditer(text))
     if not hits:
@@ -267,12 +348,11 @@ def _mentions(text: str, comp: _Compiled, window: int, negation: bool, uncertain
     stops = [c[1] for c in cues if c[2] == "stop"]
     for hit in hits:
         g = int(hit.lastgroup[1:])
-        value, cue = _status(text, hit.start(), hit.end(), comp.kinds[g], cues, starts, window,
-                             negation, uncertainty)
+        value, cue = _status(text, hit.start(), hit.end(), comp.kinds[g], cues, starts, window, negation, uncertainty)
         sentence = ""
         if sentences:
             k = bisect_right(stops, hit.start())
-            sentence = text[stops[k - 1] if k else 0:stops[k] if k < len(stops) else len(text)].strip()
+            sentence = text[stops[k - 1] if k else 0 : stops[k] if k < len(stops) else len(text)].strip()
         yield sentence, comp.names[g], hit.group(), value, cue
 
 
@@ -285,8 +365,10 @@ def _check_findings(findings, rules: Rules) -> tuple[str, ...]:
         raise ValueError(f"Ask for at least one finding, from: {', '.join(known)}.")
     unknown = [f for f in names if f not in known]
     if unknown:
-        raise ValueError(f"Unknown finding(s) {unknown}. The rules know: {', '.join(known)}; "
-                         "add a vocabulary entry with rules.with_(vocabulary={...}) for a new one.")
+        raise ValueError(
+            f"Unknown finding(s) {unknown}. The rules know: {', '.join(known)}; "
+            "add a vocabulary entry with rules.with_(vocabulary={...}) for a new one."
+        )
     return names
 
 
@@ -294,8 +376,10 @@ def _as_texts(reports) -> tuple[list[str], pd.Index]:
     if isinstance(reports, str):
         reports = [reports]
     if isinstance(reports, pd.DataFrame):
-        raise TypeError("reports must be one column of text (a Series), not a DataFrame; "
-                        "pass df['findings'] or join the sections first.")
+        raise TypeError(
+            "reports must be one column of text (a Series), not a DataFrame; "
+            "pass df['findings'] or join the sections first."
+        )
     series = reports if isinstance(reports, pd.Series) else pd.Series(list(reports))
     texts = []
     for idx, value in series.items():
@@ -304,13 +388,21 @@ def _as_texts(reports) -> tuple[list[str], pd.Index]:
         elif isinstance(value, str):
             texts.append(value)
         else:
-            raise TypeError(f"Report {idx!r} is a {type(value).__name__} ({value!r}), not text. "
-                            "Pass strings (None or NaN for a missing report).")
+            raise TypeError(
+                f"Report {idx!r} is a {type(value).__name__} ({value!r}), not text. "
+                "Pass strings (None or NaN for a missing report)."
+            )
     return texts, series.index
 
 
-def label_reports(reports: str | Iterable[str] | pd.Series, *, findings: str | Sequence[str] | None = None,
-                  rules: Rules = RULES, negation: bool = True, uncertainty: bool = True) -> pd.DataFrame:
+def label_reports(
+    reports: str | Iterable[str] | pd.Series,
+    *,
+    findings: str | Sequence[str] | None = None,
+    rules: Rules = RULES,
+    negation: bool = True,
+    uncertainty: bool = True,
+) -> pd.DataFrame:
     """Label each report with CheXpert coding: 1 positive, 0 negative, -1 uncertain, NaN not mentioned.
 
     Parameters
@@ -370,8 +462,14 @@ def label_report(text: str, **kwargs) -> dict[str, float]:
     return {k: float(v) for k, v in row.items() if not np.isnan(v)}
 
 
-def explain(text: str, *, findings: str | Sequence[str] | None = None, rules: Rules = RULES,
-            negation: bool = True, uncertainty: bool = True) -> pd.DataFrame:
+def explain(
+    text: str,
+    *,
+    findings: str | Sequence[str] | None = None,
+    rules: Rules = RULES,
+    negation: bool = True,
+    uncertainty: bool = True,
+) -> pd.DataFrame:
     """Every mention in ``text`` with its sentence, label and the cue that decided it (for error analysis).
 
     Examples
@@ -383,7 +481,8 @@ def explain(text: str, *, findings: str | Sequence[str] | None = None, rules: Ru
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}.")
     comp = _compile(rules, _check_findings(findings, rules))
-    rows = [{"sentence": s, "finding": f, "mention": m, "label": v, "cue": c}
-            for s, f, m, v, c in _mentions(text, comp, rules.post_window, negation, uncertainty,
-                                                      sentences=True)]
+    rows = [
+        {"sentence": s, "finding": f, "mention": m, "label": v, "cue": c}
+        for s, f, m, v, c in _mentions(text, comp, rules.post_window, negation, uncertainty, sentences=True)
+    ]
     return pd.DataFrame(rows, columns=["sentence", "finding", "mention", "label", "cue"])

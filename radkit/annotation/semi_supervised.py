@@ -67,8 +67,10 @@ def confident_pseudo_labels(y_score, threshold: float) -> np.ndarray:
     [1.0, nan, 0.0]
     """
     if not 0.5 < threshold <= 1.0:
-        raise ValueError(f"threshold must be in (0.5, 1]; a call is confident when p >= threshold or "
-                         f"p <= 1 - threshold. Got {threshold!r}.")
+        raise ValueError(
+            f"threshold must be in (0.5, 1]; a call is confident when p >= threshold or "
+            f"p <= 1 - threshold. Got {threshold!r}."
+        )
     p = np.asarray(y_score, dtype=float)
     out = np.full(p.shape, np.nan)
     out[p >= threshold] = 1.0
@@ -79,16 +81,20 @@ def confident_pseudo_labels(y_score, threshold: float) -> np.ndarray:
 def _validate(X_l, y_l, X_u) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     for name, x in (("X_labeled", X_l), ("X_unlabeled", X_u)):
         if not isinstance(x, torch.Tensor) or x.ndim != 4:
-            raise TypeError(f"{name} must be a float tensor N x C x H x W (embeddings: N x D x 1 x 1), "
-                            f"got {type(x).__name__} {tuple(getattr(x, 'shape', ()))}.")
+            raise TypeError(
+                f"{name} must be a float tensor N x C x H x W (embeddings: N x D x 1 x 1), "
+                f"got {type(x).__name__} {tuple(getattr(x, 'shape', ()))}."
+            )
     y = torch.as_tensor(y_l, dtype=torch.float32)
     if y.ndim == 1:
         y = y[:, None]
     if len(y) != len(X_l):
         raise ValueError(f"{len(X_l)} labelled images but {len(y)} labels.")
     if X_l.shape[1:] != X_u.shape[1:]:
-        raise ValueError(f"labelled {tuple(X_l.shape[1:])} and unlabelled {tuple(X_u.shape[1:])} items "
-                         "differ in shape; both must come from the same images or the same embedding.")
+        raise ValueError(
+            f"labelled {tuple(X_l.shape[1:])} and unlabelled {tuple(X_u.shape[1:])} items "
+            "differ in shape; both must come from the same images or the same embedding."
+        )
     return X_l, y, X_u
 
 
@@ -97,10 +103,21 @@ def _fit_kwargs(num_epochs, lr, batch_size, device) -> dict:
 
 
 @renamed_arguments(make_model="model_factory")
-def pseudo_label(model_factory: Callable[[int], nn.Module], X_labeled: torch.Tensor, y_labeled,
-                 X_unlabeled: torch.Tensor, *, threshold: float = 0.95, num_rounds: int = 2, num_epochs: int,
-                 lr: float, batch_size: int = 64, seed: int, y_unlabeled_true=None,
-                 device: torch.device | str | None = None) -> SemiResult:
+def pseudo_label(
+    model_factory: Callable[[int], nn.Module],
+    X_labeled: torch.Tensor,
+    y_labeled,
+    X_unlabeled: torch.Tensor,
+    *,
+    threshold: float = 0.95,
+    num_rounds: int = 2,
+    num_epochs: int,
+    lr: float,
+    batch_size: int = 64,
+    seed: int,
+    y_unlabeled_true=None,
+    device: torch.device | str | None = None,
+) -> SemiResult:
     """Self-training with a confidence threshold.
 
     Parameters
@@ -178,10 +195,23 @@ def gaussian_noise(std: float = 0.1) -> Augment:
 
 
 @renamed_arguments(make_model="model_factory")
-def temporal_ensembling(model_factory: Callable[[int], nn.Module], X_labeled: torch.Tensor, y_labeled,
-                        X_unlabeled: torch.Tensor, *, augment: Augment, alpha: float = 0.6, num_rounds: int = 5,
-                        warmup_epochs: int, epochs_per_round: int = 1, lr: float, round_lr: float | None = None,
-                        batch_size: int = 64, seed: int, device: torch.device | str | None = None) -> SemiResult:
+def temporal_ensembling(
+    model_factory: Callable[[int], nn.Module],
+    X_labeled: torch.Tensor,
+    y_labeled,
+    X_unlabeled: torch.Tensor,
+    *,
+    augment: Augment,
+    alpha: float = 0.6,
+    num_rounds: int = 5,
+    warmup_epochs: int,
+    epochs_per_round: int = 1,
+    lr: float,
+    round_lr: float | None = None,
+    batch_size: int = 64,
+    seed: int,
+    device: torch.device | str | None = None,
+) -> SemiResult:
     """Consistency training: match the running average of the model's own predictions on augmented views.
 
     Round 0 trains on the labelled images only (``warmup_epochs``). Each later
@@ -220,7 +250,11 @@ def temporal_ensembling(model_factory: Callable[[int], nn.Module], X_labeled: to
         p = torch.as_tensor(predict(model, augment(X_u, gen), batch_size=max(batch_size, 256)))
         Z = alpha * Z + (1 - alpha) * p
         targets = (Z / (1 - alpha**r)).clamp(0.0, 1.0)  # bias-corrected average; rounding can pass 1
-        fit(model, (torch.cat([X_l, augment(X_u, gen)]), torch.cat([y_l, targets])), seed=seeds[r],
-            **_fit_kwargs(epochs_per_round, lr / 10 if round_lr is None else round_lr, batch_size, device))
+        fit(
+            model,
+            (torch.cat([X_l, augment(X_u, gen)]), torch.cat([y_l, targets])),
+            seed=seeds[r],
+            **_fit_kwargs(epochs_per_round, lr / 10 if round_lr is None else round_lr, batch_size, device),
+        )
         rows.append({"round": r, "n_pseudo": len(X_u)})
     return SemiResult(model, pd.DataFrame(rows))

@@ -62,8 +62,10 @@ def draw_subset(y: np.ndarray, n: int, *, prevalence: float | None = None, seed:
     pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
     n_pos = max(1, int(round(n * prevalence)))
     if n_pos > len(pos) or n - n_pos > len(neg):
-        raise ValueError(f"The pool has {len(pos)} positives and {len(neg)} negatives; {n} cases at prevalence "
-                         f"{prevalence} need {n_pos} and {n - n_pos}. Generate a larger pool or ask for fewer.")
+        raise ValueError(
+            f"The pool has {len(pos)} positives and {len(neg)} negatives; {n} cases at prevalence "
+            f"{prevalence} need {n_pos} and {n - n_pos}. Generate a larger pool or ask for fewer."
+        )
     return np.sort(np.r_[g.choice(pos, n_pos, replace=False), g.choice(neg, n - n_pos, replace=False)])
 
 
@@ -125,8 +127,14 @@ def unpaired_gain(treated: Sequence[float], control: Sequence[float], *, level: 
         raise ValueError("Each group needs at least 2 replicates for an interval.")
     res = stats.ttest_ind(a, b, equal_var=False)
     ci = res.confidence_interval(level)
-    return Estimate(float(a.mean() - b.mean()), float(ci.low), float(ci.high), level=level,
-                    method="Welch t over replicates", n=int(a.size + b.size))
+    return Estimate(
+        float(a.mean() - b.mean()),
+        float(ci.low),
+        float(ci.high),
+        level=level,
+        method="Welch t over replicates",
+        n=int(a.size + b.size),
+    )
 
 
 @dataclass
@@ -146,8 +154,13 @@ class LearningCurve:
         out = {}
         for n, g in self.rows.groupby("n"):
             e = t_interval(g["auc"], level=level)
-            out[n] = {"auc": e.estimate, "low": e.low, "high": e.high, "replicates": e.n,
-                      "positives": g["positives"].mean()}
+            out[n] = {
+                "auc": e.estimate,
+                "low": e.low,
+                "high": e.high,
+                "replicates": e.n,
+                "positives": g["positives"].mean(),
+            }
         return pd.DataFrame(out).T.rename_axis("n")
 
     def to_frame(self) -> pd.DataFrame:
@@ -167,9 +180,17 @@ class LearningCurve:
         return float(np.exp(np.log(n[i - 1]) + f * (np.log(n[i]) - np.log(n[i - 1]))))
 
 
-def learning_curve(train_fn: Callable[[np.ndarray, int], np.ndarray], y_pool: np.ndarray,
-                   y_test: np.ndarray, *, sizes: Sequence[int], n_rep: int, seed: int,
-                   prevalence: float | None = None, progress: bool = True) -> LearningCurve:
+def learning_curve(
+    train_fn: Callable[[np.ndarray, int], np.ndarray],
+    y_pool: np.ndarray,
+    y_test: np.ndarray,
+    *,
+    sizes: Sequence[int],
+    n_rep: int,
+    seed: int,
+    prevalence: float | None = None,
+    progress: bool = True,
+) -> LearningCurve:
     """Run ``train_fn(index, seed) -> test scores`` over sizes and replicates; score by AUC.
 
     Parameters
@@ -210,14 +231,30 @@ def learning_curve(train_fn: Callable[[np.ndarray, int], np.ndarray], y_pool: np
                 s = seeds[i * n_rep + r]
                 idx = draw_subset(y_pool, int(n), prevalence=prevalence, seed=s)
                 score = np.asarray(train_fn(idx, s)).ravel()
-                rows.append({"n": int(n), "replicate": r, "positives": int(y_pool[idx].sum()),
-                             "auc": float(roc_auc_score(y_test, score))})
+                rows.append(
+                    {
+                        "n": int(n),
+                        "replicate": r,
+                        "positives": int(y_pool[idx].sum()),
+                        "auc": float(roc_auc_score(y_test, score)),
+                    }
+                )
                 bar.update()
     return LearningCurve(pd.DataFrame(rows))
 
 
-def fit_and_score(model, x: torch.Tensor, y: torch.Tensor, x_test: torch.Tensor, *, num_epochs: int,
-                  lr: float, batch_size: int, seed: int, augment=None) -> np.ndarray:
+def fit_and_score(
+    model,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    x_test: torch.Tensor,
+    *,
+    num_epochs: int,
+    lr: float,
+    batch_size: int,
+    seed: int,
+    augment=None,
+) -> np.ndarray:
     """Train ``model`` on ``(x, y)`` with ``radkit.train.fit`` and return its test scores (first output).
 
     Examples
@@ -230,6 +267,5 @@ def fit_and_score(model, x: torch.Tensor, y: torch.Tensor, x_test: torch.Tensor,
     """
     from radkit.train import fit, predict
 
-    fit(model, (x, y), num_epochs=num_epochs, lr=lr, batch_size=batch_size, seed=seed, augment=augment,
-        progress=False)
+    fit(model, (x, y), num_epochs=num_epochs, lr=lr, batch_size=batch_size, seed=seed, augment=augment, progress=False)
     return predict(model, x_test, batch_size=256)[:, 0]

@@ -53,8 +53,10 @@ def frechet_distance(mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma
     s1, s2 = np.atleast_2d(np.asarray(sigma1, float)), np.atleast_2d(np.asarray(sigma2, float))
     d = mu1.shape[0]
     if mu2.shape != (d,) or s1.shape != (d, d) or s2.shape != (d, d):
-        raise ValueError(f"Shapes do not match: mu1 {mu1.shape}, sigma1 {s1.shape}, mu2 {mu2.shape}, "
-                         f"sigma2 {s2.shape}; means must be (d,) and covariances (d, d).")
+        raise ValueError(
+            f"Shapes do not match: mu1 {mu1.shape}, sigma1 {s1.shape}, mu2 {mu2.shape}, "
+            f"sigma2 {s2.shape}; means must be (d,) and covariances (d, d)."
+        )
     root1 = _sqrt_psd(s1)
     cross = np.trace(_sqrt_psd(root1 @ s2 @ root1))
     value = float(np.sum((mu1 - mu2) ** 2) + np.trace(s1) + np.trace(s2) - 2 * cross)
@@ -75,8 +77,9 @@ def frechet_from_features(a: np.ndarray, b: np.ndarray) -> float:
     """
     a, b = np.asarray(a, float), np.asarray(b, float)
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
-        raise ValueError(f"Features must be two 2-D arrays with the same number of columns, got "
-                         f"{a.shape} and {b.shape}.")
+        raise ValueError(
+            f"Features must be two 2-D arrays with the same number of columns, got {a.shape} and {b.shape}."
+        )
     if min(len(a), len(b)) < 2:
         raise ValueError("Each set needs at least 2 items to estimate a covariance.")
     return frechet_distance(a.mean(0), np.cov(a, rowvar=False), b.mean(0), np.cov(b, rowvar=False))
@@ -105,14 +108,18 @@ def embed(model: nn.Module, images: torch.Tensor, *, batch_size: int = 256) -> n
     """
     import warnings
 
-    warnings.warn("radkit.augmentation.frechet.embed is deprecated; call radkit.train.embed(model, images, ...), "
-                  "the kit's one embedding function (float32; .astype(float) gives these numbers).",
-                  FutureWarning, stacklevel=2)
+    warnings.warn(
+        "radkit.augmentation.frechet.embed is deprecated; call radkit.train.embed(model, images, ...), "
+        "the kit's one embedding function (float32; .astype(float) gives these numbers).",
+        FutureWarning,
+        stacklevel=2,
+    )
     return _features(model, images, batch_size=batch_size)
 
 
-def image_frechet(a: torch.Tensor, b: torch.Tensor, *, model: nn.Module, n_boot: int = 0, seed: int | None = None,
-                  level: float = 0.95) -> Estimate:
+def image_frechet(
+    a: torch.Tensor, b: torch.Tensor, *, model: nn.Module, n_boot: int = 0, seed: int | None = None, level: float = 0.95
+) -> Estimate:
     """Fréchet distance between two image sets on ``model``'s embeddings, optionally with a bootstrap interval.
 
     Parameters
@@ -147,7 +154,11 @@ def image_frechet(a: torch.Tensor, b: torch.Tensor, *, model: nn.Module, n_boot:
     if n_boot <= 0:
         return Estimate(value, level=level, method="", n=min(len(fa), len(fb)))
     g = rng_if_needed(seed, where="image_frechet", why=f"n_boot={n_boot} resamples both sets")
-    reps = np.array([frechet_from_features(fa[g.integers(0, len(fa), len(fa))], fb[g.integers(0, len(fb), len(fb))])
-                     for _ in range(n_boot)])
+    reps = np.array(
+        [
+            frechet_from_features(fa[g.integers(0, len(fa), len(fa))], fb[g.integers(0, len(fb), len(fb))])
+            for _ in range(n_boot)
+        ]
+    )
     low, high = percentile_interval(reps, level=level)
     return Estimate(value, low, high, level=level, method="bootstrap percentile", n=min(len(fa), len(fb)))

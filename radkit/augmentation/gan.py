@@ -51,8 +51,10 @@ __all__ = [
 
 def _check_size(image_size: int) -> int:
     if not isinstance(image_size, int) or image_size < 16 or image_size & (image_size - 1):
-        raise ValueError(f"image_size must be a power of two >= 16 (16, 32, 64, 128), got {image_size!r}. "
-                         "Resize the images first, e.g. torch.nn.functional.interpolate.")
+        raise ValueError(
+            f"image_size must be a power of two >= 16 (16, 32, 64, 128), got {image_size!r}. "
+            "Resize the images first, e.g. torch.nn.functional.interpolate."
+        )
     return image_size
 
 
@@ -129,10 +131,10 @@ class GAN:
         _check_size(self.image_size)
         if not isinstance(self.num_classes, int) or self.num_classes < 1:
             raise ValueError(f"num_classes must be a positive int, got {self.num_classes!r}.")
-        self.generator = Generator(image_size=self.image_size, num_classes=self.num_classes,
-                                   z_dim=self.z_dim, width=self.width)
-        self.discriminator = Discriminator(image_size=self.image_size, num_classes=self.num_classes,
-                                           width=self.width)
+        self.generator = Generator(
+            image_size=self.image_size, num_classes=self.num_classes, z_dim=self.z_dim, width=self.width
+        )
+        self.discriminator = Discriminator(image_size=self.image_size, num_classes=self.num_classes, width=self.width)
         self.generator_ema = copy.deepcopy(self.generator).eval().requires_grad_(False)
 
     def history_frame(self) -> pd.DataFrame:
@@ -141,23 +143,38 @@ class GAN:
 
     to_frame = history_frame
 
-    def fit(self, images: torch.Tensor, labels: torch.Tensor | np.ndarray, *, num_steps: int, batch_size: int = 64,
-            lr: float = 2e-4, ema: float = 0.99, seed: int, device: torch.device | str | None = None,
-            callback: Callable[[GAN, int], dict | None] | None = None, eval_every: int = 0,
-            progress: bool = True) -> GAN:
+    def fit(
+        self,
+        images: torch.Tensor,
+        labels: torch.Tensor | np.ndarray,
+        *,
+        num_steps: int,
+        batch_size: int = 64,
+        lr: float = 2e-4,
+        ema: float = 0.99,
+        seed: int,
+        device: torch.device | str | None = None,
+        callback: Callable[[GAN, int], dict | None] | None = None,
+        eval_every: int = 0,
+        progress: bool = True,
+    ) -> GAN:
         """Train (or keep training) on ``images`` with integer class ``labels``; see :func:`train_gan`."""
         from radkit.augmentation.transforms import check_images
 
         check_images(images, where="GAN training images")
         if images.shape[1] != 1 or images.shape[-1] != self.image_size or images.shape[-2] != self.image_size:
-            raise ValueError(f"GAN training images must be N×1×{self.image_size}×{self.image_size}, got "
-                             f"{tuple(images.shape)}. Resize them or build GAN(image_size=...).")
+            raise ValueError(
+                f"GAN training images must be N×1×{self.image_size}×{self.image_size}, got "
+                f"{tuple(images.shape)}. Resize them or build GAN(image_size=...)."
+            )
         y = torch.as_tensor(np.asarray(labels)).long().view(-1)
         if len(y) != len(images):
             raise ValueError(f"{len(images)} images but {len(y)} labels; give one class index per image.")
         if len(y) and (int(y.min()) < 0 or int(y.max()) >= self.num_classes):
-            raise ValueError(f"labels must be class indices 0..{self.num_classes - 1}, got values "
-                             f"{sorted(set(y.tolist()))[:5]}. For one finding use the 0/1 column.")
+            raise ValueError(
+                f"labels must be class indices 0..{self.num_classes - 1}, got values "
+                f"{sorted(set(y.tolist()))[:5]}. For one finding use the 0/1 column."
+            )
         if not isinstance(num_steps, int) or num_steps < 1:
             raise ValueError(f"num_steps must be a positive int, got {num_steps!r}.")
         seed = check_seed(seed)
@@ -180,7 +197,7 @@ class GAN:
             real, lab = x_all[idx].to(dev), y_all[idx].to(dev)
             z = torch.randn(batch_size, self.z_dim, generator=gen).to(dev)
             fake = g(z, lab)
-            loss_d = (torch.relu(1 - d(real, lab)).mean() + torch.relu(1 + d(fake.detach(), lab)).mean())
+            loss_d = torch.relu(1 - d(real, lab)).mean() + torch.relu(1 + d(fake.detach(), lab)).mean()
             opt_d.zero_grad(set_to_none=True)
             loss_d.backward()
             opt_d.step()
@@ -205,8 +222,7 @@ class GAN:
         return self
 
     @torch.no_grad()
-    def sample(self, n: int, *, label: int = 1, seed: int, device: torch.device | str | None = None
-               ) -> torch.Tensor:
+    def sample(self, n: int, *, label: int = 1, seed: int, device: torch.device | str | None = None) -> torch.Tensor:
         """``n`` generated images (N×1×H×W in [0, 1], on the CPU) of class ``label``.
 
         Raises
@@ -215,8 +231,10 @@ class GAN:
             If the GAN has not been trained (or loaded) yet.
         """
         if self.steps == 0:
-            raise RuntimeError("This GAN has not been trained: call gan.fit(images, labels, ...) or "
-                               "train_gan(...) first, or GAN.load(path) a trained one.")
+            raise RuntimeError(
+                "This GAN has not been trained: call gan.fit(images, labels, ...) or "
+                "train_gan(...) first, or GAN.load(path) a trained one."
+            )
         if not isinstance(n, int) or n < 0:
             raise ValueError(f"n must be a non-negative int, got {n!r}.")
         if not 0 <= int(label) < self.num_classes:
@@ -225,16 +243,24 @@ class GAN:
         g = self.generator_ema.to(dev).eval()
         z = torch.randn(n, self.z_dim, generator=torch_generator(seed)).to(dev)
         lab = torch.full((n,), int(label), dtype=torch.long, device=dev)
-        out = [g(z[i:i + 512], lab[i:i + 512]).cpu() for i in range(0, n, 512)]
+        out = [g(z[i : i + 512], lab[i : i + 512]).cpu() for i in range(0, n, 512)]
         return torch.cat(out) if out else torch.empty(0, 1, self.image_size, self.image_size)
 
     def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
         """Save all three networks and the architecture through :func:`radkit.checkpoint.save_checkpoint`."""
         from radkit.checkpoint import save_checkpoint
 
-        return save_checkpoint(_Bundle(self), path, overwrite=overwrite, kind="radkit.augmentation.GAN",
-                               image_size=self.image_size, num_classes=self.num_classes, z_dim=self.z_dim,
-                               width=self.width, steps=self.steps)
+        return save_checkpoint(
+            _Bundle(self),
+            path,
+            overwrite=overwrite,
+            kind="radkit.augmentation.GAN",
+            image_size=self.image_size,
+            num_classes=self.num_classes,
+            z_dim=self.z_dim,
+            width=self.width,
+            steps=self.steps,
+        )
 
     @classmethod
     def load(cls, path: str | Path) -> GAN:
@@ -244,8 +270,9 @@ class GAN:
         blob = torch.load(path, map_location="cpu", weights_only=True) if Path(path).is_file() else None
         meta = (blob or {}).get("meta", {})
         if blob is not None and meta.get("kind") != "radkit.augmentation.GAN":
-            raise ValueError(f"{path} is not a saved radkit GAN (kind={meta.get('kind')!r}); "
-                             "save one with gan.save(path).")
+            raise ValueError(
+                f"{path} is not a saved radkit GAN (kind={meta.get('kind')!r}); save one with gan.save(path)."
+            )
         gan = cls(**{k: meta[k] for k in ("image_size", "num_classes", "z_dim", "width")}) if meta else cls()
         load_checkpoint(_Bundle(gan), path)
         gan.steps = int(meta.get("steps", 0))
@@ -258,10 +285,21 @@ class _Bundle(nn.Module):
         self.generator, self.discriminator, self.generator_ema = gan.generator, gan.discriminator, gan.generator_ema
 
 
-def train_gan(images: torch.Tensor, labels: torch.Tensor | np.ndarray, *, num_steps: int, batch_size: int = 64,
-              lr: float = 2e-4, z_dim: int = 64, width: int = 16, seed: int,
-              device: torch.device | str | None = None, callback: Callable[[GAN, int], dict | None] | None = None,
-              eval_every: int = 0, progress: bool = True) -> GAN:
+def train_gan(
+    images: torch.Tensor,
+    labels: torch.Tensor | np.ndarray,
+    *,
+    num_steps: int,
+    batch_size: int = 64,
+    lr: float = 2e-4,
+    z_dim: int = 64,
+    width: int = 16,
+    seed: int,
+    device: torch.device | str | None = None,
+    callback: Callable[[GAN, int], dict | None] | None = None,
+    eval_every: int = 0,
+    progress: bool = True,
+) -> GAN:
     """Train a conditional GAN on ``images`` (N×1×S×S in [0, 1], S a power of two) and class ``labels``.
 
     Parameters
@@ -289,18 +327,32 @@ def train_gan(images: torch.Tensor, labels: torch.Tensor | np.ndarray, *, num_st
     seed = check_seed(seed)
     with torch.random.fork_rng(devices=[]):  # initial weights from the seed, global state untouched
         torch.manual_seed(seed)
-        gan = GAN(image_size=int(images.shape[-1]) if isinstance(images, torch.Tensor) else 32,
-                  num_classes=int(max(2, int(np.asarray(labels).max()) + 1)) if len(labels) else 2,
-                  z_dim=z_dim, width=width)
-    return gan.fit(images, labels, num_steps=num_steps, batch_size=batch_size, lr=lr, seed=seed, device=device,
-                   callback=callback, eval_every=eval_every, progress=progress)
+        gan = GAN(
+            image_size=int(images.shape[-1]) if isinstance(images, torch.Tensor) else 32,
+            num_classes=int(max(2, int(np.asarray(labels).max()) + 1)) if len(labels) else 2,
+            z_dim=z_dim,
+            width=width,
+        )
+    return gan.fit(
+        images,
+        labels,
+        num_steps=num_steps,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        device=device,
+        callback=callback,
+        eval_every=eval_every,
+        progress=progress,
+    )
 
 
 # ----------------------------------------------------------------------------- memorisation
 
 
-def nearest_distances(queries: torch.Tensor, reference: torch.Tensor, *, exclude_self: bool = False,
-                      batch_size: int = 1024) -> np.ndarray:
+def nearest_distances(
+    queries: torch.Tensor, reference: torch.Tensor, *, exclude_self: bool = False, batch_size: int = 1024
+) -> np.ndarray:
     """Root-mean-square pixel distance from each query image to its nearest reference image.
 
     With ``exclude_self`` (queries and reference are the same set), an image's
@@ -316,14 +368,16 @@ def nearest_distances(queries: torch.Tensor, reference: torch.Tensor, *, exclude
     q = queries.reshape(len(queries), -1).double()
     r = reference.reshape(len(reference), -1).double()
     if q.shape[1] != r.shape[1]:
-        raise ValueError(f"Queries and reference have different image sizes ({tuple(queries.shape[1:])} vs "
-                         f"{tuple(reference.shape[1:])}).")
+        raise ValueError(
+            f"Queries and reference have different image sizes ({tuple(queries.shape[1:])} vs "
+            f"{tuple(reference.shape[1:])})."
+        )
     if exclude_self and len(q) != len(r):
         raise ValueError("exclude_self=True needs queries and reference to be the same set.")
     out = []
     r2 = (r * r).sum(1)
     for start in range(0, len(q), batch_size):
-        qb = q[start:start + batch_size]
+        qb = q[start : start + batch_size]
         d2 = (qb * qb).sum(1, keepdim=True) + r2 - 2 * qb @ r.T
         if exclude_self:
             rows = torch.arange(len(qb))
@@ -362,14 +416,19 @@ class Memorisation:
         return float(np.median(self.sample_to_train) / np.median(self.train_to_train))
 
     def to_frame(self) -> pd.DataFrame:
-        rows = {"generated → nearest training": self.sample_to_train,
-                "training → nearest other training": self.train_to_train}
-        return pd.DataFrame({k: {"n": len(v), "min": v.min(), "5%": np.quantile(v, 0.05), "median": np.median(v)}
-                             for k, v in rows.items()}).T
+        rows = {
+            "generated → nearest training": self.sample_to_train,
+            "training → nearest other training": self.train_to_train,
+        }
+        return pd.DataFrame(
+            {
+                k: {"n": len(v), "min": v.min(), "5%": np.quantile(v, 0.05), "median": np.median(v)}
+                for k, v in rows.items()
+            }
+        ).T
 
 
-def memorisation_check(samples: torch.Tensor, train: torch.Tensor, *, copy_quantile: float = 0.01
-                       ) -> Memorisation:
+def memorisation_check(samples: torch.Tensor, train: torch.Tensor, *, copy_quantile: float = 0.01) -> Memorisation:
     """Are generated images copies of training images? Compare their nearest-neighbour distances.
 
     A GAN that memorises returns training images (distance ≈ 0 to one of them);

@@ -23,8 +23,18 @@ import torch.nn.functional as F
 
 from radkit._validate import check_images as _check_images
 
-__all__ = ["add_noise", "adjust_brightness", "adjust_contrast", "adjust_gamma", "affine", "check_images",
-           "elastic_field", "gaussian_blur", "hflip", "mixup"]
+__all__ = [
+    "add_noise",
+    "adjust_brightness",
+    "adjust_contrast",
+    "adjust_gamma",
+    "affine",
+    "check_images",
+    "elastic_field",
+    "gaussian_blur",
+    "hflip",
+    "mixup",
+]
 
 
 # ----------------------------------------------------------------------------- validation
@@ -49,8 +59,7 @@ def _per_image(value: object, n: int, x: torch.Tensor, name: str) -> torch.Tenso
     if t.ndim == 0:
         t = t.expand(n)
     if t.shape != (n,):
-        raise ValueError(f"{name} must be a number or one value per image (length {n}), "
-                         f"got shape {tuple(t.shape)}.")
+        raise ValueError(f"{name} must be a number or one value per image (length {n}), got shape {tuple(t.shape)}.")
     return t
 
 
@@ -77,8 +86,15 @@ def _theta(angle: torch.Tensor, translate: torch.Tensor, scale: torch.Tensor, h:
     return torch.cat([m_norm, shift.unsqueeze(-1)], dim=-1)
 
 
-def affine(x: torch.Tensor, *, angle: object = 0.0, translate: object = (0.0, 0.0), scale: object = 1.0,
-           displacement: torch.Tensor | None = None, padding: str = "zeros") -> torch.Tensor:
+def affine(
+    x: torch.Tensor,
+    *,
+    angle: object = 0.0,
+    translate: object = (0.0, 0.0),
+    scale: object = 1.0,
+    displacement: torch.Tensor | None = None,
+    padding: str = "zeros",
+) -> torch.Tensor:
     """Rotate, translate and scale every image by its own parameters, in one ``grid_sample``.
 
     Parameters
@@ -245,8 +261,17 @@ def gaussian_blur(x: torch.Tensor, sigma: object, *, kernel_size: int | None = N
     return flat.view(n, c, h, w)
 
 
-def elastic_field(n: int, h: int, w: int, *, alpha: torch.Tensor, sigma: float, generator: torch.Generator,
-                  device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32) -> torch.Tensor:
+def elastic_field(
+    n: int,
+    h: int,
+    w: int,
+    *,
+    alpha: torch.Tensor,
+    sigma: float,
+    generator: torch.Generator,
+    device: torch.device | str = "cpu",
+    dtype: torch.dtype = torch.float32,
+) -> torch.Tensor:
     """Smooth random displacement fields (N×H×W×2) for :func:`affine`'s ``displacement``.
 
     Uniform noise in [−1, 1] per pixel and axis, Gaussian-smoothed with ``sigma``
@@ -288,8 +313,9 @@ def hflip(x: torch.Tensor, flip: torch.Tensor) -> torch.Tensor:
     return torch.where(_view(flip.to(x.device)), x.flip(-1), x)
 
 
-def mixup(x: torch.Tensor, y: torch.Tensor, *, lam: torch.Tensor, partner: torch.Tensor
-          ) -> tuple[torch.Tensor, torch.Tensor]:
+def mixup(
+    x: torch.Tensor, y: torch.Tensor, *, lam: torch.Tensor, partner: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Mix each image and its label with a partner's: ``λ·(x, y) + (1 − λ)·(x_j, y_j)`` (Zhang et al. 2018).
 
     Labels become soft (fractions), which ``radkit.train.fit``'s BCE loss accepts.

@@ -33,13 +33,16 @@ def plot_learning_curves(curves: Mapping[str, LearningCurve], *, x: str = "n", a
     for name, lc in curves.items():
         s = lc.summary(level=level)
         xs = s.index.to_numpy(float) if x == "n" else s["positives"].to_numpy(float)
-        line, = ax.plot(xs, s["auc"], marker="o", label=name)
+        (line,) = ax.plot(xs, s["auc"], marker="o", label=name)
         ax.fill_between(xs, s["low"], s["high"], color=line.get_color(), alpha=0.2, lw=0)
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
-    ax.set(xlabel="training images" if x == "n" else "positive training images", ylabel="test AUC",
-           title=f"Learning curve (mean, {level:.0%} interval over replicates)")
+    ax.set(
+        xlabel="training images" if x == "n" else "positive training images",
+        ylabel="test AUC",
+        title=f"Learning curve (mean, {level:.0%} interval over replicates)",
+    )
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right")
     return ax
@@ -84,8 +87,9 @@ def plot_image_rows(rows: Mapping[str, torch.Tensor], *, n: int = 8, title: str 
     """
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(len(rows), n, figsize=(1.3 * n + 0.8, 1.45 * len(rows)), layout="constrained",
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        len(rows), n, figsize=(1.3 * n + 0.8, 1.45 * len(rows)), layout="constrained", squeeze=False
+    )
     for r, (name, imgs) in enumerate(rows.items()):
         for c in range(n):
             ax = axes[r, c]
@@ -113,8 +117,13 @@ def plot_gains(table: pd.DataFrame, *, ax=None, xlabel: str = "test AUC gain ove
     """
     ax = get_axes(ax, figsize=(5.5, 0.5 + 0.45 * len(table)))
     ys = np.arange(len(table))[::-1]
-    ax.errorbar(table["estimate"], ys, xerr=[table["estimate"] - table["low"], table["high"] - table["estimate"]],
-                fmt="o", capsize=4)
+    ax.errorbar(
+        table["estimate"],
+        ys,
+        xerr=[table["estimate"] - table["low"], table["high"] - table["estimate"]],
+        fmt="o",
+        capsize=4,
+    )
     ax.axvline(0, color="grey", lw=1, ls="--")
     ax.set_yticks(ys, table.index)
     ax.set(xlabel=xlabel, title="Mean gain with its 95% interval over replicates")
@@ -140,8 +149,11 @@ def plot_long_tail(counts: Mapping[str, pd.Series], *, ax=None):
         ax.plot(np.arange(1, len(c) + 1) / len(c), c.to_numpy(), marker=".", label=f"{name} ({len(c)} findings)")
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.set(xlabel="findings, most to least common (fraction of the dataset's findings)",
-           ylabel="images with the finding", title="The long tail of real chest X-ray labels")
+    ax.set(
+        xlabel="findings, most to least common (fraction of the dataset's findings)",
+        ylabel="images with the finding",
+        title="The long tail of real chest X-ray labels",
+    )
     ax.grid(alpha=0.3, which="both")
     ax.legend(loc="lower left")  # the curves start top left and end bottom right
     return ax

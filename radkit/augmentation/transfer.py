@@ -67,8 +67,17 @@ def transfer_model(pretrained: nn.Module, *, num_classes: int, seed: int, freeze
     return model
 
 
-def fine_tune(pretrained: nn.Module, train_data, *, num_classes: int, num_epochs: int, lr: float, seed: int,
-              freeze: bool = False, **fit_kwargs) -> tuple[nn.Module, object]:
+def fine_tune(
+    pretrained: nn.Module,
+    train_data,
+    *,
+    num_classes: int,
+    num_epochs: int,
+    lr: float,
+    seed: int,
+    freeze: bool = False,
+    **fit_kwargs,
+) -> tuple[nn.Module, object]:
     """:func:`transfer_model` then ``radkit.train.fit``; returns ``(model, history)``.
 
     Examples

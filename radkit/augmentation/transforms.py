@@ -124,14 +124,27 @@ class Policy:
     padding: str = "zeros"
 
     def __post_init__(self) -> None:
-        limits = {"rotate": 180.0, "translate": 0.5, "scale": 0.9, "gamma": 3.0, "contrast": 1.0,
-                  "brightness": 1.0, "noise": 1.0, "blur": 0.25, "elastic": 0.25, "elastic_sigma": 1.0,
-                  "hflip": 1.0, "mixup": 100.0}
+        limits = {
+            "rotate": 180.0,
+            "translate": 0.5,
+            "scale": 0.9,
+            "gamma": 3.0,
+            "contrast": 1.0,
+            "brightness": 1.0,
+            "noise": 1.0,
+            "blur": 0.25,
+            "elastic": 0.25,
+            "elastic_sigma": 1.0,
+            "hflip": 1.0,
+            "mixup": 100.0,
+        }
         for name, top in limits.items():
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= top:
-                raise ValueError(f"Policy.{name}={v!r} must be a number in [0, {top:g}]. "
-                                 "0 switches the operation off; see radkit.augmentation.Policy.")
+                raise ValueError(
+                    f"Policy.{name}={v!r} must be a number in [0, {top:g}]. "
+                    "0 switches the operation off; see radkit.augmentation.Policy."
+                )
         if self.padding not in ("zeros", "border", "reflection"):
             raise ValueError(f"Policy.padding={self.padding!r}: use 'zeros', 'border' or 'reflection'.")
 
@@ -155,8 +168,15 @@ class Policy:
         ``augment_batch(image, policy=p, seed=s)`` (every draw is made whether
         or not its operation is on).
         """
-        return Policy(rotate=self.rotate, translate=self.translate, scale=self.scale, elastic=self.elastic,
-                      elastic_sigma=self.elastic_sigma, hflip=self.hflip, padding=self.padding)
+        return Policy(
+            rotate=self.rotate,
+            translate=self.translate,
+            scale=self.scale,
+            elastic=self.elastic,
+            elastic_sigma=self.elastic_sigma,
+            hflip=self.hflip,
+            padding=self.padding,
+        )
 
     def scaled(self, strength: float) -> Policy:
         """The same policy with every strength multiplied by ``strength`` (hflip and mixup kept)."""
@@ -164,13 +184,30 @@ class Policy:
             raise ValueError(f"strength must be >= 0, got {strength}.")
         keep = {"hflip", "mixup", "elastic_sigma", "padding"}
         top = {"translate": 0.5, "scale": 0.9, "blur": 0.25, "elastic": 0.25, "contrast": 1.0, "brightness": 1.0}
-        return replace(self, **{f.name: min(getattr(self, f.name) * strength, top.get(f.name, math.inf))
-                                for f in fields(self) if f.name not in keep})
+        return replace(
+            self,
+            **{
+                f.name: min(getattr(self, f.name) * strength, top.get(f.name, math.inf))
+                for f in fields(self)
+                if f.name not in keep
+            },
+        )
 
 
 #: The operations a :class:`Policy` can switch on, in the order they are applied.
-OPERATIONS: tuple[str, ...] = ("hflip", "rotate", "translate", "scale", "elastic", "gamma", "contrast",
-                               "brightness", "blur", "noise", "mixup")
+OPERATIONS: tuple[str, ...] = (
+    "hflip",
+    "rotate",
+    "translate",
+    "scale",
+    "elastic",
+    "gamma",
+    "contrast",
+    "brightness",
+    "blur",
+    "noise",
+    "mixup",
+)
 
 #: Nothing: ``fit(augment=Augment(IDENTITY, ...))`` trains exactly as without augmentation.
 IDENTITY = Policy()
@@ -184,8 +221,9 @@ IDENTITY = Policy()
 #: no elastic warping (it bends ribs and the heart border), no mixup (two overlaid chests are not
 #: a radiograph). Strengths follow common CXR practice (e.g. the CheXpert and torchxrayvision
 #: training recipes: ±10-15° rotation, ±10% translation and scale at most).
-SAFE_CXR = Policy(rotate=7.0, translate=0.06, scale=0.08, gamma=0.22, contrast=0.15, brightness=0.10,
-                  noise=0.015, blur=0.008)
+SAFE_CXR = Policy(
+    rotate=7.0, translate=0.06, scale=0.08, gamma=0.22, contrast=0.15, brightness=0.10, noise=0.015, blur=0.008
+)
 
 
 @renamed_arguments(spec="policy")
@@ -217,8 +255,10 @@ contrast, brightness, blur, noise, mixup (and elastic_sigma, padding). Did you m
     elif isinstance(policy, dict):
         base = dict(policy)
     else:
-        raise TypeError(f"A policy is a radkit.augmentation.Policy or a dict of strengths, not "
-                        f"{type(policy).__name__}. Example: make_policy(rotate=7, noise=0.02).")
+        raise TypeError(
+            f"A policy is a radkit.augmentation.Policy or a dict of strengths, not "
+            f"{type(policy).__name__}. Example: make_policy(rotate=7, noise=0.02)."
+        )
     base.update(strengths)
     known = {f.name for f in fields(Policy)}
     for name in base:
@@ -227,8 +267,9 @@ contrast, brightness, blur, noise, mixup (and elastic_sigma, padding). Did you m
 
             close = difflib.get_close_matches(name, list(known), n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise ValueError(f"Unknown augmentation {name!r}. Known: {', '.join(OPERATIONS)} "
-                             f"(and elastic_sigma, padding).{hint}")
+            raise ValueError(
+                f"Unknown augmentation {name!r}. Known: {', '.join(OPERATIONS)} (and elastic_sigma, padding).{hint}"
+            )
     return Policy(**base)
 
 
@@ -246,6 +287,7 @@ def draw_params(n: int, h: int, w: int, *, policy: Policy, generator: torch.Gene
     >>> sorted(p)[:4], bool((p["angle"].abs() <= 7).all())
     (['angle', 'blur', 'brightness', 'contrast'], True)
     """
+
     def u(low: float, high: float) -> torch.Tensor:
         return low + (high - low) * torch.rand(n, generator=generator, dtype=torch.float64)
 
@@ -292,8 +334,9 @@ def _gamma_draw(a: float, n: int, generator: torch.Generator) -> torch.Tensor:
     return out
 
 
-def augment_batch(x: torch.Tensor, y: torch.Tensor | None = None, *, policy: Policy | dict = SAFE_CXR,
-                  seed: int) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+def augment_batch(
+    x: torch.Tensor, y: torch.Tensor | None = None, *, policy: Policy | dict = SAFE_CXR, seed: int
+) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
     """Augment a batch with per-image random parameters drawn from ``seed``.
 
     Parameters
@@ -339,10 +382,24 @@ def augment_batch(x: torch.Tensor, y: torch.Tensor | None = None, *, policy: Pol
         disp = None
         field_gen = torch_generator(int(p["noise_seed"]) % 2**62 + 1, dev)
         if pol.elastic > 0:
-            disp = elastic_field(n, h, w, alpha=p["elastic"].to(dev, dt), sigma=pol.elastic_sigma * min(h, w),
-                                 generator=field_gen, device=dev, dtype=dt)
-        out = affine(out, angle=p["angle"].to(dev, dt), translate=p["translate"].to(dev, dt),
-                     scale=p["scale"].to(dev, dt), displacement=disp, padding=pol.padding)
+            disp = elastic_field(
+                n,
+                h,
+                w,
+                alpha=p["elastic"].to(dev, dt),
+                sigma=pol.elastic_sigma * min(h, w),
+                generator=field_gen,
+                device=dev,
+                dtype=dt,
+            )
+        out = affine(
+            out,
+            angle=p["angle"].to(dev, dt),
+            translate=p["translate"].to(dev, dt),
+            scale=p["scale"].to(dev, dt),
+            displacement=disp,
+            padding=pol.padding,
+        )
     if pol.gamma > 0:
         out = adjust_gamma(out, p["gamma"].to(dev, dt))
     if pol.contrast > 0:

@@ -76,8 +76,7 @@ def _verdict(name: str, answer: object, **context: object) -> str | None:
     except Hint as err:
         return str(err)
     except Exception as err:  # a malformed answer deserves a hint, not a traceback
-        return (f"the check could not use your answer ({type(err).__name__}: {err}); "
-                "look at what the exercise asks for.")
+        return f"the check could not use your answer ({type(err).__name__}: {err}); look at what the exercise asks for."
 
 
 def passed(name: str, answer: object, **context: object) -> bool:

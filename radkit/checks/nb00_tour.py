@@ -61,5 +61,7 @@ def share_of_draws(answer, *, seeds, n, prevalence):
         return None
     if abs(got - _share_within(seeds, n=n, prevalence=prevalence, z=1.0)) <= 1e-9:
         return "use two standard errors either side of the target, not one."
-    return ("for each seed draw blobs(n, size=8, prevalence=prevalence, seed=seed), take the mean of y, "
-            "and count the draws within 2 standard errors of the target prevalence.")
+    return (
+        "for each seed draw blobs(n, size=8, prevalence=prevalence, seed=seed), take the mean of y, "
+        "and count the draws within 2 standard errors of the target prevalence."
+    )

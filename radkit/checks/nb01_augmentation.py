@@ -30,11 +30,15 @@ def images_for_target(answer, *, curve: LearningCurve, target: float):
     if i > 0:
         lin = ns[i - 1] + (target - auc[i - 1]) / (auc[i] - auc[i - 1]) * (ns[i] - ns[i - 1])
         if abs(n / lin - 1) <= 0.02:
-            return ("you interpolated linearly in n; the curve is (nearly) straight against log n, so "
-                    "interpolate log n and take exp of the result.")
+            return (
+                "you interpolated linearly in n; the curve is (nearly) straight against log n, so "
+                "interpolate log n and take exp of the result."
+            )
     if any(abs(n / v - 1) < 1e-6 for v in ns):
-        return ("that is one of the measured sizes; the target falls between two of them, so interpolate "
-                "between the last size below the target and the first one above it.")
+        return (
+            "that is one of the measured sizes; the target falls between two of them, so interpolate "
+            "between the last size below the target and the first one above it."
+        )
     if n < want:
         return "too few: find the two measured sizes whose mean AUCs bracket the target, then interpolate."
     return "too many: use the mean AUC per size (the summary), not the lower bound of its interval."
@@ -64,8 +68,10 @@ def laterality_safe(answer, **_):
     if float(out_heart.min()) < -1e-6 or float(out_heart.max()) > 1 + 1e-6:
         return "the output leaves [0, 1]; clamp it (or use operations that keep the range)."
     if not torch.equal(out_heart, answer(heart, seed=3)):
-        return ("the same seed gave two different outputs: draw the random parameters from a generator "
-                "made with radkit.seeding.torch_generator(seed), not from the global random state.")
+        return (
+            "the same seed gave two different outputs: draw the random parameters from a generator "
+            "made with radkit.seeding.torch_generator(seed), not from the global random state."
+        )
     if torch.equal(out_heart, answer(heart, seed=4)):
         return "different seeds gave the same output: use the seed to draw the parameters."
     if torch.allclose(out_heart, heart):
@@ -76,9 +82,11 @@ def laterality_safe(answer, **_):
     out_lungs = answer(lungs, seed=3)
     right = _centre_x(out_heart) > _centre_x(out_lungs)
     if not bool(right.all()):
-        return (f"the heart ended left of the midline in {int((~right).sum())} of {len(heart)} images: your "
-                "augmentation mirrors (or rotates far enough to swap sides). A chest radiograph must keep "
-                "the heart on the image right; no flips, rotations of a few degrees only.")
+        return (
+            f"the heart ended left of the midline in {int((~right).sum())} of {len(heart)} images: your "
+            "augmentation mirrors (or rotates far enough to swap sides). A chest radiograph must keep "
+            "the heart on the image right; no flips, rotations of a few degrees only."
+        )
     return None
 
 
@@ -104,5 +112,7 @@ def fd_by_hand(answer, *, a, b):
     no_sqrt = mean_term + float(np.trace(s1 + s2 - 2 * s1 @ s2))
     if math.isclose(value, no_sqrt, rel_tol=1e-3):
         return "take the matrix square root of Σ₁Σ₂ (scipy.linalg.sqrtm), not the product itself."
-    return ("compute μ and Σ of each sample (np.cov(x, rowvar=False): features are columns), then "
-            "‖μ₁ − μ₂‖² + Tr(Σ₁ + Σ₂ − 2·sqrtm(Σ₁Σ₂)), keeping the real part.")
+    return (
+        "compute μ and Σ of each sample (np.cov(x, rowvar=False): features are columns), then "
+        "‖μ₁ − μ₂‖² + Tr(Σ₁ + Σ₂ − 2·sqrtm(Σ₁Σ₂)), keeping the real part."
+    )

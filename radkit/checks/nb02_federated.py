@@ -75,11 +75,11 @@ def needs_personalization(answer, *, table: pd.DataFrame):
         return None
     point = sorted(str(s) for s in table.index[table["local_auc"] > table["global_auc"]])
     if got == point:
-        return ("a higher local AUC is not enough: at a small site it may be noise. Require the local "
-                "model's interval to lie above the global model's AUC (local_low > global_auc).")
+        return (
+            "a higher local AUC is not enough: at a small site it may be noise. Require the local "
+            "model's interval to lie above the global model's AUC (local_low > global_auc)."
+        )
     extra = set(got) - set(want)
     if extra and all(table.loc[s, "local_auc"] <= table.loc[s, "global_auc"] for s in extra if s in table.index):
         return "at some of your sites the global model is already as good as the local one."
     return "compare, per site, the lower end of the local model's interval with the global model's AUC."
-
-

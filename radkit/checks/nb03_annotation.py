@@ -31,19 +31,26 @@ def _code(rules: Rules, sentence: str, finding: str) -> float:
 def without_rule(answer, **_):
     """Answer: a ``Rules`` object whose negation handles "without"."""
     if not isinstance(answer, Rules):
-        return ("give the rules object itself (e.g. weak_rules.with_(negation_pre=(...))), "
-                f"not a {type(answer).__name__}.")
+        return (
+            f"give the rules object itself (e.g. weak_rules.with_(negation_pre=(...))), not a {type(answer).__name__}."
+        )
     missed = [s for s, f in WITHOUT_NEGATED if _code(answer, s, f) != 0]
     if missed:
         if all(_code(answer, s, f) == 1 for s, f in WITHOUT_NEGATED):
-            return ("no 'without' sentence is negated yet: add a pattern to negation_pre (a cue *before* the "
-                    "finding), keeping the existing ones: (*weak_rules.negation_pre, r'...').")
-        return (f"{len(missed)} of the 'without' sentences are still not negated, e.g. {missed[0]!r}; "
-                "does your pattern also cover 'without evidence of'? (cues match whole words).")
+            return (
+                "no 'without' sentence is negated yet: add a pattern to negation_pre (a cue *before* the "
+                "finding), keeping the existing ones: (*weak_rules.negation_pre, r'...')."
+            )
+        return (
+            f"{len(missed)} of the 'without' sentences are still not negated, e.g. {missed[0]!r}; "
+            "does your pattern also cover 'without evidence of'? (cues match whole words)."
+        )
     broken = [s for s, f in STILL_POSITIVE if _code(answer, s, f) != 1]
     if broken:
-        return (f"too broad: {broken[0]!r} should stay positive. Did you add the cue to the wrong list, or "
-                "remove the pseudo-negations such as 'without interval change' or the terminators?")
+        return (
+            f"too broad: {broken[0]!r} should stay positive. Did you add the cue to the wrong list, or "
+            "remove the pseudo-negations such as 'without interval change' or the terminators?"
+        )
     return None
 
 
@@ -70,8 +77,10 @@ def next_by_entropy(answer, *, prob, labeled, n=10):
     if np.all(p[got] >= np.sort(p)[-3 * n]):
         return "a high probability of disease is not uncertainty; rank by entropy, not by the probability."
     if np.mean(h[got]) < np.median(h):
-        return ("these are images the model is *sure* about; entropy is largest where the probability is "
-                "near 0.5, so sort by entropy in descending order.")
+        return (
+            "these are images the model is *sure* about; entropy is largest where the probability is "
+            "near 0.5, so sort by entropy in descending order."
+        )
     return "close: rank the unlabelled images by entropy (highest first) and take the top ones."
 
 
@@ -95,9 +104,13 @@ def hours_to_target(answer, *, n_labels, auc, target, rates):
     grid = np.asarray(n_labels, dtype=float)
     nxt = grid[np.searchsorted(grid, n)] if n <= grid[-1] else grid[-1]
     if abs(hours - rates.hours(nxt)) <= 0.01 * rates.hours(nxt):
-        return ("you took the first budget on the grid above the target; interpolate linearly between the "
-                "two budgets around it (or use annotation.labels_to_reach).")
+        return (
+            "you took the first budget on the grid above the target; interpolate linearly between the "
+            "two budgets around it (or use annotation.labels_to_reach)."
+        )
     if abs(hours - rates.cost(n)) <= 0.01 * rates.cost(n):
         return "that is money; the question asks for expert hours."
-    return ("find the smallest number of labels at which the mean AUC reaches the target (interpolate), "
-            "then multiply by the minutes per label and divide by 60.")
+    return (
+        "find the smallest number of labels at which the mean AUC reaches the target (interpolate), "
+        "then multiply by the minutes per label and divide by 60."
+    )

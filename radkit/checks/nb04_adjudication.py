@@ -30,19 +30,21 @@ def cohen_kappa_by_hand(answer, *, a, b):
         return "almost: scale the excess agreement by the most it could be, 1 - chance agreement."
     pe_wrong = pa * pb
     if close(got, (po - pe_wrong) / (1 - pe_wrong), tol=1e-6):
-        return ("chance agreement counts both ways of agreeing: both say present, and both "
-                "say absent.")
+        return "chance agreement counts both ways of agreeing: both say present, and both say absent."
     if close(got, (po - 0.5) / 0.5, tol=1e-6):
         return "chance agreement depends on how often each reader says present, not on a coin flip."
-    return ("compute the observed agreement (share of items with equal labels) and the chance "
-            "agreement from each reader's own rate of saying present, then combine them.")
+    return (
+        "compute the observed agreement (share of items with equal labels) and the chance "
+        "agreement from each reader's own rate of saying present, then combine them."
+    )
 
 
 def _reference_m_step(table: pd.DataFrame, posterior: pd.Series) -> pd.DataFrame:
     w = posterior.reindex(table["item"]).to_numpy()
     lab = table["label"].to_numpy()
-    g = pd.DataFrame({"reader": table["reader"].to_numpy(), "tp": w * lab, "pos": w,
-                      "tn": (1 - w) * (1 - lab), "neg": 1 - w})
+    g = pd.DataFrame(
+        {"reader": table["reader"].to_numpy(), "tp": w * lab, "pos": w, "tn": (1 - w) * (1 - lab), "neg": 1 - w}
+    )
     s = g.groupby("reader", sort=True).sum()
     return pd.DataFrame({"sensitivity": s.tp / s.pos, "specificity": s.tn / s.neg})
 
@@ -87,9 +89,11 @@ def m_step(answer, **_):
     tp = pd.Series(w * lab).groupby(table["reader"].to_numpy()).sum()
     if np.allclose(g_se, (tp / posterior.sum()).reindex(want.index), atol=1e-6):
         return "divide by the expected number of positives among the items *this reader* read, not all items."
-    return ("sensitivity of a reader = expected true positives / expected positives, both summed "
-            "over the items that reader labelled, with the posterior as the weight "
-            "(1 - posterior for specificity).")
+    return (
+        "sensitivity of a reader = expected true positives / expected positives, both summed "
+        "over the items that reader labelled, with the posterior as the weight "
+        "(1 - posterior for specificity)."
+    )
 
 
 def _majority_accuracy(n_readers: int, sens: float, spec: float, prevalence: float) -> float:
@@ -120,5 +124,7 @@ def label_budget(answer, *, sens, spec, prevalence):
     two_right = prevalence * 3 * sens**2 * (1 - sens) + (1 - prevalence) * 3 * spec**2 * (1 - spec)
     if close(three, two_right, tol=1e-4):
         return "count both cases: exactly two right, and all three right."
-    return ("for each true class, the majority is right when 2 or 3 of 3 independent readers are "
-            "right (a binomial count); weight the two classes by the prevalence.")
+    return (
+        "for each true class, the majority is right when 2 or 3 of 3 independent readers are "
+        "right (a binomial count); weight the two classes by the prevalence."
+    )

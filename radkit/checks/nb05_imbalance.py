@@ -27,15 +27,19 @@ def pos_weight_and_effective_prevalence(answer, *, n_images, n_positive, chosen_
         if close(w, pi / (1 - pi), tol=1e-6):
             return "that is the weight that would make negatives count more; the weight multiplies the *positives*."
         if close(w, 1 / pi, tol=1e-6):
-            return ("close: 1 / prevalence counts all images; the positives must balance the *negatives*, "
-                    "n_negative / n_positive.")
+            return (
+                "close: 1 / prevalence counts all images; the positives must balance the *negatives*, "
+                "n_negative / n_positive."
+            )
         return "choose w so that w × (number of positives) equals the number of negatives."
     want = chosen_weight * pi / (chosen_weight * pi + 1 - pi)
     if close(eff, want, tol=1e-4):
         return None
     if close(eff, chosen_weight * pi, tol=1e-4):
-        return ("w × prevalence counts the weighted positives, but the share must be taken of the weighted "
-                "total: weighted positives plus the (unweighted) negatives.")
+        return (
+            "w × prevalence counts the weighted positives, but the share must be taken of the weighted "
+            "total: weighted positives plus the (unweighted) negatives."
+        )
     if close(eff, 0.5, tol=1e-4):
         return f"0.5 is the share under the balancing weight; the scenario uses a weight of {chosen_weight:g}."
     return "a weight of w counts each positive w times: share = w·π / (w·π + 1 − π)."
@@ -63,8 +67,10 @@ def prior_correction_by_hand(answer, *, probs, train_prevalence, true_prevalence
         return None
     inverse = (p / ratio) / (p / ratio + 1 - p)
     if np.allclose(got, inverse, atol=1e-9):
-        return ("the correction goes the wrong way: the model trained at the higher prevalence over-states the "
-                "risk, so its odds must shrink.")
+        return (
+            "the correction goes the wrong way: the model trained at the higher prevalence over-states the "
+            "risk, so its odds must shrink."
+        )
     if np.allclose(got, odds(p) * ratio, atol=1e-9):
         return "you returned odds; turn them back into probabilities with o / (1 + o)."
     if np.allclose(got, np.clip(p * true_prevalence / train_prevalence, 0, 1), atol=1e-9):
@@ -93,12 +99,16 @@ def choose_a_method(answer, *, comparison, prevalence, measure="sens@spec"):
     best = means.idxmax()
     floor = np.percentile(rows.loc[rows["method"] == best, measure], 2.5)
     if means[method] < floor:
-        return (f"on {measure} another method does clearly better here: its replicates rarely fall as low as "
-                "your method's mean. Look at the table again.")
+        return (
+            f"on {measure} another method does clearly better here: its replicates rarely fall as low as "
+            "your method's mean. Look at the table again."
+        )
     changes_prior = method not in ("plain", "one-class")
     if bool(answer["prior_correct"]) != changes_prior:
         if changes_prior:
-            return ("this method trains at a balanced prevalence: the probabilities shown to a radiologist must be "
-                    "prior-corrected.")
+            return (
+                "this method trains at a balanced prevalence: the probabilities shown to a radiologist must be "
+                "prior-corrected."
+            )
         return "this method trains at the true prevalence (or gives no probability): there is nothing to correct."
     return None

@@ -37,8 +37,10 @@ def p_star_and_shift(answer, *, cost_fp, cost_fn, train_prevalence, deploy_preva
     want_p = bayes_threshold(CostMatrix.binary(cost_fp=cost_fp, cost_fn=cost_fn))
     if not _close(p, want_p):
         if _close(p, cost_fn / (cost_fp + cost_fn)):
-            return ("that is the threshold for calling *negative*: a positive call is worth it once the "
-                    "expected cost of calling negative, p · C_FN, reaches (1 − p) · C_FP.")
+            return (
+                "that is the threshold for calling *negative*: a positive call is worth it once the "
+                "expected cost of calling negative, p · C_FN, reaches (1 − p) · C_FP."
+            )
         if _close(p, cost_fp / cost_fn):
             return "close, but C_FP / C_FN is the odds at p*, not the probability; turn odds into p = o / (1 + o)."
         return "compare p · C_FN (cost of calling negative) with (1 − p) · C_FP and solve for p."
@@ -47,13 +49,19 @@ def p_star_and_shift(answer, *, cost_fp, cost_fn, train_prevalence, deploy_preva
         return None
     wrong_way = shift_threshold(want_p, train_prevalence=deploy_prevalence, deploy_prevalence=train_prevalence)
     if _close(t, want_p, 1e-4):
-        return ("p* is right; now the model's probabilities were calibrated at the training prevalence, "
-                "so the threshold on its scale must move.")
+        return (
+            "p* is right; now the model's probabilities were calibrated at the training prevalence, "
+            "so the threshold on its scale must move."
+        )
     if _close(t, wrong_way, 1e-4):
-        return ("the shift goes the wrong way: where the finding is rarer, the model over-states the risk, "
-                "so the threshold on its scale must go up.")
-    return ("multiply the odds of p* by odds(train prevalence) / odds(deployment prevalence), "
-            "then turn the odds back into a probability.")
+        return (
+            "the shift goes the wrong way: where the finding is rarer, the model over-states the risk, "
+            "so the threshold on its scale must go up."
+        )
+    return (
+        "multiply the odds of p* by odds(train prevalence) / odds(deployment prevalence), "
+        "then turn the odds back into a probability."
+    )
 
 
 @exercise("06.2")
@@ -90,8 +98,10 @@ def triage_matrix_and_decisions(answer, *, probs, classes, costs):
     if np.array_equal(dec, np.argmax(p @ want, axis=1)):
         return "you took the most expensive call; the Bayes decision is the argmin of the expected costs."
     if np.array_equal(dec, np.argmin(p @ want.T, axis=1)):
-        return ("the expected cost of calling j is sum_i p_i · C[i, j]: weight column j of the matrix by "
-                "the probabilities (p @ C), not row j.")
+        return (
+            "the expected cost of calling j is sum_i p_i · C[i, j]: weight column j of the matrix by "
+            "the probabilities (p @ C), not row j."
+        )
     return "for each case compute p @ C (one expected cost per possible call) and take the argmin."
 
 
@@ -109,8 +119,10 @@ def sensitivity_with_guarantee(answer, *, y_val, score_val, target, level):
     if not _close(t, want_t):
         sens = float(np.mean(pos >= t))
         if sens < target:
-            return (f"at your threshold the validation sensitivity is {sens:.3f}, below {target}; "
-                    "a case counts as positive when its score is >= the threshold.")
+            return (
+                f"at your threshold the validation sensitivity is {sens:.3f}, below {target}; "
+                "a case counts as positive when its score is >= the threshold."
+            )
         return "take the highest threshold that still reaches the target (it keeps the most specificity)."
     want_g = guaranteed_threshold(pos, target=target, level=level)
     if _close(g, want_g):
@@ -120,7 +132,11 @@ def sensitivity_with_guarantee(answer, *, y_val, score_val, target, level):
     if g > want_t:
         return "the guaranteed threshold must be lower than the exact one: it keeps more positives."
     if kept < need:
-        return ("not enough positives kept: the one-sided lower bound of sensitivity (Clopper-Pearson, "
-                "scipy.stats.beta.ppf(1 - level, j, m - j + 1)) must reach the target.")
-    return ("too many positives kept: take the *smallest* number j of top-scored positives whose lower "
-            "bound reaches the target, and the j-th highest score as threshold.")
+        return (
+            "not enough positives kept: the one-sided lower bound of sensitivity (Clopper-Pearson, "
+            "scipy.stats.beta.ppf(1 - level, j, m - j + 1)) must reach the target."
+        )
+    return (
+        "too many positives kept: take the *smallest* number j of top-scored positives whose lower "
+        "bound reaches the target, and the j-th highest score as threshold."
+    )

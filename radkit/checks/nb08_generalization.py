@@ -27,14 +27,18 @@ def site_only_auc(answer, *, n_a, prev_a, n_b, prev_b):
     if close(got, 1 - want, tol=2e-3):
         return "that is the AUC of the opposite score: the high-prevalence site A should get the higher score."
     if close(got, _site_only_auc(n_a, prev_a, n_b, prev_b, ties=0.0), tol=2e-3):
-        return ("pairs of a positive and a negative from the same site are ties (both scored alike); "
-                "an AUC counts a tie as half a win.")
+        return (
+            "pairs of a positive and a negative from the same site are ties (both scored alike); "
+            "an AUC counts a tie as half a win."
+        )
     if close(got, _site_only_auc(n_a, prev_a, n_b, prev_b, ties=1.0), tol=2e-3):
         return "a tie is half a win, not a whole one."
     if not 0 <= got <= 1:
         return "an AUC is a probability, between 0 and 1."
-    return ("count positives and negatives per site (n x prevalence), then the share of (positive, negative) "
-            "pairs where the positive is from A and the negative from B, plus half the same-site pairs.")
+    return (
+        "count positives and negatives per site (n x prevalence), then the share of (positive, negative) "
+        "pairs where the positive is from A and the negative from B, plus half the same-site pairs."
+    )
 
 
 @exercise("08.2")
@@ -52,15 +56,21 @@ def histogram_matching(answer, *, image, reference):
     if np.allclose(got, want, atol=1e-5):
         return None
     if np.allclose(np.sort(got.ravel()), np.sort(want.ravel()), atol=1e-5):
-        return ("the right grey levels in the wrong places: each pixel must get the reference value at "
-                "its own rank (quantile) in the source image.")
+        return (
+            "the right grey levels in the wrong places: each pixel must get the reference value at "
+            "its own rank (quantile) in the source image."
+        )
     if np.allclose(got, img):
         return "the image came back unchanged; map each pixel's quantile onto the reference's values."
     if np.allclose(np.sort(got.ravel()), np.sort(ref.ravel()), atol=1e-5):
-        return ("close: the reference's values by rank, but ties and interpolation differ; use np.unique "
-                "with counts for both images and np.interp of the source's cumulative share.")
-    return ("for each distinct source value take its cumulative share of pixels, then np.interp that share "
-            "into the reference's cumulative shares and values.")
+        return (
+            "close: the reference's values by rank, but ties and interpolation differ; use np.unique "
+            "with counts for both images and np.interp of the source's cumulative share."
+        )
+    return (
+        "for each distinct source value take its cumulative share of pixels, then np.interp that share "
+        "into the reference's cumulative shares and values."
+    )
 
 
 @exercise("08.3")

@@ -13,11 +13,11 @@ from radkit.metrics import prior_correct
 
 #: The drift kind each scenario of exercise 09.1 describes.
 SCENARIO_KINDS = {
-    "new_detector": "covariate",   # a flat-panel detector replaces computed radiography: p(x) moves
-    "flu_season": "prior",         # more pneumonia in winter, each pneumonia looks the same
-    "new_guideline": "concept",    # the same films, a new threshold for calling the finding
+    "new_detector": "covariate",  # a flat-panel detector replaces computed radiography: p(x) moves
+    "flu_season": "prior",  # more pneumonia in winter, each pneumonia looks the same
+    "new_guideline": "concept",  # the same films, a new threshold for calling the finding
     "older_referrals": "covariate",  # a geriatric ward starts referring: the patients' mix moves
-    "reader_change": "concept",    # a new radiologist calls borderline cases differently
+    "reader_change": "concept",  # a new radiologist calls borderline cases differently
 }
 _KINDS = ("covariate", "prior", "concept")
 
@@ -37,13 +37,19 @@ def name_the_drift(answer, *, scenarios):
     k = wrong[0]
     want = SCENARIO_KINDS[k]
     if want == "concept":
-        return (f"{k!r}: do the films change, or only what is called positive on the same films? When p(y | x) "
-                "moves with p(x) fixed, it is concept drift.")
+        return (
+            f"{k!r}: do the films change, or only what is called positive on the same films? When p(y | x) "
+            "moves with p(x) fixed, it is concept drift."
+        )
     if want == "prior":
-        return (f"{k!r}: does each sick patient's film look different, or are there simply more sick patients? "
-                "A change in p(y) with p(x | y) fixed is a prior shift.")
-    return (f"{k!r}: the films themselves (who is imaged, on what) change while the rule that turns a film into a "
-            "label stays: covariate shift.")
+        return (
+            f"{k!r}: does each sick patient's film look different, or are there simply more sick patients? "
+            "A change in p(y) with p(x | y) fixed is a prior shift."
+        )
+    return (
+        f"{k!r}: the films themselves (who is imaged, on what) change while the rule that turns a film into a "
+        "label stays: covariate shift."
+    )
 
 
 @exercise("09.2")
@@ -88,8 +94,10 @@ def prior_correction(answer, *, p, train_prior, new_prior):
         return "the priors are swapped: multiply the odds by odds(new) / odds(train), not the reverse."
     scaled = p * new_prior / train_prior
     if np.allclose(got, scaled, atol=1e-6) or np.allclose(got, np.clip(scaled, 0, 1), atol=1e-6):
-        return ("scaling p by new / train prior is not enough: the negative class must be re-weighted too "
-                "(work with odds, or divide by the re-weighted sum).")
+        return (
+            "scaling p by new / train prior is not enough: the negative class must be re-weighted too "
+            "(work with odds, or divide by the re-weighted sum)."
+        )
     if close(float(np.mean(got)), new_prior, tol=1e-6):
         return "the mean of the corrected probabilities need not equal the new prior: correct each film by Bayes' rule."
     return "odds' = p / (1 - p) × [q / (1 - q)] / [pi / (1 - pi)]; p' = odds' / (1 + odds')."

@@ -33,8 +33,10 @@ def fgsm_by_hand(answer, *, model, x, y, eps):
         return "some pixels move by more than eps: use the sign of the gradient, not the gradient itself."
     if float(step) < eps - 1e-6 and float(step) > 0:
         return "the step is smaller than eps: every pixel with a non-zero gradient moves by exactly eps."
-    return ("compare with the recipe: the loss of the model's logits for y, its gradient with respect to x "
-            "(x.requires_grad_(), loss.backward() or torch.autograd.grad), then x + eps · sign(grad).")
+    return (
+        "compare with the recipe: the loss of the model's logits for y, its gradient with respect to x "
+        "(x.requires_grad_(), loss.backward() or torch.autograd.grad), then x + eps · sign(grad)."
+    )
 
 
 @exercise("10.2")
@@ -43,20 +45,24 @@ def eps_for_bit_depth(answer, *, stored_bits, squeeze_bits):
     rounding to ``squeeze_bits`` bits always removes from an image whose pixels sit on those levels)."""
     _need(answer, ("one_level", "erased"))
     one = float(answer["one_level"])
-    want_one = 1 / (2 ** stored_bits - 1)
+    want_one = 1 / (2**stored_bits - 1)
     if not close(one, want_one, tol=1e-12):
-        if close(one, 1 / 2 ** stored_bits, tol=1e-12):
-            return (f"a {stored_bits}-bit image has 2**{stored_bits} levels but 2**{stored_bits} − 1 steps from "
-                    "black (0) to white (1).")
+        if close(one, 1 / 2**stored_bits, tol=1e-12):
+            return (
+                f"a {stored_bits}-bit image has 2**{stored_bits} levels but 2**{stored_bits} − 1 steps from "
+                "black (0) to white (1)."
+            )
         if close(one, 1 / 255, tol=1e-12):
             return f"1/255 is one level of an 8-bit image; the stored image here has {stored_bits} bits."
         return "ε is on the [0, 1] scale: one grey level is 1 divided by the number of steps from black to white."
     erased = float(answer["erased"])
-    step = 1 / (2 ** squeeze_bits - 1)
+    step = 1 / (2**squeeze_bits - 1)
     if erased > step / 2 + 1e-9:
         if close(erased, step, tol=1e-6):
-            return ("a change of a whole step moves a pixel onto the next level: rounding keeps it. "
-                    "Rounding goes back to the level only while the pixel is closer to it than to the next.")
+            return (
+                "a change of a whole step moves a pixel onto the next level: rounding keeps it. "
+                "Rounding goes back to the level only while the pixel is closer to it than to the next."
+            )
         return "too large: beyond half a step, rounding snaps the pixel to the neighbouring level."
     if erased < step / 2 - 1e-3:
         return "rounding removes any change smaller than the distance to the midpoint between two levels; larger?"
@@ -76,13 +82,17 @@ def masking_diagnosis(answer, *, accuracies, margin=0.1):
     want_mask = attacks["naive"] > attacks["bpda"] + margin
     if masking != want_mask:
         if want_mask:
-            return ("compare the naive attack with BPDA: when an attack that ignores the gradient's problem does "
-                    "much better, the defense only hid its gradient.")
+            return (
+                "compare the naive attack with BPDA: when an attack that ignores the gradient's problem does "
+                "much better, the defense only hid its gradient."
+            )
         return "the naive attack is already about as strong as BPDA, so the gradient was not hidden here."
     got = float(answer["robust_accuracy"])
     if close(got, float(accuracies["clean"]), tol=1e-9):
         return "that is the accuracy with no attack; robust accuracy is measured under attack."
     if close(got, min(attacks.values()), tol=1e-9):
         return None
-    return ("a defense is as good as the strongest attack tried: report the lowest accuracy over the attacks, "
-            "not the one that flatters the defense.")
+    return (
+        "a defense is as good as the strongest attack tried: report the lowest accuracy over the attacks, "
+        "not the one that flatters the defense."
+    )

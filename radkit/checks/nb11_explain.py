@@ -29,8 +29,10 @@ def pointing_by_hand(answer, *, attribution, mask):
     r, c = np.unravel_index(np.argmax(a), a.shape)
     if bool(answer["hit"]) != want_hit:
         if m.shape[0] == m.shape[1] and bool(m[c, r]) == bool(answer["hit"]):
-            return ("row and column are swapped: np.unravel_index(np.argmax(map), map.shape) gives (row, column), "
-                    "and mask[row, column] says whether that pixel is in the lesion.")
+            return (
+                "row and column are swapped: np.unravel_index(np.argmax(map), map.shape) gives (row, column), "
+                "and mask[row, column] says whether that pixel is in the lesion."
+            )
         return "find the hottest pixel with np.argmax on the map, then look it up in the mask."
     if close(answer["chance"], m.sum(), tol=0.5):
         return "chance is a probability: the number of mask pixels divided by the number of pixels in the image."
@@ -59,9 +61,11 @@ def smoothgrad_from_saliency(answer, *, model, x, target, n_samples, noise, seed
         return "average the *absolute* gradients: saliency(..., absolute=True) on each noisy copy, then the mean."
     if torch.allclose(got, want * n_samples, atol=1e-4, rtol=1e-4):
         return "you summed the maps; SmoothGrad is their mean (divide by n_samples)."
-    return ("follow the noise recipe exactly: g = seeding.torch_generator(seed); for each sample, "
-            "eps = torch.randn(x.shape, generator=g) * noise * span, where span is each image's max - min "
-            "(shape N x 1 x 1 x 1); the answer is the mean of saliency(model, x + eps, target=target).")
+    return (
+        "follow the noise recipe exactly: g = seeding.torch_generator(seed); for each sample, "
+        "eps = torch.randn(x.shape, generator=g) * noise * span, where span is each image's max - min "
+        "(shape N x 1 x 1 x 1); the answer is the mean of saliency(model, x + eps, target=target)."
+    )
 
 
 @exercise("11.3")
@@ -80,10 +84,13 @@ def which_maps_to_trust(answer, *, final):
         return "the edge detector never looked at the model: its map cannot change when the model is destroyed."
     missing = want - got
     if missing:
-        return (f"{sorted(missing)} changed (rank correlation near 0 after randomisation): "
-                "those maps depend on the model.")
-    return ("a map that is still similar to the trained model's map once every layer is random (upper bound of "
-            "the interval >= 0.5) does not pass; drop it.")
+        return (
+            f"{sorted(missing)} changed (rank correlation near 0 after randomisation): those maps depend on the model."
+        )
+    return (
+        "a map that is still similar to the trained model's map once every layer is random (upper bound of "
+        "the interval >= 0.5) does not pass; drop it."
+    )
 
 
 @exercise("11.4")
@@ -101,6 +108,8 @@ def sentence_for_a_new_film(answer, *, member_probs, levels, finding):
         return "the probability is the mean of the members' probabilities (not one member's), as a whole percent."
     wrong_measure = {str(levels.level([float(u[c].iloc[0])])[0]) for c in ("mutual_info", "std")}
     if any(answer.endswith(w) for w in wrong_measure):
-        return ("the cut-offs were chosen on the entropy of the mean probability (levels.measure): "
-                "compute that uncertainty, then levels.level(...).")
+        return (
+            "the cut-offs were chosen on the entropy of the mean probability (levels.measure): "
+            "compute that uncertainty, then levels.level(...)."
+        )
     return "turn the entropy into a word with levels.level([entropy])[0], then use explain.confidence_sentence."

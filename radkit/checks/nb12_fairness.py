@@ -64,8 +64,10 @@ def calibration_vs_equal_fpr(answer, *, prevalence, ppv, fnr):
             if _close(got, float(p / (1 - p) * ppv / (1 - ppv) * (1 - fnr)), 1e-4):
                 return "the PPV factor is (1 - PPV) / PPV: false positives per true positive."
     if bad:
-        return ("start from PPV = TP / (TP + FP): FP = TP (1 - PPV) / PPV, TP = (1 - FNR) · positives, "
-                "and FPR = FP / negatives; positives / negatives = p / (1 - p).")
+        return (
+            "start from PPV = TP / (TP + FP): FP = TP (1 - PPV) / PPV, TP = (1 - FNR) · positives, "
+            "and FPR = FP / negatives; positives / negatives = p / (1 - p)."
+        )
     return None
 
 
@@ -83,10 +85,14 @@ def group_thresholds(answer, *, y_true, y_score, groups, sensitivity):
         pos = s[(g == name) & (y == 1)]
         reached = float(np.mean(pos >= got))
         if reached < sensitivity - 1e-9:
-            return (f"in group {name!r} your threshold reaches a sensitivity of {reached:.3f}, below "
-                    f"{sensitivity}; a case is called positive when its score is >= the threshold, so lower it.")
-        return (f"in group {name!r} a higher threshold also reaches {sensitivity:.0%}, with fewer false "
-                "alarms; take the highest one (it is always one of the group's positive scores).")
+            return (
+                f"in group {name!r} your threshold reaches a sensitivity of {reached:.3f}, below "
+                f"{sensitivity}; a case is called positive when its score is >= the threshold, so lower it."
+            )
+        return (
+            f"in group {name!r} a higher threshold also reaches {sensitivity:.0%}, with fewer false "
+            "alarms; take the highest one (it is always one of the group's positive scores)."
+        )
     return None
 
 
@@ -102,8 +108,10 @@ def films_to_detect_gap(answer, *, sensitivity, gap, prevalence):
     if abs(got - want) <= 0.02 * want:
         return None
     if abs(got - positives) <= 0.02 * positives:
-        return ("that is the number of positive patients per group; a sensitivity is measured on positives "
-                "only, so divide by the prevalence to get the films.")
+        return (
+            "that is the number of positive patients per group; a sensitivity is measured on positives "
+            "only, so divide by the prevalence to get the films."
+        )
     if got < want:
         return "too few: use fairness.n_to_detect for the positives, then divide by the prevalence."
     return "too many: n_to_detect already gives positives per group (not in total); divide by the prevalence once."

@@ -29,8 +29,10 @@ def buderer(answer, **_context):
             continue
         raw = want * prev  # about the positives needed
         if abs(got - raw) <= 1.5:
-            return ("that is the number of positive cases; the study recruits patients, of whom only a "
-                    "share (the prevalence) are positive: divide by the prevalence.")
+            return (
+                "that is the number of positive cases; the study recruits patients, of whom only a "
+                "share (the prevalence) are positive: divide by the prevalence."
+            )
         if abs(got - want / 4) <= 2:
             return "you used the full width of the interval; the target is the half-width (+/- w)."
         if abs(got / want - (2 / 1.959964) ** 2) < 0.01:
@@ -39,8 +41,10 @@ def buderer(answer, **_context):
             return "a number of patients is whole: round up (math.ceil)."
         if abs(got - want) <= 1:
             return "round up, not to the nearest: rounding down leaves the interval a little too wide."
-        return ("positives needed = z^2 sens (1 - sens) / w^2 (the Wald interval solved for n); "
-                "then total = positives / prevalence.")
+        return (
+            "positives needed = z^2 sens (1 - sens) / w^2 (the Wald interval solved for n); "
+            "then total = positives / prevalence."
+        )
     return None
 
 
@@ -56,12 +60,16 @@ def pick_estimate(answer, *, estimates: Mapping[str, float], new_site_truth: flo
     optimistic = max(names, key=lambda k: estimates[k])
     closest = min(names, key=lambda k: abs(estimates[k] - new_site_truth))
     if answer["most_optimistic"] != optimistic:
-        return ("most optimistic: which design tests the model on the very cases it was fitted to? "
-                "Look for the largest estimate.")
+        return (
+            "most optimistic: which design tests the model on the very cases it was fitted to? "
+            "Look for the largest estimate."
+        )
     if answer["closest_to_new_site"] != closest:
         if answer["closest_to_new_site"] in ("hold-out", "k-fold CV", "optimism-corrected"):
-            return ("internal designs estimate performance in the development population; the new site "
-                    "is a different population. Compare each estimate with the new site's true AUC.")
+            return (
+                "internal designs estimate performance in the development population; the new site "
+                "is a different population. Compare each estimate with the new site's true AUC."
+            )
         return "compare every estimate with the new site's true AUC: which difference is smallest?"
     return None
 
@@ -78,9 +86,12 @@ def report_row(answer, *, tp: int, fn: int, tn: int, fp: int):
         except (TypeError, ValueError):
             return f"{key}: give a tuple (estimate, low, high) of three numbers."
         lo, hi = (float(v) for v in wilson_ci(k, n))
-        if close(est, want["specificity" if key == "sensitivity" else "sensitivity"][0]
-                 / want["specificity" if key == "sensitivity" else "sensitivity"][1], tol=1e-3) \
-                and not close(est, k / n, tol=1e-3):
+        if close(
+            est,
+            want["specificity" if key == "sensitivity" else "sensitivity"][0]
+            / want["specificity" if key == "sensitivity" else "sensitivity"][1],
+            tol=1e-3,
+        ) and not close(est, k / n, tol=1e-3):
             return "sensitivity and specificity are swapped: sensitivity is about the patients with the finding."
         if not close(est, k / n, tol=1e-3):
             return f"{key}: the estimate is the share of correct calls among the cases it is about."
@@ -89,7 +100,9 @@ def report_row(answer, *, tp: int, fn: int, tn: int, fp: int):
         z = 1.959964
         wald = (k / n - z * np.sqrt(k / n * (1 - k / n) / n), k / n + z * np.sqrt(k / n * (1 - k / n) / n))
         if close(low, wald[0], tol=1e-3):
-            return (f"{key}: that is the Wald interval; the report uses Wilson's, which stays inside [0, 1] "
-                    "and covers better near 0 or 1 (radkit.stats.wilson_ci).")
+            return (
+                f"{key}: that is the Wald interval; the report uses Wilson's, which stays inside [0, 1] "
+                "and covers better near 0 or 1 (radkit.stats.wilson_ci)."
+            )
         return f"{key}: the interval should be Wilson's 95% interval of correct calls / cases."
     return None

@@ -25,8 +25,15 @@ def _per_case(y_true: ArrayLike, y_pred: ArrayLike, c: CostMatrix) -> np.ndarray
     return c.values[t, p]
 
 
-def expected_cost_ci(y_true: ArrayLike, y_pred: ArrayLike, cost: CostMatrix | ArrayLike, *,
-                     n_boot: int = 1000, seed: int, level: float = 0.95) -> Estimate:
+def expected_cost_ci(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    cost: CostMatrix | ArrayLike,
+    *,
+    n_boot: int = 1000,
+    seed: int,
+    level: float = 0.95,
+) -> Estimate:
     """Expected cost per case with a percentile bootstrap interval (cases resampled).
 
     Examples
@@ -42,13 +49,19 @@ def expected_cost_ci(y_true: ArrayLike, y_pred: ArrayLike, cost: CostMatrix | Ar
     n_boot = check_count(n_boot, "n_boot", minimum=2, hint="1000 for a 95% interval")
     idx = rng(seed).integers(0, per_case.size, (n_boot, per_case.size))
     lo, hi = percentile_interval(per_case[idx].mean(axis=1), level=level)
-    return Estimate(float(per_case.mean()), lo, hi, level=level, method="bootstrap percentile",
-                    n=int(per_case.size))
+    return Estimate(float(per_case.mean()), lo, hi, level=level, method="bootstrap percentile", n=int(per_case.size))
 
 
-def compare_costs(y_true: ArrayLike, decisions: Mapping[str, ArrayLike], cost: CostMatrix | ArrayLike, *,
-                  reference: str | None = None, n_boot: int = 1000, seed: int,
-                  level: float = 0.95) -> pd.DataFrame:
+def compare_costs(
+    y_true: ArrayLike,
+    decisions: Mapping[str, ArrayLike],
+    cost: CostMatrix | ArrayLike,
+    *,
+    reference: str | None = None,
+    n_boot: int = 1000,
+    seed: int,
+    level: float = 0.95,
+) -> pd.DataFrame:
     """Expected cost of several decision rules on the same cases, each with its paired difference.
 
     The same bootstrap resamples are used for every rule, so differences are
@@ -99,17 +112,25 @@ def compare_costs(y_true: ArrayLike, decisions: Mapping[str, ArrayLike], cost: C
         lo, hi = percentile_interval(boots[k], level=level)
         diff = boots[k] - boots[ref]
         dlo, dhi = percentile_interval(diff, level=level)
-        rows[k] = {"expected_cost": float(v.mean()), "low": lo, "high": hi,
-                   "difference": float(v.mean() - per_case[ref].mean()), "difference low": dlo,
-                   "difference high": dhi, "share cheaper": float(np.mean(diff < 0)), "n": n}
+        rows[k] = {
+            "expected_cost": float(v.mean()),
+            "low": lo,
+            "high": hi,
+            "difference": float(v.mean() - per_case[ref].mean()),
+            "difference low": dlo,
+            "difference high": dhi,
+            "share cheaper": float(np.mean(diff < 0)),
+            "n": n,
+        }
     out = pd.DataFrame(rows).T
     out.index.name = "rule"
     return out.astype({c_: float for c_ in out.columns if c_ != "n"}).astype({"n": int})
 
 
 @renamed_arguments(y_prob="y_score")
-def best_threshold(y_true: ArrayLike, y_score: ArrayLike, cost: CostMatrix, *, n_boot: int = 1000,
-                   seed: int, level: float = 0.95) -> Estimate:
+def best_threshold(
+    y_true: ArrayLike, y_score: ArrayLike, cost: CostMatrix, *, n_boot: int = 1000, seed: int, level: float = 0.95
+) -> Estimate:
     """The empirically cheapest threshold for ``y_score >= t``, with a bootstrap interval.
 
     ``y_score`` holds predicted probabilities in [0, 1].
@@ -147,8 +168,8 @@ def best_threshold(y_true: ArrayLike, y_score: ArrayLike, cost: CostMatrix, *, n
     def cheapest(w: np.ndarray) -> tuple[float, float]:
         """The range (low, high] of equally cheapest thresholds under case weights ``w``."""
         pos, neg = w * ys, w * (1 - ys)
-        fn = np.r_[0.0, np.cumsum(pos)]                       # positives below candidate j
-        tn = np.r_[0.0, np.cumsum(neg)]                       # negatives below candidate j
+        fn = np.r_[0.0, np.cumsum(pos)]  # positives below candidate j
+        tn = np.r_[0.0, np.cumsum(neg)]  # negatives below candidate j
         fp, tp = neg.sum() - tn, pos.sum() - fn
         total = tn * v[0, 0] + fp * v[0, 1] + fn * v[1, 0] + tp * v[1, 1]
         best = np.isclose(total, total.min(), rtol=0, atol=1e-9)
@@ -158,8 +179,7 @@ def best_threshold(y_true: ArrayLike, y_score: ArrayLike, cost: CostMatrix, *, n
 
     low_full, high_full = cheapest(np.ones(y.size))
     counts = rng(seed).integers(0, y.size, (n_boot, y.size))
-    ranges = np.array([cheapest(np.bincount(row, minlength=y.size)[order].astype(np.float64))
-                       for row in counts])
+    ranges = np.array([cheapest(np.bincount(row, minlength=y.size)[order].astype(np.float64)) for row in counts])
     alpha = (1 - level) / 2
     lo = float(np.quantile(ranges[:, 0], alpha))
     hi = float(np.quantile(ranges[:, 1], 1 - alpha))

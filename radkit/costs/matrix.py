@@ -22,9 +22,18 @@ from radkit._compat import renamed_arguments
 from radkit._validate import check_fraction, check_prevalence, check_probabilities
 from radkit.metrics.calibration import prior_correct
 
-__all__ = ["CostMatrix", "bayes_threshold", "shift_threshold", "shift_probabilities",
-           "check_probabilities", "bayes_decision", "confusion_matrix", "expected_cost",
-           "cost_by_threshold", "threshold_regret"]
+__all__ = [
+    "CostMatrix",
+    "bayes_threshold",
+    "shift_threshold",
+    "shift_probabilities",
+    "check_probabilities",
+    "bayes_decision",
+    "confusion_matrix",
+    "expected_cost",
+    "cost_by_threshold",
+    "threshold_regret",
+]
 
 
 @dataclass(frozen=True)
@@ -53,8 +62,7 @@ class CostMatrix:
     classes: tuple[str, ...]
 
     @classmethod
-    def from_array(cls, values: ArrayLike, *, classes: Sequence[str],
-                   allow_diagonal: bool = False) -> CostMatrix:
+    def from_array(cls, values: ArrayLike, *, classes: Sequence[str], allow_diagonal: bool = False) -> CostMatrix:
         """Validate ``values`` (K x K, finite, non-negative) and attach class names.
 
         Parameters
@@ -74,38 +82,46 @@ class CostMatrix:
         """
         arr = np.asarray(values, dtype=np.float64)
         if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
-            raise ValueError(f"a cost matrix must be square (K x K, rows = true class, columns = "
-                             f"called class); got shape {arr.shape}.")
+            raise ValueError(
+                f"a cost matrix must be square (K x K, rows = true class, columns = "
+                f"called class); got shape {arr.shape}."
+            )
         k = arr.shape[0]
         if k < 2:
             raise ValueError("a cost matrix needs at least two classes.")
         names = tuple(str(c) for c in classes)
         if len(names) != k:
-            raise ValueError(f"the cost matrix is {k} x {k} but {len(names)} class names were given "
-                             f"({list(names)}); name every row, in row order.")
+            raise ValueError(
+                f"the cost matrix is {k} x {k} but {len(names)} class names were given "
+                f"({list(names)}); name every row, in row order."
+            )
         if len(set(names)) != k:
             raise ValueError(f"class names must be distinct, got {list(names)}.")
         if not np.all(np.isfinite(arr)):
             raise ValueError("the cost matrix has NaN or infinite entries; give every cost a number.")
         if np.any(arr < 0):
             i, j = np.argwhere(arr < 0)[0]
-            raise ValueError(f"costs must be non-negative, but calling {names[i]!r} as {names[j]!r} "
-                             f"costs {arr[i, j]:g}; express a benefit as a smaller cost instead.")
+            raise ValueError(
+                f"costs must be non-negative, but calling {names[i]!r} as {names[j]!r} "
+                f"costs {arr[i, j]:g}; express a benefit as a smaller cost instead."
+            )
         if not allow_diagonal and np.any(np.diag(arr) != 0):
-            raise ValueError("correct calls cost something on the diagonal "
-                             f"({np.diag(arr).tolist()}); pass allow_diagonal=True if that is meant.")
+            raise ValueError(
+                "correct calls cost something on the diagonal "
+                f"({np.diag(arr).tolist()}); pass allow_diagonal=True if that is meant."
+            )
         off = arr[~np.eye(k, dtype=bool)]
         if np.all(off == 0):
-            raise ValueError("every error costs 0, so every decision is equally good; "
-                             "give at least one error a positive cost.")
+            raise ValueError(
+                "every error costs 0, so every decision is equally good; give at least one error a positive cost."
+            )
         arr = arr.copy()
         arr.setflags(write=False)
         return cls(values=arr, classes=names)
 
     @classmethod
     @renamed_arguments(c_fp="cost_fp", c_fn="cost_fn")
-    def binary(cls, *, cost_fp: float, cost_fn: float,
-               classes: Sequence[str] = ("negative", "positive")) -> CostMatrix:
+    def binary(cls, *, cost_fp: float, cost_fn: float, classes: Sequence[str] = ("negative", "positive")) -> CostMatrix:
         """Two-class matrix ``[[0, cost_fp], [cost_fn, 0]]`` (negative first).
 
         Parameters
@@ -142,26 +158,31 @@ class CostMatrix:
     @property
     def c_fp(self) -> float:
         """Deprecated name of :attr:`cost_fp` (the same value, with a ``FutureWarning``)."""
-        warnings.warn("CostMatrix.c_fp is deprecated: use CostMatrix.cost_fp (the same value).",
-                      FutureWarning, stacklevel=2)
+        warnings.warn(
+            "CostMatrix.c_fp is deprecated: use CostMatrix.cost_fp (the same value).", FutureWarning, stacklevel=2
+        )
         return self.cost_fp
 
     @property
     def c_fn(self) -> float:
         """Deprecated name of :attr:`cost_fn` (the same value, with a ``FutureWarning``)."""
-        warnings.warn("CostMatrix.c_fn is deprecated: use CostMatrix.cost_fn (the same value).",
-                      FutureWarning, stacklevel=2)
+        warnings.warn(
+            "CostMatrix.c_fn is deprecated: use CostMatrix.cost_fn (the same value).", FutureWarning, stacklevel=2
+        )
         return self.cost_fn
 
     def _need_binary(self, what: str) -> None:
         if self.k != 2:
-            raise ValueError(f"{what} is defined for two classes; this matrix has {self.k} "
-                             f"({list(self.classes)}). Index values[i, j] instead.")
+            raise ValueError(
+                f"{what} is defined for two classes; this matrix has {self.k} "
+                f"({list(self.classes)}). Index values[i, j] instead."
+            )
 
     def to_frame(self) -> pd.DataFrame:
         """The matrix as a table: rows = true class, columns = called class."""
-        return pd.DataFrame(self.values, index=pd.Index(self.classes, name="true"),
-                            columns=pd.Index(self.classes, name="called"))
+        return pd.DataFrame(
+            self.values, index=pd.Index(self.classes, name="true"), columns=pd.Index(self.classes, name="called")
+        )
 
 
 def _as_cost(cost: CostMatrix | ArrayLike) -> CostMatrix:
@@ -188,8 +209,7 @@ def bayes_threshold(cost: CostMatrix) -> float:
     c._need_binary("bayes_threshold")
     gains = _gains(c.values)
     if gains is None:
-        raise ValueError("a correct call must cost no more than the wrong one in each row; "
-                         f"got {c.values.tolist()}.")
+        raise ValueError(f"a correct call must cost no more than the wrong one in each row; got {c.values.tolist()}.")
     gain_neg, gain_pos = gains
     return float(gain_neg / (gain_neg + gain_pos))
 
@@ -227,8 +247,7 @@ def shift_threshold(threshold: float, *, train_prevalence: float, deploy_prevale
 
 
 @renamed_arguments(y_prob="y_score")
-def shift_probabilities(y_score: ArrayLike, *, train_prevalence: ArrayLike,
-                        deploy_prevalence: ArrayLike) -> np.ndarray:
+def shift_probabilities(y_score: ArrayLike, *, train_prevalence: ArrayLike, deploy_prevalence: ArrayLike) -> np.ndarray:
     """Adjust K-class probabilities to other class priors (Saerens, Latinne & Decaestecker 2002).
 
     ``p'_k ∝ p_k * deploy_k / train_k``, renormalized per case: the K-class form of
@@ -292,8 +311,10 @@ def _labels(values: ArrayLike, k: int, name: str) -> np.ndarray:
     if arr.dtype.kind not in "iu":
         raise ValueError(f"{name} must hold integer class indices 0..{k - 1}, got dtype {arr.dtype}.")
     if arr.size and (arr.min() < 0 or arr.max() >= k):
-        raise ValueError(f"{name} has class indices outside 0..{k - 1} (found {sorted(set(arr.tolist()))[:6]}); "
-                         "the cost matrix's row order defines the indices.")
+        raise ValueError(
+            f"{name} has class indices outside 0..{k - 1} (found {sorted(set(arr.tolist()))[:6]}); "
+            "the cost matrix's row order defines the indices."
+        )
     return arr.astype(np.int64)
 
 
@@ -332,8 +353,9 @@ def expected_cost(y_true: ArrayLike, y_pred: ArrayLike, cost: CostMatrix | Array
     return float(round((m * c.values).sum() / n, 12))
 
 
-def cost_by_threshold(y_true: ArrayLike, y_score: ArrayLike, cost: CostMatrix, *,
-                      thresholds: ArrayLike | None = None) -> pd.DataFrame:
+def cost_by_threshold(
+    y_true: ArrayLike, y_score: ArrayLike, cost: CostMatrix, *, thresholds: ArrayLike | None = None
+) -> pd.DataFrame:
     """Expected cost per case of the rule ``y_score >= t`` for each threshold ``t``.
 
     Binary only. Vectorized: one sort, then counts by ``searchsorted``.
@@ -375,13 +397,15 @@ def cost_by_threshold(y_true: ArrayLike, y_score: ArrayLike, cost: CostMatrix, *
     total = tn * v[0, 0] + fp * v[0, 1] + fn * v[1, 0] + tp * v[1, 1]
     with np.errstate(invalid="ignore", divide="ignore"):
         sens, spec = tp / pos.size, tn / neg.size
-    return pd.DataFrame({"threshold": ts, "fp": fp, "fn": fn, "sensitivity": sens,
-                         "specificity": spec, "expected_cost": total / y.size})
+    return pd.DataFrame(
+        {"threshold": ts, "fp": fp, "fn": fn, "sensitivity": sens, "specificity": spec, "expected_cost": total / y.size}
+    )
 
 
 @renamed_arguments(y_prob="y_score")
-def threshold_regret(y_true: ArrayLike, y_score: ArrayLike, cost: CostMatrix, *, threshold: float,
-                     thresholds: ArrayLike | None = None) -> float:
+def threshold_regret(
+    y_true: ArrayLike, y_score: ArrayLike, cost: CostMatrix, *, threshold: float, thresholds: ArrayLike | None = None
+) -> float:
     """Relative extra cost of ``threshold`` over the cheapest threshold on the same data.
 
     ``cost(threshold) / min_t cost(t) - 1`` with ``t`` over ``thresholds`` (default

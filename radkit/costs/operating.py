@@ -25,8 +25,7 @@ from radkit.stats import Estimate, proportion
 
 _TARGET_HINT = "E.g. 0.95; a target of 1 has no finite-sample guarantee, and 0 needs no model."
 
-__all__ = ["OperatingPoint", "operating_point", "guaranteed_threshold", "Shortfall",
-           "sensitivity_shortfall"]
+__all__ = ["OperatingPoint", "operating_point", "guaranteed_threshold", "Shortfall", "sensitivity_shortfall"]
 
 
 def guaranteed_threshold(pos_scores: ArrayLike, *, target: float, level: float = 0.95) -> float:
@@ -52,9 +51,11 @@ def guaranteed_threshold(pos_scores: ArrayLike, *, target: float, level: float =
     ok = np.flatnonzero(beta.sf(target, j, m - j + 1) >= level)
     if ok.size == 0:
         need = int(np.ceil(np.log(1 - level) / np.log(target)))
-        raise ValueError(f"{m} positives cannot guarantee sensitivity {target} at level {level}: "
-                         f"even calling every one of them positive needs at least {need} positives. "
-                         "Use a larger validation set or a lower level.")
+        raise ValueError(
+            f"{m} positives cannot guarantee sensitivity {target} at level {level}: "
+            f"even calling every one of them positive needs at least {need} positives. "
+            "Use a larger validation set or a lower level."
+        )
     return float(pos[ok[0]])
 
 
@@ -65,8 +66,9 @@ def _boot_thresholds(pos: np.ndarray, target: float, n_boot: int, gen: np.random
     return -np.partition(-draws, k - 1, axis=1)[:, k - 1]  # k-th highest in each row
 
 
-def operating_point(y_true: ArrayLike, y_score: ArrayLike, *, target: float, n_boot: int = 1000,
-                    seed: int, level: float = 0.95) -> OperatingPoint:
+def operating_point(
+    y_true: ArrayLike, y_score: ArrayLike, *, target: float, n_boot: int = 1000, seed: int, level: float = 0.95
+) -> OperatingPoint:
     """Threshold reaching a target sensitivity, with a bootstrap interval and a conservative choice.
 
     Parameters
@@ -107,13 +109,20 @@ def operating_point(y_true: ArrayLike, y_score: ArrayLike, *, target: float, n_b
     low, high = np.quantile(reps, [(1 - level) / 2, (1 + level) / 2])
     boot_lower = float(np.quantile(reps, 1 - level))
     conservative = guaranteed_threshold(pos, target=target, level=level)
-    threshold = Estimate(float(t), float(low), float(high), level=level,
-                         method="bootstrap percentile (positives)", n=int(pos.size))
+    threshold = Estimate(
+        float(t), float(low), float(high), level=level, method="bootstrap percentile (positives)", n=int(pos.size)
+    )
     sens = proportion(int(np.sum(pos >= t)), int(pos.size), level=level)
     neg = s[y == 0]
     spec = proportion(int(np.sum(neg < t)), int(neg.size), level=level)
-    return OperatingPoint(target=target, threshold=threshold, conservative=conservative,
-                          bootstrap_lower=boot_lower, sensitivity=sens, specificity=spec)
+    return OperatingPoint(
+        target=target,
+        threshold=threshold,
+        conservative=conservative,
+        bootstrap_lower=boot_lower,
+        sensitivity=sens,
+        specificity=spec,
+    )
 
 
 @dataclass(frozen=True)
@@ -157,31 +166,64 @@ class OperatingPoint:
         y, s = check_binary(y_true, y_score, purpose="an operating point")
         rows = {}
         level = self.threshold.level
-        for name, t in (("exact", self.threshold.estimate), ("bootstrap lower", self.bootstrap_lower),
-                        ("conservative", self.conservative)):
+        for name, t in (
+            ("exact", self.threshold.estimate),
+            ("bootstrap lower", self.bootstrap_lower),
+            ("conservative", self.conservative),
+        ):
             se = proportion(int(np.sum(s[y == 1] >= t)), int(np.sum(y == 1)), level=level)
             sp = proportion(int(np.sum(s[y == 0] < t)), int(np.sum(y == 0)), level=level)
-            rows[name] = {"threshold": t, "sensitivity": se.estimate, "sensitivity low": se.low,
-                          "sensitivity high": se.high, "specificity": sp.estimate,
-                          "specificity low": sp.low, "specificity high": sp.high}
+            rows[name] = {
+                "threshold": t,
+                "sensitivity": se.estimate,
+                "sensitivity low": se.low,
+                "sensitivity high": se.high,
+                "specificity": sp.estimate,
+                "specificity low": sp.low,
+                "specificity high": sp.high,
+            }
         return pd.DataFrame(rows).T
 
     def to_frame(self) -> pd.DataFrame:
         """One row each for the threshold, validation sensitivity and specificity."""
-        out = pd.concat([self.threshold.to_frame("threshold"),
-                         self.sensitivity.to_frame("sensitivity (validation)"),
-                         self.specificity.to_frame("specificity (validation)")])
+        out = pd.concat(
+            [
+                self.threshold.to_frame("threshold"),
+                self.sensitivity.to_frame("sensitivity (validation)"),
+                self.specificity.to_frame("specificity (validation)"),
+            ]
+        )
         lvl, n = self.threshold.level, self.threshold.n
-        out.loc["bootstrap lower threshold"] = [self.bootstrap_lower, np.nan, np.nan, lvl,
-                                                f"{1 - lvl:.0%} bootstrap quantile", n]
-        out.loc["conservative threshold"] = [self.conservative, np.nan, np.nan, lvl,
-                                             "exact binomial (Clopper-Pearson)", n]
+        out.loc["bootstrap lower threshold"] = [
+            self.bootstrap_lower,
+            np.nan,
+            np.nan,
+            lvl,
+            f"{1 - lvl:.0%} bootstrap quantile",
+            n,
+        ]
+        out.loc["conservative threshold"] = [
+            self.conservative,
+            np.nan,
+            np.nan,
+            lvl,
+            "exact binomial (Clopper-Pearson)",
+            n,
+        ]
         return out
 
 
-def sensitivity_shortfall(pos_scores: ArrayLike, *, target: float, n_val: int, n_rep: int,
-                          n_boot: int = 200, seed: int, level: float = 0.95,
-                          bandwidth: float | None = None) -> Shortfall:
+def sensitivity_shortfall(
+    pos_scores: ArrayLike,
+    *,
+    target: float,
+    n_val: int,
+    n_rep: int,
+    n_boot: int = 200,
+    seed: int,
+    level: float = 0.95,
+    bandwidth: float | None = None,
+) -> Shortfall:
     """How often a validation-tuned threshold misses the target sensitivity in the population.
 
     The population of positives is the smoothed distribution of ``pos_scores``
@@ -239,8 +281,13 @@ def sensitivity_shortfall(pos_scores: ArrayLike, *, target: float, n_val: int, n
         rules["exact"][r] = -np.partition(-val, k - 1)[k - 1]
         rules["bootstrap lower"][r] = np.quantile(_boot_thresholds(val, target, int(n_boot), gen), 1 - level)
         rules["conservative"][r] = guaranteed_threshold(val, target=target, level=level)
-    return Shortfall(target=target, level=level, n_val=int(n_val), thresholds=pd.DataFrame(rules),
-                     sensitivity=pd.DataFrame({k_: population_sensitivity(v) for k_, v in rules.items()}))
+    return Shortfall(
+        target=target,
+        level=level,
+        n_val=int(n_val),
+        thresholds=pd.DataFrame(rules),
+        sensitivity=pd.DataFrame({k_: population_sensitivity(v) for k_, v in rules.items()}),
+    )
 
 
 @dataclass(frozen=True)
@@ -265,7 +312,12 @@ class Shortfall:
         rows = {}
         for rule in self.sensitivity.columns:
             e = self.rate(rule)
-            rows[rule] = {"share below target": e.estimate, "low": e.low, "high": e.high,
-                          "median sensitivity": float(self.sensitivity[rule].median()),
-                          "median threshold": float(self.thresholds[rule].median()), "n_rep": e.n}
+            rows[rule] = {
+                "share below target": e.estimate,
+                "low": e.low,
+                "high": e.high,
+                "median sensitivity": float(self.sensitivity[rule].median()),
+                "median threshold": float(self.thresholds[rule].median()),
+                "n_rep": e.n,
+            }
         return pd.DataFrame(rows).T

@@ -22,13 +22,11 @@ from radkit._compat import renamed_arguments
 from radkit.costs.matrix import CostMatrix, bayes_threshold, confusion_matrix, cost_by_threshold
 from radkit.plotting import get_axes
 
-__all__ = ["plot_cost_vs_threshold", "plot_confusion_costs", "plot_cost_at_ratio", "plot_shortfall",
-           "plot_replicates"]
+__all__ = ["plot_cost_vs_threshold", "plot_confusion_costs", "plot_cost_at_ratio", "plot_shortfall", "plot_replicates"]
 
 
 @renamed_arguments(probs="y_score")
-def plot_cost_vs_threshold(y_true: ArrayLike, y_score: Mapping[str, ArrayLike], cost: CostMatrix, *,
-                           ax=None):
+def plot_cost_vs_threshold(y_true: ArrayLike, y_score: Mapping[str, ArrayLike], cost: CostMatrix, *, ax=None):
     """Expected cost per case against the threshold, one line per probability set.
 
     ``y_score`` maps a name to predicted probabilities of the same cases as ``y_true``.
@@ -54,15 +52,18 @@ def plot_cost_vs_threshold(y_true: ArrayLike, y_score: Mapping[str, ArrayLike], 
         ax.plot(t["threshold"].iloc[best], t["expected_cost"].iloc[best], "o", color=f"C{k}", mec="k")
         top = max(top, float(t["expected_cost"].quantile(0.9)))
     ax.axvline(p_star, color="k", ls="--", lw=1, label=f"p* = {p_star:.2f}")
-    ax.set(xlabel="threshold (call positive if probability >= threshold)",
-           ylabel="expected cost per case", ylim=(0, top * 1.1), xlim=(0, 1),
-           title=f"C_FN / C_FP = {cost.cost_fn / cost.cost_fp:g}: where is the cheapest threshold?")
+    ax.set(
+        xlabel="threshold (call positive if probability >= threshold)",
+        ylabel="expected cost per case",
+        ylim=(0, top * 1.1),
+        xlim=(0, 1),
+        title=f"C_FN / C_FP = {cost.cost_fn / cost.cost_fp:g}: where is the cheapest threshold?",
+    )
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0.12, 0.93))  # the empty middle band
     return ax
 
 
-def plot_confusion_costs(y_true: ArrayLike, y_pred: ArrayLike, cost: CostMatrix, *, title: str = "",
-                         ax=None):
+def plot_confusion_costs(y_true: ArrayLike, y_pred: ArrayLike, cost: CostMatrix, *, title: str = "", ax=None):
     """Confusion matrix (rows true, columns called); each cell shows its count and the cost it adds.
 
     Examples
@@ -82,8 +83,7 @@ def plot_confusion_costs(y_true: ArrayLike, y_pred: ArrayLike, cost: CostMatrix,
     for i in range(cost.k):
         for j in range(cost.k):
             colour = "white" if share[i, j] > 0.6 else "black"
-            ax.text(j, i, f"{m[i, j]}\ncost {added[i, j]:g}", ha="center", va="center", fontsize=9,
-                    color=colour)
+            ax.text(j, i, f"{m[i, j]}\ncost {added[i, j]:g}", ha="center", va="center", fontsize=9, color=colour)
     ax.set_xticks(range(cost.k), cost.classes)
     ax.set_yticks(range(cost.k), cost.classes)
     ax.set(xlabel="called", ylabel="true")
@@ -107,8 +107,7 @@ def plot_cost_at_ratio(y_true: ArrayLike, y_score: ArrayLike, *, ratio: float, a
     if not ratio > 0:
         raise ValueError(f"ratio = C_FN / C_FP must be positive, got {ratio!r}.")
     if axes is None:
-        axes = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained",
-                            gridspec_kw={"width_ratios": [1.6, 1]})[1]
+        axes = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained", gridspec_kw={"width_ratios": [1.6, 1]})[1]
     cost = CostMatrix.binary(cost_fp=1.0, cost_fn=float(ratio))
     y = np.asarray(y_true).astype(int)
     p = np.asarray(y_score, dtype=np.float64)
@@ -117,10 +116,16 @@ def plot_cost_at_ratio(y_true: ArrayLike, y_score: ArrayLike, *, ratio: float, a
     ax = axes[0]
     ax.plot(t["threshold"], t["expected_cost"], lw=2, label="expected cost")
     at = cost_by_threshold(y, p, cost, thresholds=[p_star]).iloc[0]
-    ax.plot(p_star, at["expected_cost"], "o", color="C3", mec="k", ms=8,
-            label=f"p* = 1 / (1 + {ratio:g}) = {p_star:.3f}")
-    ax.set(xlabel="threshold", ylabel="expected cost per case (units of C_FP)", xlim=(0, 1),
-           ylim=(0, float(t["expected_cost"].max()) * 1.05), title="cost against threshold")
+    ax.plot(
+        p_star, at["expected_cost"], "o", color="C3", mec="k", ms=8, label=f"p* = 1 / (1 + {ratio:g}) = {p_star:.3f}"
+    )
+    ax.set(
+        xlabel="threshold",
+        ylabel="expected cost per case (units of C_FP)",
+        xlim=(0, 1),
+        ylim=(0, float(t["expected_cost"].max()) * 1.05),
+        title="cost against threshold",
+    )
     ax.legend(fontsize=8, loc="upper left")
     called = (p >= p_star).astype(int)
     plot_confusion_costs(y, called, cost, ax=axes[1], title=f"at p* = {p_star:.3f}")
@@ -150,20 +155,31 @@ def plot_shortfall(shortfall, *, ax=None):
         rate = shortfall.rate(rule)
         ax.plot(x, values, ".", alpha=0.35, color=f"C{k}")
         ax.plot([k - 0.25, k + 0.25], [np.median(values)] * 2, color="k", lw=2)
-        ax.annotate(f"{rate.estimate:.0%} below", (k, float(values.min())), ha="center", va="top",
-                    fontsize=9, xytext=(0, -4), textcoords="offset points")
+        ax.annotate(
+            f"{rate.estimate:.0%} below",
+            (k, float(values.min())),
+            ha="center",
+            va="top",
+            fontsize=9,
+            xytext=(0, -4),
+            textcoords="offset points",
+        )
     ax.axhline(shortfall.target, color="C3", ls="--", lw=1, label=f"target {shortfall.target:g}")
     lo = float(sens.min().min())
     ax.set_ylim(lo - 0.3 * (1 - lo), 1.0)
     ax.set_xticks(range(len(sens.columns)), [c.replace(" ", "\n") for c in sens.columns])
-    ax.set(ylabel="sensitivity in the population", xlabel="threshold chosen on validation data",
-           title=f"{len(sens)} validation sets of {shortfall.n_val} positives each")
+    ax.set(
+        ylabel="sensitivity in the population",
+        xlabel="threshold chosen on validation data",
+        title=f"{len(sens)} validation sets of {shortfall.n_val} positives each",
+    )
     ax.legend(fontsize=8, loc="lower right")
     return ax
 
 
-def plot_replicates(frame, *, ylabel: str, title: str, reference: float | None = None,
-                    reference_label: str = "", ax=None):
+def plot_replicates(
+    frame, *, ylabel: str, title: str, reference: float | None = None, reference_label: str = "", ax=None
+):
     """One column per method, one dot per replicate (split or seed), median bar.
 
     Examples

@@ -44,8 +44,10 @@ def class_weights(cost: CostMatrix | ArrayLike) -> np.ndarray:
     rows = (c.values * (1 - np.eye(c.k))).sum(axis=1)
     if np.any(rows <= 0):
         zero = [c.classes[i] for i in np.flatnonzero(rows <= 0)]
-        raise ValueError(f"errors on class(es) {zero} cost nothing, so their weight would be 0 and the "
-                         "model would ignore them; give each row at least one positive cost.")
+        raise ValueError(
+            f"errors on class(es) {zero} cost nothing, so their weight would be 0 and the "
+            "model would ignore them; give each row at least one positive cost."
+        )
     return rows / rows.min()
 
 
@@ -63,13 +65,14 @@ def pos_weight(cost: CostMatrix) -> float:
     c = _as_cost(cost)
     c._need_binary("pos_weight")
     if c.cost_fp <= 0:
-        raise ValueError("a false positive costs 0, so every case should be called positive; "
-                         "pos_weight would be infinite. Give cost_fp a positive cost.")
+        raise ValueError(
+            "a false positive costs 0, so every case should be called positive; "
+            "pos_weight would be infinite. Give cost_fp a positive cost."
+        )
     return c.cost_fn / c.cost_fp
 
 
-def expected_cost_loss(cost: CostMatrix | ArrayLike, *, ce_weight: float = 0.1
-                       ) -> Callable:
+def expected_cost_loss(cost: CostMatrix | ArrayLike, *, ce_weight: float = 0.1) -> Callable:
     """A K-class loss for ``fit(loss=...)``: expected cost under the softmax, plus some cross-entropy.
 
     ``L = mean_n sum_j softmax(z_n)_j C[y_n, j] + ce_weight * CE(z_n, y_n)``.
@@ -105,8 +108,10 @@ def expected_cost_loss(cost: CostMatrix | ArrayLike, *, ce_weight: float = 0.1
 
     def loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         if logits.ndim != 2 or logits.shape[1] != c.k:
-            raise ValueError(f"expected_cost_loss: logits must be N x {c.k} (one per class of the cost "
-                             f"matrix), got shape {tuple(logits.shape)}.")
+            raise ValueError(
+                f"expected_cost_loss: logits must be N x {c.k} (one per class of the cost "
+                f"matrix), got shape {tuple(logits.shape)}."
+            )
         target = target.reshape(-1).long()
         rows = table.to(logits.device)[target]
         out = (torch.softmax(logits, dim=1) * rows).sum(dim=1).mean()
@@ -117,8 +122,9 @@ def expected_cost_loss(cost: CostMatrix | ArrayLike, *, ce_weight: float = 0.1
     return loss
 
 
-def resample_for_costs(y_true: ArrayLike, cost: CostMatrix | ArrayLike, *, seed: int,
-                       method: str = "over") -> np.ndarray:
+def resample_for_costs(
+    y_true: ArrayLike, cost: CostMatrix | ArrayLike, *, seed: int, method: str = "over"
+) -> np.ndarray:
     """Indices of a training set resampled so each class counts in proportion to its weight.
 
     Elkan's third route: instead of weighting class ``i`` by ``w_i``
@@ -139,8 +145,9 @@ def resample_for_costs(y_true: ArrayLike, cost: CostMatrix | ArrayLike, *, seed:
     c = _as_cost(cost)
     y = np.asarray(y_true)
     if y.ndim != 1 or y.dtype.kind not in "iub" or (y.size and (y.min() < 0 or y.max() >= c.k)):
-        raise ValueError(f"y_true must be 1-D integer class indices 0..{c.k - 1}, got "
-                         f"dtype {y.dtype}, shape {y.shape}.")
+        raise ValueError(
+            f"y_true must be 1-D integer class indices 0..{c.k - 1}, got dtype {y.dtype}, shape {y.shape}."
+        )
     if method not in ("over", "under"):
         raise ValueError(f"method must be 'over' or 'under', got {method!r}.")
     w = class_weights(c)

@@ -30,15 +30,14 @@ TRIAGE_CLASSES = ("normal", "routine", "urgent")
 #: urgent -> normal: a pneumothorax waits in the slow queue, possibly for days (50);
 #: urgent -> routine: it waits hours in the routine queue (10).
 TRIAGE_COST = CostMatrix.from_array(
-    [[0.0, 0.5, 1.0],
-     [4.0, 0.0, 1.0],
-     [50.0, 10.0, 0.0]],
+    [[0.0, 0.5, 1.0], [4.0, 0.0, 1.0], [50.0, 10.0, 0.0]],
     classes=TRIAGE_CLASSES,
 )
 
 
-def triage_labels(labels: pd.DataFrame, *, urgent: Sequence[str] = ("pneumothorax",),
-                  routine: Sequence[str] | None = None) -> np.ndarray:
+def triage_labels(
+    labels: pd.DataFrame, *, urgent: Sequence[str] = ("pneumothorax",), routine: Sequence[str] | None = None
+) -> np.ndarray:
     """One triage class per image from 0/1 finding columns: 0 normal, 1 routine, 2 urgent.
 
     An image with any ``urgent`` finding is urgent (whatever else it shows);
@@ -65,8 +64,10 @@ def triage_labels(labels: pd.DataFrame, *, urgent: Sequence[str] = ("pneumothora
         raise ValueError(f"{both} are listed as both urgent and routine; put each finding in one list.")
     values = labels[[*urgent, *routine]].to_numpy(dtype=np.float64)
     if np.isnan(values).any():
-        raise ValueError("the finding labels contain NaN (unknown); resolve them before triage "
-                         "(e.g. treat unknown as positive for urgent findings).")
-    is_urgent = values[:, :len(urgent)].max(axis=1) >= 0.5
-    is_routine = values[:, len(urgent):].max(axis=1, initial=0.0) >= 0.5
+        raise ValueError(
+            "the finding labels contain NaN (unknown); resolve them before triage "
+            "(e.g. treat unknown as positive for urgent findings)."
+        )
+    is_urgent = values[:, : len(urgent)].max(axis=1) >= 0.5
+    is_routine = values[:, len(urgent) :].max(axis=1, initial=0.0) >= 0.5
     return np.where(is_urgent, 2, np.where(is_routine, 1, 0)).astype(np.int64)

@@ -20,10 +20,28 @@ from radkit.data.medmnist import MEDMNIST_LABELS, MedMNIST, medmnist_url
 from radkit.data.real import available_sources
 
 __all__ = [
-    "ImageDataset", "read_image", "SOURCES", "Source", "data_root", "ChecksumError", "download", "verify",
-    "NIHChestXray14", "CheXpert", "RSNAPneumonia", "VinDrCXR",
-    "PadChest", "MEDMNIST_LABELS", "MedMNIST", "medmnist_url",
-    "LESSON_FINDINGS", "LessonData", "Split", "images_source", "lesson_data", "available_sources",
+    "ImageDataset",
+    "read_image",
+    "SOURCES",
+    "Source",
+    "data_root",
+    "ChecksumError",
+    "download",
+    "verify",
+    "NIHChestXray14",
+    "CheXpert",
+    "RSNAPneumonia",
+    "VinDrCXR",
+    "PadChest",
+    "MEDMNIST_LABELS",
+    "MedMNIST",
+    "medmnist_url",
+    "LESSON_FINDINGS",
+    "LessonData",
+    "Split",
+    "images_source",
+    "lesson_data",
+    "available_sources",
 ]
 
 

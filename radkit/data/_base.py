@@ -80,8 +80,9 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
             else:
                 raise ValueError(f"{p.name}: unsupported image mode {mode!r}; save it as 8- or 16-bit grayscale PNG.")
     except (UnidentifiedImageError, OSError) as exc:
-        raise ValueError(f"{p.name}: cannot read the image ({exc}); the file may be truncated or not an image: "
-                         "download it again.") from exc
+        raise ValueError(
+            f"{p.name}: cannot read the image ({exc}); the file may be truncated or not an image: download it again."
+        ) from exc
     return np.clip(arr, 0.0, 1.0)
 
 
@@ -162,8 +163,10 @@ class ImageDataset(torch.utils.data.Dataset):
         intensity: str = "bitdepth",
     ) -> None:
         if len(labels) != len(meta) or (files is not None and len(files) != len(labels)):
-            raise ValueError(f"labels ({len(labels)}), meta ({len(meta)}) and files "
-                             f"({'-' if files is None else len(files)}) must have one row per item.")
+            raise ValueError(
+                f"labels ({len(labels)}), meta ({len(meta)}) and files "
+                f"({'-' if files is None else len(files)}) must have one row per item."
+            )
         if intensity not in ("bitdepth", "minmax"):
             raise ValueError(f"intensity={intensity!r}: use 'bitdepth' or 'minmax'.")
         if transform is not None and not callable(transform):
@@ -274,6 +277,8 @@ class LessonData:
 
     def describe(self) -> pd.DataFrame:
         """Images and positives per finding in each split."""
-        rows = {name: {"images": len(s), **{f"{f} positives": int(np.nansum(s.labels[f])) for f in self.findings}}
-                for name, s in (("train", self.train), ("test", self.test))}
+        rows = {
+            name: {"images": len(s), **{f"{f} positives": int(np.nansum(s.labels[f])) for f in self.findings}}
+            for name, s in (("train", self.train), ("test", self.test))
+        }
         return pd.DataFrame(rows).T

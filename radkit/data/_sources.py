@@ -29,7 +29,9 @@ class Source:
 
 SOURCES: dict[str, Source] = {
     "nih": Source(
-        SOURCE_NAMES["nih"], "nih", "https://nihcc.app.box.com/v/ChestXray-NIHCC",
+        SOURCE_NAMES["nih"],
+        "nih",
+        "https://nihcc.app.box.com/v/ChestXray-NIHCC",
         "about 45 GB (112,120 frontal PNGs, 1024x1024, 8-bit)",
         "NIH Clinical Center terms on the page: cite Wang et al. (CVPR 2017), link the NIH site "
         "and acknowledge the NIH Clinical Center",
@@ -38,7 +40,9 @@ SOURCES: dict[str, Source] = {
         "nih/train_val_list.txt, nih/test_list.txt   (only for split=)",
     ),
     "chexpert": Source(
-        SOURCE_NAMES["chexpert"], "chexpert", "https://stanfordmlgroup.github.io/competitions/chexpert/",
+        SOURCE_NAMES["chexpert"],
+        "chexpert",
+        "https://stanfordmlgroup.github.io/competitions/chexpert/",
         "about 11 GB for CheXpert-v1.0-small (224,316 JPEGs); about 440 GB full resolution",
         "Stanford CheXpert Dataset Research Use Agreement (non-commercial research) must be accepted",
         "chexpert/CheXpert-v1.0-small/train.csv, valid.csv\n"
@@ -46,7 +50,8 @@ SOURCES: dict[str, Source] = {
         "(CheXpert-v1.0/ for the full-resolution release works the same way)",
     ),
     "rsna": Source(
-        SOURCE_NAMES["rsna"], "rsna",
+        SOURCE_NAMES["rsna"],
+        "rsna",
         "https://www.kaggle.com/competitions/rsna-pneumonia-detection-challenge/data",
         "about 4 GB (26,684 training DICOMs, 1024x1024)",
         "Kaggle competition rules must be accepted; the images are a subset of NIH ChestX-ray14",
@@ -55,7 +60,9 @@ SOURCES: dict[str, Source] = {
         "rsna/stage_2_train_images/<patientId>.dcm",
     ),
     "vindr": Source(
-        SOURCE_NAMES["vindr"], "vindr", "https://physionet.org/content/vindr-cxr/1.0.0/",
+        SOURCE_NAMES["vindr"],
+        "vindr",
+        "https://physionet.org/content/vindr-cxr/1.0.0/",
         "about 200 GB (18,000 DICOMs: 15,000 train, 3,000 test)",
         "PhysioNet access terms on the page (account and signed data use agreement); the Kaggle "
         "VinBigData competition copy (train only) is under Kaggle's rules",
@@ -64,14 +71,18 @@ SOURCES: dict[str, Source] = {
         "vindr/train/<image_id>.dicom, vindr/test/<image_id>.dicom",
     ),
     "padchest": Source(
-        SOURCE_NAMES["padchest"], "padchest", "https://bimcv.cipf.es/bimcv-projects/padchest/",
+        SOURCE_NAMES["padchest"],
+        "padchest",
+        "https://bimcv.cipf.es/bimcv-projects/padchest/",
         "about 1 TB (160,868 16-bit PNGs)",
         "BIMCV PadChest data use agreement (research use) must be accepted on the page",
         "padchest/PADCHEST_chest_x_ray_images_labels_160K_01.02.19.csv[.gz]   (else torchxrayvision's)\n"
         "padchest/images/<ImageID>.png   (or padchest/<ImageDir>/<ImageID>.png as unzipped)",
     ),
     "medmnist": Source(
-        "MedMNIST v2 (ChestMNIST, PneumoniaMNIST)", "medmnist", "https://zenodo.org/records/10519652",
+        "MedMNIST v2 (ChestMNIST, PneumoniaMNIST)",
+        "medmnist",
+        "https://zenodo.org/records/10519652",
         "tens of MB at 28x28, several GB at 224x224",
         "CC BY 4.0; cite Yang et al. (Sci Data 2023) and the source datasets",
         "medmnist/chestmnist.npz (28x28), medmnist/chestmnist_64.npz, _128.npz, _224.npz\n"

@@ -123,19 +123,30 @@ class CachedImages(ImageDataset):
     ((1, 16, 16), [1.0], {'age': 61}, True)
     """
 
-    def __init__(self, labels: pd.DataFrame, meta: pd.DataFrame, files: Sequence[str | os.PathLike], *,
-                 size: int | tuple[int, int], transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
-                 intensity: str = "bitdepth", cache: bool = True) -> None:
+    def __init__(
+        self,
+        labels: pd.DataFrame,
+        meta: pd.DataFrame,
+        files: Sequence[str | os.PathLike],
+        *,
+        size: int | tuple[int, int],
+        transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
+        intensity: str = "bitdepth",
+        cache: bool = True,
+    ) -> None:
         if size is None:
-            raise ValueError("CachedImages needs a fixed size= (it caches resized images); for native sizes use "
-                             "radkit.data.ImageDataset without a cache.")
+            raise ValueError(
+                "CachedImages needs a fixed size= (it caches resized images); for native sizes use "
+                "radkit.data.ImageDataset without a cache."
+            )
         super().__init__(labels, meta, list(files), size=size, transform=transform, intensity=intensity)
         self.files = [Path(f).resolve() for f in self.files]
         self.cache_dir = cache_folder(self.size, intensity) if cache else None
 
     @classmethod
-    def from_dataset(cls, dataset: ImageDataset, *, size: int | tuple[int, int] | None = None,
-                     cache: bool = True) -> CachedImages:
+    def from_dataset(
+        cls, dataset: ImageDataset, *, size: int | tuple[int, int] | None = None, cache: bool = True
+    ) -> CachedImages:
         """Wrap any radkit loader (``NIHChestXray14(...)``, ``CheXpert(...)``...) with the cache.
 
         Examples
@@ -144,8 +155,15 @@ class CachedImages(ImageDataset):
         """
         if dataset.files is None:
             raise ValueError(f"{type(dataset).__name__} has no image files to cache (it loads from memory).")
-        return cls(dataset.labels, dataset.meta, dataset.files, size=size or dataset.size,
-                   transform=dataset.transform, intensity=dataset.intensity, cache=cache)
+        return cls(
+            dataset.labels,
+            dataset.meta,
+            dataset.files,
+            size=size or dataset.size,
+            transform=dataset.transform,
+            intensity=dataset.intensity,
+            cache=cache,
+        )
 
     def _entry(self, i: int) -> Path:
         path = self.files[i]
@@ -161,8 +179,10 @@ class CachedImages(ImageDataset):
         if self.cache_dir is None:
             return decode_resize(self.files[i], self.size, self.intensity)
         if not self.files[i].is_file():
-            raise FileNotFoundError(f"{self.files[i]}: image not found (moved or deleted since the label table "
-                                    "was read); rebuild the dataset.")
+            raise FileNotFoundError(
+                f"{self.files[i]}: image not found (moved or deleted since the label table "
+                "was read); rebuild the dataset."
+            )
         entry = self._entry(i)
         try:
             return np.load(entry)
@@ -208,8 +228,9 @@ class CachedImages(ImageDataset):
         if num_workers is None:
             num_workers = 0 if todo < 64 else min(8, os.cpu_count() or 1)
         out = np.empty((len(self), 1, *self.size), dtype=np.float32)
-        with tqdm(total=len(self), desc=f"images ({todo} to decode)", unit="img",
-                  disable=not progress or todo == 0) as bar:
+        with tqdm(
+            total=len(self), desc=f"images ({todo} to decode)", unit="img", disable=not progress or todo == 0
+        ) as bar:
             if num_workers == 0:
                 for i in range(len(self)):
                     out[i, 0] = self.load(i)
@@ -218,7 +239,7 @@ class CachedImages(ImageDataset):
                 loader = torch.utils.data.DataLoader(_Pixels(self), batch_size=64, num_workers=num_workers)
                 start = 0
                 for batch in loader:
-                    out[start:start + len(batch), 0] = batch.numpy().astype(np.float32) / _SCALE
+                    out[start : start + len(batch), 0] = batch.numpy().astype(np.float32) / _SCALE
                     start += len(batch)
                     bar.update(len(batch))
         return torch.from_numpy(out)

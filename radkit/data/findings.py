@@ -18,7 +18,8 @@ def __getattr__(name: str):
     if name == "FINDING_LABELS":
         from radkit.findings import CROSSWALK
 
-        warnings.warn("radkit.data.findings.FINDING_LABELS moved: use radkit.findings.CROSSWALK.",
-                      FutureWarning, stacklevel=2)
+        warnings.warn(
+            "radkit.data.findings.FINDING_LABELS moved: use radkit.findings.CROSSWALK.", FutureWarning, stacklevel=2
+        )
         return CROSSWALK
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -24,8 +24,16 @@ from radkit.findings import FINDINGS, check_findings
 if TYPE_CHECKING:
     from radkit.config import Profile
 
-__all__ = ["IMAGES_ENV", "SOURCES_OF_IMAGES", "REAL_SOURCES", "LESSON_FINDINGS", "images_source",
-           "LessonData", "Split", "lesson_data"]
+__all__ = [
+    "IMAGES_ENV",
+    "SOURCES_OF_IMAGES",
+    "REAL_SOURCES",
+    "LESSON_FINDINGS",
+    "images_source",
+    "LessonData",
+    "Split",
+    "lesson_data",
+]
 
 #: The findings lessons ask for: :data:`radkit.findings.FINDINGS`, re-exported.
 LESSON_FINDINGS = FINDINGS
@@ -37,20 +45,31 @@ REAL_OPTIONS = ("root", "uncertain", "label_policy", "cache")
 _check_findings = check_findings  # one check, in radkit.findings
 
 
-def _synthetic(findings: list[str], *, n_train: int, n_test: int, size: int, seed: int,
-               **synth_kwargs: Any) -> LessonData:
+def _synthetic(
+    findings: list[str], *, n_train: int, n_test: int, size: int, seed: int, **synth_kwargs: Any
+) -> LessonData:
     from radkit import synth
 
     # train and test are drawn as two independent sets (different seeds), as a lesson would sample them
-    sets = {"train": synth.generate(n_train, size=size, seed=seed, **synth_kwargs),
-            "test": synth.generate(n_test, size=size, seed=seed + 1, **synth_kwargs)}
+    sets = {
+        "train": synth.generate(n_train, size=size, seed=seed, **synth_kwargs),
+        "test": synth.generate(n_test, size=size, seed=seed + 1, **synth_kwargs),
+    }
     splits = {k: Split(labels=s.labels[findings].astype(np.float32), meta=s.meta, synth=s) for k, s in sets.items()}
     return LessonData("synthetic", findings, splits["train"], splits["test"])
 
 
-def lesson_data(prof: Profile, *, findings: str | Sequence[str] = ("cardiomegaly",), n_train: int | None = None,
-                n_test: int | None = None, size: int | None = None, seed: int | None = None,
-                source: str | None = None, **synth_kwargs: Any) -> LessonData:
+def lesson_data(
+    prof: Profile,
+    *,
+    findings: str | Sequence[str] = ("cardiomegaly",),
+    n_train: int | None = None,
+    n_test: int | None = None,
+    size: int | None = None,
+    seed: int | None = None,
+    source: str | None = None,
+    **synth_kwargs: Any,
+) -> LessonData:
     """Train and test images for a lesson, from the source ``RADKIT_IMAGES`` names.
 
     Parameters
@@ -86,8 +105,10 @@ def lesson_data(prof: Profile, *, findings: str | Sequence[str] = ("cardiomegaly
     from radkit.seeding import check_seed
 
     if not isinstance(prof, _Profile):
-        raise TypeError(f"lesson_data: prof must be the Profile that radkit.setup() returns "
-                        f"(prof = radkit.setup()), got {type(prof).__name__}.")
+        raise TypeError(
+            f"lesson_data: prof must be the Profile that radkit.setup() returns "
+            f"(prof = radkit.setup()), got {type(prof).__name__}."
+        )
     names = _check_findings(findings)
     seed = check_seed(prof.seed if seed is None else seed)
     n_train = prof.n_train if n_train is None else n_train
@@ -100,6 +121,8 @@ def lesson_data(prof: Profile, *, findings: str | Sequence[str] = ("cardiomegaly
     from radkit.data.real import real_lesson_data
 
     if synth_kwargs:
-        print(f"note ({chosen}): synthetic-only options {', '.join(sorted(synth_kwargs))} do not apply to real "
-              "images and are ignored.")
+        print(
+            f"note ({chosen}): synthetic-only options {', '.join(sorted(synth_kwargs))} do not apply to real "
+            "images and are ignored."
+        )
     return real_lesson_data(chosen, names, n_train=n_train, n_test=n_test, size=size, seed=seed, **real_options)

@@ -38,15 +38,20 @@ def _chexpert_labels() -> list[str]:
 
 
 #: Old names of radkit.public's label lists, kept for one release with a FutureWarning.
-_MOVED = {"NIH_PATHOLOGIES": (_nih_labels, "radkit.public.NIH_FINDINGS (without 'No Finding')"),
-          "CHEXPERT_PATHOLOGIES": (_chexpert_labels, "radkit.public.chexpert.CHEXPERT_COLUMNS")}
+_MOVED = {
+    "NIH_PATHOLOGIES": (_nih_labels, "radkit.public.NIH_FINDINGS (without 'No Finding')"),
+    "CHEXPERT_PATHOLOGIES": (_chexpert_labels, "radkit.public.chexpert.CHEXPERT_COLUMNS"),
+}
 
 
 def __getattr__(name: str):
     if name in _MOVED:
         make, new = _MOVED[name]
-        warnings.warn(f"radkit.data.{name} is a second spelling of {new}; use that. It goes in the next release.",
-                      FutureWarning, stacklevel=2)
+        warnings.warn(
+            f"radkit.data.{name} is a second spelling of {new}; use that. It goes in the next release.",
+            FutureWarning,
+            stacklevel=2,
+        )
         return make()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
@@ -83,8 +88,9 @@ def _present_files(root: Path) -> set[str]:
     return out
 
 
-def _locate(key: str, root: Path, options: list[list[str]], missing: str, names: Sequence[str],
-            search: bool = False) -> tuple[list[Path], np.ndarray]:
+def _locate(
+    key: str, root: Path, options: list[list[str]], missing: str, names: Sequence[str], search: bool = False
+) -> tuple[list[Path], np.ndarray]:
     """Pick the first existing candidate per item; optionally find the rest by file name anywhere under ``root``.
 
     ``options`` are paths relative to ``root`` ('/'-separated). The folder is walked once
@@ -97,8 +103,10 @@ def _locate(key: str, root: Path, options: list[list[str]], missing: str, names:
     found: list[str | None] = [next((c for c in cands if c in present), None) for cands in options]
     if search and any(f is None for f in found):
         index = {rel.rsplit("/", 1)[-1]: rel for rel in sorted(present, reverse=True)}
-        found = [f if f is not None else index.get(str(n).replace(os.sep, "/").rsplit("/", 1)[-1])
-                 for f, n in zip(found, names)]
+        found = [
+            f if f is not None else index.get(str(n).replace(os.sep, "/").rsplit("/", 1)[-1])
+            for f, n in zip(found, names)
+        ]
     keep = np.array([f is not None for f in found], dtype=bool)
     if not keep.any():
         raise FileNotFoundError(missing_message(key, root, f"none of the {len(found)} images in the label table found"))
@@ -133,14 +141,22 @@ class NIHChestXray14(ImageDataset):
     >>> image, label, meta = ds[0]                            # doctest: +SKIP
     """
 
-    def __init__(self, root: str | os.PathLike | None = None, *, split: str | None = None, missing: str = "error",
-                 size: int | tuple[int, int] | None = 224, transform: Transform = None,
-                 intensity: str = "bitdepth") -> None:
+    def __init__(
+        self,
+        root: str | os.PathLike | None = None,
+        *,
+        split: str | None = None,
+        missing: str = "error",
+        size: int | tuple[int, int] | None = 224,
+        transform: Transform = None,
+        intensity: str = "bitdepth",
+    ) -> None:
         base = data_root("nih", root)
         from radkit.public import nih_entries, read_nih_table
 
-        path = _table_path("nih", base, ["Data_Entry_2017_v2020.csv", "Data_Entry_2017.csv"],
-                           "Data_Entry_2017_v2020.csv.gz")
+        path = _table_path(
+            "nih", base, ["Data_Entry_2017_v2020.csv", "Data_Entry_2017.csv"], "Data_Entry_2017_v2020.csv.gz"
+        )
         table = nih_entries() if path == _txv_file("Data_Entry_2017_v2020.csv.gz") else read_nih_table(path)
         if split is not None:
             lists = {"train_val": "train_val_list.txt", "test": "test_list.txt"}
@@ -157,14 +173,16 @@ class NIHChestXray14(ImageDataset):
         table = table[keep].reset_index(drop=True)
         # public.nih parses the table once; here its snake_case columns get NIH's spelling back
         labels = pd.DataFrame({p: table[p.lower()].astype(float) for p in _nih_labels()})
-        meta = pd.DataFrame({
-            "image_id": table["image_id"].astype(str),
-            "patient_id": table["patient_id"],
-            "follow_up": table.get("follow_up", 0),
-            "age": pd.to_numeric(table["age"], errors="coerce").astype(float),
-            "sex": table["sex"].astype(object),
-            "view": table["view"].astype(object),
-        })
+        meta = pd.DataFrame(
+            {
+                "image_id": table["image_id"].astype(str),
+                "patient_id": table["patient_id"],
+                "follow_up": table.get("follow_up", 0),
+                "age": pd.to_numeric(table["age"], errors="coerce").astype(float),
+                "sex": table["sex"].astype(object),
+                "view": table["view"].astype(object),
+            }
+        )
         self.root = base
         super().__init__(labels, meta, files, size=size, transform=transform, intensity=intensity)
 
@@ -194,10 +212,19 @@ class CheXpert(ImageDataset):
     >>> ds = CheXpert("/data/chexpert", uncertain="ones")    # doctest: +SKIP
     """
 
-    def __init__(self, root: str | os.PathLike | None = None, *, uncertain: str | None = None, blank: str = "nan",
-                 split: str = "train", frontal_only: bool = False, missing: str = "error",
-                 size: int | tuple[int, int] | None = 224, transform: Transform = None,
-                 intensity: str = "bitdepth") -> None:
+    def __init__(
+        self,
+        root: str | os.PathLike | None = None,
+        *,
+        uncertain: str | None = None,
+        blank: str = "nan",
+        split: str = "train",
+        frontal_only: bool = False,
+        missing: str = "error",
+        size: int | tuple[int, int] | None = 224,
+        transform: Transform = None,
+        intensity: str = "bitdepth",
+    ) -> None:
         from radkit.public.chexpert import UNCERTAIN_POLICIES, uncertain_policy
 
         uncertain = uncertain_policy(uncertain, where="CheXpert()")
@@ -208,8 +235,12 @@ class CheXpert(ImageDataset):
         base = data_root("chexpert", root)
         from radkit.public.chexpert import CHEXPERT_FINDINGS, read_chexpert_table
 
-        path = _table_path("chexpert", base, [f"CheXpert-v1.0-small/{split}.csv", f"CheXpert-v1.0/{split}.csv",
-                                              f"{split}.csv"], "chexpert_train.csv.gz" if split == "train" else None)
+        path = _table_path(
+            "chexpert",
+            base,
+            [f"CheXpert-v1.0-small/{split}.csv", f"CheXpert-v1.0/{split}.csv", f"{split}.csv"],
+            "chexpert_train.csv.gz" if split == "train" else None,
+        )
         table = read_chexpert_table(path)
         if frontal_only:
             table = table[table["frontal_lateral"] == "Frontal"]
@@ -222,12 +253,17 @@ class CheXpert(ImageDataset):
         labels = raw.replace(-1.0, UNCERTAIN_POLICIES[uncertain])
         if blank == "zeros":  # only cells blank in the CSV; U-Ignore NaNs stay NaN
             labels = labels.where(raw.notna(), 0.0)
-        meta = pd.DataFrame({
-            "path": table["path"],
-            "patient_id": table["patient_id"], "study": table["study"],
-            "sex": table["sex"].astype(object), "age": table["age"].astype(float),
-            "view": table["frontal_lateral"].astype(object), "ap_pa": table["ap_pa"].astype(object),
-        })
+        meta = pd.DataFrame(
+            {
+                "path": table["path"],
+                "patient_id": table["patient_id"],
+                "study": table["study"],
+                "sex": table["sex"].astype(object),
+                "age": table["age"].astype(float),
+                "view": table["frontal_lateral"].astype(object),
+                "ap_pa": table["ap_pa"].astype(object),
+            }
+        )
         self.root, self.uncertain, self.blank = base, uncertain, blank
         super().__init__(labels, meta, files, size=size, transform=transform, intensity=intensity)
 
@@ -243,20 +279,30 @@ class RSNAPneumonia(ImageDataset):
     >>> ds = RSNAPneumonia("/data/rsna")                     # doctest: +SKIP
     """
 
-    def __init__(self, root: str | os.PathLike | None = None, *, missing: str = "error",
-                 size: int | tuple[int, int] | None = 224, transform: Transform = None,
-                 intensity: str = "bitdepth") -> None:
+    def __init__(
+        self,
+        root: str | os.PathLike | None = None,
+        *,
+        missing: str = "error",
+        size: int | tuple[int, int] | None = 224,
+        transform: Transform = None,
+        intensity: str = "bitdepth",
+    ) -> None:
         from radkit.public import read_rsna_table
 
         base = data_root("rsna", root)
-        boxes = read_rsna_table(_table_path("rsna", base, ["stage_2_train_labels.csv"],
-                                            "kaggle_stage_2_train_labels.csv.zip"))
+        boxes = read_rsna_table(
+            _table_path("rsna", base, ["stage_2_train_labels.csv"], "kaggle_stage_2_train_labels.csv.zip")
+        )
         table = boxes.groupby("patient_id", sort=False).agg(Target=("target", "max"), n_boxes=("target", "sum"))
         table = table.reset_index()
         classes = base / "stage_2_detailed_class_info.csv"
         if classes.is_file():
-            info = pd.read_csv(classes).drop_duplicates("patientId").rename(
-                columns={"class": "class_name", "patientId": "patient_id"})
+            info = (
+                pd.read_csv(classes)
+                .drop_duplicates("patientId")
+                .rename(columns={"class": "class_name", "patientId": "patient_id"})
+            )
             table = table.merge(info, on="patient_id", how="left")
         ids = table["patient_id"].astype(str).tolist()
         options = [[f"stage_2_train_images/{i}.dcm", f"{i}.dcm"] for i in ids]
@@ -305,12 +351,22 @@ class VinDrCXR(ImageDataset):
     >>> ds = VinDrCXR("/data/vindr", label_policy="majority")  # doctest: +SKIP
     """
 
-    def __init__(self, root: str | os.PathLike | None = None, *, label_policy: str | None = None,
-                 split: str = "train", missing: str = "error", size: int | tuple[int, int] | None = 224,
-                 transform: Transform = None, intensity: str = "bitdepth") -> None:
+    def __init__(
+        self,
+        root: str | os.PathLike | None = None,
+        *,
+        label_policy: str | None = None,
+        split: str = "train",
+        missing: str = "error",
+        size: int | tuple[int, int] | None = 224,
+        transform: Transform = None,
+        intensity: str = "bitdepth",
+    ) -> None:
         if label_policy not in ("any", "majority"):
-            raise ValueError(f"label_policy={label_policy!r}: choose 'any' (any reader positive) or 'majority' "
-                             "(more than half of the readers) explicitly.")
+            raise ValueError(
+                f"label_policy={label_policy!r}: choose 'any' (any reader positive) or 'majority' "
+                "(more than half of the readers) explicitly."
+            )
         if split not in ("train", "test"):
             raise ValueError(f"split={split!r}: use 'train' or 'test'.")
         base = data_root("vindr", root)
@@ -325,11 +381,13 @@ class VinDrCXR(ImageDataset):
         options = [[f"{split}/{i}.dicom", f"{split}/{i}.dcm"] for i in ids]
         files, keep = _locate("vindr", base, options, missing, [f"{split}/{i}.dicom" for i in ids])
         labels = positive.astype(float)[keep].reset_index(drop=True)
-        meta = pd.DataFrame({
-            "image_id": ids,
-            "n_readers": n.to_numpy(),
-            "readers": grouped["rad_id"].agg(lambda r: ",".join(map(str, r))).to_numpy(),
-        })[keep].reset_index(drop=True)
+        meta = pd.DataFrame(
+            {
+                "image_id": ids,
+                "n_readers": n.to_numpy(),
+                "readers": grouped["rad_id"].agg(lambda r: ",".join(map(str, r))).to_numpy(),
+            }
+        )[keep].reset_index(drop=True)
         self.root, self.label_policy = base, label_policy
         super().__init__(labels, meta, files, size=size, transform=transform, intensity=intensity)
 
@@ -357,9 +415,16 @@ class PadChest(ImageDataset):
 
     CSV = "PADCHEST_chest_x_ray_images_labels_160K_01.02.19.csv"
 
-    def __init__(self, root: str | os.PathLike | None = None, *, pathologies: Sequence[str] | None = None,
-                 missing: str = "error", size: int | tuple[int, int] | None = 224, transform: Transform = None,
-                 intensity: str = "bitdepth") -> None:
+    def __init__(
+        self,
+        root: str | os.PathLike | None = None,
+        *,
+        pathologies: Sequence[str] | None = None,
+        missing: str = "error",
+        size: int | tuple[int, int] | None = 224,
+        transform: Transform = None,
+        intensity: str = "bitdepth",
+    ) -> None:
         from radkit.public import padchest_entries, read_padchest_table
 
         base = data_root("padchest", root)
@@ -376,15 +441,17 @@ class PadChest(ImageDataset):
             pathologies = sorted({label for labels in parsed.dropna() for label in labels})
         wanted = [str(p).strip().lower() for p in pathologies]
         labels = pd.DataFrame({p: parsed.map(lambda f, p=p: np.nan if f is None else float(p in f)) for p in wanted})
-        meta = pd.DataFrame({
-            "image_id": table["image_id"].astype(str),
-            "patient_id": table["patient_id"],
-            "study_id": table["study_id"],
-            "sex": table["sex"].astype(object),
-            "birth_year": table["birth_year"].astype(float),
-            "projection": table["projection"].astype(object),
-            "study_date": table["study_date"].dt.strftime("%Y%m%d"),
-            "manufacturer": table["manufacturer"].astype(object),
-        })
+        meta = pd.DataFrame(
+            {
+                "image_id": table["image_id"].astype(str),
+                "patient_id": table["patient_id"],
+                "study_id": table["study_id"],
+                "sex": table["sex"].astype(object),
+                "birth_year": table["birth_year"].astype(float),
+                "projection": table["projection"].astype(object),
+                "study_date": table["study_date"].dt.strftime("%Y%m%d"),
+                "manufacturer": table["manufacturer"].astype(object),
+            }
+        )
         self.root = base
         super().__init__(labels, meta, files, size=size, transform=transform, intensity=intensity)

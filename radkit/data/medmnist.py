@@ -19,8 +19,22 @@ __all__ = ["MEDMNIST_LABELS", "medmnist_url", "MedMNIST"]
 
 #: Label names in MedMNIST's column order (ChestMNIST follows NIH ChestX-ray14).
 MEDMNIST_LABELS = {
-    "chestmnist": ["atelectasis", "cardiomegaly", "effusion", "infiltration", "mass", "nodule", "pneumonia",
-                   "pneumothorax", "consolidation", "edema", "emphysema", "fibrosis", "pleural", "hernia"],
+    "chestmnist": [
+        "atelectasis",
+        "cardiomegaly",
+        "effusion",
+        "infiltration",
+        "mass",
+        "nodule",
+        "pneumonia",
+        "pneumothorax",
+        "consolidation",
+        "edema",
+        "emphysema",
+        "fibrosis",
+        "pleural",
+        "hernia",
+    ],
     "pneumoniamnist": ["pneumonia"],
 }
 _SIZES = (28, 64, 128, 224)
@@ -52,10 +66,14 @@ def _pixel_scale(images: np.ndarray, name: str) -> float:
         lo, hi = float(images.min()), float(images.max())
         if lo >= 0.0 and hi <= 1.0:
             return 1.0
-        raise ValueError(f"{name}: float images range from {lo:g} to {hi:g}; radkit expects uint8 (0-255, "
-                         "as MedMNIST ships them) or floats in [0, 1]. Rescale them, e.g. images / 255.")
-    raise ValueError(f"{name}: images have dtype {images.dtype}; radkit expects uint8 (0-255, as MedMNIST "
-                     "ships them) or floats in [0, 1]. Convert them before saving the .npz.")
+        raise ValueError(
+            f"{name}: float images range from {lo:g} to {hi:g}; radkit expects uint8 (0-255, "
+            "as MedMNIST ships them) or floats in [0, 1]. Rescale them, e.g. images / 255."
+        )
+    raise ValueError(
+        f"{name}: images have dtype {images.dtype}; radkit expects uint8 (0-255, as MedMNIST "
+        "ships them) or floats in [0, 1]. Convert them before saving the .npz."
+    )
 
 
 class MedMNIST(ImageDataset):
@@ -85,9 +103,17 @@ class MedMNIST(ImageDataset):
     >>> ds = MedMNIST("pneumoniamnist", split="test", root="/data/medmnist")  # doctest: +SKIP
     """
 
-    def __init__(self, name: str = "chestmnist", *, split: str = "train", size: int = 28,
-                 root: str | os.PathLike | None = None, download: bool = False, md5: str | None = None,
-                 transform: Callable[[torch.Tensor], torch.Tensor] | None = None) -> None:
+    def __init__(
+        self,
+        name: str = "chestmnist",
+        *,
+        split: str = "train",
+        size: int = 28,
+        root: str | os.PathLike | None = None,
+        download: bool = False,
+        md5: str | None = None,
+        transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    ) -> None:
         if name not in MEDMNIST_LABELS:
             raise ValueError(f"name={name!r}: use one of {sorted(MEDMNIST_LABELS)}.")
         if split not in _SPLITS:
@@ -101,23 +127,30 @@ class MedMNIST(ImageDataset):
         elif download:
             folder = cache_dir("medmnist")
         else:
-            raise FileNotFoundError(missing_message("medmnist", None) +
-                                    f"\nOr pass download=True, md5=... to fetch {medmnist_url(name, size)}.")
+            raise FileNotFoundError(
+                missing_message("medmnist", None)
+                + f"\nOr pass download=True, md5=... to fetch {medmnist_url(name, size)}."
+            )
         path = folder / _file_name(name, size)
         if not path.is_file():
             if not download:
-                raise FileNotFoundError(missing_message("medmnist", path, "file not found") +
-                                        f"\nOr pass download=True, md5=... to fetch {medmnist_url(name, size)}.")
+                raise FileNotFoundError(
+                    missing_message("medmnist", path, "file not found")
+                    + f"\nOr pass download=True, md5=... to fetch {medmnist_url(name, size)}."
+                )
             if md5 is None:
-                raise ValueError(f"download=True needs md5=: copy the MD5 of {path.name} from "
-                                 f"{SOURCES['medmnist'].url} (radkit ships no checksums it cannot vouch for).")
+                raise ValueError(
+                    f"download=True needs md5=: copy the MD5 of {path.name} from "
+                    f"{SOURCES['medmnist'].url} (radkit ships no checksums it cannot vouch for)."
+                )
             fetch.download(medmnist_url(name, size), path, md5=md5)
         try:
             with np.load(path) as npz:
                 images, labels = npz[f"{split}_images"], npz[f"{split}_labels"]
         except (KeyError, ValueError, OSError) as exc:
-            raise ValueError(f"{path.name}: not a readable MedMNIST file ({exc}); "
-                             "delete it and download again.") from exc
+            raise ValueError(
+                f"{path.name}: not a readable MedMNIST file ({exc}); delete it and download again."
+            ) from exc
         if images.ndim == 4:  # colour datasets: not expected for the chest subsets
             images = images.mean(axis=-1).astype(images.dtype)
         self._scale = _pixel_scale(images, path.name)
@@ -129,8 +162,9 @@ class MedMNIST(ImageDataset):
         self._images = images
         self.root, self.name, self.split = folder, name, split
         meta = pd.DataFrame({"index": np.arange(len(images)), "split": split})
-        super().__init__(pd.DataFrame(labels.astype("float32"), columns=names), meta, None,
-                         size=None, transform=transform)
+        super().__init__(
+            pd.DataFrame(labels.astype("float32"), columns=names), meta, None, size=None, transform=transform
+        )
 
     def load(self, i: int) -> np.ndarray:
         """The i-th image in [0, 1]: uint8 divided by 255, float images (already in [0, 1]) as they are."""

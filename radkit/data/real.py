@@ -57,29 +57,51 @@ def _nih(root: Path | None, findings: list[str], **_: object) -> pd.DataFrame:
 
     ds = NIHChestXray14(root, missing="skip", size=None)
     meta = ds.meta
-    return pd.DataFrame({
-        "file": ds.files, "patient_id": meta["patient_id"].astype(str),
-        "age": meta["age"], "sex": meta["sex"], "view": meta["view"], "date": pd.NaT,
-        "image_id": meta["image_id"], "follow_up": meta["follow_up"],
-    }).join(map_findings(ds.labels, "nih", findings))
+    return pd.DataFrame(
+        {
+            "file": ds.files,
+            "patient_id": meta["patient_id"].astype(str),
+            "age": meta["age"],
+            "sex": meta["sex"],
+            "view": meta["view"],
+            "date": pd.NaT,
+            "image_id": meta["image_id"],
+            "follow_up": meta["follow_up"],
+        }
+    ).join(map_findings(ds.labels, "nih", findings))
 
 
 def _chexpert(root: Path | None, findings: list[str], *, uncertain: str = "drop", **_: object) -> pd.DataFrame:
     from radkit.data.loaders import CheXpert
 
     if uncertain not in CHEXPERT_UNCERTAIN:
-        raise ValueError(f"uncertain={uncertain!r}: for lessons use 'drop' (leave out images whose label is "
-                         "uncertain for a requested finding; default), 'zeros' (U-Zeros) or 'ones' (U-Ones).")
+        raise ValueError(
+            f"uncertain={uncertain!r}: for lessons use 'drop' (leave out images whose label is "
+            "uncertain for a requested finding; default), 'zeros' (U-Zeros) or 'ones' (U-Ones)."
+        )
     # blank (unmentioned) = negative, as CheXpert's labeller intends; uncertain -> NaN, then dropped or mapped
-    ds = CheXpert(root, uncertain="ignore" if uncertain == "drop" else uncertain, blank="zeros",
-                  frontal_only=True, missing="skip", size=None)
+    ds = CheXpert(
+        root,
+        uncertain="ignore" if uncertain == "drop" else uncertain,
+        blank="zeros",
+        frontal_only=True,
+        missing="skip",
+        size=None,
+    )
     meta = ds.meta
     view = meta["ap_pa"].where(meta["ap_pa"] != "", "frontal")
-    return pd.DataFrame({
-        "file": ds.files, "patient_id": meta["patient_id"].astype(str),
-        "age": meta["age"], "sex": meta["sex"].map({"Male": "M", "Female": "F"}).fillna(""),
-        "view": view, "date": pd.NaT, "image_id": meta["path"], "study": meta["study"],
-    }).join(map_findings(ds.labels, "chexpert", findings))
+    return pd.DataFrame(
+        {
+            "file": ds.files,
+            "patient_id": meta["patient_id"].astype(str),
+            "age": meta["age"],
+            "sex": meta["sex"].map({"Male": "M", "Female": "F"}).fillna(""),
+            "view": view,
+            "date": pd.NaT,
+            "image_id": meta["path"],
+            "study": meta["study"],
+        }
+    ).join(map_findings(ds.labels, "chexpert", findings))
 
 
 def _rsna(root: Path | None, findings: list[str], **_: object) -> pd.DataFrame:
@@ -96,8 +118,9 @@ def _rsna(root: Path | None, findings: list[str], **_: object) -> pd.DataFrame:
     except FileNotFoundError:
         table = table.assign(age=np.nan, sex="", view="")
     # RSNAPneumonia calls the file's Target column "Pneumonia"; the crosswalk names the file's column
-    return table.assign(date=pd.NaT).join(map_findings(ds.labels.rename(columns={"Pneumonia": "Target"}), "rsna",
-                                                       findings))
+    return table.assign(date=pd.NaT).join(
+        map_findings(ds.labels.rename(columns={"Pneumonia": "Target"}), "rsna", findings)
+    )
 
 
 def _vindr(root: Path | None, findings: list[str], *, label_policy: str = "majority", **_: object) -> pd.DataFrame:
@@ -106,9 +129,18 @@ def _vindr(root: Path | None, findings: list[str], *, label_policy: str = "major
     ds = VinDrCXR(root, label_policy=label_policy, split="train", missing="skip", size=None)
     ids = ds.meta["image_id"].astype(str)
     # VinDr-CXR publishes no patient identifiers and strips age/sex from its tables: one image = one patient
-    return pd.DataFrame({"file": ds.files, "patient_id": ids, "age": np.nan, "sex": "", "view": "PA",
-                         "date": pd.NaT, "image_id": ids, "n_readers": ds.meta["n_readers"]}
-                        ).join(map_findings(ds.labels, "vindr", findings))
+    return pd.DataFrame(
+        {
+            "file": ds.files,
+            "patient_id": ids,
+            "age": np.nan,
+            "sex": "",
+            "view": "PA",
+            "date": pd.NaT,
+            "image_id": ids,
+            "n_readers": ds.meta["n_readers"],
+        }
+    ).join(map_findings(ds.labels, "vindr", findings))
 
 
 def _padchest(root: Path | None, findings: list[str], **_: object) -> pd.DataFrame:
@@ -118,16 +150,27 @@ def _padchest(root: Path | None, findings: list[str], **_: object) -> pd.DataFra
     ds = PadChest(root, pathologies=wanted, missing="skip", size=None)
     meta = ds.meta
     date = pd.to_datetime(meta["study_date"], format="%Y%m%d", errors="coerce")
-    table = pd.DataFrame({
-        "file": ds.files, "patient_id": meta["patient_id"].astype(str), "age": date.dt.year - meta["birth_year"],
-        "sex": meta["sex"].where(meta["sex"].isin(["M", "F"]), ""), "view": meta["projection"], "date": date,
-        "image_id": meta["image_id"], "manufacturer": meta["manufacturer"],
-    }).join(map_findings(ds.labels, "padchest", findings))
+    table = pd.DataFrame(
+        {
+            "file": ds.files,
+            "patient_id": meta["patient_id"].astype(str),
+            "age": date.dt.year - meta["birth_year"],
+            "sex": meta["sex"].where(meta["sex"].isin(["M", "F"]), ""),
+            "view": meta["projection"],
+            "date": date,
+            "image_id": meta["image_id"],
+            "manufacturer": meta["manufacturer"],
+        }
+    ).join(map_findings(ds.labels, "padchest", findings))
     return table[table["view"].isin(_FRONTAL_PADCHEST)]
 
 
 _TABLES: dict[str, Callable[..., pd.DataFrame]] = {
-    "nih": _nih, "chexpert": _chexpert, "rsna": _rsna, "vindr": _vindr, "padchest": _padchest,
+    "nih": _nih,
+    "chexpert": _chexpert,
+    "rsna": _rsna,
+    "vindr": _vindr,
+    "padchest": _padchest,
 }
 
 
@@ -161,8 +204,9 @@ def _largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
     return counts
 
 
-def _draw(table: pd.DataFrame, findings: list[str], *, n_train: int, n_test: int, seed: int,
-          notes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _draw(
+    table: pd.DataFrame, findings: list[str], *, n_train: int, n_test: int, seed: int, notes: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     from radkit.seeding import rng
 
     gen = rng(seed)
@@ -174,8 +218,10 @@ def _draw(table: pd.DataFrame, findings: list[str], *, n_train: int, n_test: int
     total = min(wanted, len(one))
     test_total = round(total * n_test / wanted)
     if total < wanted:
-        notes.append(f"asked for {n_train} train + {n_test} test images, the folder has {len(one)} usable: "
-                     f"using {total - test_total} + {test_total}")
+        notes.append(
+            f"asked for {n_train} train + {n_test} test images, the folder has {len(one)} usable: "
+            f"using {total - test_total} + {test_total}"
+        )
     strata = one[findings].astype(int).astype(str).agg("".join, axis=1)
     groups = {key: idx for key, idx in one.groupby(strata, sort=True).indices.items()}
     sizes = np.array([len(idx) for idx in groups.values()], dtype=float)
@@ -199,12 +245,24 @@ def _check_usable(source: str, split: str, labels: pd.DataFrame) -> None:
             raise ValueError(
                 f"RADKIT_IMAGES={source}: the {split} set has {pos} positive and {neg} negative images for "
                 f"{finding}; a lesson needs at least {MIN_PER_CLASS} of each. Download more of the dataset "
-                f"(see datasets/README.md), raise n_train/n_test, or choose a more common finding.")
+                f"(see datasets/README.md), raise n_train/n_test, or choose a more common finding."
+            )
 
 
-def real_lesson_data(source: str, findings: Sequence[str], *, n_train: int, n_test: int, size: int, seed: int,
-                     root: str | os.PathLike | None = None, uncertain: str = "drop",
-                     label_policy: str = "majority", cache: bool = True, verbose: bool = True):
+def real_lesson_data(
+    source: str,
+    findings: Sequence[str],
+    *,
+    n_train: int,
+    n_test: int,
+    size: int,
+    seed: int,
+    root: str | os.PathLike | None = None,
+    uncertain: str = "drop",
+    label_policy: str = "majority",
+    cache: bool = True,
+    verbose: bool = True,
+):
     """Train and test sets of a lesson from a downloaded real dataset.
 
     Parameters
@@ -253,28 +311,33 @@ def real_lesson_data(source: str, findings: Sequence[str], *, n_train: int, n_te
     for name, value in (("n_train", n_train), ("n_test", n_test), ("size", size)):
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
             raise ValueError(f"{name}={value!r}: use a positive integer.")
-    table = _TABLES[source](None if root is None else Path(root), names, uncertain=uncertain,
-                            label_policy=label_policy)
+    table = _TABLES[source](None if root is None else Path(root), names, uncertain=uncertain, label_policy=label_policy)
     notes: list[str] = []
     known = table[names].notna().all(axis=1)
     if not known.all():
         notes.append(f"{int((~known).sum())} images with unknown or uncertain labels for {', '.join(names)} left out")
         table = table[known]
-    train, test = _draw(table.reset_index(drop=True), names, n_train=int(n_train), n_test=int(n_test),
-                        seed=seed, notes=notes)
+    train, test = _draw(
+        table.reset_index(drop=True), names, n_train=int(n_train), n_test=int(n_test), seed=seed, notes=notes
+    )
     assert not set(train["patient_id"]) & set(test["patient_id"]), "a patient is in both sets"
     splits = {}
     for split, rows in (("train", train), ("test", test)):
         labels = rows[names].astype(np.float32).reset_index(drop=True)
         _check_usable(source, split, labels)
         extra = [c for c in rows.columns if c not in (*names, "file", "age", "sex", "view", "date", "patient_id")]
-        meta = pd.DataFrame({
-            "age": pd.to_numeric(rows["age"], errors="coerce").astype(float).to_numpy(),
-            "sex": rows["sex"].astype(str).to_numpy(), "view": rows["view"].astype(str).to_numpy(),
-            "site": SITES[source], "date": pd.to_datetime(rows["date"]).to_numpy(), "source": source,
-            "patient_id": rows["patient_id"].to_numpy(),
-            **{c: rows[c].to_numpy() for c in extra},
-        })
+        meta = pd.DataFrame(
+            {
+                "age": pd.to_numeric(rows["age"], errors="coerce").astype(float).to_numpy(),
+                "sex": rows["sex"].astype(str).to_numpy(),
+                "view": rows["view"].astype(str).to_numpy(),
+                "site": SITES[source],
+                "date": pd.to_datetime(rows["date"]).to_numpy(),
+                "source": source,
+                "patient_id": rows["patient_id"].to_numpy(),
+                **{c: rows[c].to_numpy() for c in extra},
+            }
+        )
         items = meta.assign(date=meta["date"].dt.strftime("%Y-%m-%d").fillna(""))  # "" not "NaT" in batches
         dataset = CachedImages(labels, items, list(rows["file"]), size=int(size), intensity="minmax", cache=cache)
         splits[split] = Split(labels=labels, meta=meta, synth=None, _dataset=dataset)

@@ -60,25 +60,49 @@ def collect_do_nothing(root: str | Path = ROOT) -> Counter[Key]:
     root = Path(root)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "do_nothing.json"
-        env = dict(os.environ, RADKIT_DO_NOTHING_OUT=str(out), PYTHONPATH=str(root) + os.pathsep
-                   + os.environ.get("PYTHONPATH", ""))
+        env = dict(
+            os.environ,
+            RADKIT_DO_NOTHING_OUT=str(out),
+            PYTHONPATH=str(root) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        )
         env.pop("RADKIT_CHECKS_STRICT", None)
         tests = sorted(str(p) for p in (root / "tests").glob("test_checks_nb*.py"))
-        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p",
-                               "radkit.devtools.do_nothing", *tests], cwd=root, env=env,
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-p",
+                "radkit.devtools.do_nothing",
+                *tests,
+            ],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         if not out.exists():
             raise RuntimeError(f"the checkers' tests did not finish (exit {proc.returncode}):\n{proc.stdout[-2000:]}")
         result = json.loads(out.read_text())
-    return Counter({("do-nothing", "radkit/checks", f"{ex}: {label}"): 1
-                    for ex, labels in result.items() for label in labels})
+    return Counter(
+        {("do-nothing", "radkit/checks", f"{ex}: {label}"): 1 for ex, labels in result.items() for label in labels}
+    )
 
 
 def load(path: str | Path = BASELINE) -> Counter[Key]:
     """The baseline as a counter of ``(rule, path, key)``."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    return Counter({(rule, nb, key): n for rule, per_nb in data["rules"].items()
-                    for nb, keys in per_nb.items() for key, n in keys.items()})
+    return Counter(
+        {
+            (rule, nb, key): n
+            for rule, per_nb in data["rules"].items()
+            for nb, keys in per_nb.items()
+            for key, n in keys.items()
+        }
+    )
 
 
 def write(found: Counter[Key], path: str | Path = BASELINE) -> Path:
@@ -87,10 +111,12 @@ def write(found: Counter[Key], path: str | Path = BASELINE) -> Path:
     for (rule, nb, key), n in sorted(found.items()):
         if n > 0:
             rules.setdefault(rule, {}).setdefault(nb, {})[key] = n
-    data = {"about": "Known violations of the report rules; tests fail only on new ones. "
-                     "Shrink with `python -m radkit.devtools.baseline --update` (radkit/devtools/baseline.py).",
-            "totals": {rule: sum(n for (r, _, _), n in found.items() if r == rule) for rule in sorted(rules)},
-            "rules": rules}
+    data = {
+        "about": "Known violations of the report rules; tests fail only on new ones. "
+        "Shrink with `python -m radkit.devtools.baseline --update` (radkit/devtools/baseline.py).",
+        "totals": {rule: sum(n for (r, _, _), n in found.items() if r == rule) for rule in sorted(rules)},
+        "rules": rules,
+    }
     path = Path(path)
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return path

@@ -53,8 +53,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Run", "run_one", "over_budget", "margin_summary", "fresh_seeds", "claims_cells", "BUDGETS",
-           "SMOKE_SKIPPED", "main"]
+__all__ = [
+    "Run",
+    "run_one",
+    "over_budget",
+    "margin_summary",
+    "fresh_seeds",
+    "claims_cells",
+    "BUDGETS",
+    "SMOKE_SKIPPED",
+    "main",
+]
 
 #: Per-profile budgets (CONVENTIONS.md): ``wall_s`` and ``cpu_s`` in seconds, ``rss_mb`` in MiB.
 BUDGETS: dict[str, dict[str, float]] = {
@@ -121,12 +130,17 @@ class Run:
 
     def as_record(self) -> dict[str, Any]:
         """The dict stored in ``radkit/_measured.json``."""
-        return {"seed": self.seed, "passed": self.passed, "wall_s": round(self.wall_s, 1),
-                "cpu_s": None if self.cpu_s is None else round(self.cpu_s, 1),
-                "rss_mb": None if self.rss_mb is None else round(self.rss_mb, 1),
-                "rss_children_mb": None if self.rss_children_mb is None else round(self.rss_children_mb, 1),
-                "threads": os.environ.get("OMP_NUM_THREADS", "default"), "cpus": os.cpu_count(),
-                "date": time.strftime("%Y-%m-%d %H:%M")}
+        return {
+            "seed": self.seed,
+            "passed": self.passed,
+            "wall_s": round(self.wall_s, 1),
+            "cpu_s": None if self.cpu_s is None else round(self.cpu_s, 1),
+            "rss_mb": None if self.rss_mb is None else round(self.rss_mb, 1),
+            "rss_children_mb": None if self.rss_children_mb is None else round(self.rss_children_mb, 1),
+            "threads": os.environ.get("OMP_NUM_THREADS", "default"),
+            "cpus": os.cpu_count(),
+            "date": time.strftime("%Y-%m-%d %H:%M"),
+        }
 
 
 def _failure(err: Exception) -> str:
@@ -207,8 +221,7 @@ def _output_problems(nb: Any) -> list[str]:
         return [f"the output check could not run: {type(err).__name__}: {err}"]
 
 
-def run_one(path: str | Path, *, seed: int, profile: str = "quick", timeout: int = 1800,
-            smoke: bool = False) -> Run:
+def run_one(path: str | Path, *, seed: int, profile: str = "quick", timeout: int = 1800, smoke: bool = False) -> Run:
     """Execute one notebook with ``RADKIT_SEED=seed`` in ``profile``; return its :class:`Run`.
 
     The message is ``"pass"`` or one line naming what failed: the source line of the
@@ -227,12 +240,24 @@ def run_one(path: str | Path, *, seed: int, profile: str = "quick", timeout: int
     skipped = claims_cells(nb) if smoke else []
     for i in skipped:  # the in-memory copy only; the committed notebook is never written
         nb.cells[i].source = f"print({SMOKE_SKIPPED!r})"
-    env_before = {k: os.environ.get(k) for k in ("RADKIT_SEED", "RADKIT_PROFILE", "MPLBACKEND", "RADKIT_SMOKE",
-                                                  "JPY_SESSION_NAME")}
-    os.environ.update(RADKIT_SEED=str(seed), RADKIT_PROFILE=profile, MPLBACKEND="Agg",
-                      RADKIT_SMOKE="1" if smoke else "0", JPY_SESSION_NAME=str(path.resolve()))
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", interrupt_on_timeout=True,
-                            resources={"metadata": {"path": str(path.parent)}})
+    env_before = {
+        k: os.environ.get(k)
+        for k in ("RADKIT_SEED", "RADKIT_PROFILE", "MPLBACKEND", "RADKIT_SMOKE", "JPY_SESSION_NAME")
+    }
+    os.environ.update(
+        RADKIT_SEED=str(seed),
+        RADKIT_PROFILE=profile,
+        MPLBACKEND="Agg",
+        RADKIT_SMOKE="1" if smoke else "0",
+        JPY_SESSION_NAME=str(path.resolve()),
+    )
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        interrupt_on_timeout=True,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     passed, message, probe, dead = True, "pass", None, False
     start = time.perf_counter()
     try:
@@ -260,8 +285,7 @@ def run_one(path: str | Path, *, seed: int, profile: str = "quick", timeout: int
                 os.environ[k] = v
     if passed and smoke:
         message = f"pass (smoke: {len(skipped)} Claims cell(s) skipped, claims not checked)"
-    run = Run(str(path), int(seed), profile, passed, message, wall, outputs=found_outputs, smoke=smoke,
-              skipped=skipped)
+    run = Run(str(path), int(seed), profile, passed, message, wall, outputs=found_outputs, smoke=smoke, skipped=skipped)
     if probe is not None:
         run.cpu_s = float(probe["cpu_s"])
         run.rss_mb = float(probe["rss_mb"])
@@ -320,9 +344,18 @@ def margin_summary(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             three_sd = None
         else:
             three_sd = bool(mean > 0 and mean >= 3 * sd)
-        out.append({"notebook": notebook, "id": cid, "runs": len(recs),
-                    "passed": sum(bool(r.get("passed")) for r in recs), "mean": mean,
-                    "smallest": min(margins) if margins else float("nan"), "sd": sd, "three_sd": three_sd})
+        out.append(
+            {
+                "notebook": notebook,
+                "id": cid,
+                "runs": len(recs),
+                "passed": sum(bool(r.get("passed")) for r in recs),
+                "mean": mean,
+                "smallest": min(margins) if margins else float("nan"),
+                "sd": sd,
+                "three_sd": three_sd,
+            }
+        )
     return out
 
 
@@ -352,8 +385,9 @@ def _budget_value(text: str) -> float | None:
     try:
         value = float(t) * scale
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a number (seconds, or MB for memory; '3GB' works), "
-                                         "or 'none' for no budget.") from None
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give a number (seconds, or MB for memory; '3GB' works), or 'none' for no budget."
+        ) from None
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{text!r}: a budget must be > 0 (or 'none').")
     return value
@@ -382,25 +416,41 @@ def _print_table(header: list[str], rows: list[list[str]]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m radkit.devtools.claims", description=__doc__.split("\n")[0])
     parser.add_argument("notebooks", nargs="+", type=Path)
-    parser.add_argument("--seeds", nargs="+", type=int, default=None,
-                        help="seeds to run (default: fresh ones, ten in quick, two otherwise)")
+    parser.add_argument(
+        "--seeds",
+        nargs="+",
+        type=int,
+        default=None,
+        help="seeds to run (default: fresh ones, ten in quick, two otherwise)",
+    )
     parser.add_argument("--n-seeds", type=int, default=None, help="how many fresh seeds to draw")
     parser.add_argument("--profile", default="quick", choices=sorted(BUDGETS))
     parser.add_argument("--budget-wall", type=_budget_value, default=_FROM_PROFILE, metavar="SECONDS")
     parser.add_argument("--budget-cpu", type=_budget_value, default=_FROM_PROFILE, metavar="SECONDS")
-    parser.add_argument("--budget-rss", type=_budget_value, default=_FROM_PROFILE, metavar="MB",
-                        help="peak memory in MB, or with a unit: 3GB")
-    parser.add_argument("--budget-warn-only", action="store_true",
-                        help="report notebooks over budget but do not fail the run for it")
-    parser.add_argument("--record", type=Path, default=None,
-                        help="measurements file (default radkit/_measured.json)")
+    parser.add_argument(
+        "--budget-rss",
+        type=_budget_value,
+        default=_FROM_PROFILE,
+        metavar="MB",
+        help="peak memory in MB, or with a unit: 3GB",
+    )
+    parser.add_argument(
+        "--budget-warn-only", action="store_true", help="report notebooks over budget but do not fail the run for it"
+    )
+    parser.add_argument("--record", type=Path, default=None, help="measurements file (default radkit/_measured.json)")
     parser.add_argument("--no-record", action="store_true", help="do not write the measurements")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
-    parser.add_argument("--smoke", action=argparse.BooleanOptionalAction, default=None,
-                        help="smoke run: capped data, one seed, no budget, Claims cells skipped "
-                             "(default: on when RADKIT_SMOKE=1)")
-    parser.add_argument("--strict-outputs", action="store_true",
-                        help="fail the run when the output check finds a problem (default: report it only)")
+    parser.add_argument(
+        "--smoke",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="smoke run: capped data, one seed, no budget, Claims cells skipped (default: on when RADKIT_SMOKE=1)",
+    )
+    parser.add_argument(
+        "--strict-outputs",
+        action="store_true",
+        help="fail the run when the output check finds a problem (default: report it only)",
+    )
     args = parser.parse_args(argv)
     if args.smoke is None:
         from radkit.config import smoke as smoke_switch
@@ -418,7 +468,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--n-seeds must be >= 1, got {n}.")
         seeds = fresh_seeds(n)
         again = f'SEEDS="{" ".join(map(str, seeds))}"' + (
-            f" RADKIT_PROFILE={args.profile}" if args.profile != "quick" else "")
+            f" RADKIT_PROFILE={args.profile}" if args.profile != "quick" else ""
+        )
         target = "smoke" if args.smoke else "claims"
         print(f"claims: fresh seeds {' '.join(map(str, seeds))}; repeat a failure with `make {target} {again}`")
     else:
@@ -427,8 +478,11 @@ def main(argv: list[str] | None = None) -> int:
     shown = ", ".join(f"{_UNITS[k][0]} {v:.0f} {_UNITS[k][1]}" for k, v in budget.items()) or "none"
     print(f"claims: profile {args.profile}, seeds {seeds}, OMP_NUM_THREADS={threads}, budget {shown}", flush=True)
     if args.smoke:
-        print("claims: SMOKE run (RADKIT_SMOKE=1): capped data, Claims cells skipped, claims not checked "
-              f"(recorded as profile {args.profile}+smoke)", flush=True)
+        print(
+            "claims: SMOKE run (RADKIT_SMOKE=1): capped data, Claims cells skipped, claims not checked "
+            f"(recorded as profile {args.profile}+smoke)",
+            flush=True,
+        )
     if not args.no_record:
         from radkit import _measured
 
@@ -452,14 +506,17 @@ def main(argv: list[str] | None = None) -> int:
                 for p in fresh:
                     print(f"      {p}", flush=True)
             if not args.no_record:
-                _measured.record(path, f"{args.profile}+smoke" if args.smoke else args.profile, run.as_record(),
-                                 path=args.record)
+                _measured.record(
+                    path, f"{args.profile}+smoke" if args.smoke else args.profile, run.as_record(), path=args.record
+                )
 
     names = [str(p) for p in args.notebooks]
     by = {(r.notebook, r.seed): r for r in runs}
     print()
-    _print_table(["notebook", *(f"seed {s}" for s in seeds)],
-                 [[n, *("pass" if by[(n, s)].passed else "FAIL" for s in seeds)] for n in names])
+    _print_table(
+        ["notebook", *(f"seed {s}" for s in seeds)],
+        [[n, *("pass" if by[(n, s)].passed else "FAIL" for s in seeds)] for n in names],
+    )
 
     print()
     res_rows, n_over = [], 0
@@ -468,29 +525,49 @@ def main(argv: list[str] | None = None) -> int:
         over = [f"{'; '.join(o)} (seed {r.seed})" for r in mine if (o := over_budget(r, budget))]
         n_over += bool(over)
         peak = [r.rss_mb for r in mine if r.rss_mb is not None]
-        res_rows.append([n, _span([r.wall_s for r in mine]), _span([r.cpu_s for r in mine]),
-                         _num(max(peak) / 1024, ".2f") if peak else "—", "OVER: " + ", ".join(over) if over else "ok"])
+        res_rows.append(
+            [
+                n,
+                _span([r.wall_s for r in mine]),
+                _span([r.cpu_s for r in mine]),
+                _num(max(peak) / 1024, ".2f") if peak else "—",
+                "OVER: " + ", ".join(over) if over else "ok",
+            ]
+        )
     _print_table(["notebook", "wall s", "CPU s", "peak GB", f"budget ({shown})"], res_rows)
 
     records = [{"notebook": r.notebook, "seed": r.seed, **c} for r in runs for c in r.claims]
     if args.smoke:
         n_skipped = sum(len(r.skipped) for r in runs)
-        print(f"\nsmoke: claims not checked ({n_skipped} Claims cell(s) skipped, {len(records)} claim() call(s) "
-              "recorded as not checked); a smoke run proves the code path at this image size, not the claims")
+        print(
+            f"\nsmoke: claims not checked ({n_skipped} Claims cell(s) skipped, {len(records)} claim() call(s) "
+            "recorded as not checked); a smoke run proves the code path at this image size, not the claims"
+        )
     elif records:
         print()
         rows = []
         for s in margin_summary(records):
             rule = {True: "yes", False: "NO", None: "n/a"}[s["three_sd"]]
-            rows.append([s["notebook"], s["id"], f"{s['passed']}/{s['runs']}", _num(s["mean"], "+.3f"),
-                         _num(s["smallest"], "+.3f"), _num(s["sd"], ".3f"), rule])
+            rows.append(
+                [
+                    s["notebook"],
+                    s["id"],
+                    f"{s['passed']}/{s['runs']}",
+                    _num(s["mean"], "+.3f"),
+                    _num(s["smallest"], "+.3f"),
+                    _num(s["sd"], ".3f"),
+                    rule,
+                ]
+            )
         _print_table(["notebook", "claim", "passed", "mean margin", "smallest", "sd", "mean >= 3 sd"], rows)
 
     failed = sum(not r.passed for r in runs)
     with_outputs = sum(bool(r.outputs) for r in runs)
-    print(f"\n{len(runs) - failed} passed, {failed} failed; {n_over} notebook(s) over budget; "
-          f"{with_outputs} run(s) with output problems" + (" (--strict-outputs: failures)" if args.strict_outputs
-                                                          else " (reported only; --strict-outputs to fail)"))
+    print(
+        f"\n{len(runs) - failed} passed, {failed} failed; {n_over} notebook(s) over budget; "
+        f"{with_outputs} run(s) with output problems"
+        + (" (--strict-outputs: failures)" if args.strict_outputs else " (reported only; --strict-outputs to fail)")
+    )
     if failed or (args.strict_outputs and with_outputs):
         return 1
     if n_over and not args.budget_warn_only:

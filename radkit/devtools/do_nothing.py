@@ -52,8 +52,12 @@ def _shape(x: Any) -> tuple[str, tuple[int, ...]] | None:
 def _same(a: Any, b: Any) -> bool:
     try:
         if isinstance(a, Mapping) or isinstance(b, Mapping):
-            return isinstance(a, Mapping) and isinstance(b, Mapping) and set(a) == set(b) and all(
-                _same(a[k], b[k]) for k in a)
+            return (
+                isinstance(a, Mapping)
+                and isinstance(b, Mapping)
+                and set(a) == set(b)
+                and all(_same(a[k], b[k]) for k in a)
+            )
         x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
         return x.shape == y.shape and bool(np.allclose(x, y, equal_nan=True))
     except (TypeError, ValueError):
@@ -101,7 +105,7 @@ def accepted(name: str, right: Any, context: Mapping[str, Any]) -> list[str]:
         if _verdict(name, answer, **context) is None:
             out.append(label)
     extra = EXTRA.get(name)
-    for label, answer, ctx in (extra(context) if extra else []):
+    for label, answer, ctx in extra(context) if extra else []:
         if _verdict(name, answer, **ctx) is None:
             out.append(label)
     return out

@@ -34,8 +34,16 @@ import re
 import sys
 from pathlib import Path
 
-__all__ = ["strip_solutions", "build_notebook", "answer_lines", "leaked_answers", "build", "check", "main",
-           "solution_only_names"]
+__all__ = [
+    "strip_solutions",
+    "build_notebook",
+    "answer_lines",
+    "leaked_answers",
+    "build",
+    "check",
+    "main",
+    "solution_only_names",
+]
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 _NAME = re.compile(r"#\s*Exercise\s+([\w.\-]+)", re.IGNORECASE)
@@ -112,8 +120,9 @@ def build_notebook(solution: dict, *, name: str) -> tuple[dict, int]:
             raise MarkerError(f"{name} cell {i}: solution markers belong in code cells only.")
         cell["source"] = src.splitlines(keepends=True)
         cell.get("metadata", {}).pop("execution", None)
-    nb["cells"].insert(0, {"cell_type": "markdown", "id": "exercise-banner", "metadata": {},
-                           "source": [_BANNER.format(name=name)]})
+    nb["cells"].insert(
+        0, {"cell_type": "markdown", "id": "exercise-banner", "metadata": {}, "source": [_BANNER.format(name=name)]}
+    )
     nb["nbformat"], nb["nbformat_minor"] = 4, max(int(nb.get("nbformat_minor", 5)), 5)
     return nb, total
 
@@ -151,8 +160,7 @@ def answer_lines(solution: dict) -> set[str]:
                 inside.add(line)
             elif cell.get("cell_type") == "code":  # markdown is shipped too: it never excuses a line
                 outside.add(line)
-    return {line for line in inside - outside
-            if len(line) >= _MIN_ANSWER_CHARS and not line.startswith("#")}
+    return {line for line in inside - outside if len(line) >= _MIN_ANSWER_CHARS and not line.startswith("#")}
 
 
 def leaked_answers(exercise: dict, answers: set[str]) -> list[tuple[int, str]]:
@@ -204,8 +212,10 @@ def _plan(root: Path) -> tuple[dict[Path, str], list[str]]:
 def _leak_message(name: str, leaks: list[tuple[int, str]], *, built: bool) -> str:
     cell, line = leaks[0]
     where = f"the exercise built from solutions/{name}" if built else f"exercises/{name}"
-    return (f"{where} contains {len(leaks)} line(s) of a worked answer, e.g. cell {cell}: {line[:60]!r}; "
-            f"keep answers only between '{BEGIN}' / '{END}' in solutions/{name}")
+    return (
+        f"{where} contains {len(leaks)} line(s) of a worked answer, e.g. cell {cell}: {line[:60]!r}; "
+        f"keep answers only between '{BEGIN}' / '{END}' in solutions/{name}"
+    )
 
 
 def build(root: str | Path = ".") -> list[Path]:
@@ -359,17 +369,25 @@ def solution_only_names(solution: dict) -> list[tuple[int, str, str]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m radkit.devtools.exercises", description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=["build", "check", "names"],
-                        help="build exercises/, check that it is up to date, or list the names that code outside "
-                             "the solution blocks takes from inside them (issue 30; reported, not yet a gate)")
+    parser.add_argument(
+        "command",
+        choices=["build", "check", "names"],
+        help="build exercises/, check that it is up to date, or list the names that code outside "
+        "the solution blocks takes from inside them (issue 30; reported, not yet a gate)",
+    )
     parser.add_argument("--root", default=".", help="kit folder holding solutions/ and exercises/")
     args = parser.parse_args(argv)
     if args.command == "names":
-        found = [(path, hit) for path in sorted(Path(args.root, "solutions").glob("*.ipynb"))
-                 for hit in solution_only_names(json.loads(path.read_text()))]
+        found = [
+            (path, hit)
+            for path in sorted(Path(args.root, "solutions").glob("*.ipynb"))
+            for hit in solution_only_names(json.loads(path.read_text()))
+        ]
         for path, (cell, ex, name) in found:
-            print(f"{path} cell {cell}: `{name}` is defined only inside the solution of exercise {ex}; define it "
-                  "outside the block, or name it in backticks in the exercise's prompt")
+            print(
+                f"{path} cell {cell}: `{name}` is defined only inside the solution of exercise {ex}; define it "
+                "outside the block, or name it in backticks in the exercise's prompt"
+            )
         print(f"{len(found)} name(s) used outside the solution blocks that only a solution defines")
         return 1 if found else 0
     if args.command == "build":

@@ -55,8 +55,12 @@ def _pick(table: pd.DataFrame, patterns: pd.DataFrame, *, per_finding: int, norm
             taken += 1
             if taken == k:
                 break
-    return table.iloc[chosen].assign(pattern=patterns.iloc[chosen][list(LESSON_FINDINGS)].idxmax(axis=1).where(
-        patterns.iloc[chosen][list(LESSON_FINDINGS)].sum(axis=1) > 0, "none").to_numpy())
+    return table.iloc[chosen].assign(
+        pattern=patterns.iloc[chosen][list(LESSON_FINDINGS)]
+        .idxmax(axis=1)
+        .where(patterns.iloc[chosen][list(LESSON_FINDINGS)].sum(axis=1) > 0, "none")
+        .to_numpy()
+    )
 
 
 def _synthetic_pixels(findings: list[str], *, seed: int) -> list[np.ndarray]:
@@ -74,8 +78,9 @@ def _synthetic_pixels(findings: list[str], *, seed: int) -> list[np.ndarray]:
     return [images[f].pop() for f in findings]
 
 
-def write_fake_nih(root: str | os.PathLike, *, per_finding: int = FAKE_PER_FINDING, normal: int = FAKE_NORMAL,
-                   seed: int) -> Path:
+def write_fake_nih(
+    root: str | os.PathLike, *, per_finding: int = FAKE_PER_FINDING, normal: int = FAKE_NORMAL, seed: int
+) -> Path:
     """Write ``root/nih/images/<real NIH name>.png``; no CSV (the loader uses the shipped table).
 
     Returns the ``nih`` folder.
@@ -98,8 +103,9 @@ def write_fake_nih(root: str | os.PathLike, *, per_finding: int = FAKE_PER_FINDI
     return folder.parent
 
 
-def write_fake_chexpert(root: str | os.PathLike, *, per_finding: int = FAKE_PER_FINDING,
-                        normal: int = FAKE_NORMAL, seed: int) -> Path:
+def write_fake_chexpert(
+    root: str | os.PathLike, *, per_finding: int = FAKE_PER_FINDING, normal: int = FAKE_NORMAL, seed: int
+) -> Path:
     """Write ``root/chexpert/CheXpert-v1.0-small/train.csv`` and its frontal JPEGs.
 
     The CSV also lists a few images that are not written (a partial download).
@@ -130,8 +136,9 @@ def write_fake_chexpert(root: str | os.PathLike, *, per_finding: int = FAKE_PER_
     return base
 
 
-def write_fake_sources(root: str | os.PathLike, *, per_finding: int = FAKE_PER_FINDING,
-                       normal: int = FAKE_NORMAL, seed: int) -> Path:
+def write_fake_sources(
+    root: str | os.PathLike, *, per_finding: int = FAKE_PER_FINDING, normal: int = FAKE_NORMAL, seed: int
+) -> Path:
     """Fake ``nih/`` and ``chexpert/`` under ``root`` (a ``RADKIT_DATA`` folder); returns ``root``."""
     root = Path(root)
     write_fake_nih(root, per_finding=per_finding, normal=normal, seed=seed)

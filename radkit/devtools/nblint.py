@@ -17,8 +17,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["lint", "lint_file", "MAX_LINE", "Violation", "report", "report_file", "widget_duplicates",
-           "claim_links", "typed_numbers", "REPORT_RULES", "NOT_A_FINDING"]
+__all__ = [
+    "lint",
+    "lint_file",
+    "MAX_LINE",
+    "Violation",
+    "report",
+    "report_file",
+    "widget_duplicates",
+    "claim_links",
+    "typed_numbers",
+    "REPORT_RULES",
+    "NOT_A_FINDING",
+]
 
 MAX_LINE = 100
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -86,8 +97,10 @@ def lint(nb: dict, *, kind: str = "notebook", name: str = "notebook") -> list[st
         problems.append(f"{name}: cell ids used twice: {sorted(dup_ids)}")
     for i, cell in enumerate(cells):
         if cell.get("cell_type") == "code" and (cell.get("outputs") or cell.get("execution_count") is not None):
-            problems.append(f"{name} cell {i}: has outputs; commit notebooks without them "
-                            "(jupyter nbconvert --clear-output --inplace FILE)")
+            problems.append(
+                f"{name} cell {i}: has outputs; commit notebooks without them "
+                "(jupyter nbconvert --clear-output --inplace FILE)"
+            )
     # headings: none repeated
     seen: dict[str, int] = {}
     for i, cell in enumerate(cells):
@@ -102,18 +115,26 @@ def lint(nb: dict, *, kind: str = "notebook", name: str = "notebook") -> list[st
     # required parts, in order
     first = next((c for c in cells if _source(c).strip()), None)
     banner = kind == "exercise" and first is not None and _source(first).lstrip().startswith(">")
-    body = [c for c in cells if _source(c).strip()][1 if banner else 0:]
+    body = [c for c in cells if _source(c).strip()][1 if banner else 0 :]
     if not body or body[0].get("cell_type") != "markdown" or not _source(body[0]).lstrip().startswith("# "):
         problems.append(f"{name}: the first cell is not a markdown title ('# NN · Topic')")
-    setup_at = next((i for i, c in enumerate(cells) if c.get("cell_type") == "code" and _SETUP.search(_source(c))),
-                    None)
+    setup_at = next(
+        (i for i, c in enumerate(cells) if c.get("cell_type") == "code" and _SETUP.search(_source(c))), None
+    )
     if setup_at is None:
         problems.append(f"{name}: no setup cell calling radkit.setup()")
     if kind == "notebook":
         order = [("setup", setup_at)]
         for part in ("Claims", "Summary"):
-            at = next((i for i, c in enumerate(cells) if c.get("cell_type") == "markdown"
-                       and any(t.strip().lower().startswith(part.lower()) for _, t in _headings(_source(c)))), None)
+            at = next(
+                (
+                    i
+                    for i, c in enumerate(cells)
+                    if c.get("cell_type") == "markdown"
+                    and any(t.strip().lower().startswith(part.lower()) for _, t in _headings(_source(c)))
+                ),
+                None,
+            )
             if at is None:
                 problems.append(f"{name}: no '## {part}' section")
             order.append((part, at))
@@ -130,8 +151,10 @@ def lint(nb: dict, *, kind: str = "notebook", name: str = "notebook") -> list[st
                 problems.append(f"{name} cell {i}, line {k}: {len(line)} characters (at most {MAX_LINE})")
             m = _LITERAL_SEED.search(_strip_strings_and_comments(line))
             if m:
-                problems.append(f"{name} cell {i}, line {k}: literal seed '{m.group(0)}'; take it from setup "
-                                "(prof.seed, prof.seed + k, radkit.seeding.spawn)")
+                problems.append(
+                    f"{name} cell {i}, line {k}: literal seed '{m.group(0)}'; take it from setup "
+                    "(prof.seed, prof.seed + k, radkit.seeding.spawn)"
+                )
         if _FIGURE.search(text) and not ("title" in text and "label" in text):
             problems.append(f"{name} cell {i}: draws a figure without a title or axis labels")
     return problems
@@ -236,16 +259,34 @@ let the widget draw the first figure (no static copy before it)
                 f = target.id if isinstance(target, ast.Name) else ast.unparse(target)
                 what = "figure" if draws.get(f, True) else "output"
                 if f in static:
-                    out.append(Violation("widget-duplicate", name, i, f,
-                                         f"{fname}({f}) redraws the {what} of the static call {f}() in cell "
-                                         f"{static[f]}; let the widget draw the first {what} (no static copy "
-                                         "before it)"))
+                    out.append(
+                        Violation(
+                            "widget-duplicate",
+                            name,
+                            i,
+                            f,
+                            f"{fname}({f}) redraws the {what} of the static call {f}() in cell "
+                            f"{static[f]}; let the widget draw the first {what} (no static copy "
+                            "before it)",
+                        )
+                    )
                 elif shows and shows[0].lineno < stmt.lineno:
-                    out.append(Violation("widget-duplicate", name, i, f,
-                                         f"a static {ast.unparse(shows[0].value)} before {fname}({f}) in the same "
-                                         "cell; let the widget draw the first figure"))
-            elif fname and isinstance(stmt, ast.Expr) and isinstance(value, ast.Call) \
-                    and isinstance(value.func, ast.Name):
+                    out.append(
+                        Violation(
+                            "widget-duplicate",
+                            name,
+                            i,
+                            f,
+                            f"a static {ast.unparse(shows[0].value)} before {fname}({f}) in the same "
+                            "cell; let the widget draw the first figure",
+                        )
+                    )
+            elif (
+                fname
+                and isinstance(stmt, ast.Expr)
+                and isinstance(value, ast.Call)
+                and isinstance(value.func, ast.Name)
+            ):
                 static.setdefault(fname, i)
     return out
 
@@ -257,11 +298,11 @@ _BULLET = re.compile(r"^\s{0,3}(?:[*+-]|\d+[.)])\s+")
 #: a piece of advice, a method. A literature fact carries its citation instead.
 NOT_A_FINDING = "<!-- not a finding -->"
 _CITATION = re.compile(
-    r"\bet al\b"                                                   # Guo et al. 2017; Larrazabal et al., PNAS
-    r"|\b[A-Z][\w'’\-]+,?\s*\(?\s*(?:19|20)\d{2}[a-z]?\b"            # Buderer 1996, Vickers (2006)
+    r"\bet al\b"  # Guo et al. 2017; Larrazabal et al., PNAS
+    r"|\b[A-Z][\w'’\-]+,?\s*\(?\s*(?:19|20)\d{2}[a-z]?\b"  # Buderer 1996, Vickers (2006)
     r"|\b[A-Z][\w'’\-]+\s*(?:&|and)\s*[A-Z][\w'’\-]+[^.;]{0,60}?(?:19|20)\d{2}\b"  # Saito & Rehmsmeier ... 2015
-    r"|\b(?:19|20)\d{2};\s*\d+"                                      # Radiology 2020;294:421
-    r"|\[\d+(?:\s*[,–-]\s*\d+)*\]"                                   # a reference number [3], [2, 5]
+    r"|\b(?:19|20)\d{2};\s*\d+"  # Radiology 2020;294:421
+    r"|\[\d+(?:\s*[,–-]\s*\d+)*\]"  # a reference number [3], [2, 5]
     r"|doi\.org/|\bdoi:|\barxiv(?:\.org/|:)|\bpubmed\b|ncbi\.nlm|\bArXiv\b"
 )
 
@@ -328,10 +369,26 @@ for the claim that backs it, cite its source, or start it with <!-- not a findin
     out: list[Violation] = []
     claims: dict[str, int] = {}
     cells = nb.get("cells", [])
-    start = next((i for i, c in enumerate(cells) if c.get("cell_type") == "markdown"
-                  and any(t.strip().lower().startswith("claims") for _, t in _headings(_source(c)))), None)
-    stop = next((i for i, c in enumerate(cells) if start is not None and i > start and c.get("cell_type") == "markdown"
-                 and any(t.strip().lower().startswith("summary") for _, t in _headings(_source(c)))), len(cells))
+    start = next(
+        (
+            i
+            for i, c in enumerate(cells)
+            if c.get("cell_type") == "markdown"
+            and any(t.strip().lower().startswith("claims") for _, t in _headings(_source(c)))
+        ),
+        None,
+    )
+    stop = next(
+        (
+            i
+            for i, c in enumerate(cells)
+            if start is not None
+            and i > start
+            and c.get("cell_type") == "markdown"
+            and any(t.strip().lower().startswith("summary") for _, t in _headings(_source(c)))
+        ),
+        len(cells),
+    )
     if start is not None:
         for i in range(start, stop):
             if cells[i].get("cell_type") == "code":
@@ -343,25 +400,38 @@ for the claim that backs it, cite its source, or start it with <!-- not a findin
         named.update(ids)
         for cid in ids:
             if cid not in claims:
-                out.append(Violation("claim-unknown-id", name, i, cid,
-                                     f"[{cid}] has no claim(\"{cid}\", ...) in the Claims cell"))
+                out.append(
+                    Violation(
+                        "claim-unknown-id", name, i, cid, f'[{cid}] has no claim("{cid}", ...) in the Claims cell'
+                    )
+                )
         if not ids and not bullet.lstrip().startswith(NOT_A_FINDING) and not _has_citation(bullet):
             short = bullet if len(bullet) <= 60 else bullet[:57] + "..."
-            out.append(Violation("claim-missing-id", name, i, "bullet",
-                                 f"a Summary finding names no claim: {short!r}; add [C<n>] for the claim that "
-                                 f"backs it, cite its source, or start it with {NOT_A_FINDING}"))
+            out.append(
+                Violation(
+                    "claim-missing-id",
+                    name,
+                    i,
+                    "bullet",
+                    f"a Summary finding names no claim: {short!r}; add [C<n>] for the claim that "
+                    f"backs it, cite its source, or start it with {NOT_A_FINDING}",
+                )
+            )
     for cid, i in claims.items():
         if cid not in named:
-            out.append(Violation("claim-unused", name, i, cid,
-                                 f"claim {cid} is checked but no Summary bullet names [{cid}]"))
+            out.append(
+                Violation("claim-unused", name, i, cid, f"claim {cid} is checked but no Summary bullet names [{cid}]")
+            )
     return out
 
 
 _DECIMAL = re.compile(r"(?<![\w.])[-−+]?\d*\.\d+(?![\w]|\.\d|\s?%)")  # "34.2 %" counts once, as a percentage
 _PERCENT = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?%(?!\s*(?:CI\b|confidence|credible|prediction|interval))")
 # a label, not a quantity: "Exercise 09.3", "section 2.1", "Table 1.2"
-_NUMBERED = re.compile(r"\b(?:[Ee]xercises?|[Ss]ections?|§|[Tt]ables?|[Ff]igs?\.?|[Ff]igures?|[Ee]q\.?|[Vv]ersion|v)"
-                       r"\s*$")
+_NUMBERED = re.compile(
+    r"\b(?:[Ee]xercises?|[Ss]ections?|§|[Tt]ables?|[Ff]igs?\.?|[Ff]igures?|[Ee]q\.?|[Vv]ersion|v)"
+    r"\s*$"
+)
 _LITERATURE_HEADINGS = ("further reading", "references", "reading", "sources", "literature")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z*_(\[\\])")
 _ABBREVIATION = re.compile(r"(?:\bet al|\be\.g|\bi\.e|\bcf|\bvs|\bFig|\bEq|\bapprox|\bno)\.$", re.IGNORECASE)
@@ -438,15 +508,22 @@ def typed_numbers(nb: dict, *, name: str = "notebook") -> list[Violation]:
             for sentence in _sentences(block):
                 if block.lstrip("*_ ").lower().startswith(("further reading", "references")):
                     continue
-                hits = [m.group(0) for m in _DECIMAL.finditer(sentence) if not _NUMBERED.search(sentence[:m.start()])]
+                hits = [m.group(0) for m in _DECIMAL.finditer(sentence) if not _NUMBERED.search(sentence[: m.start()])]
                 hits += [m.group(0) for m in _PERCENT.finditer(sentence)]
                 if not hits or _has_citation(sentence):
                     continue
                 short = sentence.strip() if len(sentence.strip()) <= 70 else sentence.strip()[:67] + "..."
                 for hit in hits:
-                    out.append(Violation("typed-number", name, i, hit.strip(),
-                                         f"{hit.strip()!r} typed in prose: {short!r}; print it from code, cite its "
-                                         "source in the sentence, or mark a parameter with backticks"))
+                    out.append(
+                        Violation(
+                            "typed-number",
+                            name,
+                            i,
+                            hit.strip(),
+                            f"{hit.strip()!r} typed in prose: {short!r}; print it from code, cite its "
+                            "source in the sentence, or mark a parameter with backticks",
+                        )
+                    )
     return out
 
 
@@ -478,8 +555,11 @@ def report_file(path: str | Path, *, root: str | Path | None = None) -> list[Vio
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m radkit.devtools.nblint", description=__doc__.split("\n")[0])
     parser.add_argument("notebooks", nargs="*", type=Path)
-    parser.add_argument("--report", action="store_true",
-                        help="also print the report rules (widgets, claim links, typed numbers) and their totals")
+    parser.add_argument(
+        "--report",
+        action="store_true",
+        help="also print the report rules (widgets, claim links, typed numbers) and their totals",
+    )
     args = parser.parse_args(argv)
     problems = [p for path in args.notebooks for p in lint_file(path)]
     print("\n".join(problems) if problems else f"{len(args.notebooks)} notebook(s) clean")
@@ -492,6 +572,7 @@ def main(argv: list[str] | None = None) -> int:
             totals[v.rule] = totals.get(v.rule, 0) + 1
         print("report totals: " + (", ".join(f"{k} {n}" for k, n in sorted(totals.items())) or "none"))
     return 1 if problems else 0
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -77,8 +77,10 @@ def pytest_runtest_makereport(item: Any, call: Any) -> Any:
     if not problems:
         return
     report = outcome.get_result()
-    text = (f"output check (RADKIT_OUTPUT_CHECK=1): {len(problems)} problem(s) in what "
-            f"{parent.nodeid} showed:\n  " + "\n  ".join(str(p) for p in problems))
+    text = (
+        f"output check (RADKIT_OUTPUT_CHECK=1): {len(problems)} problem(s) in what "
+        f"{parent.nodeid} showed:\n  " + "\n  ".join(str(p) for p in problems)
+    )
     if report.failed:  # the cell failed on its own: keep its error and add the list
         report.longrepr = f"{report.longrepr}\n\n{text}"
     else:

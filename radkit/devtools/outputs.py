@@ -68,7 +68,7 @@ def _snip(text: str, start: int = 0, end: int | None = None) -> str:
     end = len(text) if end is None else end
     lo, hi = max(0, start - 20), min(len(text), max(end, start) + 40)
     out = re.sub(r"\s+", " ", text[lo:hi]).strip()
-    return out if len(out) <= _SNIPPET else out[:_SNIPPET - 3] + "..."
+    return out if len(out) <= _SNIPPET else out[: _SNIPPET - 3] + "..."
 
 
 def _text(value: Any) -> str:
@@ -160,7 +160,7 @@ def _html_tables(nb: dict) -> Iterator[tuple[int, list[str], list[list[str]]]]:
                 for head in table["head"]:  # header rows: each non-empty name over a column adds to it
                     cells = [c[3:] for c in head]
                     if len(cells) >= width:
-                        names = [" ".join(filter(None, (a, b))) for a, b in zip(names, cells[len(cells) - width:])]
+                        names = [" ".join(filter(None, (a, b))) for a, b in zip(names, cells[len(cells) - width :])]
                 yield i, names, rows
 
 
@@ -212,17 +212,25 @@ def warnings_shown(nb: dict) -> list[Problem]:
                 text = _text(o.get("text"))
                 for line in text.splitlines():
                     if _WARNING.search(line) and "Traceback" not in line:
-                        out.append(Problem("warning", i, f"warning shown to the student: {_snip(line)} "
-                                           f"(fix its cause, or tag the cell '{INTENDED_WARNING_TAG}')"))
+                        out.append(
+                            Problem(
+                                "warning",
+                                i,
+                                f"warning shown to the student: {_snip(line)} "
+                                f"(fix its cause, or tag the cell '{INTENDED_WARNING_TAG}')",
+                            )
+                        )
                         break
     return out
 
 
-_RAW_REPR = re.compile(r"\bdtype: \w+|^Name: [^\n]*,\s*(?:dtype|Length):|\bnp\.(?:float|int|uint|bool|str)"
-                       r"\w*\(|\barray\(\[|\bnp\.(?:True|False)_\b|\btensor\(\["
-                       r"|\{'[^'\n]{1,40}': "                                  # a dict printed as Python shows it
-                       r"|\[\s*-?\d+\.\d*(?:e[-+]?\d+)?(?:\s+-?\d+\.\d*(?:e[-+]?\d+)?)+\s*\]",  # str() of an array
-                       re.MULTILINE)
+_RAW_REPR = re.compile(
+    r"\bdtype: \w+|^Name: [^\n]*,\s*(?:dtype|Length):|\bnp\.(?:float|int|uint|bool|str)"
+    r"\w*\(|\barray\(\[|\bnp\.(?:True|False)_\b|\btensor\(\["
+    r"|\{'[^'\n]{1,40}': "  # a dict printed as Python shows it
+    r"|\[\s*-?\d+\.\d*(?:e[-+]?\d+)?(?:\s+-?\d+\.\d*(?:e[-+]?\d+)?)+\s*\]",  # str() of an array
+    re.MULTILINE,
+)
 
 
 def raw_reprs(nb: dict) -> list[Problem]:
@@ -235,8 +243,14 @@ def raw_reprs(nb: dict) -> list[Problem]:
             if kind in seen or len(seen) >= 3:
                 continue
             seen.add(kind)
-            out.append(Problem("raw-repr", i, f"pandas/NumPy repr {m.group(0).strip()!r}: "
-                               f"{_snip(text, m.start(), m.end())} (format it, or display a table)"))
+            out.append(
+                Problem(
+                    "raw-repr",
+                    i,
+                    f"pandas/NumPy repr {m.group(0).strip()!r}: "
+                    f"{_snip(text, m.start(), m.end())} (format it, or display a table)",
+                )
+            )
     return out
 
 
@@ -249,8 +263,14 @@ def dataclass_reprs(nb: dict) -> list[Problem]:
     for i, text in _prose_texts(nb):
         m = _DATACLASS.search(text)
         if m:
-            out.append(Problem("dataclass-repr", i, f"dataclass repr {m.group(1)}({m.group(2)}=...: "
-                               f"{_snip(text, m.start(1), m.end())} (print the fields a reader needs)"))
+            out.append(
+                Problem(
+                    "dataclass-repr",
+                    i,
+                    f"dataclass repr {m.group(1)}({m.group(2)}=...: "
+                    f"{_snip(text, m.start(1), m.end())} (print the fields a reader needs)",
+                )
+            )
     return out
 
 
@@ -263,22 +283,35 @@ def long_floats(nb: dict) -> list[Problem]:
     for i, text in _prose_texts(nb):
         m = _LONG_FLOAT.search(text)
         if m:
-            out.append(Problem("long-float", i, f"unrounded {m.group(0)}: {_snip(text, m.start(), m.end())} "
-                               "(round it: f'{x:.3f}', DataFrame.round)"))
+            out.append(
+                Problem(
+                    "long-float",
+                    i,
+                    f"unrounded {m.group(0)}: {_snip(text, m.start(), m.end())} "
+                    "(round it: f'{x:.3f}', DataFrame.round)",
+                )
+            )
     for i, names, rows in _html_tables(nb):
         for k, col in enumerate(_columns(rows)):
             hit = next((v for v in col if _LONG_FLOAT.fullmatch(v.strip())), None)
             if hit:
                 name = names[k] if k < len(names) else ""
-                out.append(Problem("long-float", i, f"table column {name!r} shows {hit} unrounded "
-                                   "(DataFrame.round or a Styler format)"))
+                out.append(
+                    Problem(
+                        "long-float",
+                        i,
+                        f"table column {name!r} shows {hit} unrounded (DataFrame.round or a Styler format)",
+                    )
+                )
     return out
 
 
 _FLOAT_INT = re.compile(r"-?\d+\.0")
-_COUNT_WORD = re.compile(r"(?<![\w.])((?:n|N|k|n_[a-z_]+|[a-z_]*count|counts|cases|patients|films|images|"
-                         r"positives|negatives|readers|reads(?: per image)?|replicates|seeds|epochs|rounds)"
-                         r"\s*(?:=|:)?\s*)(-?\d+\.0)(?![\d.])")
+_COUNT_WORD = re.compile(
+    r"(?<![\w.])((?:n|N|k|n_[a-z_]+|[a-z_]*count|counts|cases|patients|films|images|"
+    r"positives|negatives|readers|reads(?: per image)?|replicates|seeds|epochs|rounds)"
+    r"\s*(?:=|:)?\s*)(-?\d+\.0)(?![\d.])"
+)
 
 
 def float_counts(nb: dict) -> list[Problem]:
@@ -287,16 +320,31 @@ def float_counts(nb: dict) -> list[Problem]:
     for i, text in _prose_texts(nb):
         m = _COUNT_WORD.search(text)
         if m:
-            out.append(Problem("float-count", i, f"count printed as a float {m.group(0)!r}: "
-                               f"{_snip(text, m.start(), m.end())} (int(...), or a column of integers)"))
+            out.append(
+                Problem(
+                    "float-count",
+                    i,
+                    f"count printed as a float {m.group(0)!r}: "
+                    f"{_snip(text, m.start(), m.end())} (int(...), or a column of integers)",
+                )
+            )
     for i, names, rows in _html_tables(nb):
         for k, col in enumerate(_columns(rows)):
             values = [v.strip() for v in col if v.strip()]
-            if values and all(_FLOAT_INT.fullmatch(v) for v in values) and any(v not in ("0.0", "1.0", "-0.0")
-                                                                              for v in values):
+            if (
+                values
+                and all(_FLOAT_INT.fullmatch(v) for v in values)
+                and any(v not in ("0.0", "1.0", "-0.0") for v in values)
+            ):
                 name = names[k] if k < len(names) else ""
-                out.append(Problem("float-count", i, f"table column {name!r} holds whole numbers shown as floats "
-                                   f"({', '.join(values[:3])}, ...); make it an integer column"))
+                out.append(
+                    Problem(
+                        "float-count",
+                        i,
+                        f"table column {name!r} holds whole numbers shown as floats "
+                        f"({', '.join(values[:3])}, ...); make it an integer column",
+                    )
+                )
     return out
 
 
@@ -310,8 +358,13 @@ def nan_columns(nb: dict) -> list[Problem]:
         for k, col in enumerate(_columns(rows)):
             if col and all(v.strip() in _NAN for v in col):
                 name = names[k] if k < len(names) else ""
-                out.append(Problem("nan-column", i, f"table column {name!r} is NaN in all {len(col)} rows "
-                                   "(fill it, or drop it and say why)"))
+                out.append(
+                    Problem(
+                        "nan-column",
+                        i,
+                        f"table column {name!r} is NaN in all {len(col)} rows (fill it, or drop it and say why)",
+                    )
+                )
     return out
 
 
@@ -336,8 +389,10 @@ def _bar_problem(text: str) -> str | None:
 
 def _widget_states(nb: dict) -> dict[str, dict]:
     state = nb.get("metadata", {}).get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
-    return {k: v.get("state", {}) | {"_model_name": v.get("model_name", v.get("state", {}).get("_model_name"))}
-            for k, v in state.get("state", {}).items()}
+    return {
+        k: v.get("state", {}) | {"_model_name": v.get("model_name", v.get("state", {}).get("_model_name"))}
+        for k, v in state.get("state", {}).items()
+    }
 
 
 def _widget_tree(states: dict[str, dict], model_id: str, seen: set[str] | None = None) -> Iterator[dict]:
@@ -375,8 +430,13 @@ def progress_bars(nb: dict) -> list[Problem]:
                     text = re.sub(r"<[^>]+>", "", str(st.get("value", "")))
                     m = _BAR_UNKNOWN.search(text)
                     if m:
-                        out.append(Problem("progress", i, f"progress bar without a total ({m.group(0)}): "
-                                           f"{_snip(text)} (give tqdm total=...)"))
+                        out.append(
+                            Problem(
+                                "progress",
+                                i,
+                                f"progress bar without a total ({m.group(0)}): {_snip(text)} (give tqdm total=...)",
+                            )
+                        )
     return out
 
 
@@ -395,8 +455,9 @@ def duplicate_images(nb: dict) -> list[Problem]:
                 continue
             if digest in first:
                 where = "an earlier output of this cell" if first[digest] == i else f"cell {first[digest]}"
-                out.append(Problem("duplicate-image", i, f"the same picture as {where} "
-                                   "(a static copy of a widget's figure?)"))
+                out.append(
+                    Problem("duplicate-image", i, f"the same picture as {where} (a static copy of a widget's figure?)")
+                )
             else:
                 first[digest] = i
     return out
@@ -404,8 +465,14 @@ def duplicate_images(nb: dict) -> list[Problem]:
 
 _NUM = r"(-?\d+(?:\.\d+)?)"
 _INTERVALS = [
-    re.compile(_NUM + r"\s*\(\s*(?:\d+\s*%\s*)?(?:CI|confidence interval|interval|credible interval)?[:,]?\s*"
-               + _NUM + r"\s*(?:to|–|—|,)\s*" + _NUM + r"\s*[),;]"),
+    re.compile(
+        _NUM
+        + r"\s*\(\s*(?:\d+\s*%\s*)?(?:CI|confidence interval|interval|credible interval)?[:,]?\s*"
+        + _NUM
+        + r"\s*(?:to|–|—|,)\s*"
+        + _NUM
+        + r"\s*[),;]"
+    ),
     re.compile(_NUM + r"\s*\[\s*" + _NUM + r"\s*(?:,|to|–)\s*" + _NUM + r"\s*\]"),
 ]
 
@@ -425,8 +492,14 @@ def outside_interval(nb: dict) -> list[Problem]:
     texts = list(_prose_texts(nb)) + list(_html_texts(nb))
     for i, text in texts:
         for start, end, hit in _out_of_interval(text):
-            out.append(Problem("outside-interval", i, f"estimate outside its interval {hit.strip()!r}: "
-                               f"{_snip(text, start, end)} (estimate and interval from different data?)"))
+            out.append(
+                Problem(
+                    "outside-interval",
+                    i,
+                    f"estimate outside its interval {hit.strip()!r}: "
+                    f"{_snip(text, start, end)} (estimate and interval from different data?)",
+                )
+            )
     return out
 
 

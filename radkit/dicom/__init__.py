@@ -36,5 +36,4 @@ from radkit.dicom.deidentification import deidentify
 from radkit.dicom.phi import phi_columns, phi_report
 from radkit.dicom.reading import read
 
-__all__ = ["DicomError", "read", "phi_report", "deidentify", "phi_columns", "DECODER_HINT",
-           "BASIC_PROFILE", "RETAINED"]
+__all__ = ["DicomError", "read", "phi_report", "deidentify", "phi_columns", "DECODER_HINT", "BASIC_PROFILE", "RETAINED"]

@@ -23,7 +23,6 @@ class DicomError(ValueError):
     """A DICOM file that radkit cannot turn into an image (the message says why)."""
 
 
-
 def _open(path: str | os.PathLike, *, stop_before_pixels: bool = False) -> Dataset:
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"expected a pydicom Dataset or a file path, got {type(path).__name__}.")
@@ -47,11 +46,9 @@ def _open(path: str | os.PathLike, *, stop_before_pixels: bool = False) -> Datas
         ) from exc
 
 
-
 def _text(ds: Dataset, keyword: str) -> str:
     value = ds.get(keyword, "")
     return "" if value is None else str(value).strip()
-
 
 
 def _as_dataset(ds_or_path: Dataset | str | os.PathLike) -> Dataset:

@@ -88,8 +88,16 @@ _RULES: dict[str, tuple[str, str]] = {
 # software, not a patient or a site. Media Storage SOP Instance UID is an instance UID: it is
 # replaced by the data set's new SOP Instance UID so the two stay equal, as PS3.10 requires. Any
 # other group-0002 element (including ones a later edition adds) is removed.
-_META_KEPT = frozenset({"FileMetaInformationGroupLength", "FileMetaInformationVersion", "MediaStorageSOPClassUID",
-                        "TransferSyntaxUID", "ImplementationClassUID", "ImplementationVersionName"})
+_META_KEPT = frozenset(
+    {
+        "FileMetaInformationGroupLength",
+        "FileMetaInformationVersion",
+        "MediaStorageSOPClassUID",
+        "TransferSyntaxUID",
+        "ImplementationClassUID",
+        "ImplementationVersionName",
+    }
+)
 _META_WHY = {
     "SourceApplicationEntityTitle": "file meta: station (AE title) that wrote the file",
     "SendingApplicationEntityTitle": "file meta: station (AE title) that sent the file",

@@ -63,8 +63,10 @@ def _check_out(out: str | os.PathLike, source: Path | None, overwrite: bool) -> 
             f"{suggestion}, or to a separate output folder."
         )
     if not target.parent.is_dir():
-        raise FileNotFoundError(f"folder {target.parent} does not exist; create it first "
-                                f"(Path({str(target.parent)!r}).mkdir(parents=True)).")
+        raise FileNotFoundError(
+            f"folder {target.parent} does not exist; create it first "
+            f"(Path({str(target.parent)!r}).mkdir(parents=True))."
+        )
     return target
 
 
@@ -89,8 +91,10 @@ def _write(ds: Dataset, target: Path) -> None:
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     except PermissionError as exc:
-        raise PermissionError(f"out={target}: the folder {target.parent} is not writable (permission denied); "
-                              "nothing was written. Choose an output folder you can write to.") from exc
+        raise PermissionError(
+            f"out={target}: the folder {target.parent} is not writable (permission denied); "
+            "nothing was written. Choose an output folder you can write to."
+        ) from exc
     os.close(fd)
     try:
         ds.save_as(tmp, enforce_file_format=True)
@@ -198,8 +202,9 @@ def deidentify(
     target = _check_out(out, _source_of(ds_or_path), overwrite) if out is not None else None
     clean = copy.deepcopy(_as_dataset(ds_or_path))
     if clean.get("BurnedInAnnotation", "").upper() == "YES":
-        warnings.warn("BurnedInAnnotation=YES: the pixels contain text that deidentify() does not remove.",
-                      stacklevel=2)
+        warnings.warn(
+            "BurnedInAnnotation=YES: the pixels contain text that deidentify() does not remove.", stacklevel=2
+        )
 
     _clean(clean, salt=salt, uid_map=uid_map, keep_dates=keep_dates)
     meta = getattr(clean, "file_meta", None)

@@ -96,7 +96,6 @@ def phi_report(ds: Dataset | str | os.PathLike, *, keep_dates: bool = False) -> 
     return pd.DataFrame(rows, columns=["tag", "keyword", "location", "VR", "value", "why", "action"])
 
 
-
 @lru_cache(maxsize=1)
 def _name_index() -> dict[str, tuple[int, str, str]]:
     """Normalised keyword/name → (tag, VR, keyword) over pydicom's dictionary."""
@@ -147,8 +146,12 @@ def phi_columns(df: pd.DataFrame | Mapping[str, Any]) -> pd.DataFrame:
         rule = _rule(keyword, vr, tag, sample)
         if rule is not None:
             rows.append(
-                {"column": column, "keyword": keyword or keyword_for_tag(tag),
-                 "tag": f"({tag >> 16:04X},{tag & 0xFFFF:04X})",
-                 "why": rule[0], "action": ACTIONS[rule[1]]}
+                {
+                    "column": column,
+                    "keyword": keyword or keyword_for_tag(tag),
+                    "tag": f"({tag >> 16:04X},{tag & 0xFFFF:04X})",
+                    "why": rule[0],
+                    "action": ACTIONS[rule[1]],
+                }
             )
     return pd.DataFrame(rows, columns=["column", "keyword", "tag", "why", "action"])

@@ -103,7 +103,6 @@ def _first(value: Any) -> float:
     return float(value)
 
 
-
 def _age_years(text: str) -> float:
     m = re.fullmatch(r"(\d{1,3})\s*([DWMY]?)", text.strip().upper())
     if not m:
@@ -192,18 +191,24 @@ def read(
         ds, name = _open(path), Path(path).name
     if isinstance(window, list) and len(window) == 2:
         window = tuple(window)
-    if not (window is None or (isinstance(window, str) and window == "minmax")
-            or (isinstance(window, tuple) and len(window) == 2)):
+    if not (
+        window is None
+        or (isinstance(window, str) and window == "minmax")
+        or (isinstance(window, tuple) and len(window) == 2)
+    ):
         raise ValueError(f"window={window!r}: use None (header), 'minmax' or a (center, width) tuple.")
     if isinstance(window, tuple):
         try:
             center, width = float(window[0]), float(window[1])
         except (TypeError, ValueError):
-            raise ValueError(f"window={window!r}: center and width must be numbers, "
-                             "e.g. window=(40, 400) in modality units.") from None
+            raise ValueError(
+                f"window={window!r}: center and width must be numbers, e.g. window=(40, 400) in modality units."
+            ) from None
         if not (np.isfinite(center) and np.isfinite(width)):
-            raise ValueError(f"window={window!r}: center and width must be finite numbers "
-                             "(NaN or inf gives an all-NaN image); e.g. window=(40, 400).")
+            raise ValueError(
+                f"window={window!r}: center and width must be finite numbers "
+                "(NaN or inf gives an all-NaN image); e.g. window=(40, 400)."
+            )
         if not width > 0:
             raise ValueError(f"window width must be > 0, got {window[1]!r}.")
     if isinstance(frame, bool) or not isinstance(frame, (int, np.integer)):

@@ -18,8 +18,7 @@ from scipy import stats
 
 from radkit._validate import check_two_samples
 
-__all__ = ["DriftTest", "ks_test", "median_bandwidth", "mmd2_unbiased", "mmd_test", "classifier_test",
-           "score_test"]
+__all__ = ["DriftTest", "ks_test", "median_bandwidth", "mmd2_unbiased", "mmd_test", "classifier_test", "score_test"]
 
 
 @dataclass(frozen=True)
@@ -85,8 +84,9 @@ def _adjust(p: np.ndarray, correction: str) -> np.ndarray:
     raise ValueError(f"correction={correction!r} is unknown; use 'holm', 'bonferroni' or 'none'.")
 
 
-def ks_test(ref: ArrayLike, new: ArrayLike, *, correction: str = "holm", alpha: float = 0.05,
-            method: str = "auto") -> DriftTest:
+def ks_test(
+    ref: ArrayLike, new: ArrayLike, *, correction: str = "holm", alpha: float = 0.05, method: str = "auto"
+) -> DriftTest:
     """Kolmogorov-Smirnov test on every feature, corrected for testing many features.
 
     Parameters
@@ -155,7 +155,7 @@ def median_bandwidth(z: ArrayLike, *, max_points: int = 1000) -> float:
 
 
 def _kernel(z: np.ndarray, bandwidth: float) -> np.ndarray:
-    return np.exp(-_sq_dists(z, z) / (2.0 * bandwidth ** 2))
+    return np.exp(-_sq_dists(z, z) / (2.0 * bandwidth**2))
 
 
 def _bandwidth(z: np.ndarray, bandwidth: float | None) -> float:
@@ -163,8 +163,7 @@ def _bandwidth(z: np.ndarray, bandwidth: float | None) -> float:
         return median_bandwidth(z)
     bw = float(bandwidth)
     if not np.isfinite(bw) or bw <= 0:
-        raise ValueError(f"bandwidth must be a positive number (or None for the median heuristic), "
-                         f"got {bandwidth!r}.")
+        raise ValueError(f"bandwidth must be a positive number (or None for the median heuristic), got {bandwidth!r}.")
     return bw
 
 
@@ -187,8 +186,9 @@ def mmd2_unbiased(ref: ArrayLike, new: ArrayLike, *, bandwidth: float | None = N
     k = _kernel(z, _bandwidth(z, bandwidth))
     m, n = len(a), len(b)
     kxx, kyy, kxy = k[:m, :m], k[m:, m:], k[:m, m:]
-    return float((kxx.sum() - np.trace(kxx)) / (m * (m - 1)) + (kyy.sum() - np.trace(kyy)) / (n * (n - 1))
-                 - 2.0 * kxy.mean())
+    return float(
+        (kxx.sum() - np.trace(kxx)) / (m * (m - 1)) + (kyy.sum() - np.trace(kyy)) / (n * (n - 1)) - 2.0 * kxy.mean()
+    )
 
 
 def _mmd2_many(k0: np.ndarray, x: np.ndarray, m: int, total: float, rows: np.ndarray) -> np.ndarray:
@@ -205,8 +205,16 @@ def _mmd2_many(k0: np.ndarray, x: np.ndarray, m: int, total: float, rows: np.nda
     return xx / (m * (m - 1)) + yy / (n * (n - 1)) - 2.0 * xy / (m * n)
 
 
-def mmd_test(ref: ArrayLike, new: ArrayLike, *, n_perm: int = 1000, bandwidth: float | None = None,
-             alpha: float = 0.05, seed: int, chunk: int = 250) -> DriftTest:
+def mmd_test(
+    ref: ArrayLike,
+    new: ArrayLike,
+    *,
+    n_perm: int = 1000,
+    bandwidth: float | None = None,
+    alpha: float = 0.05,
+    seed: int,
+    chunk: int = 250,
+) -> DriftTest:
     """MMD two-sample test with a permutation p-value.
 
     One kernel matrix of the pooled sample is computed once; every permutation
@@ -297,8 +305,7 @@ def classifier_test(ref: ArrayLike, new: ArrayLike, *, alpha: float = 0.05, seed
         raise ValueError("classifier_test needs at least 4 samples on each side (2 to fit, 2 to test).")
     z = np.vstack([a, b])
     s = np.r_[np.zeros(len(a), int), np.ones(len(b), int)]
-    z_fit, z_hold, s_fit, s_hold = train_test_split(z, s, test_size=0.5, stratify=s,
-                                                    random_state=check_seed(seed))
+    z_fit, z_hold, s_fit, s_hold = train_test_split(z, s, test_size=0.5, stratify=s, random_state=check_seed(seed))
     clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)).fit(z_fit, s_fit)
     score = clf.decision_function(z_hold)
     u = stats.mannwhitneyu(score[s_hold == 1], score[s_hold == 0], alternative="greater")
@@ -316,7 +323,9 @@ def score_test(ref_scores: ArrayLike, new_scores: ArrayLike, *, alpha: float = 0
     """
     a, b = check_two_samples(ref_scores, new_scores, what="scores")
     if a.shape[1] != 1:
-        raise ValueError(f"score_test compares one score per image; got {a.shape[1]} columns. "
-                         "Pass the score of one finding, or use ks_test for many features.")
+        raise ValueError(
+            f"score_test compares one score per image; got {a.shape[1]} columns. "
+            "Pass the score of one finding, or use ks_test for many features."
+        )
     r = ks_test(a, b, correction="none", alpha=alpha)
     return DriftTest("scores (KS)", r.statistic, r.p_value, r.alpha, r.n_ref, r.n_new)

@@ -29,8 +29,10 @@ __all__ = ["bbse_prior", "em_prior", "adjust_probs", "estimate_prior", "weekly_p
 def _rates(y_val: np.ndarray, d_val: np.ndarray) -> tuple[float, float]:
     pos, neg = y_val == 1, y_val == 0
     if pos.sum() == 0 or neg.sum() == 0:
-        raise ValueError("y_val must contain both classes to measure the model's sensitivity and false-positive "
-                         "rate; use a labelled validation set with positives and negatives.")
+        raise ValueError(
+            "y_val must contain both classes to measure the model's sensitivity and false-positive "
+            "rate; use a labelled validation set with positives and negatives."
+        )
     return float(d_val[pos].mean()), float(d_val[neg].mean())
 
 
@@ -75,8 +77,10 @@ def bbse_prior(y_val: ArrayLike, pred_val: ArrayLike, pred_new: ArrayLike) -> fl
     new = _labels(pred_new, "pred_new")
     tpr, fpr = _rates(y, d)
     if tpr - fpr <= 0:
-        raise ValueError(f"the decisions do not separate the classes on validation (TPR {tpr:.3f} <= FPR {fpr:.3f}), "
-                         "so the confusion matrix cannot be inverted; use a better model or another threshold.")
+        raise ValueError(
+            f"the decisions do not separate the classes on validation (TPR {tpr:.3f} <= FPR {fpr:.3f}), "
+            "so the confusion matrix cannot be inverted; use a better model or another threshold."
+        )
     return float(_bbse(tpr, fpr, new.mean()))
 
 
@@ -143,18 +147,33 @@ def adjust_probs(*args, **kwargs) -> np.ndarray:
         call[new] = value
     missing = [n for n in names if n not in call]
     if missing:
-        raise TypeError(f"adjust_probs() is missing {missing}; it is prior_correct(y_score, *, train_prevalence, "
-                        "true_prevalence).")
-    warnings.warn("radkit.drift.adjust_probs(p, train_prior, new_prior) is deprecated: call "
-                  "radkit.metrics.prior_correct(y_score, train_prevalence=..., true_prevalence=...) "
-                  "(the same values).", FutureWarning, stacklevel=2)
-    return prior_correct(call["y_score"], train_prevalence=call["train_prevalence"],
-                         true_prevalence=call["true_prevalence"])
+        raise TypeError(
+            f"adjust_probs() is missing {missing}; it is prior_correct(y_score, *, train_prevalence, true_prevalence)."
+        )
+    warnings.warn(
+        "radkit.drift.adjust_probs(p, train_prior, new_prior) is deprecated: call "
+        "radkit.metrics.prior_correct(y_score, train_prevalence=..., true_prevalence=...) "
+        "(the same values).",
+        FutureWarning,
+        stacklevel=2,
+    )
+    return prior_correct(
+        call["y_score"], train_prevalence=call["train_prevalence"], true_prevalence=call["true_prevalence"]
+    )
 
 
 @renamed_arguments(p_new="y_score")
-def estimate_prior(y_score: ArrayLike, *, y_val: ArrayLike, p_val: ArrayLike, method: str = "bbse",
-                   threshold: float = 0.5, n_boot: int = 200, level: float = 0.95, seed: int) -> Estimate:
+def estimate_prior(
+    y_score: ArrayLike,
+    *,
+    y_val: ArrayLike,
+    p_val: ArrayLike,
+    method: str = "bbse",
+    threshold: float = 0.5,
+    n_boot: int = 200,
+    level: float = 0.95,
+    seed: int,
+) -> Estimate:
     """New prevalence with a bootstrap interval (the validation and the new sample both resampled).
 
     Parameters
@@ -203,8 +222,10 @@ def estimate_prior(y_score: ArrayLike, *, y_val: ArrayLike, p_val: ArrayLike, me
         with np.errstate(divide="ignore", invalid="ignore"):
             q = np.where(tpr - fpr > 0, _bbse(tpr, fpr, dn.mean(1)), np.nan)
         if not np.isfinite(q[0]):
-            raise ValueError("the decisions do not separate the classes on validation (TPR <= FPR); "
-                             "use a better model or another threshold.")
+            raise ValueError(
+                "the decisions do not separate the classes on validation (TPR <= FPR); "
+                "use a better model or another threshold."
+            )
         label = "BBSE"
     else:
         pis = np.clip(yb.mean(1), 1e-6, 1 - 1e-6)
@@ -215,9 +236,18 @@ def estimate_prior(y_score: ArrayLike, *, y_val: ArrayLike, p_val: ArrayLike, me
 
 
 @renamed_arguments(p_new="y_score")
-def weekly_prior(y_score: ArrayLike, week: ArrayLike, *, y_val: ArrayLike, p_val: ArrayLike, threshold: float,
-                 methods: tuple[str, ...] = ("bbse", "em"), n_boot: int = 200, level: float = 0.95,
-                 seed: int) -> pd.DataFrame:
+def weekly_prior(
+    y_score: ArrayLike,
+    week: ArrayLike,
+    *,
+    y_val: ArrayLike,
+    p_val: ArrayLike,
+    threshold: float,
+    methods: tuple[str, ...] = ("bbse", "em"),
+    n_boot: int = 200,
+    level: float = 0.95,
+    seed: int,
+) -> pd.DataFrame:
     """Each week's prevalence estimated without labels, and the probabilities corrected to it.
 
     For every week, :func:`estimate_prior` with each of ``methods`` (seed
@@ -266,12 +296,27 @@ def weekly_prior(y_score: ArrayLike, week: ArrayLike, *, y_val: ArrayLike, p_val
         s = wk == w
         row: dict[str, float] = {"week": w, "n": int(s.sum()), "mean_prob": float(pn[s].mean())}
         for m in methods:
-            e = estimate_prior(pn[s], y_val=y_val, p_val=p_val, method=m, threshold=threshold, n_boot=n_boot,
-                               level=level, seed=seed + int(w))
+            e = estimate_prior(
+                pn[s],
+                y_val=y_val,
+                p_val=p_val,
+                method=m,
+                threshold=threshold,
+                n_boot=n_boot,
+                level=level,
+                seed=seed + int(w),
+            )
             row.update({m: e.estimate, f"{m}_low": e.low, f"{m}_high": e.high})
-        row["mean_prob_adjusted"] = float(prior_correct(pn[s], train_prevalence=prior_val,
-                                                       true_prevalence=row[methods[0]]).mean())
+        row["mean_prob_adjusted"] = float(
+            prior_correct(pn[s], train_prevalence=prior_val, true_prevalence=row[methods[0]]).mean()
+        )
         rows.append(row)
     out = pd.DataFrame(rows).set_index("week")
-    return out[["n", "mean_prob", "mean_prob_adjusted", *[c for c in out.columns if c not in
-                                                          ("n", "mean_prob", "mean_prob_adjusted")]]]
+    return out[
+        [
+            "n",
+            "mean_prob",
+            "mean_prob_adjusted",
+            *[c for c in out.columns if c not in ("n", "mean_prob", "mean_prob_adjusted")],
+        ]
+    ]

@@ -20,8 +20,16 @@ from radkit._compat import renamed_arguments
 from radkit._validate import check_level, check_scores
 from radkit.stats import Estimate
 
-__all__ = ["METRICS", "weekly_metric", "Alarm", "threshold_alarm", "cusum", "page_hinkley", "detection_delay",
-           "labels_needed"]
+__all__ = [
+    "METRICS",
+    "weekly_metric",
+    "Alarm",
+    "threshold_alarm",
+    "cusum",
+    "page_hinkley",
+    "detection_delay",
+    "labels_needed",
+]
 
 #: Metrics :func:`weekly_metric` computes, with how their interval is made.
 METRICS = {
@@ -46,8 +54,16 @@ def _one(metric: str, y: np.ndarray, p: np.ndarray, level: float) -> Estimate:
 
 
 @renamed_arguments(y_prob="y_score")
-def weekly_metric(y_true: ArrayLike, y_score: ArrayLike, week: ArrayLike, *, k: int, metric: str = "auc",
-                  level: float = 0.95, seed: int) -> pd.DataFrame:
+def weekly_metric(
+    y_true: ArrayLike,
+    y_score: ArrayLike,
+    week: ArrayLike,
+    *,
+    k: int,
+    metric: str = "auc",
+    level: float = 0.95,
+    seed: int,
+) -> pd.DataFrame:
     """The monitored metric each week on ``k`` randomly chosen, labelled images.
 
     Parameters
@@ -84,8 +100,10 @@ def weekly_metric(y_true: ArrayLike, y_score: ArrayLike, week: ArrayLike, *, k: 
     from radkit.seeding import check_seed, rng
 
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
-        raise ValueError(f"k={k!r}: the monitor needs a whole number of at least 2 labelled images per week "
-                         "(an interval needs 2 cases; k = 0 means no monitoring at all).")
+        raise ValueError(
+            f"k={k!r}: the monitor needs a whole number of at least 2 labelled images per week "
+            "(an interval needs 2 cases; k = 0 means no monitoring at all)."
+        )
     if metric not in METRICS:
         raise ValueError(f"metric={metric!r} is unknown; use one of {sorted(METRICS)}.")
     p = check_scores(y_score, "y_score", probability=True)
@@ -175,8 +193,15 @@ def threshold_alarm(low: ArrayLike, high: ArrayLike, *, threshold: float, direct
     return _alarm(f"interval {'below' if sign < 0 else 'above'} {threshold:g}", stat, np.asarray(flags, bool))
 
 
-def cusum(x: ArrayLike, *, target: float, sigma: ArrayLike | float, slack: float = 0.5, h: float = 4.0,
-          direction: str = "below") -> Alarm:
+def cusum(
+    x: ArrayLike,
+    *,
+    target: float,
+    sigma: ArrayLike | float,
+    slack: float = 0.5,
+    h: float = 4.0,
+    direction: str = "below",
+) -> Alarm:
     """One-sided CUSUM on standardised weekly values.
 
     ``z_t = (x_t - target) / sigma_t``; for a drop, ``S_t = max(0, S_{t-1} - z_t - slack)``

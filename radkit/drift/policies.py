@@ -55,8 +55,9 @@ class PolicyResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row: policy, mean weekly Brier score, retrains, labels bought."""
-        return pd.DataFrame([{"policy": self.policy, "mean_brier": self.mean_brier, "retrains": self.retrains,
-                              "labels": self.labels}]).set_index("policy")
+        return pd.DataFrame(
+            [{"policy": self.policy, "mean_brier": self.mean_brier, "retrains": self.retrains, "labels": self.labels}]
+        ).set_index("policy")
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -75,8 +76,18 @@ def _refit(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 @renamed_arguments(y_prob="y_score")
-def simulate_policy(y_true: ArrayLike, y_score: ArrayLike, week: ArrayLike, *, policy: str, n_retrain: int = 200,
-                    period: int = 8, k: int = 50, level: float = 0.99, seed: int) -> PolicyResult:
+def simulate_policy(
+    y_true: ArrayLike,
+    y_score: ArrayLike,
+    week: ArrayLike,
+    *,
+    policy: str,
+    n_retrain: int = 200,
+    period: int = 8,
+    k: int = 50,
+    level: float = 0.99,
+    seed: int,
+) -> PolicyResult:
     """Run one retraining policy over a timeline.
 
     Parameters

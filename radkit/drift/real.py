@@ -18,8 +18,9 @@ __all__ = ["direct_standardize", "padchest_by_year", "raw_label_rates"]
 
 
 @renamed_arguments(by="groups")
-def direct_standardize(data: pd.DataFrame, *, outcome: str, stratum: str, groups: str,
-                       reference: object) -> pd.DataFrame:
+def direct_standardize(
+    data: pd.DataFrame, *, outcome: str, stratum: str, groups: str, reference: object
+) -> pd.DataFrame:
     """Crude and directly standardised rates of ``outcome`` per group of the column ``groups``.
 
     The standardised rate of a group is the average of its stratum-specific
@@ -88,8 +89,9 @@ def raw_label_rates(label: str = "pleural effusion", *, years: tuple[int, int] =
     """
     from radkit.public._files import data_file
 
-    raw = pd.read_csv(data_file("PADCHEST_chest_x_ray_images_labels_160K_01.02.19.csv.gz"),
-                      usecols=["StudyDate_DICOM", "Labels"])
+    raw = pd.read_csv(
+        data_file("PADCHEST_chest_x_ray_images_labels_160K_01.02.19.csv.gz"), usecols=["StudyDate_DICOM", "Labels"]
+    )
     year = raw["StudyDate_DICOM"].astype(str).str[:4].astype(int)
     keep = year.between(*years)
     items = raw.loc[keep, "Labels"].fillna("").map(lambda s: re.findall(r"'([^']*)'", s))

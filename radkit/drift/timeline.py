@@ -39,8 +39,10 @@ def concept_labels(meta: pd.DataFrame, finding: str, *, min_severity: float | No
     cols = (f"present_{finding}", f"severity_{finding}")
     missing = [c for c in cols if c not in meta.columns]
     if missing:
-        raise ValueError(f"meta lacks columns {missing}; pass the meta table of radkit.synth.generate "
-                         f"(findings: nodule, consolidation, effusion, cardiomegaly, pneumothorax).")
+        raise ValueError(
+            f"meta lacks columns {missing}; pass the meta table of radkit.synth.generate "
+            f"(findings: nodule, consolidation, effusion, cardiomegaly, pneumothorax)."
+        )
     present = meta[cols[0]].to_numpy().astype(bool)
     if min_severity is None:
         return present.astype(int)
@@ -49,8 +51,15 @@ def concept_labels(meta: pd.DataFrame, finding: str, *, min_severity: float | No
         return (present & (sev >= float(min_severity))).astype(int)
 
 
-def prevalence_schedule(n_weeks: int, *, start: float, end: float | None = None, from_week: int = 0,
-                        amplitude: float = 0.0, period: float = 26.0) -> np.ndarray:
+def prevalence_schedule(
+    n_weeks: int,
+    *,
+    start: float,
+    end: float | None = None,
+    from_week: int = 0,
+    amplitude: float = 0.0,
+    period: float = 26.0,
+) -> np.ndarray:
     """Weekly prevalence: constant ``start``, a linear rise to ``end`` from ``from_week``, plus a seasonal sine.
 
     Examples
@@ -66,8 +75,9 @@ def prevalence_schedule(n_weeks: int, *, start: float, end: float | None = None,
     p = start + (end - start) * np.clip((w - from_week) / span, 0, 1)
     p = p + amplitude * np.sin(2 * np.pi * w / period)
     if p.min() <= 0 or p.max() >= 1:
-        raise ValueError(f"the schedule leaves (0, 1): {p.min():.3f} to {p.max():.3f}; "
-                         "lower the amplitude or the rise.")
+        raise ValueError(
+            f"the schedule leaves (0, 1): {p.min():.3f} to {p.max():.3f}; lower the amplitude or the rise."
+        )
     return p
 
 
@@ -127,15 +137,26 @@ class Timeline:
     def to_frame(self) -> pd.DataFrame:
         """One row per week: images, planned prevalence, share present, share labelled positive, pool."""
         f = pd.DataFrame({"week": self.week, "present": self.present, "y": self.y, "pool": self.pool})
-        g = f.groupby("week").agg(n=("y", "size"), present=("present", "mean"), label_rate=("y", "mean"),
-                                  new_scanner=("pool", "mean"))
+        g = f.groupby("week").agg(
+            n=("y", "size"), present=("present", "mean"), label_rate=("y", "mean"), new_scanner=("pool", "mean")
+        )
         g.insert(1, "prevalence", self.prevalence[g.index.to_numpy()])
         return g
 
 
-def make_timeline(pool_old: pd.DataFrame, pool_new: pd.DataFrame | None = None, *, finding: str, n_weeks: int,
-                  per_week: int, prevalence: float | ArrayLike, scanner_week: int | None = None,
-                  concept_week: int | None = None, min_severity: float | None = None, seed: int) -> Timeline:
+def make_timeline(
+    pool_old: pd.DataFrame,
+    pool_new: pd.DataFrame | None = None,
+    *,
+    finding: str,
+    n_weeks: int,
+    per_week: int,
+    prevalence: float | ArrayLike,
+    scanner_week: int | None = None,
+    concept_week: int | None = None,
+    min_severity: float | None = None,
+    seed: int,
+) -> Timeline:
     """Draw a timeline of ``n_weeks`` weeks of ``per_week`` images.
 
     Parameters
@@ -168,8 +189,11 @@ def make_timeline(pool_old: pd.DataFrame, pool_new: pd.DataFrame | None = None, 
 
     if isinstance(per_week, bool) or not isinstance(per_week, (int, np.integer)) or per_week < 1:
         raise ValueError(f"per_week must be a whole number >= 1, got {per_week!r}.")
-    prev = np.broadcast_to(np.asarray(prevalence, dtype=float), (n_weeks,)) if np.ndim(prevalence) == 0 \
+    prev = (
+        np.broadcast_to(np.asarray(prevalence, dtype=float), (n_weeks,))
+        if np.ndim(prevalence) == 0
         else np.asarray(prevalence, dtype=float)
+    )
     if prev.shape != (n_weeks,):
         raise ValueError(f"prevalence must be one number or one per week ({n_weeks}), got shape {prev.shape}.")
     if not np.all((prev > 0) & (prev < 1)):
@@ -183,20 +207,25 @@ def make_timeline(pool_old: pd.DataFrame, pool_new: pd.DataFrame | None = None, 
         raise ValueError("concept_week needs min_severity: the severity from which a finding counts as positive.")
     pools = [pool_old] + ([pool_new] if pool_new is not None else [])
     present = [concept_labels(p, finding) for p in pools]
-    strict = [concept_labels(p, finding, min_severity=min_severity) for p in pools] if min_severity is not None \
-        else present
+    strict = (
+        [concept_labels(p, finding, min_severity=min_severity) for p in pools] if min_severity is not None else present
+    )
     for i, pr in enumerate(present):
         if pr.sum() == 0 or pr.sum() == pr.size:
-            raise ValueError(f"pool {i} has no {'positive' if pr.sum() == 0 else 'negative'} {finding} images; "
-                             "generate a larger pool or a higher prevalence.")
+            raise ValueError(
+                f"pool {i} has no {'positive' if pr.sum() == 0 else 'negative'} {finding} images; "
+                "generate a larger pool or a higher prevalence."
+            )
     g = rng(check_seed(seed))
     weeks, pool, index = [], [], []
     for w in range(n_weeks):
         which = 1 if scanner_week is not None and w >= scanner_week else 0
         pos, neg = np.flatnonzero(present[which] == 1), np.flatnonzero(present[which] == 0)
         n_pos = int(g.binomial(per_week, prev[w]))
-        rows = np.r_[g.choice(pos, n_pos, replace=n_pos > pos.size),
-                     g.choice(neg, per_week - n_pos, replace=per_week - n_pos > neg.size)]
+        rows = np.r_[
+            g.choice(pos, n_pos, replace=n_pos > pos.size),
+            g.choice(neg, per_week - n_pos, replace=per_week - n_pos > neg.size),
+        ]
         weeks.append(np.full(per_week, w))
         pool.append(np.full(per_week, which))
         index.append(rows)
@@ -204,5 +233,12 @@ def make_timeline(pool_old: pd.DataFrame, pool_new: pd.DataFrame | None = None, 
     pres = np.where(pool_a == 0, present[0][idx], present[-1][idx])
     after = np.where(pool_a == 0, strict[0][idx], strict[-1][idx])
     y = np.where(week >= concept_week, after, pres) if concept_week is not None else pres
-    return Timeline(week, pool_a, idx, pres.astype(int), y.astype(int), prev.copy(),
-                    {"scanner_week": scanner_week, "concept_week": concept_week})
+    return Timeline(
+        week,
+        pool_a,
+        idx,
+        pres.astype(int),
+        y.astype(int),
+        prev.copy(),
+        {"scanner_week": scanner_week, "concept_week": concept_week},
+    )

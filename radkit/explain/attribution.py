@@ -30,8 +30,18 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["METHODS", "attribute", "saliency", "smoothgrad", "integrated_gradients", "grad_cam",
-           "occlusion", "edge_map", "conv_layers", "target_logit"]
+__all__ = [
+    "METHODS",
+    "attribute",
+    "saliency",
+    "smoothgrad",
+    "integrated_gradients",
+    "grad_cam",
+    "occlusion",
+    "edge_map",
+    "conv_layers",
+    "target_logit",
+]
 
 Target = int | torch.Tensor | np.ndarray | list[int]
 
@@ -47,18 +57,25 @@ def _check_model(model: object) -> nn.Module:
 
 def _check_x(x: object, model: nn.Module) -> torch.Tensor:
     if not isinstance(x, torch.Tensor) or not torch.is_floating_point(x):
-        raise TypeError(f"x must be a floating-point tensor of images N x C x H x W, got "
-                        f"{getattr(x, 'dtype', type(x).__name__)}. Use x.float().")
+        raise TypeError(
+            f"x must be a floating-point tensor of images N x C x H x W, got "
+            f"{getattr(x, 'dtype', type(x).__name__)}. Use x.float()."
+        )
     if x.ndim != 4 or x.shape[0] == 0:
-        raise ValueError(f"x must have shape N x C x H x W with N >= 1, got {tuple(x.shape)}. "
-                         "For one image use x[None] (and x.unsqueeze(1) to add a channel axis).")
+        raise ValueError(
+            f"x must have shape N x C x H x W with N >= 1, got {tuple(x.shape)}. "
+            "For one image use x[None] (and x.unsqueeze(1) to add a channel axis)."
+        )
     if not torch.isfinite(x).all():
-        raise ValueError("x holds NaN or infinite pixels; attributions of such images mean nothing. "
-                         "Clean the images first.")
+        raise ValueError(
+            "x holds NaN or infinite pixels; attributions of such images mean nothing. Clean the images first."
+        )
     param = next(model.parameters(), None)
     if param is not None and param.device != x.device:
-        raise ValueError(f"The images are on {x.device} but the model is on {param.device}. "
-                         f"Move one of them: x.to({str(param.device)!r}) or model.to({str(x.device)!r}).")
+        raise ValueError(
+            f"The images are on {x.device} but the model is on {param.device}. "
+            f"Move one of them: x.to({str(param.device)!r}) or model.to({str(x.device)!r})."
+        )
     return x.detach()
 
 
@@ -70,11 +87,13 @@ def _targets(target: Target, n: int, k: int, device: torch.device) -> torch.Tens
     if t.numel() == 1:
         t = t.expand(n)
     if t.numel() != n:
-        raise ValueError(f"target has {t.numel()} entries for {n} images: give one int for all images "
-                         "or one class index per image.")
+        raise ValueError(
+            f"target has {t.numel()} entries for {n} images: give one int for all images or one class index per image."
+        )
     if (t < 0).any() or (t >= k).any():
-        raise ValueError(f"target indices must lie in 0..{k - 1} (the model returns {k} logits), "
-                         f"got {sorted(set(t.tolist()))}.")
+        raise ValueError(
+            f"target indices must lie in 0..{k - 1} (the model returns {k} logits), got {sorted(set(t.tolist()))}."
+        )
     return t
 
 
@@ -90,8 +109,10 @@ def target_logit(model: nn.Module, x: torch.Tensor, target: Target) -> torch.Ten
     """
     out = model(x)
     if out.ndim != 2:
-        raise ValueError(f"The model must return logits of shape N x K, got {tuple(out.shape)}. "
-                         "Wrap it so that it does (e.g. flatten a N x K x 1 x 1 output).")
+        raise ValueError(
+            f"The model must return logits of shape N x K, got {tuple(out.shape)}. "
+            "Wrap it so that it does (e.g. flatten a N x K x 1 x 1 output)."
+        )
     return out.gather(1, _targets(target, x.shape[0], out.shape[1], x.device)[:, None])[:, 0]
 
 
@@ -114,11 +135,12 @@ def _grad(model: nn.Module, x: torch.Tensor, target: Target) -> torch.Tensor:
     return g
 
 
-def _batched(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], x: torch.Tensor, t: torch.Tensor,
-             batch_size: int) -> torch.Tensor:
+def _batched(
+    fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], x: torch.Tensor, t: torch.Tensor, batch_size: int
+) -> torch.Tensor:
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
-    return torch.cat([fn(x[i:i + batch_size], t[i:i + batch_size]) for i in range(0, x.shape[0], batch_size)])
+    return torch.cat([fn(x[i : i + batch_size], t[i : i + batch_size]) for i in range(0, x.shape[0], batch_size)])
 
 
 def _prepare(model: object, x: object, target: Target) -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
@@ -132,8 +154,9 @@ def _prepare(model: object, x: object, target: Target) -> tuple[nn.Module, torch
 # ----------------------------------------------------------------------------- methods
 
 
-def saliency(model: nn.Module, x: torch.Tensor, *, target: Target, absolute: bool = True,
-             batch_size: int = 64) -> torch.Tensor:
+def saliency(
+    model: nn.Module, x: torch.Tensor, *, target: Target, absolute: bool = True, batch_size: int = 64
+) -> torch.Tensor:
     """Vanilla gradient saliency: ``|d logit_target / d x|`` (Simonyan et al. 2014).
 
     Parameters
@@ -167,8 +190,17 @@ def saliency(model: nn.Module, x: torch.Tensor, *, target: Target, absolute: boo
     return g.abs() if absolute else g
 
 
-def smoothgrad(model: nn.Module, x: torch.Tensor, *, target: Target, n_samples: int = 16, noise: float = 0.15,
-               seed: int, absolute: bool = True, batch_size: int = 64) -> torch.Tensor:
+def smoothgrad(
+    model: nn.Module,
+    x: torch.Tensor,
+    *,
+    target: Target,
+    n_samples: int = 16,
+    noise: float = 0.15,
+    seed: int,
+    absolute: bool = True,
+    batch_size: int = 64,
+) -> torch.Tensor:
     """SmoothGrad: saliency averaged over ``n_samples`` noisy copies (Smilkov et al. 2017).
 
     Parameters
@@ -220,14 +252,23 @@ def _path_points(steps: int, method: str) -> tuple[np.ndarray, np.ndarray]:
         return alphas, w
     if method == "riemann_middle":
         return (np.arange(steps) + 0.5) / steps, np.full(steps, 1.0 / steps)
-    raise ValueError(f"method={method!r} is unknown. Use 'gausslegendre' (default, as captum), "
-                     "'riemann_trapezoid' or 'riemann_middle'.")
+    raise ValueError(
+        f"method={method!r} is unknown. Use 'gausslegendre' (default, as captum), "
+        "'riemann_trapezoid' or 'riemann_middle'."
+    )
 
 
-def integrated_gradients(model: nn.Module, x: torch.Tensor, *, target: Target,
-                         baseline: torch.Tensor | float | None = None, steps: int = 50,
-                         method: str = "gausslegendre", batch_size: int = 256,
-                         return_delta: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+def integrated_gradients(
+    model: nn.Module,
+    x: torch.Tensor,
+    *,
+    target: Target,
+    baseline: torch.Tensor | float | None = None,
+    steps: int = 50,
+    method: str = "gausslegendre",
+    batch_size: int = 256,
+    return_delta: bool = False,
+) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
     """Integrated Gradients from ``baseline`` to ``x`` (Sundararajan et al. 2017).
 
     ``(x - baseline) * integral_0^1 grad f(baseline + a (x - baseline)) da``,
@@ -272,7 +313,7 @@ def integrated_gradients(model: nn.Module, x: torch.Tensor, *, target: Target,
         total = torch.zeros_like(xb)
         diff = xb - bb
         for i in range(0, steps, per):
-            a, w = a_all[i:i + per].view(-1, 1, 1, 1, 1), w_all[i:i + per].view(-1, 1, 1, 1, 1)
+            a, w = a_all[i : i + per].view(-1, 1, 1, 1, 1), w_all[i : i + per].view(-1, 1, 1, 1, 1)
             points = (bb.unsqueeze(0) + a * diff.unsqueeze(0)).flatten(0, 1)
             g = _grad(model, points, tb.repeat(len(a))).view(len(a), *xb.shape)
             total += (w * g).sum(0)
@@ -282,8 +323,12 @@ def integrated_gradients(model: nn.Module, x: torch.Tensor, *, target: Target,
         n = x.shape[0]
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
-        attr = torch.cat([one(x[i:i + batch_size], t[i:i + batch_size], base[i:i + batch_size])
-                          for i in range(0, n, batch_size)])
+        attr = torch.cat(
+            [
+                one(x[i : i + batch_size], t[i : i + batch_size], base[i : i + batch_size])
+                for i in range(0, n, batch_size)
+            ]
+        )
         if not return_delta:
             return attr
         with torch.no_grad():
@@ -302,8 +347,10 @@ def _baseline(baseline: torch.Tensor | float | None, x: torch.Tensor) -> torch.T
     if tuple(b.shape) == tuple(x.shape[1:]):
         b = b.expand_as(x)
     if tuple(b.shape) != tuple(x.shape):
-        raise ValueError(f"baseline has shape {tuple(baseline.shape)}; it must be one image "
-                         f"{tuple(x.shape[1:])} or one per image {tuple(x.shape)} (or a number).")
+        raise ValueError(
+            f"baseline has shape {tuple(baseline.shape)}; it must be one image "
+            f"{tuple(x.shape[1:])} or one per image {tuple(x.shape)} (or a number)."
+        )
     return b
 
 
@@ -324,13 +371,23 @@ def _layer(model: nn.Module, layer: str) -> nn.Module:
     if not isinstance(layer, str) or layer not in modules or layer == "":
         convs = conv_layers(model)
         named = [n for n in modules if n]
-        raise ValueError(f"layer={layer!r} is not a module of this model. Convolutional layers: {convs}; "
-                         f"all named modules: {named[:40]}{' ...' if len(named) > 40 else ''}.")
+        raise ValueError(
+            f"layer={layer!r} is not a module of this model. Convolutional layers: {convs}; "
+            f"all named modules: {named[:40]}{' ...' if len(named) > 40 else ''}."
+        )
     return modules[layer]
 
 
-def grad_cam(model: nn.Module, x: torch.Tensor, *, target: Target, layer: str, upsample: bool = True,
-             relu: bool = True, batch_size: int = 64) -> torch.Tensor:
+def grad_cam(
+    model: nn.Module,
+    x: torch.Tensor,
+    *,
+    target: Target,
+    layer: str,
+    upsample: bool = True,
+    relu: bool = True,
+    batch_size: int = 64,
+) -> torch.Tensor:
     """Grad-CAM on the layer named ``layer`` (Selvaraju et al. 2017).
 
     The layer's activations ``A_k`` are weighted by the spatial mean of
@@ -368,8 +425,10 @@ def grad_cam(model: nn.Module, x: torch.Tensor, *, target: Target, layer: str, u
             out = target_logit(model, xb, tb)
             act = store["a"]
             if not isinstance(act, torch.Tensor) or act.ndim != 4:
-                raise ValueError(f"layer {layer!r} outputs {getattr(act, 'shape', type(act).__name__)}, not "
-                                 f"N x C x h x w. Pick a convolutional layer: {conv_layers(model)}.")
+                raise ValueError(
+                    f"layer {layer!r} outputs {getattr(act, 'shape', type(act).__name__)}, not "
+                    f"N x C x h x w. Pick a convolutional layer: {conv_layers(model)}."
+                )
             (g,) = torch.autograd.grad(out.sum(), act)
         cam = (g.mean(dim=(2, 3), keepdim=True) * act).sum(1, keepdim=True).detach()
         return F.relu(cam) if relu else cam
@@ -385,8 +444,16 @@ def grad_cam(model: nn.Module, x: torch.Tensor, *, target: Target, layer: str, u
     return cam
 
 
-def occlusion(model: nn.Module, x: torch.Tensor, *, target: Target, window: int = 8, stride: int = 4,
-              fill: float = 0.0, batch_size: int = 256) -> torch.Tensor:
+def occlusion(
+    model: nn.Module,
+    x: torch.Tensor,
+    *,
+    target: Target,
+    window: int = 8,
+    stride: int = 4,
+    fill: float = 0.0,
+    batch_size: int = 256,
+) -> torch.Tensor:
     """Occlusion: the drop of the target logit when a ``window`` x ``window`` patch is set to ``fill``.
 
     Each pixel gets the mean drop over the windows that cover it (captum's
@@ -417,15 +484,15 @@ def occlusion(model: nn.Module, x: torch.Tensor, *, target: Target, window: int 
         base = target_logit(model, x, t)
         per_batch = max(1, batch_size // n)
         for i in range(0, len(boxes), per_batch):
-            chunk = boxes[i:i + per_batch]
+            chunk = boxes[i : i + per_batch]
             xs = x.unsqueeze(0).repeat(len(chunk), 1, 1, 1, 1)
             for j, (r, q) in enumerate(chunk):
-                xs[j, :, :, r:r + window, q:q + window] = fill
+                xs[j, :, :, r : r + window, q : q + window] = fill
             drop = base[None] - target_logit(model, xs.flatten(0, 1), t.repeat(len(chunk))).view(len(chunk), n)
             for j, (r, q) in enumerate(chunk):
-                total[:, :, r:r + window, q:q + window] += drop[j].view(n, 1, 1, 1)
+                total[:, :, r : r + window, q : q + window] += drop[j].view(n, 1, 1, 1)
         for r, q in boxes:
-            count[:, :, r:r + window, q:q + window] += 1
+            count[:, :, r : r + window, q : q + window] += 1
     out = torch.where(count > 0, total / count.clamp_min(1), torch.zeros_like(total))
     return out.expand(n, c, h, w).clone() if c > 1 else out
 
@@ -481,8 +548,9 @@ def attribute(model: nn.Module, x: torch.Tensor, *, method: str, target: Target,
     if method == "grad_cam" and "layer" not in options:
         convs = conv_layers(model)
         if not convs:
-            raise ValueError("grad_cam needs layer=...: this model has no Conv2d layer; name a module "
-                             "whose output is N x C x h x w.")
+            raise ValueError(
+                "grad_cam needs layer=...: this model has no Conv2d layer; name a module whose output is N x C x h x w."
+            )
         options["layer"] = convs[-1]
     a = METHODS[method](model, x, target=target, **options)
     return a.abs().sum(1, keepdim=True) if a.shape[1] > 1 or method == "integrated_gradients" else a

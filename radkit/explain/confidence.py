@@ -29,9 +29,18 @@ from torch import nn
 from radkit._compat import renamed_arguments
 from radkit.stats import Estimate, percentile_interval
 
-__all__ = ["DeepEnsemble", "fit_ensemble", "ensemble_probs", "predictive_uncertainty", "ConfidenceLevels",
-           "confidence_levels", "confidence_sentence", "coverage_accuracy", "selective_gain",
-           "error_detection_auc"]
+__all__ = [
+    "DeepEnsemble",
+    "fit_ensemble",
+    "ensemble_probs",
+    "predictive_uncertainty",
+    "ConfidenceLevels",
+    "confidence_levels",
+    "confidence_sentence",
+    "coverage_accuracy",
+    "selective_gain",
+    "error_detection_auc",
+]
 
 
 class DeepEnsemble(nn.Module):
@@ -54,8 +63,7 @@ class DeepEnsemble(nn.Module):
     torch.Size([4, 6])
     """
 
-    def __init__(self, n_members: int, *, num_classes: int, width: int = 8, in_channels: int = 1,
-                 seed: int) -> None:
+    def __init__(self, n_members: int, *, num_classes: int, width: int = 8, in_channels: int = 1, seed: int) -> None:
         from radkit.models import SmallCNN
         from radkit.seeding import spawn
 
@@ -82,8 +90,17 @@ class DeepEnsemble(nn.Module):
         return per.mean(0).sum() / self.num_classes
 
 
-def fit_ensemble(ensemble: DeepEnsemble, train_data, *, num_epochs: int, lr: float, batch_size: int = 64,
-                 seed: int, progress: bool = True, **fit_options):
+def fit_ensemble(
+    ensemble: DeepEnsemble,
+    train_data,
+    *,
+    num_epochs: int,
+    lr: float,
+    batch_size: int = 64,
+    seed: int,
+    progress: bool = True,
+    **fit_options,
+):
     """Train every member with :func:`radkit.train.fit` (one call, the ensemble's summed loss).
 
     ``train_data`` is ``(X, y)`` with ``y`` N x K in {0, 1}.
@@ -95,12 +112,22 @@ def fit_ensemble(ensemble: DeepEnsemble, train_data, *, num_epochs: int, lr: flo
     X, y = train_data
     y = torch.as_tensor(y, dtype=torch.float32).reshape(len(y), -1)
     if y.shape[1] != ensemble.num_classes:
-        raise ValueError(f"labels have {y.shape[1]} column(s) but the ensemble predicts {ensemble.num_classes} "
-                         "class(es); select matching label columns.")
+        raise ValueError(
+            f"labels have {y.shape[1]} column(s) but the ensemble predicts {ensemble.num_classes} "
+            "class(es); select matching label columns."
+        )
     y_rep = y.repeat(1, len(ensemble.members))  # fit checks that targets match the logits' shape
-    return fit(ensemble, (X, y_rep), num_epochs=num_epochs, lr=lr, batch_size=batch_size, seed=seed,
-               loss=lambda logits, t: ensemble.loss(logits, t[:, :ensemble.num_classes]), progress=progress,
-               **fit_options)
+    return fit(
+        ensemble,
+        (X, y_rep),
+        num_epochs=num_epochs,
+        lr=lr,
+        batch_size=batch_size,
+        seed=seed,
+        loss=lambda logits, t: ensemble.loss(logits, t[:, : ensemble.num_classes]),
+        progress=progress,
+        **fit_options,
+    )
 
 
 def ensemble_probs(ensemble: DeepEnsemble, X, *, batch_size: int = 256) -> np.ndarray:
@@ -135,15 +162,24 @@ def predictive_uncertainty(member_probs: object) -> pd.DataFrame:
     """
     p = np.asarray(member_probs, dtype=np.float64)
     if p.ndim != 2 or p.shape[0] == 0 or p.shape[1] < 1:
-        raise ValueError(f"member_probs must be N x M (cases x members) for one finding, got shape {p.shape}; "
-                         "for N x M x K ensemble output take one finding: probs[:, :, k].")
+        raise ValueError(
+            f"member_probs must be N x M (cases x members) for one finding, got shape {p.shape}; "
+            "for N x M x K ensemble output take one finding: probs[:, :, k]."
+        )
     if not np.isfinite(p).all() or (p < 0).any() or (p > 1).any():
         raise ValueError("member_probs must be probabilities in [0, 1] without NaN.")
     mean = p.mean(1)
     total = _entropy(mean)
     expected = _entropy(p).mean(1)
-    return pd.DataFrame({"prob": mean, "entropy": total, "expected_entropy": expected,
-                         "mutual_info": np.clip(total - expected, 0, None), "std": p.std(1)})
+    return pd.DataFrame(
+        {
+            "prob": mean,
+            "entropy": total,
+            "expected_entropy": expected,
+            "mutual_info": np.clip(total - expected, 0, None),
+            "std": p.std(1),
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -170,7 +206,7 @@ class ConfidenceLevels:
     n_validation: int = 0
 
     def level(self, uncertainty: object) -> np.ndarray:
-        """"high", "medium" or "low" for each uncertainty value.
+        """ "high", "medium" or "low" for each uncertainty value.
 
         Examples
         --------
@@ -181,10 +217,13 @@ class ConfidenceLevels:
         return np.where(u < self.high_below, "high", np.where(u < self.medium_below, "medium", "low"))
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame({
-            "uncertainty below": [self.high_below, self.medium_below, np.inf],
-            "chosen for accuracy >=": [self.high_accuracy, self.medium_accuracy, np.nan],
-        }, index=pd.Index(["high", "medium", "low"], name=f"confidence ({self.measure})"))
+        return pd.DataFrame(
+            {
+                "uncertainty below": [self.high_below, self.medium_below, np.inf],
+                "chosen for accuracy >=": [self.high_accuracy, self.medium_accuracy, np.nan],
+            },
+            index=pd.Index(["high", "medium", "low"], name=f"confidence ({self.measure})"),
+        )
 
 
 def _cutoff(u: np.ndarray, correct: np.ndarray, accuracy: float) -> float:
@@ -201,8 +240,9 @@ def _cutoff(u: np.ndarray, correct: np.ndarray, accuracy: float) -> float:
     return float(us[i] + (us[i + 1] - us[i]) / 2) if i + 1 < len(us) else float(np.nextafter(us[i], np.inf))
 
 
-def confidence_levels(uncertainty: object, correct: object, *, high: float = 0.95, medium: float = 0.85,
-                      measure: str = "entropy") -> ConfidenceLevels:
+def confidence_levels(
+    uncertainty: object, correct: object, *, high: float = 0.95, medium: float = 0.85, measure: str = "entropy"
+) -> ConfidenceLevels:
     """Choose the "high" and "medium" cut-offs on validation data for stated accuracies.
 
     "High" confidence is the widest band of least-uncertain validation cases
@@ -219,8 +259,9 @@ def confidence_levels(uncertainty: object, correct: object, *, high: float = 0.9
     u = np.asarray(uncertainty, dtype=float).ravel()
     c = np.asarray(correct).ravel()
     if u.shape != c.shape or u.size < 20:
-        raise ValueError(f"uncertainty ({u.size}) and correct ({c.size}) must be paired and hold >= 20 "
-                         "validation cases.")
+        raise ValueError(
+            f"uncertainty ({u.size}) and correct ({c.size}) must be paired and hold >= 20 validation cases."
+        )
     if not np.isfinite(u).all():
         raise ValueError("uncertainty holds NaN or infinite values.")
     if not np.isin(c, (0, 1, True, False)).all():
@@ -264,8 +305,9 @@ def _paired(correct: object, uncertainty: object) -> tuple[np.ndarray, np.ndarra
     return c.astype(float), u
 
 
-def coverage_accuracy(correct: object, uncertainty: object, *,
-                      coverages: Sequence[float] | None = None) -> pd.DataFrame:
+def coverage_accuracy(
+    correct: object, uncertainty: object, *, coverages: Sequence[float] | None = None
+) -> pd.DataFrame:
     """Accuracy on the cases kept when abstaining on the most uncertain ones.
 
     Examples
@@ -283,8 +325,9 @@ def coverage_accuracy(correct: object, uncertainty: object, *,
     return pd.DataFrame({"coverage": cov, "kept": k, "accuracy": acc[k - 1]})
 
 
-def selective_gain(correct: object, uncertainty: object, *, abstain: float = 0.15, n_boot: int = 1000,
-                   seed: int, level: float = 0.95) -> Estimate:
+def selective_gain(
+    correct: object, uncertainty: object, *, abstain: float = 0.15, n_boot: int = 1000, seed: int, level: float = 0.95
+) -> Estimate:
     """Accuracy gained by abstaining on the ``abstain`` share of most uncertain cases (bootstrap interval).
 
     Examples
@@ -307,8 +350,7 @@ def selective_gain(correct: object, uncertainty: object, *, abstain: float = 0.1
 
     idx = rng(check_seed(seed)).integers(0, len(c), size=(n_boot, len(c)))
     low, high = percentile_interval(gain(c[idx], u[idx]), level=level)
-    return Estimate(float(gain(c, u)), float(low), float(high), level=level, method="bootstrap percentile",
-                    n=len(c))
+    return Estimate(float(gain(c, u)), float(low), float(high), level=level, method="bootstrap percentile", n=len(c))
 
 
 def error_detection_auc(correct: object, uncertainty: object, *, level: float = 0.95) -> Estimate:

@@ -19,8 +19,15 @@ import torch
 
 from radkit.stats import Estimate, percentile_interval, proportion
 
-__all__ = ["pointing_game", "energy_in_mask", "topk_iou", "chance_pointing", "LocalizationScores",
-           "localization_scores", "dilate"]
+__all__ = [
+    "pointing_game",
+    "energy_in_mask",
+    "topk_iou",
+    "chance_pointing",
+    "LocalizationScores",
+    "localization_scores",
+    "dilate",
+]
 
 
 def _as_stack(a: object, name: str) -> np.ndarray:
@@ -29,8 +36,10 @@ def _as_stack(a: object, name: str) -> np.ndarray:
     a = np.asarray(a)
     if a.ndim == 4:
         if a.shape[1] != 1:
-            raise ValueError(f"{name} has shape {a.shape}: give one channel (N x 1 x H x W) or N x H x W; "
-                             "sum the channels first (radkit.explain.attribute does).")
+            raise ValueError(
+                f"{name} has shape {a.shape}: give one channel (N x 1 x H x W) or N x H x W; "
+                "sum the channels first (radkit.explain.attribute does)."
+            )
         a = a[:, 0]
     if a.ndim == 2:
         a = a[None]
@@ -43,15 +52,19 @@ def _pair(maps: object, masks: object) -> tuple[np.ndarray, np.ndarray]:
     m = _as_stack(maps, "maps").astype(np.float64)
     k = _as_stack(masks, "masks")
     if m.shape != k.shape:
-        raise ValueError(f"maps {m.shape} and masks {k.shape} differ in size: give one mask per map, at the "
-                         "map's resolution (upsample Grad-CAM maps to the image size, e.g. grad_cam(upsample=True)).")
+        raise ValueError(
+            f"maps {m.shape} and masks {k.shape} differ in size: give one mask per map, at the "
+            "map's resolution (upsample Grad-CAM maps to the image size, e.g. grad_cam(upsample=True))."
+        )
     if not np.isfinite(m).all():
         raise ValueError("maps hold NaN or infinite values; recompute them (check the model's output).")
     k = k.astype(bool)
     empty = np.flatnonzero(~k.any(axis=(1, 2)))
     if empty.size:
-        raise ValueError(f"masks {empty[:10].tolist()}{' ...' if empty.size > 10 else ''} are empty: there is "
-                         "no lesion to point at. Score only images that have the finding (true positives).")
+        raise ValueError(
+            f"masks {empty[:10].tolist()}{' ...' if empty.size > 10 else ''} are empty: there is "
+            "no lesion to point at. Score only images that have the finding (true positives)."
+        )
     return m, k
 
 
@@ -198,8 +211,16 @@ def _boot_mean(values: np.ndarray, *, n_boot: int, seed: int, level: float) -> E
     return Estimate(float(v.mean()), float(low), float(high), level=level, method="bootstrap percentile", n=int(v.size))
 
 
-def localization_scores(maps: object, masks: object, *, tolerance: int = 0, top: float | str = "mask",
-                        n_boot: int = 1000, seed: int, level: float = 0.95) -> LocalizationScores:
+def localization_scores(
+    maps: object,
+    masks: object,
+    *,
+    tolerance: int = 0,
+    top: float | str = "mask",
+    n_boot: int = 1000,
+    seed: int,
+    level: float = 0.95,
+) -> LocalizationScores:
     """Pointing game, chance, energy in mask and top-k IoU for every image, with intervals.
 
     Examples

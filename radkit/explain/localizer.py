@@ -41,20 +41,25 @@ class LocalizationNet(nn.Module):
     (torch.Size([3, 2]), torch.Size([3, 2, 32, 32]))
     """
 
-    def __init__(self, num_classes: int, *, width: int = 16, in_channels: int = 1, sharpness: float = 4.0,
-                 seed: int) -> None:
+    def __init__(
+        self, num_classes: int, *, width: int = 16, in_channels: int = 1, sharpness: float = 4.0, seed: int
+    ) -> None:
         if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
             raise ValueError(f"num_classes must be a positive int, got {num_classes!r}.")
         super().__init__()
 
         def block(c_in: int, c_out: int, stride: int = 1) -> list[nn.Module]:
-            return [nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False), nn.BatchNorm2d(c_out),
-                    nn.ReLU()]
+            return [nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU()]
 
         def build() -> None:
             w = width
-            self.features = nn.Sequential(*block(in_channels, w, 2), *block(w, 2 * w), nn.MaxPool2d(2),
-                                          *block(2 * w, 4 * w), *block(4 * w, 4 * w, 1))
+            self.features = nn.Sequential(
+                *block(in_channels, w, 2),
+                *block(w, 2 * w),
+                nn.MaxPool2d(2),
+                *block(2 * w, 4 * w),
+                *block(4 * w, 4 * w, 1),
+            )
             self.classifier = nn.Conv2d(4 * w, num_classes, 1)
 
         from radkit.seeding import check_seed
@@ -87,9 +92,14 @@ class LocalizationNet(nn.Module):
         was = self.training
         self.eval()
         try:
-            out = [torch.sigmoid(F.interpolate(self.map_logits(x[i:i + batch_size]), size=x.shape[-2:],
-                                               mode="bilinear", align_corners=False))
-                   for i in range(0, x.shape[0], batch_size)]
+            out = [
+                torch.sigmoid(
+                    F.interpolate(
+                        self.map_logits(x[i : i + batch_size]), size=x.shape[-2:], mode="bilinear", align_corners=False
+                    )
+                )
+                for i in range(0, x.shape[0], batch_size)
+            ]
         finally:
             self.train(was)
         return torch.cat(out)
@@ -109,9 +119,20 @@ def mask_targets(masks: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     return F.adaptive_max_pool2d(masks.float(), size)
 
 
-def fit_localizer(model: LocalizationNet, X: torch.Tensor, y: torch.Tensor, masks: torch.Tensor, *,
-                  num_epochs: int, lr: float, batch_size: int = 64, mask_weight: float = 1.0, seed: int,
-                  progress: bool = True, **fit_options):
+def fit_localizer(
+    model: LocalizationNet,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    masks: torch.Tensor,
+    *,
+    num_epochs: int,
+    lr: float,
+    batch_size: int = 64,
+    mask_weight: float = 1.0,
+    seed: int,
+    progress: bool = True,
+    **fit_options,
+):
     """Train with :func:`radkit.train.fit`: image-level BCE plus ``mask_weight`` x pixel-wise BCE on the maps.
 
     Parameters
@@ -126,10 +147,17 @@ def fit_localizer(model: LocalizationNet, X: torch.Tensor, y: torch.Tensor, mask
         raise TypeError(f"model must be a LocalizationNet, got {type(model).__name__}.")
     y = torch.as_tensor(y, dtype=torch.float32).reshape(len(y), -1)
     k = model.num_classes
-    if y.shape[1] != k or masks.ndim != 4 or masks.shape[1] != k or masks.shape[0] != len(y) \
-            or masks.shape[-2:] != X.shape[-2:]:
-        raise ValueError(f"need y N x {k} and masks N x {k} x H x W matching X {tuple(X.shape)}; got y "
-                         f"{tuple(y.shape)}, masks {tuple(masks.shape)}.")
+    if (
+        y.shape[1] != k
+        or masks.ndim != 4
+        or masks.shape[1] != k
+        or masks.shape[0] != len(y)
+        or masks.shape[-2:] != X.shape[-2:]
+    ):
+        raise ValueError(
+            f"need y N x {k} and masks N x {k} x H x W matching X {tuple(X.shape)}; got y "
+            f"{tuple(y.shape)}, masks {tuple(masks.shape)}."
+        )
     with torch.no_grad():
         h, w = model.map_logits(X[:1].to(next(model.parameters()).device)).shape[-2:]
     target = torch.cat([y, mask_targets(masks, (h, w)).flatten(1)], 1)
@@ -141,7 +169,16 @@ def fit_localizer(model: LocalizationNet, X: torch.Tensor, y: torch.Tensor, mask
 
     model.emit_maps = True
     try:
-        return fit(model, (X, target), num_epochs=num_epochs, lr=lr, batch_size=batch_size, seed=seed,
-                   loss=loss, progress=progress, **fit_options)
+        return fit(
+            model,
+            (X, target),
+            num_epochs=num_epochs,
+            lr=lr,
+            batch_size=batch_size,
+            seed=seed,
+            loss=loss,
+            progress=progress,
+            **fit_options,
+        )
     finally:
         model.emit_maps = False

@@ -60,13 +60,22 @@ class CTRMeasurement:
 
     def to_frame(self) -> pd.DataFrame:
         """One row with every field."""
-        return pd.DataFrame([{
-            "ctr": self.ctr, "cardiac_width": self.cardiac_width, "thoracic_width": self.thoracic_width,
-            "cardiac_row": self.cardiac_row, "cardiac_left": self.cardiac_cols[0],
-            "cardiac_right": self.cardiac_cols[1], "thoracic_row": self.thoracic_row,
-            "thoracic_left": self.thoracic_cols[0], "thoracic_right": self.thoracic_cols[1],
-            "threshold": self.threshold,
-        }])
+        return pd.DataFrame(
+            [
+                {
+                    "ctr": self.ctr,
+                    "cardiac_width": self.cardiac_width,
+                    "thoracic_width": self.thoracic_width,
+                    "cardiac_row": self.cardiac_row,
+                    "cardiac_left": self.cardiac_cols[0],
+                    "cardiac_right": self.cardiac_cols[1],
+                    "thoracic_row": self.thoracic_row,
+                    "thoracic_left": self.thoracic_cols[0],
+                    "thoracic_right": self.thoracic_cols[1],
+                    "threshold": self.threshold,
+                }
+            ]
+        )
 
 
 @dataclass(frozen=True)
@@ -93,10 +102,18 @@ class RuleFlip:
 
     def to_frame(self) -> pd.DataFrame:
         """One row: pixels changed, CTR before and after."""
-        return pd.DataFrame([{"n_pixels": self.n_pixels, "ctr_before": self.before.ctr,
-                              "ctr_after": self.after.ctr, "cardiac_width_before": self.before.cardiac_width,
-                              "cardiac_width_after": self.after.cardiac_width,
-                              "thoracic_width": self.before.thoracic_width}])
+        return pd.DataFrame(
+            [
+                {
+                    "n_pixels": self.n_pixels,
+                    "ctr_before": self.before.ctr,
+                    "ctr_after": self.after.ctr,
+                    "cardiac_width_before": self.before.cardiac_width,
+                    "cardiac_width_after": self.after.cardiac_width,
+                    "thoracic_width": self.before.thoracic_width,
+                }
+            ]
+        )
 
 
 def _as_image(image, lungs) -> tuple[np.ndarray, np.ndarray]:
@@ -104,8 +121,9 @@ def _as_image(image, lungs) -> tuple[np.ndarray, np.ndarray]:
     lung = np.asarray(lungs.detach().cpu() if hasattr(lungs, "detach") else lungs)
     img, lung = np.squeeze(img), np.squeeze(lung)
     if img.ndim != 2:
-        raise ValueError(f"image must be one film, H x W (or 1 x H x W), got shape {np.shape(image)}; "
-                         "loop over a batch.")
+        raise ValueError(
+            f"image must be one film, H x W (or 1 x H x W), got shape {np.shape(image)}; loop over a batch."
+        )
     if lung.shape != img.shape:
         raise ValueError(f"lungs must be a mask of the image's size {img.shape}, got {lung.shape}.")
     if not np.isfinite(img).all():
@@ -206,7 +224,7 @@ def measure_ctr(image, lungs, *, threshold: float | None = None) -> CTRMeasureme
     if rows.size == 0:
         raise ValueError("lungs is empty: the rule needs the lung fields to find the thorax.")
     if threshold is None:
-        threshold = otsu_threshold(img[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1])
+        threshold = otsu_threshold(img[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
     elif not np.isfinite(threshold):
         raise ValueError(f"threshold must be a finite intensity, got {threshold!r}.")
     dense = img > threshold
@@ -221,11 +239,19 @@ def measure_ctr(image, lungs, *, threshold: float | None = None) -> CTRMeasureme
             if b2 - a2 > best_c[0]:
                 best_c = (b2 - a2, int(r), (a2, b2))
     if best_c[1] < 0:
-        raise ValueError("found no dense run between two lung fields: check the lung mask (both lungs "
-                         "needed) or lower threshold.")
-    return CTRMeasurement(ctr=best_c[0] / best_t[0], cardiac_width=best_c[0], thoracic_width=best_t[0],
-                          cardiac_row=best_c[1], cardiac_cols=best_c[2], thoracic_row=best_t[1],
-                          thoracic_cols=best_t[2], threshold=float(threshold))
+        raise ValueError(
+            "found no dense run between two lung fields: check the lung mask (both lungs needed) or lower threshold."
+        )
+    return CTRMeasurement(
+        ctr=best_c[0] / best_t[0],
+        cardiac_width=best_c[0],
+        thoracic_width=best_t[0],
+        cardiac_row=best_c[1],
+        cardiac_cols=best_c[2],
+        thoracic_row=best_t[1],
+        thoracic_cols=best_t[2],
+        threshold=float(threshold),
+    )
 
 
 def ctr_rule(measurement: CTRMeasurement, *, cutoff: float = 0.5) -> bool:
@@ -241,8 +267,9 @@ def ctr_rule(measurement: CTRMeasurement, *, cutoff: float = 0.5) -> bool:
     return bool(measurement.ctr > cutoff)
 
 
-def minimal_flip(image, lungs, *, cutoff: float = 0.5, threshold: float | None = None,
-                 max_pixels: int | None = None) -> RuleFlip:
+def minimal_flip(
+    image, lungs, *, cutoff: float = 0.5, threshold: float | None = None, max_pixels: int | None = None
+) -> RuleFlip:
     """The smallest edit of the film that turns the rule's answer around.
 
     *Negative film* (CTR <= cutoff): brighten the pixels just outside the heart border in
@@ -316,7 +343,7 @@ def minimal_flip(image, lungs, *, cutoff: float = 0.5, threshold: float | None =
         r, (a, b) = before.cardiac_row, before.cardiac_cols
         w = img.shape[1]
         guess = int(np.floor(cutoff * before.thoracic_width)) + 1 - before.cardiac_width
-        candidates.append(([(r, c) for c in range(b, w)], guess))           # grow towards image right
+        candidates.append(([(r, c) for c in range(b, w)], guess))  # grow towards image right
         candidates.append(([(r, c) for c in range(a - 1, -1, -1)], guess))  # grow towards image left
     else:
         limit = int(np.floor(cutoff * before.thoracic_width))
@@ -331,6 +358,5 @@ def minimal_flip(image, lungs, *, cutoff: float = 0.5, threshold: float | None =
             candidates.append((order, len(order)))
     results = [f for f in (attempt(o, g) for o, g in candidates) if f is not None]
     if not results:
-        raise ValueError(f"no edit of at most {max_pixels} pixels flips the rule on this film; "
-                         "raise max_pixels.")
+        raise ValueError(f"no edit of at most {max_pixels} pixels flips the rule on this film; raise max_pixels.")
     return min(results, key=lambda f: f.n_pixels)

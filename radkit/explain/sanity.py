@@ -24,8 +24,14 @@ from torch import nn
 
 from radkit.explain.attribution import METHODS, attribute
 
-__all__ = ["rank_correlation", "ssim", "randomizable_layers", "randomize_layers", "SanityResult",
-           "cascading_randomization"]
+__all__ = [
+    "rank_correlation",
+    "ssim",
+    "randomizable_layers",
+    "randomize_layers",
+    "SanityResult",
+    "cascading_randomization",
+]
 
 
 def _flat(a: object) -> np.ndarray:
@@ -138,8 +144,10 @@ def randomize_layers(model: nn.Module, layers: Sequence[str], *, seed: int) -> n
     valid = randomizable_layers(model)
     unknown = [n for n in layers if n not in valid]
     if unknown:
-        raise ValueError(f"layers {unknown} cannot be randomised: not Conv/Linear modules of this model. "
-                         f"Valid, output first: {valid}.")
+        raise ValueError(
+            f"layers {unknown} cannot be randomised: not Conv/Linear modules of this model. "
+            f"Valid, output first: {valid}."
+        )
     out = copy.deepcopy(model)
     modules = dict(out.named_modules())
     devices = [d for d in {p.device for p in out.parameters()} if d.type == "cuda"]
@@ -173,8 +181,7 @@ class SanityResult:
     def final(self) -> pd.DataFrame:
         """Similarity to the trained model's map once every layer is random, per method."""
         last = self.table[self.table["step"] == self.table["step"].max()]
-        return last.set_index("method")[["spearman", "spearman_low", "spearman_high", "ssim", "ssim_low",
-                                         "ssim_high"]]
+        return last.set_index("method")[["spearman", "spearman_low", "spearman_high", "ssim", "ssim_low", "ssim_high"]]
 
 
 def _mean_ci(v: np.ndarray, seed: int, n_boot: int = 500) -> tuple[float, float, float]:
@@ -189,10 +196,17 @@ def _mean_ci(v: np.ndarray, seed: int, n_boot: int = 500) -> tuple[float, float,
     return float(v.mean()), float(lo), float(hi)
 
 
-def cascading_randomization(model: nn.Module, x: torch.Tensor, *, target: int | Sequence[int],
-                            methods: Sequence[str] = ("saliency", "grad_cam", "edge"),
-                            options: Mapping[str, Mapping] | None = None, layers: Sequence[str] | None = None,
-                            seed: int, keep: int = 4) -> SanityResult:
+def cascading_randomization(
+    model: nn.Module,
+    x: torch.Tensor,
+    *,
+    target: int | Sequence[int],
+    methods: Sequence[str] = ("saliency", "grad_cam", "edge"),
+    options: Mapping[str, Mapping] | None = None,
+    layers: Sequence[str] | None = None,
+    seed: int,
+    keep: int = 4,
+) -> SanityResult:
     """Adebayo's cascading randomisation: maps of each method as layers are re-initialised top-down.
 
     Parameters
@@ -246,9 +260,18 @@ def cascading_randomization(model: nn.Module, x: torch.Tensor, *, target: int | 
             ss = ssim(reference[method], a)
             r_m, r_lo, r_hi = _mean_ci(rho, seed + step)
             s_m, s_lo, s_hi = _mean_ci(ss, seed + step)
-            rows.append({"method": method, "step": step,
-                         "randomized": "none (trained)" if step == 0 else order[step - 1],
-                         "spearman": r_m, "spearman_low": r_lo, "spearman_high": r_hi,
-                         "ssim": s_m, "ssim_low": s_lo, "ssim_high": s_hi})
+            rows.append(
+                {
+                    "method": method,
+                    "step": step,
+                    "randomized": "none (trained)" if step == 0 else order[step - 1],
+                    "spearman": r_m,
+                    "spearman_low": r_lo,
+                    "spearman_high": r_hi,
+                    "ssim": s_m,
+                    "ssim_low": s_lo,
+                    "ssim_high": s_hi,
+                }
+            )
             kept[method].append(a[:keep].cpu())
     return SanityResult(table=pd.DataFrame(rows), maps=kept)

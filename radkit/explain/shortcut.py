@@ -41,8 +41,9 @@ def marker_box(site, *, size: int) -> tuple[int, int, int, int] | None:
     return r0, r0 + gh, c0, c0 + gw
 
 
-def marker_region(meta: pd.DataFrame, *, size: int, sites=None, margin: int = 1,
-                  only_burned: bool = True) -> np.ndarray:
+def marker_region(
+    meta: pd.DataFrame, *, size: int, sites=None, margin: int = 1, only_burned: bool = True
+) -> np.ndarray:
     """Boolean N x size x size masks of each image's marker box (grown by ``margin`` pixels).
 
     Parameters
@@ -69,13 +70,14 @@ def marker_region(meta: pd.DataFrame, *, size: int, sites=None, margin: int = 1,
     by_name = {s.name: s for s in resolve_sites(sites)}
     unknown = sorted(set(meta["site"]) - set(by_name))
     if unknown:
-        raise ValueError(f"sites {unknown} are not among {sorted(by_name)}; pass the sites= the images "
-                         "were generated with.")
+        raise ValueError(
+            f"sites {unknown} are not among {sorted(by_name)}; pass the sites= the images were generated with."
+        )
     out = np.zeros((len(meta), size, size), dtype=bool)
     for i, (site, burned) in enumerate(zip(meta["site"], meta["marker"])):
         box = marker_box(by_name[site], size=size)
         if box is None or (only_burned and not burned):
             continue
         r0, r1, c0, c1 = box
-        out[i, max(0, r0 - margin):r1 + margin, max(0, c0 - margin):c1 + margin] = True
+        out[i, max(0, r0 - margin) : r1 + margin, max(0, c0 - margin) : c1 + margin] = True
     return out

@@ -29,8 +29,16 @@ from radkit.fairness.groups import (
     sensitive_frame,
 )
 
-__all__ = ["GAPS", "GroupMetrics", "demographic_parity_difference", "equal_opportunity_difference",
-           "equalized_odds_difference", "group_metrics", "predictive_parity_difference", "sensitive_frame"]
+__all__ = [
+    "GAPS",
+    "GroupMetrics",
+    "demographic_parity_difference",
+    "equal_opportunity_difference",
+    "equalized_odds_difference",
+    "group_metrics",
+    "predictive_parity_difference",
+    "sensitive_frame",
+]
 
 from radkit.fairness.appearance import breast_shadow
 from radkit.fairness.mitigation import (
@@ -54,7 +62,25 @@ from radkit.fairness.tradeoffs import (
 )
 from radkit.metrics.probe import ProbeResult, attribute_probe, linear_model, pooled_pixels
 
-__all__ += ["ProbeResult", "age_band", "apply_thresholds", "attribute_probe", "balance_table", "breast_shadow",
-            "calibrated_scores", "chouldechova_fpr", "equal_opportunity_thresholds", "linear_model",
-            "n_to_detect", "parity_frontier", "pooled_pixels", "rate_by_group", "reweighing_weights",
-            "share_experiment", "share_split", "summarize_shares", "underdiagnosis", "weighted_resample"]
+__all__ += [
+    "ProbeResult",
+    "age_band",
+    "apply_thresholds",
+    "attribute_probe",
+    "balance_table",
+    "breast_shadow",
+    "calibrated_scores",
+    "chouldechova_fpr",
+    "equal_opportunity_thresholds",
+    "linear_model",
+    "n_to_detect",
+    "parity_frontier",
+    "pooled_pixels",
+    "rate_by_group",
+    "reweighing_weights",
+    "share_experiment",
+    "share_split",
+    "summarize_shares",
+    "underdiagnosis",
+    "weighted_resample",
+]

@@ -20,8 +20,9 @@ from numpy.typing import ArrayLike
 __all__ = ["breast_shadow"]
 
 
-def breast_shadow(images: torch.Tensor, sex: ArrayLike, *, seed: int, strength: float = 0.25,
-                  group: object = "F") -> torch.Tensor:
+def breast_shadow(
+    images: torch.Tensor, sex: ArrayLike, *, seed: int, strength: float = 0.25, group: object = "F"
+) -> torch.Tensor:
     """Images with a soft-tissue shadow over both lower zones for every case of ``group``.
 
     Each shadow is a smooth half-ellipse below the mid-lung on each side, centred

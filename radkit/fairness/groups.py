@@ -55,9 +55,16 @@ from radkit.metrics.groups import (
 )
 from radkit.stats import Estimate, by_group, group_codes, percentile_interval
 
-__all__ = ["GroupMetrics", "group_metrics", "sensitive_frame", "demographic_parity_difference",
-           "equal_opportunity_difference", "equalized_odds_difference", "predictive_parity_difference",
-           "GAPS"]
+__all__ = [
+    "GroupMetrics",
+    "group_metrics",
+    "sensitive_frame",
+    "demographic_parity_difference",
+    "equal_opportunity_difference",
+    "equalized_odds_difference",
+    "predictive_parity_difference",
+    "GAPS",
+]
 
 #: Gap name -> (measure(s), kind). Kinds: "difference" (max - min) or "ratio" (min / max).
 GAPS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -76,8 +83,7 @@ GAPS: dict[str, tuple[tuple[str, ...], str]] = {
 
 
 @renamed_arguments(sensitive_features="groups")
-def sensitive_frame(groups: ArrayLike | pd.Series | pd.DataFrame | Mapping, *,
-                    n: int) -> pd.DataFrame:
+def sensitive_frame(groups: ArrayLike | pd.Series | pd.DataFrame | Mapping, *, n: int) -> pd.DataFrame:
     """The group labels (one or several sensitive features) as a DataFrame with one column per feature, checked.
 
     A 1-D array or Series is one feature (named after the Series, else
@@ -97,14 +103,18 @@ def sensitive_frame(groups: ArrayLike | pd.Series | pd.DataFrame | Mapping, *,
     else:
         arr = np.asarray(groups)
         if arr.ndim != 1:
-            raise ValueError(f"groups must be 1-D (one value per case) or a DataFrame with "
-                             f"one column per feature; got shape {arr.shape}.")
+            raise ValueError(
+                f"groups must be 1-D (one value per case) or a DataFrame with "
+                f"one column per feature; got shape {arr.shape}."
+            )
         frame = pd.DataFrame({"group": arr})
     if frame.shape[1] == 0:
         raise ValueError("groups has no columns; pass e.g. meta['sex'] or meta[['sex', 'band']].")
     if len(frame) != n:
-        raise ValueError(f"groups has {len(frame)} rows but y_true has {n}; "
-                         "they must be paired case by case (same cases, same order).")
+        raise ValueError(
+            f"groups has {len(frame)} rows but y_true has {n}; "
+            "they must be paired case by case (same cases, same order)."
+        )
     return frame
 
 
@@ -159,8 +169,10 @@ class GroupMetrics:
             group = ("overall",) * len(self.features)
         hits = [i for i, key in enumerate(self.table.index) if key == (group, measure)]
         if not hits:
-            raise KeyError(f"no ({group!r}, {measure!r}); groups: {self.groups}, measures: "
-                           f"{sorted(set(self.table.index.get_level_values('measure')))}.")
+            raise KeyError(
+                f"no ({group!r}, {measure!r}); groups: {self.groups}, measures: "
+                f"{sorted(set(self.table.index.get_level_values('measure')))}."
+            )
         return Estimate(**self.table.iloc[hits[0]].to_dict())
 
     def gap(self, name: str) -> Estimate:
@@ -182,8 +194,10 @@ class GroupMetrics:
             if g not in groups:
                 raise KeyError(f"no group {g!r}; groups: {groups}.")
         if measure not in self.replicates:
-            raise ValueError(f"no replicates for {measure!r}: compute group_metrics with n_boot > 0 "
-                             f"(measures with replicates: {sorted(self.replicates)}).")
+            raise ValueError(
+                f"no replicates for {measure!r}: compute group_metrics with n_boot > 0 "
+                f"(measures with replicates: {sorted(self.replicates)})."
+            )
         a, b = groups.index(group), groups.index(reference)
         est = self.estimate(group, measure).estimate - self.estimate(reference, measure).estimate
         reps = self.replicates[measure][a] - self.replicates[measure][b]
@@ -198,11 +212,20 @@ class GroupMetrics:
 
 
 @renamed_arguments(sensitive_features="groups")
-def group_metrics(y_true: ArrayLike, y_score: ArrayLike | None = None, *,
-                  groups: ArrayLike | pd.Series | pd.DataFrame | Mapping,
-                  threshold: float | Mapping | None = None, y_pred: ArrayLike | None = None,
-                  n_boot: int = 1000, level: float = 0.95, seed: int, n_bins: int = 10,
-                  auc: bool = True, calibration: bool = True) -> GroupMetrics:
+def group_metrics(
+    y_true: ArrayLike,
+    y_score: ArrayLike | None = None,
+    *,
+    groups: ArrayLike | pd.Series | pd.DataFrame | Mapping,
+    threshold: float | Mapping | None = None,
+    y_pred: ArrayLike | None = None,
+    n_boot: int = 1000,
+    level: float = 0.95,
+    seed: int,
+    n_bins: int = 10,
+    auc: bool = True,
+    calibration: bool = True,
+) -> GroupMetrics:
     """Per-group sensitivity, false-positive rate, PPV, NPV, selection rate, AUC and ECE, with intervals.
 
     Parameters
@@ -264,8 +287,10 @@ def group_metrics(y_true: ArrayLike, y_score: ArrayLike | None = None, *,
     codes, index = group_codes(feats, groups=keys if len(keys) > 1 else keys[0])
     names = index.tolist()
     if len(names) < 2:
-        raise ValueError(f"groups has a single group ({names[0]!r}): there is nothing to "
-                         "compare. Check you passed the right column (e.g. meta['sex'], not a constant).")
+        raise ValueError(
+            f"groups has a single group ({names[0]!r}): there is nothing to "
+            "compare. Check you passed the right column (e.g. meta['sex'], not a constant)."
+        )
 
     # -- decisions --
     if (y_pred is None) == (threshold is None):
@@ -281,8 +306,7 @@ def group_metrics(y_true: ArrayLike, y_score: ArrayLike | None = None, *,
         if isinstance(threshold, Mapping):
             unknown = [g for g in names if g not in threshold]
             if unknown:
-                raise ValueError(f"threshold has no value for group(s) {unknown}; give one per group "
-                                 f"({names}).")
+                raise ValueError(f"threshold has no value for group(s) {unknown}; give one per group ({names}).")
             thresholds = {g: float(threshold[g]) for g in names}
         else:
             thresholds = {g: float(threshold) for g in names}
@@ -298,17 +322,39 @@ def group_metrics(y_true: ArrayLike, y_score: ArrayLike | None = None, *,
     warn_undefined(est, all_names)
     reps = None
     if n_boot:
-        reps = _table_measures(np.concatenate([bootstrap_tables(counts, n_boot=n_boot, seed=seed),
-                                               bootstrap_tables(tables[-1:], n_boot=n_boot, seed=seed + 1)]))
+        reps = _table_measures(
+            np.concatenate(
+                [
+                    bootstrap_tables(counts, n_boot=n_boot, seed=seed),
+                    bootstrap_tables(tables[-1:], n_boot=n_boot, seed=seed + 1),
+                ]
+            )
+        )
     pos, neg = tables[:, 2] + tables[:, 3], tables[:, 0] + tables[:, 1]
-    dens = {"sensitivity": pos, "false_negative_rate": pos, "specificity": neg, "false_positive_rate": neg,
-            "ppv": tables[:, 1] + tables[:, 3], "npv": tables[:, 0] + tables[:, 2]}
+    dens = {
+        "sensitivity": pos,
+        "false_negative_rate": pos,
+        "specificity": neg,
+        "false_positive_rate": neg,
+        "ppv": tables[:, 1] + tables[:, 3],
+        "npv": tables[:, 0] + tables[:, 2],
+    }
     rows = []
     for g, name in enumerate(all_names):
         for m in CONFUSION_MEASURES:
             lo, hi = percentile_interval(reps[m][g], level=level) if reps is not None else (np.nan, np.nan)
-            rows.append((name, m, float(est[m][g]), lo, hi, level,
-                         "bootstrap percentile" if reps is not None else "", int(dens.get(m, tables.sum(1))[g])))
+            rows.append(
+                (
+                    name,
+                    m,
+                    float(est[m][g]),
+                    lo,
+                    hi,
+                    level,
+                    "bootstrap percentile" if reps is not None else "",
+                    int(dens.get(m, tables.sum(1))[g]),
+                )
+            )
     group_reps = {m: reps[m][:-1] for m in CONFUSION_MEASURES} if reps is not None else {}
     group_est = {m: est[m][:-1] for m in CONFUSION_MEASURES}
 
@@ -320,10 +366,13 @@ def group_metrics(y_true: ArrayLike, y_score: ArrayLike | None = None, *,
             yy, ss = y[sel], s[sel]
             npos = int(yy.sum())
             if npos < 2 or yy.size - npos < 2:
-                warnings.warn(f"group {name!r} has {npos} positive and {yy.size - npos} negative cases: "
-                              "its AUC with a DeLong interval needs at least 2 of each, so it is NaN; "
-                              "pool it with a neighbouring group.",
-                              UserWarning, stacklevel=2)
+                warnings.warn(
+                    f"group {name!r} has {npos} positive and {yy.size - npos} negative cases: "
+                    "its AUC with a DeLong interval needs at least 2 of each, so it is NaN; "
+                    "pool it with a neighbouring group.",
+                    UserWarning,
+                    stacklevel=2,
+                )
                 rows.append((name, "auc", np.nan, np.nan, np.nan, level, "DeLong", int(yy.size)))
                 continue
             r = delong_auc(yy, ss, level=level)
@@ -337,8 +386,10 @@ def group_metrics(y_true: ArrayLike, y_score: ArrayLike | None = None, *,
             group_reps["auc"] = aucs[:-1, None] + ses[:-1, None] * z
     if s is not None and calibration:
         if s.min() < 0 or s.max() > 1:
-            raise ValueError("calibration needs probabilities in [0, 1]; pass calibration=False for raw "
-                             "scores, or apply scipy.special.expit to logits.")
+            raise ValueError(
+                "calibration needs probabilities in [0, 1]; pass calibration=False for raw "
+                "scores, or apply scipy.special.expit to logits."
+            )
         frame = pd.DataFrame({"_code": codes, "y_true": y, "y_score": s})
         ece = lambda t_, s_: expected_calibration_error(t_, s_, n_bins=n_bins)
         ece_tab = by_group(frame, ece, groups="_code", n_boot=0, seed=seed)
@@ -357,9 +408,17 @@ def group_metrics(y_true: ArrayLike, y_score: ArrayLike | None = None, *,
                 ece_lohi[g] = percentile_interval(ece_reps[g], level=level)
             group_reps["ece"] = ece_reps
         for g, name in enumerate(all_names):
-            rows.append((name, "ece", float(ece_est[g]), *ece_lohi[g], level,
-                         "bootstrap percentile" if n_boot and g < len(names) else "",
-                         int((codes == g).sum()) if g < len(names) else n))
+            rows.append(
+                (
+                    name,
+                    "ece",
+                    float(ece_est[g]),
+                    *ece_lohi[g],
+                    level,
+                    "bootstrap percentile" if n_boot and g < len(names) else "",
+                    int((codes == g).sum()) if g < len(names) else n,
+                )
+            )
         group_est["ece"] = ece_est[:-1]
 
     table = _rows_frame(rows)
@@ -379,8 +438,9 @@ def group_metrics(y_true: ArrayLike, y_score: ArrayLike | None = None, *,
             lo, hi = percentile_interval(rr, level=level)
         gap_rows.append((gname, value, lo, hi, level, "bootstrap percentile" if n_boot else "", len(names)))
     gaps = pd.DataFrame(gap_rows, columns=["gap", "estimate", "low", "high", "level", "method", "n"])
-    return GroupMetrics(table=table, gaps=gaps.set_index("gap"), features=keys, thresholds=thresholds,
-                        replicates=group_reps)
+    return GroupMetrics(
+        table=table, gaps=gaps.set_index("gap"), features=keys, thresholds=thresholds, replicates=group_reps
+    )
 
 
 def _difference(y_true, y_pred, groups, gap: str, *, n_boot: int, level: float, seed: int | None) -> Estimate:
@@ -388,22 +448,44 @@ def _difference(y_true, y_pred, groups, gap: str, *, n_boot: int, level: float, 
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
         raise ValueError(f"n_boot must be a whole number >= 0, got {n_boot!r}.")
     if n_boot and seed is None:
-        raise ValueError("an interval (n_boot > 0) resamples cases: pass seed= (an int), or n_boot=0 for the "
-                         "point estimate alone.")
+        raise ValueError(
+            "an interval (n_boot > 0) resamples cases: pass seed= (an int), or n_boot=0 for the point estimate alone."
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        gm = group_metrics(y_true, y_pred=y_pred, groups=groups, n_boot=n_boot, level=level,
-                           seed=0 if seed is None else seed, auc=False, calibration=False)
+        gm = group_metrics(
+            y_true,
+            y_pred=y_pred,
+            groups=groups,
+            n_boot=n_boot,
+            level=level,
+            seed=0 if seed is None else seed,
+            auc=False,
+            calibration=False,
+        )
     row = gm.gaps.loc[gap]
     if not n_boot:
         return Estimate(float(row["estimate"]), level=level, method="no interval (n_boot=0)", n=int(row["n"]))
-    return Estimate(float(row["estimate"]), float(row["low"]), float(row["high"]), level=level,
-                    method="bootstrap percentile", n=int(row["n"]))
+    return Estimate(
+        float(row["estimate"]),
+        float(row["low"]),
+        float(row["high"]),
+        level=level,
+        method="bootstrap percentile",
+        n=int(row["n"]),
+    )
 
 
 @renamed_arguments(sensitive_features="groups")
-def demographic_parity_difference(y_true: ArrayLike, y_pred: ArrayLike, *, groups: ArrayLike | pd.DataFrame,
-                                  n_boot: int = 0, level: float = 0.95, seed: int | None = None) -> Estimate:
+def demographic_parity_difference(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    groups: ArrayLike | pd.DataFrame,
+    n_boot: int = 0,
+    level: float = 0.95,
+    seed: int | None = None,
+) -> Estimate:
     """Largest minus smallest selection rate across groups (fairlearn's function of the same name).
 
     Parameters
@@ -432,13 +514,19 @@ def demographic_parity_difference(y_true: ArrayLike, y_pred: ArrayLike, *, group
     >>> float(demographic_parity_difference([1, 0, 1, 0], [1, 1, 0, 0], groups=["a", "a", "b", "b"]))
     1.0
     """
-    return _difference(y_true, y_pred, groups, "demographic_parity_difference", n_boot=n_boot, level=level,
-                       seed=seed)
+    return _difference(y_true, y_pred, groups, "demographic_parity_difference", n_boot=n_boot, level=level, seed=seed)
 
 
 @renamed_arguments(sensitive_features="groups")
-def equal_opportunity_difference(y_true: ArrayLike, y_pred: ArrayLike, *, groups: ArrayLike | pd.DataFrame,
-                                 n_boot: int = 0, level: float = 0.95, seed: int | None = None) -> Estimate:
+def equal_opportunity_difference(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    groups: ArrayLike | pd.DataFrame,
+    n_boot: int = 0,
+    level: float = 0.95,
+    seed: int | None = None,
+) -> Estimate:
     """Largest minus smallest sensitivity (true-positive rate) across groups.
 
     Parameters
@@ -467,13 +555,19 @@ def equal_opportunity_difference(y_true: ArrayLike, y_pred: ArrayLike, *, groups
     >>> float(equal_opportunity_difference([1, 1, 1, 1], [1, 1, 1, 0], groups=["a", "a", "b", "b"]))
     0.5
     """
-    return _difference(y_true, y_pred, groups, "equal_opportunity_difference", n_boot=n_boot, level=level,
-                       seed=seed)
+    return _difference(y_true, y_pred, groups, "equal_opportunity_difference", n_boot=n_boot, level=level, seed=seed)
 
 
 @renamed_arguments(sensitive_features="groups")
-def equalized_odds_difference(y_true: ArrayLike, y_pred: ArrayLike, *, groups: ArrayLike | pd.DataFrame,
-                              n_boot: int = 0, level: float = 0.95, seed: int | None = None) -> Estimate:
+def equalized_odds_difference(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    groups: ArrayLike | pd.DataFrame,
+    n_boot: int = 0,
+    level: float = 0.95,
+    seed: int | None = None,
+) -> Estimate:
     """The larger of the sensitivity and false-positive-rate differences across groups.
 
     Parameters
@@ -502,13 +596,19 @@ def equalized_odds_difference(y_true: ArrayLike, y_pred: ArrayLike, *, groups: A
     >>> float(equalized_odds_difference([1, 0, 1, 0], [1, 1, 1, 0], groups=["a", "a", "b", "b"]))
     1.0
     """
-    return _difference(y_true, y_pred, groups, "equalized_odds_difference", n_boot=n_boot, level=level,
-                       seed=seed)
+    return _difference(y_true, y_pred, groups, "equalized_odds_difference", n_boot=n_boot, level=level, seed=seed)
 
 
 @renamed_arguments(sensitive_features="groups")
-def predictive_parity_difference(y_true: ArrayLike, y_pred: ArrayLike, *, groups: ArrayLike | pd.DataFrame,
-                                 n_boot: int = 0, level: float = 0.95, seed: int | None = None) -> Estimate:
+def predictive_parity_difference(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    groups: ArrayLike | pd.DataFrame,
+    n_boot: int = 0,
+    level: float = 0.95,
+    seed: int | None = None,
+) -> Estimate:
     """Largest minus smallest PPV across groups (groups without positive calls are left out).
 
     Parameters
@@ -537,6 +637,4 @@ def predictive_parity_difference(y_true: ArrayLike, y_pred: ArrayLike, *, groups
     >>> float(predictive_parity_difference([1, 0, 1, 1], [1, 1, 1, 1], groups=["a", "a", "b", "b"]))
     0.5
     """
-    return _difference(y_true, y_pred, groups, "predictive_parity_difference", n_boot=n_boot, level=level,
-                       seed=seed)
-
+    return _difference(y_true, y_pred, groups, "predictive_parity_difference", n_boot=n_boot, level=level, seed=seed)

@@ -26,8 +26,15 @@ from radkit._compat import renamed_arguments
 from radkit.fairness.groups import sensitive_frame
 from radkit.stats import group_codes
 
-__all__ = ["equal_opportunity_thresholds", "apply_thresholds", "reweighing_weights", "weighted_resample",
-           "share_split", "share_experiment", "summarize_shares"]
+__all__ = [
+    "equal_opportunity_thresholds",
+    "apply_thresholds",
+    "reweighing_weights",
+    "weighted_resample",
+    "share_split",
+    "share_experiment",
+    "summarize_shares",
+]
 
 
 def _codes(groups, n: int) -> tuple[np.ndarray, list]:
@@ -42,8 +49,10 @@ def _group_curves(y: np.ndarray, s: np.ndarray, targets: np.ndarray):
     pos = np.sort(s[y == 1])[::-1]
     neg = np.sort(s[y == 0])
     if pos.size == 0:
-        raise ValueError("a group has no positive cases, so its sensitivity cannot be set; pool it with "
-                         "another group or leave it out of the thresholds.")
+        raise ValueError(
+            "a group has no positive cases, so its sensitivity cannot be set; pool it with "
+            "another group or leave it out of the thresholds."
+        )
     k = np.ceil(np.round(targets * pos.size, 9)).astype(int).clip(1, pos.size)
     thr = pos[k - 1]
     tp = np.searchsorted(-pos, -thr, side="right")  # positives with score >= thr
@@ -52,10 +61,15 @@ def _group_curves(y: np.ndarray, s: np.ndarray, targets: np.ndarray):
 
 
 @renamed_arguments(sensitive_features="groups")
-def equal_opportunity_thresholds(y_true: ArrayLike, y_score: ArrayLike, *,
-                                 groups: ArrayLike | pd.DataFrame | Mapping,
-                                 sensitivity: float | None = None, cost_fn: float = 1.0,
-                                 cost_fp: float = 1.0) -> dict:
+def equal_opportunity_thresholds(
+    y_true: ArrayLike,
+    y_score: ArrayLike,
+    *,
+    groups: ArrayLike | pd.DataFrame | Mapping,
+    sensitivity: float | None = None,
+    cost_fn: float = 1.0,
+    cost_fp: float = 1.0,
+) -> dict:
     """One threshold per group giving every group the same sensitivity (Hardt et al. 2016).
 
     Parameters
@@ -105,8 +119,10 @@ def equal_opportunity_thresholds(y_true: ArrayLike, y_score: ArrayLike, *,
         try:
             thr, tp, fp, n_pos, _ = _group_curves(y[sel], s[sel], targets)
         except ValueError:
-            raise ValueError(f"group {name!r} has no positive cases, so its sensitivity cannot be set; "
-                             "pool it with another group or leave it out.") from None
+            raise ValueError(
+                f"group {name!r} has no positive cases, so its sensitivity cannot be set; "
+                "pool it with another group or leave it out."
+            ) from None
         thresholds[g] = thr
         total += cost_fn * (n_pos - tp) + cost_fp * fp
     best = int(np.argmin(total)) if sensitivity is None else 0
@@ -114,8 +130,9 @@ def equal_opportunity_thresholds(y_true: ArrayLike, y_score: ArrayLike, *,
 
 
 @renamed_arguments(sensitive_features="groups")
-def apply_thresholds(y_score: ArrayLike, *, groups: ArrayLike | pd.DataFrame | Mapping,
-                     thresholds: Mapping) -> np.ndarray:
+def apply_thresholds(
+    y_score: ArrayLike, *, groups: ArrayLike | pd.DataFrame | Mapping, thresholds: Mapping
+) -> np.ndarray:
     """0/1 decisions ``y_score >= thresholds[group]``.
 
     Examples
@@ -200,16 +217,30 @@ def share_split(groups: ArrayLike, *, group: object, share: float, n: int, seed:
         raise ValueError(f"no case belongs to group {group!r}; groups present: {sorted(set(a.tolist()))[:10]}.")
     k = int(round(share * n))
     if k > inside.size or n - k > outside.size:
-        raise ValueError(f"asked for {k} cases of {group!r} and {n - k} others, but there are {inside.size} "
-                         f"and {outside.size}; lower n or generate a larger pool.")
+        raise ValueError(
+            f"asked for {k} cases of {group!r} and {n - k} others, but there are {inside.size} "
+            f"and {outside.size}; lower n or generate a larger pool."
+        )
     gen = rng(seed)
     idx = np.concatenate([gen.choice(inside, k, replace=False), gen.choice(outside, n - k, replace=False)])
     return np.sort(idx)
 
 
-def share_experiment(features: ArrayLike, y: ArrayLike, groups: ArrayLike, *, test_features: ArrayLike,
-                     test_y: ArrayLike, test_groups: ArrayLike, group: object, shares: ArrayLike, n: int,
-                     n_rep: int, seed: int, C: float = 0.05) -> pd.DataFrame:
+def share_experiment(
+    features: ArrayLike,
+    y: ArrayLike,
+    groups: ArrayLike,
+    *,
+    test_features: ArrayLike,
+    test_y: ArrayLike,
+    test_groups: ArrayLike,
+    group: object,
+    shares: ArrayLike,
+    n: int,
+    n_rep: int,
+    seed: int,
+    C: float = 0.05,
+) -> pd.DataFrame:
     """Larrazabal's experiment with a cheap learner: train on ``share`` of ``group``, test AUC per group.
 
     For every share and each of ``n_rep`` training draws (:func:`share_split`), a

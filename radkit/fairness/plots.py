@@ -17,8 +17,15 @@ def _label(key: object) -> str:
     return " · ".join(map(str, key)) if isinstance(key, tuple) else str(key)
 
 
-def plot_intervals(table: pd.DataFrame, *, ax=None, title: str = "", xlabel: str = "", reference: float | None = None,
-                   color: str = "C0"):
+def plot_intervals(
+    table: pd.DataFrame,
+    *,
+    ax=None,
+    title: str = "",
+    xlabel: str = "",
+    reference: float | None = None,
+    color: str = "C0",
+):
     """A forest plot: one row per index entry of ``table`` (columns ``estimate, low, high``).
 
     Examples
@@ -46,8 +53,9 @@ def plot_intervals(table: pd.DataFrame, *, ax=None, title: str = "", xlabel: str
     return ax
 
 
-def plot_group_metrics(gm, *, measures: Sequence[str] = ("sensitivity", "false_positive_rate", "ppv", "auc"),
-                       title: str = ""):
+def plot_group_metrics(
+    gm, *, measures: Sequence[str] = ("sensitivity", "false_positive_rate", "ppv", "auc"), title: str = ""
+):
     """One forest panel per measure of a :class:`~radkit.fairness.GroupMetrics`, overall as a dashed line.
 
     Examples
@@ -63,12 +71,18 @@ def plot_group_metrics(gm, *, measures: Sequence[str] = ("sensitivity", "false_p
     import matplotlib.pyplot as plt
 
     groups = gm.groups
-    fig, axes = plt.subplots(1, len(measures), figsize=(3.2 * len(measures), 0.45 * len(groups) + 1.6),
-                             sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(measures), figsize=(3.2 * len(measures), 0.45 * len(groups) + 1.6), sharey=True, squeeze=False
+    )
     for ax, m in zip(axes[0], measures, strict=True):
         rows = pd.DataFrame([gm.estimate(g, m).as_dict() for g in groups], index=groups)
-        plot_intervals(rows, ax=ax, title=m.replace("_", " "), xlabel=m.replace("_", " "),
-                       reference=gm.estimate("overall", m).estimate)
+        plot_intervals(
+            rows,
+            ax=ax,
+            title=m.replace("_", " "),
+            xlabel=m.replace("_", " "),
+            reference=gm.estimate("overall", m).estimate,
+        )
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -99,8 +113,15 @@ def plot_share_experiment(results: pd.DataFrame, *, ax=None, title: str = "", xl
         r = results[results["group"] == g].sort_values("share")
         x = r["share"].to_numpy(dtype=float) + off
         e = r["estimate"].to_numpy(dtype=float)
-        ax.errorbar(x, e, yerr=[e - r["low"].to_numpy(dtype=float), r["high"].to_numpy(dtype=float) - e],
-                    fmt="-o", capsize=3, color=f"C{k}", label=f"tested on {g}")
+        ax.errorbar(
+            x,
+            e,
+            yerr=[e - r["low"].to_numpy(dtype=float), r["high"].to_numpy(dtype=float) - e],
+            fmt="-o",
+            capsize=3,
+            color=f"C{k}",
+            label=f"tested on {g}",
+        )
     ax.set_xticks(sorted(results["share"].unique()), [f"{s:.0%}" for s in sorted(results["share"].unique())])
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -111,8 +132,9 @@ def plot_share_experiment(results: pd.DataFrame, *, ax=None, title: str = "", xl
 
 
 @renamed_arguments(sensitive_features="groups")
-def plot_group_rates(y_true: ArrayLike, y_score: ArrayLike, *, groups: ArrayLike,
-                     thresholds: Mapping, ax=None, title: str = ""):
+def plot_group_rates(
+    y_true: ArrayLike, y_score: ArrayLike, *, groups: ArrayLike, thresholds: Mapping, ax=None, title: str = ""
+):
     """Bars of sensitivity, false-positive rate and PPV per group at the given group thresholds.
 
     Examples
@@ -127,16 +149,22 @@ def plot_group_rates(y_true: ArrayLike, y_score: ArrayLike, *, groups: ArrayLike
 
     from radkit.fairness.groups import group_metrics
 
-    gm = group_metrics(y_true, y_score, groups=groups, threshold=thresholds, n_boot=0,
-                       seed=0, auc=False, calibration=False)
+    gm = group_metrics(
+        y_true, y_score, groups=groups, threshold=thresholds, n_boot=0, seed=0, auc=False, calibration=False
+    )
     f = gm.to_frame().loc[gm.groups, ["sensitivity", "false_positive_rate", "ppv"]]
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 3.5))
     width = 0.8 / len(f)
     x = np.arange(3)
     for k, (g, row) in enumerate(f.iterrows()):
-        bars = ax.bar(x + (k - (len(f) - 1) / 2) * width, row.to_numpy(dtype=float), width,
-                      label=f"{_label(g)} (t = {thresholds[g]:.2f})", color=f"C{k}")
+        bars = ax.bar(
+            x + (k - (len(f) - 1) / 2) * width,
+            row.to_numpy(dtype=float),
+            width,
+            label=f"{_label(g)} (t = {thresholds[g]:.2f})",
+            color=f"C{k}",
+        )
         ax.bar_label(bars, fmt="%.2f", fontsize=8, padding=1)
     ax.set_xticks(x, ["sensitivity", "false-positive rate", "PPV"])
     ax.set_ylim(0, 1.18)

@@ -28,12 +28,21 @@ from numpy.typing import ArrayLike
 from radkit._compat import renamed_arguments
 from radkit.stats import by_group, proportion
 
-__all__ = ["calibrated_scores", "balance_table", "chouldechova_fpr", "parity_frontier", "underdiagnosis",
-           "age_band", "rate_by_group", "n_to_detect"]
+__all__ = [
+    "calibrated_scores",
+    "balance_table",
+    "chouldechova_fpr",
+    "parity_frontier",
+    "underdiagnosis",
+    "age_band",
+    "rate_by_group",
+    "n_to_detect",
+]
 
 
-def calibrated_scores(prevalence: Mapping[object, float], *, n: int | Mapping[object, int],
-                      seed: int, concentration: float = 3.0) -> pd.DataFrame:
+def calibrated_scores(
+    prevalence: Mapping[object, float], *, n: int | Mapping[object, int], seed: int, concentration: float = 3.0
+) -> pd.DataFrame:
     """A risk score calibrated within every group by construction, with per-group base rates.
 
     Each case's score is drawn from Beta(``c p``, ``c (1 - p)``) (mean ``p``, the
@@ -81,8 +90,9 @@ def _miss_pos(y: np.ndarray, s: np.ndarray) -> float:
 
 
 @renamed_arguments(by="groups")
-def balance_table(data: pd.DataFrame, *, groups: str = "group", n_boot: int = 1000, seed: int,
-                  level: float = 0.95) -> pd.DataFrame:
+def balance_table(
+    data: pd.DataFrame, *, groups: str = "group", n_boot: int = 1000, seed: int, level: float = 0.95
+) -> pd.DataFrame:
     """Kleinberg's balance per group: mean score of the negatives and 1 - mean score of the positives.
 
     These are the score-level false-positive and false-negative rates; a calibrated
@@ -103,8 +113,7 @@ def balance_table(data: pd.DataFrame, *, groups: str = "group", n_boot: int = 10
     """
     parts = []
     for name, fn in (("generalized_fpr", _mean_neg), ("generalized_fnr", _miss_pos)):
-        t = by_group(data, fn, groups=groups, columns=("y_true", "y_score"), n_boot=n_boot, seed=seed,
-                     level=level)
+        t = by_group(data, fn, groups=groups, columns=("y_true", "y_score"), n_boot=n_boot, seed=seed, level=level)
         t["measure"] = name
         parts.append(t.reset_index().rename(columns={t.index.name: "group"}))
     out = pd.concat(parts, ignore_index=True)
@@ -135,14 +144,24 @@ def _rates_on_grid(y: np.ndarray, s: np.ndarray, grid: np.ndarray) -> dict[str, 
     tp = pos.size - np.searchsorted(pos, grid, side="left")
     fp = neg.size - np.searchsorted(neg, grid, side="left")
     with np.errstate(divide="ignore", invalid="ignore"):
-        return {"fpr": fp / neg.size, "fnr": 1 - tp / pos.size, "ppv": tp / (tp + fp),
-                "selection_rate": (tp + fp) / y.size}
+        return {
+            "fpr": fp / neg.size,
+            "fnr": 1 - tp / pos.size,
+            "ppv": tp / (tp + fp),
+            "selection_rate": (tp + fp) / y.size,
+        }
 
 
 @renamed_arguments(sensitive_features="groups")
-def parity_frontier(y_true: ArrayLike, y_score: ArrayLike, *, groups: ArrayLike,
-                    ppv_tolerance: float = 0.02, min_selection: float = 0.05,
-                    grid: ArrayLike | None = None) -> pd.Series:
+def parity_frontier(
+    y_true: ArrayLike,
+    y_score: ArrayLike,
+    *,
+    groups: ArrayLike,
+    ppv_tolerance: float = 0.02,
+    min_selection: float = 0.05,
+    grid: ArrayLike | None = None,
+) -> pd.Series:
     """Over every pair of group thresholds with equal PPV, the smallest FPR/FNR gap that remains.
 
     Two groups. Among threshold pairs whose PPVs differ by at most ``ppv_tolerance``
@@ -175,23 +194,51 @@ def parity_frontier(y_true: ArrayLike, y_score: ArrayLike, *, groups: ArrayLike,
     a = _rates_on_grid(y[g == names[0]], s[g == names[0]], grid)
     b = _rates_on_grid(y[g == names[1]], s[g == names[1]], grid)
     d = {k: np.abs(a[k][:, None] - b[k][None, :]) for k in ("fpr", "fnr", "ppv")}
-    ok = ((d["ppv"] <= ppv_tolerance)
-          & (a["selection_rate"][:, None] >= min_selection) & (a["selection_rate"][:, None] <= 1 - min_selection)
-          & (b["selection_rate"][None, :] >= min_selection) & (b["selection_rate"][None, :] <= 1 - min_selection))
+    ok = (
+        (d["ppv"] <= ppv_tolerance)
+        & (a["selection_rate"][:, None] >= min_selection)
+        & (a["selection_rate"][:, None] <= 1 - min_selection)
+        & (b["selection_rate"][None, :] >= min_selection)
+        & (b["selection_rate"][None, :] <= 1 - min_selection)
+    )
     gap = np.where(ok, np.maximum(d["fpr"], d["fnr"]), np.inf)
     if not ok.any():
-        return pd.Series({"gap": np.nan, "fpr_gap": np.nan, "fnr_gap": np.nan, "ppv_gap": np.nan,
-                          f"threshold_{names[0]}": np.nan, f"threshold_{names[1]}": np.nan, "pairs": 0})
+        return pd.Series(
+            {
+                "gap": np.nan,
+                "fpr_gap": np.nan,
+                "fnr_gap": np.nan,
+                "ppv_gap": np.nan,
+                f"threshold_{names[0]}": np.nan,
+                f"threshold_{names[1]}": np.nan,
+                "pairs": 0,
+            }
+        )
     i, j = np.unravel_index(int(np.argmin(gap)), gap.shape)
-    return pd.Series({"gap": float(gap[i, j]), "fpr_gap": float(d["fpr"][i, j]), "fnr_gap": float(d["fnr"][i, j]),
-                      "ppv_gap": float(d["ppv"][i, j]), f"threshold_{names[0]}": float(grid[i]),
-                      f"threshold_{names[1]}": float(grid[j]), "pairs": int(ok.sum())})
+    return pd.Series(
+        {
+            "gap": float(gap[i, j]),
+            "fpr_gap": float(d["fpr"][i, j]),
+            "fnr_gap": float(d["fnr"][i, j]),
+            "ppv_gap": float(d["ppv"][i, j]),
+            f"threshold_{names[0]}": float(grid[i]),
+            f"threshold_{names[1]}": float(grid[j]),
+            "pairs": int(ok.sum()),
+        }
+    )
 
 
 @renamed_arguments(sensitive_features="groups")
-def underdiagnosis(no_finding_true: ArrayLike, no_finding_score: ArrayLike, *,
-                   groups: ArrayLike | pd.DataFrame, threshold: float, n_boot: int = 1000,
-                   seed: int, level: float = 0.95) -> pd.DataFrame:
+def underdiagnosis(
+    no_finding_true: ArrayLike,
+    no_finding_score: ArrayLike,
+    *,
+    groups: ArrayLike | pd.DataFrame,
+    threshold: float,
+    n_boot: int = 1000,
+    seed: int,
+    level: float = 0.95,
+) -> pd.DataFrame:
     """Underdiagnosis rate per group: the share of patients *with* a finding whom the model calls "no finding".
 
     Seyyed-Kalantari et al. (Nat Med 2021): the false-positive rate of the "no
@@ -225,13 +272,22 @@ def underdiagnosis(no_finding_true: ArrayLike, no_finding_score: ArrayLike, *,
 
     with warnings.catch_warnings(record=True) as caught:  # keep only the warnings about this measure
         warnings.simplefilter("always")
-        gm = group_metrics(no_finding_true, no_finding_score, groups=groups,
-                           threshold=threshold, n_boot=n_boot, seed=seed, level=level, auc=False,
-                           calibration=False)
+        gm = group_metrics(
+            no_finding_true,
+            no_finding_score,
+            groups=groups,
+            threshold=threshold,
+            n_boot=n_boot,
+            seed=seed,
+            level=level,
+            auc=False,
+            calibration=False,
+        )
     for w in caught:
         if "false_positive_rate" in str(w.message):
-            warnings.warn(str(w.message).replace("false_positive_rate", "underdiagnosis rate"),
-                          UserWarning, stacklevel=2)
+            warnings.warn(
+                str(w.message).replace("false_positive_rate", "underdiagnosis rate"), UserWarning, stacklevel=2
+            )
     t = gm.table.xs("false_positive_rate", level="measure").copy()
     t.index.name = "group"
     return t

@@ -42,12 +42,16 @@ def weighted_average(states: Sequence[State], weights: Sequence[float]) -> dict[
     keys = list(states[0])
     for k, s in enumerate(states[1:], start=1):
         if list(s) != keys:
-            raise ValueError(f"client {k} has different parameter names from client 0 "
-                             f"({sorted(set(s) ^ set(keys))[:3]}...); all clients must train the same model.")
+            raise ValueError(
+                f"client {k} has different parameter names from client 0 "
+                f"({sorted(set(s) ^ set(keys))[:3]}...); all clients must train the same model."
+            )
         for key in keys:
             if s[key].shape != states[0][key].shape:
-                raise ValueError(f"parameter {key!r}: client {k} has shape {tuple(s[key].shape)}, client 0 "
-                                 f"{tuple(states[0][key].shape)}; all clients must train the same architecture.")
+                raise ValueError(
+                    f"parameter {key!r}: client {k} has shape {tuple(s[key].shape)}, client 0 "
+                    f"{tuple(states[0][key].shape)}; all clients must train the same architecture."
+                )
     heaviest = int(torch.argmax(w))
     out: dict[str, torch.Tensor] = {}
     for key in keys:

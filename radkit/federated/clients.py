@@ -27,8 +27,9 @@ FEDERATED_SITES: tuple[Site, ...] = (
     Site("A", weight=0.36, ap_fraction=0.10, risk=-0.6, age_mean=50, gamma=1.0, noise=0.015),
     Site("B", weight=0.24, ap_fraction=0.60, risk=0.9, age_mean=68, gamma=1.2, window=(0.0, 1.0), noise=0.025),
     Site("C", weight=0.06, ap_fraction=0.20, risk=0.0, age_mean=57, gamma=0.9, noise=0.02),
-    Site("D", weight=0.34, ap_fraction=0.25, risk=0.3, age_mean=60, gamma=3.0, window=(0.35, 1.0),
-         noise=0.02, blur=0.3),
+    Site(
+        "D", weight=0.34, ap_fraction=0.25, risk=0.3, age_mean=60, gamma=3.0, window=(0.35, 1.0), noise=0.02, blur=0.3
+    ),
 )
 
 
@@ -54,10 +55,16 @@ def federated_sites(*, scanner_skew: float = 1.0, prevalence_skew: float = 1.0) 
     mix = lambda a, b: a + scanner_skew * (b - a)
     out = []
     for s in FEDERATED_SITES:
-        out.append(replace(s, gamma=mix(ref.gamma, s.gamma), noise=mix(ref.noise, s.noise),
-                           blur=mix(ref.blur, s.blur),
-                           window=(mix(ref.window[0], s.window[0]), mix(ref.window[1], s.window[1])),
-                           risk=prevalence_skew * s.risk))
+        out.append(
+            replace(
+                s,
+                gamma=mix(ref.gamma, s.gamma),
+                noise=mix(ref.noise, s.noise),
+                blur=mix(ref.blur, s.blur),
+                window=(mix(ref.window[0], s.window[0]), mix(ref.window[1], s.window[1])),
+                risk=prevalence_skew * s.risk,
+            )
+        )
     return tuple(out)
 
 
@@ -85,8 +92,10 @@ class Client:
         return len(self.X)
 
     def __repr__(self) -> str:
-        return (f"Client({self.name!r}, n={self.n}, prevalence={float(self.y.float().mean()):.2f}, "
-                f"n_test={len(self.X_test)})")
+        return (
+            f"Client({self.name!r}, n={self.n}, prevalence={float(self.y.float().mean()):.2f}, "
+            f"n_test={len(self.X_test)})"
+        )
 
 
 def check_clients(clients: object) -> list[Client]:
@@ -102,8 +111,10 @@ def check_clients(clients: object) -> list[Client]:
     if isinstance(clients, Client):
         clients = [clients]
     if not isinstance(clients, (list, tuple)) or not clients:
-        raise ValueError("clients must be a non-empty list of radkit.federated.Client (one per hospital); "
-                         "build them with radkit.federated.make_clients(prof).")
+        raise ValueError(
+            "clients must be a non-empty list of radkit.federated.Client (one per hospital); "
+            "build them with radkit.federated.make_clients(prof)."
+        )
     names = set()
     shape = None
     for c in clients:
@@ -113,28 +124,43 @@ def check_clients(clients: object) -> list[Client]:
             raise ValueError(f"two clients are named {c.name!r}; give each hospital its own name.")
         names.add(c.name)
         if c.n == 0:
-            raise ValueError(f"client {c.name!r} has no training images: a hospital with no data cannot train. "
-                             "Leave it out of the federation (it can still receive the global model).")
+            raise ValueError(
+                f"client {c.name!r} has no training images: a hospital with no data cannot train. "
+                "Leave it out of the federation (it can still receive the global model)."
+            )
         if len(c.y) != c.n:
             raise ValueError(f"client {c.name!r}: {c.n} images but {len(c.y)} labels; they must match.")
         if torch.isnan(c.y.float()).any():
             raise ValueError(f"client {c.name!r} has NaN labels; drop those images or label them.")
         classes = torch.unique(c.y)
         if len(classes) < 2:
-            raise ValueError(f"client {c.name!r} has only one class ({float(classes[0]):g}) in its training "
-                             "labels: its local update cannot learn to separate classes and its local AUC "
-                             "is undefined. Give it cases of both classes or leave it out.")
+            raise ValueError(
+                f"client {c.name!r} has only one class ({float(classes[0]):g}) in its training "
+                "labels: its local update cannot learn to separate classes and its local AUC "
+                "is undefined. Give it cases of both classes or leave it out."
+            )
         if shape is None:
             shape = tuple(c.X.shape[1:])
         elif tuple(c.X.shape[1:]) != shape:
-            raise ValueError(f"client {c.name!r} has images of shape {tuple(c.X.shape[1:])} but the first client "
-                             f"has {shape}; every hospital must preprocess to the same size.")
+            raise ValueError(
+                f"client {c.name!r} has images of shape {tuple(c.X.shape[1:])} but the first client "
+                f"has {shape}; every hospital must preprocess to the same size."
+            )
     return list(clients)
 
 
-def make_clients(prof: Profile, *, sites: tuple[Site, ...] | None = None, finding: str = "cardiomegaly",
-                 n_train: int | None = None, n_test: int | None = None, size: int = 32, iid: bool = False,
-                 difficulty: float = 1.0, seed: int | None = None) -> list[Client]:
+def make_clients(
+    prof: Profile,
+    *,
+    sites: tuple[Site, ...] | None = None,
+    finding: str = "cardiomegaly",
+    n_train: int | None = None,
+    n_test: int | None = None,
+    size: int = 32,
+    iid: bool = False,
+    difficulty: float = 1.0,
+    seed: int | None = None,
+) -> list[Client]:
     """One :class:`Client` per site, from :func:`radkit.data.lesson_data` (synthetic sites).
 
     Parameters
@@ -170,8 +196,18 @@ def make_clients(prof: Profile, *, sites: tuple[Site, ...] | None = None, findin
 
     seed = check_seed(prof.seed if seed is None else seed)
     sites = FEDERATED_SITES if sites is None else tuple(sites)
-    data = lesson_data(prof, findings=finding, n_train=n_train, n_test=n_test, size=size, seed=seed,
-                       source="synthetic", sites=list(sites), masks=False, difficulty=difficulty)
+    data = lesson_data(
+        prof,
+        findings=finding,
+        n_train=n_train,
+        n_test=n_test,
+        size=size,
+        seed=seed,
+        source="synthetic",
+        sites=list(sites),
+        masks=False,
+        difficulty=difficulty,
+    )
     X, y = data.train.tensors()
     Xt, yt = data.test.tensors()
     site = data.train.meta["site"].to_numpy()
@@ -180,8 +216,16 @@ def make_clients(prof: Profile, *, sites: tuple[Site, ...] | None = None, findin
     if iid:
         gen = rng(seed + 7)
         site, site_t = gen.permutation(site), gen.permutation(site_t)
-    return [Client(name, X[torch.from_numpy(site == name)], y[torch.from_numpy(site == name)],
-                   Xt[torch.from_numpy(site_t == name)], yt[torch.from_numpy(site_t == name)]) for name in names]
+    return [
+        Client(
+            name,
+            X[torch.from_numpy(site == name)],
+            y[torch.from_numpy(site == name)],
+            Xt[torch.from_numpy(site_t == name)],
+            yt[torch.from_numpy(site_t == name)],
+        )
+        for name in names
+    ]
 
 
 def pooled(clients: list[Client]) -> Client:
@@ -201,10 +245,15 @@ def pooled(clients: list[Client]) -> Client:
 
 def describe(clients: list[Client]) -> pd.DataFrame:
     """Images, positives and prevalence per client (train and test)."""
-    rows = {c.name: {"train images": c.n, "train positives": int(c.y.sum()),
-                     "prevalence": round(float(c.y.float().mean()), 3), "test images": len(c.X_test),
-                     "test positives": int(c.y_test.sum())} for c in clients}
+    rows = {
+        c.name: {
+            "train images": c.n,
+            "train positives": int(c.y.sum()),
+            "prevalence": round(float(c.y.float().mean()), 3),
+            "test images": len(c.X_test),
+            "test positives": int(c.y_test.sum()),
+        }
+        for c in clients
+    }
     counts = ["train images", "train positives", "test images", "test positives"]
     return pd.DataFrame(rows).T.astype({"prevalence": float, **dict.fromkeys(counts, int)})
-
-

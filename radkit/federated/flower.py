@@ -42,8 +42,16 @@ def require_flower():
     return flwr
 
 
-def client_app(clients: list[Client], model: nn.Module, *, local_epochs: int = 1, lr: float = 3e-3,
-               batch_size: int = 64, seed: int, optimizer: str = "adamw"):
+def client_app(
+    clients: list[Client],
+    model: nn.Module,
+    *,
+    local_epochs: int = 1,
+    lr: float = 3e-3,
+    batch_size: int = 64,
+    seed: int,
+    optimizer: str = "adamw",
+):
     """A Flower ``ClientApp``; node ``partition-id`` = i trains on ``clients[i]``.
 
     In a real consortium each hospital runs its own SuperNode with
@@ -68,10 +76,16 @@ def client_app(clients: list[Client], model: nn.Module, *, local_epochs: int = 1
     def train(msg: Message, context: Context) -> Message:
         local, c, i = _local(msg, context)
         server_round = int(msg.content["config"]["server-round"])
-        local_update(local, c, local_epochs=local_epochs, lr=lr, batch_size=batch_size,
-                     seed=round_seed(seed, server_round, i), optimizer=optimizer)
-        reply = RecordDict({"arrays": ArrayRecord(local.state_dict()),
-                            "metrics": MetricRecord({"num-examples": c.n})})
+        local_update(
+            local,
+            c,
+            local_epochs=local_epochs,
+            lr=lr,
+            batch_size=batch_size,
+            seed=round_seed(seed, server_round, i),
+            optimizer=optimizer,
+        )
+        reply = RecordDict({"arrays": ArrayRecord(local.state_dict()), "metrics": MetricRecord({"num-examples": c.n})})
         return Message(content=reply, reply_to=msg)
 
     @app.evaluate()
@@ -80,8 +94,9 @@ def client_app(clients: list[Client], model: nn.Module, *, local_epochs: int = 1
 
         local, c, _ = _local(msg, context)
         auc = float(_evaluate(local, [c]).loc[c.name, "estimate"])
-        return Message(content=RecordDict({"metrics": MetricRecord({"auc": auc, "num-examples": len(c.X_test)})}),
-                       reply_to=msg)
+        return Message(
+            content=RecordDict({"metrics": MetricRecord({"auc": auc, "num-examples": len(c.X_test)})}), reply_to=msg
+        )
 
     return app
 
@@ -133,15 +148,21 @@ def server_app(model: nn.Module, *, rounds: int, num_clients: int, evaluate: boo
 
     @app.main()
     def main(grid: Grid, context: Context) -> None:
-        strategy = FedAvg(fraction_train=1.0, fraction_evaluate=1.0 if evaluate else 0.0,
-                          min_train_nodes=num_clients, min_evaluate_nodes=num_clients if evaluate else 0,
-                          min_available_nodes=num_clients)
+        strategy = FedAvg(
+            fraction_train=1.0,
+            fraction_evaluate=1.0 if evaluate else 0.0,
+            min_train_nodes=num_clients,
+            min_evaluate_nodes=num_clients if evaluate else 0,
+            min_available_nodes=num_clients,
+        )
+
         def record(server_round: int, arrays: ArrayRecord) -> None:
             if server_round > 0:
                 result.round_states.append(arrays.to_torch_state_dict())
 
-        out = strategy.start(grid=grid, initial_arrays=initial, train_config=ConfigRecord(), num_rounds=rounds,
-                             evaluate_fn=record)
+        out = strategy.start(
+            grid=grid, initial_arrays=initial, train_config=ConfigRecord(), num_rounds=rounds, evaluate_fn=record
+        )
         result.state_dict = out.arrays.to_torch_state_dict()
         result.evaluate_metrics = {r: dict(m) for r, m in out.evaluate_metrics_clientapp.items()}
 
@@ -166,9 +187,12 @@ def _grid_class():
             self._app = clientapp
             self._run = Run.create_empty(run_id=1)
             cfg = lambda i: {"partition-id": i, "num-partitions": num_nodes}
-            self._contexts = {_FIRST_CLIENT_NODE + i: Context(run_id=1, node_id=_FIRST_CLIENT_NODE + i,
-                                                              state=RecordDict(), run_config={}, node_config=cfg(i))
-                              for i in range(num_nodes)}
+            self._contexts = {
+                _FIRST_CLIENT_NODE + i: Context(
+                    run_id=1, node_id=_FIRST_CLIENT_NODE + i, state=RecordDict(), run_config={}, node_config=cfg(i)
+                )
+                for i in range(num_nodes)
+            }
             self._ids = itertools.count(1)
             self._replies: dict[str, Message] = {}
             self.bytes_sent = 0
@@ -241,5 +265,3 @@ def run_in_process(server, client, *, num_nodes: int, result: FlowerResult | Non
     if result is not None:
         result.bytes_sent = grid.bytes_sent
     return result
-
-

@@ -72,11 +72,15 @@ def split_model(model: nn.Module, *, cut: int) -> SplitModel:
     """
     feats = getattr(model, "features", None)
     if not isinstance(feats, nn.Sequential) or not hasattr(model, "head"):
-        raise TypeError("split_model cuts a radkit SmallCNN (features, pool, head); for another model build "
-                        "SplitModel(client_part, server_part) yourself.")
+        raise TypeError(
+            "split_model cuts a radkit SmallCNN (features, pool, head); for another model build "
+            "SplitModel(client_part, server_part) yourself."
+        )
     if isinstance(cut, bool) or not isinstance(cut, int) or not 1 <= cut < len(feats):
-        raise ValueError(f"cut must be a whole number from 1 to {len(feats) - 1} (modules of model.features "
-                         f"kept at the hospital), got {cut!r}.")
+        raise ValueError(
+            f"cut must be a whole number from 1 to {len(feats) - 1} (modules of model.features "
+            f"kept at the hospital), got {cut!r}."
+        )
     m = copy.deepcopy(model)
     client = nn.Sequential(*list(m.features)[:cut])
     server = nn.Sequential(*list(m.features)[cut:], m.pool, nn.Flatten(1), m.head)
@@ -85,8 +89,7 @@ def split_model(model: nn.Module, *, cut: int) -> SplitModel:
     return out
 
 
-def split_gradients(split: SplitModel, X: torch.Tensor, y: torch.Tensor, *,
-                    loss_fn=None) -> dict[str, torch.Tensor]:
+def split_gradients(split: SplitModel, X: torch.Tensor, y: torch.Tensor, *, loss_fn=None) -> dict[str, torch.Tensor]:
     """One step of the two-party protocol; the parameter gradients both sides end up with.
 
     1. client: ``a = client(X)``, sends ``a`` (a copy, no graph);
@@ -97,16 +100,17 @@ def split_gradients(split: SplitModel, X: torch.Tensor, y: torch.Tensor, *,
     """
     loss_fn = loss_fn or (lambda z, t: nn.functional.binary_cross_entropy_with_logits(z, t.reshape(z.shape)))
     split.zero_grad(set_to_none=True)
-    a = split.client(X)                                   # at the hospital
-    sent = a.detach().clone().requires_grad_(True)        # what crosses the wire
-    loss = loss_fn(split.server(sent), y)                 # at the server
+    a = split.client(X)  # at the hospital
+    sent = a.detach().clone().requires_grad_(True)  # what crosses the wire
+    loss = loss_fn(split.server(sent), y)  # at the server
     loss.backward()
-    a.backward(sent.grad.detach().clone())                # the gradient comes back down
+    a.backward(sent.grad.detach().clone())  # the gradient comes back down
     return {n: p.grad.detach().clone() for n, p in split.named_parameters()}
 
 
-def split_bytes_per_epoch(split: SplitModel, *, n_images: int, image_shape: tuple[int, ...],
-                          bytes_per_value: int = 4) -> int:
+def split_bytes_per_epoch(
+    split: SplitModel, *, n_images: int, image_shape: tuple[int, ...], bytes_per_value: int = 4
+) -> int:
     """Bytes one epoch of split learning sends for ``n_images``: activations up, gradients down, labels up.
 
     Examples

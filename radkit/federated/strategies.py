@@ -15,8 +15,17 @@ from radkit._validate import check_count
 from radkit.federated.averaging import is_bn_key, round_seed, state_bytes, weighted_average
 from radkit.federated.clients import Client, check_clients, pooled
 
-__all__ = ["FedRun", "local_update", "proximal_loss", "fedavg", "train_local", "train_pooled", "finetune",
-           "evaluate", "bytes_to_target"]
+__all__ = [
+    "FedRun",
+    "local_update",
+    "proximal_loss",
+    "fedavg",
+    "train_local",
+    "train_pooled",
+    "finetune",
+    "evaluate",
+    "bytes_to_target",
+]
 
 
 def proximal_loss(model: nn.Module, anchor: dict[str, torch.Tensor], mu: float):
@@ -45,8 +54,18 @@ def proximal_loss(model: nn.Module, anchor: dict[str, torch.Tensor], mu: float):
     return loss
 
 
-def local_update(model: nn.Module, client: Client, *, local_epochs: int, lr: float, batch_size: int,
-                 seed: int, mu: float = 0.0, optimizer: str = "adamw", weight_decay: float = 0.0) -> nn.Module:
+def local_update(
+    model: nn.Module,
+    client: Client,
+    *,
+    local_epochs: int,
+    lr: float,
+    batch_size: int,
+    seed: int,
+    mu: float = 0.0,
+    optimizer: str = "adamw",
+    weight_decay: float = 0.0,
+) -> nn.Module:
     """Train ``model`` in place on one client's data (FedProx term ``mu`` toward its starting weights).
 
     Examples
@@ -63,8 +82,20 @@ def local_update(model: nn.Module, client: Client, *, local_epochs: int, lr: flo
     if mu != 0:
         anchor = {k: p.detach().clone() for k, p in model.named_parameters()}
         loss = proximal_loss(model, anchor, mu)
-    fit(model, (client.X, client.y), num_epochs=local_epochs, lr=lr, batch_size=batch_size, seed=seed,
-        loss=loss, task="multilabel", optimizer=optimizer, weight_decay=weight_decay, device="cpu", progress=False)
+    fit(
+        model,
+        (client.X, client.y),
+        num_epochs=local_epochs,
+        lr=lr,
+        batch_size=batch_size,
+        seed=seed,
+        loss=loss,
+        task="multilabel",
+        optimizer=optimizer,
+        weight_decay=weight_decay,
+        device="cpu",
+        progress=False,
+    )
     return model
 
 
@@ -98,10 +129,23 @@ class FedRun:
         return pd.DataFrame(self.rows).set_index("round")
 
 
-def fedavg(clients: list[Client], model: nn.Module, *, rounds: int, local_epochs: int = 1, fraction: float = 1.0,
-           lr: float = 3e-3, batch_size: int = 64, mu: float = 0.0, local_bn: bool = False,
-           optimizer: str = "adamw", seed: int, eval_every: bool = False, keep_states: bool = False,
-           progress: bool = False) -> FedRun:
+def fedavg(
+    clients: list[Client],
+    model: nn.Module,
+    *,
+    rounds: int,
+    local_epochs: int = 1,
+    fraction: float = 1.0,
+    lr: float = 3e-3,
+    batch_size: int = 64,
+    mu: float = 0.0,
+    local_bn: bool = False,
+    optimizer: str = "adamw",
+    seed: int,
+    eval_every: bool = False,
+    keep_states: bool = False,
+    progress: bool = False,
+) -> FedRun:
     """Federated averaging (McMahan 2017), with FedProx (``mu > 0``) and FedBN (``local_bn=True``).
 
     Each round the server samples ``max(1, round(C * K))`` of the ``K`` clients, sends them
@@ -145,8 +189,10 @@ def fedavg(clients: list[Client], model: nn.Module, *, rounds: int, local_epochs
     from radkit.seeding import check_seed, rng
 
     clients = check_clients(clients)
-    rounds, local_epochs, batch_size = (check_count(v, name) for name, v in (
-        ("rounds", rounds), ("local_epochs", local_epochs), ("batch_size", batch_size)))
+    rounds, local_epochs, batch_size = (
+        check_count(v, name)
+        for name, v in (("rounds", rounds), ("local_epochs", local_epochs), ("batch_size", batch_size))
+    )
     if not (isinstance(fraction, (int, float)) and 0 < fraction <= 1):
         raise ValueError(f"fraction C of clients per round must be in (0, 1] (1 = every client), got {fraction!r}.")
     if not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)):
@@ -160,16 +206,27 @@ def fedavg(clients: list[Client], model: nn.Module, *, rounds: int, local_epochs
     bytes_total, rows, kept = 0, [], []
     msg_bytes = state_bytes(global_model, keys=shared)
     for r in tqdm(range(1, rounds + 1), desc="rounds", disable=not progress):
-        chosen = sorted(gen.choice(len(clients), size=k, replace=False).tolist()) if k < len(clients) \
+        chosen = (
+            sorted(gen.choice(len(clients), size=k, replace=False).tolist())
+            if k < len(clients)
             else list(range(len(clients)))
+        )
         states, weights = [], []
         for i in chosen:
             c = clients[i]
             local = copy.deepcopy(global_model)
             if c.name in local_states:
                 local.load_state_dict(local_states[c.name], strict=False)
-            local_update(local, c, local_epochs=local_epochs, lr=lr, batch_size=batch_size,
-                         seed=round_seed(seed, r, i), mu=mu, optimizer=optimizer)
+            local_update(
+                local,
+                c,
+                local_epochs=local_epochs,
+                lr=lr,
+                batch_size=batch_size,
+                seed=round_seed(seed, r, i),
+                mu=mu,
+                optimizer=optimizer,
+            )
             state = local.state_dict()
             if local_bn:
                 local_states[c.name] = {key: v.clone() for key, v in state.items() if key not in shared}
@@ -177,8 +234,13 @@ def fedavg(clients: list[Client], model: nn.Module, *, rounds: int, local_epochs
             weights.append(c.n)
         global_model.load_state_dict(weighted_average(states, weights), strict=False)
         bytes_total += 2 * msg_bytes * len(chosen)
-        row = {"round": r, "clients": len(chosen), "bytes_up": msg_bytes * len(chosen),
-               "bytes_down": msg_bytes * len(chosen), "bytes_total": bytes_total}
+        row = {
+            "round": r,
+            "clients": len(chosen),
+            "bytes_up": msg_bytes * len(chosen),
+            "bytes_down": msg_bytes * len(chosen),
+            "bytes_total": bytes_total,
+        }
         if eval_every:
             row["auc"] = _overall_auc(FedRun(global_model, _client_models(global_model, local_states)), clients)
         rows.append(row)
@@ -210,8 +272,9 @@ def _overall_auc(run: FedRun, clients: list[Client]) -> float:
     return float(roc_auc_score(y, p))
 
 
-def train_local(clients: list[Client], model: nn.Module, *, num_epochs: int, lr: float = 3e-3,
-                batch_size: int = 64, seed: int) -> dict[str, nn.Module]:
+def train_local(
+    clients: list[Client], model: nn.Module, *, num_epochs: int, lr: float = 3e-3, batch_size: int = 64, seed: int
+) -> dict[str, nn.Module]:
     """Local-only: each hospital trains its own copy of ``model`` on its own images.
 
     The same number of epochs as the federation's rounds x local epochs is a fair comparison.
@@ -219,29 +282,52 @@ def train_local(clients: list[Client], model: nn.Module, *, num_epochs: int, lr:
     clients = check_clients(clients)
     out = {}
     for i, c in enumerate(clients):
-        out[c.name] = local_update(copy.deepcopy(model).cpu(), c, local_epochs=num_epochs, lr=lr,
-                                   batch_size=batch_size, seed=round_seed(seed, 0, i))
+        out[c.name] = local_update(
+            copy.deepcopy(model).cpu(),
+            c,
+            local_epochs=num_epochs,
+            lr=lr,
+            batch_size=batch_size,
+            seed=round_seed(seed, 0, i),
+        )
     return out
 
 
-def train_pooled(clients: list[Client], model: nn.Module, *, num_epochs: int, lr: float = 3e-3,
-                 batch_size: int = 64, seed: int) -> nn.Module:
+def train_pooled(
+    clients: list[Client], model: nn.Module, *, num_epochs: int, lr: float = 3e-3, batch_size: int = 64, seed: int
+) -> nn.Module:
     """The ceiling the law forbids: one model trained on every hospital's images in one place."""
-    return local_update(copy.deepcopy(model).cpu(), pooled(clients), local_epochs=num_epochs, lr=lr,
-                        batch_size=batch_size, seed=round_seed(seed, 0, 10_000))
+    return local_update(
+        copy.deepcopy(model).cpu(),
+        pooled(clients),
+        local_epochs=num_epochs,
+        lr=lr,
+        batch_size=batch_size,
+        seed=round_seed(seed, 0, 10_000),
+    )
 
 
-def finetune(model: nn.Module, clients: list[Client], *, num_epochs: int = 1, lr: float = 1e-3,
-             batch_size: int = 64, seed: int) -> dict[str, nn.Module]:
+def finetune(
+    model: nn.Module, clients: list[Client], *, num_epochs: int = 1, lr: float = 1e-3, batch_size: int = 64, seed: int
+) -> dict[str, nn.Module]:
     """Personalization: each hospital fine-tunes its own copy of the global ``model`` on its own images."""
     clients = check_clients(clients)
-    return {c.name: local_update(copy.deepcopy(model).cpu(), c, local_epochs=num_epochs, lr=lr,
-                                 batch_size=batch_size, seed=round_seed(seed, 0, 20_000 + i))
-            for i, c in enumerate(clients)}
+    return {
+        c.name: local_update(
+            copy.deepcopy(model).cpu(),
+            c,
+            local_epochs=num_epochs,
+            lr=lr,
+            batch_size=batch_size,
+            seed=round_seed(seed, 0, 20_000 + i),
+        )
+        for i, c in enumerate(clients)
+    }
 
 
-def evaluate(models: nn.Module | dict[str, nn.Module] | FedRun, clients: list[Client], *,
-             name: str = "model") -> pd.DataFrame:
+def evaluate(
+    models: nn.Module | dict[str, nn.Module] | FedRun, clients: list[Client], *, name: str = "model"
+) -> pd.DataFrame:
     """Test AUC of each client's model on that client's own test images, with a DeLong interval.
 
     ``models`` is one model for every client, a dict ``{client name: model}`` or a
@@ -261,8 +347,13 @@ def evaluate(models: nn.Module | dict[str, nn.Module] | FedRun, clients: list[Cl
     from radkit.stats import Estimate
 
     clients = check_clients(clients)
-    pick = (models.model_for if isinstance(models, FedRun)
-            else (lambda n: models[n]) if isinstance(models, dict) else (lambda n: models))
+    pick = (
+        models.model_for
+        if isinstance(models, FedRun)
+        else (lambda n: models[n])
+        if isinstance(models, dict)
+        else (lambda n: models)
+    )
     rows, ys, ps = {}, [], []
     for c in clients:
         y, p = c.y_test[:, 0].numpy(), _scores(pick(c.name), c.X_test)

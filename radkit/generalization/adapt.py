@@ -82,13 +82,16 @@ class DANN(nn.Module):
     def __init__(self, backbone: nn.Module, *, lambd: float = 0.3, hidden: int = 64) -> None:
         super().__init__()
         split = all(hasattr(backbone, a) for a in ("features", "pool")) and isinstance(
-            getattr(backbone, "head", None), nn.Linear)
+            getattr(backbone, "head", None), nn.Linear
+        )
         # other architectures (the full profile's ResNet-18): the input of the last nn.Linear, read by a hook
         linears = [name for name, m in backbone.named_modules() if name and isinstance(m, nn.Linear)]
         if not split and not linears:
-            raise TypeError("backbone needs 'features', 'pool' and a Linear 'head' (SmallCNN), or a last "
-                            "nn.Linear layer that predicts the finding (ResNet, DenseNet); this one has neither. "
-                            "Use radkit.models.make_model(...).")
+            raise TypeError(
+                "backbone needs 'features', 'pool' and a Linear 'head' (SmallCNN), or a last "
+                "nn.Linear layer that predicts the finding (ResNet, DenseNet); this one has neither. "
+                "Use radkit.models.make_model(...)."
+            )
         grad_reverse(torch.zeros(1), lambd)  # validates lambd
         self.backbone, self.lambd = backbone, float(lambd)
         self._head_name = "head" if split else linears[-1]
@@ -103,7 +106,8 @@ class DANN(nn.Module):
             return f, self.backbone.head(f)
         seen: list[torch.Tensor] = []
         hook = self.backbone.get_submodule(self._head_name).register_forward_hook(
-            lambda _m, inputs, _o: seen.append(inputs[0]))
+            lambda _m, inputs, _o: seen.append(inputs[0])
+        )
         try:
             logits = self.backbone(x)
         finally:
@@ -119,8 +123,9 @@ class DANN(nn.Module):
         return torch.cat([logits, self.domain(grad_reverse(f, self.lambd))], dim=1)
 
 
-def dann_data(x_source: torch.Tensor, y_source: torch.Tensor, x_target: torch.Tensor
-              ) -> tuple[torch.Tensor, torch.Tensor]:
+def dann_data(
+    x_source: torch.Tensor, y_source: torch.Tensor, x_target: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Training tensors for :class:`DANN` with :func:`radkit.train.fit`.
 
     Returns ``(X, Y)``: source and target images stacked; ``Y`` has the finding
@@ -136,8 +141,10 @@ def dann_data(x_source: torch.Tensor, y_source: torch.Tensor, x_target: torch.Te
     y = torch.as_tensor(y_source, dtype=torch.float32)
     y = y[:, None] if y.ndim == 1 else y
     if x_source.ndim != 4 or x_target.ndim != 4 or x_source.shape[1:] != x_target.shape[1:]:
-        raise ValueError(f"x_source {tuple(x_source.shape)} and x_target {tuple(x_target.shape)} must both be "
-                         "N x C x H x W with the same C, H, W.")
+        raise ValueError(
+            f"x_source {tuple(x_source.shape)} and x_target {tuple(x_target.shape)} must both be "
+            "N x C x H x W with the same C, H, W."
+        )
     if len(y) != len(x_source):
         raise ValueError(f"{len(x_source)} source images but {len(y)} labels.")
     if len(x_target) == 0 or len(x_source) == 0:
@@ -177,8 +184,15 @@ class StyleRandomization:
     ((4, 1, 16, 16), True)
     """
 
-    def __init__(self, *, seed: int, gamma: tuple[float, float] = (0.7, 1.5), window: float = 0.08,
-                 blur: float = 1.0, noise: float = 0.03) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int,
+        gamma: tuple[float, float] = (0.7, 1.5),
+        window: float = 0.08,
+        blur: float = 1.0,
+        noise: float = 0.03,
+    ) -> None:
         if not (0 < gamma[0] <= gamma[1]):
             raise ValueError(f"gamma={gamma} must be (low, high) with 0 < low <= high.")
         for name, v, hi in (("window", window, 0.45), ("blur", blur, 1.0), ("noise", noise, 0.5)):
@@ -203,8 +217,7 @@ class StyleRandomization:
         out = ((x - lo) / (hi - lo)).clamp(1e-6, 1.0) ** gam
         k = torch.tensor([1.0, 2.0, 1.0], device=dev)
         k = (k[:, None] * k[None, :] / 16).view(1, 1, 3, 3).repeat(x.shape[1], 1, 1, 1)
-        blurred = nn.functional.conv2d(nn.functional.pad(out, (1, 1, 1, 1), mode="replicate"), k,
-                                       groups=x.shape[1])
+        blurred = nn.functional.conv2d(nn.functional.pad(out, (1, 1, 1, 1), mode="replicate"), k, groups=x.shape[1])
         a = (u[:, 3] * self.blur).view(view)
         out = (1 - a) * out + a * blurred
         sd = (u[:, 4] * self.noise).view(view)

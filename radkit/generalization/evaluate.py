@@ -38,12 +38,18 @@ class AucGap:
 
     def to_frame(self) -> pd.DataFrame:
         """Three rows: internal AUC, external AUC, drop."""
-        return pd.concat([self.internal.to_frame("internal AUC"), self.external.to_frame("external AUC"),
-                          self.drop.to_frame("drop (internal - external)")])
+        return pd.concat(
+            [
+                self.internal.to_frame("internal AUC"),
+                self.external.to_frame("external AUC"),
+                self.drop.to_frame("drop (internal - external)"),
+            ]
+        )
 
 
-def auc_gap(y_internal: ArrayLike, s_internal: ArrayLike, y_external: ArrayLike, s_external: ArrayLike, *,
-            level: float = 0.95) -> AucGap:
+def auc_gap(
+    y_internal: ArrayLike, s_internal: ArrayLike, y_external: ArrayLike, s_external: ArrayLike, *, level: float = 0.95
+) -> AucGap:
     """Internal AUC, external AUC and their difference, each with a DeLong interval.
 
     Examples
@@ -60,13 +66,20 @@ def auc_gap(y_internal: ArrayLike, s_internal: ArrayLike, y_external: ArrayLike,
     est = lambda r, name: Estimate(r.auc, r.low, r.high, level=level, method="DeLong", n=int(name.size))
     d = a.auc - b.auc
     se = float(np.hypot(a.se, b.se))
-    drop = Estimate(d, d - z * se, d + z * se, level=level, method="DeLong, independent sets",
-                    n=int(y_internal.size + y_external.size))
+    drop = Estimate(
+        d,
+        d - z * se,
+        d + z * se,
+        level=level,
+        method="DeLong, independent sets",
+        n=int(y_internal.size + y_external.size),
+    )
     return AucGap(est(a, y_internal), est(b, y_external), drop)
 
 
-def prediction_shift(before: ArrayLike, after: ArrayLike, *, seed: int, n_boot: int = 1000,
-                     level: float = 0.95) -> Estimate:
+def prediction_shift(
+    before: ArrayLike, after: ArrayLike, *, seed: int, n_boot: int = 1000, level: float = 0.95
+) -> Estimate:
     """Mean absolute change of the predicted probability per case, with a bootstrap interval.
 
     ``before`` and ``after`` are the same cases scored twice (original and
@@ -91,9 +104,16 @@ def prediction_shift(before: ArrayLike, after: ArrayLike, *, seed: int, n_boot: 
 
 
 @renamed_arguments(make_model="model_factory")
-def resplit_gaps(features: ArrayLike, y_true: ArrayLike, site: ArrayLike, *, external: str | Sequence[str],
-                 seeds: Sequence[int], model_factory: Callable[[], object] | None = None,
-                 test_fraction: float = 0.3) -> pd.DataFrame:
+def resplit_gaps(
+    features: ArrayLike,
+    y_true: ArrayLike,
+    site: ArrayLike,
+    *,
+    external: str | Sequence[str],
+    seeds: Sequence[int],
+    model_factory: Callable[[], object] | None = None,
+    test_fraction: float = 0.3,
+) -> pd.DataFrame:
     """Refit a cheap model on ``len(seeds)`` site-aware splits; internal and external AUC of each.
 
     The internal hold-out is re-drawn for every seed (see :func:`~radkit.generalization.site_split`);
@@ -170,10 +190,17 @@ class SeedComparison:
         return pd.concat(parts)
 
 
-def compare_over_seeds(score_fns: Mapping[str, Callable[[int], ArrayLike]], y_true: ArrayLike, *,
-                       seeds: Sequence[int], external: ArrayLike, internal: ArrayLike | None = None,
-                       reference: str | None = None, level: float = 0.95,
-                       progress: bool = False) -> SeedComparison:
+def compare_over_seeds(
+    score_fns: Mapping[str, Callable[[int], ArrayLike]],
+    y_true: ArrayLike,
+    *,
+    seeds: Sequence[int],
+    external: ArrayLike,
+    internal: ArrayLike | None = None,
+    reference: str | None = None,
+    level: float = 0.95,
+    progress: bool = False,
+) -> SeedComparison:
     """Train every method once per seed and compare external AUCs, paired by seed.
 
     A single training run of a small network is one draw from a noisy
@@ -226,8 +253,10 @@ def compare_over_seeds(score_fns: Mapping[str, Callable[[int], ArrayLike]], y_tr
         raise ValueError(f"reference={reference!r} is not one of the methods {names}.")
     seeds = [check_seed(s) for s in seeds]
     if len(seeds) < 2 or len(set(seeds)) != len(seeds):
-        raise ValueError(f"seeds={seeds} must hold at least two distinct seeds: an interval over seeds "
-                         "needs replicates (e.g. radkit.seeding.spawn(prof.seed, 5)).")
+        raise ValueError(
+            f"seeds={seeds} must hold at least two distinct seeds: an interval over seeds "
+            "needs replicates (e.g. radkit.seeding.spawn(prof.seed, 5))."
+        )
     level = check_level(level)
     y = np.asarray(y_true, dtype=float).ravel()
     tests = {"external": external} if internal is None else {"internal": internal, "external": external}
@@ -236,8 +265,10 @@ def compare_over_seeds(score_fns: Mapping[str, Callable[[int], ArrayLike]], y_tr
         if rows.size == 0 or rows.min() < 0 or rows.max() >= y.size:
             raise ValueError(f"{part} must be non-empty row positions in 0..{y.size - 1}.")
         if np.unique(y[rows]).size != 2:
-            raise ValueError(f"the {part} test has only one class ({np.unique(y[rows]).tolist()}): "
-                             "an AUC needs positives and negatives; choose a larger or another test set.")
+            raise ValueError(
+                f"the {part} test has only one class ({np.unique(y[rows]).tolist()}): "
+                "an AUC needs positives and negatives; choose a larger or another test set."
+            )
         tests[part] = rows
     fits = [(s, n) for s in seeds for n in names]
     if progress:
@@ -248,21 +279,28 @@ def compare_over_seeds(score_fns: Mapping[str, Callable[[int], ArrayLike]], y_tr
     for s, name in fits:
         score = np.asarray(score_fns[name](s), dtype=float).ravel()
         if score.shape != y.shape:
-            raise ValueError(f"method {name!r} returned {score.size} scores for {y.size} cases; "
-                             "score every case of y_true, in the same order.")
+            raise ValueError(
+                f"method {name!r} returned {score.size} scores for {y.size} cases; "
+                "score every case of y_true, in the same order."
+            )
         if not np.isfinite(score).all():
-            raise ValueError(f"method {name!r} (seed {s}) returned NaN or infinite scores; "
-                             "check that its training converged.")
-        rows_out.append({"seed": s, "method": name,
-                         **{p: roc_auc_score(y[r], score[r]) for p, r in tests.items()}})
+            raise ValueError(
+                f"method {name!r} (seed {s}) returned NaN or infinite scores; check that its training converged."
+            )
+        rows_out.append({"seed": s, "method": name, **{p: roc_auc_score(y[r], score[r]) for p, r in tests.items()}})
     per_seed = pd.DataFrame(rows_out)
     wide = per_seed.pivot(index="seed", columns="method", values="external").loc[seeds, names]
     ext = {n: t_interval(wide[n].to_numpy(), level=level, method="t over seeds") for n in names}
-    paired = {n: t_interval((wide[n] - wide[reference]).to_numpy(), level=level,
-                                method="paired t over seeds") for n in names if n != reference}
+    paired = {
+        n: t_interval((wide[n] - wide[reference]).to_numpy(), level=level, method="paired t over seeds")
+        for n in names
+        if n != reference
+    }
     drop = {}
     if internal is not None:
         gap = per_seed.assign(gap=per_seed["internal"] - per_seed["external"])
-        drop = {n: t_interval(gap.loc[gap["method"] == n, "gap"].to_numpy(), level=level,
-                                  method="t over seeds") for n in names}
+        drop = {
+            n: t_interval(gap.loc[gap["method"] == n, "gap"].to_numpy(), level=level, method="t over seeds")
+            for n in names
+        }
     return SeedComparison(per_seed, reference, ext, paired, drop)

@@ -80,8 +80,10 @@ def match_histograms(images: ArrayLike | torch.Tensor, reference: ArrayLike | to
     x = _images(images)
     r = reference.detach().cpu().numpy() if isinstance(reference, torch.Tensor) else np.asarray(reference)
     if r.ndim < 2 or r.shape[-2:] != x.shape[-2:]:
-        raise ValueError(f"reference has shape {r.shape} but the images are {x.shape[-2]} x {x.shape[-1]}; "
-                         "resize the reference (or pick a reference film of the same size).")
+        raise ValueError(
+            f"reference has shape {r.shape} but the images are {x.shape[-2]} x {x.shape[-1]}; "
+            "resize the reference (or pick a reference film of the same size)."
+        )
     if not np.isfinite(r).all():
         raise ValueError("reference contains NaN or infinite values.")
     t_values, t_counts = np.unique(r.astype(np.float64).ravel(), return_counts=True)
@@ -109,8 +111,9 @@ def texture_features(images: ArrayLike | torch.Tensor, *, pool: int = 8) -> np.n
     return np.concatenate([pooled_pixels(x.numpy(), pool=pool), pooled_pixels(hp.numpy(), pool=pool)], axis=1)
 
 
-def site_probe(features: ArrayLike | torch.Tensor, site: ArrayLike, *, seed: int,
-               pair: Sequence[str] | None = None, pool: int = 16) -> ProbeResult:
+def site_probe(
+    features: ArrayLike | torch.Tensor, site: ArrayLike, *, seed: int, pair: Sequence[str] | None = None, pool: int = 16
+) -> ProbeResult:
     """Out-of-fold AUC of a linear probe telling two sites apart (Glocker's test).
 
     Parameters

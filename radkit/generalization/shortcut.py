@@ -26,9 +26,20 @@ import torch
 from radkit.seeding import check_seed, spawn
 from radkit.synth import PATHOLOGIES, Site, SynthCXR, generate
 
-__all__ = ["ZECH_PREVALENCE", "SHORTCUT_SITES", "SCANNER_FIELDS", "ShortcutData", "shortcut_data",
-           "counterfactual", "swap_markers", "mask_corners", "noisy_copy", "concat", "stamp_markers",
-           "correlated_flags"]
+__all__ = [
+    "ZECH_PREVALENCE",
+    "SHORTCUT_SITES",
+    "SCANNER_FIELDS",
+    "ShortcutData",
+    "shortcut_data",
+    "counterfactual",
+    "swap_markers",
+    "mask_corners",
+    "noisy_copy",
+    "concat",
+    "stamp_markers",
+    "correlated_flags",
+]
 
 #: Pneumonia prevalence at Zech et al.'s two training hospitals (Mount Sinai 34.2%, NIH 1.2%).
 ZECH_PREVALENCE: tuple[float, float] = (0.342, 0.012)
@@ -64,10 +75,14 @@ def concat(parts: list[SynthCXR]) -> SynthCXR:
     if all(p.masks is not None for p in parts):
         masks = {k: torch.cat([p.masks[k] for p in parts]) for k in parts[0].masks}
     lungs = torch.cat([p.lungs for p in parts]) if all(p.lungs is not None for p in parts) else None
-    return SynthCXR(images=torch.cat([p.images for p in parts]),
-                    labels=pd.concat([p.labels for p in parts], ignore_index=True),
-                    masks=masks, lungs=lungs, meta=pd.concat([p.meta for p in parts], ignore_index=True),
-                    params={"parts": [p.params for p in parts]})
+    return SynthCXR(
+        images=torch.cat([p.images for p in parts]),
+        labels=pd.concat([p.labels for p in parts], ignore_index=True),
+        masks=masks,
+        lungs=lungs,
+        meta=pd.concat([p.meta for p in parts], ignore_index=True),
+        params={"parts": [p.params for p in parts]},
+    )
 
 
 def _site_from(spec: dict) -> Site:
@@ -78,16 +93,20 @@ def _site_from(spec: dict) -> Site:
 
 def _check_changes(changes: dict[str, dict], names: list[str]) -> None:
     if not isinstance(changes, dict) or not changes:
-        raise ValueError("changes must be a non-empty dict {site_name: {field: value}}, "
-                         "e.g. {'A': {'marker': 'L', 'marker_corner': 'tl'}}.")
+        raise ValueError(
+            "changes must be a non-empty dict {site_name: {field: value}}, "
+            "e.g. {'A': {'marker': 'L', 'marker_corner': 'tl'}}."
+        )
     unknown = [s for s in changes if s not in names]
     if unknown:
         raise ValueError(f"changes name unknown site(s) {unknown}; the data have sites {names}.")
     for s, ch in changes.items():
         bad = sorted(set(ch) - set(SCANNER_FIELDS))
         if bad:
-            raise ValueError(f"changes[{s!r}] touches {bad}, which would change the patients, not the film. "
-                             f"A counterfactual may change only {', '.join(SCANNER_FIELDS)}.")
+            raise ValueError(
+                f"changes[{s!r}] touches {bad}, which would change the patients, not the film. "
+                f"A counterfactual may change only {', '.join(SCANNER_FIELDS)}."
+            )
 
 
 def counterfactual(data: SynthCXR, changes: dict[str, dict]) -> SynthCXR:
@@ -140,9 +159,20 @@ def counterfactual(data: SynthCXR, changes: dict[str, dict]) -> SynthCXR:
     drift = None
     if p.get("drift"):
         drift = Drift(**{f.name: p["drift"][f.name] for f in fields(Drift)})
-    out = generate(p["n"], size=p["size"], seed=p["seed"], prevalence=p["prevalence"], sites=new_sites,
-                   difficulty=p["difficulty"], drift=drift, dates=tuple(p["dates"]), marker_corr=p["marker_corr"],
-                   marker_pathology=p["marker_pathology"], masks=p["masks"], device="cpu")
+    out = generate(
+        p["n"],
+        size=p["size"],
+        seed=p["seed"],
+        prevalence=p["prevalence"],
+        sites=new_sites,
+        difficulty=p["difficulty"],
+        drift=drift,
+        dates=tuple(p["dates"]),
+        marker_corr=p["marker_corr"],
+        marker_pathology=p["marker_pathology"],
+        masks=p["masks"],
+        device="cpu",
+    )
     return out
 
 
@@ -154,8 +184,10 @@ def swap_markers(a: Site, b: Site) -> dict[str, dict]:
     >>> swap_markers(SHORTCUT_SITES[0], SHORTCUT_SITES[1])["A"]
     {'marker': 'L', 'marker_corner': 'tl'}
     """
-    return {a.name: {"marker": b.marker, "marker_corner": b.marker_corner},
-            b.name: {"marker": a.marker, "marker_corner": a.marker_corner}}
+    return {
+        a.name: {"marker": b.marker, "marker_corner": b.marker_corner},
+        b.name: {"marker": a.marker, "marker_corner": a.marker_corner},
+    }
 
 
 def mask_corners(images: torch.Tensor, *, frac: float = 0.2, value: float = 0.0) -> torch.Tensor:
@@ -290,16 +322,33 @@ class ShortcutData:
         for part in ("train", "internal", "external"):
             d = self._part(part)
             for s, g in d.labels[self.finding].groupby(d.meta["site"].to_numpy()):
-                rows.append({"part": part, "site": s, "images": len(g), "positives": int(g.sum()),
-                             "prevalence": round(float(g.mean()), 3),
-                             "marker": float(d.meta["marker"][d.meta["site"] == s].mean())})
+                rows.append(
+                    {
+                        "part": part,
+                        "site": s,
+                        "images": len(g),
+                        "positives": int(g.sum()),
+                        "prevalence": round(float(g.mean()), 3),
+                        "marker": float(d.meta["marker"][d.meta["site"] == s].mean()),
+                    }
+                )
         return pd.DataFrame(rows).set_index(["part", "site"])
 
 
-def shortcut_data(*, n_train: int, n_test: int, size: int, seed: int, finding: str = "nodule",
-                  prevalence: tuple[float, float] = ZECH_PREVALENCE, external_prevalence: float = 0.15,
-                  sites: tuple[Site, Site, Site] = SHORTCUT_SITES, difficulty: float = 1.0,
-                  balance: bool = False, masks: bool = False) -> ShortcutData:
+def shortcut_data(
+    *,
+    n_train: int,
+    n_test: int,
+    size: int,
+    seed: int,
+    finding: str = "nodule",
+    prevalence: tuple[float, float] = ZECH_PREVALENCE,
+    external_prevalence: float = 0.15,
+    sites: tuple[Site, Site, Site] = SHORTCUT_SITES,
+    difficulty: float = 1.0,
+    balance: bool = False,
+    masks: bool = False,
+) -> ShortcutData:
     """Zech's set-up: two training sites whose markers go with very different prevalences, one new site.
 
     Each training site contributes half of ``n_train`` (and of ``n_test`` for
@@ -343,8 +392,10 @@ def shortcut_data(*, n_train: int, n_test: int, size: int, seed: int, finding: s
         if isinstance(n, bool) or not isinstance(n, int) or n < 4:
             raise ValueError(f"{name}={n!r} must be an int >= 4 (each training site gets half).")
     if len(prevalence) != 2 or not all(0 <= p <= 1 for p in (*prevalence, external_prevalence)):
-        raise ValueError(f"prevalence={prevalence} must be two probabilities (one per training site) and "
-                         f"external_prevalence={external_prevalence} one probability.")
+        raise ValueError(
+            f"prevalence={prevalence} must be two probabilities (one per training site) and "
+            f"external_prevalence={external_prevalence} one probability."
+        )
     if len(sites) != 3 or len({s.name for s in sites}) != 3:
         raise ValueError("sites must be three Site objects with distinct names: train 1, train 2, external.")
     seed = check_seed(seed)
@@ -354,12 +405,26 @@ def shortcut_data(*, n_train: int, n_test: int, size: int, seed: int, finding: s
     s = spawn(seed, 5)
 
     def gen(site: Site, n: int, p: float, sd: int) -> SynthCXR:
-        return generate(n, size=size, seed=sd, sites=[site], prevalence={finding: p}, difficulty=difficulty,
-                        masks=masks, device="cpu")
+        return generate(
+            n,
+            size=size,
+            seed=sd,
+            sites=[site],
+            prevalence={finding: p},
+            difficulty=difficulty,
+            masks=masks,
+            device="cpu",
+        )
 
     a, b, c = sites
     train = concat([gen(a, n_train // 2, prev[0], s[0]), gen(b, n_train - n_train // 2, prev[1], s[1])])
     internal = concat([gen(a, n_test // 2, prev[0], s[2]), gen(b, n_test - n_test // 2, prev[1], s[3])])
     external = gen(c, n_test, external_prevalence, s[4])
-    return ShortcutData(train=train, internal=internal, external=external, finding=finding, sites=tuple(sites),
-                        prevalence={a.name: prev[0], b.name: prev[1], c.name: external_prevalence})
+    return ShortcutData(
+        train=train,
+        internal=internal,
+        external=external,
+        finding=finding,
+        sites=tuple(sites),
+        prevalence={a.name: prev[0], b.name: prev[1], c.name: external_prevalence},
+    )

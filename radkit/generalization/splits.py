@@ -57,25 +57,37 @@ def _site_array(site: ArrayLike) -> np.ndarray:
     return s
 
 
-def _check_positives(site: np.ndarray, y_true: ArrayLike | None, rows: np.ndarray, what: str, *,
-                     per_site: bool) -> None:
+def _check_positives(
+    site: np.ndarray, y_true: ArrayLike | None, rows: np.ndarray, what: str, *, per_site: bool
+) -> None:
     if y_true is None:
         return
     y = np.asarray(y_true, dtype=float)
     if y.shape != site.shape:
         raise ValueError(f"y_true has shape {y.shape} but site has {site.shape}; pass one label per row.")
-    groups = [(name, rows[site[rows] == name]) for name in pd.unique(site[rows])] if per_site else \
-        [("+".join(map(str, pd.unique(site[rows]))), rows)]
+    groups = (
+        [(name, rows[site[rows] == name]) for name in pd.unique(site[rows])]
+        if per_site
+        else [("+".join(map(str, pd.unique(site[rows]))), rows)]
+    )
     for name, at in groups:
         yy = y[at]
         if np.nansum(yy == 1) == 0 or np.nansum(yy == 0) == 0:
             kind = "positives" if np.nansum(yy == 1) == 0 else "negatives"
-            raise ValueError(f"Site {name!r} has no {kind} in the {what} rows ({len(at)} rows): an AUC "
-                             "there is undefined. Pool it with another site, or choose another finding.")
+            raise ValueError(
+                f"Site {name!r} has no {kind} in the {what} rows ({len(at)} rows): an AUC "
+                "there is undefined. Pool it with another site, or choose another finding."
+            )
 
 
-def site_split(site: ArrayLike, *, external: str | Sequence[str], test_fraction: float = 0.3, seed: int,
-               y_true: ArrayLike | None = None) -> SiteSplit:
+def site_split(
+    site: ArrayLike,
+    *,
+    external: str | Sequence[str],
+    test_fraction: float = 0.3,
+    seed: int,
+    y_true: ArrayLike | None = None,
+) -> SiteSplit:
     """Hold out whole sites as an external test; split the rest into train and internal test.
 
     Parameters
@@ -109,8 +121,9 @@ def site_split(site: ArrayLike, *, external: str | Sequence[str], test_fraction:
     known = list(pd.unique(s))
     unknown = [h for h in held if h not in known]
     if not held or unknown:
-        raise ValueError(f"external site(s) {unknown or held!r} not found; the data have sites {known}. "
-                         "Name one of them.")
+        raise ValueError(
+            f"external site(s) {unknown or held!r} not found; the data have sites {known}. Name one of them."
+        )
     if len(set(held)) == len(known):
         raise ValueError(f"Holding out every site ({known}) leaves nothing to train on; keep at least one.")
     if not 0 < test_fraction < 1:
@@ -125,15 +138,20 @@ def site_split(site: ArrayLike, *, external: str | Sequence[str], test_fraction:
         k = int(round(test_fraction * at.size))
         internal.append(np.sort(at[:k]))
         train.append(np.sort(at[k:]))
-    out = SiteSplit(train=np.sort(np.concatenate(train)), internal=np.sort(np.concatenate(internal)),
-                    external=np.flatnonzero(np.isin(s, held)), external_sites=held)
+    out = SiteSplit(
+        train=np.sort(np.concatenate(train)),
+        internal=np.sort(np.concatenate(internal)),
+        external=np.flatnonzero(np.isin(s, held)),
+        external_sites=held,
+    )
     _check_positives(s, y_true, out.internal, "internal test", per_site=False)
     _check_positives(s, y_true, out.external, "external test", per_site=True)
     return out
 
 
-def leave_one_site_out(site: ArrayLike, *, test_fraction: float = 0.3, seed: int,
-                       y_true: ArrayLike | None = None) -> list[SiteSplit]:
+def leave_one_site_out(
+    site: ArrayLike, *, test_fraction: float = 0.3, seed: int, y_true: ArrayLike | None = None
+) -> list[SiteSplit]:
     """One :func:`site_split` per site, each site external once.
 
     Examples
@@ -146,5 +164,4 @@ def leave_one_site_out(site: ArrayLike, *, test_fraction: float = 0.3, seed: int
     names = list(pd.unique(s))
     if len(names) < 2:
         raise ValueError(f"leave_one_site_out needs at least two sites, got {names}.")
-    return [site_split(s, external=name, test_fraction=test_fraction, seed=seed, y_true=y_true)
-            for name in names]
+    return [site_split(s, external=name, test_fraction=test_fraction, seed=seed, y_true=y_true) for name in names]

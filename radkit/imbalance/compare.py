@@ -37,8 +37,10 @@ def draw_training_set(y, *, prevalence: float, n: int, seed: int, min_positives:
     n_pos = max(int(round(prevalence * n)), min_positives)
     pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
     if n_pos > len(pos) or n - n_pos > len(neg):
-        raise ValueError(f"the pool has {len(pos)} positives and {len(neg)} negatives; a training set of {n} at "
-                         f"prevalence {prevalence:g} needs {n_pos} and {n - n_pos}. Lower n or enlarge the pool.")
+        raise ValueError(
+            f"the pool has {len(pos)} positives and {len(neg)} negatives; a training set of {n} at "
+            f"prevalence {prevalence:g} needs {n_pos} and {n - n_pos}. Lower n or enlarge the pool."
+        )
     g = rng(check_seed(seed))
     return np.sort(np.r_[g.choice(pos, n_pos, replace=False), g.choice(neg, n - n_pos, replace=False)])
 
@@ -66,22 +68,37 @@ class Comparison:
                 if np.all(np.isnan(values)):
                     continue
                 e = self.estimate(values)
-                out.append({"head": key[0], "prevalence": key[1], "method": key[2], "measure": measure,
-                            "mean": e.estimate, "low": e.low, "high": e.high, "n": e.n})
+                out.append(
+                    {
+                        "head": key[0],
+                        "prevalence": key[1],
+                        "method": key[2],
+                        "measure": measure,
+                        "mean": e.estimate,
+                        "low": e.low,
+                        "high": e.high,
+                        "n": e.n,
+                    }
+                )
         return pd.DataFrame(out)
 
     @staticmethod
     def estimate(values: np.ndarray) -> Estimate:
         values = values[~np.isnan(values)]
         low, high = percentile_interval(values) if len(values) > 1 else (np.nan, np.nan)
-        return Estimate(float(values.mean()), float(low), float(high), level=0.95,
-                        method="percentile over replicates", n=len(values))
+        return Estimate(
+            float(values.mean()),
+            float(low),
+            float(high),
+            level=0.95,
+            method="percentile over replicates",
+            n=len(values),
+        )
 
     def table(self, measure: str, *, head: str | None = None) -> pd.DataFrame:
         """Mean of ``measure`` per method (rows) and prevalence (columns)."""
         rows = self.rows if head is None else self.rows[self.rows["head"] == head]
-        return rows.pivot_table(index="method", columns="prevalence", values=measure, aggfunc="mean",
-                                sort=False)
+        return rows.pivot_table(index="method", columns="prevalence", values=measure, aggfunc="mean", sort=False)
 
     def winners(self, measure: str = "PR-AUC") -> pd.DataFrame:
         """Per head and prevalence: the best method by mean, and the share of replicates it wins."""
@@ -90,14 +107,33 @@ class Comparison:
             wide = group.pivot(index="replicate", columns="method", values=measure)
             best = wide.mean().idxmax()
             wins = (wide.idxmax(axis=1) == best).mean()
-            out.append({"head": head, "prevalence": prev, "best": best, "mean": wide[best].mean(),
-                        "share of replicates won": wins})
+            out.append(
+                {
+                    "head": head,
+                    "prevalence": prev,
+                    "best": best,
+                    "mean": wide[best].mean(),
+                    "share of replicates won": wins,
+                }
+            )
         return pd.DataFrame(out)
 
 
-def compare_methods(X_pool, y_pool, X_test, y_test, *, methods: Sequence[str], prevalences: Sequence[float],
-                    n_train: int, n_rep: int, heads: Sequence[str] = ("large",), specificity: float = 0.9,
-                    seed: int, progress: bool = True) -> Comparison:
+def compare_methods(
+    X_pool,
+    y_pool,
+    X_test,
+    y_test,
+    *,
+    methods: Sequence[str],
+    prevalences: Sequence[float],
+    n_train: int,
+    n_rep: int,
+    heads: Sequence[str] = ("large",),
+    specificity: float = 0.9,
+    seed: int,
+    progress: bool = True,
+) -> Comparison:
     """Every method at every prevalence, refitted on ``n_rep`` fresh training draws.
 
     Each replicate draws a training set of ``n_train`` cases at the given
@@ -118,8 +154,9 @@ def compare_methods(X_pool, y_pool, X_test, y_test, *, methods: Sequence[str], p
     """
     unknown = [m for m in methods if m not in METHODS] + [h for h in heads if h not in HEADS]
     if unknown:
-        raise ValueError(f"Unknown method(s)/head(s) {unknown}. Methods: {', '.join(METHODS)}; heads: "
-                         f"{', '.join(HEADS)}.")
+        raise ValueError(
+            f"Unknown method(s)/head(s) {unknown}. Methods: {', '.join(METHODS)}; heads: {', '.join(HEADS)}."
+        )
     if isinstance(n_rep, bool) or not isinstance(n_rep, int) or n_rep < 1:
         raise ValueError(f"n_rep must be a positive int (prof.n_rep), got {n_rep!r}.")
     X_pool, X_test = np.asarray(X_pool, dtype=np.float64), np.asarray(X_test, dtype=np.float64)
@@ -134,9 +171,19 @@ def compare_methods(X_pool, y_pool, X_test, y_test, *, methods: Sequence[str], p
             for name in methods:
                 fitted = fit_method(name, X_pool[idx], y_pool[idx], head=head, seed=rep_seed)
                 score = fitted.decision_function(X_test)
-                row = {"head": head, "prevalence": prev, "method": name, "replicate": r,
-                       **score_measures(y_test, score, prevalence=prev, specificity=specificity,
-                                        threshold=0.5 if fitted.is_probability else None)}
+                row = {
+                    "head": head,
+                    "prevalence": prev,
+                    "method": name,
+                    "replicate": r,
+                    **score_measures(
+                        y_test,
+                        score,
+                        prevalence=prev,
+                        specificity=specificity,
+                        threshold=0.5 if fitted.is_probability else None,
+                    ),
+                }
                 if fitted.is_probability:
                     fixed = prior_correct(score, train_prevalence=fitted.train_prevalence, true_prevalence=prev)
                     m = score_measures(y_test, fixed, prevalence=prev, specificity=specificity)

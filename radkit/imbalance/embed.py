@@ -28,6 +28,10 @@ def embeddings(model: nn.Module, data: Any, **options: Any) -> np.ndarray:
     """
     from radkit.train import embed
 
-    warnings.warn("radkit.imbalance.embeddings is deprecated; call radkit.train.embed(model, data, ...), "
-                  "the kit's one embedding function (same numbers).", FutureWarning, stacklevel=2)
+    warnings.warn(
+        "radkit.imbalance.embeddings is deprecated; call radkit.train.embed(model, data, ...), "
+        "the kit's one embedding function (same numbers).",
+        FutureWarning,
+        stacklevel=2,
+    )
     return embed(model, data, **options)

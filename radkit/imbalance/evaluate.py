@@ -51,8 +51,9 @@ def weighted_ece(y_true, y_score, *, weights=None, n_bins: int = 10) -> float:
     return expected_calibration_error(y_true, y_score, n_bins=n_bins, sample_weight=weights)
 
 
-def score_measures(y_true, y_score, *, prevalence: float | None = None, specificity: float = 0.9,
-                   threshold: float | None = 0.5) -> dict[str, float]:
+def score_measures(
+    y_true, y_score, *, prevalence: float | None = None, specificity: float = 0.9, threshold: float | None = 0.5
+) -> dict[str, float]:
     """PR-AUC, ROC-AUC, sensitivity at a fixed specificity and, for probabilities, the measures at ``threshold``.
 
     Parameters
@@ -87,13 +88,21 @@ def score_measures(y_true, y_score, *, prevalence: float | None = None, specific
     w = prevalence_weights(y, prevalence=prevalence)
     pi = float(prevalence if prevalence is not None else y.mean())
     cut = np.quantile(s[y == 0], specificity, method="higher")
-    out = {"PR-AUC": float(average_precision_score(y, s, sample_weight=w)),
-           "ROC-AUC": float(roc_auc_score(y, s)),
-           "sens@spec": float(np.mean(s[y == 1] > cut))}
+    out = {
+        "PR-AUC": float(average_precision_score(y, s, sample_weight=w)),
+        "ROC-AUC": float(roc_auc_score(y, s)),
+        "sens@spec": float(np.mean(s[y == 1] > cut)),
+    }
     if threshold is None:
         out.update({"sens@t": np.nan, "spec@t": np.nan, "accuracy@t": np.nan, "ECE": np.nan})
         return out
     sens, spec = float(np.mean(s[y == 1] >= threshold)), float(np.mean(s[y == 0] < threshold))
-    out.update({"sens@t": sens, "spec@t": spec, "accuracy@t": pi * sens + (1 - pi) * spec,
-                "ECE": weighted_ece(y, s, weights=w)})
+    out.update(
+        {
+            "sens@t": sens,
+            "spec@t": spec,
+            "accuracy@t": pi * sens + (1 - pi) * spec,
+            "ECE": weighted_ece(y, s, weights=w),
+        }
+    )
     return out

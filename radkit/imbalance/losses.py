@@ -34,11 +34,15 @@ def pos_weight_for(prevalence: float | np.ndarray | torch.Tensor) -> np.ndarray:
     """
     p = np.atleast_1d(np.asarray(prevalence, dtype=np.float64))
     if p.size == 0 or not np.all(np.isfinite(p)):
-        raise ValueError(f"prevalence must be finite numbers, got {prevalence!r}. Pass y.mean(0) of the "
-                         "training labels (drop NaN labels first).")
+        raise ValueError(
+            f"prevalence must be finite numbers, got {prevalence!r}. Pass y.mean(0) of the "
+            "training labels (drop NaN labels first)."
+        )
     if np.any((p <= 0) | (p >= 1)):
-        raise ValueError(f"prevalence must lie strictly between 0 and 1, got {p.tolist()}: a finding with no "
-                         "positive (or no negative) training case cannot be re-weighted; add cases or drop it.")
+        raise ValueError(
+            f"prevalence must lie strictly between 0 and 1, got {p.tolist()}: a finding with no "
+            "positive (or no negative) training case cannot be re-weighted; add cases or drop it."
+        )
     return (1 - p) / p
 
 
@@ -73,10 +77,12 @@ class FocalLoss(nn.Module):
     def __init__(self, *, gamma: float = 2.0, alpha: float | None = None) -> None:
         super().__init__()
         if isinstance(gamma, bool) or not isinstance(gamma, (int, float)) or not math.isfinite(gamma) or gamma < 0:
-            raise ValueError(f"gamma must be a finite number >= 0 (0 gives plain BCE, 2 is Lin et al.'s "
-                             f"default), got {gamma!r}.")
-        if alpha is not None and (isinstance(alpha, bool) or not isinstance(alpha, (int, float))
-                                  or not 0 <= alpha <= 1):
+            raise ValueError(
+                f"gamma must be a finite number >= 0 (0 gives plain BCE, 2 is Lin et al.'s default), got {gamma!r}."
+            )
+        if alpha is not None and (
+            isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 <= alpha <= 1
+        ):
             raise ValueError(f"alpha must be None or a number in [0, 1] (the weight of positives), got {alpha!r}.")
         self.gamma, self.alpha = float(gamma), alpha
 

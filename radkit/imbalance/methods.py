@@ -32,8 +32,10 @@ METHODS: dict[str, str] = {
     "one-class": "algorithm: IsolationForest on normals only; abnormal = unusual (a score, not a probability)",
 }
 #: Head name -> description. "small" is logistic regression on 8 principal components, "large" on all features.
-HEADS: dict[str, str] = {"large": "logistic regression on all embedding dimensions",
-                         "small": "logistic regression on the first 8 principal components"}
+HEADS: dict[str, str] = {
+    "large": "logistic regression on all embedding dimensions",
+    "small": "logistic regression on the first 8 principal components",
+}
 
 
 @dataclass
@@ -70,8 +72,10 @@ class FittedMethod:
     def predict_proba(self, X) -> np.ndarray:
         """Probabilities of shape (n, 2): ``[:, 1]`` is P(finding)."""
         if not self.is_probability:
-            raise ValueError(f"method {self.name!r} gives a score, not a probability: use "
-                             "decision_function(X) for its scores, or predict(X) for 0/1 labels.")
+            raise ValueError(
+                f"method {self.name!r} gives a score, not a probability: use "
+                "decision_function(X) for its scores, or predict(X) for 0/1 labels."
+            )
         return self.model.predict_proba(self._z(X))
 
     def decision_function(self, X) -> np.ndarray:
@@ -131,8 +135,9 @@ def fit_method(name: str, X, y, *, head: str = "large", k_neighbors: int = 5, se
     if name == "plain":
         return FittedMethod(name, head, lr.fit(Z, y), reduce, float(y.mean()), True)
     if name == "class weights":
-        return FittedMethod(name, head, LogisticRegression(max_iter=2000, class_weight="balanced").fit(Z, y),
-                            reduce, 0.5, True)
+        return FittedMethod(
+            name, head, LogisticRegression(max_iter=2000, class_weight="balanced").fit(Z, y), reduce, 0.5, True
+        )
     if name == "balanced bagging":
         model = BalancedBaggingClassifier(estimator=lr, n_estimators=10, random_state=seed).fit(Z, y)
         return FittedMethod(name, head, model, reduce, 0.5, True)

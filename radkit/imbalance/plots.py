@@ -10,41 +10,76 @@ import pandas as pd
 from radkit._compat import renamed_arguments
 from radkit.plotting import get_axes, legend_below, plain_log_axis
 
-__all__ = ["plot_prevalence_effect", "plot_methods", "plot_ranking", "plot_smote_2d", "plot_real_imbalance",
-           "plot_reliability_at_prevalence", "plot_ece_before_after",
-           "plot_confusion_pr"]
+__all__ = [
+    "plot_prevalence_effect",
+    "plot_methods",
+    "plot_ranking",
+    "plot_smote_2d",
+    "plot_real_imbalance",
+    "plot_reliability_at_prevalence",
+    "plot_ece_before_after",
+    "plot_confusion_pr",
+]
 
 
-def plot_prevalence_effect(summary: pd.DataFrame, *, measures: Sequence[str] = ("accuracy@t", "sens@t", "ROC-AUC"),
-                           ax=None):
+def plot_prevalence_effect(
+    summary: pd.DataFrame, *, measures: Sequence[str] = ("accuracy@t", "sens@t", "ROC-AUC"), ax=None
+):
     """Mean and 95% interval of each measure against the training (= test) prevalence, on a log axis.
 
     ``summary`` is :meth:`radkit.imbalance.Comparison.to_frame` for one method and head.
     """
     ax = get_axes(ax, figsize=(5.6, 4.2))
-    names = {"accuracy@t": "accuracy at 0.5", "sens@t": "sensitivity at 0.5", "ROC-AUC": "ROC-AUC",
-             "PR-AUC": "PR-AUC", "spec@t": "specificity at 0.5", "ECE": "ECE"}
+    names = {
+        "accuracy@t": "accuracy at 0.5",
+        "sens@t": "sensitivity at 0.5",
+        "ROC-AUC": "ROC-AUC",
+        "PR-AUC": "PR-AUC",
+        "spec@t": "specificity at 0.5",
+        "ECE": "ECE",
+    }
     for k, measure in enumerate(measures):
         rows = summary[summary["measure"] == measure].sort_values("prevalence")
-        ax.errorbar(rows["prevalence"], rows["mean"], yerr=[rows["mean"] - rows["low"], rows["high"] - rows["mean"]],
-                    marker="osD^v"[k % 5], capsize=3, label=names.get(measure, measure))
+        ax.errorbar(
+            rows["prevalence"],
+            rows["mean"],
+            yerr=[rows["mean"] - rows["low"], rows["high"] - rows["mean"]],
+            marker="osD^v"[k % 5],
+            capsize=3,
+            label=names.get(measure, measure),
+        )
     prevs = sorted(summary["prevalence"].unique())
-    ax.set(xscale="log", xlabel="prevalence in training and test (log scale)", ylabel="value", ylim=(-0.02, 1.02),
-           title="same model, rarer finding")
+    ax.set(
+        xscale="log",
+        xlabel="prevalence in training and test (log scale)",
+        ylabel="value",
+        ylim=(-0.02, 1.02),
+        title="same model, rarer finding",
+    )
     plain_log_axis(ax, "x", prevs)
     ax.invert_xaxis()  # read left to right: the finding becomes rarer
     legend_below(ax, ncols=len(measures))
     return ax
 
 
-def plot_methods(summary: pd.DataFrame, *, measures: Sequence[str] = ("PR-AUC", "ROC-AUC", "sens@spec"),
-                 order: Sequence[str] | None = None, axes=None):
+def plot_methods(
+    summary: pd.DataFrame,
+    *,
+    measures: Sequence[str] = ("PR-AUC", "ROC-AUC", "sens@spec"),
+    order: Sequence[str] | None = None,
+    axes=None,
+):
     """One panel per measure: each method's mean and 95% interval over replicates (a forest plot)."""
     import matplotlib.pyplot as plt
 
     if axes is None:
-        fig, axes = plt.subplots(1, len(measures), figsize=(3.4 * len(measures), 0.32 * summary["method"].nunique()
-                                                              + 1.4), sharey=True, layout="constrained")
+        fig, axes = plt.subplots(
+            1,
+            len(measures),
+            figsize=(3.4 * len(measures), 0.32 * summary["method"].nunique() + 1.4),
+            sharey=True,
+            layout="constrained",
+        )
     axes = np.atleast_1d(axes)
     methods = list(order) if order is not None else list(dict.fromkeys(summary["method"]))
     titles = {"sens@spec": "sensitivity at 90% specificity", "sens@t": "sensitivity at 0.5", "ECE": "ECE"}
@@ -91,8 +126,11 @@ def plot_smote_2d(Z: np.ndarray, y: np.ndarray, Z_new: np.ndarray, *, pairs: np.
     if pairs is not None:
         for a, b in pairs:
             ax.plot(*np.c_[Z[a], Z[b]], color="tab:red", lw=0.6, alpha=0.5)
-    ax.set(xlabel="principal component 1", ylabel="principal component 2",
-           title="SMOTE in the embedding space (2-D projection)")
+    ax.set(
+        xlabel="principal component 1",
+        ylabel="principal component 2",
+        title="SMOTE in the embedding space (2-D projection)",
+    )
     legend_below(ax, ncols=3)
     return ax
 
@@ -107,19 +145,30 @@ def plot_real_imbalance(table: pd.DataFrame, *, ax=None):
     ax = get_axes(ax, figsize=(6.5, 0.22 * len(findings) + 1.6))
     ypos = {f: i for i, f in enumerate(findings)}
     for k, (name, rows) in enumerate(data.groupby("dataset", sort=False)):
-        ax.scatter(rows["ratio"], [ypos[f] + (k - 1.5) * 0.12 for f in rows["finding"]], marker="osD^"[k % 4],
-                   s=22, label=name)
+        ax.scatter(
+            rows["ratio"], [ypos[f] + (k - 1.5) * 0.12 for f in rows["finding"]], marker="osD^"[k % 4], s=22, label=name
+        )
     ax.set_yticks(range(len(findings)), findings, fontsize=7)
     ax.set_xscale("log")
-    ax.set(xlabel="images without the finding per image with it (log scale)",
-           title="class imbalance in public chest X-ray label tables")
+    ax.set(
+        xlabel="images without the finding per image with it (log scale)",
+        title="class imbalance in public chest X-ray label tables",
+    )
     ax.grid(axis="x", which="major", lw=0.4)
     legend_below(ax, ncols=4)
     return ax
 
 
-def plot_confusion_pr(y_true: np.ndarray, y_score: np.ndarray, *, prevalence: float, title: str = "",
-                      threshold: float = 0.5, n: int = 1000, axes=None):
+def plot_confusion_pr(
+    y_true: np.ndarray,
+    y_score: np.ndarray,
+    *,
+    prevalence: float,
+    title: str = "",
+    threshold: float = 0.5,
+    n: int = 1000,
+    axes=None,
+):
     """Expected confusion table per ``n`` patients at ``prevalence`` (threshold ``threshold``) and the PR curve."""
     import matplotlib.pyplot as plt
     from sklearn.metrics import precision_recall_curve
@@ -138,22 +187,34 @@ def plot_confusion_pr(y_true: np.ndarray, y_score: np.ndarray, *, prevalence: fl
             axes[0].text(j, i, f"{cells[i, j]:.1f}\n{names[i][j]}", ha="center", va="center", fontsize=10)
     axes[0].set_xticks([0, 1], ["called abnormal", "called normal"])
     axes[0].set_yticks([0, 1], ["abnormal", "normal"])
-    axes[0].set_title(f"{title}: expected cases per {n:,}\nprevalence {prevalence:.1%}, threshold {threshold:g}",
-                      fontsize=10)
+    axes[0].set_title(
+        f"{title}: expected cases per {n:,}\nprevalence {prevalence:.1%}, threshold {threshold:g}", fontsize=10
+    )
     precision, recall, _ = precision_recall_curve(y, s, sample_weight=prevalence_weights(y, prevalence=prevalence))
     axes[1].plot(recall, precision, lw=1.5)
     axes[1].axhline(prevalence, color="grey", ls=":", lw=1, label=f"no skill (= prevalence {prevalence:.1%})")
-    axes[1].plot([sens], [cells[0, 0] / max(cells[0, 0] + cells[1, 0], 1e-12)], "o", color="tab:red",
-                 label=f"threshold {threshold:g}")
-    axes[1].set(xlabel="sensitivity (recall)", ylabel="PPV (precision)", xlim=(0, 1), ylim=(0, 1.02),
-                title="precision-recall curve at this prevalence")
+    axes[1].plot(
+        [sens],
+        [cells[0, 0] / max(cells[0, 0] + cells[1, 0], 1e-12)],
+        "o",
+        color="tab:red",
+        label=f"threshold {threshold:g}",
+    )
+    axes[1].set(
+        xlabel="sensitivity (recall)",
+        ylabel="PPV (precision)",
+        xlim=(0, 1),
+        ylim=(0, 1.02),
+        title="precision-recall curve at this prevalence",
+    )
     legend_below(axes[1], ncols=2)
     return axes
 
 
 @renamed_arguments(probs="y_score")
-def plot_reliability_at_prevalence(y_true: np.ndarray, y_score: dict[str, np.ndarray], *, prevalence: float,
-                                   n_bins: int = 10, ax=None):
+def plot_reliability_at_prevalence(
+    y_true: np.ndarray, y_score: dict[str, np.ndarray], *, prevalence: float, n_bins: int = 10, ax=None
+):
     """Reliability diagram with the test cases re-weighted to ``prevalence`` (ECE in the legend).
 
     Each bin's marker area grows with the number of test cases in it, so the
@@ -175,12 +236,24 @@ def plot_reliability_at_prevalence(y_true: np.ndarray, y_score: dict[str, np.nda
         obs = np.bincount(ids, weights=w * y, minlength=n_bins)[ok] / W[ok]
         pred = np.bincount(ids, weights=w * p, minlength=n_bins)[ok] / W[ok]
         cases = np.bincount(ids, minlength=n_bins)[ok]
-        line, = ax.plot(pred, obs, lw=1.2, label=f"{name} (ECE {weighted_ece(y, p, weights=w):.3f})")
-        ax.scatter(pred, obs, s=4 + 300 * np.sqrt(cases / cases.max()), marker="os^D"[k % 4],
-                   color=line.get_color(), alpha=0.6, zorder=3)
-    ax.set(xlabel="predicted probability", ylabel=f"observed share positive (at {prevalence:.0%})",
-           xlim=(0, 1), ylim=(0, 1), aspect="equal",
-           title=f"reliability at {prevalence:.0%} prevalence\n(marker area: test cases in the bin)")
+        (line,) = ax.plot(pred, obs, lw=1.2, label=f"{name} (ECE {weighted_ece(y, p, weights=w):.3f})")
+        ax.scatter(
+            pred,
+            obs,
+            s=4 + 300 * np.sqrt(cases / cases.max()),
+            marker="os^D"[k % 4],
+            color=line.get_color(),
+            alpha=0.6,
+            zorder=3,
+        )
+    ax.set(
+        xlabel="predicted probability",
+        ylabel=f"observed share positive (at {prevalence:.0%})",
+        xlim=(0, 1),
+        ylim=(0, 1),
+        aspect="equal",
+        title=f"reliability at {prevalence:.0%} prevalence\n(marker area: test cases in the bin)",
+    )
     legend_below(ax)
     return ax
 
@@ -192,7 +265,8 @@ def plot_ece_before_after(table: pd.DataFrame, *, ax=None):
     ax.bar(pos - 0.2, table["ECE"], 0.4, label="as trained")
     ax.bar(pos + 0.2, table["ECE corrected"], 0.4, label="after prior correction")
     ax.set_xticks(pos, table.index, rotation=20, ha="right")
-    ax.set(ylabel="ECE (mean over training draws)",
-           title="resampling breaks calibration; the prior correction repairs it")
+    ax.set(
+        ylabel="ECE (mean over training draws)", title="resampling breaks calibration; the prior correction repairs it"
+    )
     ax.legend(fontsize=8, loc="upper left")
     return ax

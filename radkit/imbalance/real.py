@@ -50,8 +50,11 @@ def real_prevalence(datasets: Sequence[str] = REAL_DATASETS) -> pd.DataFrame:
     ids = []
     for d in datasets:
         if d in _OLD_IDS:
-            warnings.warn(f"real_prevalence: dataset {d!r} is now spelled {_OLD_IDS[d]!r} (the source id).",
-                          FutureWarning, stacklevel=2)
+            warnings.warn(
+                f"real_prevalence: dataset {d!r} is now spelled {_OLD_IDS[d]!r} (the source id).",
+                FutureWarning,
+                stacklevel=2,
+            )
             d = _OLD_IDS[d]
         ids.append(d)
     unknown = [d for d in ids if d not in REAL_DATASETS]
@@ -64,7 +67,16 @@ def real_prevalence(datasets: Sequence[str] = REAL_DATASETS) -> pd.DataFrame:
         table = finding_labels(source, uncertain="zeros", blank="zeros", readers="majority")
         positives = table.sum().astype(np.int64)
         images = table.notna().sum().astype(np.int64)
-        parts.append(pd.DataFrame({"source": source, "dataset": SOURCE_NAMES[source], "finding": table.columns,
-                                   "positives": positives.to_numpy(), "images": images.to_numpy()}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "source": source,
+                    "dataset": SOURCE_NAMES[source],
+                    "finding": table.columns,
+                    "positives": positives.to_numpy(),
+                    "images": images.to_numpy(),
+                }
+            )
+        )
     out = pd.concat(parts, ignore_index=True)
     return out.assign(prevalence=out["positives"] / out["images"])

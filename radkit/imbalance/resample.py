@@ -68,29 +68,37 @@ def _check_xy(X, y, *, method: str, k_neighbors: int) -> tuple[np.ndarray, np.nd
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if X.ndim != 2:
-        raise ValueError(f"X must be a 2-D array of embeddings (N×D), got shape {X.shape}. "
-                         "Use radkit.train.embed(model, images).")
+        raise ValueError(
+            f"X must be a 2-D array of embeddings (N×D), got shape {X.shape}. Use radkit.train.embed(model, images)."
+        )
     if y.ndim != 1 or len(y) != len(X):
         raise ValueError(f"y must be one label per row of X: X has {len(X)} rows, y has shape {y.shape}.")
     if not np.all(np.isfinite(X)):
         bad = int((~np.isfinite(X)).any(1).sum())
-        raise ValueError(f"X has NaN or inf in {bad} row(s); the nearest-neighbour search of {method} cannot "
-                         "use them. Check the model's embeddings (a diverged model gives NaN) or drop those rows.")
+        raise ValueError(
+            f"X has NaN or inf in {bad} row(s); the nearest-neighbour search of {method} cannot "
+            "use them. Check the model's embeddings (a diverged model gives NaN) or drop those rows."
+        )
     if not np.all(np.isfinite(y.astype(np.float64))):
         raise ValueError("y contains NaN: drop the cases whose label is unknown before resampling.")
     classes, counts = np.unique(y, return_counts=True)
     if len(classes) < 2:
-        raise ValueError(f"y has a single class ({classes.tolist()}): resampling balances two or more classes. "
-                         "Check the split: the training set needs positive and negative cases.")
+        raise ValueError(
+            f"y has a single class ({classes.tolist()}): resampling balances two or more classes. "
+            "Check the split: the training set needs positive and negative cases."
+        )
     if method in _NEEDS_NEIGHBOURS and counts.min() <= k_neighbors:
-        raise ValueError(f"{method} needs more than k_neighbors={k_neighbors} cases of every class, but class "
-                         f"{classes[counts.argmin()]!r} has {counts.min()}. Lower k_neighbors (to at most "
-                         f"{max(counts.min() - 1, 1)}), gather more minority cases, or use 'random over'.")
+        raise ValueError(
+            f"{method} needs more than k_neighbors={k_neighbors} cases of every class, but class "
+            f"{classes[counts.argmin()]!r} has {counts.min()}. Lower k_neighbors (to at most "
+            f"{max(counts.min() - 1, 1)}), gather more minority cases, or use 'random over'."
+        )
     return X, y
 
 
-def resample(X, y, *, method: str, k_neighbors: int = 5, sampling_strategy: float | str = "auto",
-             seed: int) -> tuple[np.ndarray, np.ndarray]:
+def resample(
+    X, y, *, method: str, k_neighbors: int = 5, sampling_strategy: float | str = "auto", seed: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Resample embeddings with imbalanced-learn's ``fit_resample``.
 
     Parameters

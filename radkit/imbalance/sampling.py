@@ -23,8 +23,10 @@ def _binary_labels(y, where: str) -> np.ndarray:
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
     if arr.ndim != 1:
-        raise ValueError(f"{where}: labels must be one binary column (N or N×1), got shape {arr.shape}. "
-                         "Select the finding to balance, e.g. y[:, k].")
+        raise ValueError(
+            f"{where}: labels must be one binary column (N or N×1), got shape {arr.shape}. "
+            "Select the finding to balance, e.g. y[:, k]."
+        )
     if arr.size == 0:
         raise ValueError(f"{where}: no labels given; pass the training labels.")
     if not np.all(np.isfinite(arr.astype(np.float64))):
@@ -33,8 +35,10 @@ def _binary_labels(y, where: str) -> np.ndarray:
         raise ValueError(f"{where}: labels must be 0 or 1, got values {np.unique(arr)[:5].tolist()}.")
     arr = arr.astype(np.int64)
     if arr.min() == arr.max():
-        raise ValueError(f"{where}: all {arr.size} labels are {arr[0]}; balancing needs both classes in the "
-                         "training set. Add cases of the missing class.")
+        raise ValueError(
+            f"{where}: all {arr.size} labels are {arr[0]}; balancing needs both classes in the "
+            "training set. Add cases of the missing class."
+        )
     return arr
 
 
@@ -114,10 +118,14 @@ class BalancedBatchSampler(Sampler[list[int]]):
         labels = _binary_labels(y, "BalancedBatchSampler")
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
-        if (isinstance(positive_fraction, bool) or not isinstance(positive_fraction, (int, float))
-                or not 0 < positive_fraction < 1):
-            raise ValueError(f"positive_fraction must be in (0, 1) (0.5 for balanced batches), "
-                             f"got {positive_fraction!r}.")
+        if (
+            isinstance(positive_fraction, bool)
+            or not isinstance(positive_fraction, (int, float))
+            or not 0 < positive_fraction < 1
+        ):
+            raise ValueError(
+                f"positive_fraction must be in (0, 1) (0.5 for balanced batches), got {positive_fraction!r}."
+            )
         self.pos = torch.as_tensor(np.flatnonzero(labels == 1))
         self.neg = torch.as_tensor(np.flatnonzero(labels == 0))
         self.n, self.batch_size, self.positive_fraction = len(labels), batch_size, float(positive_fraction)
@@ -138,8 +146,9 @@ class BalancedBatchSampler(Sampler[list[int]]):
             yield batch[torch.randperm(size, generator=g)].tolist()
 
 
-def balanced_loader(X: torch.Tensor, y: torch.Tensor, *, batch_size: int, positive_fraction: float = 0.5,
-                    seed: int, column: int = 0) -> DataLoader:
+def balanced_loader(
+    X: torch.Tensor, y: torch.Tensor, *, batch_size: int, positive_fraction: float = 0.5, seed: int, column: int = 0
+) -> DataLoader:
     """A ``DataLoader`` of ``(X, y)`` with balanced batches, to pass to ``radkit.train.fit`` as ``train_data``.
 
     Parameters
@@ -165,6 +174,5 @@ def balanced_loader(X: torch.Tensor, y: torch.Tensor, *, batch_size: int, positi
     y2 = y if y.ndim == 2 else y[:, None]
     if not 0 <= column < y2.shape[1]:
         raise ValueError(f"column={column} is not a label column (labels have {y2.shape[1]}).")
-    sampler = BalancedBatchSampler(y2[:, column], batch_size=batch_size, positive_fraction=positive_fraction,
-                                   seed=seed)
+    sampler = BalancedBatchSampler(y2[:, column], batch_size=batch_size, positive_fraction=positive_fraction, seed=seed)
     return DataLoader(TensorDataset(X, y), batch_sampler=sampler)

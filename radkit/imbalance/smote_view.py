@@ -31,18 +31,25 @@ def smote_parents(X_minority, X_new) -> tuple[np.ndarray, np.ndarray]:
     A = np.asarray(X_minority, dtype=np.float64)
     Q = np.asarray(X_new, dtype=np.float64)
     if A.ndim != 2 or Q.ndim != 2 or A.shape[1] != Q.shape[1]:
-        raise ValueError(f"X_minority and X_new must be 2-D with the same number of columns, got {A.shape} "
-                         f"and {Q.shape}.")
+        raise ValueError(
+            f"X_minority and X_new must be 2-D with the same number of columns, got {A.shape} and {Q.shape}."
+        )
     if len(A) < 2:
         raise ValueError("smote_parents needs at least two minority points (a segment has two ends).")
     best = np.full(len(Q), np.inf)
     pairs = np.zeros((len(Q), 2), dtype=np.int64)
     for i in range(len(A) - 1):
-        d = A[i + 1:] - A[i]  # segments from point i to every later point
+        d = A[i + 1 :] - A[i]  # segments from point i to every later point
         rel = Q - A[i]
         t = np.clip(rel @ d.T / np.einsum("ij,ij->i", d, d), 0, 1)  # n_new x n_seg
-        dist = np.sqrt(np.maximum(np.einsum("ij,ij->i", rel, rel)[:, None] - 2 * t * (rel @ d.T)
-                                  + t ** 2 * np.einsum("ij,ij->i", d, d)[None, :], 0))
+        dist = np.sqrt(
+            np.maximum(
+                np.einsum("ij,ij->i", rel, rel)[:, None]
+                - 2 * t * (rel @ d.T)
+                + t**2 * np.einsum("ij,ij->i", d, d)[None, :],
+                0,
+            )
+        )
         k = dist.argmin(1)
         better = dist[np.arange(len(Q)), k] < best
         best[better] = dist[np.arange(len(Q)), k][better]

@@ -28,9 +28,18 @@ from sklearn.isotonic import IsotonicRegression
 from radkit._compat import renamed_arguments
 from radkit._validate import check_binary, check_count, check_prevalence, check_probabilities, check_scores
 
-__all__ = ["ReliabilityCurve", "TemperatureScaler", "PlattScaler", "IsotonicCalibrator",
-           "reliability_curve", "expected_calibration_error", "brier_score", "fit_temperature",
-           "fit_platt", "prior_correct"]
+__all__ = [
+    "ReliabilityCurve",
+    "TemperatureScaler",
+    "PlattScaler",
+    "IsotonicCalibrator",
+    "reliability_curve",
+    "expected_calibration_error",
+    "brier_score",
+    "fit_temperature",
+    "fit_platt",
+    "prior_correct",
+]
 
 
 def _bins(p: np.ndarray, n_bins: int, strategy: str) -> tuple[np.ndarray, np.ndarray]:
@@ -45,8 +54,9 @@ def _bins(p: np.ndarray, n_bins: int, strategy: str) -> tuple[np.ndarray, np.nda
 
 
 @renamed_arguments(y_prob="y_score")
-def reliability_curve(y_true: ArrayLike, y_score: ArrayLike, *, n_bins: int = 10,
-                      strategy: Literal["uniform", "quantile"] = "uniform") -> ReliabilityCurve:
+def reliability_curve(
+    y_true: ArrayLike, y_score: ArrayLike, *, n_bins: int = 10, strategy: Literal["uniform", "quantile"] = "uniform"
+) -> ReliabilityCurve:
     """Observed fraction of positives against mean predicted probability, per bin.
 
     Parameters
@@ -78,14 +88,20 @@ def reliability_curve(y_true: ArrayLike, y_score: ArrayLike, *, n_bins: int = 10
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_pred = np.bincount(ids, weights=p, minlength=int(n_bins)) / counts
         observed = np.bincount(ids, weights=y, minlength=int(n_bins)) / counts
-    return ReliabilityCurve(edges=edges, centres=(edges[:-1] + edges[1:]) / 2,
-                            mean_predicted=mean_pred, observed=observed, counts=counts)
+    return ReliabilityCurve(
+        edges=edges, centres=(edges[:-1] + edges[1:]) / 2, mean_predicted=mean_pred, observed=observed, counts=counts
+    )
 
 
 @renamed_arguments(y_prob="y_score")
-def expected_calibration_error(y_true: ArrayLike, y_score: ArrayLike, *, n_bins: int = 10,
-                               strategy: Literal["uniform", "quantile"] = "uniform",
-                               sample_weight: ArrayLike | None = None) -> float:
+def expected_calibration_error(
+    y_true: ArrayLike,
+    y_score: ArrayLike,
+    *,
+    n_bins: int = 10,
+    strategy: Literal["uniform", "quantile"] = "uniform",
+    sample_weight: ArrayLike | None = None,
+) -> float:
     """Expected calibration error: count-weighted mean gap between observed and predicted.
 
     ``ECE = sum_b (n_b / n) * |observed_b - mean_predicted_b|`` over non-empty bins
@@ -107,8 +123,10 @@ def expected_calibration_error(y_true: ArrayLike, y_score: ArrayLike, *, n_bins:
         y, p = check_binary(y_true, y_score, names=("y_score",), kind="prob", both_classes=False)
         w = check_scores(sample_weight, "sample_weight")
         if w.shape != p.shape or np.any(w < 0) or not w.sum() > 0:
-            raise ValueError(f"sample_weight must hold one non-negative weight per case ({p.size}), with a "
-                             f"positive sum; got {w.size} weights, min {w.min():.3g}, sum {w.sum():.3g}.")
+            raise ValueError(
+                f"sample_weight must hold one non-negative weight per case ({p.size}), with a "
+                f"positive sum; got {w.size} weights, min {w.min():.3g}, sum {w.sum():.3g}."
+            )
         _, ids = _bins(p, check_count(n_bins, "n_bins", hint="e.g. n_bins=10"), strategy)
         W = np.bincount(ids, weights=w, minlength=int(n_bins))
         full = W > 0
@@ -221,8 +239,9 @@ def fit_temperature(logits: ArrayLike, y_true: ArrayLike) -> float:
     True
     """
     yy, z = check_binary(y_true, logits, names=("logits",), purpose="temperature scaling")
-    res = minimize_scalar(_nll, bounds=(-7.0, 7.0), args=(z, yy.astype(np.float64)),
-                          method="bounded", options={"xatol": 1e-10})
+    res = minimize_scalar(
+        _nll, bounds=(-7.0, 7.0), args=(z, yy.astype(np.float64)), method="bounded", options={"xatol": 1e-10}
+    )
     return float(np.exp(res.x))
 
 
@@ -277,8 +296,14 @@ def fit_platt(logits: ArrayLike, y_true: ArrayLike, *, smooth_targets: bool = Fa
     scale = max(float(np.max(np.abs(z))), 1.0)  # the fit is scale-free; this keeps it well conditioned
     zs = z / scale
     start = np.array([1.0, float(np.log((t.mean() + 1e-12) / (1 - t.mean() + 1e-12)))])
-    res = minimize(_platt_loss, start, args=(zs, t), jac=True, method="L-BFGS-B",
-                   options={"gtol": 1e-10, "ftol": 1e-14, "maxiter": 1000})
+    res = minimize(
+        _platt_loss,
+        start,
+        args=(zs, t),
+        jac=True,
+        method="L-BFGS-B",
+        options={"gtol": 1e-10, "ftol": 1e-14, "maxiter": 1000},
+    )
     return float(res.x[0] / scale), float(res.x[1])
 
 
@@ -412,8 +437,7 @@ class IsotonicCalibrator:
     def transform(self, y_score: ArrayLike) -> np.ndarray:
         """Calibrated probabilities; scores outside the fitted range are clipped to it."""
         if self.model_ is None:
-            raise RuntimeError("this IsotonicCalibrator is not fitted; "
-                               "call fit(y_score, y_true) first.")
+            raise RuntimeError("this IsotonicCalibrator is not fitted; call fit(y_score, y_true) first.")
         return np.asarray(self.model_.predict(check_scores(y_score, "y_score")), dtype=np.float64)
 
     @renamed_arguments(y="y_true")
@@ -434,6 +458,13 @@ class ReliabilityCurve:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per bin."""
-        return pd.DataFrame({"left": self.edges[:-1], "right": self.edges[1:],
-                             "centre": self.centres, "mean_predicted": self.mean_predicted,
-                             "observed": self.observed, "count": self.counts})
+        return pd.DataFrame(
+            {
+                "left": self.edges[:-1],
+                "right": self.edges[1:],
+                "centre": self.centres,
+                "mean_predicted": self.mean_predicted,
+                "observed": self.observed,
+                "count": self.counts,
+            }
+        )

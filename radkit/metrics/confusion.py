@@ -21,8 +21,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from radkit._compat import renamed_arguments
 from radkit._validate import check_binary, check_fraction, check_threshold, warn_threshold
 
-__all__ = ["Confusion", "Measures", "confusion", "from_confusion", "report",
-           "ppv_at_prevalence", "npv_at_prevalence"]
+__all__ = ["Confusion", "Measures", "confusion", "from_confusion", "report", "ppv_at_prevalence", "npv_at_prevalence"]
 
 
 def _div(num: Any, den: Any) -> np.ndarray:
@@ -62,14 +61,19 @@ def from_confusion(*, tn: ArrayLike, fp: ArrayLike, fn: ArrayLike, tp: ArrayLike
     counts = np.broadcast_arrays(*(np.asarray(c) for c in (tn, fp, fn, tp)))
     for name, c in zip(("tn", "fp", "fn", "tp"), counts, strict=True):
         if c.dtype.kind not in "iuf" or not np.all(np.isfinite(c)) or np.any(c < 0):
-            raise ValueError(f"{name} must be finite non-negative counts (got {c!r}); "
-                             "pass the cells of the confusion table, e.g. from confusion().")
+            raise ValueError(
+                f"{name} must be finite non-negative counts (got {c!r}); "
+                "pass the cells of the confusion table, e.g. from confusion()."
+            )
     tn_, fp_, fn_, tp_ = (c.astype(np.float64) for c in counts)
     n, pos, neg = tn_ + fp_ + fn_ + tp_, tp_ + fn_, tn_ + fp_
     sens, spec = _div(tp_, pos), _div(tn_, neg)
     mcc_den = np.sqrt((tp_ + fp_) * pos * neg * (tn_ + fn_))
     values = {
-        "tn": counts[0], "fp": counts[1], "fn": counts[2], "tp": counts[3],
+        "tn": counts[0],
+        "fp": counts[1],
+        "fn": counts[2],
+        "tp": counts[3],
         "n": counts[0] + counts[1] + counts[2] + counts[3],
         "prevalence": _div(pos, n),
         "accuracy": _div(tp_ + tn_, n),
@@ -144,9 +148,12 @@ def report(y_true: ArrayLike, y_score: ArrayLike, *, threshold: float) -> pd.Ser
     warn_threshold(threshold, s)
     out = confusion(y, (s >= threshold).astype(np.int8)).measures().as_dict()
     probs = bool(s.min() >= 0 and s.max() <= 1)
-    out.update(threshold=float(threshold), auc=float(roc_auc_score(y, s)),
-               average_precision=float(average_precision_score(y, s)),
-               brier=float(np.mean((s - y) ** 2)) if probs else float("nan"))
+    out.update(
+        threshold=float(threshold),
+        auc=float(roc_auc_score(y, s)),
+        average_precision=float(average_precision_score(y, s)),
+        brier=float(np.mean((s - y) ** 2)) if probs else float("nan"),
+    )
     return pd.Series(out, name="value")
 
 
@@ -166,8 +173,10 @@ def ppv_at_prevalence(sensitivity: ArrayLike, specificity: ArrayLike, prevalence
     >>> ppv_at_prevalence(0.9, 0.9, [0.01, 0.5]).round(3).tolist()
     [0.083, 0.9]
     """
-    se, sp, p = (check_fraction(v, k) for v, k in
-                 ((sensitivity, "sensitivity"), (specificity, "specificity"), (prevalence, "prevalence")))
+    se, sp, p = (
+        check_fraction(v, k)
+        for v, k in ((sensitivity, "sensitivity"), (specificity, "specificity"), (prevalence, "prevalence"))
+    )
     return _out(_div(se * p, se * p + (1 - sp) * (1 - p)))
 
 
@@ -183,8 +192,10 @@ def npv_at_prevalence(sensitivity: ArrayLike, specificity: ArrayLike, prevalence
     >>> round(npv_at_prevalence(0.9, 0.9, 0.5), 3)
     0.9
     """
-    se, sp, p = (check_fraction(v, k) for v, k in
-                 ((sensitivity, "sensitivity"), (specificity, "specificity"), (prevalence, "prevalence")))
+    se, sp, p = (
+        check_fraction(v, k)
+        for v, k in ((sensitivity, "sensitivity"), (specificity, "specificity"), (prevalence, "prevalence"))
+    )
     return _out(_div(sp * (1 - p), sp * (1 - p) + (1 - se) * p))
 
 

@@ -23,9 +23,19 @@ from sklearn.metrics import auc, average_precision_score, precision_recall_curve
 from radkit._compat import renamed_arguments
 from radkit._validate import check_binary, check_count, check_fraction
 
-__all__ = ["RocCurve", "PrCurve", "CostCurve", "DecisionCurve", "roc", "pr_curve",
-           "threshold_for_sensitivity", "operating_points", "cost_curve", "net_benefit",
-           "decision_curve"]
+__all__ = [
+    "RocCurve",
+    "PrCurve",
+    "CostCurve",
+    "DecisionCurve",
+    "roc",
+    "pr_curve",
+    "threshold_for_sensitivity",
+    "operating_points",
+    "cost_curve",
+    "net_benefit",
+    "decision_curve",
+]
 
 
 def roc(y_true: ArrayLike, y_score: ArrayLike, *, drop_intermediate: bool = False) -> RocCurve:
@@ -59,9 +69,13 @@ def pr_curve(y_true: ArrayLike, y_score: ArrayLike) -> PrCurve:
     """
     y, s = check_binary(y_true, y_score, purpose="the precision-recall curve")
     precision, recall, thr = precision_recall_curve(y, s)
-    return PrCurve(precision=precision, recall=recall, thresholds=thr,
-                   average_precision=float(average_precision_score(y, s)),
-                   prevalence=float(y.mean()))
+    return PrCurve(
+        precision=precision,
+        recall=recall,
+        thresholds=thr,
+        average_precision=float(average_precision_score(y, s)),
+        prevalence=float(y.mean()),
+    )
 
 
 def _target_keyword_only(func: Callable[..., float]) -> Callable[..., float]:
@@ -71,10 +85,16 @@ def _target_keyword_only(func: Callable[..., float]) -> Callable[..., float]:
     def wrapper(y_true: ArrayLike, y_score: ArrayLike, *args: Any, **kwargs: Any) -> float:
         if args:
             if len(args) > 1 or "target" in kwargs:
-                raise TypeError(f"{func.__name__}() takes y_true and y_score positionally and target= "
-                                "as a keyword; pass target=... only once.")
-            warnings.warn(f"{func.__name__}(y_true, y_score, target) with target positional is deprecated: "
-                          "pass target=... as a keyword (the same value).", FutureWarning, stacklevel=2)
+                raise TypeError(
+                    f"{func.__name__}() takes y_true and y_score positionally and target= "
+                    "as a keyword; pass target=... only once."
+                )
+            warnings.warn(
+                f"{func.__name__}(y_true, y_score, target) with target positional is deprecated: "
+                "pass target=... as a keyword (the same value).",
+                FutureWarning,
+                stacklevel=2,
+            )
             kwargs["target"] = args[0]
         return func(y_true, y_score, **kwargs)
 
@@ -107,14 +127,16 @@ def threshold_for_sensitivity(y_true: ArrayLike, y_score: ArrayLike, *, target: 
         raise ValueError(f"target must be a sensitivity in (0, 1], got {target!r}.")
     pos = np.sort(s[y == 1])[::-1]
     if pos.size == 0:
-        raise ValueError("y_true has no positive cases, so sensitivity is undefined; "
-                         "use a sample that contains positives.")
+        raise ValueError(
+            "y_true has no positive cases, so sensitivity is undefined; use a sample that contains positives."
+        )
     k = int(np.ceil(round(target * pos.size, 9)))  # fewest true positives needed
     return float(pos[k - 1])
 
 
-def operating_points(y_true: ArrayLike, y_score: ArrayLike, *, cost_ratio: float,
-                     prevalence: float | None = None) -> dict[str, float]:
+def operating_points(
+    y_true: ArrayLike, y_score: ArrayLike, *, cost_ratio: float, prevalence: float | None = None
+) -> dict[str, float]:
     """The threshold each of three criteria picks: Youden's J, F1, and least expected cost.
 
     Each is the best rule for a different loss. On calibrated probabilities
@@ -148,8 +170,7 @@ def operating_points(y_true: ArrayLike, y_score: ArrayLike, *, cost_ratio: float
     """
     y, s = check_binary(y_true, y_score, purpose="operating points")
     if not np.isfinite(cost_ratio) or cost_ratio <= 0:
-        raise ValueError(f"cost_ratio is C_FN / C_FP and must be a positive number (e.g. 4), "
-                         f"got {cost_ratio!r}.")
+        raise ValueError(f"cost_ratio is C_FN / C_FP and must be a positive number (e.g. 4), got {cost_ratio!r}.")
     p = float(y.mean()) if prevalence is None else float(check_fraction(prevalence, "prevalence"))
     if not 0 < p < 1:
         raise ValueError(f"prevalence must lie strictly between 0 and 1, got {prevalence!r}.")
@@ -197,8 +218,15 @@ def cost_curve(y_true: ArrayLike, y_score: ArrayLike, *, n_points: int = 101) ->
     pc = np.linspace(0.0, 1.0, n_points)
     lines = (1 - tpr)[:, None] * pc[None, :] + fpr[:, None] * (1 - pc)[None, :]
     envelope = lines.min(axis=0)
-    return CostCurve(pc=pc, envelope=envelope, lines=lines, thresholds=thr,
-                     fpr=fpr, fnr=1 - tpr, area=float(np.trapezoid(envelope, pc)))
+    return CostCurve(
+        pc=pc,
+        envelope=envelope,
+        lines=lines,
+        thresholds=thr,
+        fpr=fpr,
+        fnr=1 - tpr,
+        area=float(np.trapezoid(envelope, pc)),
+    )
 
 
 @renamed_arguments(y_prob="y_score")
@@ -226,8 +254,7 @@ def net_benefit(y_true: ArrayLike, y_score: ArrayLike, pt: ArrayLike) -> np.ndar
 
 
 @renamed_arguments(y_prob="y_score")
-def decision_curve(y_true: ArrayLike, y_score: ArrayLike, *,
-                   thresholds: ArrayLike | None = None) -> DecisionCurve:
+def decision_curve(y_true: ArrayLike, y_score: ArrayLike, *, thresholds: ArrayLike | None = None) -> DecisionCurve:
     """Decision curve: the model's net benefit with treat-all and treat-none references.
 
     Parameters
@@ -243,13 +270,15 @@ def decision_curve(y_true: ArrayLike, y_score: ArrayLike, *,
     >>> d.model.tolist(), d.treat_all.tolist()
     ([0.25], [0.0])
     """
-    pts = np.arange(1, 100) / 100 if thresholds is None else np.atleast_1d(
-        check_fraction(thresholds, "thresholds", open_right=True))
+    pts = (
+        np.arange(1, 100) / 100
+        if thresholds is None
+        else np.atleast_1d(check_fraction(thresholds, "thresholds", open_right=True))
+    )
     model = np.atleast_1d(net_benefit(y_true, y_score, pts))
     prev = float(np.mean(check_binary(y_true, names=(), both_classes=False)[0]))
     treat_all = prev - (1 - prev) * pts / (1 - pts)
-    return DecisionCurve(thresholds=pts, model=model, treat_all=treat_all,
-                         treat_none=np.zeros_like(pts))
+    return DecisionCurve(thresholds=pts, model=model, treat_all=treat_all, treat_none=np.zeros_like(pts))
 
 
 @dataclass(frozen=True)
@@ -345,5 +374,11 @@ class DecisionCurve:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per threshold probability."""
-        return pd.DataFrame({"threshold": self.thresholds, "model": self.model,
-                             "treat_all": self.treat_all, "treat_none": self.treat_none})
+        return pd.DataFrame(
+            {
+                "threshold": self.thresholds,
+                "model": self.model,
+                "treat_all": self.treat_all,
+                "treat_none": self.treat_none,
+            }
+        )

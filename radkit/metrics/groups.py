@@ -35,10 +35,16 @@ def _measure(name: str):
 
 
 @renamed_arguments(by="groups")
-def measures_by_group(data: pd.DataFrame, *, groups: str | Sequence[str],
-                      columns: Sequence[str] = ("y_true", "y_pred"),
-                      measures: Sequence[str] = ("sensitivity", "specificity", "ppv", "npv"),
-                      n_boot: int = 1000, level: float = 0.95, seed: int) -> pd.DataFrame:
+def measures_by_group(
+    data: pd.DataFrame,
+    *,
+    groups: str | Sequence[str],
+    columns: Sequence[str] = ("y_true", "y_pred"),
+    measures: Sequence[str] = ("sensitivity", "specificity", "ppv", "npv"),
+    n_boot: int = 1000,
+    level: float = 0.95,
+    seed: int,
+) -> pd.DataFrame:
     """Confusion measures of 0/1 calls against a reference, per group, with percentile intervals.
 
     Parameters
@@ -79,8 +85,15 @@ def measures_by_group(data: pd.DataFrame, *, groups: str | Sequence[str],
         raise ValueError(f"columns must name two columns (reference, calls), got {list(columns)!r}.")
     out: pd.DataFrame | None = None
     for name in ("prevalence", *measures):
-        table = by_group(data, _measure(name), groups=groups, columns=columns,
-                         n_boot=0 if name == "prevalence" else n_boot, level=level, seed=seed)
+        table = by_group(
+            data,
+            _measure(name),
+            groups=groups,
+            columns=columns,
+            n_boot=0 if name == "prevalence" else n_boot,
+            level=level,
+            seed=seed,
+        )
         if out is None:
             out = table[["n"]].copy()
         out[name] = table["estimate"]
@@ -91,17 +104,29 @@ def measures_by_group(data: pd.DataFrame, *, groups: str | Sequence[str],
 
 #: Measures :func:`by_group_confusion` reports, in this order.
 CONFUSION_MEASURES: tuple[str, ...] = (
-    "prevalence", "selection_rate", "sensitivity", "specificity", "false_positive_rate",
-    "false_negative_rate", "ppv", "npv", "accuracy")
+    "prevalence",
+    "selection_rate",
+    "sensitivity",
+    "specificity",
+    "false_positive_rate",
+    "false_negative_rate",
+    "ppv",
+    "npv",
+    "accuracy",
+)
 
 # a measure's denominator, as cells of the table (tn, fp, fn, tp): for the "undefined" warning
-_DENOMINATOR = {"sensitivity": "positive cases", "false_negative_rate": "positive cases",
-                "specificity": "negative cases", "false_positive_rate": "negative cases",
-                "ppv": "positive calls", "npv": "negative calls"}
+_DENOMINATOR = {
+    "sensitivity": "positive cases",
+    "false_negative_rate": "positive cases",
+    "specificity": "negative cases",
+    "false_positive_rate": "negative cases",
+    "ppv": "positive calls",
+    "npv": "negative calls",
+}
 
 
-def confusion_counts(codes: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray, *,
-                     n_groups: int) -> np.ndarray:
+def confusion_counts(codes: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray, *, n_groups: int) -> np.ndarray:
     """Confusion tables per group, shape ``(n_groups, 4)``, columns ``tn, fp, fn, tp``.
 
     One ``bincount`` over all rows: linear time, no Python loop over groups.
@@ -151,16 +176,30 @@ def _table_measures(t: np.ndarray) -> dict[str, np.ndarray]:
     with np.errstate(divide="ignore", invalid="ignore"):
         sel = (tp + fp) / n
     sens, spec = np.asarray(m.sensitivity, dtype=float), np.asarray(m.specificity, dtype=float)
-    return {"prevalence": np.asarray(m.prevalence, dtype=float), "selection_rate": sel,
-            "sensitivity": sens, "specificity": spec, "false_positive_rate": 1 - spec,
-            "false_negative_rate": 1 - sens, "ppv": np.asarray(m.ppv, dtype=float),
-            "npv": np.asarray(m.npv, dtype=float), "accuracy": np.asarray(m.accuracy, dtype=float)}
+    return {
+        "prevalence": np.asarray(m.prevalence, dtype=float),
+        "selection_rate": sel,
+        "sensitivity": sens,
+        "specificity": spec,
+        "false_positive_rate": 1 - spec,
+        "false_negative_rate": 1 - sens,
+        "ppv": np.asarray(m.ppv, dtype=float),
+        "npv": np.asarray(m.npv, dtype=float),
+        "accuracy": np.asarray(m.accuracy, dtype=float),
+    }
 
 
 @renamed_arguments(by="groups")
-def by_group_confusion(data: pd.DataFrame, *, groups: str | Sequence[str],
-                       columns: Sequence[str] = ("y_true", "y_pred"), n_boot: int = 1000,
-                       level: float = 0.95, seed: int, warn: bool = True) -> pd.DataFrame:
+def by_group_confusion(
+    data: pd.DataFrame,
+    *,
+    groups: str | Sequence[str],
+    columns: Sequence[str] = ("y_true", "y_pred"),
+    n_boot: int = 1000,
+    level: float = 0.95,
+    seed: int,
+    warn: bool = True,
+) -> pd.DataFrame:
     """Every 2x2-table measure per group with bootstrap intervals, in one vectorised pass.
 
     The same answer as calling :func:`radkit.stats.by_group` once per measure of
@@ -215,14 +254,24 @@ def by_group_confusion(data: pd.DataFrame, *, groups: str | Sequence[str],
     est = _table_measures(tables)
     reps = None
     if n_boot:
-        reps = _table_measures(np.concatenate([bootstrap_tables(counts, n_boot=n_boot, seed=seed),
-                                               bootstrap_tables(tables[-1:], n_boot=n_boot,
-                                                                seed=seed + 1)]))
+        reps = _table_measures(
+            np.concatenate(
+                [
+                    bootstrap_tables(counts, n_boot=n_boot, seed=seed),
+                    bootstrap_tables(tables[-1:], n_boot=n_boot, seed=seed + 1),
+                ]
+            )
+        )
     if warn:
         warn_undefined(est, names)
-    dens = {"sensitivity": tables[:, 2] + tables[:, 3], "false_negative_rate": tables[:, 2] + tables[:, 3],
-            "specificity": tables[:, 0] + tables[:, 1], "false_positive_rate": tables[:, 0] + tables[:, 1],
-            "ppv": tables[:, 1] + tables[:, 3], "npv": tables[:, 0] + tables[:, 2]}
+    dens = {
+        "sensitivity": tables[:, 2] + tables[:, 3],
+        "false_negative_rate": tables[:, 2] + tables[:, 3],
+        "specificity": tables[:, 0] + tables[:, 1],
+        "false_positive_rate": tables[:, 0] + tables[:, 1],
+        "ppv": tables[:, 1] + tables[:, 3],
+        "npv": tables[:, 0] + tables[:, 2],
+    }
     total = tables.sum(1)
     rows = []
     for g, name in enumerate(names):
@@ -230,9 +279,18 @@ def by_group_confusion(data: pd.DataFrame, *, groups: str | Sequence[str],
             lo = hi = float("nan")
             if reps is not None:
                 lo, hi = percentile_interval(reps[m][g], level=level)
-            rows.append((name, m, float(est[m][g]), lo, hi, level,
-                         "bootstrap percentile" if reps is not None else "",
-                         int(dens.get(m, total)[g])))
+            rows.append(
+                (
+                    name,
+                    m,
+                    float(est[m][g]),
+                    lo,
+                    hi,
+                    level,
+                    "bootstrap percentile" if reps is not None else "",
+                    int(dens.get(m, total)[g]),
+                )
+            )
     out = _rows_frame(rows)
     return out.set_index(["group", "measure"])
 
@@ -245,9 +303,13 @@ def warn_undefined(measures: dict[str, np.ndarray], names: Sequence[object]) -> 
         bad = [m for m in _DENOMINATOR if m in measures and np.isnan(measures[m][g])]
         if bad:
             why = sorted({_DENOMINATOR[m] for m in bad})
-            warnings.warn(f"group {name!r} has no {' and no '.join(why)}: {', '.join(bad)} "
-                          "undefined there (NaN). Pool it with a neighbouring group or collect more "
-                          "cases before comparing it.", UserWarning, stacklevel=3)
+            warnings.warn(
+                f"group {name!r} has no {' and no '.join(why)}: {', '.join(bad)} "
+                "undefined there (NaN). Pool it with a neighbouring group or collect more "
+                "cases before comparing it.",
+                UserWarning,
+                stacklevel=3,
+            )
 
 
 def _rows_frame(rows: list[tuple]) -> pd.DataFrame:

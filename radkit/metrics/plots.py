@@ -33,17 +33,25 @@ from radkit.metrics.confusion import confusion, npv_at_prevalence, ppv_at_preval
 from radkit.metrics.curves import cost_curve, decision_curve, pr_curve, roc
 from radkit.plotting import get_axes, legend_below, plain_log_axis  # legend_below, plain_log_axis: re-exported
 
-__all__ = ["legend_below", "plain_log_axis", "expected_counts", "plot_prevalence_sweep",
-           "plot_confusion_at_prevalence", "plot_measures_by_group",
-           "plot_roc_pr_cost", "plot_reliability", "plot_decision_curve", "plot_ci_width",
-           "plot_threshold_spread"]
+__all__ = [
+    "legend_below",
+    "plain_log_axis",
+    "expected_counts",
+    "plot_prevalence_sweep",
+    "plot_confusion_at_prevalence",
+    "plot_measures_by_group",
+    "plot_roc_pr_cost",
+    "plot_reliability",
+    "plot_decision_curve",
+    "plot_ci_width",
+    "plot_threshold_spread",
+]
 
 _MARKERS = ("o", "s", "D", "^", "v", "P", "X")
 
 
 @renamed_arguments(sens="sensitivity", spec="specificity")
-def expected_counts(sensitivity: float, specificity: float, prevalence: float, *,
-                    n: int = 1000) -> dict[str, float]:
+def expected_counts(sensitivity: float, specificity: float, prevalence: float, *, n: int = 1000) -> dict[str, float]:
     """Expected confusion-table cells of ``n`` patients for a test at a prevalence.
 
     Examples
@@ -55,13 +63,18 @@ def expected_counts(sensitivity: float, specificity: float, prevalence: float, *
         check_fraction(v, name)
     n = check_count(n, "n", hint="the number of patients, e.g. n=1000")
     pos, neg = n * prevalence, n * (1 - prevalence)
-    return {"tp": round(sensitivity * pos, 6), "fn": round((1 - sensitivity) * pos, 6),
-            "fp": round((1 - specificity) * neg, 6), "tn": round(specificity * neg, 6)}
+    return {
+        "tp": round(sensitivity * pos, 6),
+        "fn": round((1 - sensitivity) * pos, 6),
+        "fp": round((1 - specificity) * neg, 6),
+        "tn": round(specificity * neg, 6),
+    }
 
 
 @renamed_arguments(sens="sensitivity", spec="specificity")
-def plot_prevalence_sweep(sensitivity: float, specificity: float, *, prevalences: ArrayLike | None = None,
-                          mark: float | None = None, ax=None):
+def plot_prevalence_sweep(
+    sensitivity: float, specificity: float, *, prevalences: ArrayLike | None = None, mark: float | None = None, ax=None
+):
     """Accuracy, PPV and NPV of a test with fixed sensitivity and specificity, by prevalence.
 
     Accuracy is ``sensitivity * p + specificity * (1 - p)``: as ``p`` falls it tends to the
@@ -85,18 +98,23 @@ def plot_prevalence_sweep(sensitivity: float, specificity: float, *, prevalences
     if mark is not None:
         ax.axvline(mark, color="k", lw=0.8, ls="--")
         # above the sensitivity line, where only the accuracy/NPV curves (near 1) could be
-        ax.annotate(f"prevalence {mark:.0%}", (mark, sensitivity + 0.02), rotation=90, ha="right",
-                    va="bottom", fontsize=7)
-    ax.set(xscale="log", xlabel="prevalence of the finding", ylabel="value", ylim=(0, 1.02),
-           title=f"same test (sens {sensitivity:.2f}, spec {specificity:.2f}), other populations")
+        ax.annotate(
+            f"prevalence {mark:.0%}", (mark, sensitivity + 0.02), rotation=90, ha="right", va="bottom", fontsize=7
+        )
+    ax.set(
+        xscale="log",
+        xlabel="prevalence of the finding",
+        ylabel="value",
+        ylim=(0, 1.02),
+        title=f"same test (sens {sensitivity:.2f}, spec {specificity:.2f}), other populations",
+    )
     plain_log_axis(ax, "x", [t for t in (0.001, 0.01, 0.1, 0.5) if p.min() <= t <= p.max()])
     legend_below(ax, ncols=2)
     return ax
 
 
 @renamed_arguments(sens="sensitivity", spec="specificity")
-def plot_confusion_at_prevalence(sensitivity: float, specificity: float, prevalence: float, *,
-                                 n: int = 1000, ax=None):
+def plot_confusion_at_prevalence(sensitivity: float, specificity: float, prevalence: float, *, n: int = 1000, ax=None):
     """Expected confusion table of ``n`` patients, with PPV and NPV in the title."""
     ax = get_axes(ax, figsize=(3.8, 3.4))
     c = expected_counts(sensitivity, specificity, prevalence, n=n)
@@ -112,14 +130,20 @@ def plot_confusion_at_prevalence(sensitivity: float, specificity: float, prevale
     ppv = ppv_at_prevalence(sensitivity, specificity, prevalence)
     npv = npv_at_prevalence(sensitivity, specificity, prevalence)
     acc = sensitivity * prevalence + specificity * (1 - prevalence)
-    ax.set_title(f"{n:,} patients, prevalence {prevalence:.1%}\n"
-                 f"PPV {ppv:.2f} · NPV {npv:.3f} · accuracy {acc:.2f}", fontsize=10)
+    ax.set_title(
+        f"{n:,} patients, prevalence {prevalence:.1%}\nPPV {ppv:.2f} · NPV {npv:.3f} · accuracy {acc:.2f}", fontsize=10
+    )
     return ax
 
 
-def plot_roc_pr_cost(y_true: ArrayLike, y_score: ArrayLike, *,
-                     points: Mapping[str, float] | None = None, pc: float | None = None,
-                     axes: Sequence | None = None):
+def plot_roc_pr_cost(
+    y_true: ArrayLike,
+    y_score: ArrayLike,
+    *,
+    points: Mapping[str, float] | None = None,
+    pc: float | None = None,
+    axes: Sequence | None = None,
+):
     """ROC, precision-recall and cost curves of one score, side by side.
 
     Parameters
@@ -145,23 +169,33 @@ def plot_roc_pr_cost(y_true: ArrayLike, y_score: ArrayLike, *,
     ax_roc, ax_pr, ax_cost = axes
     ax_roc.plot(r.fpr, r.tpr, lw=2, label=f"model (AUC {r.auc:.3f})")
     ax_roc.plot([0, 1], [0, 1], "k:", lw=1, label="chance")
-    ax_roc.set(xlabel="1 - specificity (FPR)", ylabel="sensitivity (TPR)",
-               title="ROC: how well are cases ranked?")
+    ax_roc.set(xlabel="1 - specificity (FPR)", ylabel="sensitivity (TPR)", title="ROC: how well are cases ranked?")
     ax_pr.plot(pr.recall, pr.precision, lw=2, label=f"model (AP {pr.average_precision:.3f})")
     ax_pr.axhline(pr.prevalence, color="k", ls=":", lw=1, label=f"chance = prevalence {pr.prevalence:.2f}")
-    ax_pr.set(xlabel="recall (sensitivity)", ylabel="precision (PPV)", ylim=(0, 1.02),
-              title="PR: how many alarms are real?")
+    ax_pr.set(
+        xlabel="recall (sensitivity)", ylabel="precision (PPV)", ylim=(0, 1.02), title="PR: how many alarms are real?"
+    )
     ax_cost.plot(cc.pc, cc.envelope, lw=2, label=f"model, best threshold (area {cc.area:.3f})")
     ax_cost.plot([0, 1], [0, 1], "k:", lw=1)
     ax_cost.plot([0, 1], [1, 0], "k:", lw=1, label="call all negative / all positive")
-    ax_cost.set(xlabel="probability-cost pc(+)", ylabel="normalized expected cost", ylim=(0, 0.55),
-                title="cost: what does it cost at my costs?")
+    ax_cost.set(
+        xlabel="probability-cost pc(+)",
+        ylabel="normalized expected cost",
+        ylim=(0, 0.55),
+        title="cost: what does it cost at my costs?",
+    )
     if pc is not None:
         ax_cost.axvline(pc, color="grey", lw=1, ls="--")
         right = pc > 0.6  # keep the label inside the axes
-        ax_cost.annotate(f"clinic pc = {pc:.2f}", (pc, 0.01), xytext=(-3 if right else 3, 0),
-                         textcoords="offset points", ha="right" if right else "left",
-                         va="bottom", fontsize=8)
+        ax_cost.annotate(
+            f"clinic pc = {pc:.2f}",
+            (pc, 0.01),
+            xytext=(-3 if right else 3, 0),
+            textcoords="offset points",
+            ha="right" if right else "left",
+            va="bottom",
+            fontsize=8,
+        )
     for k, (name, t) in enumerate((points or {}).items()):
         m = confusion(y, (s >= t).astype(int)).measures()
         style = dict(marker=_MARKERS[k % len(_MARKERS)], ms=8, ls="none", mec="k", color=f"C{k + 1}")
@@ -177,8 +211,7 @@ def plot_roc_pr_cost(y_true: ArrayLike, y_score: ArrayLike, *,
 
 
 @renamed_arguments(probs="y_score")
-def plot_reliability(y_true: ArrayLike, y_score: Mapping[str, ArrayLike], *, n_bins: int = 10,
-                     ax=None):
+def plot_reliability(y_true: ArrayLike, y_score: Mapping[str, ArrayLike], *, n_bins: int = 10, ax=None):
     """Reliability diagram: observed frequency against predicted probability.
 
     Parameters
@@ -195,18 +228,34 @@ def plot_reliability(y_true: ArrayLike, y_score: Mapping[str, ArrayLike], *, n_b
         rc = reliability_curve(y_true, p, n_bins=n_bins)
         full = rc.counts > 0
         ece = expected_calibration_error(y_true, p, n_bins=n_bins)
-        ax.plot(rc.mean_predicted[full], rc.observed[full], marker=_MARKERS[k % len(_MARKERS)],
-                lw=1.5, label=f"{name} (ECE {ece:.3f})")
-    ax.set(xlabel="predicted probability", ylabel="observed fraction positive",
-           xlim=(0, 1), ylim=(0, 1), aspect="equal", title="reliability diagram")
+        ax.plot(
+            rc.mean_predicted[full],
+            rc.observed[full],
+            marker=_MARKERS[k % len(_MARKERS)],
+            lw=1.5,
+            label=f"{name} (ECE {ece:.3f})",
+        )
+    ax.set(
+        xlabel="predicted probability",
+        ylabel="observed fraction positive",
+        xlim=(0, 1),
+        ylim=(0, 1),
+        aspect="equal",
+        title="reliability diagram",
+    )
     legend_below(ax)
     return ax
 
 
 @renamed_arguments(probs="y_score")
-def plot_decision_curve(y_true: ArrayLike, y_score: Mapping[str, ArrayLike], *,
-                        thresholds: ArrayLike | None = None,
-                        spread: Mapping[str, ArrayLike] | None = None, ax=None):
+def plot_decision_curve(
+    y_true: ArrayLike,
+    y_score: Mapping[str, ArrayLike],
+    *,
+    thresholds: ArrayLike | None = None,
+    spread: Mapping[str, ArrayLike] | None = None,
+    ax=None,
+):
     """Net benefit of named probability sets, with treat-all and treat-none references.
 
     Parameters
@@ -230,15 +279,15 @@ def plot_decision_curve(y_true: ArrayLike, y_score: Mapping[str, ArrayLike], *,
         if spread is not None and name in spread:
             reps = np.asarray(spread[name], float)
             lo, hi = np.nanpercentile(reps, [5, 95], axis=0)
-            ax.fill_between(pts, lo, hi, color=f"C{k}", alpha=0.2, lw=0,
-                            label=f"{name}: 5-95% over {reps.shape[0]} splits")
+            ax.fill_between(
+                pts, lo, hi, color=f"C{k}", alpha=0.2, lw=0, label=f"{name}: 5-95% over {reps.shape[0]} splits"
+            )
     if dc is not None:
         ax.plot(dc.thresholds, dc.treat_all, "k--", lw=1, label="treat all")
         ax.plot(dc.thresholds, dc.treat_none, "k:", lw=1, label="treat none")
         prev = float(np.mean(np.asarray(y_true)))
         ax.set_ylim(-0.02, prev * 1.15)
-    ax.set(xlabel="threshold probability (harm : benefit = pt : 1 - pt)", ylabel="net benefit",
-           title="decision curve")
+    ax.set(xlabel="threshold probability (harm : benefit = pt : 1 - pt)", ylabel="net benefit", title="decision curve")
     legend_below(ax, ncols=2)
     return ax
 
@@ -256,8 +305,13 @@ def plot_ci_width(ns: ArrayLike, widths: Mapping[str, ArrayLike], *, ax=None):
         ax.plot(ns, w, marker=_MARKERS[k % len(_MARKERS)], lw=1.5, label=name)
     if first is not None:
         ax.plot(ns, first[0] * np.sqrt(ns[0] / ns), "k:", lw=1, label=r"$\propto 1/\sqrt{n}$")
-    ax.set(xscale="log", yscale="log", xlabel="test cases n", ylabel="95% CI width of the AUC",
-           title="uncertainty shrinks slowly")
+    ax.set(
+        xscale="log",
+        yscale="log",
+        xlabel="test cases n",
+        ylabel="95% CI width of the AUC",
+        title="uncertainty shrinks slowly",
+    )
     plain_log_axis(ax, "x", ns)
     if values:
         lo, hi = float(np.min(values)), float(np.max(values))
@@ -267,8 +321,7 @@ def plot_ci_width(ns: ArrayLike, widths: Mapping[str, ArrayLike], *, ax=None):
     return ax
 
 
-def plot_threshold_spread(replicates: Mapping[str, ArrayLike], *,
-                          chosen: Mapping[str, float] | None = None, ax=None):
+def plot_threshold_spread(replicates: Mapping[str, ArrayLike], *, chosen: Mapping[str, float] | None = None, ax=None):
     """Where each criterion puts the threshold, across resamples of the test set.
 
     Parameters
@@ -283,8 +336,9 @@ def plot_threshold_spread(replicates: Mapping[str, ArrayLike], *,
     for k, name in enumerate(names):
         t = np.asarray(replicates[name], float)
         jitter = (np.arange(t.size) % 7 - 3) * 0.04
-        ax.plot(t, k + jitter, ls="none", marker=_MARKERS[k % len(_MARKERS)], ms=5, alpha=0.6,
-                color=f"C{k + 1}", mec="none")
+        ax.plot(
+            t, k + jitter, ls="none", marker=_MARKERS[k % len(_MARKERS)], ms=5, alpha=0.6, color=f"C{k + 1}", mec="none"
+        )
         if chosen is not None and name in chosen:
             ax.plot([chosen[name]] * 2, [k - 0.3, k + 0.3], color="k", lw=2)
     ax.set_yticks(range(len(names)), names)
@@ -293,8 +347,13 @@ def plot_threshold_spread(replicates: Mapping[str, ArrayLike], *,
     return ax
 
 
-def plot_measures_by_group(table, *, measures: Sequence[str] = ("sensitivity", "specificity", "ppv", "npv"),
-                           title: str = "measures by group", ax=None):
+def plot_measures_by_group(
+    table,
+    *,
+    measures: Sequence[str] = ("sensitivity", "specificity", "ppv", "npv"),
+    title: str = "measures by group",
+    ax=None,
+):
     """Forest plot of :func:`radkit.metrics.measures_by_group`: one row per group, intervals as bars.
 
     Parameters
@@ -312,10 +371,10 @@ def plot_measures_by_group(table, *, measures: Sequence[str] = ("sensitivity", "
     offsets = (np.arange(len(measures)) - (len(measures) - 1) / 2) * 0.18
     for k, name in enumerate(measures):
         est = rows[name].to_numpy(float)
-        err = np.vstack([est - rows[f"{name} low"].to_numpy(float),
-                         rows[f"{name} high"].to_numpy(float) - est])
-        ax.errorbar(est, np.arange(len(rows)) + offsets[k], xerr=err, fmt=_MARKERS[k % len(_MARKERS)],
-                    capsize=3, label=name)
+        err = np.vstack([est - rows[f"{name} low"].to_numpy(float), rows[f"{name} high"].to_numpy(float) - est])
+        ax.errorbar(
+            est, np.arange(len(rows)) + offsets[k], xerr=err, fmt=_MARKERS[k % len(_MARKERS)], capsize=3, label=name
+        )
     ax.set_yticks(np.arange(len(rows)), [str(i).replace("_", " ") for i in rows.index])
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set(xlim=(0, 1), xlabel="value (95% bootstrap CI)", title=title)

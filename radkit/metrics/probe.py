@@ -89,8 +89,16 @@ class ProbeResult:
         return self.auc.to_frame(self.attribute)
 
 
-def attribute_probe(features: ArrayLike, attribute: ArrayLike, *, seed: int, positive: object | None = None,
-                    pool: int = 16, n_splits: int = 5, C: float = 0.05) -> ProbeResult:
+def attribute_probe(
+    features: ArrayLike,
+    attribute: ArrayLike,
+    *,
+    seed: int,
+    positive: object | None = None,
+    pool: int = 16,
+    n_splits: int = 5,
+    C: float = 0.05,
+) -> ProbeResult:
     """How well a linear probe recovers a binary attribute from images or features.
 
     Parameters
@@ -133,8 +141,9 @@ def attribute_probe(features: ArrayLike, attribute: ArrayLike, *, seed: int, pos
         raise ValueError(f"attribute has {int(a.isna().sum())} missing values; drop those cases first.")
     values = sorted(a.unique().tolist())
     if len(values) != 2:
-        raise ValueError(f"attribute must take exactly two values, got {values[:10]}; binarise it first "
-                         "(e.g. age >= 60).")
+        raise ValueError(
+            f"attribute must take exactly two values, got {values[:10]}; binarise it first (e.g. age >= 60)."
+        )
     pos = values[-1] if positive is None else positive
     if pos not in values:
         raise ValueError(f"positive={pos!r} is not one of the attribute's values {values}.")

@@ -23,15 +23,25 @@ from radkit import seeding
 from radkit._validate import check_binary, check_count, check_level
 from radkit.stats import Estimate
 
-__all__ = ["BootstrapResult", "DelongResult", "DelongTest", "bootstrap_ci",
-           "delong_auc", "delong_test", "DELONG_MIN_PER_CLASS"]
+__all__ = [
+    "BootstrapResult",
+    "DelongResult",
+    "DelongTest",
+    "bootstrap_ci",
+    "delong_auc",
+    "delong_test",
+    "DELONG_MIN_PER_CLASS",
+]
 
 
 def _level(level: float, alpha: float | None, *, where: str) -> float:
     """The interval's coverage from ``level`` or the deprecated ``alpha``, checked."""
     if alpha is not None:
-        warnings.warn(f"{where}(alpha=...) is deprecated: pass level={1 - alpha:g} (the coverage), as "
-                      "everywhere else in radkit.", FutureWarning, stacklevel=3)
+        warnings.warn(
+            f"{where}(alpha=...) is deprecated: pass level={1 - alpha:g} (the coverage), as everywhere else in radkit.",
+            FutureWarning,
+            stacklevel=3,
+        )
         level = 1 - alpha
     return check_level(level)
 
@@ -41,8 +51,10 @@ def _delong_components(y: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, n
     pos, neg = scores[:, y == 1], scores[:, y == 0]
     m, n = pos.shape[1], neg.shape[1]
     if min(m, n) < DELONG_MIN_PER_CLASS:
-        raise ValueError(f"DeLong's variance needs at least {DELONG_MIN_PER_CLASS} cases of each class (got {m} "
-                         f"positive, {n} negative); use a larger sample, or pass too_few='nan' to get NaN.")
+        raise ValueError(
+            f"DeLong's variance needs at least {DELONG_MIN_PER_CLASS} cases of each class (got {m} "
+            f"positive, {n} negative); use a larger sample, or pass too_few='nan' to get NaN."
+        )
     tx, ty = rankdata(pos, axis=1), rankdata(neg, axis=1)
     tz = rankdata(np.hstack([pos, neg]), axis=1)  # midranks in the pooled sample
     aucs = (tz[:, :m].sum(axis=1) - m * (m + 1) / 2) / (m * n)
@@ -56,8 +68,14 @@ def _delong_components(y: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, n
 DELONG_MIN_PER_CLASS = 2
 
 
-def delong_auc(y_true: ArrayLike, y_score: ArrayLike, *, level: float = 0.95,
-               too_few: Literal["raise", "nan"] = "raise", alpha: float | None = None) -> DelongResult:
+def delong_auc(
+    y_true: ArrayLike,
+    y_score: ArrayLike,
+    *,
+    level: float = 0.95,
+    too_few: Literal["raise", "nan"] = "raise",
+    alpha: float | None = None,
+) -> DelongResult:
     """AUC with DeLong's variance and a normal-approximation confidence interval.
 
     The interval is ``auc +/- z * se`` clipped to [0, 1]; near 0 or 1 with few
@@ -95,14 +113,29 @@ def delong_auc(y_true: ArrayLike, y_score: ArrayLike, *, level: float = 0.95,
         m, n = int(y.sum()), int(y.size - y.sum())
         if min(m, n) < DELONG_MIN_PER_CLASS:
             nan = float("nan")
-            return DelongResult(nan, nan, nan, level=1 - alpha, n=int(y.size), var=nan, se=nan,
-                                method=f"DeLong: too few cases ({m} positive, {n} negative; "
-                                       f"needs {DELONG_MIN_PER_CLASS} of each)")
+            return DelongResult(
+                nan,
+                nan,
+                nan,
+                level=1 - alpha,
+                n=int(y.size),
+                var=nan,
+                se=nan,
+                method=f"DeLong: too few cases ({m} positive, {n} negative; needs {DELONG_MIN_PER_CLASS} of each)",
+            )
     aucs, cov = _delong_components(y, s[None, :])
     auc, var = float(aucs[0]), float(cov[0, 0])
     half = norm.ppf(1 - alpha / 2) * np.sqrt(var)
-    return DelongResult(auc, float(max(0.0, auc - half)), float(min(1.0, auc + half)), level=1 - alpha,
-                        method="DeLong", n=int(y.size), var=var, se=float(np.sqrt(var)))
+    return DelongResult(
+        auc,
+        float(max(0.0, auc - half)),
+        float(min(1.0, auc + half)),
+        level=1 - alpha,
+        method="DeLong",
+        n=int(y.size),
+        var=var,
+        se=float(np.sqrt(var)),
+    )
 
 
 def delong_test(y_true: ArrayLike, score_a: ArrayLike, score_b: ArrayLike) -> DelongTest:
@@ -119,8 +152,7 @@ def delong_test(y_true: ArrayLike, score_a: ArrayLike, score_b: ArrayLike) -> De
     >>> t.diff, t.p
     (0.0, 1.0)
     """
-    y, a, b = check_binary(y_true, score_a, score_b, names=("score_a", "score_b"),
-                           purpose="the AUC")
+    y, a, b = check_binary(y_true, score_a, score_b, names=("score_a", "score_b"), purpose="the AUC")
     aucs, cov = _delong_components(y, np.vstack([a, b]))
     diff = float(aucs[0] - aucs[1])
     se = float(np.sqrt(max(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1], 0.0)))
@@ -128,13 +160,20 @@ def delong_test(y_true: ArrayLike, score_a: ArrayLike, score_b: ArrayLike) -> De
         z = 0.0 if abs(diff) <= 1e-12 else float(np.copysign(np.inf, diff))
     else:
         z = diff / se
-    return DelongTest(auc_a=float(aucs[0]), auc_b=float(aucs[1]), diff=diff, se=se,
-                      z=z, p=float(2 * norm.sf(abs(z))))
+    return DelongTest(auc_a=float(aucs[0]), auc_b=float(aucs[1]), diff=diff, se=se, z=z, p=float(2 * norm.sf(abs(z))))
 
 
-def bootstrap_ci(metric: Callable[[np.ndarray, np.ndarray], float], y_true: ArrayLike,
-                 y_score: ArrayLike, *, n_boot: int = 1000, seed: int,
-                 stratified: bool = True, level: float = 0.95, alpha: float | None = None) -> BootstrapResult:
+def bootstrap_ci(
+    metric: Callable[[np.ndarray, np.ndarray], float],
+    y_true: ArrayLike,
+    y_score: ArrayLike,
+    *,
+    n_boot: int = 1000,
+    seed: int,
+    stratified: bool = True,
+    level: float = 0.95,
+    alpha: float | None = None,
+) -> BootstrapResult:
     """Percentile bootstrap confidence interval for any ``metric(y_true, y_score)``.
 
     Cases are resampled with replacement. ``stratified=True`` resamples positives
@@ -185,20 +224,34 @@ def bootstrap_ci(metric: Callable[[np.ndarray, np.ndarray], float], y_true: Arra
                 raise ValueError(
                     f"bootstrap replicate {b} holds only class {int(n_pos > 0)} "
                     f"({pos.size} positives among {y.size} cases); use stratified=True "
-                    "or a larger sample.")
+                    "or a larger sample."
+                )
         reps[b] = float(metric(y[idx], s[idx]))
     bad = np.isnan(reps)
     if bad.all():
-        raise ValueError("the metric was NaN in every bootstrap replicate; check it on the "
-                         "full sample first (e.g. PPV with no positive calls is NaN).")
+        raise ValueError(
+            "the metric was NaN in every bootstrap replicate; check it on the "
+            "full sample first (e.g. PPV with no positive calls is NaN)."
+        )
     if bad.any():
-        warnings.warn(f"dropped {int(bad.sum())} of {reps.size} replicates where the metric "
-                      "was NaN; the interval may be biased.", UserWarning, stacklevel=2)
+        warnings.warn(
+            f"dropped {int(bad.sum())} of {reps.size} replicates where the metric was NaN; the interval may be biased.",
+            UserWarning,
+            stacklevel=2,
+        )
     kept = reps[~bad]
     low, high = np.quantile(kept, [alpha / 2, 1 - alpha / 2])
     method = "stratified bootstrap percentile" if stratified else "bootstrap percentile"
-    return BootstrapResult(float(metric(y, s)), float(low), float(high), level=1 - alpha, method=method,
-                           n=int(y.size), se=float(np.std(kept, ddof=1)), replicates=kept)
+    return BootstrapResult(
+        float(metric(y, s)),
+        float(low),
+        float(high),
+        level=1 - alpha,
+        method=method,
+        n=int(y.size),
+        se=float(np.std(kept, ddof=1)),
+        replicates=kept,
+    )
 
 
 @dataclass(frozen=True)

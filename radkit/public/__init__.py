@@ -23,13 +23,13 @@ from radkit.public.indiana import indiana_dicom_metadata, indiana_reports
 from radkit.public.labels import finding_labels, raw_labels
 from radkit.public.masks import lung_mask_names, lung_masks
 from radkit.public.nih import (
-                               GOOGLE_CATEGORIES,
-                               NIH_FINDINGS,
-                               NIH_TO_GOOGLE,
-                               nih_entries,
-                               nih_google_adjudicated,
-                               nih_vs_adjudicated,
-                               read_nih_table,
+    GOOGLE_CATEGORIES,
+    NIH_FINDINGS,
+    NIH_TO_GOOGLE,
+    nih_entries,
+    nih_google_adjudicated,
+    nih_vs_adjudicated,
+    read_nih_table,
 )
 from radkit.public.padchest import padchest_entries, read_padchest_table
 from radkit.public.rsna import read_rsna_table, rsna_entries
@@ -37,10 +37,30 @@ from radkit.public.siim import rle_decode, siim_pneumothorax
 from radkit.public.vindr import VINDR_FINDINGS, read_vindr_table, vindr_reader_labels
 
 __all__ = [
-    "data_dir", "vindr_reader_labels", "nih_entries", "nih_google_adjudicated",
-    "nih_vs_adjudicated", "chexpert_labels", "padchest_entries", "rsna_entries",
-    "indiana_reports", "indiana_dicom_metadata", "siim_pneumothorax", "rle_decode",
-    "lung_masks", "lung_mask_names", "VINDR_FINDINGS", "NIH_FINDINGS", "GOOGLE_CATEGORIES",
-    "NIH_TO_GOOGLE", "CHEXPERT_FINDINGS", "read_nih_table", "read_chexpert_table", "read_padchest_table",
-    "read_rsna_table", "read_vindr_table", "raw_labels", "finding_labels",
+    "data_dir",
+    "vindr_reader_labels",
+    "nih_entries",
+    "nih_google_adjudicated",
+    "nih_vs_adjudicated",
+    "chexpert_labels",
+    "padchest_entries",
+    "rsna_entries",
+    "indiana_reports",
+    "indiana_dicom_metadata",
+    "siim_pneumothorax",
+    "rle_decode",
+    "lung_masks",
+    "lung_mask_names",
+    "VINDR_FINDINGS",
+    "NIH_FINDINGS",
+    "GOOGLE_CATEGORIES",
+    "NIH_TO_GOOGLE",
+    "CHEXPERT_FINDINGS",
+    "read_nih_table",
+    "read_chexpert_table",
+    "read_padchest_table",
+    "read_rsna_table",
+    "read_vindr_table",
+    "raw_labels",
+    "finding_labels",
 ]

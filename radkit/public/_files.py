@@ -72,16 +72,23 @@ def disk_cached(name: str, build: Callable[[Path], pd.DataFrame]) -> pd.DataFram
     path = data_file(name)
     stat = path.stat()
     key = cache_key(
-        name=name, size=stat.st_size, mtime=stat.st_mtime_ns,
-        pandas=pd.__version__, schema=SCHEMA,
+        name=name,
+        size=stat.st_size,
+        mtime=stat.st_mtime_ns,
+        pandas=pd.__version__,
+        schema=SCHEMA,
     )
     stem = cache_dir("public") / f"{Path(name).name.split('.')[0]}-{key}"
     if stem.with_suffix(".json").is_file():
         try:
             return read_table(stem)
         except Exception as exc:  # corrupt, truncated or tampered: rebuild below
-            warnings.warn(f"cached table {stem}.* is unreadable ({type(exc).__name__}: {str(exc)[:120]}); "
-                          "rebuilding it from the shipped file.", UserWarning, stacklevel=2)
+            warnings.warn(
+                f"cached table {stem}.* is unreadable ({type(exc).__name__}: {str(exc)[:120]}); "
+                "rebuilding it from the shipped file.",
+                UserWarning,
+                stacklevel=2,
+            )
     df = build(path)
     write_table(df, stem)
     return df

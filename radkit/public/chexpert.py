@@ -11,16 +11,34 @@ import pandas as pd
 
 from radkit.public._files import disk_cached
 
-__all__ = ["chexpert_labels", "read_chexpert_table", "uncertain_policy", "CHEXPERT_FINDINGS", "CHEXPERT_COLUMNS",
-           "UNCERTAIN_POLICIES", "BLANK_POLICIES"]
+__all__ = [
+    "chexpert_labels",
+    "read_chexpert_table",
+    "uncertain_policy",
+    "CHEXPERT_FINDINGS",
+    "CHEXPERT_COLUMNS",
+    "UNCERTAIN_POLICIES",
+    "BLANK_POLICIES",
+]
 
 _FILE = "chexpert_train.csv.gz"
 
 #: The 14 CheXpert observations, snake_case, in file order.
 CHEXPERT_FINDINGS = (
-    "no_finding", "enlarged_cardiomediastinum", "cardiomegaly", "lung_opacity",
-    "lung_lesion", "edema", "consolidation", "pneumonia", "atelectasis",
-    "pneumothorax", "pleural_effusion", "pleural_other", "fracture", "support_devices",
+    "no_finding",
+    "enlarged_cardiomediastinum",
+    "cardiomegaly",
+    "lung_opacity",
+    "lung_lesion",
+    "edema",
+    "consolidation",
+    "pneumonia",
+    "atelectasis",
+    "pneumothorax",
+    "pleural_effusion",
+    "pleural_other",
+    "fracture",
+    "support_devices",
 )
 #: What an uncertain mention (-1 in the file) becomes.
 UNCERTAIN_POLICIES = {"ones": 1.0, "zeros": 0.0, "ignore": np.nan, "keep": -1.0}
@@ -44,8 +62,9 @@ def uncertain_policy(uncertain: object, *, where: str = "chexpert_labels()") -> 
     """
     if isinstance(uncertain, str) and uncertain in UNCERTAIN_ALIASES:
         new = UNCERTAIN_ALIASES[uncertain]
-        warnings.warn(f"{where}: uncertain={uncertain!r} is the old spelling; use uncertain={new!r}.",
-                      FutureWarning, stacklevel=3)
+        warnings.warn(
+            f"{where}: uncertain={uncertain!r} is the old spelling; use uncertain={new!r}.", FutureWarning, stacklevel=3
+        )
         return new
     if not isinstance(uncertain, str) or uncertain not in UNCERTAIN_POLICIES:
         error = PolicyError if uncertain is None or not isinstance(uncertain, str) else ValueError
@@ -58,9 +77,22 @@ def uncertain_policy(uncertain: object, *, where: str = "chexpert_labels()") -> 
 
 
 #: CheXpert's observation names as spelled in its CSV files, in file order.
-CHEXPERT_COLUMNS = ("No Finding", "Enlarged Cardiomediastinum", "Cardiomegaly", "Lung Opacity", "Lung Lesion",
-                    "Edema", "Consolidation", "Pneumonia", "Atelectasis", "Pneumothorax", "Pleural Effusion",
-                    "Pleural Other", "Fracture", "Support Devices")
+CHEXPERT_COLUMNS = (
+    "No Finding",
+    "Enlarged Cardiomediastinum",
+    "Cardiomegaly",
+    "Lung Opacity",
+    "Lung Lesion",
+    "Edema",
+    "Consolidation",
+    "Pneumonia",
+    "Atelectasis",
+    "Pneumothorax",
+    "Pleural Effusion",
+    "Pleural Other",
+    "Fracture",
+    "Support Devices",
+)
 
 
 def read_chexpert_table(path: str | os.PathLike) -> pd.DataFrame:
@@ -74,26 +106,28 @@ def read_chexpert_table(path: str | os.PathLike) -> pd.DataFrame:
     dtype('int64')
     """
     raw = pd.read_csv(path)
-    missing = [c for c in ("Path", "Sex", "Age", "Frontal/Lateral", "AP/PA", *CHEXPERT_COLUMNS)
-               if c not in raw.columns]
+    missing = [c for c in ("Path", "Sex", "Age", "Frontal/Lateral", "AP/PA", *CHEXPERT_COLUMNS) if c not in raw.columns]
     if missing:
-        raise ValueError(f"{path}: not a CheXpert label table, it lacks the column(s) {missing}; "
-                         "use train.csv or valid.csv from CheXpert-v1.0(-small).")
+        raise ValueError(
+            f"{path}: not a CheXpert label table, it lacks the column(s) {missing}; "
+            "use train.csv or valid.csv from CheXpert-v1.0(-small)."
+        )
     parts = raw["Path"].str.extract(r"patient(\d+)/study(\d+)/view(\d+)_")
     if parts.isna().any().any():
         raise ValueError(f"{path}: some paths do not look like .../patientN/studyN/viewN_*.jpg")
-    out = pd.DataFrame({
-        "path": raw["Path"].astype(str),
-        "patient_id": parts[0].astype("int64"),
-        "study": parts[1].astype("int64"),
-        "view_number": parts[2].astype("int64"),
-        # "Unknown" (one image) becomes missing rather than a third sex.
-        "sex": pd.Categorical(raw["Sex"].where(raw["Sex"] != "Unknown"),
-                              categories=["Female", "Male"]),
-        "age": pd.to_numeric(raw["Age"], errors="coerce"),
-        "frontal_lateral": pd.Categorical(raw["Frontal/Lateral"], categories=["Frontal", "Lateral"]),
-        "ap_pa": pd.Categorical(raw["AP/PA"], categories=["AP", "PA", "LL", "RL"]),
-    })
+    out = pd.DataFrame(
+        {
+            "path": raw["Path"].astype(str),
+            "patient_id": parts[0].astype("int64"),
+            "study": parts[1].astype("int64"),
+            "view_number": parts[2].astype("int64"),
+            # "Unknown" (one image) becomes missing rather than a third sex.
+            "sex": pd.Categorical(raw["Sex"].where(raw["Sex"] != "Unknown"), categories=["Female", "Male"]),
+            "age": pd.to_numeric(raw["Age"], errors="coerce"),
+            "frontal_lateral": pd.Categorical(raw["Frontal/Lateral"], categories=["Frontal", "Lateral"]),
+            "ap_pa": pd.Categorical(raw["AP/PA"], categories=["AP", "PA", "LL", "RL"]),
+        }
+    )
     labels = raw[list(CHEXPERT_COLUMNS)].astype("float64")
     labels.columns = list(CHEXPERT_FINDINGS)
     values = set(np.unique(labels.to_numpy()[~np.isnan(labels.to_numpy())]).tolist())

@@ -30,17 +30,20 @@ def _nih() -> pd.DataFrame:
     from radkit.public.nih import NIH_FINDINGS, _snake, nih_entries
 
     e = nih_entries()
-    return pd.DataFrame({raw: e[_snake(raw)].to_numpy(np.float64) for raw in NIH_FINDINGS},
-                        index=pd.Index(e["image_id"], name="image_id"))
+    return pd.DataFrame(
+        {raw: e[_snake(raw)].to_numpy(np.float64) for raw in NIH_FINDINGS},
+        index=pd.Index(e["image_id"], name="image_id"),
+    )
 
 
 def _chexpert(uncertain: str, blank: str) -> pd.DataFrame:
     from radkit.public.chexpert import CHEXPERT_COLUMNS, CHEXPERT_FINDINGS, chexpert_labels
 
     c = chexpert_labels(uncertain=uncertain, blank=blank)
-    return pd.DataFrame({raw: c[snake].to_numpy(np.float64) for raw, snake in zip(CHEXPERT_COLUMNS,
-                                                                                CHEXPERT_FINDINGS)},
-                        index=pd.Index(c["path"], name="image_id"))
+    return pd.DataFrame(
+        {raw: c[snake].to_numpy(np.float64) for raw, snake in zip(CHEXPERT_COLUMNS, CHEXPERT_FINDINGS)},
+        index=pd.Index(c["path"], name="image_id"),
+    )
 
 
 def _rsna() -> pd.DataFrame:
@@ -69,8 +72,10 @@ def _padchest(labels: Sequence[str] | None) -> pd.DataFrame:
     sets = p["labels"].map(frozenset)
     wanted = sorted({x for s in sets for x in s}) if labels is None else list(labels)
     unknown = sets.map(len).eq(0).to_numpy()  # no labels in the file: unknown, not negative
-    return pd.DataFrame({w: np.where(unknown, np.nan, sets.map(lambda s, w=w: w in s).to_numpy(np.float64))
-                         for w in wanted}, index=pd.Index(p["image_id"], name="image_id"))
+    return pd.DataFrame(
+        {w: np.where(unknown, np.nan, sets.map(lambda s, w=w: w in s).to_numpy(np.float64)) for w in wanted},
+        index=pd.Index(p["image_id"], name="image_id"),
+    )
 
 
 def _indiana(labels: Sequence[str] | None) -> pd.DataFrame:
@@ -79,12 +84,20 @@ def _indiana(labels: Sequence[str] | None) -> pd.DataFrame:
     r = indiana_reports()
     heads = r["mesh_major"].map(lambda codes: frozenset(c.split("/")[0].strip() for c in codes))
     wanted = sorted({x for s in heads for x in s}) if labels is None else list(labels)
-    return pd.DataFrame({w: heads.map(lambda s, w=w: w in s).to_numpy(np.float64) for w in wanted},
-                        index=pd.Index(r["uid"], name="image_id"))
+    return pd.DataFrame(
+        {w: heads.map(lambda s, w=w: w in s).to_numpy(np.float64) for w in wanted},
+        index=pd.Index(r["uid"], name="image_id"),
+    )
 
 
-def raw_labels(source: str, *, labels: Sequence[str] | None = None, uncertain: str = "zeros",
-               blank: str = "zeros", readers: str = "majority") -> pd.DataFrame:
+def raw_labels(
+    source: str,
+    *,
+    labels: Sequence[str] | None = None,
+    uncertain: str = "zeros",
+    blank: str = "zeros",
+    readers: str = "majority",
+) -> pd.DataFrame:
     """One source's shipped labels, one float column (1/0/NaN) per raw label string, one row per image.
 
     Parameters

@@ -27,13 +27,13 @@ def lung_mask_names() -> list[str]:
     True
     """
     with zipfile.ZipFile(data_file(_FILE)) as archive:
-        names = [PurePosixPath(n).name for n in archive.namelist()
-                 if PurePosixPath(n).suffix.lower() in _SUFFIXES]
+        names = [PurePosixPath(n).name for n in archive.namelist() if PurePosixPath(n).suffix.lower() in _SUFFIXES]
     return sorted(names)
 
 
-def lung_masks(*, names: list[str] | None = None, limit: int | None = None,
-               skip_empty: bool = True) -> Iterator[tuple[str, np.ndarray]]:
+def lung_masks(
+    *, names: list[str] | None = None, limit: int | None = None, skip_empty: bool = True
+) -> Iterator[tuple[str, np.ndarray]]:
     """Yield ``(name, mask)`` for the V7 Labs lung masks (COVID-19 dataset).
 
     Semantic lung masks (both lungs as foreground) drawn by V7 Labs
@@ -69,13 +69,13 @@ def lung_masks(*, names: list[str] | None = None, limit: int | None = None,
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
         raise ValueError(f"limit must be a non-negative int or None, got {limit!r}.")
     if isinstance(names, (str, bytes)):
-        raise TypeError(f"names must be a list of mask names, got the string {names!r}; "
-                        f"pass names=[{names!r}] for one mask.")
+        raise TypeError(
+            f"names must be a list of mask names, got the string {names!r}; pass names=[{names!r}] for one mask."
+        )
     if names is not None and not all(isinstance(n, str) for n in names):
         raise TypeError("names must be a list of strings (see lung_mask_names()).")
     with zipfile.ZipFile(data_file(_FILE)) as archive:
-        members = {PurePosixPath(n).name: n for n in archive.namelist()
-                   if PurePosixPath(n).suffix.lower() in _SUFFIXES}
+        members = {PurePosixPath(n).name: n for n in archive.namelist() if PurePosixPath(n).suffix.lower() in _SUFFIXES}
         wanted = sorted(members) if names is None else list(names)
         unknown = [n for n in wanted if n not in members]
         if unknown:

@@ -9,17 +9,36 @@ import pandas as pd
 
 from radkit.public._files import data_file, disk_cached
 
-__all__ = ["nih_entries", "read_nih_table", "nih_google_adjudicated", "nih_vs_adjudicated",
-           "NIH_FINDINGS", "GOOGLE_CATEGORIES", "NIH_TO_GOOGLE"]
+__all__ = [
+    "nih_entries",
+    "read_nih_table",
+    "nih_google_adjudicated",
+    "nih_vs_adjudicated",
+    "NIH_FINDINGS",
+    "GOOGLE_CATEGORIES",
+    "NIH_TO_GOOGLE",
+]
 
 _ENTRIES = "Data_Entry_2017_v2020.csv.gz"
 _GOOGLE = "google2019_nih-chest-xray-labels.csv.gz"
 
 #: The 14 NIH findings as spelled in "Finding Labels", then "No Finding".
 NIH_FINDINGS = (
-    "Atelectasis", "Cardiomegaly", "Consolidation", "Edema", "Effusion",
-    "Emphysema", "Fibrosis", "Hernia", "Infiltration", "Mass", "Nodule",
-    "Pleural_Thickening", "Pneumonia", "Pneumothorax", "No Finding",
+    "Atelectasis",
+    "Cardiomegaly",
+    "Consolidation",
+    "Edema",
+    "Effusion",
+    "Emphysema",
+    "Fibrosis",
+    "Hernia",
+    "Infiltration",
+    "Mass",
+    "Nodule",
+    "Pleural_Thickening",
+    "Pneumonia",
+    "Pneumothorax",
+    "No Finding",
 )
 #: Google's four adjudicated categories (column names in radkit).
 GOOGLE_CATEGORIES = ("fracture", "pneumothorax", "airspace_opacity", "nodule_or_mass")
@@ -39,10 +58,19 @@ def _snake(name: str) -> str:
 
 
 #: NIH's column names -> radkit's (the last four only in the v2020 file).
-NIH_COLUMNS = {"Image Index": "image_id", "Finding Labels": "finding_labels", "Follow-up #": "follow_up",
-               "Patient ID": "patient_id", "Patient Age": "age", "Patient Gender": "sex", "View Position": "view",
-               "OriginalImage[Width": "width", "Height]": "height",
-               "OriginalImagePixelSpacing[x": "pixel_spacing_x", "y]": "pixel_spacing_y"}
+NIH_COLUMNS = {
+    "Image Index": "image_id",
+    "Finding Labels": "finding_labels",
+    "Follow-up #": "follow_up",
+    "Patient ID": "patient_id",
+    "Patient Age": "age",
+    "Patient Gender": "sex",
+    "View Position": "view",
+    "OriginalImage[Width": "width",
+    "Height]": "height",
+    "OriginalImagePixelSpacing[x": "pixel_spacing_x",
+    "y]": "pixel_spacing_y",
+}
 _NIH_REQUIRED = ("Image Index", "Finding Labels", "Patient ID", "Patient Age", "Patient Gender", "View Position")
 
 
@@ -59,14 +87,17 @@ def read_nih_table(path: str | os.PathLike) -> pd.DataFrame:
     raw = pd.read_csv(path)
     missing = [c for c in _NIH_REQUIRED if c not in raw.columns]
     if missing:
-        raise ValueError(f"{path}: not an NIH Data_Entry table, it lacks the column(s) {missing}; "
-                         "use Data_Entry_2017_v2020.csv from the NIH download.")
+        raise ValueError(
+            f"{path}: not an NIH Data_Entry table, it lacks the column(s) {missing}; "
+            "use Data_Entry_2017_v2020.csv from the NIH download."
+        )
     raw = raw[[c for c in NIH_COLUMNS if c in raw.columns]].rename(columns=NIH_COLUMNS)
     dummies = raw["finding_labels"].fillna("No Finding").str.get_dummies(sep="|")
     unknown = set(dummies.columns) - set(NIH_FINDINGS)
     if unknown:
-        raise ValueError(f"{path} has labels radkit does not know: {sorted(unknown)}; "
-                         "update NIH_FINDINGS in radkit/public/nih.py.")
+        raise ValueError(
+            f"{path} has labels radkit does not know: {sorted(unknown)}; update NIH_FINDINGS in radkit/public/nih.py."
+        )
     dummies = dummies.reindex(columns=list(NIH_FINDINGS), fill_value=0).astype("int8")
     dummies.columns = [_snake(c) for c in NIH_FINDINGS]
     out = pd.concat([raw, dummies], axis=1)
@@ -119,13 +150,14 @@ def _google() -> pd.DataFrame:
         bad = sorted(set(raw.loc[split.isna(), "Set Id"].astype(str)))
         raise ValueError(f"{_GOOGLE}: unexpected Set Id values {bad}; expected {sorted(_SPLITS)}.")
     out["split"] = pd.Categorical(split, categories=["validation", "test"])
-    for source, name in zip(["Fracture", "Pneumothorax", "Airspace opacity", "Nodule or mass"],
-                            GOOGLE_CATEGORIES):
+    for source, name in zip(["Fracture", "Pneumothorax", "Airspace opacity", "Nodule or mass"], GOOGLE_CATEGORIES):
         values = raw[source].str.strip().str.upper().map(_YES_NO)
         if values.isna().any():
             bad = sorted(set(raw.loc[values.isna(), source].astype(str)))
-            raise ValueError(f"{_GOOGLE}: column {source!r} has values {bad}; "
-                             "radkit only knows YES and NO. Update _YES_NO in radkit/public/nih.py.")
+            raise ValueError(
+                f"{_GOOGLE}: column {source!r} has values {bad}; "
+                "radkit only knows YES and NO. Update _YES_NO in radkit/public/nih.py."
+            )
         out[name] = values.astype("int8")
     return out
 
@@ -189,19 +221,24 @@ def nih_vs_adjudicated() -> pd.DataFrame:
 def _pairs() -> pd.DataFrame:
     google = _google()
     wanted = [c for columns in NIH_TO_GOOGLE.values() for c in columns]
-    nih = google[["image_id"]].merge(_entries()[["image_id", *wanted]], on="image_id", how="left",
-                                  validate="one_to_one")
+    nih = google[["image_id"]].merge(
+        _entries()[["image_id", *wanted]], on="image_id", how="left", validate="one_to_one"
+    )
     if nih[wanted].isna().any().any():
         raise ValueError(f"some adjudicated images are not in {_ENTRIES}.")
     parts = []
     for category, columns in NIH_TO_GOOGLE.items():
-        parts.append(pd.DataFrame({
-            "image_id": google["image_id"].to_numpy(),
-            "split": google["split"].to_numpy(),
-            "category": category,
-            "nih": nih[list(columns)].max(axis=1).astype("int8").to_numpy(),
-            "adjudicated": google[category].to_numpy(),
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "image_id": google["image_id"].to_numpy(),
+                    "split": google["split"].to_numpy(),
+                    "category": category,
+                    "nih": nih[list(columns)].max(axis=1).astype("int8").to_numpy(),
+                    "adjudicated": google[category].to_numpy(),
+                }
+            )
+        )
     out = pd.concat(parts, ignore_index=True)
     out["category"] = pd.Categorical(out["category"], categories=list(NIH_TO_GOOGLE))
     out["split"] = out["split"].astype(google["split"].dtype)

@@ -14,10 +14,28 @@ __all__ = ["padchest_entries", "read_padchest_table"]
 
 _FILE = "PADCHEST_chest_x_ray_images_labels_160K_01.02.19.csv.gz"
 _QUOTED = re.compile(r"'([^']*)'")
-_COLUMNS = ["ImageID", "ImageDir", "StudyDate_DICOM", "StudyID", "PatientID", "PatientBirth",
-            "PatientSex_DICOM", "ViewPosition_DICOM", "Projection", "MethodProjection",
-            "Pediatric", "Modality_DICOM", "Manufacturer_DICOM", "Rows_DICOM", "Columns_DICOM",
-            "ReportID", "Report", "MethodLabel", "Labels", "Localizations"]
+_COLUMNS = [
+    "ImageID",
+    "ImageDir",
+    "StudyDate_DICOM",
+    "StudyID",
+    "PatientID",
+    "PatientBirth",
+    "PatientSex_DICOM",
+    "ViewPosition_DICOM",
+    "Projection",
+    "MethodProjection",
+    "Pediatric",
+    "Modality_DICOM",
+    "Manufacturer_DICOM",
+    "Rows_DICOM",
+    "Columns_DICOM",
+    "ReportID",
+    "Report",
+    "MethodLabel",
+    "Labels",
+    "Localizations",
+]
 _REQUIRED = ("ImageID", "PatientID", "Labels")
 
 
@@ -45,8 +63,10 @@ def read_padchest_table(path) -> pd.DataFrame:
     raw = pd.read_csv(path, usecols=lambda c: c in _COLUMNS, dtype={"PatientID": str, "StudyID": str})
     missing = [c for c in _REQUIRED if c not in raw.columns]
     if missing:
-        raise ValueError(f"{path}: not a PadChest label table, it lacks the column(s) {missing}; "
-                         f"use {_FILE.removesuffix('.gz')} from the PadChest download.")
+        raise ValueError(
+            f"{path}: not a PadChest label table, it lacks the column(s) {missing}; "
+            f"use {_FILE.removesuffix('.gz')} from the PadChest download."
+        )
     complete = all(c in raw.columns for c in _COLUMNS)
     raw = raw.reindex(columns=_COLUMNS)
 
@@ -55,29 +75,31 @@ def read_padchest_table(path) -> pd.DataFrame:
 
     date = pd.to_datetime(raw["StudyDate_DICOM"].astype("Int64").astype(str), format="%Y%m%d", errors="coerce")
     birth = raw["PatientBirth"].astype("Int64")
-    out = pd.DataFrame({
-        "image_id": raw["ImageID"],
-        "image_dir": whole("ImageDir"),
-        "study_id": raw["StudyID"],
-        "patient_id": raw["PatientID"],
-        "study_date": date,
-        "birth_year": birth,
-        "age": (pd.Series(date.dt.year, dtype="Int64") - birth),
-        "sex": pd.Categorical(raw["PatientSex_DICOM"], categories=["F", "M", "O"]),
-        "projection": raw["Projection"].astype("category"),
-        "view_position": raw["ViewPosition_DICOM"].astype("category"),
-        "method_projection": raw["MethodProjection"].astype("category"),
-        "pediatric": raw["Pediatric"].eq("PED"),
-        "modality": raw["Modality_DICOM"].astype("category"),
-        "manufacturer": raw["Manufacturer_DICOM"].astype("category"),
-        "rows": whole("Rows_DICOM"),
-        "columns": whole("Columns_DICOM"),
-        "report_id": whole("ReportID"),
-        "report": raw["Report"].str.strip() if complete else raw["Report"],
-        "method_label": pd.Categorical(raw["MethodLabel"], categories=["Physician", "RNN_model"]),
-        "labels": raw["Labels"].map(_parse_list),
-        "localizations": raw["Localizations"].map(_parse_list),
-    })
+    out = pd.DataFrame(
+        {
+            "image_id": raw["ImageID"],
+            "image_dir": whole("ImageDir"),
+            "study_id": raw["StudyID"],
+            "patient_id": raw["PatientID"],
+            "study_date": date,
+            "birth_year": birth,
+            "age": (pd.Series(date.dt.year, dtype="Int64") - birth),
+            "sex": pd.Categorical(raw["PatientSex_DICOM"], categories=["F", "M", "O"]),
+            "projection": raw["Projection"].astype("category"),
+            "view_position": raw["ViewPosition_DICOM"].astype("category"),
+            "method_projection": raw["MethodProjection"].astype("category"),
+            "pediatric": raw["Pediatric"].eq("PED"),
+            "modality": raw["Modality_DICOM"].astype("category"),
+            "manufacturer": raw["Manufacturer_DICOM"].astype("category"),
+            "rows": whole("Rows_DICOM"),
+            "columns": whole("Columns_DICOM"),
+            "report_id": whole("ReportID"),
+            "report": raw["Report"].str.strip() if complete else raw["Report"],
+            "method_label": pd.Categorical(raw["MethodLabel"], categories=["Physician", "RNN_model"]),
+            "labels": raw["Labels"].map(_parse_list),
+            "localizations": raw["Localizations"].map(_parse_list),
+        }
+    )
     return out
 
 

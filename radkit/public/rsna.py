@@ -35,8 +35,10 @@ def read_rsna_table(path: str | os.PathLike) -> pd.DataFrame:
         raw = pd.read_csv(path)
     missing = [c for c in ("patientId", "x", "y", "width", "height", "Target") if c not in raw.columns]
     if missing:
-        raise ValueError(f"{path}: not an RSNA label table, it lacks the column(s) {missing}; "
-                         "use stage_2_train_labels.csv from the Kaggle challenge.")
+        raise ValueError(
+            f"{path}: not an RSNA label table, it lacks the column(s) {missing}; "
+            "use stage_2_train_labels.csv from the Kaggle challenge."
+        )
     raw = raw.rename(columns={"patientId": "patient_id", "Target": "target"})
     per_patient = raw.groupby("patient_id")["target"].nunique()
     if (per_patient > 1).any():
@@ -52,16 +54,17 @@ def _boxes() -> pd.DataFrame:
 @lru_cache(maxsize=1)
 def _entries() -> pd.DataFrame:
     raw = _boxes()
-    per = raw.groupby("patient_id", sort=False).agg(
-        target=("target", "first"), n_boxes=("x", "count")).reset_index()
+    per = raw.groupby("patient_id", sort=False).agg(target=("target", "first"), n_boxes=("x", "count")).reset_index()
     head = pd.read_csv(data_file(_HEADERS), index_col=0)
-    head = pd.DataFrame({
-        "patient_id": head["PatientID"],
-        "age": head["PatientAge"].astype("int64"),
-        "sex": pd.Categorical(head["PatientSex"], categories=["F", "M"]),
-        "view": pd.Categorical(head["ViewPosition"], categories=["PA", "AP"]),
-        "pixel_spacing": head["PixelSpacing"].astype("float64"),
-    })
+    head = pd.DataFrame(
+        {
+            "patient_id": head["PatientID"],
+            "age": head["PatientAge"].astype("int64"),
+            "sex": pd.Categorical(head["PatientSex"], categories=["F", "M"]),
+            "view": pd.Categorical(head["ViewPosition"], categories=["PA", "AP"]),
+            "pixel_spacing": head["PixelSpacing"].astype("float64"),
+        }
+    )
     out = per.merge(head, on="patient_id", how="left", validate="one_to_one")
     if out["age"].isna().any():
         raise ValueError(f"{_HEADERS} lacks headers for some labelled images.")

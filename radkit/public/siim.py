@@ -25,10 +25,12 @@ def _table() -> pd.DataFrame:
     if mixed.any():
         raise ValueError(f"{_FILE}: {int(mixed.sum())} images have both -1 and a mask.")
     grouped = raw.groupby("image_id", sort=False)
-    out = pd.DataFrame({
-        "has_pneumothorax": grouped["positive"].first(),
-        "rle": grouped["rle"].agg(lambda s: tuple(r for r in s if r != "-1")),
-    }).reset_index()
+    out = pd.DataFrame(
+        {
+            "has_pneumothorax": grouped["positive"].first(),
+            "rle": grouped["rle"].agg(lambda s: tuple(r for r in s if r != "-1")),
+        }
+    ).reset_index()
     out["n_components"] = out["rle"].map(len).astype("int64")
     return out[["image_id", "has_pneumothorax", "n_components", "rle"]]
 
@@ -90,9 +92,12 @@ def rle_decode(rle: str | Iterable[str], shape: tuple[int, int] = (1024, 1024)) 
            [1, 1],
            [1, 0]])
     """
-    if (not isinstance(shape, (tuple, list)) or len(shape) != 2
-            or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in shape)
-            or min(shape) <= 0):
+    if (
+        not isinstance(shape, (tuple, list))
+        or len(shape) != 2
+        or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in shape)
+        or min(shape) <= 0
+    ):
         raise ValueError(f"shape must be (height, width) with positive int sizes, got {shape!r}.")
     height, width = (int(s) for s in shape)
     flat = np.zeros(height * width, dtype=bool)
@@ -101,12 +106,15 @@ def rle_decode(rle: str | Iterable[str], shape: tuple[int, int] = (1024, 1024)) 
     elif isinstance(rle, Iterable) and not isinstance(rle, (bytes, dict)):
         strings = list(rle)
     else:
-        raise TypeError(f"rle must be a run-length string or a list of them (a row's 'rle' column), "
-                        f"got {type(rle).__name__}.")
+        raise TypeError(
+            f"rle must be a run-length string or a list of them (a row's 'rle' column), got {type(rle).__name__}."
+        )
     for i, text in enumerate(strings):
         if not isinstance(text, str):
-            raise TypeError(f"rle item {i} is a {type(text).__name__} ({text!r}), not a string; "
-                            "missing masks are '-1' or '' in SIIM's EncodedPixels column.")
+            raise TypeError(
+                f"rle item {i} is a {type(text).__name__} ({text!r}), not a string; "
+                "missing masks are '-1' or '' in SIIM's EncodedPixels column."
+            )
         text = text.strip()
         if text in ("", "-1"):
             continue
@@ -114,16 +122,20 @@ def rle_decode(rle: str | Iterable[str], shape: tuple[int, int] = (1024, 1024)) 
             values = np.asarray([int(v) for v in text.split()], dtype=np.int64)
         except ValueError:
             bad = next(v for v in text.split() if not v.lstrip("-").isdigit())
-            raise ValueError(f"rle must hold whole numbers ('gap length' pairs), but found {bad!r} in "
-                             f"{text[:40]!r}; is this a mask in another encoding?") from None
+            raise ValueError(
+                f"rle must hold whole numbers ('gap length' pairs), but found {bad!r} in "
+                f"{text[:40]!r}; is this a mask in another encoding?"
+            ) from None
         if values.size % 2 or (values < 0).any():
-            raise ValueError("rle must hold non-negative 'gap length' pairs, "
-                             f"got {values.size} numbers starting {text[:40]!r}.")
+            raise ValueError(
+                f"rle must hold non-negative 'gap length' pairs, got {values.size} numbers starting {text[:40]!r}."
+            )
         gaps, lengths = values[0::2], values[1::2]
         starts = np.cumsum(gaps) + np.concatenate(([0], np.cumsum(lengths)[:-1]))
         if starts.size and starts[-1] + lengths[-1] > flat.size:
-            raise ValueError(f"rle runs past the end of a {height} x {width} image; "
-                             "check shape (SIIM images are 1024 x 1024).")
+            raise ValueError(
+                f"rle runs past the end of a {height} x {width} image; check shape (SIIM images are 1024 x 1024)."
+            )
         for start, length in zip(starts, lengths):
-            flat[start:start + length] = True
+            flat[start : start + length] = True
     return flat.reshape((height, width), order="F")

@@ -15,10 +15,21 @@ _FILE = "vinbigdata-train.csv.gz"
 
 #: The 14 local findings in VinDr's class_id order, then "No finding" (class 14).
 VINDR_FINDINGS = (
-    "Aortic enlargement", "Atelectasis", "Calcification", "Cardiomegaly",
-    "Consolidation", "ILD", "Infiltration", "Lung Opacity", "Nodule/Mass",
-    "Other lesion", "Pleural effusion", "Pleural thickening", "Pneumothorax",
-    "Pulmonary fibrosis", "No finding",
+    "Aortic enlargement",
+    "Atelectasis",
+    "Calcification",
+    "Cardiomegaly",
+    "Consolidation",
+    "ILD",
+    "Infiltration",
+    "Lung Opacity",
+    "Nodule/Mass",
+    "Other lesion",
+    "Pleural effusion",
+    "Pleural thickening",
+    "Pneumothorax",
+    "Pulmonary fibrosis",
+    "No finding",
 )
 
 
@@ -38,8 +49,10 @@ def read_vindr_table(path: str | os.PathLike) -> pd.DataFrame:
     raw = pd.read_csv(path)
     missing = [c for c in ("image_id", "class_name", "rad_id") if c not in raw.columns]
     if missing:
-        raise ValueError(f"{path}: not a VinDr-CXR box table, it lacks the column(s) {missing}; "
-                         "use train.csv of Kaggle's VinBigData release.")
+        raise ValueError(
+            f"{path}: not a VinDr-CXR box table, it lacks the column(s) {missing}; "
+            "use train.csv of Kaggle's VinBigData release."
+        )
     return _tidy(raw)
 
 
@@ -51,8 +64,10 @@ def _raw() -> pd.DataFrame:
 def _tidy(raw: pd.DataFrame) -> pd.DataFrame:
     unknown = set(raw["class_name"]) - set(VINDR_FINDINGS)
     if unknown:
-        raise ValueError(f"{_FILE} has findings radkit does not know: {sorted(unknown)}; "
-                         "update VINDR_FINDINGS in radkit/public/vindr.py.")
+        raise ValueError(
+            f"{_FILE} has findings radkit does not know: {sorted(unknown)}; "
+            "update VINDR_FINDINGS in radkit/public/vindr.py."
+        )
     readers = sorted(raw["rad_id"].unique(), key=lambda r: int(r[1:]))
     raw = raw.rename(columns={"image_id": "item", "rad_id": "reader", "class_name": "finding"})
     raw["reader"] = pd.Categorical(raw["reader"], categories=readers)

@@ -75,8 +75,21 @@ __all__ = ["main", "parse_args", "load_pretrained", "ARCHS", "SAME_ON_RESUME"]
 ARCHS = ("densenet121", "resnet50", "resnet18", "smallcnn")
 #: Settings a ``--resume`` must repeat; the others (``--epochs``, ``--workers``, ``--sync-batchnorm``, the number
 #: of GPUs) may change.
-SAME_ON_RESUME = ("source", "findings", "arch", "size", "batch_size", "lr", "weight_decay", "seed", "n_train",
-                  "n_test", "val_fraction", "augment", "weights")
+SAME_ON_RESUME = (
+    "source",
+    "findings",
+    "arch",
+    "size",
+    "batch_size",
+    "lr",
+    "weight_decay",
+    "seed",
+    "n_train",
+    "n_test",
+    "val_fraction",
+    "augment",
+    "weights",
+)
 _CHECKPOINT = re.compile(r"^epoch-(\d+)\.pt$")
 
 
@@ -85,8 +98,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m radkit.recipes.train_cxr", description=__doc__.splitlines()[0])
     p.add_argument("--source", required=True, choices=REAL_SOURCES, help="the source to train and test on")
     p.add_argument("--root", help="the source's folder (default $RADKIT_DATA/<source>)")
-    p.add_argument("--findings", default=",".join(FINDINGS),
-                   help="comma-separated kit findings (default: all five the source has)")
+    p.add_argument(
+        "--findings", default=",".join(FINDINGS), help="comma-separated kit findings (default: all five the source has)"
+    )
     p.add_argument("--arch", default="densenet121", choices=ARCHS)
     p.add_argument("--size", type=int, default=224, help="image side in pixels (224 or more for real work)")
     p.add_argument("--epochs", type=int, default=20, help="total epochs (with --resume: counted from epoch 1)")
@@ -154,8 +168,10 @@ def load_pretrained(model: torch.nn.Module, path: str | os.PathLike) -> int:
         if value.shape == own[key].shape:
             usable[key] = value
     if len(usable) < len(own) // 2:
-        raise ValueError(f"{path}: only {len(usable)} of the model's {len(own)} tensors match; is it the "
-                         f"ImageNet state_dict of the same architecture?")
+        raise ValueError(
+            f"{path}: only {len(usable)} of the model's {len(own)} tensors match; is it the "
+            f"ImageNet state_dict of the same architecture?"
+        )
     model.load_state_dict(usable, strict=False)
     return len(usable)
 
@@ -172,21 +188,42 @@ def _data(args: argparse.Namespace, ctx) -> dict:
     from radkit.data.real import real_lesson_data
     from radkit.seeding import rng
 
-    d = real_lesson_data(args.source, args.findings, n_train=args.n_train, n_test=args.n_test, size=args.size,
-                         seed=args.seed, root=args.root, verbose=False)
+    d = real_lesson_data(
+        args.source,
+        args.findings,
+        n_train=args.n_train,
+        n_test=args.n_test,
+        size=args.size,
+        seed=args.seed,
+        root=args.root,
+        verbose=False,
+    )
     order = rng(args.seed).permutation(len(d.train))  # one film per patient: a patient-level hold-out
     n_val = round(args.val_fraction * len(d.train))
     parts = {"train": order[n_val:], "val": order[:n_val]}
-    out = {name: (Subset(d.train.dataset(), idx.tolist()), d.train.labels.iloc[idx]) for name, idx in parts.items()
-           if len(idx)}
+    out = {
+        name: (Subset(d.train.dataset(), idx.tolist()), d.train.labels.iloc[idx])
+        for name, idx in parts.items()
+        if len(idx)
+    }
     out["test"] = (d.test.dataset(), d.test.labels)
     out["notes"] = list(d.notes)
     if args.external_source and ctx.main:
         found = [f for f in args.findings if f in source_findings(args.external_source)]
-        e = real_lesson_data(args.external_source, found, n_train=args.n_train, n_test=args.n_test,
-                             size=args.size, seed=args.seed, root=args.external_root, verbose=False)
-        out[f"external:{args.external_source}"] = (ConcatDataset([e.train.dataset(), e.test.dataset()]),
-                                                   pd.concat([e.train.labels, e.test.labels]))
+        e = real_lesson_data(
+            args.external_source,
+            found,
+            n_train=args.n_train,
+            n_test=args.n_test,
+            size=args.size,
+            seed=args.seed,
+            root=args.external_root,
+            verbose=False,
+        )
+        out[f"external:{args.external_source}"] = (
+            ConcatDataset([e.train.dataset(), e.test.dataset()]),
+            pd.concat([e.train.labels, e.test.labels]),
+        )
         out["notes"] += [f"{args.external_source}: {note}" for note in e.notes]
     return out
 
@@ -204,8 +241,15 @@ def _aucs(model, dataset, labels: pd.DataFrame, findings: list[str], batch_size:
     for finding in labels.columns:
         y = labels[finding].to_numpy()
         r = delong_auc(y, scores[:, findings.index(finding)], too_few="nan")
-        out[finding] = {"auc": r.auc, "low": r.low, "high": r.high, "level": r.level, "n": int(len(y)),
-                        "positives": int(np.nansum(y)), "method": r.method}
+        out[finding] = {
+            "auc": r.auc,
+            "low": r.low,
+            "high": r.high,
+            "level": r.level,
+            "n": int(len(y)),
+            "positives": int(np.nansum(y)),
+            "method": r.method,
+        }
     return out
 
 
@@ -223,8 +267,10 @@ def _resume(args: argparse.Namespace, model: torch.nn.Module, out: Path, config:
     last = _last_checkpoint(out)
     if not args.resume:
         if last is not None or (out / "report.json").exists():
-            raise SystemExit(f"{out} already holds a run ({last.name if last else 'report.json'}). "
-                             "Pass --resume to continue it, or choose another --out: nothing is overwritten.")
+            raise SystemExit(
+                f"{out} already holds a run ({last.name if last else 'report.json'}). "
+                "Pass --resume to continue it, or choose another --out: nothing is overwritten."
+            )
         return 0, []
     if last is None:
         raise SystemExit(f"--resume: no epoch-NNN.pt checkpoint in {out}; start without --resume.")
@@ -233,8 +279,10 @@ def _resume(args: argparse.Namespace, model: torch.nn.Module, out: Path, config:
     changed = [k for k in SAME_ON_RESUME if saved.get(k) != config.get(k)]
     if changed:
         diff = ", ".join(f"{k}={config[k]!r} (checkpoint: {saved.get(k)!r})" for k in changed)
-        raise SystemExit(f"--resume: settings differ from the run in {out}: {diff}. Repeat its settings, "
-                         "or start a new run in another --out.")
+        raise SystemExit(
+            f"--resume: settings differ from the run in {out}: {diff}. Repeat its settings, "
+            "or start a new run in another --out."
+        )
     print(f"resuming from {last} (epoch {meta['epoch']})")
     return int(meta["epoch"]), json.loads(meta["history"])
 
@@ -244,8 +292,13 @@ def _versions() -> dict:
 
     import radkit
 
-    return {"radkit": radkit.__version__, "torch": torch.__version__, "torchvision": torchvision.__version__,
-            "numpy": np.__version__, "python": platform.python_version()}
+    return {
+        "radkit": radkit.__version__,
+        "torch": torch.__version__,
+        "torchvision": torchvision.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+    }
 
 
 def _plain_json(value):
@@ -278,20 +331,46 @@ def main(argv: list[str] | None = None) -> dict | None:
     data = _data(args, ctx)
     (train_ds, train_y), test_y = data["train"], data["test"][1]
     val = data.get("val")
-    say(f"{args.source}: {len(train_y)} train, {len(val[1]) if val else 0} validation, {len(test_y)} test films; "
-        f"findings: {', '.join(args.findings)}")
+    say(
+        f"{args.source}: {len(train_y)} train, {len(val[1]) if val else 0} validation, {len(test_y)} test films; "
+        f"findings: {', '.join(args.findings)}"
+    )
     for epoch in range(done + 1, args.epochs + 1):
         start = time.perf_counter()
         augment = Augment(SAFE_CXR, seed=distributed.rank_seed(args.seed + 1000 * epoch)) if args.augment else None
-        h = fit(model, train_ds, val_data=val[0] if val else None, num_epochs=1, lr=_lr(args, epoch),
-                batch_size=args.batch_size, weight_decay=args.weight_decay, augment=augment,
-                seed=args.seed + epoch, num_workers=args.workers, sync_batchnorm=args.sync_batchnorm,
-                progress=False)
+        h = fit(
+            model,
+            train_ds,
+            val_data=val[0] if val else None,
+            num_epochs=1,
+            lr=_lr(args, epoch),
+            batch_size=args.batch_size,
+            weight_decay=args.weight_decay,
+            augment=augment,
+            seed=args.seed + epoch,
+            num_workers=args.workers,
+            sync_batchnorm=args.sync_batchnorm,
+            progress=False,
+        )
         seconds = time.perf_counter() - start  # training and validation
-        history.append({**h.rows[0], "epoch": epoch, "lr": _lr(args, epoch), "seconds": seconds,
-                        "images_per_second": len(train_y) / seconds})
-        save_checkpoint(model, out / f"epoch-{epoch:03d}.pt", epoch=epoch, arch=args.arch,
-                        findings=list(args.findings), config=json.dumps(config), history=json.dumps(history))
+        history.append(
+            {
+                **h.rows[0],
+                "epoch": epoch,
+                "lr": _lr(args, epoch),
+                "seconds": seconds,
+                "images_per_second": len(train_y) / seconds,
+            }
+        )
+        save_checkpoint(
+            model,
+            out / f"epoch-{epoch:03d}.pt",
+            epoch=epoch,
+            arch=args.arch,
+            findings=list(args.findings),
+            config=json.dumps(config),
+            history=json.dumps(history),
+        )
         say(" ".join(f"{k}={v:.4g}" for k, v in history[-1].items()), flush=True)
     if not ctx.main:
         return None
@@ -302,24 +381,41 @@ def main(argv: list[str] | None = None) -> dict | None:
     load_checkpoint(model, out / f"epoch-{chosen:03d}.pt")
     dev = next(model.parameters()).device
     splits = {name: part[1] for name, part in data.items() if name != "notes"}
-    report = _plain_json({
-        "recipe": "radkit.recipes.train_cxr", "config": config, "versions": _versions(),
-        "device": {"type": dev.type, "world_size": ctx.world_size, "backend": ctx.backend,
-                   "name": torch.cuda.get_device_name(dev) if dev.type == "cuda" else platform.machine()},
-        "epochs": history, "chosen_epoch": chosen, "chosen_by": how,
-        "splits": {name: _describe(labels) for name, labels in splits.items()},
-        "auc": {name: _aucs(model, data[name][0], labels, args.findings, args.batch_size)
-                for name, labels in splits.items() if name == "test" or name.startswith("external:")},
-        "notes": data["notes"],
-    })
+    report = _plain_json(
+        {
+            "recipe": "radkit.recipes.train_cxr",
+            "config": config,
+            "versions": _versions(),
+            "device": {
+                "type": dev.type,
+                "world_size": ctx.world_size,
+                "backend": ctx.backend,
+                "name": torch.cuda.get_device_name(dev) if dev.type == "cuda" else platform.machine(),
+            },
+            "epochs": history,
+            "chosen_epoch": chosen,
+            "chosen_by": how,
+            "splits": {name: _describe(labels) for name, labels in splits.items()},
+            "auc": {
+                name: _aucs(model, data[name][0], labels, args.findings, args.batch_size)
+                for name, labels in splits.items()
+                if name == "test" or name.startswith("external:")
+            },
+            "notes": data["notes"],
+        }
+    )
     path = out / "report.json"
     if path.exists():
         print(f"replacing {path} (--resume)")
     path.write_text(json.dumps(report, indent=1))
     for name, aucs in report["auc"].items():
-        print(f"{name} (epoch {chosen}): " + ", ".join(
-            f"{f} {a['auc']:.3f} [{a['low']:.3f}, {a['high']:.3f}]" if a["auc"] is not None else f"{f} n/a"
-            for f, a in aucs.items()))
+        print(
+            f"{name} (epoch {chosen}): "
+            + ", ".join(
+                f"{f} {a['auc']:.3f} [{a['low']:.3f}, {a['high']:.3f}]" if a["auc"] is not None else f"{f} n/a"
+                for f, a in aucs.items()
+            )
+        )
     print(f"wrote {path}")
     return report
 

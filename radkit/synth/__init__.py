@@ -32,7 +32,20 @@ from radkit.synth.spec import (
 )
 
 __all__ = [
-    "CHUNK", "DEFAULT_PREVALENCE", "DEFAULT_SITES", "Drift", "PATHOLOGIES", "ReaderLabels", "Reports",
-    "SEVERITY_UNITS", "Site", "SynthCXR", "SynthDataset", "TERMS", "generate", "make_reports",
-    "render_size", "simulate_readers",
+    "CHUNK",
+    "DEFAULT_PREVALENCE",
+    "DEFAULT_SITES",
+    "Drift",
+    "PATHOLOGIES",
+    "ReaderLabels",
+    "Reports",
+    "SEVERITY_UNITS",
+    "Site",
+    "SynthCXR",
+    "SynthDataset",
+    "TERMS",
+    "generate",
+    "make_reports",
+    "render_size",
+    "simulate_readers",
 ]

@@ -15,16 +15,26 @@ __all__ = ["GLYPHS", "glyph_bitmap", "blur_styles", "apply_style", "burn_markers
 
 # 5x7 bitmap font for marker tokens ('#' = lit pixel).
 _FONT = {
-    "A": ".###.#...##...######...##...##...#", "B": "####.#...#####.#...##...##...#####.",
-    "C": ".####....#....#....#....#.....####", "D": "####.#...##...##...##...##...#####.",
-    "E": "######....####.#....#....#....#####", "L": "#....#....#....#....#....#....#####",
-    "P": "####.#...##...#####.#....#....#....", "R": "####.#...##...#####.#.#..#..#.#...#",
-    "S": ".#####.....###......#....#....####.", "T": "#####..#....#....#....#....#....#..",
-    "X": "#...##...#.#.#..#..#.#.#...##...#..", "0": ".###.#...##..###.#.###..##...#.###.",
-    "1": "..#..##....#....#....#....#..#####.", "2": ".###.#...#....#...#...#...#...#####",
-    "3": "####.....#....#.###.....#....#####.", "4": "#...##...##...######....#....#....#",
-    "5": "######....####.....#....#....#####.", "6": ".###.#....####.#...##...##...#.###.",
-    "7": "#####....#...#...#...#....#....#...", "8": ".###.#...##...#.###.#...##...#.###.",
+    "A": ".###.#...##...######...##...##...#",
+    "B": "####.#...#####.#...##...##...#####.",
+    "C": ".####....#....#....#....#.....####",
+    "D": "####.#...##...##...##...##...#####.",
+    "E": "######....####.#....#....#....#####",
+    "L": "#....#....#....#....#....#....#####",
+    "P": "####.#...##...#####.#....#....#....",
+    "R": "####.#...##...#####.#.#..#..#.#...#",
+    "S": ".#####.....###......#....#....####.",
+    "T": "#####..#....#....#....#....#....#..",
+    "X": "#...##...#.#.#..#..#.#.#...##...#..",
+    "0": ".###.#...##..###.#.###..##...#.###.",
+    "1": "..#..##....#....#....#....#..#####.",
+    "2": ".###.#...#....#...#...#...#...#####",
+    "3": "####.....#....#.###.....#....#####.",
+    "4": "#...##...##...######....#....#....#",
+    "5": "######....####.....#....#....#####.",
+    "6": ".###.#....####.#...##...##...#.###.",
+    "7": "#####....#...#...#...#....#....#...",
+    "8": ".###.#...##...#.###.#...##...#.###.",
     "9": ".###.#...##...#.####....#....#.###.",
 }
 GLYPHS: frozenset[str] = frozenset(_FONT)
@@ -43,7 +53,7 @@ def glyph_bitmap(token: str, *, scale: int = 1) -> torch.Tensor:
     for i, ch in enumerate(token.upper()):
         if ch not in _FONT:
             raise ValueError(f"No glyph for {ch!r} in marker {token!r}. Use characters from {''.join(sorted(_FONT))}.")
-        rows = [[c == "#" for c in _FONT[ch][r * 5:(r + 1) * 5].ljust(5, ".")] for r in range(7)]
+        rows = [[c == "#" for c in _FONT[ch][r * 5 : (r + 1) * 5].ljust(5, ".")] for r in range(7)]
         cols.append(torch.tensor(rows, dtype=torch.bool))
         if i < len(token) - 1:
             cols.append(torch.zeros(7, 1, dtype=torch.bool))
@@ -83,8 +93,9 @@ def apply_style(atten: torch.Tensor, style: torch.Tensor, styles: list, noise: t
     :class:`~radkit.synth.Site`); ``noise`` is standard normal, same shape as ``atten``.
     """
     dev = atten.device
-    table = torch.tensor([[st.window[0], st.window[1], st.gamma, st.noise] for st in styles],
-                         device=dev, dtype=torch.float32)[style]
+    table = torch.tensor(
+        [[st.window[0], st.window[1], st.gamma, st.noise] for st in styles], device=dev, dtype=torch.float32
+    )[style]
     lo, hi, gam, sd = (table[:, i].view(-1, 1, 1, 1) for i in range(4))
     img = ((atten - lo) / (hi - lo)).clamp_(0.0, 1.0)
     # Schlick's bias curve: matches v**gamma at v = 0.5 and costs one division, not a pow
@@ -111,5 +122,5 @@ def burn_markers(img: torch.Tensor, style: torch.Tensor, marker: torch.Tensor, s
         bm = bm[:gh, :gw]
         r0 = pad if st.marker_corner[0] == "t" else h - pad - gh
         c0 = pad if st.marker_corner[1] == "l" else w - pad - gw
-        patch = img[idx, :, r0:r0 + gh, c0:c0 + gw]
-        img[idx, :, r0:r0 + gh, c0:c0 + gw] = torch.where(bm, torch.full_like(patch, 0.96), patch)
+        patch = img[idx, :, r0 : r0 + gh, c0 : c0 + gw]
+        img[idx, :, r0 : r0 + gh, c0 : c0 + gw] = torch.where(bm, torch.full_like(patch, 0.96), patch)

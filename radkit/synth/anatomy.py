@@ -31,8 +31,15 @@ def ramp(v: torch.Tensor, sharp: float) -> torch.Tensor:
     return (v * sharp + 0.5).clamp_(0.0, 1.0)
 
 
-def lung_shape(d: torch.Tensor, y: torch.Tensor, L: torch.Tensor, y_top: torch.Tensor,
-               y_base: torch.Tensor, d_med: torch.Tensor, sharp: float) -> torch.Tensor:
+def lung_shape(
+    d: torch.Tensor,
+    y: torch.Tensor,
+    L: torch.Tensor,
+    y_top: torch.Tensor,
+    y_base: torch.Tensor,
+    d_med: torch.Tensor,
+    sharp: float,
+) -> torch.Tensor:
     """Soft lung field in the distance-from-midline coordinate ``d``.
 
     Intersection (minimum) of four signed terms: a rounded apex, a lateral wall
@@ -125,7 +132,7 @@ def render_anatomy(c: dict[str, torch.Tensor], tex: torch.Tensor, h: int, w: int
     thick = thick * (2.0 - thick)  # ~ path length through an elliptic body, without a sqrt
 
     # ribs: posterior arcs, descending laterally, spacing widening downwards
-    hh = (y_base - y_top + 0.1)
+    hh = y_base - y_top + 0.1
     yy = ((y - y_top + 0.06 - _col(c["rib_curv"]) * d * d + 0.12 * d) / hh).clamp_min(0.0)
     u = 9.0 * yy * (1.3 - 0.3 * yy.clamp_max(1.5)) + _col(c["rib_phase"])
     f = torch.frac(u) - 0.5
@@ -166,5 +173,4 @@ def render_anatomy(c: dict[str, torch.Tensor], tex: torch.Tensor, h: int, w: int
         + 0.06 * bone * ribs
         + 0.20 * bone * clav
     ).clamp_min(0.0)
-    return {"atten": atten, "lung": lung, "heart": heart, "markings": markings, "lung_vis": lung_vis,
-            "thick": thick}
+    return {"atten": atten, "lung": lung, "heart": heart, "markings": markings, "lung_vis": lung_vis, "thick": thick}

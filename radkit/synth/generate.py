@@ -178,17 +178,28 @@ def _validate(n, size, seed, difficulty, marker_corr, marker_pathology, dates, d
         raise ValueError(f"size={size!r} must be an int between 16 and 1024 pixels. Typical: 64, 128 or 224.")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"seed={seed!r} must be a non-negative int. Example: seed=0.")
-    if isinstance(difficulty, bool) or not isinstance(difficulty, int | float | np.integer | np.floating) \
-            or not 0 <= difficulty <= 10:
-        raise ValueError(f"difficulty={difficulty!r} must be a number in [0, 10]: 0 makes every finding "
-                         "obvious, 1 is the calibrated default, larger values make more cases subtle.")
-    if isinstance(marker_corr, bool) or not isinstance(marker_corr, int | float | np.integer | np.floating) \
-            or not 0 <= marker_corr <= 1:
-        raise ValueError(f"marker_corr={marker_corr} must be in [0, 1]: the share of images whose marker "
-                         "is tied to the label (0 = independent, 1 = marker present exactly when positive).")
+    if (
+        isinstance(difficulty, bool)
+        or not isinstance(difficulty, int | float | np.integer | np.floating)
+        or not 0 <= difficulty <= 10
+    ):
+        raise ValueError(
+            f"difficulty={difficulty!r} must be a number in [0, 10]: 0 makes every finding "
+            "obvious, 1 is the calibrated default, larger values make more cases subtle."
+        )
+    if (
+        isinstance(marker_corr, bool)
+        or not isinstance(marker_corr, int | float | np.integer | np.floating)
+        or not 0 <= marker_corr <= 1
+    ):
+        raise ValueError(
+            f"marker_corr={marker_corr} must be in [0, 1]: the share of images whose marker "
+            "is tied to the label (0 = independent, 1 = marker present exactly when positive)."
+        )
     if marker_pathology is not None and marker_pathology not in PATHOLOGIES:
-        raise ValueError(f"marker_pathology={marker_pathology!r} is unknown. "
-                         f"Use None (any finding) or one of {PATHOLOGIES}.")
+        raise ValueError(
+            f"marker_pathology={marker_pathology!r} is unknown. Use None (any finding) or one of {PATHOLOGIES}."
+        )
     if drift is not None and not isinstance(drift, Drift):
         raise TypeError("drift must be a radkit.synth.Drift or None. Example: Drift(prevalence=0.3).")
     try:
@@ -272,11 +283,23 @@ def generate(
     if drift is not None:
         unknown = set(drift.scanner) - {s.name for s in site_list}
         if unknown:
-            raise ValueError(f"Drift.scanner names sites {sorted(unknown)} that are not among "
-                             f"{[s.name for s in site_list]}. Use the names of the sites you pass.")
-    params = dict(n=int(n), size=int(size), seed=int(seed), prevalence=prev, sites=spec_dict(site_list),
-                  difficulty=float(difficulty), drift=spec_dict(drift), dates=[str(start.date()), str(end.date())],
-                  marker_corr=float(marker_corr), marker_pathology=marker_pathology, masks=bool(masks))
+            raise ValueError(
+                f"Drift.scanner names sites {sorted(unknown)} that are not among "
+                f"{[s.name for s in site_list]}. Use the names of the sites you pass."
+            )
+    params = dict(
+        n=int(n),
+        size=int(size),
+        seed=int(seed),
+        prevalence=prev,
+        sites=spec_dict(site_list),
+        difficulty=float(difficulty),
+        drift=spec_dict(drift),
+        dates=[str(start.date()), str(end.date())],
+        marker_corr=float(marker_corr),
+        marker_pathology=marker_pathology,
+        masks=bool(masks),
+    )
     path = None
     if cache:
         from radkit._cache import cache_dir, cache_key
@@ -286,14 +309,29 @@ def generate(
             try:
                 return _load(path, params)
             except Exception as exc:  # a damaged or tampered entry is rebuilt, never trusted
-                warnings.warn(f"synth cache entry {path} is unreadable ({type(exc).__name__}: "
-                              f"{str(exc)[:120]}); rebuilding it.", UserWarning, stacklevel=2)
+                warnings.warn(
+                    f"synth cache entry {path} is unreadable ({type(exc).__name__}: {str(exc)[:120]}); rebuilding it.",
+                    UserWarning,
+                    stacklevel=2,
+                )
                 shutil.rmtree(path, ignore_errors=True)
 
     if n == 0:  # an empty set with the same columns and dtypes as any other
-        one = generate(1, size=size, seed=seed, prevalence=prevalence, sites=sites, difficulty=difficulty,
-                       drift=drift, dates=dates, marker_corr=marker_corr, marker_pathology=marker_pathology,
-                       masks=masks, device=device, cache=False)
+        one = generate(
+            1,
+            size=size,
+            seed=seed,
+            prevalence=prevalence,
+            sites=sites,
+            difficulty=difficulty,
+            drift=drift,
+            dates=dates,
+            marker_corr=marker_corr,
+            marker_pathology=marker_pathology,
+            masks=masks,
+            device=device,
+            cache=False,
+        )
         empty = one.subset(np.arange(0))
         empty.params = params
         return empty
@@ -324,9 +362,29 @@ def generate(
     frames: list = []
     with _cpu_workers(dev) as pool:
         for k in range(-(-n // CHUNK)):
-            _one_chunk(k, n, seed, site_list, prev, drift, start, end, difficulty, marker_corr,
-                       marker_pathology, dev, size, switch_day, styles, masks, pool,
-                       images, mask_out, lung_out, frames)
+            _one_chunk(
+                k,
+                n,
+                seed,
+                site_list,
+                prev,
+                drift,
+                start,
+                end,
+                difficulty,
+                marker_corr,
+                marker_pathology,
+                dev,
+                size,
+                switch_day,
+                styles,
+                masks,
+                pool,
+                images,
+                mask_out,
+                lung_out,
+                frames,
+            )
 
     labels_df, meta_df = _tables(frames)
     out = SynthCXR(
@@ -384,23 +442,55 @@ def _check_memory(n: int, size: int, masks: bool) -> None:
         )
 
 
-def _one_chunk(k, n, seed, site_list, prev, drift, start, end, difficulty, marker_corr, marker_pathology,
-               dev, size, switch_day, styles, masks, pool, images, mask_out, lung_out, frames) -> None:
+def _one_chunk(
+    k,
+    n,
+    seed,
+    site_list,
+    prev,
+    drift,
+    start,
+    end,
+    difficulty,
+    marker_corr,
+    marker_pathology,
+    dev,
+    size,
+    switch_day,
+    styles,
+    masks,
+    pool,
+    images,
+    mask_out,
+    lung_out,
+    frames,
+) -> None:
     """Draw and render chunk ``k`` into its rows of the output tensors; append its table."""
     m = min(CHUNK, n - k * CHUNK)
     rows = slice(k * CHUNK, k * CHUNK + m)
     cs = _chunk_seed(seed, k)
     g = torch.Generator().manual_seed(cs)
-    cases = draw_cases(CHUNK, g, sites=site_list, prevalence=prev, drift=drift, dates=(start, end),
-                       difficulty=float(difficulty), marker_corr=float(marker_corr),
-                       marker_pathology=marker_pathology)
+    cases = draw_cases(
+        CHUNK,
+        g,
+        sites=site_list,
+        prevalence=prev,
+        drift=drift,
+        dates=(start, end),
+        difficulty=float(difficulty),
+        marker_corr=float(marker_corr),
+        marker_pathology=marker_pathology,
+    )
     tex = torch.randn(CHUNK, 3, _TEX, _TEX, generator=g)[:m].to(dev)
     gn = torch.Generator(device=dev).manual_seed(cs ^ 0x5EED5EED)
     noise = torch.randn(CHUNK, 1, size, size, generator=gn, device=dev)[:m]
     cases = {key: v[:m] for key, v in cases.items()}
     style = cases["site"] + len(site_list) * (cases["day"] >= switch_day[cases["site"]])
-    out = (images[rows], None if mask_out is None else {p: v[rows] for p, v in mask_out.items()},
-           None if lung_out is None else lung_out[rows])
+    out = (
+        images[rows],
+        None if mask_out is None else {p: v[rows] for p, v in mask_out.items()},
+        None if lung_out is None else lung_out[rows],
+    )
     _render_chunk(cases, tex, noise, style, styles, size, masks, pool, out=out)
     frames.append(_frame(cases, site_list, start))
 
@@ -467,6 +557,7 @@ def _render_chunk(cases, tex, noise, style, styles, size, want_masks, pool=None,
     m = tex.shape[0]
     sub = m if dev.type != "cpu" else _SUB
     r = render_size(size)
+
     def one(a: int):
         sl = slice(a, min(a + sub, m))
         cs = {k: v[sl] for k, v in c.items()}
@@ -553,5 +644,4 @@ def _load(path: Path, params: dict) -> SynthCXR:
     n = int(params["n"])
     if t["images"].shape[0] != n or len(labels) != n or len(meta) != n:
         raise ValueError(f"{path}: holds {t['images'].shape[0]} images and {len(labels)} label rows, expected {n}")
-    return SynthCXR(images=t["images"], labels=labels, masks=t["masks"], lungs=t["lungs"],
-                    meta=meta, params=params)
+    return SynthCXR(images=t["images"], labels=labels, masks=t["masks"], lungs=t["lungs"], meta=meta, params=params)

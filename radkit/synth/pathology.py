@@ -44,8 +44,9 @@ def _v(t: torch.Tensor) -> torch.Tensor:
     return t.view(-1, 1, 1, 1)
 
 
-def render_pathologies(c: dict[str, torch.Tensor], anat: dict[str, torch.Tensor], tex: torch.Tensor,
-                       *, want_masks: bool) -> dict[str, torch.Tensor]:
+def render_pathologies(
+    c: dict[str, torch.Tensor], anat: dict[str, torch.Tensor], tex: torch.Tensor, *, want_masks: bool
+) -> dict[str, torch.Tensor]:
     """Add every drawn pathology to ``anat['atten']`` / ``anat['markings']`` in place.
 
     Returns a dict pathology -> bool mask (N,1,H,W) when ``want_masks``.
@@ -123,8 +124,12 @@ def render_pathologies(c: dict[str, torch.Tensor], anat: dict[str, torch.Tensor]
         d = (x - _v(c["cx"][idx])) * sign
         dome = y_base + 1.1 * (d - 0.45 * L) ** 2
         top = dome - hf - 1.0 * hf * (d / L).clamp(0.0, 1.0) ** 2
-        fl = (ramp(y - top, sharp * 0.5) * ramp(L + 0.02 - d, sharp) * ramp(d - _v(c["d_med"][idx]), sharp * 0.15)
-              * ramp(dome + 0.06 - y, sharp * 0.3))
+        fl = (
+            ramp(y - top, sharp * 0.5)
+            * ramp(L + 0.02 - d, sharp)
+            * ramp(d - _v(c["d_med"][idx]), sharp * 0.15)
+            * ramp(dome + 0.06 - y, sharp * 0.3)
+        )
         dens = (0.03 + 0.10 * s) * fl * ramp(y - top - 0.02, sharp * 0.2).clamp_min(0.5)
         k1 = idx1.numel()
         for part, rows in ((slice(0, k1), idx1), (slice(k1, None), idx1[both])):  # unique rows per part

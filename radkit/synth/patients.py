@@ -19,7 +19,11 @@ __all__ = ["AGE_EFFECT", "draw_cases"]
 #: more nodules, effusions and big hearts; spontaneous pneumothorax is a disease
 #: of the young).
 AGE_EFFECT: dict[str, float] = {
-    "nodule": 0.4, "consolidation": 0.2, "effusion": 0.5, "cardiomegaly": 0.6, "pneumothorax": -0.4,
+    "nodule": 0.4,
+    "consolidation": 0.2,
+    "effusion": 0.5,
+    "cardiomegaly": 0.6,
+    "pneumothorax": -0.4,
 }
 _AGE_SD = 17.0
 _THORAX_MM = 300.0  # internal thoracic width the normalised lung extent stands for
@@ -142,17 +146,17 @@ def draw_cases(
     # -- lesion side (0 = patient right = image left) and position in the lung --
     c["side"] = (u_side >= 0.55).astype(np.int64)  # slight right-sided predominance
     eff = PATHOLOGIES.index("effusion")
-    c["bilateral"] = (present[:, eff] & (u_neg[:, eff] < 0.3))
+    c["bilateral"] = present[:, eff] & (u_neg[:, eff] < 0.3)
     c["pos"] = u_pos
 
     # -- severity in clinical units and labels (concept drift changes the rule) --
     sev = np.zeros((n, P))
     s = strength
-    sev[:, 0] = 6.0 + 30.0 * s[:, 0]            # nodule diameter, mm
-    sev[:, 1] = 8.0 + 40.0 * s[:, 1]            # consolidation area, % of lung
-    sev[:, 2] = 4.0 + 30.0 * s[:, 2]            # effusion height, % of hemithorax
-    sev[:, 3] = c["ctr"]                         # cardiothoracic ratio
-    sev[:, 4] = 3.0 + 30.0 * s[:, 4]            # pneumothorax rim, mm
+    sev[:, 0] = 6.0 + 30.0 * s[:, 0]  # nodule diameter, mm
+    sev[:, 1] = 8.0 + 40.0 * s[:, 1]  # consolidation area, % of lung
+    sev[:, 2] = 4.0 + 30.0 * s[:, 2]  # effusion height, % of hemithorax
+    sev[:, 3] = c["ctr"]  # cardiothoracic ratio
+    sev[:, 4] = 3.0 + 30.0 * s[:, 4]  # pneumothorax rim, mm
     c["severity"] = sev
     labels = present.copy()
     if drift is not None:

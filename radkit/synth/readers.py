@@ -106,15 +106,21 @@ def simulate_readers(
     from radkit.seeding import check_seed
 
     seed = check_seed(seed)
-    if isinstance(difficulty_dependence, bool) or not isinstance(difficulty_dependence, int | float | np.integer
-                                                                 | np.floating) \
-            or not np.isfinite(difficulty_dependence):
-        raise ValueError(f"difficulty_dependence={difficulty_dependence!r} must be a finite number "
-                         "(0 = readers ignore subtlety; 1-2 is a strong effect).")
+    if (
+        isinstance(difficulty_dependence, bool)
+        or not isinstance(difficulty_dependence, int | float | np.integer | np.floating)
+        or not np.isfinite(difficulty_dependence)
+    ):
+        raise ValueError(
+            f"difficulty_dependence={difficulty_dependence!r} must be a finite number "
+            "(0 = readers ignore subtlety; 1-2 is a strong effect)."
+        )
     y = df.to_numpy()
     if y.dtype.kind not in "biuf":
-        raise ValueError(f"truth must hold 0/1 numbers, got {y.dtype} values such as {y.ravel()[:3].tolist()}; "
-                         "encode them first, e.g. (labels == 'yes').astype(int).")
+        raise ValueError(
+            f"truth must hold 0/1 numbers, got {y.dtype} values such as {y.ravel()[:3].tolist()}; "
+            "encode them first, e.g. (labels == 'yes').astype(int)."
+        )
     if y.size and not np.isin(y, (0, 1)).all():
         raise ValueError("truth must contain only 0 and 1 (no NaN). Drop or impute unknown labels first.")
     y = y.astype(bool)
@@ -150,18 +156,22 @@ def simulate_readers(
 
     items = np.asarray(df.index)
     readers = np.array([f"R{r + 1}" for r in range(n_readers)], dtype=object)
-    labels = pd.DataFrame({
-        "item": np.repeat(items, f * n_readers),
-        "reader": np.tile(readers, n * f),
-        "finding": np.tile(np.repeat(np.asarray(df.columns, dtype=object), n_readers), n),
-        "label": call.reshape(-1).astype(np.int64),
-    })
-    params = pd.DataFrame({
-        "reader": np.tile(readers, f),
-        "finding": np.repeat(np.asarray(df.columns, dtype=object), n_readers),
-        "sensitivity": np.tile(se, f),
-        "specificity": np.tile(sp, f),
-    })
+    labels = pd.DataFrame(
+        {
+            "item": np.repeat(items, f * n_readers),
+            "reader": np.tile(readers, n * f),
+            "finding": np.tile(np.repeat(np.asarray(df.columns, dtype=object), n_readers), n),
+            "label": call.reshape(-1).astype(np.int64),
+        }
+    )
+    params = pd.DataFrame(
+        {
+            "reader": np.tile(readers, f),
+            "finding": np.repeat(np.asarray(df.columns, dtype=object), n_readers),
+            "sensitivity": np.tile(se, f),
+            "specificity": np.tile(sp, f),
+        }
+    )
     return ReaderLabels(labels, params)
 
 

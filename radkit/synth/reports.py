@@ -116,13 +116,17 @@ def make_reports(
     True
     """
     if not isinstance(labels, pd.DataFrame):
-        raise TypeError("labels must be a DataFrame with one 0/1 column per finding, "
-                        "e.g. radkit.synth.generate(...).labels.")
+        raise TypeError(
+            "labels must be a DataFrame with one 0/1 column per finding, e.g. radkit.synth.generate(...).labels."
+        )
     y = labels.to_numpy()
     if y.size and not np.isin(y, (0, 1)).all():
         raise ValueError("labels must contain only 0 and 1. Binarise them first.")
-    for nm, v in (("uncertain_rate", uncertain_rate), ("mention_negative", mention_negative),
-                  ("hedge_negative", hedge_negative)):
+    for nm, v in (
+        ("uncertain_rate", uncertain_rate),
+        ("mention_negative", mention_negative),
+        ("hedge_negative", hedge_negative),
+    ):
         check_fraction(v, nm)
     if mention_negative + hedge_negative > 1.0:
         raise ValueError("mention_negative + hedge_negative must be <= 1.")

@@ -49,8 +49,7 @@ DEFAULT_PREVALENCE: dict[str, float] = {
 }
 
 
-def _number(site: object, name: str, *, low: float, high: float = np.inf, low_open: bool = False,
-            fix: str) -> None:
+def _number(site: object, name: str, *, low: float, high: float = np.inf, low_open: bool = False, fix: str) -> None:
     """Check that ``site.<name>`` is a finite real number in range (NaN/inf would poison every image)."""
     value = getattr(site, name)
     label = f"Site {getattr(site, 'name', '?')!r}" if isinstance(site, Site) else "Drift"
@@ -59,10 +58,14 @@ def _number(site: object, name: str, *, low: float, high: float = np.inf, low_op
     v = float(value)
     below = v <= low if low_open else v < low
     if not np.isfinite(v) or below or v > high:
-        span = f"{'(' if low_open else '['}{low:g}, {high:g}]" if np.isfinite(high) else \
-            f"{'>' if low_open else '>='} {low:g}"
-        raise ValueError(f"{label}: {name}={value!r} must be a finite number {'in ' if np.isfinite(high) else ''}"
-                         f"{span}. {fix}")
+        span = (
+            f"{'(' if low_open else '['}{low:g}, {high:g}]"
+            if np.isfinite(high)
+            else f"{'>' if low_open else '>='} {low:g}"
+        )
+        raise ValueError(
+            f"{label}: {name}={value!r} must be a finite number {'in ' if np.isfinite(high) else ''}{span}. {fix}"
+        )
 
 
 @dataclass(frozen=True)
@@ -131,8 +134,9 @@ class Site:
         _number(self, "weight", low=0.0, low_open=True, fix="Use relative shares such as 1.0 and 2.0.")
         for nm in ("ap_fraction", "marker_rate"):
             _number(self, nm, low=0.0, high=1.0, fix=f"Pass {nm} as a probability between 0 and 1.")
-        _number(self, "risk", low=-10.0, high=10.0,
-                fix="It is a log-odds shift: -1 (healthier) to 1 (sicker) is typical.")
+        _number(
+            self, "risk", low=-10.0, high=10.0, fix="It is a log-odds shift: -1 (healthier) to 1 (sicker) is typical."
+        )
         _number(self, "age_mean", low=18.0, high=95.0, fix="Ages are drawn around it and clipped to 18-95.")
         _number(self, "gamma", low=0.0, low_open=True, high=10.0, fix="Typical scanner curves use 0.7-1.5.")
         try:
@@ -142,28 +146,69 @@ class Site:
         if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
             bad(f"window={self.window} must be finite (low, high) with high > low", "The default is (0.02, 0.95).")
         for nm in ("noise", "blur"):
-            _number(self, nm, low=0.0, high=1.0 if nm == "noise" else 20.0,
-                    fix="Use 0 to switch it off; typical noise is 0.01-0.05, blur 0-2 pixels.")
+            _number(
+                self,
+                nm,
+                low=0.0,
+                high=1.0 if nm == "noise" else 20.0,
+                fix="Use 0 to switch it off; typical noise is 0.01-0.05, blur 0-2 pixels.",
+            )
         if self.marker_corner not in ("tl", "tr", "bl", "br"):
             bad(f"marker_corner={self.marker_corner!r} is unknown", "Use 'tl', 'tr', 'bl' or 'br'.")
         from radkit.synth.acquisition import GLYPHS  # local: avoid an import cycle
 
         missing = sorted({c for c in self.marker.upper() if c not in GLYPHS})
         if missing:
-            bad(f"marker {self.marker!r} uses characters without a glyph: {missing}",
-                f"Use characters from {''.join(sorted(GLYPHS))}.")
+            bad(
+                f"marker {self.marker!r} uses characters without a glyph: {missing}",
+                f"Use characters from {''.join(sorted(GLYPHS))}.",
+            )
 
 
 #: Three default sites: an outpatient clinic, a sicker inpatient hospital with
 #: mostly portable AP films and a burned-in "P" marker, and a third site with a
 #: softer, noisier scanner.
 DEFAULT_SITES: tuple[Site, ...] = (
-    Site("A", weight=0.45, ap_fraction=0.10, risk=-0.3, age_mean=52, gamma=1.0, noise=0.015,
-         blur=0.3, marker="L", marker_rate=0.3, marker_corner="tl"),
-    Site("B", weight=0.35, ap_fraction=0.70, risk=0.5, age_mean=66, gamma=1.25,
-         window=(0.0, 1.0), noise=0.025, blur=0.6, marker="P", marker_rate=0.4, marker_corner="tr"),
-    Site("C", weight=0.20, ap_fraction=0.25, risk=0.0, age_mean=58, gamma=0.8,
-         window=(0.05, 0.9), noise=0.025, blur=0.9, marker="", marker_rate=0.0),
+    Site(
+        "A",
+        weight=0.45,
+        ap_fraction=0.10,
+        risk=-0.3,
+        age_mean=52,
+        gamma=1.0,
+        noise=0.015,
+        blur=0.3,
+        marker="L",
+        marker_rate=0.3,
+        marker_corner="tl",
+    ),
+    Site(
+        "B",
+        weight=0.35,
+        ap_fraction=0.70,
+        risk=0.5,
+        age_mean=66,
+        gamma=1.25,
+        window=(0.0, 1.0),
+        noise=0.025,
+        blur=0.6,
+        marker="P",
+        marker_rate=0.4,
+        marker_corner="tr",
+    ),
+    Site(
+        "C",
+        weight=0.20,
+        ap_fraction=0.25,
+        risk=0.0,
+        age_mean=58,
+        gamma=0.8,
+        window=(0.05, 0.9),
+        noise=0.025,
+        blur=0.9,
+        marker="",
+        marker_rate=0.0,
+    ),
 )
 
 
@@ -203,13 +248,17 @@ class Drift:
         site_fields = {f.name for f in fields(Site)} - {"name", "weight", "ap_fraction", "risk", "age_mean"}
         for site, spec in self.scanner.items():
             if not (isinstance(spec, tuple | list) and len(spec) == 2 and isinstance(spec[1], dict)):
-                raise ValueError(f"Drift.scanner[{site!r}] must be (date, {{field: value}}), got {spec!r}. "
-                                 "Example: {'A': ('2021-01-01', {'gamma': 1.5})}.")
+                raise ValueError(
+                    f"Drift.scanner[{site!r}] must be (date, {{field: value}}), got {spec!r}. "
+                    "Example: {'A': ('2021-01-01', {'gamma': 1.5})}."
+                )
             _to_date(spec[0], f"Drift.scanner[{site!r}] date")
             unknown = set(spec[1]) - site_fields
             if unknown:
-                raise ValueError(f"Drift.scanner[{site!r}] changes unknown scanner fields {sorted(unknown)}. "
-                                 f"Scanner fields are {sorted(site_fields)}.")
+                raise ValueError(
+                    f"Drift.scanner[{site!r}] changes unknown scanner fields {sorted(unknown)}. "
+                    f"Scanner fields are {sorted(site_fields)}."
+                )
             try:  # the new values must make a valid scanner
                 Site(str(site), **spec[1])
             except (ValueError, TypeError) as err:
@@ -221,10 +270,16 @@ class Drift:
                 raise ValueError(f"Drift.concept[{p!r}] must be (date, min_severity), got {spec!r}.")
             _to_date(spec[0], f"Drift.concept[{p!r}] date")
             threshold = spec[1]
-            if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.integer, np.floating)) \
-                    or not np.isfinite(float(threshold)) or float(threshold) < 0:
-                raise ValueError(f"Drift.concept[{p!r}]: min_severity={threshold!r} must be a finite number >= 0 "
-                                 f"in {SEVERITY_UNITS[p]}.")
+            if (
+                isinstance(threshold, bool)
+                or not isinstance(threshold, (int, float, np.integer, np.floating))
+                or not np.isfinite(float(threshold))
+                or float(threshold) < 0
+            ):
+                raise ValueError(
+                    f"Drift.concept[{p!r}]: min_severity={threshold!r} must be a finite number >= 0 "
+                    f"in {SEVERITY_UNITS[p]}."
+                )
         if self.prevalence is not None:
             resolve_prevalence(self.prevalence)
 
@@ -254,13 +309,16 @@ def resolve_prevalence(prevalence: float | dict[str, float] | None) -> dict[str,
     elif isinstance(prevalence, dict):
         unknown = set(prevalence) - set(PATHOLOGIES)
         if unknown:
-            raise ValueError(f"prevalence names unknown pathologies {sorted(unknown)}. "
-                             f"Known pathologies: {PATHOLOGIES}.")
+            raise ValueError(
+                f"prevalence names unknown pathologies {sorted(unknown)}. Known pathologies: {PATHOLOGIES}."
+            )
         out = dict(DEFAULT_PREVALENCE)
         out.update({k: float(v) for k, v in prevalence.items()})
     else:
-        raise TypeError(f"prevalence must be a float, a dict or None, not {type(prevalence).__name__}. "
-                        "Example: prevalence={'nodule': 0.2}.")
+        raise TypeError(
+            f"prevalence must be a float, a dict or None, not {type(prevalence).__name__}. "
+            "Example: prevalence={'nodule': 0.2}."
+        )
     for k, v in out.items():
         if not 0.0 <= v <= 1.0:
             raise ValueError(f"prevalence[{k!r}]={v} is not a probability. Use a value in [0, 1].")
@@ -282,8 +340,10 @@ def resolve_sites(sites: int | Site | list[Site] | tuple[Site, ...] | None) -> t
         return (sites,)
     if isinstance(sites, int) and not isinstance(sites, bool):
         if not 1 <= sites <= len(DEFAULT_SITES):
-            raise ValueError(f"sites={sites}: there are {len(DEFAULT_SITES)} default sites. "
-                             "Pass 1-3, or a list of radkit.synth.Site.")
+            raise ValueError(
+                f"sites={sites}: there are {len(DEFAULT_SITES)} default sites. "
+                "Pass 1-3, or a list of radkit.synth.Site."
+            )
         return DEFAULT_SITES[:sites]
     sites = tuple(sites)
     if not sites or not all(isinstance(s, Site) for s in sites):

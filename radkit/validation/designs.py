@@ -23,9 +23,24 @@ from radkit.metrics import delong_auc, fit_platt
 from radkit.seeding import check_seed, rng
 from radkit.stats import Estimate
 
-__all__ = ["Learner", "pool_pixels", "ridge_learner", "auc_estimate", "apparent", "holdout", "cross_validated",
-           "optimism_corrected", "Optimism", "temporal_split", "temporal", "site_split", "external",
-           "Designs", "validation_designs", "DESIGNS"]
+__all__ = [
+    "Learner",
+    "pool_pixels",
+    "ridge_learner",
+    "auc_estimate",
+    "apparent",
+    "holdout",
+    "cross_validated",
+    "optimism_corrected",
+    "Optimism",
+    "temporal_split",
+    "temporal",
+    "site_split",
+    "external",
+    "Designs",
+    "validation_designs",
+    "DESIGNS",
+]
 
 Predict = Callable[[np.ndarray], np.ndarray]
 Learner = Callable[[np.ndarray, np.ndarray], Predict]
@@ -133,9 +148,11 @@ def _fit_score(learner: Learner, X, y, train: np.ndarray, test: np.ndarray, what
     yy = np.asarray(y).ravel()
     for name, idx in (("training", train), ("test", test)):
         if len(np.unique(yy[idx])) < 2:
-            raise ValueError(f"{what}: the {name} part has {len(idx)} cases but only one class "
-                             f"({int(yy[idx][0]) if len(idx) else 'none'}); move the split (cut-off date, site) "
-                             "or use more cases so both parts hold positives and negatives.")
+            raise ValueError(
+                f"{what}: the {name} part has {len(idx)} cases but only one class "
+                f"({int(yy[idx][0]) if len(idx) else 'none'}); move the split (cut-off date, site) "
+                "or use more cases so both parts hold positives and negatives."
+            )
     predict = learner(X[train], yy[train])
     return np.asarray(predict(X[test]), dtype=np.float64).ravel()
 
@@ -153,8 +170,9 @@ def apparent(learner: Learner, X, y, *, level: float = 0.95) -> Estimate:
     """
     yy = check_xy(X, y, purpose="apparent validation")
     idx = np.arange(len(yy))
-    return auc_estimate(yy, _fit_score(learner, X, yy, idx, idx, "apparent"), level=level,
-                        method="DeLong (on the training cases)")
+    return auc_estimate(
+        yy, _fit_score(learner, X, yy, idx, idx, "apparent"), level=level, method="DeLong (on the training cases)"
+    )
 
 
 def _stratified_folds(y: np.ndarray, k: int, gen: np.random.Generator) -> np.ndarray:
@@ -186,11 +204,13 @@ def holdout(learner: Learner, X, y, *, test_size: float = 0.3, seed: int, level:
     if not 2 <= n_test <= len(yy) - 2:
         raise ValueError(f"test_size={test_size} leaves {n_test} test cases of {len(yy)}; use e.g. 0.3.")
     gen = rng(check_seed(seed))
-    test = np.concatenate([gen.permutation(np.flatnonzero(yy == c))[:int(round(frac * np.sum(yy == c)))]
-                           for c in (0, 1)])
+    test = np.concatenate(
+        [gen.permutation(np.flatnonzero(yy == c))[: int(round(frac * np.sum(yy == c)))] for c in (0, 1)]
+    )
     train = np.setdiff1d(np.arange(len(yy)), test)
-    return auc_estimate(yy[test], _fit_score(learner, X, yy, train, test, "hold-out"), level=level,
-                        method="DeLong (hold-out)")
+    return auc_estimate(
+        yy[test], _fit_score(learner, X, yy, train, test, "hold-out"), level=level, method="DeLong (hold-out)"
+    )
 
 
 def cross_validated(learner: Learner, X, y, *, k: int = 5, seed: int, level: float = 0.95) -> Estimate:
@@ -210,8 +230,10 @@ def cross_validated(learner: Learner, X, y, *, k: int = 5, seed: int, level: flo
     yy = check_xy(X, y, purpose="cross-validation")
     k = check_count(k, "k", minimum=2, hint="k-fold needs at least 2 folds (5 or 10 is usual)")
     if min(yy.sum(), len(yy) - yy.sum()) < k:
-        raise ValueError(f"k={k} folds need at least {k} cases of each class; this set has "
-                         f"{int(yy.sum())} positives and {int(len(yy) - yy.sum())} negatives. Use fewer folds.")
+        raise ValueError(
+            f"k={k} folds need at least {k} cases of each class; this set has "
+            f"{int(yy.sum())} positives and {int(len(yy) - yy.sum())} negatives. Use fewer folds."
+        )
     folds = _stratified_folds(yy, k, rng(check_seed(seed)))
     oof = np.empty(len(yy))
     for f in range(k):
@@ -280,8 +302,14 @@ def optimism_corrected(learner: Learner, X, y, *, n_boot: int = 200, seed: int, 
         on_sample = _auc(yy[idx], np.asarray(predict(X[idx])).ravel())
         reps[b] = on_sample - _auc(yy, np.asarray(predict(X[everyone])).ravel())
     opt = float(reps.mean())
-    est = Estimate(app.estimate - opt, max(app.low - opt, 0.0), min(app.high - opt, 1.0), level=level,
-                   method=f"apparent DeLong shifted by bootstrap optimism ({n_boot} refits)", n=len(yy))
+    est = Estimate(
+        app.estimate - opt,
+        max(app.low - opt, 0.0),
+        min(app.high - opt, 1.0),
+        level=level,
+        method=f"apparent DeLong shifted by bootstrap optimism ({n_boot} refits)",
+        n=len(yy),
+    )
     return Optimism(estimate=est, apparent=app.estimate, optimism=opt, replicates=reps)
 
 
@@ -296,13 +324,17 @@ def temporal_split(dates, *, cutoff) -> tuple[np.ndarray, np.ndarray]:
     """
     d = pd.to_datetime(pd.Series(np.asarray(dates)), errors="coerce")
     if d.isna().any():
-        raise ValueError(f"{int(d.isna().sum())} date(s) are missing or unreadable (first at position "
-                         f"{int(np.flatnonzero(d.isna())[0])}); a temporal split needs every case's date.")
+        raise ValueError(
+            f"{int(d.isna().sum())} date(s) are missing or unreadable (first at position "
+            f"{int(np.flatnonzero(d.isna())[0])}); a temporal split needs every case's date."
+        )
     cut = pd.Timestamp(cutoff)
     before, after = np.flatnonzero(d < cut), np.flatnonzero(d >= cut)
     if len(before) == 0 or len(after) == 0:
-        raise ValueError(f"cutoff {cut.date()} leaves {len(before)} case(s) before and {len(after)} after; "
-                         f"the dates run from {d.min().date()} to {d.max().date()}. Pick a date inside that range.")
+        raise ValueError(
+            f"cutoff {cut.date()} leaves {len(before)} case(s) before and {len(after)} after; "
+            f"the dates run from {d.min().date()} to {d.max().date()}. Pick a date inside that range."
+        )
     return before, after
 
 
@@ -322,8 +354,12 @@ def temporal(learner: Learner, X, y, dates, *, cutoff, level: float = 0.95) -> E
     if len(dates) != len(yy):
         raise ValueError(f"dates has {len(dates)} entries for {len(yy)} cases.")
     before, after = temporal_split(dates, cutoff=cutoff)
-    return auc_estimate(yy[after], _fit_score(learner, X, yy, before, after, "temporal"), level=level,
-                        method=f"DeLong (from {pd.Timestamp(cutoff).date()})")
+    return auc_estimate(
+        yy[after],
+        _fit_score(learner, X, yy, before, after, "temporal"),
+        level=level,
+        method=f"DeLong (from {pd.Timestamp(cutoff).date()})",
+    )
 
 
 def site_split(sites, *, site: str | list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -363,8 +399,12 @@ def external(learner: Learner, X, y, sites, *, site: str | list[str], level: flo
     if len(sites) != len(yy):
         raise ValueError(f"sites has {len(sites)} entries for {len(yy)} cases.")
     dev, ext = site_split(sites, site=site)
-    return auc_estimate(yy[ext], _fit_score(learner, X, yy, dev, ext, f"external site {site}"), level=level,
-                        method=f"DeLong (site {site})")
+    return auc_estimate(
+        yy[ext],
+        _fit_score(learner, X, yy, dev, ext, f"external site {site}"),
+        level=level,
+        method=f"DeLong (site {site})",
+    )
 
 
 @dataclass(frozen=True)
@@ -382,9 +422,21 @@ class Designs:
         return pd.concat([e.to_frame(k) for k, e in self.estimates.items()])
 
 
-def validation_designs(learner: Learner, X, y, *, sites, dates, external_site: str, cutoff,
-                       test_size: float = 0.3, k: int = 5, n_boot: int = 200, seed: int,
-                       level: float = 0.95) -> Designs:
+def validation_designs(
+    learner: Learner,
+    X,
+    y,
+    *,
+    sites,
+    dates,
+    external_site: str,
+    cutoff,
+    test_size: float = 0.3,
+    k: int = 5,
+    n_boot: int = 200,
+    seed: int,
+    level: float = 0.95,
+) -> Designs:
     """All six designs on one data set: the development sites, and ``external_site`` kept out.
 
     Apparent, hold-out, k-fold and optimism-corrected estimates use only the

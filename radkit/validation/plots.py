@@ -13,8 +13,14 @@ from radkit.stats import Estimate
 __all__ = ["plot_forest", "plot_coverage", "plot_reader_study", "plot_silent_trial"]
 
 
-def plot_forest(estimates: Mapping[str, Estimate], *, truths: Mapping[str, float] | None = None,
-                xlabel: str = "AUC", title: str = "one model, six validation designs", ax=None):
+def plot_forest(
+    estimates: Mapping[str, Estimate],
+    *,
+    truths: Mapping[str, float] | None = None,
+    xlabel: str = "AUC",
+    title: str = "one model, six validation designs",
+    ax=None,
+):
     """Forest plot: one row per estimate (top to bottom in the given order), truths as vertical lines.
 
     Examples
@@ -32,8 +38,13 @@ def plot_forest(estimates: Mapping[str, Estimate], *, truths: Mapping[str, float
         e = estimates[name]
         ax.plot([e.low, e.high], [yy, yy], color="C0", lw=2)
         ax.plot(e.estimate, yy, "o", color="C0", ms=7)
-        ax.annotate(f"{e.estimate:.3f} ({e.low:.3f}-{e.high:.3f})", (1.01, yy), xycoords=("axes fraction", "data"),
-                    va="center", fontsize=8)
+        ax.annotate(
+            f"{e.estimate:.3f} ({e.low:.3f}-{e.high:.3f})",
+            (1.01, yy),
+            xycoords=("axes fraction", "data"),
+            va="center",
+            fontsize=8,
+        )
     for k, (name, t) in enumerate((truths or {}).items()):
         ax.axvline(t, color=f"C{k + 1}", ls="--", lw=1.2, label=f"{name}: {t:.3f}")
     ax.set_yticks(y, names)
@@ -68,13 +79,21 @@ def plot_coverage(coverage, *, n_show: int = 40, study_size: int | None = None, 
         ax.plot(coverage.estimates[i], i, "|", color="k", ms=5)
     for j, name in enumerate(names):
         rate = coverage.rates[name]
-        ax.axvline(coverage.truths[name], color=f"C{j}", ls="--", lw=1.5,
-                   label=f"true {name} AUC {coverage.truths[name]:.3f}: covered by {rate.estimate:.0%} "
-                         f"of {rate.n} studies")
+        ax.axvline(
+            coverage.truths[name],
+            color=f"C{j}",
+            ls="--",
+            lw=1.5,
+            label=f"true {name} AUC {coverage.truths[name]:.3f}: covered by {rate.estimate:.0%} of {rate.n} studies",
+        )
     ax.plot([], [], color="C3", lw=1.5, label=f"interval misses the {names[0]} truth")
     size = f" of {study_size} cases" if study_size else ""
-    ax.set(xlabel=f"AUC and 95% DeLong interval of one simulated study{size}", ylabel="simulated study",
-           title=f"{k} of {len(coverage.estimates)} simulated validation studies", ylim=(-1, k))
+    ax.set(
+        xlabel=f"AUC and 95% DeLong interval of one simulated study{size}",
+        ylabel="simulated study",
+        title=f"{k} of {len(coverage.estimates)} simulated validation studies",
+        ylim=(-1, k),
+    )
     legend_below(ax)
     return ax
 
@@ -102,15 +121,24 @@ def plot_reader_study(per_reader: pd.DataFrame, *, ax=None):
     lo_y = min(y0.min(), y1.min())
     hi_y = max(y0.max(), y1.max())
     pad_x, pad_y = max(0.02, 0.2 * (hi_x - lo_x)), max(0.02, 0.2 * (hi_y - lo_y))
-    ax.set(xlim=(max(0, lo_x - pad_x), min(1, hi_x + pad_x)), ylim=(max(0, lo_y - pad_y), min(1, hi_y + pad_y)),
-           xlabel="1 - specificity (false-positive rate)", ylabel="sensitivity",
-           title="reader study: each arrow is one reader")
+    ax.set(
+        xlim=(max(0, lo_x - pad_x), min(1, hi_x + pad_x)),
+        ylim=(max(0, lo_y - pad_y), min(1, hi_y + pad_y)),
+        xlabel="1 - specificity (false-positive rate)",
+        ylabel="sensitivity",
+        title="reader study: each arrow is one reader",
+    )
     legend_below(ax)
     return ax
 
 
-def plot_silent_trial(table: pd.DataFrame, *, measures: tuple[str, ...] = ("sensitivity", "specificity"),
-                      event: str | None = None, axes=None):
+def plot_silent_trial(
+    table: pd.DataFrame,
+    *,
+    measures: tuple[str, ...] = ("sensitivity", "specificity"),
+    event: str | None = None,
+    axes=None,
+):
     """Each of ``measures`` per period for the model and the reader, with Wilson intervals.
 
     ``table`` is :func:`~radkit.validation.silent_trial`'s output; ``event`` (a
@@ -132,8 +160,9 @@ def plot_silent_trial(table: pd.DataFrame, *, measures: tuple[str, ...] = ("sens
     import matplotlib.pyplot as plt
 
     if axes is None:
-        axes = plt.subplots(1, len(measures), figsize=(4.2 * len(measures), 4.0), layout="constrained",
-                            sharey=True, squeeze=False)[1][0]
+        axes = plt.subplots(
+            1, len(measures), figsize=(4.2 * len(measures), 4.0), layout="constrained", sharey=True, squeeze=False
+        )[1][0]
     for ax, measure in zip(axes, measures):
         ticks: list = []
         for k, (who, offset) in enumerate((("model", -0.08), ("reader", 0.08))):
@@ -141,8 +170,9 @@ def plot_silent_trial(table: pd.DataFrame, *, measures: tuple[str, ...] = ("sens
             x = np.arange(len(sub)) + offset
             # clipped at 0: a Wilson interval of 1.0 can end at 0.9999999999999999
             yerr = np.clip([sub["estimate"] - sub["low"], sub["high"] - sub["estimate"]], 0, None)
-            ax.errorbar(x, sub["estimate"], yerr=yerr,
-                        fmt="o-", color=f"C{k}", capsize=3, label=f"{who} (95% Wilson interval)")
+            ax.errorbar(
+                x, sub["estimate"], yerr=yerr, fmt="o-", color=f"C{k}", capsize=3, label=f"{who} (95% Wilson interval)"
+            )
             ticks = list(sub.index)
         ax.set_xticks(np.arange(len(ticks)) - 0.5, [str(t)[:10] for t in ticks], rotation=30, ha="right")
         ax.set_xlim(-0.7, len(ticks) - 0.3)

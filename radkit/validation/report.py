@@ -30,9 +30,17 @@ from radkit.stats import Estimate, by_group
 __all__ = ["REPORT_SECTIONS", "ValidationReport", "report"]
 
 #: Section headings every report has, in order.
-REPORT_SECTIONS = ("Data sources and dates", "Participants", "Outcome and reference standard", "Model",
-                   "Sample size", "Performance", "Subgroups", "Internal versus external validation",
-                   "Limitations")
+REPORT_SECTIONS = (
+    "Data sources and dates",
+    "Participants",
+    "Outcome and reference standard",
+    "Model",
+    "Sample size",
+    "Performance",
+    "Subgroups",
+    "Internal versus external validation",
+    "Limitations",
+)
 
 _TODO = "*To be completed by the authors.*"
 
@@ -67,14 +75,19 @@ class ValidationReport:
         for name, blocks in self.sections.items():
             body.append(f"<h2>{html.escape(name)}</h2>")
             body += [_html_block(b) for b in blocks]
-        style = ("body{font-family:sans-serif;max-width:56em;margin:2em auto;line-height:1.4}"
-                 "table{border-collapse:collapse;font-size:0.9em}td,th{border:1px solid #bbb;padding:2px 6px}"
-                 "img{max-width:100%}figcaption{font-size:0.9em;color:#444}")
-        return (f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>{html.escape(self.title)}</title>"
-                f"<style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+        style = (
+            "body{font-family:sans-serif;max-width:56em;margin:2em auto;line-height:1.4}"
+            "table{border-collapse:collapse;font-size:0.9em}td,th{border:1px solid #bbb;padding:2px 6px}"
+            "img{max-width:100%}figcaption{font-size:0.9em;color:#444}"
+        )
+        return (
+            f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>{html.escape(self.title)}</title>"
+            f"<style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
+        )
 
-    def save(self, directory: str | Path, *, stem: str = "validation_report", overwrite: bool = False
-             ) -> dict[str, Path]:
+    def save(
+        self, directory: str | Path, *, stem: str = "validation_report", overwrite: bool = False
+    ) -> dict[str, Path]:
         """Write ``<stem>.md`` and ``<stem>.html`` into ``directory``; refuses to overwrite unless asked."""
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
@@ -120,8 +133,10 @@ def _html_block(b: object) -> str:
     if isinstance(b, pd.DataFrame):
         return b.to_html(float_format=lambda v: f"{v:.3f}", na_rep="", border=0)
     if isinstance(b, tuple) and b and b[0] == "figure":
-        return (f"<figure><img alt='{html.escape(b[1])}' src='{_png_uri(b[2])}'>"
-                f"<figcaption>{html.escape(b[1])}</figcaption></figure>")
+        return (
+            f"<figure><img alt='{html.escape(b[1])}' src='{_png_uri(b[2])}'>"
+            f"<figcaption>{html.escape(b[1])}</figcaption></figure>"
+        )
     text = html.escape(str(b))
     text = text.replace("**", "")
     if text.startswith("* ") or text.startswith("- "):
@@ -165,10 +180,23 @@ def _participants(meta: pd.DataFrame, y: np.ndarray) -> pd.DataFrame:
 
 
 @renamed_arguments(y_prob="y_score", subgroups="groups")
-def report(*, title: str, y_true, y_score, meta: pd.DataFrame, model: str, outcome: str,
-           reference_standard: str, threshold: float, designs=None, groups: tuple[str, ...] = ("site", "sex"),
-           limitations: list[str] | None = None, n_boot: int = 200, seed: int, level: float = 0.95
-           ) -> ValidationReport:
+def report(
+    *,
+    title: str,
+    y_true,
+    y_score,
+    meta: pd.DataFrame,
+    model: str,
+    outcome: str,
+    reference_standard: str,
+    threshold: float,
+    designs=None,
+    groups: tuple[str, ...] = ("site", "sex"),
+    limitations: list[str] | None = None,
+    n_boot: int = 200,
+    seed: int,
+    level: float = 0.95,
+) -> ValidationReport:
     """Write a TRIPOD-style validation report of one model on one evaluation set.
 
     Parameters
@@ -210,12 +238,15 @@ def report(*, title: str, y_true, y_score, meta: pd.DataFrame, model: str, outco
     >>> list(r.sections) == list(REPORT_SECTIONS), "<img" in r.html
     (True, True)
     """
-    y, p = check_binary(np.asarray(y_true).ravel(), y_score, names=("y_score",), kind="prob",
-                        purpose="a validation report")
+    y, p = check_binary(
+        np.asarray(y_true).ravel(), y_score, names=("y_score",), kind="prob", purpose="a validation report"
+    )
     thr = check_threshold(threshold)
     if not isinstance(meta, pd.DataFrame) or len(meta) != len(y):
-        raise ValueError(f"meta must be a DataFrame with one row per case ({len(y)}), got "
-                         f"{type(meta).__name__} of length {len(meta) if hasattr(meta, '__len__') else '?'}.")
+        raise ValueError(
+            f"meta must be a DataFrame with one row per case ({len(y)}), got "
+            f"{type(meta).__name__} of length {len(meta) if hasattr(meta, '__len__') else '?'}."
+        )
     missing = [c for c in ("site", "date", *groups) if c not in meta.columns]
     if missing:
         raise ValueError(f"meta lacks column(s) {missing}; the report needs site, date and the subgroup columns.")
@@ -233,17 +264,22 @@ def report(*, title: str, y_true, y_score, meta: pd.DataFrame, model: str, outco
     span[["first case", "last case"]] = span[["first case", "last case"]].apply(lambda c: c.dt.date.astype(str))
     sec["Data sources and dates"] += [
         f"{len(y)} cases from {meta['site'].nunique()} site(s), acquired {dates.min().date()} to "
-        f"{dates.max().date()}. Retrospective evaluation; a prospective (silent) evaluation: {_TODO}", span]
-    sec["Participants"] += ["Cases per site, with the outcome's prevalence and the case mix.",
-                            _participants(meta, y)]
-    sec["Outcome and reference standard"] += [f"**Outcome.** {outcome}",
-                                              f"**Reference standard.** {reference_standard}"]
+        f"{dates.max().date()}. Retrospective evaluation; a prospective (silent) evaluation: {_TODO}",
+        span,
+    ]
+    sec["Participants"] += ["Cases per site, with the outcome's prevalence and the case mix.", _participants(meta, y)]
+    sec["Outcome and reference standard"] += [
+        f"**Outcome.** {outcome}",
+        f"**Reference standard.** {reference_standard}",
+    ]
     sec["Model"] += [model, f"Operating threshold: probability >= {thr:.3f}."]
 
     n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
     half = 1.96 * np.sqrt(0.9 * 0.1 / max(n_pos, 1))
-    sec["Sample size"] += [f"{n_pos} positive and {n_neg} negative cases. At this many positives a sensitivity "
-                           f"near 0.90 is known to within about +/- {half:.3f} (95% Wald half-width)."]
+    sec["Sample size"] += [
+        f"{n_pos} positive and {n_neg} negative cases. At this many positives a sensitivity "
+        f"near 0.90 is known to within about +/- {half:.3f} (95% Wald half-width)."
+    ]
 
     auc = auc_estimate(y, p, level=level)
     call = p >= thr
@@ -251,10 +287,18 @@ def report(*, title: str, y_true, y_score, meta: pd.DataFrame, model: str, outco
     spec = proportion(float((~call & (y == 0)).sum()), float(n_neg), level=level)
     oe = _oe(y, p, level)
     slope, intercept = fit_platt(logit(np.clip(p, 1e-6, 1 - 1e-6)), y)
-    perf = pd.concat([auc.to_frame("AUC"), sens.to_frame(f"sensitivity at {thr:.2f}"),
-                      spec.to_frame(f"specificity at {thr:.2f}"), oe.to_frame("observed / expected (O/E)")])
-    extra = pd.DataFrame({"estimate": [slope, intercept, brier_score(y, p), expected_calibration_error(y, p)]},
-                         index=["calibration slope", "calibration intercept", "Brier score", "ECE (10 bins)"])
+    perf = pd.concat(
+        [
+            auc.to_frame("AUC"),
+            sens.to_frame(f"sensitivity at {thr:.2f}"),
+            spec.to_frame(f"specificity at {thr:.2f}"),
+            oe.to_frame("observed / expected (O/E)"),
+        ]
+    )
+    extra = pd.DataFrame(
+        {"estimate": [slope, intercept, brier_score(y, p), expected_calibration_error(y, p)]},
+        index=["calibration slope", "calibration intercept", "Brier score", "ECE (10 bins)"],
+    )
     pts = np.arange(1, 50) / 100
     dc = decision_curve(y, p, thresholds=pts)
     useful = pts[dc.model > np.maximum(dc.treat_all, 0) + 1e-12]
@@ -262,14 +306,27 @@ def report(*, title: str, y_true, y_score, meta: pd.DataFrame, model: str, outco
         "Discrimination, classification at the threshold and calibration-in-the-large, with 95% intervals:",
         perf[["estimate", "low", "high", "method", "n"]],
         "Calibration (slope 1 and intercept 0 are ideal; from logistic recalibration on the logit) and overall "
-        "accuracy of the probabilities:", extra,
-        ("figure", "Reliability diagram on the evaluation cases",
-         _figure(lambda ax: mplots.plot_reliability(y, {"model": p}, ax=ax))),
-        ("figure", "Decision curve: net benefit of acting on the model against treating all or none",
-         _figure(lambda ax: mplots.plot_decision_curve(y, {"model": p}, thresholds=pts, ax=ax))),
-        (f"The model's net benefit exceeds both treat-all and treat-none for threshold probabilities "
-         f"{useful.min():.2f} to {useful.max():.2f} (not necessarily every value between)." if useful.size else
-         "The model's net benefit does not exceed treat-all or treat-none at any threshold probability 0.01-0.49."),
+        "accuracy of the probabilities:",
+        extra,
+        (
+            "figure",
+            "Reliability diagram on the evaluation cases",
+            _figure(lambda ax: mplots.plot_reliability(y, {"model": p}, ax=ax)),
+        ),
+        (
+            "figure",
+            "Decision curve: net benefit of acting on the model against treating all or none",
+            _figure(lambda ax: mplots.plot_decision_curve(y, {"model": p}, thresholds=pts, ax=ax)),
+        ),
+        (
+            f"The model's net benefit exceeds both treat-all and treat-none for threshold probabilities "
+            f"{useful.min():.2f} to {useful.max():.2f} (not necessarily every value between)."
+            if useful.size
+            else (
+                "The model's net benefit does not exceed treat-all or treat-none "
+                "at any threshold probability 0.01-0.49."
+            )
+        ),
     ]
 
     data = pd.DataFrame({"y_true": y, "y_score": p}).join(meta[list(groups)])
@@ -280,13 +337,20 @@ def report(*, title: str, y_true, y_score, meta: pd.DataFrame, model: str, outco
     if designs is not None:
         sec["Internal versus external validation"] += [
             "The same model's AUC under each validation design (apparent and internal estimates use only the "
-            "development sites):", designs.to_frame()[["estimate", "low", "high", "method", "n"]],
-            ("figure", "Forest plot of the validation designs",
-             _figure(lambda ax: plot_forest(designs.estimates, ax=ax)))]
+            "development sites):",
+            designs.to_frame()[["estimate", "low", "high", "method", "n"]],
+            (
+                "figure",
+                "Forest plot of the validation designs",
+                _figure(lambda ax: plot_forest(designs.estimates, ax=ax)),
+            ),
+        ]
     else:
         sec["Internal versus external validation"] += [f"No internal-validation estimates were given. {_TODO}"]
-    sec["Limitations"] += ["\n".join(f"* {x}" for x in (limitations or [])) or _TODO,
-                           f"Further limitations, intended use and clinical context: {_TODO}"]
+    sec["Limitations"] += [
+        "\n".join(f"* {x}" for x in (limitations or [])) or _TODO,
+        f"Further limitations, intended use and clinical context: {_TODO}",
+    ]
     return ValidationReport(title=title, sections=sec)
 
 
@@ -298,5 +362,4 @@ def _oe(y: np.ndarray, p: np.ndarray, level: float) -> Estimate:
     se = np.sqrt((1 - o / len(y)) / o) if o > 0 else np.nan
     z = norm.ppf(0.5 + level / 2)
     ratio = o / e
-    return Estimate(ratio, ratio * np.exp(-z * se), ratio * np.exp(z * se), level=level,
-                    method="log-normal", n=len(y))
+    return Estimate(ratio, ratio * np.exp(-z * se), ratio * np.exp(z * se), level=level, method="log-normal", n=len(y))

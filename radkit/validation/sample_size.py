@@ -59,16 +59,29 @@ def _z(level: float) -> float:
 
 
 def _half_width(value: object, name: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(value) or not 0 < float(value) < 1:
-        raise ValueError(f"{name} must be a half-width in (0, 1), e.g. 0.05 for +/- 5 points; got {value!r}. "
-                         "A width <= 0 would need infinitely many cases.")
+    if (
+        isinstance(value, (bool, np.bool_))
+        or not isinstance(value, (int, float, np.integer, np.floating))
+        or not np.isfinite(value)
+        or not 0 < float(value) < 1
+    ):
+        raise ValueError(
+            f"{name} must be a half-width in (0, 1), e.g. 0.05 for +/- 5 points; got {value!r}. "
+            "A width <= 0 would need infinitely many cases."
+        )
     return float(value)
 
 
 @renamed_arguments(sens="sensitivity", spec="specificity", spec_half_width="specificity_half_width")
-def n_for_sens_spec(*, sensitivity: float, specificity: float | None = None, prevalence: float, half_width: float,
-                    specificity_half_width: float | None = None, level: float = 0.95) -> SampleSize:
+def n_for_sens_spec(
+    *,
+    sensitivity: float,
+    specificity: float | None = None,
+    prevalence: float,
+    half_width: float,
+    specificity_half_width: float | None = None,
+    level: float = 0.95,
+) -> SampleSize:
     r"""Buderer's sample size for sensitivity (and specificity) within ``+/- half_width``.
 
     A Wald interval of a proportion :math:`q` from :math:`m` cases has half-width
@@ -112,15 +125,15 @@ def n_for_sens_spec(*, sensitivity: float, specificity: float | None = None, pre
     crit, n_raw = "sensitivity", m_pos / p
     if specificity is not None:
         sp = float(check_fraction(specificity, "specificity"))
-        w_sp = _half_width(w if specificity_half_width is None else specificity_half_width,
-                           "specificity_half_width")
+        w_sp = _half_width(w if specificity_half_width is None else specificity_half_width, "specificity_half_width")
         m_neg = z**2 * sp * (1 - sp) / w_sp**2
         detail |= {"negatives for specificity": m_neg, "cases for specificity": m_neg / (1 - p)}
         if m_neg / (1 - p) > n_raw:
             crit, n_raw = "specificity", m_neg / (1 - p)
     n = math.ceil(n_raw - 1e-9)
-    return SampleSize(n=n, n_positive=math.ceil(n * p - 1e-9), n_negative=n - math.ceil(n * p - 1e-9),
-                      criterion=crit, detail=detail)
+    return SampleSize(
+        n=n, n_positive=math.ceil(n * p - 1e-9), n_negative=n - math.ceil(n * p - 1e-9), criterion=crit, detail=detail
+    )
 
 
 def auc_se_hanley_mcneil(auc: float, n_positive: int, n_negative: int) -> float:
@@ -174,8 +187,13 @@ def n_for_auc(*, auc: float, prevalence: float, half_width: float, level: float 
         mid = (lo + hi) // 2
         lo, hi = (lo, mid) if ok(mid) else (mid, hi)
     n_pos = math.ceil(hi * p - 1e-9)
-    return SampleSize(n=hi, n_positive=n_pos, n_negative=hi - n_pos, criterion="AUC",
-                      detail={"se at n": auc_se_hanley_mcneil(auc, hi * p, hi * (1 - p))})
+    return SampleSize(
+        n=hi,
+        n_positive=n_pos,
+        n_negative=hi - n_pos,
+        criterion="AUC",
+        detail={"se at n": auc_se_hanley_mcneil(auc, hi * p, hi * (1 - p))},
+    )
 
 
 def n_for_calibration_oe(*, prevalence: float, width: float = 0.2, level: float = 0.95) -> SampleSize:
@@ -193,11 +211,13 @@ def n_for_calibration_oe(*, prevalence: float, width: float = 0.2, level: float 
     z = _z(level)
     p = check_prevalence(prevalence, hint=_NO_CASES)
     if not isinstance(width, (int, float, np.floating)) or not 0 < float(width) < 10:
-        raise ValueError(f"width must be the total width of the O/E interval, > 0 (e.g. 0.2 for 0.9-1.1); "
-                         f"got {width!r}.")
+        raise ValueError(
+            f"width must be the total width of the O/E interval, > 0 (e.g. 0.2 for 0.9-1.1); got {width!r}."
+        )
     se = math.asinh(float(width) / 2) / z
     n_raw = (1 - p) / (p * se**2)
     n = math.ceil(n_raw - 1e-9)
     n_pos = math.ceil(n * p - 1e-9)
-    return SampleSize(n=n, n_positive=n_pos, n_negative=n - n_pos, criterion="O/E",
-                      detail={"se of ln(O/E)": se, "cases (raw)": n_raw})
+    return SampleSize(
+        n=n, n_positive=n_pos, n_negative=n - n_pos, criterion="O/E", detail={"se of ln(O/E)": se, "cases (raw)": n_raw}
+    )

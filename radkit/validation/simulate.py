@@ -22,8 +22,17 @@ from radkit.metrics import delong_auc
 from radkit.seeding import check_seed, rng
 from radkit.stats import Estimate, percentile_interval, proportion
 
-__all__ = ["proportion_estimate", "Coverage", "interval_coverage", "WidthSimulation", "sens_interval_width",
-           "assist_readers", "ReaderStudy", "reader_study", "silent_trial"]
+__all__ = [
+    "proportion_estimate",
+    "Coverage",
+    "interval_coverage",
+    "WidthSimulation",
+    "sens_interval_width",
+    "assist_readers",
+    "ReaderStudy",
+    "reader_study",
+    "silent_trial",
+]
 
 
 #: ``k / n`` with its Wilson interval: the same function as :func:`radkit.stats.proportion`, its home.
@@ -56,8 +65,9 @@ class Coverage:
         return out
 
 
-def interval_coverage(y_true, y_score, *, truths: dict[str, float], n: int, n_studies: int, seed: int,
-                      level: float = 0.95) -> Coverage:
+def interval_coverage(
+    y_true, y_score, *, truths: dict[str, float], n: int, n_studies: int, seed: int, level: float = 0.95
+) -> Coverage:
     """Coverage of DeLong intervals from studies of ``n`` cases drawn from a population.
 
     The population is the cases ``(y_true, y_score)`` (a large sample the model
@@ -79,8 +89,10 @@ def interval_coverage(y_true, y_score, *, truths: dict[str, float], n: int, n_st
     n = check_count(n, "n", minimum=4)
     n_studies = check_count(n_studies, "n_studies")
     if not truths:
-        raise ValueError("truths is empty: give at least one true value to check the intervals against, "
-                         "e.g. {'internal': auc_on_a_large_sample}.")
+        raise ValueError(
+            "truths is empty: give at least one true value to check the intervals against, "
+            "e.g. {'internal': auc_on_a_large_sample}."
+        )
     level = check_level(level)
     gen = rng(check_seed(seed))
     est, lo, hi = np.empty(n_studies), np.empty(n_studies), np.empty(n_studies)
@@ -107,8 +119,9 @@ class WidthSimulation:
 
 
 @renamed_arguments(sens="sensitivity")
-def sens_interval_width(*, sensitivity: float, prevalence: float, n: int, n_studies: int, seed: int,
-                        level: float = 0.95) -> WidthSimulation:
+def sens_interval_width(
+    *, sensitivity: float, prevalence: float, n: int, n_studies: int, seed: int, level: float = 0.95
+) -> WidthSimulation:
     """Simulate ``n_studies`` studies of ``n`` cases and measure the Wald interval of the sensitivity.
 
     Positives among the ``n`` cases are binomial at ``prevalence``, true
@@ -136,10 +149,17 @@ def sens_interval_width(*, sensitivity: float, prevalence: float, n: int, n_stud
     half = z * np.sqrt(q * (1 - q) / pos)
     covered = np.abs(q - se) <= half
     m, sd = float(half.mean()), float(half.std(ddof=1))
-    hw = Estimate(m, m - z * sd / np.sqrt(n_studies), m + z * sd / np.sqrt(n_studies), level=level,
-                  method="normal, over simulated studies", n=n_studies)
-    return WidthSimulation(half_width=hw, coverage=proportion(float(covered.sum()), n_studies, level=level),
-                           half_widths=half)
+    hw = Estimate(
+        m,
+        m - z * sd / np.sqrt(n_studies),
+        m + z * sd / np.sqrt(n_studies),
+        level=level,
+        method="normal, over simulated studies",
+        n=n_studies,
+    )
+    return WidthSimulation(
+        half_width=hw, coverage=proportion(float(covered.sum()), n_studies, level=level), half_widths=half
+    )
 
 
 def _calls(values, name: str, n: int | None = None) -> np.ndarray:
@@ -147,8 +167,9 @@ def _calls(values, name: str, n: int | None = None) -> np.ndarray:
     if arr.ndim == 1:
         arr = arr[:, None]
     if arr.ndim != 2 or (n is not None and arr.shape[0] != n):
-        raise ValueError(f"{name} must be cases x readers (one 0/1 column per reader) with {n} rows; "
-                         f"got shape {arr.shape}.")
+        raise ValueError(
+            f"{name} must be cases x readers (one 0/1 column per reader) with {n} rows; got shape {arr.shape}."
+        )
     if arr.dtype.kind not in "biuf" or not np.isin(arr, (0, 1)).all():
         raise ValueError(f"{name} must hold 0/1 calls only (no NaN, no probabilities); threshold scores first.")
     return arr.astype(np.int64)
@@ -205,8 +226,14 @@ class ReaderStudy:
     def difference(self, measure: str) -> Estimate:
         """The aided minus unaided reader-averaged ``measure`` as an Estimate."""
         r = self.table.loc[(measure, "difference")]
-        return Estimate(float(r["estimate"]), float(r["low"]), float(r["high"]), level=float(r["level"]),
-                        method=str(r["method"]), n=int(r["n"]))
+        return Estimate(
+            float(r["estimate"]),
+            float(r["low"]),
+            float(r["high"]),
+            level=float(r["level"]),
+            method=str(r["method"]),
+            n=int(r["n"]),
+        )
 
 
 def reader_study(y_true, unaided, aided, *, n_boot: int = 1000, seed: int, level: float = 0.95) -> ReaderStudy:
@@ -248,9 +275,18 @@ def reader_study(y_true, unaided, aided, *, n_boot: int = 1000, seed: int, level
         vals["difference"] = vals["aided"] - vals["unaided"]
         for cond, v in vals.items():
             lo, hi = percentile_interval(v[1:], level=level)
-            rows.append({"measure": measure, "condition": cond, "estimate": float(v[0]), "low": lo, "high": hi,
-                         "level": level, "method": "case bootstrap (paired), reader-averaged",
-                         "n": int(denom[0])})
+            rows.append(
+                {
+                    "measure": measure,
+                    "condition": cond,
+                    "estimate": float(v[0]),
+                    "low": lo,
+                    "high": hi,
+                    "level": level,
+                    "method": "case bootstrap (paired), reader-averaged",
+                    "n": int(denom[0]),
+                }
+            )
     table = pd.DataFrame(rows).set_index(["measure", "condition"])
     readers = [f"R{r + 1}" for r in range(u.shape[1])]
     per_reader = pd.DataFrame({f"{m} {c}": v for (m, c), v in per.items()}, index=pd.Index(readers, name="reader"))
@@ -258,8 +294,9 @@ def reader_study(y_true, unaided, aided, *, n_boot: int = 1000, seed: int, level
 
 
 @renamed_arguments(model_prob="y_score")
-def silent_trial(y_true, y_score, reader_call, dates, *, threshold: float, freq: str = "Q",
-                 level: float = 0.95) -> pd.DataFrame:
+def silent_trial(
+    y_true, y_score, reader_call, dates, *, threshold: float, freq: str = "Q", level: float = 0.95
+) -> pd.DataFrame:
     """A silent (shadow-mode) trial: the model's calls vs the readers' decisions, period by period.
 
     Per period of ``freq`` (a pandas period alias: ``"Q"`` quarters, ``"M"``
@@ -297,14 +334,21 @@ def silent_trial(y_true, y_score, reader_call, dates, *, threshold: float, freq:
     """
     from radkit._validate import check_threshold
 
-    y, prob = check_binary(np.asarray(y_true).ravel(), y_score, names=("y_score",), kind="prob",
-                           both_classes=False, purpose="a silent trial")
+    y, prob = check_binary(
+        np.asarray(y_true).ravel(),
+        y_score,
+        names=("y_score",),
+        kind="prob",
+        both_classes=False,
+        purpose="a silent trial",
+    )
     r = _calls(reader_call, "reader_call", len(y))[:, 0]
     thr = check_threshold(threshold)
     d = pd.to_datetime(pd.Series(np.asarray(dates)), errors="coerce")
     if len(d) != len(y) or d.isna().any():
-        raise ValueError(f"dates must give one readable date per case ({len(y)}); got {len(d)} with "
-                         f"{int(d.isna().sum())} missing.")
+        raise ValueError(
+            f"dates must give one readable date per case ({len(y)}); got {len(d)} with {int(d.isna().sum())} missing."
+        )
     m = (prob >= thr).astype(np.int64)
     try:
         period = d.dt.to_period(freq)
@@ -316,10 +360,17 @@ def silent_trial(y_true, y_score, reader_call, dates, *, threshold: float, freq:
         yy, mm, rr = y[i], m[i], r[i]
         name = str(per.start_time.date())
         for who, calls in (("model", mm), ("reader", rr)):
-            rows.append((name, who, "sensitivity", proportion(float(calls[yy == 1].sum()), float((yy == 1).sum()),
-                                                                level=level)))
-            rows.append((name, who, "specificity", proportion(float((1 - calls[yy == 0]).sum()),
-                                                                float((yy == 0).sum()), level=level)))
+            rows.append(
+                (name, who, "sensitivity", proportion(float(calls[yy == 1].sum()), float((yy == 1).sum()), level=level))
+            )
+            rows.append(
+                (
+                    name,
+                    who,
+                    "specificity",
+                    proportion(float((1 - calls[yy == 0]).sum()), float((yy == 0).sum()), level=level),
+                )
+            )
         rows.append((name, "both", "agreement", proportion(float((mm == rr).sum()), float(len(i)), level=level)))
     out = pd.DataFrame([{"period": p, "who": w, "measure": ms, **e.as_dict()} for p, w, ms, e in rows])
     return out.set_index(["period", "who", "measure"])

@@ -23,8 +23,12 @@ _SETS = {"nih": "NIH ChestX-ray14", "chexpert": "CheXpert", "padchest": "PadChes
 
 def __getattr__(name: str):
     if name == "SOURCE_COLUMNS":
-        warnings.warn("radkit.validation.SOURCE_COLUMNS moved: the one crosswalk is radkit.findings.CROSSWALK "
-                      "(source -> finding -> raw labels).", FutureWarning, stacklevel=2)
+        warnings.warn(
+            "radkit.validation.SOURCE_COLUMNS moved: the one crosswalk is radkit.findings.CROSSWALK "
+            "(source -> finding -> raw labels).",
+            FutureWarning,
+            stacklevel=2,
+        )
         return {f: {s: CROSSWALK[s][f] for s in _SETS} for f in ALL_FINDINGS if all(f in CROSSWALK[s] for s in _SETS)}
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
@@ -65,12 +69,18 @@ def label_sources(*, findings: tuple[str, ...] = ("effusion", "cardiomegaly", "p
     unknown = [f for f in findings if f not in common]
     if not findings or unknown:
         lacking = {f: [s for s in _SETS if f not in CROSSWALK[s]] for f in unknown if f in ALL_FINDINGS}
-        raise ValueError(f"findings must be a non-empty tuple of findings all four sets have ({', '.join(common)}), "
-                         f"got {findings!r}" + (f"; missing from: {lacking}" if lacking else "") + ".")
+        raise ValueError(
+            f"findings must be a non-empty tuple of findings all four sets have ({', '.join(common)}), "
+            f"got {findings!r}" + (f"; missing from: {lacking}" if lacking else "") + "."
+        )
     from radkit import public
 
-    counts = {s: public.finding_labels(s, list(findings), uncertain="zeros", blank="zeros", readers="majority"
-                                       ).sum().astype(int) for s in _SETS}
+    counts = {
+        s: public.finding_labels(s, list(findings), uncertain="zeros", blank="zeros", readers="majority")
+        .sum()
+        .astype(int)
+        for s in _SETS
+    }
     nih = public.nih_entries()
     adjudicated = public.nih_google_adjudicated()
     chex = public.chexpert_labels(uncertain="keep")
@@ -78,17 +88,25 @@ def label_sources(*, findings: tuple[str, ...] = ("effusion", "cardiomegaly", "p
     n_vindr = public.vindr_reader_labels()["item"].nunique()
     rows = {
         _SETS["nih"]: {
-            "images": len(nih), "labels from": "NLP of reports",
-            "share with expert labels": len(adjudicated) / len(nih)},
+            "images": len(nih),
+            "labels from": "NLP of reports",
+            "share with expert labels": len(adjudicated) / len(nih),
+        },
         _SETS["chexpert"]: {
-            "images": len(chex), "labels from": "NLP of reports ('uncertain' kept); expert sets not shipped",
-            "share with expert labels": 0.0},
+            "images": len(chex),
+            "labels from": "NLP of reports ('uncertain' kept); expert sets not shipped",
+            "share with expert labels": 0.0,
+        },
         _SETS["padchest"]: {
-            "images": len(padchest), "labels from": "physicians (part), RNN (rest)",
-            "share with expert labels": float((padchest["method_label"] == "Physician").mean())},
+            "images": len(padchest),
+            "labels from": "physicians (part), RNN (rest)",
+            "share with expert labels": float((padchest["method_label"] == "Physician").mean()),
+        },
         _SETS["vindr"]: {
-            "images": n_vindr, "labels from": "3 radiologists each, not adjudicated",
-            "share with expert labels": 1.0},
+            "images": n_vindr,
+            "labels from": "3 radiologists each, not adjudicated",
+            "share with expert labels": 1.0,
+        },
     }
     for s, name in _SETS.items():
         rows[name].update({f: int(counts[s][f]) for f in findings})
