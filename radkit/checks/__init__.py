@@ -7,7 +7,9 @@ hints live in ``radkit/checks/nbNN_*.py`` next to the other exercises of that
 notebook, registered with :func:`exercise`, so the notebook shows only the call.
 
 With ``RADKIT_CHECKS_STRICT=1`` (set by ``make test``) a failed check raises,
-so a wrong worked solution in ``solutions/`` fails CI.
+so a wrong worked solution in ``solutions/`` fails CI. :func:`grade` always
+raises: it is the call in the autograded test cells that ``make release``
+writes for nbgrader, whose feedback then shows the hint.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["check", "passed", "exercise", "Hint", "close"]
+__all__ = ["check", "grade", "passed", "exercise", "Hint", "close"]
 
 Checker = Callable[..., "str | None"]
 _REGISTRY: dict[str, Checker] = {}
@@ -116,3 +118,27 @@ def check(name: str, answer: object, **context: object) -> None:
     if os.environ.get("RADKIT_CHECKS_STRICT") == "1":
         raise Hint(f"{name}: {hint}")
     print(f"not yet: {name}: {hint}")
+
+
+def grade(name: str, answer: object, **context: object) -> None:
+    """Check an answer for an autograder: print "correct", or raise :class:`Hint` with the hint.
+
+    The test cells of the nbgrader assignments that ``make release`` writes
+    (:mod:`radkit.devtools.release`) call this instead of :func:`check`: nbgrader
+    gives a test cell its points when it runs without an error, and shows the
+    error's message, here the exercise's hint, as feedback.
+
+    Examples
+    --------
+    >>> from radkit.checks import grade
+    >>> grade("00.1", [0.5], y=[[1], [0]])
+    correct: 00.1
+    >>> grade("00.1", [0.9], y=[[1], [0]])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    radkit.checks.Hint: 00.1: ...
+    """
+    hint = _verdict(name, answer, **context)
+    if hint is not None:
+        raise Hint(f"{name}: {hint}")
+    print(f"correct: {name}")
