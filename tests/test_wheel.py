@@ -79,3 +79,31 @@ def test_lessons_run_from_the_installed_wheel_outside_the_repository(wheel, tmp_
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+def test_every_notebook_starts_with_the_install_cell():
+    from radkit.devtools.install_cell import has_cell
+
+    folders = ("notebooks", "solutions", "exercises")
+    missing = [
+        p.name for f in folders for p in sorted((ROOT / f).glob("*.ipynb")) if not has_cell(json.loads(p.read_text()))
+    ]
+    assert missing == [], f"run: python -m radkit.devtools.install_cell notebooks/*.ipynb solutions/*.ipynb ({missing})"
+
+
+def test_the_install_cell_installs_the_wheel_into_a_python_without_radkit(wheel, tmp_path):
+    from radkit.devtools.install_cell import SOURCE
+
+    subprocess.run([sys.executable, "-m", "venv", str(tmp_path / "v")], check=True)
+    py = tmp_path / "v" / "bin" / "python"
+    find = "import importlib.util as u; s = u.find_spec('radkit'); print(s.origin if s else None)"
+    base = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "RADKIT_INSTALL_FROM", "VIRTUAL_ENV")}
+    told = subprocess.run([str(py), "-c", SOURCE], env=base, capture_output=True, text=True, cwd=tmp_path)
+    assert told.returncode != 0 and "RADKIT_INSTALL_FROM" in told.stderr and "make lab" in told.stderr
+    env = {**base, "RADKIT_INSTALL_FROM": str(wheel), "PIP_NO_DEPS": "1"}  # the dependencies are not the point here
+    done = subprocess.run([str(py), "-c", SOURCE], env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    where = subprocess.run([str(py), "-c", find], env=base, capture_output=True, text=True, cwd=tmp_path).stdout
+    assert str(tmp_path / "v") in where, where
+    again = subprocess.run([str(py), "-c", SOURCE], env=base, capture_output=True, text=True, cwd=tmp_path)
+    assert again.returncode == 0 and again.stdout == "", again.stderr  # installed: the cell does nothing
