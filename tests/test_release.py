@@ -94,6 +94,7 @@ def test_nbgrader_autogrades_three_submissions(tmp_path):
     name = f"{ASSIGNMENT}.ipynb"
     released = course / "release" / ASSIGNMENT / name
     assert "BEGIN SOLUTION" not in released.read_text() and "NotImplementedError" in released.read_text()
+    assert "hidden_variant" not in released.read_text()  # nbgrader keeps hidden tests out of the student version
     source = (course / "source" / ASSIGNMENT / name).read_text()
     wrong = source.replace("kappa = (p_o - p_e) / (1 - p_e)", "kappa = p_o")
     assert wrong != source, "the planted wrong answer no longer matches solutions/04; update this test"
@@ -126,3 +127,26 @@ def test_nbgrader_autogrades_three_submissions(tmp_path):
         for o in c["outputs"]
     ]
     assert any("chance" in text for text in feedback), feedback
+
+
+def test_hidden_tests_catch_an_answer_fitted_to_the_visible_inputs():
+    from radkit.checks import has_variants
+    from radkit.checks.nb04_adjudication import _m_step_case, _reference_m_step
+
+    assert has_variants("04.2") and not has_variants("04.1")
+    table, posterior = _m_step_case(seed=4)
+    memorised = _reference_m_step(table, posterior)
+
+    def m_step(t, p):  # right on the inputs the student's own check uses, and nowhere else
+        return memorised
+
+    grade("04.2", m_step)
+    with pytest.raises(Hint, match="hidden test 1"):
+        grade("04.2", m_step, hidden_variant=1)
+    grade("04.2", _reference_m_step, hidden_variant=2)
+    with pytest.raises(ValueError, match="no input variants"):
+        grade("04.1", 0.5, hidden_variant=1, a=[1, 0], b=[1, 0])
+    out, _ = assignment_notebook(json.loads((ROOT / "solutions" / f"{ASSIGNMENT}.ipynb").read_text()), name="04")
+    tests = {c["id"]: c["source"] for c in out["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade")}
+    assert "### BEGIN HIDDEN TESTS" in tests["check-04_2"] and "hidden_variant=2" in tests["check-04_2"]
+    assert "HIDDEN" not in tests["check-04_1"]

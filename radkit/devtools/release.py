@@ -7,6 +7,8 @@ Each solution notebook becomes one nbgrader assignment. In every exercise cell
 becomes an *autograded test* cell worth ``points``, where ``check`` is replaced
 by :func:`radkit.checks.grade`: it raises the kit's hint when the answer is
 wrong, so nbgrader gives the cell no points and shows the hint as feedback.
+Where the exercise's checker can draw fresh inputs, the test cell also holds
+nbgrader hidden tests: the same check on inputs the student never saw.
 Every other cell is copied unchanged, outputs cleared.
 
 The course folder follows nbgrader's layout::
@@ -25,6 +27,7 @@ Run ``python -m radkit.devtools.release --out build/course`` (``make release``).
 from __future__ import annotations
 
 import argparse
+import ast
 import copy
 import json
 import os
@@ -66,6 +69,33 @@ def _meta(*, grade_id: str, solution: bool, points: int | None = None) -> dict:
     if points is not None:
         meta["points"] = points
     return meta
+
+
+def _hidden_tests(rest: str, exercise: str, n: int = 2) -> str:
+    """nbgrader hidden tests: the exercise's check again on ``n`` sets of inputs the student never saw,
+    when its checker can draw them (:func:`radkit.checks.has_variants`); empty otherwise."""
+    from radkit.checks import has_variants
+
+    if not has_variants(exercise):
+        return ""
+    calls = [
+        node
+        for node in ast.walk(ast.parse(rest))
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", None) == "check"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+        and node.args[0].value == exercise
+    ]
+    if len(calls) != 1:
+        return ""
+    lines = []
+    for k in range(1, n + 1):
+        call = copy.deepcopy(calls[0])
+        call.func = ast.Name("grade")
+        call.keywords.append(ast.keyword("hidden_variant", ast.Constant(k)))
+        lines.append(ast.unparse(call))
+    return "\n### BEGIN HIDDEN TESTS\n" + "\n".join(lines) + "\n### END HIDDEN TESTS"
 
 
 def assignment_notebook(solution: dict, *, name: str, points: int = 1) -> tuple[dict, list[str]]:
@@ -126,7 +156,7 @@ def assignment_notebook(solution: dict, *, name: str, points: int = 1) -> tuple[
             raise MarkerError(
                 f"{name} cell {i}: exercise {exercise} has no check(...) call after '{END}', so nothing could grade it."
             )
-        test = "from radkit.checks import grade\n\n" + _CHECK_CALL.sub("grade(", rest)
+        test = "from radkit.checks import grade\n\n" + _CHECK_CALL.sub("grade(", rest) + _hidden_tests(rest, exercise)
         exercises.append(exercise)
         base = {k: v for k, v in cell.get("metadata", {}).items() if k != "nbgrader"}
         cells.append(
