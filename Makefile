@@ -12,6 +12,9 @@
 #                    for a subset
 #   make real-check  every notebook marked for real images, on fake NIH/CheXpert folders (quick profile)
 #   make exercises   regenerate exercises/ from solutions/
+#   make book        the web book in build/book/_build/html: the lessons executed once in the quick profile (kept in
+#                    build/executed/quick/), glossary, guide, exercises, data cards; offline; checked in Chromium
+#   make release     nbgrader course folder in build/course: one assignment per solution notebook (docs/instructors.md)
 #   make bench       speed measurements (see docs/benchmarks.md)
 
 PYTHON ?= python3
@@ -29,11 +32,11 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb solutions/*.ipynb))
 # JupyterLab refuses to run as root unless told; these machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test lint format claims smoke real-check run exercises bench clean-venv
+.PHONY: lab test lint format claims smoke real-check run exercises book release bench clean-venv
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || { echo "creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV) || { echo "Could not create a virtual environment: install Python >= 3.10 with its venv module (Debian/Ubuntu: apt-get install python3-venv)."; exit 1; }; }
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,course]"
 	@touch $(STAMP)
 
 lab: $(STAMP)
@@ -82,6 +85,13 @@ run: $(STAMP)
 
 exercises: $(STAMP)
 	$(BIN)/python -m radkit.devtools.exercises build
+
+book: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m radkit.devtools.book --out build/book
+	$(BIN)/python -m radkit.devtools.browse build/book/_build/html --screenshots build/book/screenshots
+
+release: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m radkit.devtools.release --out build/course
 
 bench: $(STAMP)
 	$(BIN)/python bench/train_throughput.py

@@ -7,7 +7,9 @@ hints live in ``radkit/checks/nbNN_*.py`` next to the other exercises of that
 notebook, registered with :func:`exercise`, so the notebook shows only the call.
 
 With ``RADKIT_CHECKS_STRICT=1`` (set by ``make test``) a failed check raises,
-so a wrong worked solution in ``solutions/`` fails CI.
+so a wrong worked solution in ``solutions/`` fails CI. :func:`grade` always
+raises: it is the call in the autograded test cells that ``make release``
+writes for nbgrader, whose feedback then shows the hint.
 """
 
 from __future__ import annotations
@@ -19,10 +21,29 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["check", "passed", "exercise", "Hint", "close"]
+__all__ = ["check", "grade", "passed", "exercise", "variant", "has_variants", "Hint", "close"]
 
 Checker = Callable[..., "str | None"]
 _REGISTRY: dict[str, Checker] = {}
+_VARIANTS: set[str] = set()
+_ACTIVE = [0]  # the input variant a checker draws (0: the one the exercise's own check uses)
+
+
+def variant() -> int:
+    """The input variant the running check draws: 0 for the student's own check, 1, 2, ... for hidden tests.
+
+    A checker registered with ``exercise(name, variants=True)`` that tests a function on inputs it
+    makes itself seeds those inputs with this number, so an autograder can test the function on
+    inputs the student never saw (:func:`grade` with ``hidden_variant=k``).
+    """
+    return _ACTIVE[-1]
+
+
+def has_variants(name: str) -> bool:
+    """True when exercise ``name``'s checker can draw fresh inputs (see :func:`variant`)."""
+    if name not in _REGISTRY:
+        _load_all()
+    return name in _VARIANTS
 
 
 def close(a: object, b: object, *, tol: float) -> bool:
@@ -47,13 +68,18 @@ class Hint(AssertionError):
     """Raised by a checker (or by ``check`` in strict mode) with a hint."""
 
 
-def exercise(name: str) -> Callable[[Checker], Checker]:
-    """Register ``func(answer, **context) -> None | hint`` for exercise ``name``."""
+def exercise(name: str, *, variants: bool = False) -> Callable[[Checker], Checker]:
+    """Register ``func(answer, **context) -> None | hint`` for exercise ``name``.
+
+    ``variants=True`` declares that the checker draws its test inputs from :func:`variant`.
+    """
 
     def register(func: Checker) -> Checker:
         if name in _REGISTRY:
             raise ValueError(f"exercise {name!r} is registered twice")
         _REGISTRY[name] = func
+        if variants:
+            _VARIANTS.add(name)
         return func
 
     return register
@@ -116,3 +142,35 @@ def check(name: str, answer: object, **context: object) -> None:
     if os.environ.get("RADKIT_CHECKS_STRICT") == "1":
         raise Hint(f"{name}: {hint}")
     print(f"not yet: {name}: {hint}")
+
+
+def grade(name: str, answer: object, *, hidden_variant: int = 0, **context: object) -> None:
+    """Check an answer for an autograder: print "correct", or raise :class:`Hint` with the hint.
+
+    The test cells of the nbgrader assignments that ``make release`` writes
+    (:mod:`radkit.devtools.release`) call this instead of :func:`check`: nbgrader
+    gives a test cell its points when it runs without an error, and shows the
+    error's message, here the exercise's hint, as feedback. ``hidden_variant=k``
+    (k >= 1) checks the answer on the checker's k-th set of fresh inputs, for the
+    hidden tests of an exercise whose checker has them (:func:`has_variants`).
+
+    Examples
+    --------
+    >>> from radkit.checks import grade
+    >>> grade("00.1", [0.5], y=[[1], [0]])
+    correct: 00.1
+    >>> grade("00.1", [0.9], y=[[1], [0]])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    radkit.checks.Hint: 00.1: ...
+    """
+    if hidden_variant and not has_variants(name):
+        raise ValueError(f"exercise {name}'s checker has no input variants; grade it with hidden_variant=0.")
+    _ACTIVE.append(int(hidden_variant))
+    try:
+        hint = _verdict(name, answer, **context)
+    finally:
+        _ACTIVE.pop()
+    if hint is not None:
+        raise Hint(f"{name}{f' (hidden test {hidden_variant})' if hidden_variant else ''}: {hint}")
+    print(f"correct: {name}")
