@@ -162,6 +162,12 @@ def _batches(
             yield xb, yb
         return
     if not isinstance(data, (Dataset, DataLoader)):
+        if isinstance(data, (tuple, list)) and data and not isinstance(data[0], torch.Tensor):
+            kinds = ", ".join(type(d).__name__ for d in data)
+            raise TypeError(
+                f"{where}: the images of (X, y) must be a torch tensor, got ({kinds}); for NumPy arrays pass "
+                "(torch.from_numpy(X).float(), torch.from_numpy(y).float())."
+            )
         raise TypeError(
             f"{where}: expected a torch Dataset, a DataLoader, a tensor or a tuple (X, y) of tensors; "
             f"got {type(data).__name__}."

@@ -19,7 +19,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from radkit._compat import renamed_arguments
-from radkit._validate import check_fraction, check_prevalence, check_probabilities
+from radkit._validate import check_fraction, check_prevalence, check_probabilities, check_threshold
 from radkit.metrics.calibration import prior_correct
 
 __all__ = [
@@ -419,6 +419,7 @@ def threshold_regret(
     ...                  threshold=0.5)
     9.0
     """
+    threshold = check_threshold(threshold, unit=True)
     grid = np.arange(1, 200) / 200 if thresholds is None else np.asarray(thresholds, dtype=np.float64)
     table = cost_by_threshold(y_true, y_score, cost, thresholds=np.r_[threshold, grid.ravel()])
     values = table["expected_cost"].to_numpy()

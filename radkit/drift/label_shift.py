@@ -19,7 +19,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from radkit._compat import renamed_arguments
-from radkit._validate import check_level, check_prevalence, check_scores
+from radkit._validate import check_count, check_level, check_prevalence, check_scores, check_threshold
 from radkit.metrics.calibration import _reweight, prior_correct
 from radkit.stats import Estimate, percentile_interval
 
@@ -210,6 +210,8 @@ def estimate_prior(
     if method not in ("bbse", "em"):
         raise ValueError(f"method={method!r} is unknown; use 'bbse' or 'em'.")
     lev = check_level(level)
+    threshold = check_threshold(threshold, unit=True)
+    n_boot = check_count(n_boot, "n_boot", minimum=0, hint="bootstrap replicates, e.g. 200 (0 for the estimate alone)")
     g = rng(check_seed(seed))
     iv = np.vstack([np.arange(yv.size), g.integers(0, yv.size, (n_boot, yv.size))])
     inew = np.vstack([np.arange(pn.size), g.integers(0, pn.size, (n_boot, pn.size))])

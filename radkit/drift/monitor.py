@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike
 from scipy.stats import norm
 
 from radkit._compat import renamed_arguments
-from radkit._validate import check_level, check_scores
+from radkit._validate import check_level, check_scores, check_threshold
 from radkit.stats import Estimate
 
 __all__ = [
@@ -183,6 +183,7 @@ def threshold_alarm(low: ArrayLike, high: ArrayLike, *, threshold: float, direct
     >>> threshold_alarm([0.8, 0.6, 0.5], [0.9, 0.8, 0.65], threshold=0.7).first
     2
     """
+    threshold = check_threshold(threshold)
     lo, hi = _series(low, "low"), _series(high, "high")
     if lo.shape != hi.shape:
         raise ValueError("low and high must have one entry per week.")
@@ -219,8 +220,11 @@ def cusum(
     s = np.broadcast_to(np.asarray(sigma, dtype=np.float64), v.shape)
     if np.any(~(s > 0)):
         raise ValueError("sigma must be positive (the standard error of each weekly value).")
-    if slack < 0 or h <= 0:
-        raise ValueError(f"slack must be >= 0 and h > 0, got slack={slack}, h={h}.")
+    target = check_threshold(target, "target")
+    if not np.isfinite(target):
+        raise ValueError(f"target must be a finite number (the metric's expected weekly value), got {target}.")
+    if not (slack >= 0 and np.isfinite(slack)) or not (h > 0 and np.isfinite(h)):  # NaN fails here: it never fires
+        raise ValueError(f"slack must be a finite number >= 0 and h a finite number > 0, got slack={slack}, h={h}.")
     sign = _direction(direction)
     z = sign * (v - target) / s
     stat = np.zeros(v.size)
@@ -246,8 +250,10 @@ def page_hinkley(x: ArrayLike, *, delta: float, lam: float, direction: str = "be
     5
     """
     v = _series(x, "x")
-    if delta < 0 or lam <= 0:
-        raise ValueError(f"delta must be >= 0 and lam > 0, got delta={delta}, lam={lam}.")
+    if not (delta >= 0 and np.isfinite(delta)) or not (lam > 0 and np.isfinite(lam)):  # NaN would never fire
+        raise ValueError(
+            f"delta must be a finite number >= 0 and lam a finite number > 0, got delta={delta}, lam={lam}."
+        )
     sign = _direction(direction)
     stat = np.zeros(v.size)
     seen: list[float] = []

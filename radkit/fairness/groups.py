@@ -45,6 +45,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from radkit._compat import renamed_arguments
+from radkit._validate import check_threshold
 from radkit.metrics.groups import (
     CONFUSION_MEASURES,
     _rows_frame,
@@ -307,9 +308,9 @@ def group_metrics(
             unknown = [g for g in names if g not in threshold]
             if unknown:
                 raise ValueError(f"threshold has no value for group(s) {unknown}; give one per group ({names}).")
-            thresholds = {g: float(threshold[g]) for g in names}
+            thresholds = {g: check_threshold(threshold[g], f"threshold[{g!r}]", unit=True) for g in names}
         else:
-            thresholds = {g: float(threshold) for g in names}
+            thresholds = dict.fromkeys(names, check_threshold(threshold, unit=True))
         t = np.array([thresholds[g] for g in names])[codes]
         p = (s >= t).astype(np.int8)
 

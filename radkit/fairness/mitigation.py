@@ -23,6 +23,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from radkit._compat import renamed_arguments
+from radkit._validate import check_threshold
 from radkit.fairness.groups import sensitive_frame
 from radkit.stats import group_codes
 
@@ -145,7 +146,7 @@ def apply_thresholds(
     missing = [g for g in names if g not in thresholds]
     if missing:
         raise ValueError(f"thresholds has no value for group(s) {missing}; give one per group.")
-    t = np.array([float(thresholds[g]) for g in names])[codes]
+    t = np.array([check_threshold(thresholds[g], f"thresholds[{g!r}]", unit=True) for g in names])[codes]
     return (s >= t).astype(np.int8)
 
 
