@@ -225,10 +225,12 @@ def noisy_copy(images: torch.Tensor, *, sd: float, seed: int) -> torch.Tensor:
     >>> round(float((noisy_copy(x, sd=0.02, seed=0) - x).std()), 2)
     0.02
     """
-    if not sd >= 0:
-        raise ValueError(f"sd={sd} must be >= 0.")
+    from radkit._validate import check_images
     from radkit.seeding import torch_generator
 
+    images = check_images(images, where="noisy_copy: images")  # 0-255 pixels would be clamped to white
+    if not (sd >= 0 and np.isfinite(sd)):
+        raise ValueError(f"sd={sd} must be a finite number >= 0 (on the [0, 1] intensity scale, e.g. 0.02).")
     g = torch_generator(check_seed(seed))
     return (images + sd * torch.randn(images.shape, generator=g)).clamp_(0.0, 1.0)
 
