@@ -447,6 +447,15 @@ def memorisation_check(samples: torch.Tensor, train: torch.Tensor, *, copy_quant
     """
     if not 0 < copy_quantile < 0.5:
         raise ValueError(f"copy_quantile must be in (0, 0.5), got {copy_quantile}.")
+    from radkit._validate import check_images
+
+    # both on the [0, 1] float scale: a uint8 copy of a training image would otherwise sit far from it
+    samples = check_images(samples, where="memorisation_check: samples", non_empty=True)
+    train = check_images(train, where="memorisation_check: train", non_empty=True)
+    if samples.shape[1:] != train.shape[1:]:
+        raise ValueError(
+            f"samples {tuple(samples.shape[1:])} and train {tuple(train.shape[1:])} images differ in shape."
+        )
     s2t = nearest_distances(samples, train)
     t2t = nearest_distances(train, train, exclude_self=True)
     return Memorisation(s2t, t2t, float(np.quantile(t2t, copy_quantile)))

@@ -93,6 +93,15 @@ def _em(p: np.ndarray, pi: float, *, tol: float = 1e-8, max_iter: int = 1000) ->
         if np.max(np.abs(q_new - q)) < tol:
             return q_new
         q = q_new
+    import warnings
+
+    warnings.warn(
+        f"EM prior estimate did not converge in max_iter={max_iter} steps (last change "
+        f"{float(np.max(np.abs(r.mean(1) - q))):.2g} > tol={tol:g}); the estimate may be off. Raise max_iter, or "
+        "check the probabilities: EM converges slowly when the new prevalence is near 0 or 1.",
+        UserWarning,
+        stacklevel=3,
+    )
     return q
 
 
@@ -117,6 +126,9 @@ def em_prior(y_score: ArrayLike, train_prevalence: float, *, tol: float = 1e-8, 
     """
     p = check_scores(y_score, "y_score", probability=True)
     pi = check_prevalence(train_prevalence, "train_prevalence")
+    if not (tol > 0 and np.isfinite(tol)):
+        raise ValueError(f"tol must be a small positive number such as 1e-8, got {tol!r}.")
+    max_iter = check_count(max_iter, "max_iter", hint="EM steps, e.g. 1000")
     return float(_em(p[None, :], pi, tol=tol, max_iter=max_iter)[0])
 
 
