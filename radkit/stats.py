@@ -190,6 +190,15 @@ def t_interval(
 
     level = check_level(level)
     v = np.asarray(values, dtype=float).ravel()
+    if v.size and not np.isfinite(v).all():
+        import warnings
+
+        warnings.warn(
+            f"t_interval: {int((~np.isfinite(v)).sum())} of {v.size} values are NaN or infinite, so the mean and "
+            "its interval are NaN; drop those replicates first (values[np.isfinite(values)]) and say how many.",
+            UserWarning,
+            stacklevel=2,
+        )
     if v.size == 0:
         return Estimate(float("nan"), level=level, method=method, n=0)
     m = float(v.mean())

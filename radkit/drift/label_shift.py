@@ -246,7 +246,9 @@ def estimate_prior(
         q = np.array([_em(pnb[i][None, :], pis[i])[0] for i in range(pnb.shape[0])])
         label = "EM"
     low, high = percentile_interval(q[1:], level=lev)
-    return Estimate(float(q[0]), low, high, level=lev, method=f"{label}, bootstrap percentile", n=int(pn.size))
+    return Estimate(
+        float(q[0]), low, high, level=lev, method=f"{label}, bootstrap percentile" if n_boot else label, n=int(pn.size)
+    )
 
 
 @renamed_arguments(p_new="y_score")
