@@ -298,7 +298,7 @@ def check_fit_inputs(
     check_batch_size(batch_size, "fit")
     check_task(task, "fit")
     if early_stopping is not None and (
-        isinstance(early_stopping, bool) or not isinstance(early_stopping, int) or early_stopping < 1
+        isinstance(early_stopping, bool) or not isinstance(early_stopping, (int, np.integer)) or early_stopping < 1
     ):
         raise ValueError(
             f"early_stopping must be a positive int (epochs without improvement) or None, got {early_stopping!r}."

@@ -138,7 +138,7 @@ def _grad(model: nn.Module, x: torch.Tensor, target: Target) -> torch.Tensor:
 def _batched(
     fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], x: torch.Tensor, t: torch.Tensor, batch_size: int
 ) -> torch.Tensor:
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
     return torch.cat([fn(x[i : i + batch_size], t[i : i + batch_size]) for i in range(0, x.shape[0], batch_size)])
 
@@ -224,7 +224,7 @@ def smoothgrad(
     """
     from radkit.seeding import check_seed, torch_generator
 
-    if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
         raise ValueError(f"n_samples must be a positive int, got {n_samples!r}.")
     if not (isinstance(noise, (int, float)) and 0 <= noise < 10):
         raise ValueError(f"noise must be a number >= 0 (a share of the image range, e.g. 0.15), got {noise!r}.")
@@ -299,7 +299,7 @@ def integrated_gradients(
     >>> bool(delta.abs().max() < 1e-5)   # a linear model is integrated exactly
     True
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 2:
         raise ValueError(f"steps must be an int >= 2 (points on the path; 32-128 is typical), got {steps!r}.")
     model, x, t = _prepare(model, x, target)
     base = _baseline(baseline, x)
@@ -321,7 +321,7 @@ def integrated_gradients(
 
     with _eval_mode(model):
         n = x.shape[0]
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
         attr = torch.cat(
             [
@@ -469,7 +469,7 @@ def occlusion(
     [[4.0, 4.0, 0.0, 0.0], [4.0, 4.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]]
     """
     for nm, v in (("window", window), ("stride", stride)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
             raise ValueError(f"{nm} must be a positive int (pixels), got {v!r}.")
     model, x, t = _prepare(model, x, target)
     n, c, h, w = x.shape

@@ -391,7 +391,7 @@ def shortcut_data(
     if finding not in PATHOLOGIES:
         raise ValueError(f"finding={finding!r} is unknown; use one of {PATHOLOGIES}.")
     for name, n in (("n_train", n_train), ("n_test", n_test)):
-        if isinstance(n, bool) or not isinstance(n, int) or n < 4:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 4:
             raise ValueError(f"{name}={n!r} must be an int >= 4 (each training site gets half).")
     if len(prevalence) != 2 or not all(0 <= p <= 1 for p in (*prevalence, external_prevalence)):
         raise ValueError(
