@@ -460,10 +460,20 @@ def check_eps(eps: object, where: str, name: str = "eps") -> float:
     >>> check_eps(2 / 255, "fgsm") == 2 / 255
     True
     """
-    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not math.isfinite(eps) or eps < 0:
+    if (
+        isinstance(eps, (bool, np.bool_))
+        or not isinstance(eps, (int, float, np.integer, np.floating))
+        or not math.isfinite(eps)
+        or eps < 0
+    ):
         raise ValueError(
             f"{where}: {name} must be a finite number >= 0 on the [0, 1] pixel scale "
             f"(e.g. 2 / 255 for two grey levels of an 8-bit image), got {eps!r}."
+        )
+    if eps > 1:  # on the [0, 1] scale a budget above 1 allows any image: 8 surely meant 8/255
+        raise ValueError(
+            f"{where}: {name}={eps!r} is above 1, more than the whole [0, 1] pixel range; "
+            f"on this scale {eps!r} grey levels of an 8-bit image is {name}={eps!r}/255 = {float(eps) / 255:.4f}."
         )
     return float(eps)
 

@@ -22,6 +22,7 @@ never looks at the model. Every method takes the model's *logit* for class
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from contextlib import contextmanager
 
@@ -340,10 +341,14 @@ def _baseline(baseline: torch.Tensor | float | None, x: torch.Tensor) -> torch.T
     if baseline is None:
         return torch.zeros_like(x)
     if isinstance(baseline, (int, float)) and not isinstance(baseline, bool):
+        if not math.isfinite(baseline):
+            raise ValueError(f"baseline={baseline!r} must be a finite number (e.g. 0.0, a black image).")
         return torch.full_like(x, float(baseline))
     if not isinstance(baseline, torch.Tensor):
         raise TypeError(f"baseline must be None, a number or a tensor, got {type(baseline).__name__}.")
     b = baseline.to(device=x.device, dtype=x.dtype)
+    if not torch.isfinite(b).all():
+        raise ValueError("baseline holds NaN or infinite values; every attribution would be NaN. Pass a finite image.")
     if tuple(b.shape) == tuple(x.shape[1:]):
         b = b.expand_as(x)
     if tuple(b.shape) != tuple(x.shape):
