@@ -323,7 +323,7 @@ def temporal_split(dates, *, cutoff) -> tuple[np.ndarray, np.ndarray]:
     ([0, 2], [1])
     """
     raw = pd.Series(np.asarray(dates))
-    if raw.dtype == object:
+    if raw.dtype == object or pd.api.types.is_string_dtype(raw):
         ambiguous = raw.astype(str).str.fullmatch(r"\s*\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\s*")
         if ambiguous.any():
             first = raw[ambiguous].iloc[0]
