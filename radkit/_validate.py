@@ -215,7 +215,12 @@ def check_fraction(value: ArrayLike, name: str, *, open_right: bool = False) -> 
     >>> check_fraction(0.3, "prevalence").item()
     0.3
     """
-    arr = np.asarray(value, dtype=np.float64)
+    raw = np.asarray(value)
+    if raw.dtype.kind == "b":  # True would pass as 1.0
+        raise ValueError(f"{name} must be a fraction in [0, 1], got a boolean {value!r}.")
+    if raw.dtype.kind not in "iuf":
+        raise ValueError(f"{name} must be a fraction in [0, 1] (a number), got {value!r}.")
+    arr = raw.astype(np.float64)
     hi_bad = arr >= 1 if open_right else arr > 1
     bad = ~np.isfinite(arr) | (arr < 0) | hi_bad
     if bad.any():

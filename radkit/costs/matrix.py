@@ -387,7 +387,7 @@ def cost_by_threshold(
 
     c = _as_cost(cost)
     c._need_binary("cost_by_threshold")
-    y, s = check_binary(y_true, y_score, both_classes=False)
+    y, s = check_binary(y_true, y_score, both_classes=False, kind="prob")  # thresholds are on [0, 1]
     ts = np.arange(1, 200) / 200 if thresholds is None else np.asarray(thresholds, dtype=np.float64).ravel()
     pos, neg = np.sort(s[y == 1]), np.sort(s[y == 0])
     tp = pos.size - np.searchsorted(pos, ts, side="left")

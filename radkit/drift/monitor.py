@@ -171,6 +171,13 @@ def _direction(direction: str) -> float:
     return -1.0 if direction == "below" else 1.0
 
 
+def _real(value: object, name: str) -> float:
+    """``value`` as a float, or an error naming ``name`` (a word or a list would fail later, cryptically)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a number, got {value!r} ({type(value).__name__}).")
+    return float(value)
+
+
 def threshold_alarm(low: ArrayLike, high: ArrayLike, *, threshold: float, direction: str = "below") -> Alarm:
     """Alarm in the weeks whose whole interval lies beyond ``threshold``.
 
@@ -218,9 +225,10 @@ def cusum(
     """
     v = _series(x, "x")
     s = np.broadcast_to(np.asarray(sigma, dtype=np.float64), v.shape)
-    if np.any(~(s > 0)):
-        raise ValueError("sigma must be positive (the standard error of each weekly value).")
+    if np.any(~(s > 0)) or not np.all(np.isfinite(s)):
+        raise ValueError("sigma must be positive and finite (the standard error of each weekly value).")
     target = check_threshold(target, "target")
+    slack, h = _real(slack, "slack"), _real(h, "h")
     if not np.isfinite(target):
         raise ValueError(f"target must be a finite number (the metric's expected weekly value), got {target}.")
     if not (slack >= 0 and np.isfinite(slack)) or not (h > 0 and np.isfinite(h)):  # NaN fails here: it never fires
@@ -250,6 +258,7 @@ def page_hinkley(x: ArrayLike, *, delta: float, lam: float, direction: str = "be
     5
     """
     v = _series(x, "x")
+    delta, lam = _real(delta, "delta"), _real(lam, "lam")
     if not (delta >= 0 and np.isfinite(delta)) or not (lam > 0 and np.isfinite(lam)):  # NaN would never fire
         raise ValueError(
             f"delta must be a finite number >= 0 and lam a finite number > 0, got delta={delta}, lam={lam}."
@@ -299,10 +308,12 @@ def labels_needed(drop: float, *, sd: float, alpha: float = 0.05, power: float =
     >>> labels_needed(0.05, sd=0.36)    # 0.13 prevalence, detect 5 points fewer positives
     321
     """
+    drop, sd = _real(drop, "drop"), _real(sd, "sd")
+    alpha, power = _real(alpha, "alpha"), _real(power, "power")
     for name, v in (("alpha", alpha), ("power", power)):
         if not 0 < v < 1:
             raise ValueError(f"{name} must be between 0 and 1, got {v!r}.")
-    if not (drop > 0 and sd > 0):
+    if not (drop > 0 and sd > 0 and np.isfinite(drop) and np.isfinite(sd)):
         raise ValueError(f"drop and sd must be positive numbers, got drop={drop!r}, sd={sd!r}.")
     z = norm.ppf(1 - alpha) + norm.ppf(power)
     return int(np.ceil((z * sd / drop) ** 2))

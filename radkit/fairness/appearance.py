@@ -72,8 +72,12 @@ def breast_shadow(
     who = values == group
     if who.shape[0] != images.shape[0]:
         raise ValueError(f"sex has {who.shape[0]} values but there are {images.shape[0]} images.")
-    if strength < 0:
-        raise ValueError(f"strength must be >= 0, got {strength!r}.")
+    if (
+        isinstance(strength, (bool, str))
+        or not isinstance(strength, (int, float, np.integer, np.floating))
+        or not (strength >= 0 and np.isfinite(strength))
+    ):
+        raise ValueError(f"strength must be a finite number >= 0 (added intensity, e.g. 0.25), got {strength!r}.")
     out = images.clone()
     idx = torch.as_tensor(np.flatnonzero(who))
     if idx.numel() == 0 or strength == 0:

@@ -229,7 +229,11 @@ def noisy_copy(images: torch.Tensor, *, sd: float, seed: int) -> torch.Tensor:
     from radkit.seeding import torch_generator
 
     images = check_images(images, where="noisy_copy: images")  # 0-255 pixels would be clamped to white
-    if not (sd >= 0 and np.isfinite(sd)):
+    if (
+        isinstance(sd, (bool, str))
+        or not isinstance(sd, (int, float, np.integer, np.floating))
+        or not (sd >= 0 and np.isfinite(sd))
+    ):
         raise ValueError(f"sd={sd} must be a finite number >= 0 (on the [0, 1] intensity scale, e.g. 0.02).")
     g = torch_generator(check_seed(seed))
     return (images + sd * torch.randn(images.shape, generator=g)).clamp_(0.0, 1.0)
