@@ -81,7 +81,13 @@ def record(
     runs = data.setdefault(_key(notebook), {}).setdefault(str(profile), [])
     runs.append(dict(run))
     del runs[: max(0, len(runs) - keep)]
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    except PermissionError as exc:
+        raise PermissionError(
+            f"cannot record the measurements: the folder {path.parent} is not writable (an installed package?); "
+            "nothing was written. Pass --record <a file you can write>, or --no-record."
+        ) from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(data, fh, indent=1, sort_keys=True)

@@ -298,7 +298,7 @@ def check_fit_inputs(
     check_batch_size(batch_size, "fit")
     check_task(task, "fit")
     if early_stopping is not None and (
-        isinstance(early_stopping, bool) or not isinstance(early_stopping, int) or early_stopping < 1
+        isinstance(early_stopping, bool) or not isinstance(early_stopping, (int, np.integer)) or early_stopping < 1
     ):
         raise ValueError(
             f"early_stopping must be a positive int (epochs without improvement) or None, got {early_stopping!r}."
@@ -339,10 +339,11 @@ def check_fit_inputs(
         return monitor
     k = _probe(model, x, "train_data")
     resolved = task or _infer_task(y)
-    if loss is None:
-        for name in ("train_data", "val_data"):
-            if checked.get(name) is not None:
-                _check_labels(checked[name][1], k, resolved, name)
+    # whatever the loss (a custom one, FedProx's, a focal loss, an ensemble member's), labels that do not
+    # match the model's outputs or hold codes such as CheXpert's -1 would train on nonsense
+    for name in ("train_data", "val_data"):
+        if checked.get(name) is not None:
+            _check_labels(checked[name][1], k, resolved, name)
     _weights(pos_weight, k, "pos_weight")
     _weights(class_weight, k, "class_weight")
     val = checked.get("val_data")

@@ -69,10 +69,13 @@ def check_labels(values: ArrayLike, name: str) -> np.ndarray:
         )
     found = np.unique(arr)
     if not np.all(np.isin(found, (0, 1))):
-        raise ValueError(
-            f"{name} must be binary 0/1 but contains the values {found[:10].tolist()}; "
-            f"for another coding use {name} = (labels == positive_label).astype(int)."
+        fix = (
+            "-1 is CheXpert's 'uncertain' code: choose a policy when loading "
+            "(chexpert_labels(uncertain='ones', 'zeros' or 'ignore'))"
+            if (found == -1).any()
+            else f"for another coding use {name} = (labels == positive_label).astype(int)"
         )
+        raise ValueError(f"{name} must be binary 0/1 but contains the values {found[:10].tolist()}; {fix}.")
     return arr.astype(np.int8)
 
 
@@ -212,7 +215,12 @@ def check_fraction(value: ArrayLike, name: str, *, open_right: bool = False) -> 
     >>> check_fraction(0.3, "prevalence").item()
     0.3
     """
-    arr = np.asarray(value, dtype=np.float64)
+    raw = np.asarray(value)
+    if raw.dtype.kind == "b":  # True would pass as 1.0
+        raise ValueError(f"{name} must be a fraction in [0, 1], got a boolean {value!r}.")
+    if raw.dtype.kind not in "iuf":
+        raise ValueError(f"{name} must be a fraction in [0, 1] (a number), got {value!r}.")
+    arr = raw.astype(np.float64)
     hi_bad = arr >= 1 if open_right else arr > 1
     bad = ~np.isfinite(arr) | (arr < 0) | hi_bad
     if bad.any():
@@ -224,17 +232,23 @@ def check_fraction(value: ArrayLike, name: str, *, open_right: bool = False) -> 
     return arr
 
 
-def check_threshold(threshold: object, name: str = "threshold") -> float:
+def check_threshold(threshold: object, name: str = "threshold", *, unit: bool = False) -> float:
     """Return ``threshold`` as a float; reject NaN, non-numbers and booleans.
 
     A NaN threshold compares false with every score, so it silently calls
     every case negative (sensitivity 0, specificity 1). ``±inf`` are allowed:
-    they call every case negative / positive on purpose.
+    they call every case negative / positive on purpose. ``unit=True`` is for
+    thresholds on probabilities: they must lie in [0, 1], and a value such as
+    50 gets "did you mean 0.5?" (a percentage calls every case negative).
 
     Examples
     --------
     >>> check_threshold(0.5)
     0.5
+    >>> check_threshold(50, unit=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: threshold=50 must lie in [0, 1] (a probability); did you mean 0.5?
     """
     if isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, (int, float, np.integer, np.floating)):
         raise TypeError(
@@ -247,6 +261,9 @@ def check_threshold(threshold: object, name: str = "threshold") -> float:
             f"{name} is NaN, which would call every case negative; pass a number, "
             "e.g. one from threshold_for_sensitivity(...)."
         )
+    if unit and not 0.0 <= value <= 1.0:
+        hint = f"; did you mean {value / 100:g}?" if 1 < value <= 100 else "."
+        raise ValueError(f"{name}={threshold!r} must lie in [0, 1] (a probability){hint}")
     return value
 
 
@@ -448,10 +465,20 @@ def check_eps(eps: object, where: str, name: str = "eps") -> float:
     >>> check_eps(2 / 255, "fgsm") == 2 / 255
     True
     """
-    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not math.isfinite(eps) or eps < 0:
+    if (
+        isinstance(eps, (bool, np.bool_))
+        or not isinstance(eps, (int, float, np.integer, np.floating))
+        or not math.isfinite(eps)
+        or eps < 0
+    ):
         raise ValueError(
             f"{where}: {name} must be a finite number >= 0 on the [0, 1] pixel scale "
             f"(e.g. 2 / 255 for two grey levels of an 8-bit image), got {eps!r}."
+        )
+    if eps > 1:  # on the [0, 1] scale a budget above 1 allows any image: 8 surely meant 8/255
+        raise ValueError(
+            f"{where}: {name}={eps!r} is above 1, more than the whole [0, 1] pixel range; "
+            f"on this scale {eps!r} grey levels of an 8-bit image is {name}={eps!r}/255 = {float(eps) / 255:.4f}."
         )
     return float(eps)
 

@@ -114,9 +114,9 @@ def make_model(name: str, *, num_classes: int, in_channels: int = 1, seed: int) 
     key = name.strip().lower()
     if key not in MODELS:
         raise ValueError(f"Unknown model {name!r}. Valid names: {', '.join(MODELS)}.")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
         raise ValueError(f"num_classes must be a positive int, got {num_classes!r}.")
-    if isinstance(in_channels, bool) or not isinstance(in_channels, int) or in_channels < 1:
+    if isinstance(in_channels, bool) or not isinstance(in_channels, (int, np.integer)) or in_channels < 1:
         raise ValueError(f"in_channels must be a positive int, got {in_channels!r}.")
     from radkit.seeding import check_seed
 

@@ -118,9 +118,15 @@ def wilson_ci(k: ArrayLike, n: ArrayLike, *, level: float = 0.95) -> tuple[np.nd
     from scipy.stats import norm
 
     level = check_level(level)
+    for name, v in (("k", k), ("n", n)):
+        arr = np.asarray(v)
+        if arr.dtype.kind not in "biuf" or arr.dtype.kind == "b":
+            raise ValueError(f"wilson_ci: {name} must be counts (numbers), got {v!r}.")
     k, n = np.asarray(k, dtype=np.float64), np.asarray(n, dtype=np.float64)
+    if not (np.all(np.isfinite(k)) and np.all(np.isfinite(n))):
+        raise ValueError(f"wilson_ci: k and n must be finite counts, got k={k.tolist()!r}, n={n.tolist()!r}.")
     if np.any(k < 0) or np.any(k > n):
-        raise ValueError("wilson_ci: need 0 <= k <= n.")
+        raise ValueError(f"wilson_ci: need 0 <= k <= n, got k={k.tolist()!r}, n={n.tolist()!r}.")
     z = norm.ppf(0.5 + level / 2)
     with np.errstate(invalid="ignore", divide="ignore"):
         p = k / n
@@ -161,6 +167,11 @@ def proportion(k: float, n: float, *, level: float = 0.95) -> Estimate:
     >>> proportion(0, 25).low
     0.0
     """
+    for name, v in (("k", k), ("n", n)):
+        if isinstance(v, (bool, np.bool_, str)) or not isinstance(v, (int, float, np.integer, np.floating)):
+            raise ValueError(f"proportion: {name} must be a count (a number), got {v!r}.")
+        if not np.isfinite(v):
+            raise ValueError(f"proportion: {name} must be a finite count, got {v!r}.")
     if n == 0:
         if k != 0:
             raise ValueError(f"proportion: need 0 <= k <= n, got k={k!r}, n={n!r}.")
@@ -190,6 +201,15 @@ def t_interval(
 
     level = check_level(level)
     v = np.asarray(values, dtype=float).ravel()
+    if v.size and not np.isfinite(v).all():
+        import warnings
+
+        warnings.warn(
+            f"t_interval: {int((~np.isfinite(v)).sum())} of {v.size} values are NaN or infinite, so the mean and "
+            "its interval are NaN; drop those replicates first (values[np.isfinite(values)]) and say how many.",
+            UserWarning,
+            stacklevel=2,
+        )
     if v.size == 0:
         return Estimate(float("nan"), level=level, method=method, n=0)
     m = float(v.mean())

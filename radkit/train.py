@@ -162,6 +162,12 @@ def _batches(
             yield xb, yb
         return
     if not isinstance(data, (Dataset, DataLoader)):
+        if isinstance(data, (tuple, list)) and data and not isinstance(data[0], torch.Tensor):
+            kinds = ", ".join(type(d).__name__ for d in data)
+            raise TypeError(
+                f"{where}: the images of (X, y) must be a torch tensor, got ({kinds}); for NumPy arrays pass "
+                "(torch.from_numpy(X).float(), torch.from_numpy(y).float())."
+            )
         raise TypeError(
             f"{where}: expected a torch Dataset, a DataLoader, a tensor or a tuple (X, y) of tensors; "
             f"got {type(data).__name__}."
@@ -406,7 +412,7 @@ def fit(
     >>> len(h.rows)
     2
     """
-    if not isinstance(num_epochs, int) or num_epochs < 1:
+    if not isinstance(num_epochs, (int, np.integer)) or num_epochs < 1:
         raise ValueError(f"num_epochs must be a positive int, got {num_epochs!r}.")
     if not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)):
         raise ValueError(f"lr must be a positive finite number, got {lr!r}.")
@@ -629,8 +635,15 @@ def embed(
     >>> radkit.train.embed(m, torch.rand(5, 1, 32, 32)).shape
     (5, 128)
     """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
+    batch_size = int(batch_size)
+    if layer is not None and not any(m is layer for m in model.modules()):
+        raise ValueError(
+            f"embed: layer {type(layer).__name__} is not a module of this model, so it never runs; pass one of "
+            "the model's own layers (e.g. dict(model.named_modules())['fc']), or leave layer=None for the last "
+            "linear layer's input."
+        )
     target = layer if layer is not None else _last_linear(model)
     dev = torch.device(device) if device is not None else next(model.parameters()).device
     was_training = model.training

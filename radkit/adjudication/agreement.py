@@ -201,6 +201,15 @@ def fleiss_kappa(
     m = int(per_item[0])
     patterns, freq = np.unique(counts, axis=0, return_counts=True)
     est = float(_fleiss_from_patterns(freq.astype(float), patterns, m))
+    if not np.isfinite(est):
+        import warnings
+
+        warnings.warn(
+            "fleiss_kappa is undefined here (NaN): every rating falls in one class, so chance agreement is 1 and "
+            "kappa is 0/0; report the raw agreement instead (all readers agree on every item).",
+            UserWarning,
+            stacklevel=2,
+        )
     ci = None
     if n_boot:
         rng = rng_if_needed(seed, where="fleiss_kappa", why=f"n_boot={n_boot} draws bootstrap resamples")

@@ -9,6 +9,8 @@ and mode are left as they were. Randomness (PGD's random start) comes from
 
 from __future__ import annotations
 
+import numbers
+
 import torch
 from torch import nn
 
@@ -64,7 +66,7 @@ def _prepare(model, x, y, eps, where, batch_size):
     model = check_model(model, where)
     x = check_images(x, where=where, non_empty=True, hint=ATTACK_PIXELS)
     eps = check_eps(eps, where)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
         raise ValueError(f"{where}: batch_size must be a positive int, got {batch_size!r}.")
     with torch.no_grad():
         logits = model(x[:1]).float()
@@ -190,7 +192,7 @@ def pgd(
     model, x, y, eps = _prepare(model, x, y, eps, "pgd", batch_size)
     if norm not in NORMS:
         raise ValueError(f"pgd: norm must be one of {NORMS}, got {norm!r}.")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
         raise ValueError(f"pgd: steps must be a positive int, got {steps!r}; for one step use fgsm.")
     alpha = 2.5 * eps / steps if step_size is None else check_eps(step_size, "pgd", "step_size")
     sign = -1.0 if targeted else 1.0

@@ -40,7 +40,7 @@ def jpeg(x: torch.Tensor, *, quality: int = 75) -> torch.Tensor:
     from PIL import Image
 
     x = check_images(x, where="jpeg", non_empty=True, hint=ATTACK_PIXELS)
-    if isinstance(quality, bool) or not isinstance(quality, int) or not 1 <= quality <= 95:
+    if isinstance(quality, bool) or not isinstance(quality, (int, np.integer)) or not 1 <= quality <= 95:
         raise ValueError(f"jpeg: quality must be an int from 1 to 95, got {quality!r}.")
     pixels = (x.detach().cpu().float().numpy() * 255).round().astype(np.uint8)
     out = np.empty_like(pixels)
@@ -63,7 +63,7 @@ def bit_depth(x: torch.Tensor, *, bits: int = 4) -> torch.Tensor:
     [0.0, 0.0, 1.0, 1.0]
     """
     x = check_images(x, where="bit_depth", non_empty=True, hint=ATTACK_PIXELS)
-    if isinstance(bits, bool) or not isinstance(bits, int) or not 1 <= bits <= 16:
+    if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not 1 <= bits <= 16:
         raise ValueError(f"bit_depth: bits must be an int from 1 to 16, got {bits!r}.")
     levels = 2**bits - 1
     return torch.round(x * levels) / levels
@@ -80,7 +80,7 @@ def median_filter(x: torch.Tensor, *, size: int = 3) -> torch.Tensor:
     0.0
     """
     x = check_images(x, where="median_filter", non_empty=True, hint=ATTACK_PIXELS)
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1 or size % 2 == 0:
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1 or size % 2 == 0:
         raise ValueError(f"median_filter: size must be an odd int >= 1, got {size!r}.")
     if size == 1:
         return x.clone()

@@ -75,7 +75,7 @@ def flip_labels(
     y = check_class_indices(y, "flip_labels")
     fraction = float(check_fraction(fraction, "flip_labels: fraction"))
     seed = check_seed(seed)
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 2:
         raise ValueError(f"flip_labels: num_classes must be an int >= 2, got {num_classes!r}.")
     labels = y.detach().cpu().long().numpy()
     if labels.min() < 0 or labels.max() >= num_classes:
@@ -105,7 +105,7 @@ def add_trigger(x: torch.Tensor, *, size: int = 3, value: float = 1.0, offset: i
     """
     x = check_images(x, where="add_trigger", non_empty=True, hint=ATTACK_PIXELS)
     h, w = x.shape[-2:]
-    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= min(h, w) - offset:
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not 1 <= size <= min(h, w) - offset:
         raise ValueError(
             f"add_trigger: size must be an int from 1 to {min(h, w) - offset} for {h}×{w} images, got {size!r}."
         )

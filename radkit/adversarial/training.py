@@ -7,6 +7,8 @@ against the current weights, so there is no second training loop.
 
 from __future__ import annotations
 
+import numbers
+
 import torch
 from torch import nn
 
@@ -65,7 +67,7 @@ class AdversarialAugment:
             )
         if method not in METHODS:
             raise ValueError(f"AdversarialAugment: method must be one of {METHODS}, got {method!r}.")
-        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
             raise ValueError(f"AdversarialAugment: steps must be a positive int, got {steps!r}.")
         self.model, self.method = model, method
         self.eps = check_eps(eps, "AdversarialAugment")

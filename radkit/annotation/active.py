@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from radkit._compat import renamed_arguments
+from radkit._validate import check_count, check_labels
 from radkit.seeding import check_seed, rng
 from radkit.stats import t_interval
 
@@ -111,6 +112,9 @@ def k_center_greedy(embeddings, labeled: Sequence[int], n: int) -> np.ndarray:
     if x.ndim != 2:
         raise ValueError(f"embeddings must be N x D, got shape {x.shape}; flatten each image's features.")
     chosen = [int(i) for i in labeled]
+    if chosen and (min(chosen) < 0 or max(chosen) >= len(x)):
+        raise ValueError(f"labeled holds indices outside 0..{len(x) - 1}; pass row positions of embeddings.")
+    n = check_count(n, "n", minimum=0, hint="how many points to pick")
     free = len(x) - len(set(chosen))
     if not 0 <= n <= free:
         raise ValueError(f"n={n} must be between 0 and the {free} unlabelled points.")
@@ -125,10 +129,12 @@ def k_center_greedy(embeddings, labeled: Sequence[int], n: int) -> np.ndarray:
             return np.array([], dtype=int)
         picks.append(first)
         dist = ((x - x[first]) ** 2).sum(1)
+    dist[chosen + picks] = -np.inf  # never buy a point twice, even when duplicates leave every distance at 0
     while len(picks) < n:
         nxt = int(np.argmax(dist))
         picks.append(nxt)
         dist = np.minimum(dist, ((x - x[nxt]) ** 2).sum(1))
+        dist[nxt] = -np.inf
     return np.asarray(picks, dtype=int)
 
 
@@ -307,7 +313,8 @@ def active_learning(
 
     check_seed(seed)
     Xp, Xt = np.asarray(X_pool, dtype=float), np.asarray(X_test, dtype=float)
-    yp, yt = np.asarray(y_pool).astype(int).ravel(), np.asarray(y_test).astype(int).ravel()
+    # soft or coded labels would be truncated by astype(int) (0.7 -> 0): refuse anything but 0/1
+    yp, yt = check_labels(np.ravel(y_pool), "y_pool").astype(int), check_labels(np.ravel(y_test), "y_test").astype(int)
     if Xp.ndim != 2 or len(Xp) != len(yp) or Xt.ndim != 2 or len(Xt) != len(yt):
         raise ValueError("X_pool / X_test must be N x D with one label per row in y_pool / y_test.")
     for name, v in (("n_initial", n_initial), ("batch_size", batch_size), ("budget", budget)):

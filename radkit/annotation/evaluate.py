@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from radkit._validate import check_count
 from radkit.findings import CROSSWALK
 from radkit.stats import Estimate, percentile_interval
 
@@ -102,6 +103,27 @@ def indiana_split(df: pd.DataFrame) -> pd.Series:
     return pd.Series(np.where(df["report_id"].to_numpy() % 2 == 1, "development", "held-out"), index=df.index)
 
 
+def _code_list(value: object) -> list:
+    """One report's MeSH codes as a list: a list as is; a string as written by a CSV round trip (a list's
+    repr, or codes separated by ';'), never iterated character by character; missing as none."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            import ast
+
+            try:
+                parsed = ast.literal_eval(text)
+            except (ValueError, SyntaxError):
+                raise ValueError(f"cannot read the MeSH codes {value!r}; pass a list of code strings.") from None
+            return [str(c) for c in parsed]
+        return [c for c in text.split(";") if c.strip()]
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return []
+    if not hasattr(value, "__iter__"):
+        raise TypeError(f"each entry of codes must be a list of MeSH code strings, got {value!r}.")
+    return list(value)
+
+
 def mesh_labels(codes: pd.Series, findings: Sequence[str] | None = None) -> pd.DataFrame:
     """0/1 per finding from lists of manual MeSH codes (``indiana_reports()["mesh_major"]``).
 
@@ -116,7 +138,9 @@ def mesh_labels(codes: pd.Series, findings: Sequence[str] | None = None) -> pd.D
     unknown = [f for f in names if f not in MESH_HEADINGS]
     if unknown:
         raise ValueError(f"No MeSH mapping for {unknown}; known: {', '.join(MESH_HEADINGS)}.")
-    heads = codes.map(lambda items: {str(c).split("/")[0].strip() for c in items})
+    if not isinstance(codes, pd.Series):
+        raise TypeError(f"codes must be a pandas Series of lists of MeSH codes, got {type(codes).__name__}.")
+    heads = codes.map(lambda items: {str(c).split("/")[0].strip() for c in _code_list(items)})
     return pd.DataFrame(
         {f: heads.map(lambda h, f=f: bool(h & set(MESH_HEADINGS[f]))).astype(int) for f in names}, index=codes.index
     )
@@ -176,6 +200,23 @@ def _as_binary(y, name: str) -> pd.DataFrame:
     return y
 
 
+def _aligned(reference: pd.DataFrame, other: pd.DataFrame, name: str) -> pd.DataFrame:
+    """``other`` with ``reference``'s rows and columns, matched by label, never by position."""
+    if set(other.columns) != set(reference.columns):
+        raise ValueError(
+            f"{name} has columns {list(other.columns)} but y_true has {list(reference.columns)}; "
+            "give both the same findings."
+        )
+    if not other.index.equals(reference.index):
+        if other.index.has_duplicates or reference.index.has_duplicates or set(other.index) != set(reference.index):
+            raise ValueError(
+                f"{name} and y_true do not hold the same reports (their indexes differ); align them by report id "
+                f"first, e.g. {name}.loc[y_true.index], or reset both indexes if they are in the same order."
+            )
+        other = other.loc[reference.index]
+    return other[list(reference.columns)]
+
+
 def _bootstrap_weights(n: int, n_boot: int, seed: int) -> np.ndarray:
     from radkit.seeding import rng
 
@@ -206,11 +247,8 @@ def score_labels(
     (0.667, 0.5)
     """
     _as_binary(y_true, "y_true"), _as_binary(y_pred, "y_pred")
-    if list(y_true.columns) != list(y_pred.columns) or len(y_true) != len(y_pred):
-        raise ValueError(
-            f"y_true {y_true.shape} {list(y_true.columns)} and y_pred {y_pred.shape} "
-            f"{list(y_pred.columns)} must have the same rows and columns."
-        )
+    y_pred = _aligned(y_true, y_pred, "y_pred")
+    n_boot = check_count(n_boot, "n_boot", minimum=0, hint="bootstrap replicates, 0 for no interval")
     t, p = y_true.to_numpy().astype(bool), y_pred.to_numpy().astype(bool)
     tp, fp, fn = _counts(t, p)
     est = _prf(tp, fp, fn)
@@ -250,8 +288,8 @@ def compare_labelers(
     """
     for y, nm in ((y_true, "y_true"), (y_a, "y_a"), (y_b, "y_b")):
         _as_binary(y, nm)
-    if not (y_true.shape == y_a.shape == y_b.shape):
-        raise ValueError(f"Shapes differ: y_true {y_true.shape}, y_a {y_a.shape}, y_b {y_b.shape}.")
+    y_a, y_b = _aligned(y_true, y_a, "y_a"), _aligned(y_true, y_b, "y_b")
+    n_boot = check_count(n_boot, "n_boot", minimum=0, hint="bootstrap replicates, 0 for no interval")
     t = y_true.to_numpy().astype(bool)
     a, b = y_a.to_numpy().astype(bool), y_b.to_numpy().astype(bool)
 

@@ -153,7 +153,7 @@ def pseudo_label(
     """
     check_seed(seed)
     X_l, y_l, X_u = _validate(X_labeled, y_labeled, X_unlabeled)
-    if not isinstance(num_rounds, int) or num_rounds < 0:
+    if not isinstance(num_rounds, (int, np.integer)) or num_rounds < 0:
         raise ValueError(f"num_rounds must be an int >= 0, got {num_rounds!r}.")
     confident_pseudo_labels([0.5], threshold)  # validates the threshold
     seeds = spawn(seed, num_rounds + 1)
@@ -238,7 +238,7 @@ def temporal_ensembling(
     X_l, y_l, X_u = _validate(X_labeled, y_labeled, X_unlabeled)
     if not 0.0 <= alpha < 1.0:
         raise ValueError(f"alpha (the ensemble momentum) must be in [0, 1), got {alpha!r}.")
-    if not isinstance(num_rounds, int) or num_rounds < 0:
+    if not isinstance(num_rounds, (int, np.integer)) or num_rounds < 0:
         raise ValueError(f"num_rounds must be an int >= 0, got {num_rounds!r}.")
     seeds = spawn(seed, num_rounds + 2)
     gen = torch_generator(seeds[-1])

@@ -50,7 +50,7 @@ __all__ = [
 
 
 def _check_size(image_size: int) -> int:
-    if not isinstance(image_size, int) or image_size < 16 or image_size & (image_size - 1):
+    if not isinstance(image_size, (int, np.integer)) or image_size < 16 or image_size & (image_size - 1):
         raise ValueError(
             f"image_size must be a power of two >= 16 (16, 32, 64, 128), got {image_size!r}. "
             "Resize the images first, e.g. torch.nn.functional.interpolate."
@@ -175,7 +175,7 @@ class GAN:
                 f"labels must be class indices 0..{self.num_classes - 1}, got values "
                 f"{sorted(set(y.tolist()))[:5]}. For one finding use the 0/1 column."
             )
-        if not isinstance(num_steps, int) or num_steps < 1:
+        if not isinstance(num_steps, (int, np.integer)) or num_steps < 1:
             raise ValueError(f"num_steps must be a positive int, got {num_steps!r}.")
         seed = check_seed(seed)
         from radkit.config import device as default_device
@@ -235,7 +235,7 @@ class GAN:
                 "This GAN has not been trained: call gan.fit(images, labels, ...) or "
                 "train_gan(...) first, or GAN.load(path) a trained one."
             )
-        if not isinstance(n, int) or n < 0:
+        if not isinstance(n, (int, np.integer)) or n < 0:
             raise ValueError(f"n must be a non-negative int, got {n!r}.")
         if not 0 <= int(label) < self.num_classes:
             raise ValueError(f"label must be a class index in 0..{self.num_classes - 1}, got {label!r}.")
@@ -447,6 +447,15 @@ def memorisation_check(samples: torch.Tensor, train: torch.Tensor, *, copy_quant
     """
     if not 0 < copy_quantile < 0.5:
         raise ValueError(f"copy_quantile must be in (0, 0.5), got {copy_quantile}.")
+    from radkit._validate import check_images
+
+    # both on the [0, 1] float scale: a uint8 copy of a training image would otherwise sit far from it
+    samples = check_images(samples, where="memorisation_check: samples", non_empty=True)
+    train = check_images(train, where="memorisation_check: train", non_empty=True)
+    if samples.shape[1:] != train.shape[1:]:
+        raise ValueError(
+            f"samples {tuple(samples.shape[1:])} and train {tuple(train.shape[1:])} images differ in shape."
+        )
     s2t = nearest_distances(samples, train)
     t2t = nearest_distances(train, train, exclude_self=True)
     return Memorisation(s2t, t2t, float(np.quantile(t2t, copy_quantile)))

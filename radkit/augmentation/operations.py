@@ -328,6 +328,14 @@ def mixup(
     >>> xm.flatten().tolist(), ym.flatten().tolist()
     ([0.25, 1.0], [0.25, 1.0])
     """
+    if not y.is_floating_point():
+        # integer labels would truncate the mixing weight to 0 or 1 (swapping labels instead of mixing them);
+        # class indices cannot be mixed at all
+        raise TypeError(
+            f"mixup needs float 0/1 labels of shape N x K (got dtype {y.dtype}); mixing makes them fractions. "
+            "Pass y.float() for 0/1 labels; for class indices use one-hot labels "
+            "(torch.nn.functional.one_hot(y, k).float())."
+        )
     lam_x = _view(lam.to(x.device, x.dtype))
     xm = lam_x * x + (1 - lam_x) * x[partner]
     lam_y = lam.to(y.device, y.dtype).view(-1, *([1] * (y.ndim - 1)))

@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import copy
+import numbers
 
 import torch
 from torch import nn
@@ -51,7 +52,7 @@ def transfer_model(pretrained: nn.Module, *, num_classes: int, seed: int, freeze
     freeze : bool
         Freeze every other parameter (linear probing) instead of fine-tuning all.
     """
-    if not isinstance(num_classes, int) or num_classes < 1:
+    if not isinstance(num_classes, numbers.Integral) or num_classes < 1:
         raise ValueError(f"num_classes must be a positive int, got {num_classes!r}.")
     model = copy.deepcopy(pretrained)
     name = _head_name(model)

@@ -19,7 +19,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from radkit._compat import renamed_arguments
-from radkit._validate import check_fraction, check_prevalence, check_probabilities
+from radkit._validate import check_fraction, check_prevalence, check_probabilities, check_threshold
 from radkit.metrics.calibration import prior_correct
 
 __all__ = [
@@ -387,7 +387,7 @@ def cost_by_threshold(
 
     c = _as_cost(cost)
     c._need_binary("cost_by_threshold")
-    y, s = check_binary(y_true, y_score, both_classes=False)
+    y, s = check_binary(y_true, y_score, both_classes=False, kind="prob")  # thresholds are on [0, 1]
     ts = np.arange(1, 200) / 200 if thresholds is None else np.asarray(thresholds, dtype=np.float64).ravel()
     pos, neg = np.sort(s[y == 1]), np.sort(s[y == 0])
     tp = pos.size - np.searchsorted(pos, ts, side="left")
@@ -419,6 +419,7 @@ def threshold_regret(
     ...                  threshold=0.5)
     9.0
     """
+    threshold = check_threshold(threshold, unit=True)
     grid = np.arange(1, 200) / 200 if thresholds is None else np.asarray(thresholds, dtype=np.float64)
     table = cost_by_threshold(y_true, y_score, cost, thresholds=np.r_[threshold, grid.ravel()])
     values = table["expected_cost"].to_numpy()

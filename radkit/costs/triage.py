@@ -68,6 +68,15 @@ def triage_labels(
             "the finding labels contain NaN (unknown); resolve them before triage "
             "(e.g. treat unknown as positive for urgent findings)."
         )
+    odd = sorted(set(np.unique(values).tolist()) - {0.0, 1.0})
+    if odd:
+        code = (
+            " -1 is CheXpert's 'uncertain' code: load with chexpert_labels(uncertain='ones' or 'zeros') to choose "
+            "a policy (for urgent findings 'ones' errs on the safe side)."
+            if -1.0 in odd
+            else " Binarise them first, e.g. (labels > 0).astype(int)."
+        )
+        raise ValueError(f"triage needs 0/1 finding labels, but they hold {odd[:6]}.{code}")
     is_urgent = values[:, : len(urgent)].max(axis=1) >= 0.5
     is_routine = values[:, len(urgent) :].max(axis=1, initial=0.0) >= 0.5
     return np.where(is_urgent, 2, np.where(is_routine, 1, 0)).astype(np.int64)

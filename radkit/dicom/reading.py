@@ -78,7 +78,13 @@ def _modality(arr: np.ndarray, ds: Dataset) -> tuple[np.ndarray, str]:
     if ds.get("ModalityLUTSequence"):
         return _lut(arr, ds.ModalityLUTSequence[0])[0], "lut"
     if "RescaleSlope" in ds or "RescaleIntercept" in ds:
-        slope = float(ds.get("RescaleSlope", 1) or 1)
+        given = ds.get("RescaleSlope", None)
+        slope = 1.0 if given in (None, "") else float(given)  # absent or empty: the identity (PS3.3 C.11.1)
+        if not np.isfinite(slope) or slope == 0:
+            raise ValueError(
+                f"RescaleSlope is {given!r}: every pixel would map to one value (or to NaN), so the header is "
+                "corrupt; check the file with its source, or rescale the pixel data yourself."
+            )
         intercept = float(ds.get("RescaleIntercept", 0) or 0)
         return arr * slope + intercept, "rescale"
     return arr, "none"

@@ -16,7 +16,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from radkit._validate import check_two_samples
+from radkit._validate import check_count, check_two_samples
 
 __all__ = ["DriftTest", "ks_test", "median_bandwidth", "mmd2_unbiased", "mmd_test", "classifier_test", "score_test"]
 
@@ -248,8 +248,8 @@ def mmd_test(
 
     a, b = check_two_samples(ref, new)
     alpha = _alpha(alpha)
-    if isinstance(n_perm, bool) or not isinstance(n_perm, (int, np.integer)) or n_perm < 1:
-        raise ValueError(f"n_perm must be a whole number >= 1 (e.g. 1000), got {n_perm!r}.")
+    n_perm = check_count(n_perm, "n_perm", hint="the number of random relabellings, e.g. 1000")
+    chunk = check_count(chunk, "chunk", hint="permutations per matrix product, e.g. 250")
     z = np.vstack([a, b])
     bw = _bandwidth(z, bandwidth)
     k0 = _kernel(z, bw)

@@ -19,7 +19,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from radkit._compat import renamed_arguments
-from radkit._validate import check_level, check_prevalence, check_scores
+from radkit._validate import check_count, check_level, check_prevalence, check_scores, check_threshold
 from radkit.metrics.calibration import _reweight, prior_correct
 from radkit.stats import Estimate, percentile_interval
 
@@ -93,6 +93,15 @@ def _em(p: np.ndarray, pi: float, *, tol: float = 1e-8, max_iter: int = 1000) ->
         if np.max(np.abs(q_new - q)) < tol:
             return q_new
         q = q_new
+    import warnings
+
+    warnings.warn(
+        f"EM prior estimate did not converge in max_iter={max_iter} steps (last change "
+        f"{float(np.max(np.abs(r.mean(1) - q))):.2g} > tol={tol:g}); the estimate may be off. Raise max_iter, or "
+        "check the probabilities: EM converges slowly when the new prevalence is near 0 or 1.",
+        UserWarning,
+        stacklevel=3,
+    )
     return q
 
 
@@ -117,6 +126,9 @@ def em_prior(y_score: ArrayLike, train_prevalence: float, *, tol: float = 1e-8, 
     """
     p = check_scores(y_score, "y_score", probability=True)
     pi = check_prevalence(train_prevalence, "train_prevalence")
+    if not (tol > 0 and np.isfinite(tol)):
+        raise ValueError(f"tol must be a small positive number such as 1e-8, got {tol!r}.")
+    max_iter = check_count(max_iter, "max_iter", hint="EM steps, e.g. 1000")
     return float(_em(p[None, :], pi, tol=tol, max_iter=max_iter)[0])
 
 
@@ -210,6 +222,8 @@ def estimate_prior(
     if method not in ("bbse", "em"):
         raise ValueError(f"method={method!r} is unknown; use 'bbse' or 'em'.")
     lev = check_level(level)
+    threshold = check_threshold(threshold, unit=True)
+    n_boot = check_count(n_boot, "n_boot", minimum=0, hint="bootstrap replicates, e.g. 200 (0 for the estimate alone)")
     g = rng(check_seed(seed))
     iv = np.vstack([np.arange(yv.size), g.integers(0, yv.size, (n_boot, yv.size))])
     inew = np.vstack([np.arange(pn.size), g.integers(0, pn.size, (n_boot, pn.size))])
@@ -232,7 +246,9 @@ def estimate_prior(
         q = np.array([_em(pnb[i][None, :], pis[i])[0] for i in range(pnb.shape[0])])
         label = "EM"
     low, high = percentile_interval(q[1:], level=lev)
-    return Estimate(float(q[0]), low, high, level=lev, method=f"{label}, bootstrap percentile", n=int(pn.size))
+    return Estimate(
+        float(q[0]), low, high, level=lev, method=f"{label}, bootstrap percentile" if n_boot else label, n=int(pn.size)
+    )
 
 
 @renamed_arguments(p_new="y_score")

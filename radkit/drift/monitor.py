@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike
 from scipy.stats import norm
 
 from radkit._compat import renamed_arguments
-from radkit._validate import check_level, check_scores
+from radkit._validate import check_level, check_scores, check_threshold
 from radkit.stats import Estimate
 
 __all__ = [
@@ -171,6 +171,13 @@ def _direction(direction: str) -> float:
     return -1.0 if direction == "below" else 1.0
 
 
+def _real(value: object, name: str) -> float:
+    """``value`` as a float, or an error naming ``name`` (a word or a list would fail later, cryptically)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a number, got {value!r} ({type(value).__name__}).")
+    return float(value)
+
+
 def threshold_alarm(low: ArrayLike, high: ArrayLike, *, threshold: float, direction: str = "below") -> Alarm:
     """Alarm in the weeks whose whole interval lies beyond ``threshold``.
 
@@ -183,6 +190,7 @@ def threshold_alarm(low: ArrayLike, high: ArrayLike, *, threshold: float, direct
     >>> threshold_alarm([0.8, 0.6, 0.5], [0.9, 0.8, 0.65], threshold=0.7).first
     2
     """
+    threshold = check_threshold(threshold)
     lo, hi = _series(low, "low"), _series(high, "high")
     if lo.shape != hi.shape:
         raise ValueError("low and high must have one entry per week.")
@@ -217,10 +225,14 @@ def cusum(
     """
     v = _series(x, "x")
     s = np.broadcast_to(np.asarray(sigma, dtype=np.float64), v.shape)
-    if np.any(~(s > 0)):
-        raise ValueError("sigma must be positive (the standard error of each weekly value).")
-    if slack < 0 or h <= 0:
-        raise ValueError(f"slack must be >= 0 and h > 0, got slack={slack}, h={h}.")
+    if np.any(~(s > 0)) or not np.all(np.isfinite(s)):
+        raise ValueError("sigma must be positive and finite (the standard error of each weekly value).")
+    target = check_threshold(target, "target")
+    slack, h = _real(slack, "slack"), _real(h, "h")
+    if not np.isfinite(target):
+        raise ValueError(f"target must be a finite number (the metric's expected weekly value), got {target}.")
+    if not (slack >= 0 and np.isfinite(slack)) or not (h > 0 and np.isfinite(h)):  # NaN fails here: it never fires
+        raise ValueError(f"slack must be a finite number >= 0 and h a finite number > 0, got slack={slack}, h={h}.")
     sign = _direction(direction)
     z = sign * (v - target) / s
     stat = np.zeros(v.size)
@@ -246,8 +258,11 @@ def page_hinkley(x: ArrayLike, *, delta: float, lam: float, direction: str = "be
     5
     """
     v = _series(x, "x")
-    if delta < 0 or lam <= 0:
-        raise ValueError(f"delta must be >= 0 and lam > 0, got delta={delta}, lam={lam}.")
+    delta, lam = _real(delta, "delta"), _real(lam, "lam")
+    if not (delta >= 0 and np.isfinite(delta)) or not (lam > 0 and np.isfinite(lam)):  # NaN would never fire
+        raise ValueError(
+            f"delta must be a finite number >= 0 and lam a finite number > 0, got delta={delta}, lam={lam}."
+        )
     sign = _direction(direction)
     stat = np.zeros(v.size)
     seen: list[float] = []
@@ -293,10 +308,12 @@ def labels_needed(drop: float, *, sd: float, alpha: float = 0.05, power: float =
     >>> labels_needed(0.05, sd=0.36)    # 0.13 prevalence, detect 5 points fewer positives
     321
     """
+    drop, sd = _real(drop, "drop"), _real(sd, "sd")
+    alpha, power = _real(alpha, "alpha"), _real(power, "power")
     for name, v in (("alpha", alpha), ("power", power)):
         if not 0 < v < 1:
             raise ValueError(f"{name} must be between 0 and 1, got {v!r}.")
-    if not (drop > 0 and sd > 0):
+    if not (drop > 0 and sd > 0 and np.isfinite(drop) and np.isfinite(sd)):
         raise ValueError(f"drop and sd must be positive numbers, got drop={drop!r}, sd={sd!r}.")
     z = norm.ppf(1 - alpha) + norm.ppf(power)
     return int(np.ceil((z * sd / drop) ** 2))

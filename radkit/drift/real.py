@@ -52,6 +52,19 @@ def direct_standardize(
     return out
 
 
+def _known_label(label: str, seen: set[str], name: str) -> None:
+    """Refuse a label no image carries (a typo would otherwise give a prevalence of 0 every year)."""
+    if not isinstance(label, str) or not label.strip():
+        raise TypeError(f"{name} must be one PadChest label string such as 'pleural effusion', got {label!r}.")
+    if label in seen or (" " + label) in seen:
+        return
+    import difflib
+
+    close = difflib.get_close_matches(label.strip(), sorted({s.strip() for s in seen}), n=3, cutoff=0.6)
+    hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+    raise ValueError(f"{name}={label!r} is not a PadChest label of any image in the table.{hint}")
+
+
 def padchest_by_year(finding: str = "pleural effusion", *, years: tuple[int, int] = (2009, 2017)) -> pd.DataFrame:
     """PadChest images (one row each) within ``years`` with ``year``, ``bedside`` (AP views) and the finding.
 
@@ -68,6 +81,7 @@ def padchest_by_year(finding: str = "pleural effusion", *, years: tuple[int, int
     from radkit.public import padchest_entries
 
     df = padchest_entries()
+    _known_label(finding, {lab for labels in df["labels"] for lab in labels}, "finding")
     df = df.assign(year=df["study_date"].dt.year)
     df = df[df["year"].between(*years)].copy()
     df["bedside"] = df["projection"].isin(["AP", "AP_horizontal"])
@@ -95,6 +109,7 @@ def raw_label_rates(label: str = "pleural effusion", *, years: tuple[int, int] =
     year = raw["StudyDate_DICOM"].astype(str).str[:4].astype(int)
     keep = year.between(*years)
     items = raw.loc[keep, "Labels"].fillna("").map(lambda s: re.findall(r"'([^']*)'", s))
+    _known_label(label, {lab for it in items for lab in it}, "label")
     exact = items.map(lambda it: label in it)
     spaced = items.map(lambda it: (" " + label) in it)
     out = pd.DataFrame({"exact": exact, "leading_space": spaced, "either": exact | spaced}).groupby(year[keep]).mean()

@@ -22,6 +22,7 @@ never looks at the model. Every method takes the model's *logit* for class
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from contextlib import contextmanager
 
@@ -138,7 +139,7 @@ def _grad(model: nn.Module, x: torch.Tensor, target: Target) -> torch.Tensor:
 def _batched(
     fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], x: torch.Tensor, t: torch.Tensor, batch_size: int
 ) -> torch.Tensor:
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
     return torch.cat([fn(x[i : i + batch_size], t[i : i + batch_size]) for i in range(0, x.shape[0], batch_size)])
 
@@ -224,7 +225,7 @@ def smoothgrad(
     """
     from radkit.seeding import check_seed, torch_generator
 
-    if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
         raise ValueError(f"n_samples must be a positive int, got {n_samples!r}.")
     if not (isinstance(noise, (int, float)) and 0 <= noise < 10):
         raise ValueError(f"noise must be a number >= 0 (a share of the image range, e.g. 0.15), got {noise!r}.")
@@ -299,7 +300,7 @@ def integrated_gradients(
     >>> bool(delta.abs().max() < 1e-5)   # a linear model is integrated exactly
     True
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 2:
         raise ValueError(f"steps must be an int >= 2 (points on the path; 32-128 is typical), got {steps!r}.")
     model, x, t = _prepare(model, x, target)
     base = _baseline(baseline, x)
@@ -321,7 +322,7 @@ def integrated_gradients(
 
     with _eval_mode(model):
         n = x.shape[0]
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
         attr = torch.cat(
             [
@@ -340,10 +341,14 @@ def _baseline(baseline: torch.Tensor | float | None, x: torch.Tensor) -> torch.T
     if baseline is None:
         return torch.zeros_like(x)
     if isinstance(baseline, (int, float)) and not isinstance(baseline, bool):
+        if not math.isfinite(baseline):
+            raise ValueError(f"baseline={baseline!r} must be a finite number (e.g. 0.0, a black image).")
         return torch.full_like(x, float(baseline))
     if not isinstance(baseline, torch.Tensor):
         raise TypeError(f"baseline must be None, a number or a tensor, got {type(baseline).__name__}.")
     b = baseline.to(device=x.device, dtype=x.dtype)
+    if not torch.isfinite(b).all():
+        raise ValueError("baseline holds NaN or infinite values; every attribution would be NaN. Pass a finite image.")
     if tuple(b.shape) == tuple(x.shape[1:]):
         b = b.expand_as(x)
     if tuple(b.shape) != tuple(x.shape):
@@ -469,7 +474,7 @@ def occlusion(
     [[4.0, 4.0, 0.0, 0.0], [4.0, 4.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]]
     """
     for nm, v in (("window", window), ("stride", stride)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
             raise ValueError(f"{nm} must be a positive int (pixels), got {v!r}.")
     model, x, t = _prepare(model, x, target)
     n, c, h, w = x.shape

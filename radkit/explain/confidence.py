@@ -67,7 +67,7 @@ class DeepEnsemble(nn.Module):
         from radkit.models import SmallCNN
         from radkit.seeding import spawn
 
-        if isinstance(n_members, bool) or not isinstance(n_members, int) or n_members < 2:
+        if isinstance(n_members, bool) or not isinstance(n_members, (int, np.integer)) or n_members < 2:
             raise ValueError(f"n_members must be an int >= 2 (an ensemble of one has no spread), got {n_members!r}.")
         super().__init__()
         members = []

@@ -77,7 +77,7 @@ def dilate(masks: np.ndarray, pixels: int) -> np.ndarray:
     >>> int(dilate(m, 1).sum())
     9
     """
-    if isinstance(pixels, bool) or not isinstance(pixels, int) or pixels < 0:
+    if isinstance(pixels, bool) or not isinstance(pixels, (int, np.integer)) or pixels < 0:
         raise ValueError(f"tolerance must be an int >= 0 (pixels), got {pixels!r}.")
     if pixels == 0:
         return masks.astype(bool)

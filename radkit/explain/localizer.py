@@ -12,6 +12,7 @@ its map, so the map *is* the explanation. :func:`fit_localizer` trains it with
 from __future__ import annotations
 
 import math
+import numbers
 
 import torch
 import torch.nn.functional as F
@@ -44,7 +45,7 @@ class LocalizationNet(nn.Module):
     def __init__(
         self, num_classes: int, *, width: int = 16, in_channels: int = 1, sharpness: float = 4.0, seed: int
     ) -> None:
-        if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
+        if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) or num_classes < 1:
             raise ValueError(f"num_classes must be a positive int, got {num_classes!r}.")
         super().__init__()
 

@@ -92,7 +92,7 @@ def ssim(a: object, b: object, *, win_size: int = 7, absolute: bool = True) -> n
     x, y = _flat(a), _flat(b)
     if x.shape != y.shape:
         raise ValueError(f"the two sets of maps differ in shape: {x.shape} and {y.shape}.")
-    if isinstance(win_size, bool) or not isinstance(win_size, int) or win_size < 3 or win_size % 2 == 0:
+    if isinstance(win_size, bool) or not isinstance(win_size, (int, np.integer)) or win_size < 3 or win_size % 2 == 0:
         raise ValueError(f"win_size must be an odd int >= 3, got {win_size!r}.")
     if min(x.shape[1:]) < win_size:
         raise ValueError(f"maps of {x.shape[1:]} pixels are smaller than win_size={win_size}; use a smaller window.")

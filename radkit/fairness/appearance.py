@@ -14,6 +14,7 @@ from: a group whose images look different from the training data.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import torch
 from numpy.typing import ArrayLike
 
@@ -55,15 +56,28 @@ def breast_shadow(
     >>> bool(y[0].mean() > x[0].mean()), bool(torch.equal(y[1], x[1]))
     (True, True)
     """
+    from radkit._validate import check_images
     from radkit.seeding import torch_generator
 
-    if images.ndim != 4:
-        raise ValueError(f"images must be N x C x H x W, got shape {tuple(images.shape)}.")
-    who = np.asarray(sex) == group
+    images = check_images(images, where="breast_shadow: images")  # 0-255 pixels would be clamped to white
+    values = np.asarray(sex)
+    found = set(pd.unique(values.ravel()).tolist()) if values.size else set()
+    if group not in found and isinstance(group, str):
+        near = sorted(str(v) for v in found if isinstance(v, str) and v.strip().lower().startswith(group.lower()[:1]))
+        if near:
+            raise ValueError(
+                f"no image has sex == {group!r}, but sex holds {near}; pass group={near[0]!r} "
+                "(or recode sex to 'F'/'M' as radkit's metadata does)."
+            )
+    who = values == group
     if who.shape[0] != images.shape[0]:
         raise ValueError(f"sex has {who.shape[0]} values but there are {images.shape[0]} images.")
-    if strength < 0:
-        raise ValueError(f"strength must be >= 0, got {strength!r}.")
+    if (
+        isinstance(strength, (bool, str))
+        or not isinstance(strength, (int, float, np.integer, np.floating))
+        or not (strength >= 0 and np.isfinite(strength))
+    ):
+        raise ValueError(f"strength must be a finite number >= 0 (added intensity, e.g. 0.25), got {strength!r}.")
     out = images.clone()
     idx = torch.as_tensor(np.flatnonzero(who))
     if idx.numel() == 0 or strength == 0:

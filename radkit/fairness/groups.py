@@ -45,6 +45,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from radkit._compat import renamed_arguments
+from radkit._validate import check_threshold
 from radkit.metrics.groups import (
     CONFUSION_MEASURES,
     _rows_frame,
@@ -282,6 +283,8 @@ def group_metrics(
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
         raise ValueError(f"n_boot must be a whole number >= 0, got {n_boot!r}.")
     s = None if y_score is None else check_scores(y_score, "y_score")
+    # a threshold on probabilities must lie in [0, 1] (50 meant 0.5); on logits any finite number will do
+    unit = s is not None and bool(s.size) and bool(s.min() >= 0 and s.max() <= 1)
     if s is not None and s.size != n:
         raise ValueError(f"y_true has {n} cases but y_score has {s.size}; pair them case by case.")
     codes, index = group_codes(feats, groups=keys if len(keys) > 1 else keys[0])
@@ -307,9 +310,9 @@ def group_metrics(
             unknown = [g for g in names if g not in threshold]
             if unknown:
                 raise ValueError(f"threshold has no value for group(s) {unknown}; give one per group ({names}).")
-            thresholds = {g: float(threshold[g]) for g in names}
+            thresholds = {g: check_threshold(threshold[g], f"threshold[{g!r}]", unit=unit) for g in names}
         else:
-            thresholds = {g: float(threshold) for g in names}
+            thresholds = dict.fromkeys(names, check_threshold(threshold, unit=unit))
         t = np.array([thresholds[g] for g in names])[codes]
         p = (s >= t).astype(np.int8)
 

@@ -23,6 +23,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from radkit._compat import renamed_arguments
+from radkit._validate import check_scores, check_threshold
 from radkit.fairness.groups import sensitive_frame
 from radkit.stats import group_codes
 
@@ -104,8 +105,8 @@ def equal_opportunity_thresholds(
     y, s = check_binary(y_true, y_score, both_classes=False)
     codes, names = _codes(groups, y.size)
     if sensitivity is not None:
-        if not 0 < sensitivity <= 1:
-            raise ValueError(f"sensitivity must lie in (0, 1], got {sensitivity!r}.")
+        if isinstance(sensitivity, (bool, np.bool_, str)) or not 0 < sensitivity <= 1:  # NaN fails too
+            raise ValueError(f"sensitivity must be a number in (0, 1], e.g. 0.9, got {sensitivity!r}.")
         targets = np.array([float(sensitivity)])
     else:
         if cost_fn <= 0 or cost_fp < 0:
@@ -140,12 +141,12 @@ def apply_thresholds(
     >>> apply_thresholds([0.5, 0.5], groups=["A", "B"], thresholds={"A": 0.4, "B": 0.6}).tolist()
     [1, 0]
     """
-    s = np.asarray(y_score, dtype=float)
+    s = check_scores(y_score, "y_score", probability=True)  # NaN would be called negative; thresholds are on [0, 1]
     codes, names = _codes(groups, s.size)
     missing = [g for g in names if g not in thresholds]
     if missing:
         raise ValueError(f"thresholds has no value for group(s) {missing}; give one per group.")
-    t = np.array([float(thresholds[g]) for g in names])[codes]
+    t = np.array([check_threshold(thresholds[g], f"thresholds[{g!r}]", unit=True) for g in names])[codes]
     return (s >= t).astype(np.int8)
 
 

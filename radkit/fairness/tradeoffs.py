@@ -268,8 +268,11 @@ def underdiagnosis(
     """
     import warnings
 
+    from radkit._validate import check_scores
     from radkit.fairness.groups import group_metrics
 
+    # the model's probability that the film is normal: on another scale (percent, logits) the threshold means nothing
+    no_finding_score = check_scores(no_finding_score, "no_finding_score", probability=True)
     with warnings.catch_warnings(record=True) as caught:  # keep only the warnings about this measure
         warnings.simplefilter("always")
         gm = group_metrics(

@@ -39,6 +39,13 @@ def weighted_average(states: Sequence[State], weights: Sequence[float]) -> dict[
     if not torch.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
         raise ValueError(f"weights must be finite, >= 0 and not all 0 (client sizes), got {list(weights)}.")
     w = w / w.sum()
+    for k, s in enumerate(states):  # one diverged client would turn the global model into NaN
+        bad = [n for n, v in s.items() if torch.is_tensor(v) and v.is_floating_point() and not torch.isfinite(v).all()]
+        if bad:
+            raise ValueError(
+                f"client {k}'s state holds NaN or infinite values in {bad[:3]}; its training diverged. "
+                "Leave it out of this round (and lower its learning rate) rather than averaging it in."
+            )
     keys = list(states[0])
     for k, s in enumerate(states[1:], start=1):
         if list(s) != keys:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import numbers
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -138,9 +139,9 @@ def server_app(model: nn.Module, *, rounds: int, num_clients: int, evaluate: boo
     from flwr.serverapp import Grid, ServerApp
     from flwr.serverapp.strategy import FedAvg
 
-    if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 1:
+    if isinstance(rounds, bool) or not isinstance(rounds, numbers.Integral) or rounds < 1:
         raise ValueError(f"rounds must be a whole number >= 1, got {rounds!r}.")
-    if isinstance(num_clients, bool) or not isinstance(num_clients, int) or num_clients < 1:
+    if isinstance(num_clients, bool) or not isinstance(num_clients, numbers.Integral) or num_clients < 1:
         raise ValueError(f"num_clients must be a whole number >= 1, got {num_clients!r}.")
     initial = ArrayRecord(copy.deepcopy(model).cpu().state_dict())
     result = FlowerResult()
@@ -247,7 +248,7 @@ def run_in_process(server, client, *, num_nodes: int, result: FlowerResult | Non
 
     from flwr.app import Context, RecordDict
 
-    if isinstance(num_nodes, bool) or not isinstance(num_nodes, int) or num_nodes < 1:
+    if isinstance(num_nodes, bool) or not isinstance(num_nodes, numbers.Integral) or num_nodes < 1:
         raise ValueError(f"num_nodes must be a whole number >= 1, got {num_nodes!r}.")
     from flwr.supercore.task_identity import TaskIdentity
 

@@ -10,6 +10,7 @@ ever sees a detached tensor) so that a test can compare it with the unsplit mode
 from __future__ import annotations
 
 import copy
+import numbers
 
 import torch
 from torch import nn
@@ -76,7 +77,7 @@ def split_model(model: nn.Module, *, cut: int) -> SplitModel:
             "split_model cuts a radkit SmallCNN (features, pool, head); for another model build "
             "SplitModel(client_part, server_part) yourself."
         )
-    if isinstance(cut, bool) or not isinstance(cut, int) or not 1 <= cut < len(feats):
+    if isinstance(cut, bool) or not isinstance(cut, numbers.Integral) or not 1 <= cut < len(feats):
         raise ValueError(
             f"cut must be a whole number from 1 to {len(feats) - 1} (modules of model.features "
             f"kept at the hospital), got {cut!r}."
@@ -120,7 +121,7 @@ def split_bytes_per_epoch(
     >>> split_bytes_per_epoch(sm, n_images=10, image_shape=(1, 32, 32))  # 10 x (16x16x16 x 2 x 4 B + 4 B)
     327720
     """
-    if isinstance(n_images, bool) or not isinstance(n_images, int) or n_images < 0:
+    if isinstance(n_images, bool) or not isinstance(n_images, numbers.Integral) or n_images < 0:
         raise ValueError(f"n_images must be a whole number >= 0, got {n_images!r}.")
     with torch.no_grad():
         act = split.client.eval()(torch.zeros(1, *image_shape))
@@ -138,6 +139,6 @@ def fedavg_bytes_per_round(model: nn.Module, *, n_clients: int) -> int:
     """
     from radkit.federated.averaging import state_bytes
 
-    if isinstance(n_clients, bool) or not isinstance(n_clients, int) or n_clients < 1:
+    if isinstance(n_clients, bool) or not isinstance(n_clients, numbers.Integral) or n_clients < 1:
         raise ValueError(f"n_clients must be a whole number >= 1, got {n_clients!r}.")
     return 2 * n_clients * state_bytes(model)

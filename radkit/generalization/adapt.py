@@ -202,6 +202,9 @@ class StyleRandomization:
         self._gen: dict[str, torch.Generator] = {}
 
     def __call__(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        from radkit._validate import check_images
+
+        x = check_images(x, where="StyleRandomization: images")  # 0-255 pixels would be clipped to white
         dev = x.device
         key = str(dev)
         if key not in self._gen:

@@ -190,6 +190,11 @@ class SeedComparison:
         return pd.concat(parts)
 
 
+def _whole(values: np.ndarray) -> bool:
+    """True for floats that are all finite whole numbers (row positions written as 3.0)."""
+    return values.dtype.kind == "f" and bool(np.all(np.isfinite(values)) and np.all(values == np.round(values)))
+
+
 def compare_over_seeds(
     score_fns: Mapping[str, Callable[[int], ArrayLike]],
     y_true: ArrayLike,
@@ -261,7 +266,14 @@ def compare_over_seeds(
     y = np.asarray(y_true, dtype=float).ravel()
     tests = {"external": external} if internal is None else {"internal": internal, "external": external}
     for part, rows in list(tests.items()):
-        rows = np.asarray(rows, dtype=int).ravel()
+        given = np.asarray(rows).ravel()
+        if given.dtype == bool:  # a mask read as row numbers would test rows 0 and 1 only
+            if given.size != y.size:
+                raise ValueError(f"{part} is a boolean mask of {given.size} values for {y.size} cases.")
+            given = np.flatnonzero(given)
+        elif given.size and given.dtype.kind not in "iu" and not _whole(given):
+            raise ValueError(f"{part} must be row positions (integers) or a boolean mask, got {given[:5]}.")
+        rows = given.astype(int)
         if rows.size == 0 or rows.min() < 0 or rows.max() >= y.size:
             raise ValueError(f"{part} must be non-empty row positions in 0..{y.size - 1}.")
         if np.unique(y[rows]).size != 2:

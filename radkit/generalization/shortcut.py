@@ -225,10 +225,16 @@ def noisy_copy(images: torch.Tensor, *, sd: float, seed: int) -> torch.Tensor:
     >>> round(float((noisy_copy(x, sd=0.02, seed=0) - x).std()), 2)
     0.02
     """
-    if not sd >= 0:
-        raise ValueError(f"sd={sd} must be >= 0.")
+    from radkit._validate import check_images
     from radkit.seeding import torch_generator
 
+    images = check_images(images, where="noisy_copy: images")  # 0-255 pixels would be clamped to white
+    if (
+        isinstance(sd, (bool, str))
+        or not isinstance(sd, (int, float, np.integer, np.floating))
+        or not (sd >= 0 and np.isfinite(sd))
+    ):
+        raise ValueError(f"sd={sd} must be a finite number >= 0 (on the [0, 1] intensity scale, e.g. 0.02).")
     g = torch_generator(check_seed(seed))
     return (images + sd * torch.randn(images.shape, generator=g)).clamp_(0.0, 1.0)
 
@@ -389,7 +395,7 @@ def shortcut_data(
     if finding not in PATHOLOGIES:
         raise ValueError(f"finding={finding!r} is unknown; use one of {PATHOLOGIES}.")
     for name, n in (("n_train", n_train), ("n_test", n_test)):
-        if isinstance(n, bool) or not isinstance(n, int) or n < 4:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 4:
             raise ValueError(f"{name}={n!r} must be an int >= 4 (each training site gets half).")
     if len(prevalence) != 2 or not all(0 <= p <= 1 for p in (*prevalence, external_prevalence)):
         raise ValueError(

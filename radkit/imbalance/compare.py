@@ -157,7 +157,7 @@ def compare_methods(
         raise ValueError(
             f"Unknown method(s)/head(s) {unknown}. Methods: {', '.join(METHODS)}; heads: {', '.join(HEADS)}."
         )
-    if isinstance(n_rep, bool) or not isinstance(n_rep, int) or n_rep < 1:
+    if isinstance(n_rep, bool) or not isinstance(n_rep, (int, np.integer)) or n_rep < 1:
         raise ValueError(f"n_rep must be a positive int (prof.n_rep), got {n_rep!r}.")
     X_pool, X_test = np.asarray(X_pool, dtype=np.float64), np.asarray(X_test, dtype=np.float64)
     y_pool, y_test = np.asarray(y_pool).astype(np.int64), np.asarray(y_test).astype(np.int64)

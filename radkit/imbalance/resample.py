@@ -42,7 +42,7 @@ def make_sampler(method: str, *, k_neighbors: int = 5, sampling_strategy: float 
     from imblearn import combine, over_sampling, under_sampling
 
     seed = check_seed(seed)
-    if isinstance(k_neighbors, bool) or not isinstance(k_neighbors, int) or k_neighbors < 1:
+    if isinstance(k_neighbors, bool) or not isinstance(k_neighbors, (int, np.integer)) or k_neighbors < 1:
         raise ValueError(f"k_neighbors must be a positive int (SMOTE's default is 5), got {k_neighbors!r}.")
     common = {"sampling_strategy": sampling_strategy, "random_state": seed}
     if method == "random under":

@@ -116,7 +116,7 @@ class BalancedBatchSampler(Sampler[list[int]]):
 
     def __init__(self, y, *, batch_size: int, positive_fraction: float = 0.5, seed: int) -> None:
         labels = _binary_labels(y, "BalancedBatchSampler")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
         if (
             isinstance(positive_fraction, bool)

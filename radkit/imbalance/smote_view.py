@@ -74,8 +74,15 @@ def normal_neighbour_share(X_real, y_real, X_query, *, k: int = 5, exclude_self:
     """
     from sklearn.neighbors import NearestNeighbors
 
+    from radkit._validate import check_count, check_labels
+
     X = np.asarray(X_real, dtype=np.float64)
-    y = np.asarray(y_real).astype(np.int64)
+    y = check_labels(y_real, "y_real").astype(np.int64)  # CheXpert's -1 or other codes are refused, not read as 1
+    if len(X) != len(y):
+        raise ValueError(f"X_real has {len(X)} rows but y_real has {len(y)} labels; pass one label per row.")
+    k = check_count(k, "k", hint="the number of neighbours, e.g. 5")
+    if k + int(exclude_self) > len(X):
+        raise ValueError(f"k={k} neighbours need at least {k + int(exclude_self)} real cases; X_real has {len(X)}.")
     nn = NearestNeighbors(n_neighbors=k + int(exclude_self)).fit(X)
     _, idx = nn.kneighbors(np.asarray(X_query, dtype=np.float64))
     idx = idx[:, 1:] if exclude_self else idx

@@ -66,7 +66,7 @@ def lung_masks(
     """
     from PIL import Image
 
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 0):
         raise ValueError(f"limit must be a non-negative int or None, got {limit!r}.")
     if isinstance(names, (str, bytes)):
         raise TypeError(

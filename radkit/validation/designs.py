@@ -322,7 +322,16 @@ def temporal_split(dates, *, cutoff) -> tuple[np.ndarray, np.ndarray]:
     >>> before.tolist(), after.tolist()
     ([0, 2], [1])
     """
-    d = pd.to_datetime(pd.Series(np.asarray(dates)), errors="coerce")
+    raw = pd.Series(np.asarray(dates))
+    if raw.dtype == object or pd.api.types.is_string_dtype(raw):
+        ambiguous = raw.astype(str).str.fullmatch(r"\s*\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\s*")
+        if ambiguous.any():
+            first = raw[ambiguous].iloc[0]
+            raise ValueError(
+                f"date {first!r} could be day-first or month-first; write dates as YYYY-MM-DD, or parse them "
+                "yourself and pass the result: pd.to_datetime(dates, dayfirst=True) (or format='%m/%d/%Y')."
+            )
+    d = pd.to_datetime(raw, errors="coerce")
     if d.isna().any():
         raise ValueError(
             f"{int(d.isna().sum())} date(s) are missing or unreadable (first at position "
@@ -371,7 +380,13 @@ def site_split(sites, *, site: str | list[str]) -> tuple[np.ndarray, np.ndarray]
     >>> dev.tolist(), ext.tolist()
     ([0, 1, 3], [2])
     """
-    s = np.asarray(sites).astype(str)
+    raw = pd.Series(np.asarray(sites, dtype=object))
+    if raw.isna().any():  # astype(str) would make them a site called 'None' or 'nan'
+        raise ValueError(
+            f"{int(raw.isna().sum())} case(s) have no site (first at position {int(np.flatnonzero(raw.isna())[0])}); "
+            "drop them or give them a site name before a site split."
+        )
+    s = raw.astype(str).to_numpy()
     held = [site] if isinstance(site, str) else list(site)
     unknown = sorted(set(held) - set(s))
     if unknown:

@@ -18,7 +18,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from radkit._compat import renamed_arguments
-from radkit._validate import check_fraction, check_level, check_prevalence
+from radkit._validate import check_level, check_open_fraction, check_prevalence
 
 # why a prevalence of 0 or 1 is refused here
 _NO_CASES = "With no positives (or no negatives) sensitivity (or specificity) cannot be estimated at all."
@@ -117,14 +117,15 @@ def n_for_sens_spec(
     (1383, 139)
     """
     z = _z(level)
-    se = float(check_fraction(sensitivity, "sensitivity"))
+    plan = "a Wald interval at 0 or 1 has zero width, so n would be 0; plan with a conservative value, e.g. 0.95"
+    se = check_open_fraction(sensitivity, "sensitivity", what="an expected sensitivity", hint=plan)
     p = check_prevalence(prevalence, hint=_NO_CASES)
     w = _half_width(half_width, "half_width")
     m_pos = z**2 * se * (1 - se) / w**2
     detail = {"positives for sensitivity": m_pos, "cases for sensitivity": m_pos / p}
     crit, n_raw = "sensitivity", m_pos / p
     if specificity is not None:
-        sp = float(check_fraction(specificity, "specificity"))
+        sp = check_open_fraction(specificity, "specificity", what="an expected specificity", hint=plan)
         w_sp = _half_width(w if specificity_half_width is None else specificity_half_width, "specificity_half_width")
         m_neg = z**2 * sp * (1 - sp) / w_sp**2
         detail |= {"negatives for specificity": m_neg, "cases for specificity": m_neg / (1 - p)}

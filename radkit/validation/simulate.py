@@ -225,6 +225,13 @@ class ReaderStudy:
 
     def difference(self, measure: str) -> Estimate:
         """The aided minus unaided reader-averaged ``measure`` as an Estimate."""
+        measures = list(dict.fromkeys(self.table.index.get_level_values(0)))
+        if measure not in measures:
+            import difflib
+
+            close = difflib.get_close_matches(str(measure), measures, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"measure={measure!r} is not in this reader study; it has {measures}.{hint}")
         r = self.table.loc[(measure, "difference")]
         return Estimate(
             float(r["estimate"]),
