@@ -355,8 +355,11 @@ def curve_summary(
     Examples
     --------
     >>> df = pd.DataFrame({"strategy": "random", "n_labels": 10, "auc": [0.6, 0.7, 0.8]})
-    >>> curve_summary(df)[["estimate", "n"]].round(3).values.tolist()
-    [[0.7, 3.0]]
+    >>> s = curve_summary(df)
+    >>> round(float(s["estimate"].iloc[0]), 3), int(s["n"].iloc[0])
+    (0.7, 3)
+    >>> curve_summary(df, groups=["strategy"]).index.tolist()  # one column: plain labels, not 1-tuples
+    ['random']
     """
 
     missing = [c for c in [*groups, value] if c not in curves.columns]
@@ -364,7 +367,10 @@ def curve_summary(
         raise KeyError(f"curve_summary: no column(s) {missing}; the table has {list(curves.columns)}.")
     rows = {}
     for key, g in curves.groupby(list(groups), sort=True):
+        if isinstance(key, tuple) and len(groups) == 1:  # pandas keys one grouping column by a 1-tuple
+            key = key[0]
         rows[key] = t_interval(g[value].to_numpy(dtype=float), level=level).as_dict()
     out = pd.DataFrame.from_dict(rows, orient="index")
+    out["n"] = out["n"].astype(int)  # a count of replicates
     out.index = pd.MultiIndex.from_tuples(out.index, names=list(groups)) if len(groups) > 1 else out.index
     return out

@@ -66,6 +66,10 @@ def plot_curves(
 ):
     """Mean curve with its interval band per method.
 
+    Each method has its own marker and line style, so a curve under another stays
+    visible; a method measured at fewer than three budgets is drawn as points with
+    error bars (side by side), not as a line with a band.
+
     Parameters
     ----------
     summary : DataFrame
@@ -86,10 +90,21 @@ def plot_curves(
     if summary.index.nlevels != 2:
         raise ValueError("summary must be indexed by (method, n_labels), as curve_summary returns.")
     ax = get_axes(ax, figsize=(6, 3.6))
-    for i, (name, g) in enumerate(summary.groupby(level=0, sort=False)):
+    styles = ("-", "--", "-.", ":")
+    groups = list(summary.groupby(level=0, sort=False))
+    for i, (name, g) in enumerate(groups):
         x = g.index.get_level_values(1).to_numpy(dtype=float)
-        (line,) = ax.plot(x, g["estimate"], marker=_MARKERS[i % len(_MARKERS)], ms=3, label=str(name))
-        ax.fill_between(x, g["low"], g["high"], color=line.get_color(), alpha=0.15, lw=0)
+        if len(x) < 3:  # a few budgets are points with their intervals, not a curve with a band
+            offset = (i - (len(groups) - 1) / 2) * 0.015 * (x.max() if len(x) else 1.0)
+            yerr = [g["estimate"] - g["low"], g["high"] - g["estimate"]]
+            ax.errorbar(
+                x + offset, g["estimate"], yerr=yerr, fmt=_MARKERS[i % len(_MARKERS)], capsize=3, label=str(name)
+            )
+            continue
+        (line,) = ax.plot(
+            x, g["estimate"], marker=_MARKERS[i % len(_MARKERS)], ms=4, ls=styles[i % len(styles)], label=str(name)
+        )
+        ax.fill_between(x, g["low"], g["high"], color=line.get_color(), alpha=0.12, lw=0)
     if target is not None:
         ax.axhline(target, color="grey", ls=":", lw=1, label=f"{target_label} {target:.3f}")
     ax.set(xlabel="expert labels bought", ylabel=ylabel, title=title)

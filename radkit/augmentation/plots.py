@@ -15,8 +15,19 @@ from radkit.plotting import get_axes
 __all__ = ["plot_augmentations", "plot_gains", "plot_image_rows", "plot_learning_curves", "plot_long_tail"]
 
 
-def plot_learning_curves(curves: Mapping[str, LearningCurve], *, x: str = "n", ax=None, level: float = 0.95):
+def plot_learning_curves(
+    curves: Mapping[str, LearningCurve],
+    *,
+    x: str = "n",
+    ax=None,
+    level: float = 0.95,
+    min_points_for_band: int = 3,
+):
     """Mean test AUC with its interval over replicates, against training-set size (or positives), log axis.
+
+    A curve measured at ``min_points_for_band`` sizes or more is drawn as a line with a
+    shaded interval; one measured at fewer sizes as points with error bars, since a
+    band between two or three points suggests a shape nobody measured.
 
     Examples
     --------
@@ -33,8 +44,12 @@ def plot_learning_curves(curves: Mapping[str, LearningCurve], *, x: str = "n", a
     for name, lc in curves.items():
         s = lc.summary(level=level)
         xs = s.index.to_numpy(float) if x == "n" else s["positives"].to_numpy(float)
-        (line,) = ax.plot(xs, s["auc"], marker="o", label=name)
-        ax.fill_between(xs, s["low"], s["high"], color=line.get_color(), alpha=0.2, lw=0)
+        if len(xs) >= min_points_for_band:
+            (line,) = ax.plot(xs, s["auc"], marker="o", label=name)
+            ax.fill_between(xs, s["low"], s["high"], color=line.get_color(), alpha=0.2, lw=0)
+        else:  # a few sizes are points with their intervals, not a curve with a band
+            yerr = [s["auc"] - s["low"], s["high"] - s["auc"]]
+            ax.errorbar(xs, s["auc"], yerr=yerr, fmt="o", capsize=3, label=name)
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
