@@ -350,3 +350,21 @@ def test_per_finding_applies_each_finding():
     assert ds["effusion"].n_iter <= 5
     with pytest.raises(ValueError, match="finding"):
         per_finding(fleiss_kappa, a)
+
+
+def test_vindr_kappa_facts_of_notebook_04():
+    """Notebook 04, section 1: facts of the released VinDr-CXR labels (a table fact is a test, not a claim).
+
+    "No finding" is a consensus of the release (kappa exactly 1), the four large-structure findings agree best,
+    and most findings fall inside the 0.24-0.63 range that Kulkarni et al. (2021) quote.
+    """
+    from radkit import public
+
+    vindr = public.vindr_reader_labels()
+    kappas = per_finding(fleiss_kappa, vindr, n_boot=10, seed=0)
+    estimate = pd.Series({f: e.estimate for f, e in kappas.items()})
+    assert estimate["No finding"] == 1.0
+    ranked = estimate.drop("No finding").sort_values(ascending=False)
+    assert set(ranked.index[:4]) == {"Cardiomegaly", "Aortic enlargement", "Pneumothorax", "Pleural effusion"}
+    assert ranked.min() > 0.3 and ranked.max() < 0.85
+    assert ranked.between(0.24, 0.63).sum() >= 7

@@ -301,3 +301,13 @@ def test_prior_correct_keeps_the_shape_of_multi_label_probabilities():
     got = imb.prior_correct(p, train_prevalence=0.5, true_prevalence=0.1)
     assert got.shape == (2, 2)
     np.testing.assert_array_equal(got.ravel(), one(p.ravel(), train_prevalence=0.5, true_prevalence=0.1))
+
+
+def test_real_prevalence_facts_of_notebook_05():
+    """Notebook 05, section 8: facts of the shipped label tables (a table fact is a test, not a claim)."""
+    real = imb.real_prevalence()
+    prev = real.set_index(["source", "finding"])["prevalence"]
+    assert (real.groupby("source")["prevalence"].min() < 0.05).all()  # every table has a rare finding
+    assert real["prevalence"].max() / real["prevalence"].min() > 100  # more than two decades
+    assert prev["chexpert", "pneumothorax"] > 10 * prev["vindr", "pneumothorax"]
+    assert prev["vindr", "cardiomegaly"] > 4 * prev["nih", "cardiomegaly"]

@@ -651,3 +651,18 @@ def test_ece_sample_weight_is_repeating_cases():
     assert weighted_ece(y, p, weights=w) == rm.expected_calibration_error(y, p, sample_weight=w)
     with pytest.raises(ValueError, match="sample_weight"):
         rm.expected_calibration_error(y, p, sample_weight=-np.ones(300))
+
+
+def test_table1_test_in_rarer_populations():
+    """Notebook 07, section 1: Table 1's test (sens 0.5, spec 80/90) moved to rarer populations.
+
+    An identity of Bayes' theorem, so a unit test rather than a notebook claim: accuracy rises towards the
+    specificity and PPV falls towards zero as the prevalence drops.
+    """
+    m = rm.from_confusion(tn=80, fp=10, fn=5, tp=5)
+    prevalence = np.array([0.5, 0.1, 0.02, 0.005])
+    accuracy = m.sensitivity * prevalence + m.specificity * (1 - prevalence)
+    ppv = rm.ppv_at_prevalence(m.sensitivity, m.specificity, prevalence)
+    assert np.all(np.diff(accuracy) > 0) and np.all(np.diff(ppv) < 0)
+    assert accuracy[-1] > 0.88 and ppv[-1] < 0.05
+    assert accuracy[1] == pytest.approx(m.accuracy)  # Table 1's own prevalence

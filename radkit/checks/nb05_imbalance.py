@@ -82,9 +82,10 @@ def prior_correction_by_hand(answer, *, probs, train_prevalence, true_prevalence
 def choose_a_method(answer, *, comparison, prevalence, measure="sens@spec"):
     """Answer: dict with the chosen ``method``, its mean ``value`` of ``measure``, and ``prior_correct``.
 
-    A choice passes when its mean is within the spread of the best method (its
-    mean is above the best method's 2.5% replicate percentile) and the stated
-    value is the comparison's own number.
+    A choice passes when it is tied with the best method: the 95% interval of the paired difference
+    (best minus chosen, over the comparison's replicates, which share their training draws) reaches
+    zero, and the stated value is the comparison's own number. A method the replicates show to be
+    worse, however slightly, is rejected with a hint.
     """
     missing = _need(answer, ("method", "value", "prior_correct"))
     if missing:
@@ -94,14 +95,16 @@ def choose_a_method(answer, *, comparison, prevalence, measure="sens@spec"):
     method = answer["method"]
     if method not in means.index:
         return f"choose one of the methods that were compared: {', '.join(means.index)}."
-    if not close(answer["value"], means[method], tol=1e-6):
+    if answer["value"] is None or not close(answer["value"], means[method], tol=1e-6):
         return f"report the mean {measure} of your method at this prevalence, as computed in the comparison table."
     best = means.idxmax()
-    floor = np.percentile(rows.loc[rows["method"] == best, measure], 2.5)
-    if means[method] < floor:
+    wide = rows.pivot_table(index="replicate", columns="method", values=measure)
+    diff = (wide[best] - wide[method]).dropna()
+    half = 1.96 * diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else 0.0
+    if diff.mean() - half > 0:
         return (
-            f"on {measure} another method does clearly better here: its replicates rarely fall as low as "
-            "your method's mean. Look at the table again."
+            f"on {measure} {best} does clearly better here: over the paired replicates its lead over your "
+            f"method ({diff.mean():.3f}) is larger than its 95% interval allows by chance. Look at the table again."
         )
     changes_prior = method not in ("plain", "one-class")
     if bool(answer["prior_correct"]) != changes_prior:

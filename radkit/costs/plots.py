@@ -46,7 +46,10 @@ def plot_cost_vs_threshold(y_true: ArrayLike, y_score: Mapping[str, ArrayLike], 
     grid = np.linspace(0.005, 0.995, 199)
     top = 0.0
     for k, (name, p) in enumerate(y_score.items()):
-        t = cost_by_threshold(y_true, p, cost, thresholds=grid)
+        # the even grid draws the curve; the scores themselves are where the cost changes, so adding them
+        # puts the marked minimum where the table's cheapest threshold is, even for scores squeezed below 0.005
+        scores = np.asarray(p, dtype=np.float64)
+        t = cost_by_threshold(y_true, p, cost, thresholds=np.unique(np.r_[grid, scores[(scores >= 0) & (scores <= 1)]]))
         best = int(np.argmin(t["expected_cost"].to_numpy()))
         ax.plot(t["threshold"], t["expected_cost"], lw=2, color=f"C{k}", label=name)
         ax.plot(t["threshold"].iloc[best], t["expected_cost"].iloc[best], "o", color=f"C{k}", mec="k")

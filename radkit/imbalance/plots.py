@@ -246,13 +246,23 @@ def plot_reliability_at_prevalence(
             alpha=0.6,
             zorder=3,
         )
+        for x, yv, n in zip(pred, obs, cases):  # thin bins carry their count: their share jumps around
+            if n < 20:
+                ax.annotate(
+                    f"n={int(n)}",
+                    (x, yv),
+                    xytext=(4, -4 - 8 * k),
+                    textcoords="offset points",
+                    fontsize=7,
+                    color=line.get_color(),
+                )
     ax.set(
         xlabel="predicted probability",
         ylabel=f"observed share positive (at {prevalence:.0%})",
         xlim=(0, 1),
         ylim=(0, 1),
         aspect="equal",
-        title=f"reliability at {prevalence:.0%} prevalence\n(marker area: test cases in the bin)",
+        title=f"reliability at {prevalence:.0%} prevalence\n(marker area: test cases in the bin; n shown below 20)",
     )
     legend_below(ax)
     return ax

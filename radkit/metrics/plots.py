@@ -210,6 +210,9 @@ def plot_roc_pr_cost(
     return axes
 
 
+_THIN_BIN = 20  # bins with fewer cases are labelled with their count in reliability diagrams
+
+
 @renamed_arguments(probs="y_score")
 def plot_reliability(y_true: ArrayLike, y_score: Mapping[str, ArrayLike], *, n_bins: int = 10, ax=None):
     """Reliability diagram: observed frequency against predicted probability.
@@ -228,20 +231,35 @@ def plot_reliability(y_true: ArrayLike, y_score: Mapping[str, ArrayLike], *, n_b
         rc = reliability_curve(y_true, p, n_bins=n_bins)
         full = rc.counts > 0
         ece = expected_calibration_error(y_true, p, n_bins=n_bins)
-        ax.plot(
-            rc.mean_predicted[full],
-            rc.observed[full],
+        pred, obs, cases = rc.mean_predicted[full], rc.observed[full], np.asarray(rc.counts)[full]
+        (line,) = ax.plot(pred, obs, lw=1.2, label=f"{name} (ECE {ece:.3f})")
+        # marker area grows with the bin's cases; thin bins (their share jumps around) also carry their count
+        ax.scatter(
+            pred,
+            obs,
+            s=4 + 200 * np.sqrt(cases / cases.max()),
             marker=_MARKERS[k % len(_MARKERS)],
-            lw=1.5,
-            label=f"{name} (ECE {ece:.3f})",
+            color=line.get_color(),
+            alpha=0.6,
+            zorder=3,
         )
+        for x, yv, n in zip(pred, obs, cases):
+            if n < _THIN_BIN:
+                ax.annotate(
+                    f"n={int(n)}",
+                    (x, yv),
+                    xytext=(4, -4 - 8 * k),
+                    textcoords="offset points",
+                    fontsize=7,
+                    color=line.get_color(),
+                )
     ax.set(
         xlabel="predicted probability",
         ylabel="observed fraction positive",
         xlim=(0, 1),
         ylim=(0, 1),
         aspect="equal",
-        title="reliability diagram",
+        title=f"reliability diagram\n(marker area: cases in the bin; n shown below {_THIN_BIN})",
     )
     legend_below(ax)
     return ax
