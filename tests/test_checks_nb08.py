@@ -47,3 +47,6 @@ def test_08_3_drop_after_harmonization():
     assert "upside down" in _verdict("08.3", d(raw) / d(harm), **ctx)
     assert "share removed" in _verdict("08.3", 1 - d(harm) / d(raw), **ctx)
     assert "difference of drops" in _verdict("08.3", d(harm) - d(raw), **ctx)
+    # the do-nothing answer: "harmonized" scores that are the raw ones (ratio 1) get a hint
+    same = dict(ctx, harmonized=raw)
+    assert "same scores as raw" in _verdict("08.3", 1.0, **same)

@@ -337,3 +337,22 @@ def test_weekly_prior_is_the_week_by_week_loop():
         drift.weekly_prior(p_new, week[:10], y_val=y_val, p_val=p_val, threshold=0.2, seed=0)
     with pytest.raises(ValueError, match="methods"):
         drift.weekly_prior(p_new, week, y_val=y_val, p_val=p_val, threshold=0.2, methods=("mle",), seed=0)
+
+
+# ------------------------------------------------- PadChest facts (moved from notebook 09's Claims)
+def test_padchest_drift_facts_of_the_shipped_table():
+    """What notebook 09 section 6 states about the shipped PadChest table: facts, not findings of a run."""
+    pc = drift.padchest_by_year("pleural effusion")
+    maker = pd.crosstab(pc["year"], pc["manufacturer"], normalize="index")
+    assert maker.loc[2009, "ImagingDynamicsCompanyLtd"] > 0.6
+    assert maker.loc[2017, "ImagingDynamicsCompanyLtd"] == 0
+    method = pd.crosstab(pc["year"], pc["method_label"], normalize="index")
+    assert method.loc[2010:2013, "RNN_model"].min() > 0.99
+    assert method.loc[2016:2017, "Physician"].min() > 0.99
+    std = drift.direct_standardize(pc, outcome="finding", stratum="bedside", groups="year", reference=2009)
+    fall = std.loc[2009] - std.loc[2017]
+    assert std.loc[2017, "crude"] < 0.5 * std.loc[2009, "crude"]
+    assert 1 - fall["standardized"] / fall["crude"] > 0.5  # the view mix explains most of the fall
+    raw = drift.raw_label_rates("pleural effusion")
+    rnn, md = raw.loc[2009:2013].mean(), raw.loc[2015:2017].mean()
+    assert md["exact"] > rnn["exact"] and md["either"] < rnn["either"]  # the string invents a rise

@@ -289,3 +289,19 @@ def test_dann_takes_the_full_profiles_resnet():
         assert torch.allclose(out[:, :1], net(x)) and m.embed(x).shape == (3, 512)
     out.sum().backward()  # the domain head's gradient reaches the backbone through the hook
     assert next(net.parameters()).grad is not None
+
+
+def test_effusion_prevalence_differs_several_fold_between_public_sources():
+    """Notebook 08 section 5's fact of the shipped tables (moved from its Claims: a fact, not a finding)."""
+    from radkit.public import chexpert_labels, padchest_entries
+    from radkit.stats import wilson_ci
+
+    chex = chexpert_labels(uncertain="keep")
+    chex = chex[chex["frontal_lateral"] == "Frontal"]
+    pad = padchest_entries()
+    pad = pad[pad["projection"].isin(["PA", "AP", "AP_horizontal"])]
+    c_pos, c_n = int((chex["pleural_effusion"] == 1).sum()), len(chex)
+    p_pos, p_n = int(pad["labels"].map(lambda labels: "pleural effusion" in labels).sum()), len(pad)
+    c_low, _ = wilson_ci(c_pos, c_n)
+    _, p_high = wilson_ci(p_pos, p_n)
+    assert c_low / p_high >= 5  # CheXpert's effusion share is at least five times PadChest's

@@ -87,6 +87,11 @@ def drop_after_harmonization(answer, *, y_internal, y_external, raw, harmonized)
     def drop(pair):
         return roc_auc_score(y_internal, pair[0]) - roc_auc_score(y_external, pair[1])
 
+    if all(np.allclose(np.asarray(h, dtype=float), np.asarray(r, dtype=float)) for h, r in zip(harmonized, raw)):
+        return (
+            "harmonized holds the same scores as raw: retrain the model on histogram-matched films "
+            "(training, internal and external) and score those."
+        )
     before, after = drop(raw), drop(harmonized)
     want = after / before
     if close(got, want, tol=2e-3):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
+from scipy.special import expit
 
 from radkit._compat import renamed_arguments
 from radkit._validate import check_level, check_scores
@@ -134,13 +135,13 @@ def simulate_policy(
     rows = []
     for t, wk in enumerate(np.unique(w)):
         idx = np.flatnonzero(w == wk)
-        q = 1 / (1 + np.exp(-(a * z[idx] + b)))
+        q = expit(a * z[idx] + b)  # no overflow warning for very confident films
         brier = float(np.mean((q - y[idx]) ** 2))
         bought, retrain, labelled = 0, False, np.array([], int)
         if policy == "alarm":
             labelled = g.choice(idx, size=min(k, idx.size), replace=False)
             bought = labelled.size
-            e = _one("oe", y[labelled].astype(float), 1 / (1 + np.exp(-(a * z[labelled] + b))), lev)
+            e = _one("oe", y[labelled].astype(float), expit(a * z[labelled] + b), lev)
             retrain = bool(e.low > 0 or e.high < 0)
         elif policy == "periodic":
             retrain = (t + 1) % period == 0
