@@ -60,6 +60,11 @@ def test_11_3_trust():
     assert "changed" in _verdict("11.3", ["saliency"], final=final)
     assert "drop it" in _verdict("11.3", ["saliency", "grad_cam", "integrated_gradients"], final=final)
     assert "not in the table" in _verdict("11.3", ["lime"], final=final)
+    # a NaN bound (the randomised Grad-CAM map is all zero) passes, as notebook 11's claim accepts it
+    nan_cam = final.assign(spearman_high=[0.1, 0.65, float("nan"), 1.0])
+    assert passed("11.3", ["saliency", "grad_cam"], final=nan_cam)
+    assert "NaN" in _verdict("11.3", ["saliency"], final=nan_cam)
+    assert "changed" in _verdict("11.3", [], final=nan_cam)  # the do-nothing answer gets a hint
 
 
 def test_11_4_sentence():

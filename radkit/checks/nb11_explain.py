@@ -70,14 +70,19 @@ def smoothgrad_from_saliency(answer, *, model, x, target, n_samples, noise, seed
 
 @exercise("11.3")
 def which_maps_to_trust(answer, *, final):
-    """Answer: the methods that pass the randomisation check (upper rank-correlation bound below 0.5)."""
+    """Answer: the methods that pass the randomisation check (upper rank-correlation bound below 0.5).
+
+    A NaN bound passes too, as in notebook 11's claim: the randomised map is constant (Grad-CAM's
+    ReLU can zero it), so no ranking of the trained map survives.
+    """
     if isinstance(answer, str) or not isinstance(answer, Iterable):
         return "give a list of method names, e.g. ['saliency']."
     got = set(answer)
     unknown = got - set(final.index)
     if unknown:
         return f"{sorted(unknown)} are not in the table; the methods are {list(final.index)}."
-    want = set(final.index[final["spearman_high"] < 0.5])
+    high = final["spearman_high"]
+    want = set(final.index[(high < 0.5) | high.isna()])
     if got == want:
         return None
     if "edge" in got:
@@ -85,7 +90,8 @@ def which_maps_to_trust(answer, *, final):
     missing = want - got
     if missing:
         return (
-            f"{sorted(missing)} changed (rank correlation near 0 after randomisation): those maps depend on the model."
+            f"{sorted(missing)} changed (rank correlation near 0 after randomisation, or NaN: the randomised "
+            "map is constant, so nothing of the trained map survives): those maps depend on the model."
         )
     return (
         "a map that is still similar to the trained model's map once every layer is random (upper bound of "

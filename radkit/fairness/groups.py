@@ -21,11 +21,16 @@ A *difference* is the largest minus the smallest group value, a *ratio* the
 smallest over the largest (fairlearn's ``method="between_groups"``); the
 equalized-odds difference is the larger of the sensitivity and false-positive
 differences, its ratio the smaller of the two ratios (fairlearn's
-``agg="worst_case"``). Each gap gets a bootstrap interval from the same
-replicates as the group values (groups resampled independently). A max - min
-gap is never negative and is biased upwards, so its interval never contains 0;
-to ask whether two named groups differ, use :meth:`GroupMetrics.difference`
-(signed, with an interval that can contain 0).
+``agg="worst_case"``). Each gap's point estimate and interval come from one
+estimator: the groups that are highest and lowest in the sample (for the
+equalized-odds gaps, in the measure that sets the gap) are fixed, and the
+interval is the bootstrap percentile interval of *their* difference (or ratio)
+over the same replicates as the group values (groups resampled independently).
+Re-taking the max - min in every replicate instead would pick the extremes anew
+each time, a statistic biased further upwards than the sample's own, whose
+interval can miss the estimate it belongs to. Choosing the two groups from the
+data still makes the gap optimistic when there are many small groups; to ask
+whether two groups named in advance differ, use :meth:`GroupMetrics.difference`.
 
 Rules for awkward input, tested: a group where a measure is undefined (no
 positive cases for sensitivity, no positive calls for PPV) gives NaN and a
@@ -127,6 +132,11 @@ def _gap(values: np.ndarray, kind: str) -> np.ndarray:
         return hi - lo if kind == "difference" else lo / hi
 
 
+def _extremes(values: np.ndarray) -> tuple[int, int]:
+    """Indices of the highest and the lowest group value, ignoring NaN groups."""
+    return int(np.nanargmax(values)), int(np.nanargmin(values))
+
+
 @dataclass(frozen=True)
 class GroupMetrics:
     """What :func:`group_metrics` returns.
@@ -185,8 +195,8 @@ class GroupMetrics:
     def difference(self, measure: str, group: object, reference: object) -> Estimate:
         """Signed ``measure[group] - measure[reference]`` with a bootstrap interval.
 
-        Unlike the max - min gaps (never below zero, so their intervals never contain
-        0), a signed difference between two named groups has an interval that can
+        Unlike the max - min gaps (never below zero, between groups picked by the data),
+        a signed difference between two groups named in advance has an interval that can
         contain 0: use it to ask whether one group really differs from another.
         Needs ``n_boot > 0``.
         """
@@ -433,12 +443,16 @@ def group_metrics(
         if not all(m in group_est for m in measures):
             continue
         vals = [_gap(group_est[m], kind) for m in measures]
-        value = float(max(vals) if kind == "difference" else min(vals))
+        pick = int(np.nanargmax(vals) if kind == "difference" else np.nanargmin(vals)) if np.isfinite(vals).any() else 0
+        value = float(vals[pick])
         lo = hi = np.nan
-        if n_boot and all(m in group_reps for m in measures):
-            r = [_gap(group_reps[m], kind) for m in measures]
-            rr = np.maximum.reduce(r) if kind == "difference" else np.minimum.reduce(r)
-            lo, hi = percentile_interval(rr, level=level)
+        if n_boot and np.isfinite(value) and all(m in group_reps for m in measures):
+            m = measures[pick]  # the measure that sets the gap, and its extreme groups in the sample
+            top, bottom = _extremes(group_est[m])
+            reps = group_reps[m]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rr = reps[top] - reps[bottom] if kind == "difference" else reps[bottom] / reps[top]
+            lo, hi = percentile_interval(rr[np.isfinite(rr)], level=level)
         gap_rows.append((gname, value, lo, hi, level, "bootstrap percentile" if n_boot else "", len(names)))
     gaps = pd.DataFrame(gap_rows, columns=["gap", "estimate", "low", "high", "level", "method", "n"])
     return GroupMetrics(
@@ -508,8 +522,9 @@ def demographic_parity_difference(
     Returns
     -------
     Estimate
-        ``float(result)`` is fairlearn's number. A max - min gap is never negative, so its
-        interval never contains 0: to ask whether two named groups differ use
+        ``float(result)`` is fairlearn's number. A max - min gap is never negative; its
+        interval is that of the difference between the two groups the sample puts at the
+        extremes. To ask whether two groups named in advance differ use
         :meth:`GroupMetrics.difference`.
 
     Examples
@@ -549,8 +564,9 @@ def equal_opportunity_difference(
     Returns
     -------
     Estimate
-        ``float(result)`` is fairlearn's number. A max - min gap is never negative, so its
-        interval never contains 0: to ask whether two named groups differ use
+        ``float(result)`` is fairlearn's number. A max - min gap is never negative; its
+        interval is that of the difference between the two groups the sample puts at the
+        extremes. To ask whether two groups named in advance differ use
         :meth:`GroupMetrics.difference`.
 
     Examples
@@ -590,8 +606,9 @@ def equalized_odds_difference(
     Returns
     -------
     Estimate
-        ``float(result)`` is fairlearn's number. A max - min gap is never negative, so its
-        interval never contains 0: to ask whether two named groups differ use
+        ``float(result)`` is fairlearn's number. A max - min gap is never negative; its
+        interval is that of the difference between the two groups the sample puts at the
+        extremes. To ask whether two groups named in advance differ use
         :meth:`GroupMetrics.difference`.
 
     Examples
@@ -631,8 +648,9 @@ def predictive_parity_difference(
     Returns
     -------
     Estimate
-        ``float(result)`` is fairlearn's number. A max - min gap is never negative, so its
-        interval never contains 0: to ask whether two named groups differ use
+        ``float(result)`` is fairlearn's number. A max - min gap is never negative; its
+        interval is that of the difference between the two groups the sample puts at the
+        extremes. To ask whether two groups named in advance differ use
         :meth:`GroupMetrics.difference`.
 
     Examples

@@ -86,7 +86,8 @@ def plot_coverage(coverage, *, n_show: int = 40, study_size: int | None = None, 
             lw=1.5,
             label=f"true {name} AUC {coverage.truths[name]:.3f}: covered by {rate.estimate:.0%} of {rate.n} studies",
         )
-    ax.plot([], [], color="C3", lw=1.5, label=f"interval misses the {names[0]} truth")
+    if any(not (coverage.low[i] <= first <= coverage.high[i]) for i in range(k)):  # no legend entry for nothing
+        ax.plot([], [], color="C3", lw=1.5, label=f"interval misses the {names[0]} truth")
     size = f" of {study_size} cases" if study_size else ""
     ax.set(
         xlabel=f"AUC and 95% DeLong interval of one simulated study{size}",
@@ -98,8 +99,11 @@ def plot_coverage(coverage, *, n_show: int = 40, study_size: int | None = None, 
     return ax
 
 
-def plot_reader_study(per_reader: pd.DataFrame, *, ax=None):
+def plot_reader_study(per_reader: pd.DataFrame, *, model_point: tuple[float, float] | None = None, ax=None):
     """Each reader in ROC space, unaided (open circle) to aided (filled), with an arrow.
+
+    ``model_point`` = ``(sensitivity, specificity)`` of the model alone at its threshold,
+    drawn as a star, so that the reader can see where the arrows point.
 
     Examples
     --------
@@ -107,7 +111,9 @@ def plot_reader_study(per_reader: pd.DataFrame, *, ax=None):
     >>> import pandas as pd
     >>> t = pd.DataFrame({"sensitivity unaided": [0.7], "sensitivity aided": [0.8],
     ...                   "specificity unaided": [0.9], "specificity aided": [0.88]}, index=["R1"])
-    >>> ax = plot_reader_study(t)
+    >>> ax = plot_reader_study(t, model_point=(0.85, 0.86))
+    >>> [line.get_label() for line in ax.lines][-1]
+    'the model alone'
     """
     ax = get_axes(ax, figsize=(5.0, 5.2))
     x0, x1 = 1 - per_reader["specificity unaided"], 1 - per_reader["specificity aided"]
@@ -116,10 +122,13 @@ def plot_reader_study(per_reader: pd.DataFrame, *, ax=None):
         ax.annotate("", (c, d), (a, b), arrowprops=dict(arrowstyle="->", color="0.4", lw=1))
     ax.plot(x0, y0, "o", mfc="white", mec="C0", ms=8, label="reader without the model")
     ax.plot(x1, y1, "o", color="C1", ms=8, label="same reader with the model")
-    lo_x = min(x0.min(), x1.min())
-    hi_x = max(x0.max(), x1.max())
-    lo_y = min(y0.min(), y1.min())
-    hi_y = max(y0.max(), y1.max())
+    xs, ys = [x0.min(), x1.min(), x0.max(), x1.max()], [y0.min(), y1.min(), y0.max(), y1.max()]
+    if model_point is not None:
+        m_sens, m_spec = (float(v) for v in model_point)
+        ax.plot(1 - m_spec, m_sens, "*", color="k", ms=13, label="the model alone")
+        xs.append(1 - m_spec)
+        ys.append(m_sens)
+    lo_x, hi_x, lo_y, hi_y = min(xs), max(xs), min(ys), max(ys)
     pad_x, pad_y = max(0.02, 0.2 * (hi_x - lo_x)), max(0.02, 0.2 * (hi_y - lo_y))
     ax.set(
         xlim=(max(0, lo_x - pad_x), min(1, hi_x + pad_x)),

@@ -157,6 +157,23 @@ def _figure(draw) -> bytes:
     return buf.getvalue()
 
 
+def _reliability_with_counts(y: np.ndarray, p: np.ndarray, *, ax, n_bins: int = 10):
+    """The reliability diagram with each bin's number of cases written next to its point.
+
+    A bin of three cases can sit anywhere between 0 and 1; the counts say which points to read.
+    """
+    from radkit.metrics import plots as mplots
+    from radkit.metrics import reliability_curve
+
+    mplots.plot_reliability(y, {"model": p}, n_bins=n_bins, ax=ax)
+    rc = reliability_curve(y, p, n_bins=n_bins)
+    for x_, o_, n_ in zip(rc.mean_predicted, rc.observed, rc.counts):
+        if n_ > 0:
+            ax.annotate(f"n={int(n_)}", (x_, o_), xytext=(4, -10), textcoords="offset points", fontsize=7)
+    ax.set_title("reliability diagram (n: cases per bin)")
+    return ax
+
+
 def _auc(y: np.ndarray, p: np.ndarray) -> float:
     from radkit.metrics import delong_auc
 
@@ -311,7 +328,7 @@ def report(
         (
             "figure",
             "Reliability diagram on the evaluation cases",
-            _figure(lambda ax: mplots.plot_reliability(y, {"model": p}, ax=ax)),
+            _figure(lambda ax: _reliability_with_counts(y, p, ax=ax)),
         ),
         (
             "figure",
