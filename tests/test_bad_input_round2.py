@@ -233,3 +233,13 @@ def test_embed_names_a_layer_outside_the_model_and_reader_study_names_a_typo():
     study = validation.reader_study(y, u, u, n_boot=20, seed=0)
     with pytest.raises(ValueError, match="Did you mean 'sensitivity'"):
         study.difference("sensitvity")
+
+
+# 5. Undefined read as perfect --------------------------------------------------------------------------------
+def test_a_gap_with_one_defined_group_is_undefined_not_zero():
+    y = np.array([1, 0, 1, 0, 0, 0, 0, 0])
+    s = np.array([0.9, 0.1, 0.8, 0.2, 0.3, 0.6, 0.2, 0.1])
+    with pytest.warns(UserWarning, match="no positive"):
+        gm = fairness.group_metrics(y, s, groups=list("AAAABBBB"), threshold=0.5, n_boot=0, seed=0)
+    assert np.isnan(gm.gaps.loc["equal_opportunity_difference", "estimate"])  # was 0.0: "perfectly fair"
+    assert gm.gaps.loc["false_positive_rate_difference", "estimate"] == pytest.approx(0.25)

@@ -22,15 +22,16 @@ __all__ = ["SOURCE", "CELL_ID", "has_cell", "add_cell", "main"]
 
 CELL_ID = "install-radkit"
 SOURCE = """\
-# Install radkit when this Python lacks it (a hosted notebook, a fresh environment); otherwise nothing happens.
+# Install radkit when this Python lacks it (a hosted notebook, a new environment); else nothing.
 import importlib.util, os, subprocess, sys  # noqa: E401
 if importlib.util.find_spec("radkit") is None:
-    source = os.environ.get("RADKIT_INSTALL_FROM")  # a radkit wheel or folder, or git+https://<the kit's repository>
+    source = os.environ.get("RADKIT_INSTALL_FROM")  # a radkit wheel or folder, or git+https://...
     if not source:
         raise ModuleNotFoundError(
-            "radkit is not installed in this Python. In the kit's folder run `make lab`; elsewhere run "
-            "`pip install <path to the radkit folder or wheel>`, or set RADKIT_INSTALL_FROM to it and run this "
-            "cell again (not `pip install radkit`: that name on PyPI is another project).")
+            "radkit is not installed in this Python. In the kit's folder run `make lab`; "
+            "elsewhere `pip install <path to the radkit folder or wheel>`, or set "
+            "RADKIT_INSTALL_FROM to it and run this cell again (not `pip install radkit`: "
+            "that name on PyPI is another project).")
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", source], check=True)
 """
 
@@ -38,7 +39,7 @@ if importlib.util.find_spec("radkit") is None:
 def has_cell(nb: dict) -> bool:
     """True when the notebook's first code cell is the current install cell."""
     code = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
-    return bool(code) and "".join(code[0].get("source", [])) == SOURCE
+    return bool(code) and "".join(code[0].get("source", [])).rstrip() == SOURCE.rstrip()
 
 
 def add_cell(nb: dict) -> bool:
@@ -51,8 +52,9 @@ def add_cell(nb: dict) -> bool:
             del cells[i]
             break
     first = next((i for i, c in enumerate(cells) if c.get("cell_type") == "code"), len(cells))
-    lines = SOURCE.splitlines(keepends=True)
-    new = {"cell_type": "code", "execution_count": None, "id": CELL_ID, "metadata": {}, "outputs": [], "source": lines}
+    lines = SOURCE.rstrip().splitlines(keepends=True)
+    new = {"cell_type": "code", "execution_count": None, "id": CELL_ID, "metadata": {}, "outputs": []}
+    new["source"] = lines
     cells.insert(first, new)
     return True
 

@@ -125,11 +125,14 @@ def sensitive_frame(groups: ArrayLike | pd.Series | pd.DataFrame | Mapping, *, n
 
 
 def _gap(values: np.ndarray, kind: str) -> np.ndarray:
-    """max - min (or min / max) over groups, axis 0, ignoring NaN groups."""
+    """max - min (or min / max) over groups, axis 0, ignoring NaN groups; NaN when fewer than two are defined."""
     with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices give NaN, as they should
         hi, lo = np.nanmax(values, axis=0), np.nanmin(values, axis=0)
-        return hi - lo if kind == "difference" else lo / hi
+        gap = hi - lo if kind == "difference" else lo / hi
+    # fewer than two groups with a defined value: the gap is undefined, not 0 ("perfectly fair")
+    defined = np.isfinite(np.asarray(values, dtype=float)).sum(axis=0)
+    return np.where(defined >= 2, gap, np.nan)
 
 
 def _extremes(values: np.ndarray) -> tuple[int, int]:
