@@ -32,7 +32,7 @@ def _needs(what: str, ok: bool) -> None:
         pytest.skip(f"{what} is not installed (see the README's course section)")
 
 
-def test_check_site_finds_each_kind_of_problem(tmp_path):
+def test_site_problems_finds_each_kind_of_problem(tmp_path):
     (tmp_path / "img.png").write_bytes(base64.b64decode(_png()))
     (tmp_path / "bad.png").write_bytes(b"not a png")
     (tmp_path / "other.html").write_text('<h1 id="here">x</h1>')
@@ -41,7 +41,7 @@ def test_check_site_finds_each_kind_of_problem(tmp_path):
         '<img src="img.png"> <img src="bad.png"> <script src="https://cdn.example/x.js"></script>'
         '<a href="https://doi.org/10.2196/28776">a reference may point outside</a>'
     )
-    problems = book.check_site(tmp_path)
+    problems = book.site_problems(tmp_path)
     assert len(problems) == 4, problems
     for words in ("#gone", "missing.html", "bad.png", "from the internet"):
         assert any(words in p for p in problems), (words, problems)
@@ -88,7 +88,7 @@ def test_two_chapter_book_builds_offline_and_every_page_opens_in_chromium(tmp_pa
     src = book.assemble(ROOT, executed, tmp_path / "book" / "src", mathjax=book.vendor_mathjax(cache))
     html_dir, warnings = book.build(src, tmp_path / "book")
     assert not [w for w in warnings if "xref_missing" in w or "image" in w.lower()], warnings
-    assert book.check_site(html_dir) == []
+    assert book.site_problems(html_dir) == []
     pages = {p.relative_to(html_dir).as_posix() for p in html_dir.rglob("*.html") if "_static" not in p.parts}
     for c in CHAPTERS:
         assert f"notebooks/{c}.html" in pages and f"exercises/{c}.html" in pages

@@ -15,7 +15,7 @@ never runs a lesson a second time. :func:`assemble` lays out the book's sources:
 
 MathJax is vendored from the npm registry (``npm pack mathjax@3``, SVG output: one
 file, no web fonts) into the book, so pages render without the internet.
-:func:`check_site` checks the built HTML: every internal link and anchor
+:func:`site_problems` checks the built HTML: every internal link and anchor
 resolves, every image decodes, nothing is loaded from another host. The browser
 check (every page loads in headless Chromium without a console error) lives in
 :mod:`radkit.devtools.browse`.
@@ -39,7 +39,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-__all__ = ["static_widgets", "execute", "assemble", "build", "check_site", "vendor_mathjax", "main"]
+__all__ = ["static_widgets", "execute", "assemble", "build", "site_problems", "vendor_mathjax", "main"]
 
 VIEW = "application/vnd.jupyter.widget-view+json"
 STATE = "application/vnd.jupyter.widget-state+json"
@@ -239,6 +239,7 @@ sphinx:
     mathjax_path: mathjax/tex-svg.js
     nb_ipywidgets_js: {}
     html_show_sourcelink: false
+    myst_heading_anchors: 2
     suppress_warnings: [myst.header, mystnb.unknown_mime_type]
 """
 
@@ -296,6 +297,32 @@ def _unlink_missing(text: str, here: Path, src: Path) -> str:
     return _LINK.sub(keep, text)
 
 
+_ANCHOR = re.compile(r'<a id="([^"]+)"></a>\s*\n#+ (.+)')
+
+
+def _slug(title: str) -> str:
+    """MyST's heading anchor for a title (lower case, punctuation dropped, spaces as dashes)."""
+    return re.sub(r"[^\w\- ]", "", title.strip().lower()).replace(" ", "-")
+
+
+def _anchor_slugs(src: Path) -> dict[str, str]:
+    """``<a id="auc"></a>`` before a heading, in the book's markdown pages: id -> the heading's MyST anchor."""
+    found = {}
+    for md in src.rglob("*.md"):
+        for anchor, title in _ANCHOR.findall(md.read_text(encoding="utf-8")):
+            found[f"{md.name}#{anchor}"] = f"{md.name}#{_slug(title)}"
+    return found
+
+
+def _slug_links(text: str, anchors: dict[str, str]) -> str:
+    """Links to an HTML anchor of a markdown page, pointed at the heading's anchor, which Sphinx resolves."""
+    for old, new in anchors.items():
+        text = text.replace(old + ")", new + ")")
+        # the same page's own links, such as [PR-AUC](#pr-auc) inside the glossary
+        text = text.replace("](#" + old.split("#", 1)[1] + ")", "](#" + new.split("#", 1)[1] + ")")
+    return text
+
+
 def _write_nb(nb: dict, target: Path) -> None:
     target.write_text(json.dumps(nb), encoding="utf-8")
 
@@ -326,13 +353,14 @@ def assemble(root: str | Path, executed: list[Path], src: str | Path, *, mathjax
             shutil.copy(card, src / "datasets" / card.name)
     pages = docs + (["data"] if (src / "datasets" / "README.md").exists() else [])
     (src / "intro.md").write_text(_lessons_page(chapters, pages), encoding="utf-8")
+    anchors = _anchor_slugs(src)
     for md in src.rglob("*.md"):  # links to the kit's files outside the book become plain text
-        md.write_text(_unlink_missing(md.read_text(encoding="utf-8"), md.parent, src), encoding="utf-8")
+        md.write_text(_slug_links(_unlink_missing(md.read_text(encoding="utf-8"), md.parent, src), anchors), "utf-8")
     for ipynb in src.rglob("*.ipynb"):
         nb = json.loads(ipynb.read_text(encoding="utf-8"))
         for cell in nb["cells"]:
             if cell["cell_type"] == "markdown":
-                cell["source"] = _unlink_missing("".join(cell["source"]), ipynb.parent, src)
+                cell["source"] = _slug_links(_unlink_missing("".join(cell["source"]), ipynb.parent, src), anchors)
         ipynb.write_text(json.dumps(nb), encoding="utf-8")
     toc = ["format: jb-book", "root: intro", "parts:", "  - caption: Lessons", "    chapters:"]
     toc += [f"      - file: {stem}" for stem, _ in chapters]
@@ -412,7 +440,7 @@ class _Page(HTMLParser):
                 self.links.append((tag, name, value))
 
 
-def check_site(html_dir: str | Path) -> list[str]:
+def site_problems(html_dir: str | Path) -> list[str]:
     """Problems of a built site: broken internal links or anchors, images that do not decode, remote resources.
 
     A link to another host from an ``<a>`` is a reference and is allowed; a
@@ -466,7 +494,7 @@ def main(argv: list[str] | None = None) -> int:
     executed = execute(lessons, args.executed, profile="quick")
     src = assemble(args.root, executed, args.out / "src", mathjax=vendor_mathjax(args.vendor))
     html_dir, warnings = build(src, args.out)
-    problems = check_site(html_dir)
+    problems = site_problems(html_dir)
     for line in warnings:
         print(line)
     for line in problems:
