@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike
 from scipy.stats import norm
 
 from radkit._compat import renamed_arguments
-from radkit._validate import check_level, check_scores, check_threshold
+from radkit._validate import _number, check_level, check_scores, check_threshold
 from radkit.stats import Estimate
 
 __all__ = [
@@ -173,9 +173,7 @@ def _direction(direction: str) -> float:
 
 def _real(value: object, name: str) -> float:
     """``value`` as a float, or an error naming ``name`` (a word or a list would fail later, cryptically)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{name} must be a number, got {value!r} ({type(value).__name__}).")
-    return float(value)
+    return _number(value, name, "a number")
 
 
 def threshold_alarm(low: ArrayLike, high: ArrayLike, *, threshold: float, direction: str = "below") -> Alarm:
