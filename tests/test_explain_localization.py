@@ -43,6 +43,25 @@ def test_energy_and_iou_hand_cases():
     assert explain.energy_in_mask(even, masks)[0] == pytest.approx(4 / 64)
 
 
+def test_topk_iou_ties_do_not_depend_on_pixel_order():
+    rng = np.random.default_rng(3)
+    masks = _mask()[:1]
+    maps = rng.integers(0, 3, size=(1, 8, 8)).astype(float)  # many ties at every cut
+    perm = rng.permutation(64)
+    shuffled = explain.topk_iou(
+        maps.reshape(1, -1)[:, perm].reshape(1, 8, 8), masks.reshape(1, -1)[:, perm].reshape(1, 8, 8)
+    )
+    assert shuffled[0] == pytest.approx(explain.topk_iou(maps, masks)[0])
+    s = 4 / 64  # a flat map scores s / (2 - s) with top="mask", whatever the order of its pixels
+    assert explain.topk_iou(np.ones((1, 8, 8)), masks)[0] == pytest.approx(s / (2 - s))
+    # a map without ties is scored by its top pixels exactly (hand case: 2 of the top 4 in a mask of 4)
+    distinct = np.arange(64, dtype=float).reshape(1, 8, 8)
+    m = np.zeros((1, 8, 8), bool)
+    m[0, 7, 6:] = True
+    m[0, 0, :2] = True
+    assert explain.topk_iou(distinct, m)[0] == pytest.approx(2 / 6)
+
+
 def test_scores_accept_tensors_and_channel_axis():
     masks = torch.as_tensor(_mask())[:, None]
     maps = torch.rand(3, 1, 8, 8, generator=torch.Generator().manual_seed(0))

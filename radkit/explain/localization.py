@@ -148,12 +148,22 @@ def topk_iou(maps: object, masks: object, *, top: float | str = "mask") -> np.nd
         Share of pixels kept (e.g. 0.05 for the top 5 %), or ``"mask"`` to keep as
         many pixels as the mask has (then IoU = 1 only for a perfect map).
 
+    Notes
+    -----
+    Pixels tied at the cut (a flat map, or the zeros of a rectified Grad-CAM map) share the places
+    left at the cut equally, as a random tie-break would on average, and the overlap is that of this
+    soft selection. The score therefore does not depend on the order of the pixels, and a flat map
+    scores about what a random map scores: ``s / (2 - s)`` for a mask covering a share ``s`` with
+    ``top="mask"``.
+
     Examples
     --------
     >>> maps = np.zeros((1, 4, 4)); maps[0, 0, :2] = [2, 1]
     >>> masks = np.zeros((1, 4, 4), bool); masks[0, 0, :2] = True
     >>> topk_iou(maps, masks).tolist(), topk_iou(maps, masks, top=0.25).tolist()
     ([1.0], [0.5])
+    >>> round(float(topk_iou(np.ones((1, 4, 4)), masks)[0]), 4)  # flat: s = 1/8, s / (2 - s)
+    0.0667
     """
     m, k = _pair(maps, masks)
     n, h, w = m.shape
@@ -166,14 +176,14 @@ def topk_iou(maps: object, masks: object, *, top: float | str = "mask") -> np.nd
             raise ValueError(f"top={top!r} must be a share of pixels in (0, 1], e.g. 0.05, or 'mask'.")
         counts = np.full(n, max(1, int(round(top * h * w))))
     flat = m.reshape(n, -1)
-    order = np.argsort(-flat, axis=1, kind="stable")
-    ranks = np.empty_like(order)
-    np.put_along_axis(ranks, order, np.arange(h * w)[None].repeat(n, 0), axis=1)
-    chosen = ranks < counts[:, None]
     kf = k.reshape(n, -1)
-    inter = (chosen & kf).sum(1)
-    union = (chosen | kf).sum(1)
-    return inter / union
+    # the value at the cut: pixels above it are in; pixels equal to it share the places that are left equally
+    # (what a random tie-break gives on average), so the score does not depend on the order of the pixels
+    cut = -np.sort(-flat, axis=1)[np.arange(n), counts - 1][:, None]
+    above, tied = flat > cut, flat == cut
+    share = (counts - above.sum(1)) / tied.sum(1)
+    inter = (above & kf).sum(1) + share * (tied & kf).sum(1)
+    return inter / (counts + kf.sum(1) - inter)
 
 
 @dataclass
