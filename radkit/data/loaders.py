@@ -119,6 +119,11 @@ def _locate(
     return [root / f for f in found if f is not None], keep
 
 
+def _not_found(names: Sequence[str], keep: np.ndarray) -> list[str]:
+    """The label table's entries whose image is not in the folder (kept by each loader as ``not_found``)."""
+    return [str(n) for n, k in zip(names, keep) if not k]
+
+
 class NIHChestXray14(ImageDataset):
     """NIH ChestX-ray14: 112,120 frontal PNGs, 14 text-mined labels (Wang et al. 2017).
 
@@ -170,6 +175,7 @@ class NIHChestXray14(ImageDataset):
         names = table["image_id"].astype(str).tolist()
         options = [[f"images/{n}", n] for n in names]
         files, keep = _locate("nih", base, options, missing, names, search=True)
+        self.not_found = _not_found(names, keep)
         table = table[keep].reset_index(drop=True)
         # public.nih parses the table once; here its snake_case columns get NIH's spelling back
         labels = pd.DataFrame({p: table[p.lower()].astype(float) for p in _nih_labels()})
@@ -248,6 +254,7 @@ class CheXpert(ImageDataset):
         # CSV paths start with the release folder; accept images placed without it too
         options = [[r, r.split("/", 1)[-1]] for r in rel]
         files, keep = _locate("chexpert", base, options, missing, rel)
+        self.not_found = _not_found(rel, keep)
         table = table[keep].reset_index(drop=True)
         raw = table[list(CHEXPERT_FINDINGS)].set_axis(_chexpert_labels(), axis=1)
         labels = raw.replace(-1.0, UNCERTAIN_POLICIES[uncertain])
@@ -306,7 +313,9 @@ class RSNAPneumonia(ImageDataset):
             table = table.merge(info, on="patient_id", how="left")
         ids = table["patient_id"].astype(str).tolist()
         options = [[f"stage_2_train_images/{i}.dcm", f"{i}.dcm"] for i in ids]
-        files, keep = _locate("rsna", base, options, missing, [f"{i}.dcm" for i in ids])
+        wanted = [f"{i}.dcm" for i in ids]
+        files, keep = _locate("rsna", base, options, missing, wanted)
+        self.not_found = _not_found(wanted, keep)
         table = table[keep].reset_index(drop=True)
         labels = pd.DataFrame({"Pneumonia": table["Target"].astype(float)})
         meta = pd.DataFrame({"patient_id": table["patient_id"].astype(str), "n_boxes": table["n_boxes"].astype(int)})
@@ -379,7 +388,9 @@ class VinDrCXR(ImageDataset):
         positive = votes.gt(0) if label_policy == "any" else votes.gt(n.to_numpy()[:, None] / 2)
         ids = votes.index.astype(str).tolist()
         options = [[f"{split}/{i}.dicom", f"{split}/{i}.dcm"] for i in ids]
-        files, keep = _locate("vindr", base, options, missing, [f"{split}/{i}.dicom" for i in ids])
+        wanted = [f"{split}/{i}.dicom" for i in ids]
+        files, keep = _locate("vindr", base, options, missing, wanted)
+        self.not_found = _not_found(wanted, keep)
         labels = positive.astype(float)[keep].reset_index(drop=True)
         meta = pd.DataFrame(
             {
@@ -434,6 +445,7 @@ class PadChest(ImageDataset):
         dirs = table["image_dir"].tolist()
         options = [[f"images/{n}", f"{d}/{n}", n] for n, d in zip(names, dirs)]
         files, keep = _locate("padchest", base, options, missing, names, search=True)
+        self.not_found = _not_found(names, keep)
         table = table[keep].reset_index(drop=True)
         # a report with no label at all (blank or [''] in the file) is unknown, not negative
         parsed = table["labels"].map(lambda ls: [x.lower() for x in ls] or None)

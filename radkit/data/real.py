@@ -52,23 +52,33 @@ CHEXPERT_UNCERTAIN = ("drop", "zeros", "ones")
 _FRONTAL_PADCHEST = ("PA", "AP", "AP_horizontal")
 
 
+def _noting(ds: object, table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with the loader's count of listed images absent from the folder in ``attrs["not_found"]``."""
+    table.attrs["not_found"] = len(getattr(ds, "not_found", ()))
+    table.attrs["listed"] = len(getattr(ds, "not_found", ())) + len(ds)  # type: ignore[arg-type]
+    return table
+
+
 def _nih(root: Path | None, findings: list[str], **_: object) -> pd.DataFrame:
     from radkit.data.loaders import NIHChestXray14
 
     ds = NIHChestXray14(root, missing="skip", size=None)
     meta = ds.meta
-    return pd.DataFrame(
-        {
-            "file": ds.files,
-            "patient_id": meta["patient_id"].astype(str),
-            "age": meta["age"],
-            "sex": meta["sex"],
-            "view": meta["view"],
-            "date": pd.NaT,
-            "image_id": meta["image_id"],
-            "follow_up": meta["follow_up"],
-        }
-    ).join(map_findings(ds.labels, "nih", findings))
+    return _noting(
+        ds,
+        pd.DataFrame(
+            {
+                "file": ds.files,
+                "patient_id": meta["patient_id"].astype(str),
+                "age": meta["age"],
+                "sex": meta["sex"],
+                "view": meta["view"],
+                "date": pd.NaT,
+                "image_id": meta["image_id"],
+                "follow_up": meta["follow_up"],
+            }
+        ).join(map_findings(ds.labels, "nih", findings)),
+    )
 
 
 def _chexpert(root: Path | None, findings: list[str], *, uncertain: str = "drop", **_: object) -> pd.DataFrame:
@@ -90,18 +100,21 @@ def _chexpert(root: Path | None, findings: list[str], *, uncertain: str = "drop"
     )
     meta = ds.meta
     view = meta["ap_pa"].where(meta["ap_pa"] != "", "frontal")
-    return pd.DataFrame(
-        {
-            "file": ds.files,
-            "patient_id": meta["patient_id"].astype(str),
-            "age": meta["age"],
-            "sex": meta["sex"].map({"Male": "M", "Female": "F"}).fillna(""),
-            "view": view,
-            "date": pd.NaT,
-            "image_id": meta["path"],
-            "study": meta["study"],
-        }
-    ).join(map_findings(ds.labels, "chexpert", findings))
+    return _noting(
+        ds,
+        pd.DataFrame(
+            {
+                "file": ds.files,
+                "patient_id": meta["patient_id"].astype(str),
+                "age": meta["age"],
+                "sex": meta["sex"].map({"Male": "M", "Female": "F"}).fillna(""),
+                "view": view,
+                "date": pd.NaT,
+                "image_id": meta["path"],
+                "study": meta["study"],
+            }
+        ).join(map_findings(ds.labels, "chexpert", findings)),
+    )
 
 
 def _rsna(root: Path | None, findings: list[str], **_: object) -> pd.DataFrame:
@@ -118,8 +131,11 @@ def _rsna(root: Path | None, findings: list[str], **_: object) -> pd.DataFrame:
     except FileNotFoundError:
         table = table.assign(age=np.nan, sex="", view="")
     # RSNAPneumonia calls the file's Target column "Pneumonia"; the crosswalk names the file's column
-    return table.assign(date=pd.NaT).join(
-        map_findings(ds.labels.rename(columns={"Pneumonia": "Target"}), "rsna", findings)
+    return _noting(
+        ds,
+        table.assign(date=pd.NaT).join(
+            map_findings(ds.labels.rename(columns={"Pneumonia": "Target"}), "rsna", findings)
+        ),
     )
 
 
@@ -129,18 +145,21 @@ def _vindr(root: Path | None, findings: list[str], *, label_policy: str = "major
     ds = VinDrCXR(root, label_policy=label_policy, split="train", missing="skip", size=None)
     ids = ds.meta["image_id"].astype(str)
     # VinDr-CXR publishes no patient identifiers and strips age/sex from its tables: one image = one patient
-    return pd.DataFrame(
-        {
-            "file": ds.files,
-            "patient_id": ids,
-            "age": np.nan,
-            "sex": "",
-            "view": "PA",
-            "date": pd.NaT,
-            "image_id": ids,
-            "n_readers": ds.meta["n_readers"],
-        }
-    ).join(map_findings(ds.labels, "vindr", findings))
+    return _noting(
+        ds,
+        pd.DataFrame(
+            {
+                "file": ds.files,
+                "patient_id": ids,
+                "age": np.nan,
+                "sex": "",
+                "view": "PA",
+                "date": pd.NaT,
+                "image_id": ids,
+                "n_readers": ds.meta["n_readers"],
+            }
+        ).join(map_findings(ds.labels, "vindr", findings)),
+    )
 
 
 def _padchest(root: Path | None, findings: list[str], **_: object) -> pd.DataFrame:
@@ -162,7 +181,7 @@ def _padchest(root: Path | None, findings: list[str], **_: object) -> pd.DataFra
             "manufacturer": meta["manufacturer"],
         }
     ).join(map_findings(ds.labels, "padchest", findings))
-    return table[table["view"].isin(_FRONTAL_PADCHEST)]
+    return _noting(ds, table[table["view"].isin(_FRONTAL_PADCHEST)])
 
 
 _TABLES: dict[str, Callable[..., pd.DataFrame]] = {
@@ -313,6 +332,12 @@ def real_lesson_data(
             raise ValueError(f"{name}={value!r}: use a positive integer.")
     table = _TABLES[source](None if root is None else Path(root), names, uncertain=uncertain, label_policy=label_policy)
     notes: list[str] = []
+    absent, listed = table.attrs.get("not_found", 0), table.attrs.get("listed", 0)
+    if absent:
+        notes.append(
+            f"{absent:,} of the {listed:,} images in the label table are not in the folder (a partial download?): "
+            f"the lesson draws from the {listed - absent:,} present; `python -m radkit.data check {source}` lists them"
+        )
     known = table[names].notna().all(axis=1)
     if not known.all():
         notes.append(f"{int((~known).sum())} images with unknown or uncertain labels for {', '.join(names)} left out")
