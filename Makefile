@@ -10,7 +10,10 @@
 #                    path (RADKIT_PROFILE, default standard; `make smoke RADKIT_PROFILE=full` is 224² on the CPU) on a
 #                    few hundred films, one epoch, Claims cells skipped, no budget; NOTEBOOKS="notebooks/11_*.ipynb"
 #                    for a subset
-#   make real-check  every notebook marked for real images, on fake NIH/CheXpert folders (quick profile)
+#   make real-check  every notebook marked for real images, on fake NIH/CheXpert folders (quick profile), the
+#                    folder check, and make flower-check
+#   make flower-check Flower as a consortium runs it: a SuperLink and three SuperNodes on localhost, two rounds,
+#                    global weights compared with the in-process run (about two minutes)
 #   make exercises   regenerate exercises/ from solutions/
 #   make book        the web book in build/book/_build/html: the lessons executed once in the quick profile (kept in
 #                    build/executed/quick/), glossary, guide, exercises, data cards; offline; checked in Chromium
@@ -32,7 +35,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb solutions/*.ipynb))
 # JupyterLab refuses to run as root unless told; these machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test lint format claims smoke real-check run exercises book release bench clean-venv
+.PHONY: lab test lint format claims smoke real-check flower-check run exercises book release bench clean-venv
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || { echo "creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV) || { echo "Could not create a virtual environment: install Python >= 3.10 with its venv module (Debian/Ubuntu: apt-get install python3-venv)."; exit 1; }; }
@@ -65,9 +68,12 @@ smoke: $(STAMP)
 	RADKIT_SMOKE=1 MPLBACKEND=Agg $(BIN)/python -m radkit.devtools.claims $(NOTEBOOKS) --smoke \
 		--profile $(RADKIT_PROFILE) $(if $(strip $(SEEDS)),--seeds $(SEEDS),) $(CLAIMS_FLAGS)
 
-real-check: $(STAMP)
+real-check: $(STAMP) flower-check
 	RADKIT_REAL_NOTEBOOKS=all RADKIT_PROFILE=quick MPLBACKEND=Agg $(BIN)/python -m pytest -p no:cacheprovider -rs \
-		tests/test_real_images.py tests/test_real_image_notebooks.py
+		tests/test_real_images.py tests/test_real_image_notebooks.py tests/test_data_check.py
+
+flower-check: $(STAMP)
+	$(BIN)/python -m radkit.federated.deploy --rounds 2 --nodes 3
 
 # With RADKIT_IMAGES=<real source>, notebooks marked for it (radkit.real_images metadata) run on
 # those images; the others need synthetic truth and run on synthetic images.
