@@ -74,7 +74,15 @@ def _fmt(x: float, *, sign: bool = False) -> str:
     return ("+" if sign and x >= 0 else "") + text
 
 
-def claim(cid: str, condition: bool, found: str, *, value: float | None = None, bar: float | None = None) -> None:
+def claim(
+    cid: str,
+    condition: bool,
+    found: str,
+    *,
+    value: float | None = None,
+    bar: float | None = None,
+    skip: str | None = None,
+) -> None:
     """Check one named claim, print it as one line, record it, and raise if it fails.
 
     Parameters
@@ -89,6 +97,11 @@ def claim(cid: str, condition: bool, found: str, *, value: float | None = None, 
         The observed number the condition tests and the bar it is held to; give
         both or neither. The margin printed and recorded is their distance,
         positive when the claim holds (see the module docstring).
+    skip : str, optional, keyword-only
+        Why this run cannot test the claim (e.g. ``"real images: the gap rests on the
+        generator's known ages"``). The claim is then printed and recorded as "not
+        checked (<reason>)" instead of asserted, as under the smoke switch: for claims
+        that rest on synthetic truth when a lesson runs on real films.
 
     Raises
     ------
@@ -103,6 +116,8 @@ def claim(cid: str, condition: bool, found: str, *, value: float | None = None, 
     C1 pass: the model's AUC clears the bar (value 0.81, bar 0.70, margin +0.11)
     >>> RECORDS[-1]["id"], RECORDS[-1]["passed"], round(RECORDS[-1]["margin"], 2)
     ('C1', True, 0.11)
+    >>> claim("C3", False, "the gap follows the generator's ages", skip="real images: no known ages")
+    C3 not checked (real images: no known ages): the gap follows the generator's ages
     >>> claim("C2", 0.62 > 0.70, "the model's AUC clears the bar", value=0.62, bar=0.70)
     Traceback (most recent call last):
     ...
@@ -136,9 +151,15 @@ def claim(cid: str, condition: bool, found: str, *, value: float | None = None, 
         if not math.isfinite(v) or not math.isfinite(b):
             margin = float("nan")
         detail = f" (value {_fmt(v)}, bar {_fmt(b)}, margin {_fmt(margin, sign=True)})"
-    if _smoke():
-        RECORDS.append({"id": cid, "passed": None, "value": v, "bar": b, "margin": None, "found": found, "smoke": True})
-        print(f"{cid} not checked (smoke): {found}{detail}")
+    if skip is not None and (not isinstance(skip, str) or not skip.strip()):
+        raise ValueError(f"claim {cid}: skip must say why the claim is not checked in this run, got {skip!r}.")
+    if _smoke() or skip:
+        why = "smoke" if _smoke() else skip.strip()
+        RECORDS.append(
+            {"id": cid, "passed": None, "value": v, "bar": b, "margin": None, "found": found, "smoke": _smoke()}
+            | ({} if _smoke() else {"skipped": why})
+        )
+        print(f"{cid} not checked ({why}): {found}{detail}")
         return
     RECORDS.append({"id": cid, "passed": passed, "value": v, "bar": b, "margin": margin, "found": found})
     if not passed:

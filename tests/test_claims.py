@@ -85,3 +85,14 @@ def test_outside_smoke_nothing_changes(monkeypatch, off):
     with pytest.raises(AssertionError, match="^claim C3 failed"):
         claim("C3", 0.62 > 0.70, "the ensemble beats one model", value=0.62, bar=0.70)
     assert claims.RECORDS[-1]["passed"] is False and "smoke" not in claims.RECORDS[-1]
+
+
+def test_a_skipped_claim_is_printed_and_recorded_with_its_reason_and_never_raises(capsys):
+    from radkit.claims import RECORDS, claim
+
+    claim("C9", False, "the gap follows the generator's ages", value=0.1, bar=0.2, skip="real images: no known ages")
+    out = capsys.readouterr().out
+    assert out.startswith("C9 not checked (real images: no known ages): the gap follows")
+    assert RECORDS[-1]["passed"] is None and RECORDS[-1]["skipped"] == "real images: no known ages"
+    with pytest.raises(ValueError, match="skip must say why"):
+        claim("C9", True, "x", skip="  ")

@@ -23,7 +23,14 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-__all__ = ["write_fake_nih", "write_fake_chexpert", "write_fake_sources", "FAKE_PER_FINDING", "FAKE_NORMAL"]
+__all__ = [
+    "write_fake_nih",
+    "write_fake_nih_sample",
+    "write_fake_chexpert",
+    "write_fake_sources",
+    "FAKE_PER_FINDING",
+    "FAKE_NORMAL",
+]
 
 #: Images per lesson finding (only that finding positive) and with none of them: 2,500 per source,
 #: the quick profile's 1,500 + 1,000, so a lesson's small CNN learns the (synthetic) findings as well
@@ -100,6 +107,35 @@ def write_fake_nih(
     folder.mkdir(parents=True, exist_ok=True)
     for name, pixels in zip(rows["image_id"], _synthetic_pixels(list(rows["pattern"]), seed=seed + 10)):
         Image.fromarray(pixels).save(folder / name)
+    return folder.parent
+
+
+def write_fake_nih_sample(root: str | os.PathLike, n: int, *, seed: int) -> Path:
+    """Write ``n`` NIH films drawn at random from the label table: real prevalence, as a partial download gives.
+
+    Unlike :func:`write_fake_nih` (enriched: each lesson finding alone on hundreds of films),
+    the films are a uniform random sample of NIH's 112,120 entries with every label they
+    have, so rare findings and rare groups (children) are as rare as in NIH; each film's
+    pixels carry its own lesson findings (several at once where the table says so).
+    Returns the ``nih`` folder.
+    """
+    from radkit import synth
+    from radkit.data.lesson import LESSON_FINDINGS
+    from radkit.findings import FINDINGS
+    from radkit.public import finding_labels, nih_entries
+    from radkit.seeding import rng
+
+    table = nih_entries()
+    labels = finding_labels("nih", FINDINGS).reset_index(drop=True).astype(int)[list(LESSON_FINDINGS)]
+    rows = np.sort(rng(seed).choice(len(table), size=int(n), replace=False))
+    folder = Path(root) / "nih" / "images"
+    folder.mkdir(parents=True, exist_ok=True)
+    picked = labels.iloc[rows]
+    for k, (pattern, group) in enumerate(picked.groupby(list(LESSON_FINDINGS)).groups.items()):
+        prevalence = {f: float(v) for f, v in zip(LESSON_FINDINGS, pattern)}
+        drawn = synth.generate(len(group), size=_SIZE, seed=seed + 100 + k, prevalence=prevalence, masks=False).images
+        for name, pixels in zip(table.loc[group, "image_id"], np.round(drawn[:, 0].numpy() * 255).astype(np.uint8)):
+            Image.fromarray(pixels).save(folder / name)
     return folder.parent
 
 

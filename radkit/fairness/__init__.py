@@ -57,6 +57,7 @@ from radkit.fairness.tradeoffs import (
     chouldechova_fpr,
     n_to_detect,
     parity_frontier,
+    pooled_age_edges,
     rate_by_group,
     underdiagnosis,
 )
@@ -65,6 +66,7 @@ from radkit.metrics.probe import ProbeResult, attribute_probe, linear_model, poo
 __all__ += [
     "ProbeResult",
     "age_band",
+    "pooled_age_edges",
     "apply_thresholds",
     "attribute_probe",
     "balance_table",

@@ -35,6 +35,7 @@ __all__ = [
     "parity_frontier",
     "underdiagnosis",
     "age_band",
+    "pooled_age_edges",
     "rate_by_group",
     "n_to_detect",
 ]
@@ -307,6 +308,73 @@ def age_band(age: ArrayLike, *, edges: tuple[int, ...] = (18, 40, 60, 80)) -> pd
     e = list(edges)
     labels = [f"{lo}-{hi - 1}" for lo, hi in zip(e[:-1], e[1:], strict=True)] + [f"{e[-1]}+"]
     return pd.cut(np.asarray(age, dtype=float), bins=[*e, np.inf], right=False, labels=labels)
+
+
+def pooled_age_edges(
+    age: ArrayLike,
+    y_true: ArrayLike,
+    *,
+    edges: tuple[int, ...] = (18, 40, 60, 80),
+    min_positives: int = 5,
+    min_negatives: int = 5,
+) -> tuple[int, ...]:
+    """Edges for :func:`age_band` whose every band has enough positives and negatives to be estimated.
+
+    A band with fewer than ``min_positives`` positive or ``min_negatives`` negative cases
+    (the children of a partial download, say) is pooled with its neighbour: the smaller of
+    the two adjacent bands, so pooling stays local. A band nobody falls in is left alone
+    (it forms no group). Ages missing or below the first edge are
+    not counted. Use the result as ``age_band(age, edges=...)``, and print which bands were
+    pooled: a rate that cannot be estimated is reported so, never silently.
+
+    Examples
+    --------
+    >>> age = [5, 10, 30, 35, 40, 45, 60, 65, 70, 75]
+    >>> y = [0, 0, 1, 0, 1, 0, 1, 0, 1, 0]
+    >>> pooled_age_edges(age, y, edges=(0, 18, 50, 70), min_positives=1, min_negatives=1)
+    (0, 50, 70)
+    """
+    from radkit._validate import check_labels
+
+    a = np.asarray(age, dtype=float)
+    y = check_labels(y_true, "y_true")
+    if a.shape != y.shape:
+        raise ValueError(f"age ({a.size}) and y_true ({y.size}) must have one value per case.")
+    for name, v in (("min_positives", min_positives), ("min_negatives", min_negatives)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+            raise ValueError(f"{name}={v!r}: use a whole number >= 0.")
+    e = sorted({int(x) for x in edges})
+    if not e:
+        raise ValueError("edges is empty: give the lower age of each band, e.g. (18, 40, 60, 80).")
+    ok = np.isfinite(a) & (a >= e[0])
+    if int(y[ok].sum()) < min_positives or int((1 - y[ok]).sum()) < min_negatives:
+        raise ValueError(
+            f"all ages together hold {int(y[ok].sum())} positive and {int((1 - y[ok]).sum())} negative cases, "
+            f"fewer than min_positives={min_positives} / min_negatives={min_negatives}: no band can be estimated. "
+            "Use more films (or a commoner finding)."
+        )
+
+    def counts(ed: list[int]) -> list[tuple[int, int, int]]:
+        band = np.searchsorted(np.asarray(ed), a[ok], side="right") - 1
+        return [
+            (int(y[ok][band == b].sum()), int((band == b).sum() - y[ok][band == b].sum()), int((band == b).sum()))
+            for b in range(len(ed))
+        ]
+
+    while len(e) > 1:
+        c = counts(e)
+        sparse = [b for b, (p, n, m) in enumerate(c) if m > 0 and (p < min_positives or n < min_negatives)]
+        if not sparse:
+            break
+        b = sparse[0]
+        if b == 0:
+            drop = 1  # the first band joins the second: drop the second band's lower edge
+        elif b == len(e) - 1:
+            drop = b  # the last band joins the one before it
+        else:
+            drop = b if c[b - 1][2] <= c[b + 1][2] else b + 1  # join the smaller neighbour
+        del e[drop]
+    return tuple(e)
 
 
 @renamed_arguments(by="groups")
