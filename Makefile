@@ -1,6 +1,7 @@
 # radkit: every target bootstraps .venv on first use.
 #   make lab         start JupyterLab on the tour notebook
-#   make test        ruff, unit tests + every notebook in notebooks/ and solutions/ (quick profile)
+#   make test        ruff, unit tests + every notebook in notebooks/ and solutions/ (quick profile), each
+#                    notebook's outputs checked as it runs (radkit.devtools.outputs)
 #   make run         execute every notebook headless, HTML to build/ (RADKIT_PROFILE, default standard)
 #   make lint        ruff check and ruff format --check over radkit/, tests/, bench/ (notebooks: tests/test_notebook_lint.py)
 #   make format      ruff format over radkit/, tests/, bench/
@@ -50,7 +51,7 @@ test: $(STAMP)
 	$(BIN)/ruff check radkit tests bench
 	$(BIN)/ruff format --check radkit tests bench
 	$(BIN)/python -m radkit.devtools.exercises check
-	RADKIT_PROFILE=quick RADKIT_CHECKS_STRICT=1 MPLBACKEND=Agg $(BIN)/python -m pytest tests radkit $(NOTEBOOKS) \
+	RADKIT_PROFILE=quick RADKIT_CHECKS_STRICT=1 RADKIT_OUTPUT_CHECK=1 MPLBACKEND=Agg $(BIN)/python -m pytest tests radkit $(NOTEBOOKS) \
 		--doctest-modules --nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:cacheprovider
 
 lint: $(STAMP)

@@ -7,8 +7,8 @@ os.environ.setdefault("RADKIT_PROFILE", "quick")
 
 
 def pytest_configure(config):
-    """With RADKIT_OUTPUT_CHECK=1, the nbval run of `make test` also applies the output check to every notebook it
-    executes (radkit.devtools.nbval_outputs; off by default until the notebooks pass it, issue 32)."""
+    """With RADKIT_OUTPUT_CHECK=1 (set by `make test`), the nbval run also applies the output check to every
+    notebook it executes (radkit.devtools.nbval_outputs, issue 32)."""
     name = "radkit.devtools.nbval_outputs"
     if os.environ.get("RADKIT_OUTPUT_CHECK") == "1" and not config.pluginmanager.has_plugin(name):
         import radkit.devtools.nbval_outputs as plugin

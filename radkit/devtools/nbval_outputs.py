@@ -7,10 +7,9 @@ outputs per notebook and, when the notebook's last code cell has run, applies
 problems, the last cell's report is turned into a failure that lists them
 (cell indices are those of the notebook, markdown included).
 
-Off unless ``RADKIT_OUTPUT_CHECK=1``; ``tests/conftest.py`` registers it for
-``make test``, and ``pytest -p radkit.devtools.nbval_outputs notebooks/07_*.ipynb
---nbval-lax`` loads it for a direct run. It becomes the default once the notebooks
-pass the output check (issue 32). nbval does not keep widget state (comm
+On when ``RADKIT_OUTPUT_CHECK=1``, which ``make test`` sets (``tests/conftest.py``
+registers the plugin then); ``pytest -p radkit.devtools.nbval_outputs notebooks/07_*.ipynb
+--nbval-lax`` with the variable set loads it for a direct run. nbval does not keep widget state (comm
 messages), so the tqdm-widget part of the progress rule applies in the claims
 runner (:mod:`radkit.devtools.claims`), not here.
 """
