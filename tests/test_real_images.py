@@ -172,6 +172,35 @@ def test_a_truncated_cache_entry_is_decoded_again(image_files):
     assert torch.equal(ds[0][0], good)
 
 
+@pytest.mark.parametrize("damage", [b"", b"\x89PNG\r\n\x1a\n" + b"\0" * 30, b"not an image at all"])
+def test_a_corrupt_film_among_good_ones_names_the_file_and_what_to_do(image_files, damage):
+    image_files[2].write_bytes(damage)
+    labels, meta = _table(image_files)
+    ds = CachedImages(labels, meta, image_files, size=16)
+    assert ds[1][0].shape == (1, 16, 16)  # the good films are unaffected
+    with pytest.raises(ValueError, match=r"2\.png cannot be decoded .*Download it again, or delete it"):
+        ds.stack(progress=False, num_workers=0)
+
+
+def test_8_bit_16_bit_and_rgb_films_mixed_in_one_folder_stack_alike(tmp_path, monkeypatch):
+    monkeypatch.setenv("RADKIT_CACHE", str(tmp_path / "cache"))
+    ramp = np.linspace(0, 1, 32 * 32).reshape(32, 32)
+    films = {
+        "gray8.png": Image.fromarray(np.round(ramp * 255).astype(np.uint8)),
+        "gray16.png": Image.fromarray(np.round(ramp * 65535).astype(np.uint16)),
+        "rgb.png": Image.fromarray(np.repeat(np.round(ramp * 255).astype(np.uint8)[..., None], 3, axis=2)),
+    }
+    files = []
+    for name, im in films.items():
+        im.save(tmp_path / name)
+        files.append(tmp_path / name)
+    labels, meta = _table(files)
+    stack = CachedImages(labels, meta, files, size=16, intensity="minmax").stack(progress=False, num_workers=0)
+    assert stack.shape == (3, 1, 16, 16)
+    # each film is scaled by its own depth (or min-max), so the three codings of one ramp agree
+    assert float((stack[1] - stack[0]).abs().max()) < 0.01 and float((stack[2] - stack[0]).abs().max()) < 0.01
+
+
 def test_worker_processes_give_the_same_stack(image_files):
     labels, meta = _table(image_files)
     ds = CachedImages(labels, meta, image_files, size=16)

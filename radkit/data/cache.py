@@ -177,7 +177,7 @@ class CachedImages(ImageDataset):
     def pixels(self, i: int) -> np.ndarray:
         """Image ``i`` as ``uint16`` HxW (x 65535): from the cache, or decoded and then cached."""
         if self.cache_dir is None:
-            return decode_resize(self.files[i], self.size, self.intensity)
+            return self._decode(i)
         if not self.files[i].is_file():
             raise FileNotFoundError(
                 f"{self.files[i]}: image not found (moved or deleted since the label table "
@@ -188,7 +188,7 @@ class CachedImages(ImageDataset):
             return np.load(entry)
         except (FileNotFoundError, ValueError, EOFError, OSError):
             pass  # no entry, or a truncated one: decode again
-        pixels = decode_resize(self.files[i], self.size, self.intensity)
+        pixels = self._decode(i)
         entry.parent.mkdir(parents=True, exist_ok=True)
         for stale in entry.parent.glob(entry.name.split("-")[0] + "-*.npy"):
             stale.unlink(missing_ok=True)  # entries of an older version of this file
@@ -197,6 +197,16 @@ class CachedImages(ImageDataset):
             np.save(fh, pixels)
         os.replace(tmp, entry)
         return pixels
+
+    def _decode(self, i: int) -> np.ndarray:
+        try:
+            return decode_resize(self.files[i], self.size, self.intensity)
+        except (OSError, ValueError, SyntaxError, EOFError) as err:  # PIL and pydicom's ways of saying "corrupt"
+            raise ValueError(
+                f"{self.files[i]} cannot be decoded ({type(err).__name__}: {err}); it is probably a truncated "
+                "or corrupt download. Download it again, or delete it (lessons use only the films present); "
+                "`python -m radkit.data check <source>` lists every unreadable film."
+            ) from err
 
     def load(self, i: int) -> np.ndarray:
         return self.pixels(i).astype(np.float32) / _SCALE
