@@ -52,10 +52,17 @@ CHEXPERT_UNCERTAIN = ("drop", "zeros", "ones")
 _FRONTAL_PADCHEST = ("PA", "AP", "AP_horizontal")
 
 
-def _noting(ds: object, table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` with the loader's count of listed images absent from the folder in ``attrs["not_found"]``."""
-    table.attrs["not_found"] = len(getattr(ds, "not_found", ()))
-    table.attrs["listed"] = len(getattr(ds, "not_found", ())) + len(ds)  # type: ignore[arg-type]
+def _films(ds, source: str, findings: list[str], columns: dict, *, labels: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per film of loader ``ds``: its file, ``columns``, and the lesson findings by the one crosswalk.
+
+    ``attrs`` carries the loader's count of label-table entries absent from the folder (``not_found``)
+    and of entries listed (``listed``), which :func:`real_lesson_data` reports.
+    """
+    table = pd.DataFrame({"file": ds.files, **columns}).join(
+        map_findings(ds.labels if labels is None else labels, source, findings)
+    )
+    absent = len(getattr(ds, "not_found", ()))
+    table.attrs.update(not_found=absent, listed=absent + len(ds))
     return table
 
 
@@ -63,21 +70,10 @@ def _nih(root: Path | None, findings: list[str], **_: object) -> pd.DataFrame:
     from radkit.data.loaders import NIHChestXray14
 
     ds = NIHChestXray14(root, missing="skip", size=None)
-    meta = ds.meta
-    return _noting(
-        ds,
-        pd.DataFrame(
-            {
-                "file": ds.files,
-                "patient_id": meta["patient_id"].astype(str),
-                "age": meta["age"],
-                "sex": meta["sex"],
-                "view": meta["view"],
-                "date": pd.NaT,
-                "image_id": meta["image_id"],
-                "follow_up": meta["follow_up"],
-            }
-        ).join(map_findings(ds.labels, "nih", findings)),
+    m = ds.meta
+    columns = {"patient_id": m["patient_id"].astype(str), "age": m["age"], "sex": m["sex"], "view": m["view"]}
+    return _films(
+        ds, "nih", findings, {**columns, "date": pd.NaT, "image_id": m["image_id"], "follow_up": m["follow_up"]}
     )
 
 
@@ -98,23 +94,11 @@ def _chexpert(root: Path | None, findings: list[str], *, uncertain: str = "drop"
         missing="skip",
         size=None,
     )
-    meta = ds.meta
-    view = meta["ap_pa"].where(meta["ap_pa"] != "", "frontal")
-    return _noting(
-        ds,
-        pd.DataFrame(
-            {
-                "file": ds.files,
-                "patient_id": meta["patient_id"].astype(str),
-                "age": meta["age"],
-                "sex": meta["sex"].map({"Male": "M", "Female": "F"}).fillna(""),
-                "view": view,
-                "date": pd.NaT,
-                "image_id": meta["path"],
-                "study": meta["study"],
-            }
-        ).join(map_findings(ds.labels, "chexpert", findings)),
-    )
+    m = ds.meta
+    sex = m["sex"].map({"Male": "M", "Female": "F"}).fillna("")
+    view = m["ap_pa"].where(m["ap_pa"] != "", "frontal")
+    columns = {"patient_id": m["patient_id"].astype(str), "age": m["age"], "sex": sex, "view": view}
+    return _films(ds, "chexpert", findings, {**columns, "date": pd.NaT, "image_id": m["path"], "study": m["study"]})
 
 
 def _rsna(root: Path | None, findings: list[str], **_: object) -> pd.DataFrame:
@@ -122,21 +106,18 @@ def _rsna(root: Path | None, findings: list[str], **_: object) -> pd.DataFrame:
 
     ds = RSNAPneumonia(root, missing="skip", size=None)
     ids = ds.meta["patient_id"].astype(str)
-    table = pd.DataFrame({"file": ds.files, "patient_id": ids, "image_id": ids + ".dcm"})
+    heads = pd.DataFrame({"patient_id": ids})
     try:  # age, sex and view from the DICOM header table shipped with torchxrayvision
         from radkit.public import rsna_entries
 
-        heads = rsna_entries()[["patient_id", "age", "sex", "view"]].astype({"sex": str, "view": str})
-        table = table.merge(heads, on="patient_id", how="left")
+        known = rsna_entries()[["patient_id", "age", "sex", "view"]].astype({"sex": str, "view": str})
+        heads = heads.merge(known, on="patient_id", how="left")
     except FileNotFoundError:
-        table = table.assign(age=np.nan, sex="", view="")
+        heads = heads.assign(age=np.nan, sex="", view="")
+    columns = {c: heads[c].to_numpy() for c in ("patient_id", "age", "sex", "view")}
     # RSNAPneumonia calls the file's Target column "Pneumonia"; the crosswalk names the file's column
-    return _noting(
-        ds,
-        table.assign(date=pd.NaT).join(
-            map_findings(ds.labels.rename(columns={"Pneumonia": "Target"}), "rsna", findings)
-        ),
-    )
+    labels = ds.labels.rename(columns={"Pneumonia": "Target"})
+    return _films(ds, "rsna", findings, {**columns, "date": pd.NaT, "image_id": ids + ".dcm"}, labels=labels)
 
 
 def _vindr(root: Path | None, findings: list[str], *, label_policy: str = "majority", **_: object) -> pd.DataFrame:
@@ -145,21 +126,8 @@ def _vindr(root: Path | None, findings: list[str], *, label_policy: str = "major
     ds = VinDrCXR(root, label_policy=label_policy, split="train", missing="skip", size=None)
     ids = ds.meta["image_id"].astype(str)
     # VinDr-CXR publishes no patient identifiers and strips age/sex from its tables: one image = one patient
-    return _noting(
-        ds,
-        pd.DataFrame(
-            {
-                "file": ds.files,
-                "patient_id": ids,
-                "age": np.nan,
-                "sex": "",
-                "view": "PA",
-                "date": pd.NaT,
-                "image_id": ids,
-                "n_readers": ds.meta["n_readers"],
-            }
-        ).join(map_findings(ds.labels, "vindr", findings)),
-    )
+    columns = {"patient_id": ids, "age": np.nan, "sex": "", "view": "PA", "date": pd.NaT, "image_id": ids}
+    return _films(ds, "vindr", findings, {**columns, "n_readers": ds.meta["n_readers"]})
 
 
 def _padchest(root: Path | None, findings: list[str], **_: object) -> pd.DataFrame:
@@ -167,21 +135,13 @@ def _padchest(root: Path | None, findings: list[str], **_: object) -> pd.DataFra
 
     wanted = sorted({name for f in findings for name in source_labels("padchest", f)})
     ds = PadChest(root, pathologies=wanted, missing="skip", size=None)
-    meta = ds.meta
-    date = pd.to_datetime(meta["study_date"], format="%Y%m%d", errors="coerce")
-    table = pd.DataFrame(
-        {
-            "file": ds.files,
-            "patient_id": meta["patient_id"].astype(str),
-            "age": date.dt.year - meta["birth_year"],
-            "sex": meta["sex"].where(meta["sex"].isin(["M", "F"]), ""),
-            "view": meta["projection"],
-            "date": date,
-            "image_id": meta["image_id"],
-            "manufacturer": meta["manufacturer"],
-        }
-    ).join(map_findings(ds.labels, "padchest", findings))
-    return _noting(ds, table[table["view"].isin(_FRONTAL_PADCHEST)])
+    m = ds.meta
+    date = pd.to_datetime(m["study_date"], format="%Y%m%d", errors="coerce")
+    sex = m["sex"].where(m["sex"].isin(["M", "F"]), "")
+    columns = {"patient_id": m["patient_id"].astype(str), "age": date.dt.year - m["birth_year"], "sex": sex}
+    extra = {"view": m["projection"], "date": date, "image_id": m["image_id"], "manufacturer": m["manufacturer"]}
+    table = _films(ds, "padchest", findings, {**columns, **extra})
+    return table[table["view"].isin(_FRONTAL_PADCHEST)]
 
 
 _TABLES: dict[str, Callable[..., pd.DataFrame]] = {
