@@ -4,9 +4,9 @@ import pytest
 
 pytest.importorskip("flwr")
 
-from flwr.supercore.object_ref import validate  # noqa: E402
+from flwr.supercore.object_ref import validate
 
-from radkit.federated import deploy  # noqa: E402
+from radkit.federated import deploy
 
 
 def test_the_app_project_names_apps_flwr_run_accepts(tmp_path):

@@ -9,7 +9,8 @@ number of images; the ``ServerApp`` runs Flower's own ``FedAvg`` strategy.
 (every message is serialised to Flower's wire format and back), so the lesson
 and the tests run the real Flower apps without a SuperLink; a consortium runs
 the same two apps with ``flower-superlink`` / ``flower-supernode``, as ``make flower-check``
-(:mod:`radkit.federated.deploy`) does on localhost and checks against this module. Flower's ``run_simulation`` would need Ray, which radkit does not require.
+(:mod:`radkit.federated.deploy`) does on localhost and checks against this module.
+Flower's ``run_simulation`` would need Ray, which radkit does not require.
 """
 
 from __future__ import annotations
