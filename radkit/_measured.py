@@ -140,16 +140,35 @@ def describe(notebook: str | os.PathLike, profile: str, *, path: str | os.PathLi
     >>> record("notebooks/07_x.ipynb", "quick", {"seed": 1, "wall_s": 30.2, "rss_mb": 900.0}, path=f)
     >>> describe("07_x", "quick", path=f)
     'this notebook took 30 s here in profile quick (1 run; peak memory 0.9 GB).'
+    >>> g = pathlib.Path(tempfile.mkdtemp()) / "m.json"
+    >>> record("notebooks/07_x.ipynb", "quick", {"seed": 1, "wall_s": 95.0, "cpu_s": 41.0, "threads": "1",
+    ...                                          "cpus": 2}, path=g)
+    >>> print(describe("07_x", "quick", path=g))  # doctest: +NORMALIZE_WHITESPACE
+    this notebook takes about 41 s on an idle 2-core CPU in profile quick (its measured CPU time, 1 run;
+    95 s wall on the shared build machine).
     """
     runs = [r for r in _runs(notebook, profile, load(path)) if r.get("wall_s") is not None]
     if not runs:
         return f"this notebook has not been timed in profile {profile} yet (make claims records it)."
+
+    def span(values: list[float]) -> str:
+        lo, hi = min(values), max(values)
+        return f"{lo:.0f} s" if round(lo) == round(hi) else f"{lo:.0f}–{hi:.0f} s"
+
     walls = [float(r["wall_s"]) for r in runs]
-    lo, hi = min(walls), max(walls)
-    took = f"{lo:.0f} s" if round(lo) == round(hi) else f"{lo:.0f}–{hi:.0f} s"
     rss = [float(r["rss_mb"]) for r in runs if r.get("rss_mb") is not None]
     memory = f"; peak memory {max(rss) / 1024:.1f} GB" if rss else ""
-    return f"this notebook took {took} here in profile {profile} ({len(runs)} run{'s' * (len(runs) > 1)}{memory})."
+    count = f"{len(runs)} run{'s' * (len(runs) > 1)}"
+    single = [r for r in runs if str(r.get("threads")) == "1" and r.get("cpu_s") is not None]
+    if len(single) == len(runs):
+        # one thread: the kernel's CPU time is what an idle machine takes; wall time grew with the other jobs
+        cpus = f"{runs[0]['cpus']}-core " if runs[0].get("cpus") else ""
+        return (
+            f"this notebook takes about {span([float(r['cpu_s']) for r in runs])} on an idle {cpus}CPU "
+            f"in profile {profile} (its measured CPU time, {count}; {span(walls)} wall on the shared "
+            f"build machine{memory})."
+        )
+    return f"this notebook took {span(walls)} here in profile {profile} ({count}{memory})."
 
 
 def ranges(profile: str, *, path: str | os.PathLike | None = None) -> dict[str, tuple[float, float]]:
