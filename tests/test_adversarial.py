@@ -150,3 +150,30 @@ def test_pgd_without_random_start_equals_art(norm):
     ).generate(x=x.numpy(), y=y.numpy())
     ours = adv.pgd(m, x, y, eps=eps, steps=5, step_size=step, norm=norm, random_start=False, seed=0).numpy()
     assert np.abs(ours - ref).max() < 1e-5
+
+
+def test_settle_batchnorm_recomputes_statistics_and_keeps_weights():
+    m = make_model("smallcnn", num_classes=2, seed=0)
+    x, _ = _data(n=40, size=16)
+    x = x * 0.5 + 0.25
+    m.features[1].running_mean.fill_(5.0)  # stale statistics, as after a short training run
+    weights = {k: v.clone() for k, v in m.named_parameters()}
+    out = adv.settle_batchnorm(m, x, batch_size=8)  # five equal batches: their mean is the mean
+    assert out is m and not m.training
+    assert all(torch.equal(weights[k], v) for k, v in m.named_parameters())
+    assert all(b.momentum == 0.1 for b in m.modules() if isinstance(b, nn.BatchNorm2d))
+    with torch.no_grad():  # first BatchNorm: the mean of the stem's output over all the images
+        stem = m.features[0](x)
+    assert torch.allclose(m.features[1].running_mean, stem.mean((0, 2, 3)), atol=1e-5)
+
+
+def test_settle_batchnorm_without_batchnorm_and_bad_input():
+    lin = Linear1(torch.ones(1, 1, 4, 4))
+    lin.train()
+    assert adv.settle_batchnorm(lin, torch.rand(3, 1, 4, 4)) is lin and not lin.training
+    with pytest.raises(ValueError, match="N×C×H×W"):
+        adv.settle_batchnorm(lin, torch.rand(4, 4))
+    with pytest.raises(ValueError, match="batch_size"):
+        adv.settle_batchnorm(lin, torch.rand(3, 1, 4, 4), batch_size=0)
+    with pytest.raises(TypeError, match="nn.Module"):
+        adv.settle_batchnorm("model", torch.rand(3, 1, 4, 4))

@@ -27,7 +27,7 @@ from radkit.adversarial.detect import DEFAULT_SQUEEZERS, squeezing_score
 from radkit.adversarial.evaluate import ATTACKS, RobustnessCurve, accuracy, positive_probability, robustness_curve
 from radkit.adversarial.plots import show_attack
 from radkit.adversarial.poison import Poisoned, add_trigger, attack_success_rate, backdoor, flip_labels
-from radkit.adversarial.training import METHODS, AdversarialAugment
+from radkit.adversarial.training import METHODS, AdversarialAugment, settle_batchnorm
 
 __all__ = [
     "NORMS",
@@ -56,4 +56,5 @@ __all__ = [
     "flip_labels",
     "METHODS",
     "AdversarialAugment",
+    "settle_batchnorm",
 ]

@@ -16,7 +16,7 @@ from radkit._validate import check_eps, check_fraction, check_targets
 from radkit.adversarial.attacks import _pgd_batch
 from radkit.seeding import torch_generator
 
-__all__ = ["AdversarialAugment", "METHODS"]
+__all__ = ["AdversarialAugment", "METHODS", "settle_batchnorm"]
 
 METHODS = ("fgsm", "pgd")
 
@@ -109,3 +109,65 @@ class AdversarialAugment:
         out = x.clone()
         out[pick.to(x.device)] = adv
         return out, y
+
+
+def settle_batchnorm(model: nn.Module, images: torch.Tensor, *, batch_size: int = 256) -> nn.Module:
+    """Recompute every BatchNorm layer's running statistics on ``images`` with the final weights; eval mode.
+
+    A short training run leaves BatchNorm's running means and variances trailing
+    behind the weights (they are averages over the last batches, made with
+    earlier weights). The ranking of the images barely suffers, but the logits
+    shift, and with them every decision at the default threshold: a model with
+    an AUC near 1 can call most images positive. Attacks are judged by
+    accuracy at that threshold, so the lesson settles the statistics once,
+    after training: one pass over ``images`` in train mode without gradients
+    (cumulative averages, ``momentum=None``). The weights are not changed.
+
+    Parameters
+    ----------
+    model : nn.Module
+        A trained model; models without BatchNorm are returned unchanged (in eval mode).
+    images : Tensor
+        N×C×H×W images, typically the training images.
+    batch_size : int, default 256
+
+    Returns
+    -------
+    nn.Module
+        ``model`` itself, in eval mode.
+
+    Examples
+    --------
+    >>> import torch, radkit.models as M
+    >>> m = M.make_model("smallcnn", num_classes=2, seed=0)
+    >>> x = torch.rand(64, 1, 16, 16) * 0.5 + 0.5
+    >>> bn = m.features[1]
+    >>> bool(bn.running_mean.abs().max() == 0)       # fresh statistics: mean 0
+    True
+    >>> m = settle_batchnorm(m, x)
+    >>> bool(bn.running_mean.abs().max() > 0), m.training
+    (True, False)
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"settle_batchnorm: model must be an nn.Module, got {type(model).__name__}.")
+    if not isinstance(images, torch.Tensor) or images.ndim != 4 or len(images) == 0:
+        raise ValueError("settle_batchnorm: images must be a non-empty N×C×H×W tensor (e.g. the training images).")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
+        raise ValueError(f"settle_batchnorm: batch_size must be a positive int, got {batch_size!r}.")
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if not norms:
+        return model.eval()
+    momenta = [m.momentum for m in norms]
+    device = next(model.parameters()).device
+    try:
+        for m in norms:
+            m.reset_running_stats()
+            m.momentum = None  # cumulative average over all the batches of the pass
+        model.train()
+        with torch.no_grad():
+            for i in range(0, len(images), batch_size):
+                model(images[i : i + batch_size].to(device))
+    finally:
+        for m, momentum in zip(norms, momenta):
+            m.momentum = momentum
+    return model.eval()
