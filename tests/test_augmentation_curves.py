@@ -148,3 +148,17 @@ def test_unpaired_gain_is_welch():
     assert e.estimate == pytest.approx(a.mean() - b.mean()) and (e.low, e.high) == pytest.approx((ci.low, ci.high))
     with pytest.raises(ValueError, match="at least 2"):
         unpaired_gain(a, b[:1])
+
+
+def test_make_cnn_narrow_smallcnn_is_seeded_and_checked():
+    from radkit.augmentation.curves import make_cnn
+
+    a, b = make_cnn("smallcnn", num_classes=2, seed=3, width=8), make_cnn("smallcnn", num_classes=2, seed=3, width=8)
+    assert a.head.in_features == 64 and all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    default = make_cnn("smallcnn", num_classes=2, seed=3)
+    ref = models.make_model("smallcnn", num_classes=2, seed=3)
+    assert all(torch.equal(p, q) for p, q in zip(default.parameters(), ref.parameters()))
+    with pytest.raises(ValueError, match="smallcnn"):
+        make_cnn("resnet18", num_classes=1, seed=0, width=8)
+    with pytest.raises(ValueError, match="positive int"):
+        make_cnn("smallcnn", num_classes=1, seed=0, width=0)

@@ -37,6 +37,7 @@ __all__ = [
     "epochs_for",
     "fit_and_score",
     "learning_curve",
+    "make_cnn",
     "paired_gain",
     "t_interval",
     "unpaired_gain",
@@ -241,6 +242,50 @@ def learning_curve(
                 )
                 bar.update()
     return LearningCurve(pd.DataFrame(rows))
+
+
+def make_cnn(name: str, *, num_classes: int, seed: int, width: int | None = None):
+    """A seeded model of :func:`radkit.models.make_model`, or a narrower ``smallcnn`` when ``width`` is given.
+
+    A lesson that trains dozens of models on tiny images can fix its own, cheaper model size in every
+    profile: ``width`` is the channel count of the small CNN's first block (the kit's default is 16;
+    8 trains about 2.5 times faster on a CPU). Other architectures take no width (``width=None``).
+
+    Parameters
+    ----------
+    name : str
+        Architecture, as in :func:`radkit.models.make_model`.
+    num_classes : int
+        Output logits.
+    seed : int
+        Seed of the initial weights (the global torch generator is left as it was).
+    width : int, optional, keyword-only
+        First-block channels of ``smallcnn``; None keeps the kit's default.
+
+    Examples
+    --------
+    >>> import torch
+    >>> m = make_cnn("smallcnn", num_classes=1, seed=0, width=8)
+    >>> m(torch.zeros(2, 1, 32, 32)).shape, m.head.in_features
+    (torch.Size([2, 1]), 64)
+    """
+    import torch
+
+    from radkit import models
+
+    if width is None:
+        return models.make_model(name, num_classes=num_classes, seed=seed)
+    if str(name).strip().lower() != "smallcnn":
+        raise ValueError(
+            f"width applies to the 'smallcnn' model only, got model {name!r} with width={width}. "
+            "Pass width=None for other architectures."
+        )
+    if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
+        raise ValueError(f"width must be a positive int such as 8, got {width!r}.")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(check_seed(seed))
+        model = models.SmallCNN(num_classes, width=int(width))
+    return models.remember(model, in_channels=1)
 
 
 def fit_and_score(
