@@ -96,6 +96,8 @@ def test_semi_supervised_bad_inputs():
         pseudo_label(head, X[:10, :, 0, 0], y[:10], X[10:], num_epochs=1, lr=0.1, seed=0)
     with pytest.raises(ValueError, match="labels"):
         pseudo_label(head, X[:10], y[:5], X[10:], num_epochs=1, lr=0.1, seed=0)
+    with pytest.raises(ValueError, match="0 unlabelled items: semi-supervised learning needs both"):
+        pseudo_label(head, X, y, X[:0], num_epochs=1, lr=0.1, seed=0)  # every item labelled (a small smoke pool)
     with pytest.raises(ValueError, match="alpha"):
         temporal_ensembling(
             head, X[:10], y[:10], X[10:], augment=gaussian_noise(), alpha=1.0, warmup_epochs=1, lr=0.1, seed=0

@@ -90,6 +90,11 @@ def _validate(X_l, y_l, X_u) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         y = y[:, None]
     if len(y) != len(X_l):
         raise ValueError(f"{len(X_l)} labelled images but {len(y)} labels.")
+    if len(X_l) == 0 or len(X_u) == 0:
+        raise ValueError(
+            f"{len(X_l)} labelled and {len(X_u)} unlabelled items: semi-supervised learning needs both; "
+            "label fewer items (or draw a larger pool) so that some stay unlabelled."
+        )
     if X_l.shape[1:] != X_u.shape[1:]:
         raise ValueError(
             f"labelled {tuple(X_l.shape[1:])} and unlabelled {tuple(X_u.shape[1:])} items "
