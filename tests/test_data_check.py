@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from radkit.data.__main__ import main
-from radkit.data.check import SHOWN, check_folder
+from radkit.data.check import SHOWN, folder_report
 from tests.conftest import SMALL_NORMAL, SMALL_PER_FINDING
 
 
@@ -18,7 +18,7 @@ def nih_copy(fake_cxr_data, tmp_path):
 
 
 def test_a_complete_folder_counts_every_film_and_what_lessons_use(fake_cxr_data):
-    r = check_folder("chexpert", fake_cxr_data / "chexpert", progress=False)
+    r = folder_report("chexpert", fake_cxr_data / "chexpert", progress=False)
     n = SMALL_NORMAL + SMALL_PER_FINDING * 5  # five lesson findings in the fake folders
     assert r.found == n and r.decoded == n and not r.unreadable
     assert r.listed == n + 3 and len(r.missing) == 3  # the fake CSV lists three films it does not write
@@ -28,7 +28,7 @@ def test_a_complete_folder_counts_every_film_and_what_lessons_use(fake_cxr_data)
 
 
 def test_the_nih_table_lists_far_more_than_a_partial_download(nih_copy):
-    r = check_folder("nih", nih_copy, progress=False)
+    r = folder_report("nih", nih_copy, progress=False)
     assert r.listed == 112_120 and r.found == len(list((nih_copy / "images").iterdir()))
     assert len(r.missing) == r.listed - r.found
     text = str(r)
@@ -39,25 +39,27 @@ def test_a_corrupt_png_is_named_and_not_used(nih_copy):
     files = sorted((nih_copy / "images").iterdir())
     files[0].write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)  # a truncated download
     files[1].write_bytes(b"")
-    r = check_folder("nih", nih_copy, progress=False)
+    r = folder_report("nih", nih_copy, progress=False)
     assert sorted(p for p, _ in r.unreadable) == sorted(map(str, files[:2]))
     assert r.films == r.found - 2  # the lessons' count leaves the unreadable films out
     assert "2 unreadable" in str(r) and "Download those files again" in str(r)
 
 
 def test_a_sample_decodes_only_that_many_and_is_seeded(nih_copy):
-    a = check_folder("nih", nih_copy, sample=7, seed=1, progress=False)
+    a = folder_report("nih", nih_copy, sample=7, seed=1, progress=False)
     assert a.decoded == 7 and "a random 7 of" in str(a)
     with pytest.raises(ValueError, match="sample=0"):
-        check_folder("nih", nih_copy, sample=0, progress=False)
+        folder_report("nih", nih_copy, sample=0, seed=0, progress=False)
+    with pytest.raises(ValueError, match="give seed= too"):
+        folder_report("nih", nih_copy, sample=5, progress=False)
 
 
 def test_another_sources_films_and_a_missing_folder_are_clear_errors(fake_cxr_data, tmp_path):
     shutil.copytree(fake_cxr_data / "chexpert", tmp_path / "nih")  # CheXpert's films where NIH's belong
     with pytest.raises(FileNotFoundError, match="none of the 112120 images in the label table found"):
-        check_folder("nih", tmp_path / "nih", progress=False)
+        folder_report("nih", tmp_path / "nih", progress=False)
     with pytest.raises(FileNotFoundError, match="Download it from"):
-        check_folder("nih", tmp_path / "absent", progress=False)
+        folder_report("nih", tmp_path / "absent", progress=False)
 
 
 def test_the_command_line_exit_codes(nih_copy, fake_cxr_data, tmp_path, capsys):

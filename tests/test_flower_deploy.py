@@ -29,8 +29,8 @@ def test_the_deployed_apps_are_the_kits_flower_apps():
 
 
 def test_each_hospital_builds_the_same_federation_from_the_run_config():
-    a, model_a, opts = deploy.federation(0, 3, 120, 16)
-    b, model_b, _ = deploy.federation(0, 3, 120, 16)
+    a, model_a, opts = deploy.federation(seed=0, nodes=3, n_train=120, size=16)
+    b, model_b, _ = deploy.federation(seed=0, nodes=3, n_train=120, size=16)
     assert [c.name for c in a] == ["A", "B", "C"] and opts["seed"] == 0
     assert all((x.X == y.X).all() and (x.y == y.y).all() for x, y in zip(a, b))
     assert all((p == q).all() for p, q in zip(model_a.state_dict().values(), model_b.state_dict().values()))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from radkit.data.check import check_folder
+from radkit.data.check import folder_report
 from radkit.data.real import _TABLES
 
 
@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--seed", type=int, default=0, help="which films the sample holds")
     args = parser.parse_args(argv)
     try:
-        report = check_folder(args.source, args.root, sample=args.sample, seed=args.seed)
+        report = folder_report(args.source, args.root, sample=args.sample, seed=args.seed)
     except (FileNotFoundError, ValueError) as err:
         print(err, file=sys.stderr)
         return 2

@@ -1,6 +1,6 @@
 """Is a downloaded folder complete and readable? ``python -m radkit.data check nih``.
 
-:func:`check_folder` compares the films in a source's folder with its label table,
+:func:`folder_report` compares the films in a source's folder with its label table,
 decodes them (all, or a random sample) to find unreadable files, and ends with what
 the lessons will use: frontal films, one per patient, and the positives of each
 lesson finding the source labels. Lessons read the same loaders, so a folder that
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["FolderReport", "check_folder", "SHOWN"]
+__all__ = ["FolderReport", "folder_report", "SHOWN"]
 
 #: How many missing or unreadable files a report names before it gives only a count.
 SHOWN = 5
@@ -24,7 +24,7 @@ SHOWN = 5
 
 @dataclass
 class FolderReport:
-    """What :func:`check_folder` found.
+    """What :func:`folder_report` found.
 
     Attributes
     ----------
@@ -94,12 +94,12 @@ def _loader(source: str, root: Path | None):
     return make[source]()
 
 
-def check_folder(
+def folder_report(
     source: str,
     root: str | os.PathLike | None = None,
     *,
     sample: int | None = None,
-    seed: int = 0,
+    seed: int | None = None,
     progress: bool = True,
 ) -> FolderReport:
     """Count, decode and summarise a real source's folder.
@@ -112,8 +112,8 @@ def check_folder(
     sample : int, optional, keyword-only
         Decode only this many films, drawn at random (all when None; 112,120 NIH
         films take tens of minutes).
-    seed : int, keyword-only
-        Which films the sample holds.
+    seed : int, optional, keyword-only
+        Which films the sample holds; needed with ``sample``.
     progress : bool, keyword-only
         Show a progress bar while decoding.
 
@@ -130,7 +130,7 @@ def check_folder(
 
     Examples
     --------
-    >>> r = check_folder("nih", "/data/nih", sample=1000)   # doctest: +SKIP
+    >>> r = folder_report("nih", "/data/nih", sample=1000)   # doctest: +SKIP
     >>> print(r)                                            # doctest: +SKIP
     """
     from tqdm.auto import tqdm
@@ -140,6 +140,8 @@ def check_folder(
     from radkit.data.real import _TABLES
     from radkit.findings import source_labels
 
+    if sample is not None and seed is None:
+        raise ValueError("sample= draws films at random: give seed= too (any int), so the draw can be repeated.")
     if sample is not None and (isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or sample < 1):
         raise ValueError(f"sample={sample!r}: give a positive number of films to decode, or None for all.")
     from radkit.data._sources import data_root

@@ -35,19 +35,19 @@ import torch
 
 from radkit.federated import flower
 
-__all__ = ["federation", "serverapp", "clientapp", "check_deployment", "APP_CONFIG"]
+__all__ = ["federation", "serverapp", "clientapp", "deploy_and_compare", "APP_CONFIG"]
 
 #: The run config of the check (``flwr run --run-config`` overrides it; ``out`` is where the ServerApp saves).
 APP_CONFIG: dict[str, object] = {"seed": 0, "rounds": 2, "nodes": 3, "n-train": 240, "size": 24, "out": ""}
 
 
-def federation(seed: int, nodes: int, n_train: int, size: int):
+def federation(*, seed: int, nodes: int, n_train: int, size: int):
     """The small synthetic federation of the check: ``nodes`` hospitals, their model, the training options."""
-    import radkit
+    from radkit.config import setup
     from radkit.federated.clients import FEDERATED_SITES, make_clients
     from radkit.models import make_model
 
-    prof = radkit.setup(profile_name="quick", seed=seed, verbose=False)
+    prof = setup(seed, profile_name="quick", verbose=False)
     sites = FEDERATED_SITES[:nodes]
     clients = make_clients(prof, sites=sites, n_train=n_train, n_test=max(60, n_train // 3), size=size, seed=seed)
     model = make_model("smallcnn", num_classes=1, seed=seed)
@@ -70,7 +70,7 @@ def _apps():
     def _client(context):
         key = _config(context)
         if key not in inner:  # built once per ClientApp process, from the run config
-            clients, model, opts = federation(*key)
+            clients, model, opts = federation(**dict(zip(("seed", "nodes", "n_train", "size"), key)))
             inner[key] = flower.client_app(clients, model, **opts)
         return inner[key]
 
@@ -85,7 +85,7 @@ def _apps():
     @server.main()
     def main(grid, context) -> None:
         seed, nodes, n_train, size = _config(context)
-        _, model, _ = federation(seed, nodes, n_train, size)
+        _, model, _ = federation(seed=seed, nodes=nodes, n_train=n_train, size=size)
         app, result = flower.server_app(model, rounds=int(context.run_config.get("rounds", 2)), num_clients=nodes)
         app(grid, context)
         out = str(context.run_config.get("out", ""))
@@ -98,7 +98,7 @@ def _apps():
 #: The apps the SuperLink and the SuperNodes load (``radkit.federated.deploy:serverapp`` / ``:clientapp``).
 try:
     serverapp, clientapp = _apps()
-except ImportError:  # without Flower the module still imports; check_deployment says how to install it
+except ImportError:  # without Flower the module still imports; deploy_and_compare says how to install it
     serverapp = clientapp = None
 
 
@@ -141,7 +141,7 @@ def _project(folder: Path) -> Path:
     return folder
 
 
-def check_deployment(*, rounds: int = 2, nodes: int = 3, seed: int = 0, timeout: float = 600.0) -> dict:
+def deploy_and_compare(*, seed: int, rounds: int = 2, nodes: int = 3, timeout: float = 600.0) -> dict:
     """Run the apps on a local SuperLink with ``nodes`` SuperNodes; compare with the in-process run.
 
     Returns
@@ -151,7 +151,7 @@ def check_deployment(*, rounds: int = 2, nodes: int = 3, seed: int = 0, timeout:
 
     Examples
     --------
-    >>> report = check_deployment(rounds=2, nodes=3)   # doctest: +SKIP
+    >>> report = deploy_and_compare(seed=0, rounds=2, nodes=3)   # doctest: +SKIP
     >>> report["max_abs_diff"] < 1e-5                  # doctest: +SKIP
     True
     """
@@ -236,7 +236,9 @@ def check_deployment(*, rounds: int = 2, nodes: int = 3, seed: int = 0, timeout:
                 except subprocess.TimeoutExpired:
                     p.kill()
                     p.wait()
-    clients, model, opts = federation(seed, nodes, APP_CONFIG["n-train"], APP_CONFIG["size"])
+    clients, model, opts = federation(
+        seed=seed, nodes=nodes, n_train=int(APP_CONFIG["n-train"]), size=int(APP_CONFIG["size"])
+    )
     sapp, res = flower.server_app(model, rounds=rounds, num_clients=nodes)
     flower.run_in_process(sapp, flower.client_app(clients, model, **opts), num_nodes=nodes, result=res)
 
@@ -268,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tol", type=float, default=1e-6, help="round 1: largest relative difference (float32)")
     parser.add_argument("--tol-last", type=float, default=1e-3, help="last round: largest relative difference")
     args = parser.parse_args(argv)
-    r = check_deployment(rounds=args.rounds, nodes=args.nodes, seed=args.seed)
+    r = deploy_and_compare(rounds=args.rounds, nodes=args.nodes, seed=args.seed)
     first, last = r["rel_diff_per_round"][0], r["rel_diff_per_round"][-1]
     ok = first <= args.tol and last <= args.tol_last
     print(
