@@ -54,9 +54,15 @@ def federation(*, seed: int, nodes: int, n_train: int, size: int):
     return clients, model, dict(local_epochs=1, batch_size=16, lr=3e-3, seed=seed)
 
 
-def _config(context) -> tuple[int, int, int, int]:
+def _config(context) -> dict[str, int]:
+    """The keyword arguments of :func:`federation` from a run's config (the defaults of :data:`APP_CONFIG`)."""
     cfg = {**APP_CONFIG, **dict(context.run_config)}
-    return int(cfg["seed"]), int(cfg["nodes"]), int(cfg["n-train"]), int(cfg["size"])
+    return {
+        "seed": int(cfg["seed"]),
+        "nodes": int(cfg["nodes"]),
+        "n_train": int(cfg["n-train"]),
+        "size": int(cfg["size"]),
+    }
 
 
 def _apps():
@@ -68,9 +74,10 @@ def _apps():
     inner: dict[tuple, object] = {}
 
     def _client(context):
-        key = _config(context)
+        cfg = _config(context)
+        key = tuple(cfg.values())
         if key not in inner:  # built once per ClientApp process, from the run config
-            clients, model, opts = federation(**dict(zip(("seed", "nodes", "n_train", "size"), key)))
+            clients, model, opts = federation(**cfg)
             inner[key] = flower.client_app(clients, model, **opts)
         return inner[key]
 
@@ -84,9 +91,11 @@ def _apps():
 
     @server.main()
     def main(grid, context) -> None:
-        seed, nodes, n_train, size = _config(context)
-        _, model, _ = federation(seed=seed, nodes=nodes, n_train=n_train, size=size)
-        app, result = flower.server_app(model, rounds=int(context.run_config.get("rounds", 2)), num_clients=nodes)
+        cfg = _config(context)
+        _, model, _ = federation(**cfg)
+        app, result = flower.server_app(
+            model, rounds=int(context.run_config.get("rounds", 2)), num_clients=cfg["nodes"]
+        )
         app(grid, context)
         out = str(context.run_config.get("out", ""))
         if out:
