@@ -36,6 +36,8 @@ __all__ = [
     "REAL_SOURCES",
     "SOURCES_OF_IMAGES",
     "images_source",
+    "EXTERNAL_ENV",
+    "external_sources",
 ]
 
 
@@ -69,6 +71,10 @@ class Profile:
     images : str
         The image source (``RADKIT_IMAGES``: ``synthetic`` or a real dataset),
         set by :func:`setup`; :func:`radkit.data.lesson_data` reads it.
+    external : tuple of str
+        Further real sources (``RADKIT_EXTERNAL``), set by :func:`setup`: the
+        hospitals a lesson tests on externally or treats as other sites
+        (:func:`radkit.data.external_sets`). Empty by default.
     smoke : bool
         True when ``RADKIT_SMOKE=1`` capped the work (:meth:`Profile.smoke_caps`):
         the profile's image size, architecture and code path, on a few hundred
@@ -88,6 +94,7 @@ class Profile:
     seed: int = 0
     images: str = "synthetic"
     smoke: bool = False
+    external: tuple[str, ...] = ()
 
     def smoke_caps(self) -> Profile:
         """This profile with every field that multiplies work capped to what a CPU does in minutes.
@@ -165,6 +172,8 @@ IMAGES_ENV = "RADKIT_IMAGES"
 REAL_SOURCES = ("nih", "chexpert", "rsna", "vindr", "padchest")
 #: Every value ``RADKIT_IMAGES`` may take.
 SOURCES_OF_IMAGES = ("synthetic", *REAL_SOURCES)
+#: The environment variable that names further real sources, comma-separated (read by :func:`external_sources`).
+EXTERNAL_ENV = "RADKIT_EXTERNAL"
 
 
 def profile(name: str | None = None, *, smoke_run: bool | None = None) -> Profile:
@@ -266,6 +275,44 @@ def images_source(name: str | None = None) -> str:
         raise ValueError(
             f"Unknown image source {chosen!r} (from the {where}). Valid: "
             f"{', '.join(SOURCES_OF_IMAGES)}. Example: {IMAGES_ENV}=nih RADKIT_DATA=/data/cxr make run"
+        )
+    return chosen
+
+
+def external_sources(names: str | None = None, *, images: str) -> tuple[str, ...]:
+    """Further real sources: ``names`` if given, else ``RADKIT_EXTERNAL`` (comma-separated; default none).
+
+    They are the other hospitals of lessons that validate across sources (train on
+    ``images``, test on each of these) or treat sources as sites. Each must be a real
+    source other than ``images``, named once; with synthetic ``images`` there is nothing
+    to be external to, and naming any is an error.
+
+    Examples
+    --------
+    >>> external_sources("padchest, chexpert", images="nih")
+    ('padchest', 'chexpert')
+    >>> external_sources("", images="synthetic")
+    ()
+    """
+    from_env = names is None
+    raw = os.environ.get(EXTERNAL_ENV, "") if from_env else names
+    chosen = tuple(part.strip().lower() for part in raw.split(",") if part.strip())
+    where = f"environment variable {EXTERNAL_ENV}" if from_env else "argument"
+    example = f"Example: {IMAGES_ENV}=nih {EXTERNAL_ENV}=padchest,chexpert RADKIT_DATA=/data/cxr make run"
+    unknown = [c for c in chosen if c not in REAL_SOURCES]
+    if unknown:
+        raise ValueError(
+            f"Unknown external source(s) {unknown} (from the {where}). Valid: {', '.join(REAL_SOURCES)}. {example}"
+        )
+    if chosen and images not in REAL_SOURCES:
+        raise ValueError(
+            f"{EXTERNAL_ENV}={','.join(chosen)} needs a real training source: set {IMAGES_ENV} to one of "
+            f"{', '.join(REAL_SOURCES)} (now {images!r}), or unset {EXTERNAL_ENV}. {example}"
+        )
+    if images in chosen or len(set(chosen)) < len(chosen):
+        raise ValueError(
+            f"{EXTERNAL_ENV}={','.join(chosen)}: name each external source once and not the training source "
+            f"{images!r} (testing on the training hospital is internal validation). {example}"
         )
     return chosen
 
@@ -411,7 +458,8 @@ def setup(
     from radkit._version import __version__
 
     seed = notebook_seed(seed)
-    prof = replace(profile(profile_name), seed=seed, images=images_source())
+    images = images_source()
+    prof = replace(profile(profile_name), seed=seed, images=images, external=external_sources(images=images))
     if notebook is not None and (not isinstance(notebook, str) or not notebook.strip()):
         raise TypeError(f"notebook must name the notebook, e.g. '07_performance_measures', got {notebook!r}.")
     seed_everything(seed)
@@ -419,8 +467,9 @@ def setup(
     if verbose and os.environ.get("RANK", "0") == "0":  # under torchrun, one set of printed versions
         dev_name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else dev.type.upper()
         print(f"python {platform.python_version()} | torch {torch.__version__} | radkit {__version__}")
-        print(f"device: {dev_name} | profile: {prof.name} | seed: {seed} | images: {prof.images}")
-        sizes = {k: v for k, v in vars(prof).items() if k not in ("name", "seed", "images", "smoke")}
+        external = f" | external: {', '.join(prof.external)}" if prof.external else ""
+        print(f"device: {dev_name} | profile: {prof.name} | seed: {seed} | images: {prof.images}{external}")
+        sizes = {k: v for k, v in vars(prof).items() if k not in ("name", "seed", "images", "smoke", "external")}
         print("profile sizes: " + ", ".join(f"{k}={v}" for k, v in sizes.items()))
         if prof.smoke:
             print(

@@ -46,3 +46,20 @@ def fake_cxr_data_quick(tmp_path_factory):
     from radkit.devtools.fake_cxr import write_fake_sources
 
     return write_fake_sources(tmp_path_factory.mktemp("fake-cxr-quick"), seed=0)
+
+
+#: Films per source at real prevalence: the quick profile's 1,500 + 1,000.
+REAL_PREVALENCE_FILMS = 2500
+
+
+@pytest.fixture(scope="session")
+def fake_cxr_data_real_prevalence(tmp_path_factory):
+    """Fake ``nih/``, ``chexpert/``, ``padchest/`` and ``vindr/`` as a partial download gives them: 2,500 films each
+    drawn at random from the source's frontal films (real names, formats and prevalence, not enriched), pixels
+    drawn with each film's own labels (radkit.devtools.fake_cxr.write_fake_sample). About two minutes."""
+    from radkit.devtools.fake_cxr import SAMPLE_SOURCES, write_fake_sample
+
+    root = tmp_path_factory.mktemp("fake-cxr-real-prevalence")
+    for k, source in enumerate(SAMPLE_SOURCES):
+        write_fake_sample(root, source, REAL_PREVALENCE_FILMS, seed=10 * k)
+    return root

@@ -90,7 +90,7 @@ from radkit import _measured  # noqa: E402
 from radkit.config import SMOKE_CAPS  # noqa: E402
 
 #: Profile fields that do not multiply work: what smoke keeps (the code path at the profile's image size).
-KEPT = {"name", "image_size", "model", "seed", "images", "smoke"}
+KEPT = {"name", "image_size", "model", "seed", "images", "smoke", "external"}
 
 
 def test_every_field_that_multiplies_work_is_capped_and_the_code_path_is_kept():

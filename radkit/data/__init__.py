@@ -8,7 +8,15 @@ Every dataset returns ``(image, label, meta)`` per item (see
 from radkit.data._base import ImageDataset, read_image
 from radkit.data._sources import SOURCES, Source, data_root
 from radkit.data.fetch import ChecksumError, download, verify
-from radkit.data.lesson import LESSON_FINDINGS, LessonData, Split, images_source, lesson_data
+from radkit.data.lesson import (
+    LESSON_FINDINGS,
+    LessonData,
+    Split,
+    compare_sources,
+    external_sets,
+    images_source,
+    lesson_data,
+)
 from radkit.data.loaders import (
     CheXpert,
     NIHChestXray14,
@@ -40,6 +48,8 @@ __all__ = [
     "LessonData",
     "Split",
     "images_source",
+    "external_sets",
+    "compare_sources",
     "lesson_data",
     "available_sources",
 ]

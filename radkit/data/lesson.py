@@ -10,10 +10,11 @@ metadata lessons need (age, sex, view, site, date), sized by the profile.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 # images_source and the source names live in radkit.config, LessonData and Split in radkit.data._base;
 # they are re-exported here, where lessons have always imported them from.
@@ -33,6 +34,8 @@ __all__ = [
     "LessonData",
     "Split",
     "lesson_data",
+    "external_sets",
+    "compare_sources",
 ]
 
 #: The findings lessons ask for: :data:`radkit.findings.FINDINGS`, re-exported.
@@ -126,3 +129,101 @@ def lesson_data(
             "images and are ignored."
         )
     return real_lesson_data(chosen, names, n_train=n_train, n_test=n_test, size=size, seed=seed, **real_options)
+
+
+def external_sets(
+    prof: Profile,
+    *,
+    findings: str | Sequence[str] = ("cardiomegaly",),
+    n_test: int | None = None,
+    size: int | None = None,
+    seed: int | None = None,
+    sources: Sequence[str] | None = None,
+    **real_options: Any,
+) -> dict[str, Split]:
+    """A test set from each external source (``RADKIT_EXTERNAL``, ``prof.external``): other hospitals.
+
+    Each is drawn as :func:`radkit.data.real.real_lesson_data` draws a test set (one
+    film per patient, stratified by the findings' pattern, frontal views), with the
+    findings mapped by the one crosswalk (:mod:`radkit.findings`), so a model trained
+    on ``prof.images`` is scored on the same findings elsewhere. Show
+    :func:`compare_sources` next to the result: prevalence, views and ages differ
+    between sources, and an AUC moves with them.
+
+    Parameters
+    ----------
+    prof : Profile
+        From ``radkit.setup()``.
+    findings : str or sequence of str, keyword-only
+        Lesson findings; each source must have them (:func:`radkit.findings.finding_table`).
+    n_test, size, seed : int, optional, keyword-only
+        Default: the profile's ``n_test``, ``image_size`` and ``seed``.
+    sources : sequence of str, optional, keyword-only
+        Default ``prof.external``; an empty result when there is none.
+    **real_options
+        ``root``, ``uncertain``, ``label_policy``, ``cache`` (:data:`REAL_OPTIONS`).
+
+    Returns
+    -------
+    dict of str to Split
+        One test :class:`~radkit.data._base.Split` per source, in the order named.
+
+    Examples
+    --------
+    >>> import radkit
+    >>> prof = radkit.setup(profile_name="quick", verbose=False)
+    >>> external_sets(prof, findings="effusion")  # nothing named in RADKIT_EXTERNAL
+    {}
+    """
+    from radkit.config import external_sources
+    from radkit.data.real import real_lesson_data
+    from radkit.seeding import check_seed
+
+    names = _check_findings(findings)
+    unknown = set(real_options) - set(REAL_OPTIONS)
+    if unknown:
+        raise TypeError(f"external_sets: unknown option(s) {sorted(unknown)}; use {', '.join(REAL_OPTIONS)}.")
+    chosen = prof.external if sources is None else external_sources(",".join(sources), images=prof.images)
+    seed = check_seed(prof.seed if seed is None else seed)
+    n_test = prof.n_test if n_test is None else n_test
+    size = prof.image_size if size is None else size
+    return {
+        src: real_lesson_data(src, names, n_train=0, n_test=n_test, size=size, seed=seed, **real_options).test
+        for src in chosen
+    }
+
+
+def compare_sources(sets: Mapping[str, Split], findings: str | Sequence[str]) -> pd.DataFrame:
+    """What differs between sources besides the hospital: films, prevalence, views, age and sex.
+
+    One row per source (a :class:`~radkit.data._base.Split` each, e.g. the training
+    source's test split and :func:`external_sets`): the number of films, each finding's
+    prevalence, the share of AP films (the portable, sicker patients' view), the median
+    age and the share of women. Age and sex are missing where a source does not publish
+    them (VinDr-CXR).
+
+    Examples
+    --------
+    >>> import radkit
+    >>> prof = radkit.setup(profile_name="quick", verbose=False)
+    >>> d = lesson_data(prof, findings="effusion", n_train=8, n_test=40, size=16, masks=False, source="synthetic")
+    >>> t = compare_sources({"synthetic": d.test}, "effusion")
+    >>> list(t.columns)[:3], int(t.loc["synthetic", "films"])
+    (['films', 'effusion prevalence', 'AP share'], 40)
+    """
+    names = _check_findings(findings)
+    rows = {}
+    for source, split in sets.items():
+        meta = split.meta
+        view = meta["view"].astype(str).str.upper() if "view" in meta else pd.Series(dtype=str)
+        sex = meta["sex"].astype(str) if "sex" in meta else pd.Series(dtype=str)
+        known_sex = sex.isin(["M", "F"])
+        age = pd.to_numeric(meta["age"], errors="coerce") if "age" in meta else pd.Series(dtype=float)
+        rows[source] = {
+            "films": len(split.labels),
+            **{f"{f} prevalence": float(np.nanmean(split.labels[f])) for f in names},
+            "AP share": float(view.str.startswith("AP").mean()) if len(view) else np.nan,
+            "median age": float(age.median()) if age.notna().any() else np.nan,
+            "women share": float((sex[known_sex] == "F").mean()) if known_sex.any() else np.nan,
+        }
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("source")

@@ -251,7 +251,8 @@ def real_lesson_data(
         Lesson findings; each must exist in the source (see
         :func:`radkit.findings.finding_table`).
     n_train, n_test : int
-        Wanted sizes (fewer when the folder holds fewer usable images).
+        Wanted sizes (fewer when the folder holds fewer usable images). ``n_train=0``
+        draws a test set only, as an external source needs.
     size : int
         Side of the square images, in pixels.
     seed : int
@@ -288,8 +289,9 @@ def real_lesson_data(
     for finding in names:  # a finding the source lacks fails before any file is touched
         source_labels(source, finding)
     for name, value in (("n_train", n_train), ("n_test", n_test), ("size", size)):
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name}={value!r}: use a positive integer.")
+        smallest = 0 if name == "n_train" else 1  # n_train=0: a test set only (an external source)
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < smallest:
+            raise ValueError(f"{name}={value!r}: use a {'whole number >= 0' if smallest == 0 else 'positive integer'}.")
     table = _TABLES[source](None if root is None else Path(root), names, uncertain=uncertain, label_policy=label_policy)
     notes: list[str] = []
     absent, listed = table.attrs.get("not_found", 0), table.attrs.get("listed", 0)
@@ -309,7 +311,8 @@ def real_lesson_data(
     splits = {}
     for split, rows in (("train", train), ("test", test)):
         labels = rows[names].astype(np.float32).reset_index(drop=True)
-        _check_usable(source, split, labels)
+        if split == "test" or n_train:
+            _check_usable(source, split, labels)
         extra = [c for c in rows.columns if c not in (*names, "file", "age", "sex", "view", "date", "patient_id")]
         meta = pd.DataFrame(
             {

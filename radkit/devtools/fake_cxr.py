@@ -26,6 +26,8 @@ from PIL import Image
 __all__ = [
     "write_fake_nih",
     "write_fake_nih_sample",
+    "write_fake_sample",
+    "SAMPLE_SOURCES",
     "write_fake_chexpert",
     "write_fake_sources",
     "FAKE_PER_FINDING",
@@ -111,32 +113,108 @@ def write_fake_nih(
 
 
 def write_fake_nih_sample(root: str | os.PathLike, n: int, *, seed: int) -> Path:
-    """Write ``n`` NIH films drawn at random from the label table: real prevalence, as a partial download gives.
+    """Write ``n`` NIH films drawn at random from the label table; :func:`write_fake_sample` for NIH."""
+    return write_fake_sample(root, "nih", n, seed=seed)
+
+
+#: Sources :func:`write_fake_sample` writes (those the lessons' findings exist in).
+SAMPLE_SOURCES = ("nih", "chexpert", "padchest", "vindr")
+
+
+def _eligible(source: str) -> pd.DataFrame:
+    """The shipped label table of ``source``, frontal films only, one row per film: lesson findings (NaN = unknown)."""
+    from radkit.data.loaders import _txv_file
+    from radkit.findings import FINDINGS
+    from radkit.public import finding_labels, padchest_entries
+
+    labels = finding_labels(source, FINDINGS)
+    if source == "chexpert":
+        shipped = pd.read_csv(_txv_file("chexpert_train.csv.gz"))
+        labels = labels[labels.index.isin(shipped.loc[shipped["Frontal/Lateral"] == "Frontal", "Path"])]
+    elif source == "padchest":
+        frontal = padchest_entries().query("projection in ['PA', 'AP', 'AP_horizontal']")["image_id"]
+        labels = labels[labels.index.isin(set(frontal.astype(str)))]
+    return labels[~labels.index.duplicated()]
+
+
+def _save(base: Path, source: str, name: str, pixels: np.ndarray) -> None:
+    """One film as the source publishes it: 8-bit PNG (NIH), JPEG (CheXpert), 16-bit PNG (PadChest), DICOM (VinDr)."""
+    if source == "nih":
+        out = base / "images" / name
+    elif source == "chexpert":
+        out = base / name
+    elif source == "padchest":
+        out = base / "images" / name
+    else:
+        out = base / "train" / f"{name}.dicom"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if source == "nih":
+        Image.fromarray(pixels).save(out)
+    elif source == "chexpert":
+        Image.fromarray(pixels).save(out, quality=95)
+    elif source == "padchest":
+        Image.fromarray(pixels.astype(np.uint16) * 16).save(out)  # 12 bits used of 16, as many PadChest films
+    else:
+        _write_dicom(out, pixels.astype(np.uint16) * 16)
+
+
+def _write_dicom(path: Path, pixels: np.ndarray) -> None:
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
+
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.SOPClassUID, ds.SOPInstanceUID = SecondaryCaptureImageStorage, generate_uid()
+    ds.Rows, ds.Columns = pixels.shape
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
+    ds.PixelData = pixels.astype("<u2").tobytes()
+    ds.save_as(path, enforce_file_format=True)
+
+
+def write_fake_sample(root: str | os.PathLike, source: str, n: int, *, seed: int) -> Path:
+    """Write ``n`` films of ``source`` drawn at random from its label table: real prevalence, as a partial download.
 
     Unlike :func:`write_fake_nih` (enriched: each lesson finding alone on hundreds of films),
-    the films are a uniform random sample of NIH's 112,120 entries with every label they
-    have, so rare findings and rare groups (children) are as rare as in NIH; each film's
-    pixels carry its own lesson findings (several at once where the table says so).
-    Returns the ``nih`` folder.
+    the films are a uniform random sample of the source's frontal films with every label they
+    have, so rare findings and rare groups (children, pneumothorax in PadChest) are as rare as
+    in the source; each film's pixels carry its own lesson findings (several at once where the
+    table says so; an unknown label is drawn absent). Files have the source's real names and
+    formats (:func:`_save`); CheXpert also gets a ``train.csv`` of the films written. No label
+    table is written for the others: their loaders read the copy shipped with torchxrayvision.
+    Returns the source's folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = write_fake_sample(tempfile.mkdtemp(), "padchest", 20, seed=0)  # doctest: +SKIP
     """
     from radkit import synth
     from radkit.data.lesson import LESSON_FINDINGS
-    from radkit.findings import FINDINGS
-    from radkit.public import finding_labels, nih_entries
     from radkit.seeding import rng
 
-    table = nih_entries()
-    labels = finding_labels("nih", FINDINGS).reset_index(drop=True).astype(int)[list(LESSON_FINDINGS)]
-    rows = np.sort(rng(seed).choice(len(table), size=int(n), replace=False))
-    folder = Path(root) / "nih" / "images"
-    folder.mkdir(parents=True, exist_ok=True)
-    picked = labels.iloc[rows]
-    for k, (pattern, group) in enumerate(picked.groupby(list(LESSON_FINDINGS)).groups.items()):
+    if source not in SAMPLE_SOURCES:
+        raise ValueError(f"write_fake_sample: source={source!r}; use one of {', '.join(SAMPLE_SOURCES)}.")
+    labels = _eligible(source)
+    if not 0 < int(n) <= len(labels):
+        raise ValueError(f"write_fake_sample: n={n!r}; {source} has {len(labels):,} frontal films, use 1 to that.")
+    rows = np.sort(rng(seed).choice(len(labels), size=int(n), replace=False))
+    picked = labels.iloc[rows].fillna(0).astype(int)[list(LESSON_FINDINGS)]
+    base = Path(root) / source
+    for k, (pattern, names) in enumerate(picked.groupby(list(LESSON_FINDINGS)).groups.items()):
         prevalence = {f: float(v) for f, v in zip(LESSON_FINDINGS, pattern)}
-        drawn = synth.generate(len(group), size=_SIZE, seed=seed + 100 + k, prevalence=prevalence, masks=False).images
-        for name, pixels in zip(table.loc[group, "image_id"], np.round(drawn[:, 0].numpy() * 255).astype(np.uint8)):
-            Image.fromarray(pixels).save(folder / name)
-    return folder.parent
+        drawn = synth.generate(len(names), size=_SIZE, seed=seed + 100 + k, prevalence=prevalence, masks=False).images
+        for name, pixels in zip(names, np.round(drawn[:, 0].numpy() * 255).astype(np.uint8)):
+            _save(base, source, str(name), pixels)
+    if source == "chexpert":
+        from radkit.data.loaders import _txv_file
+
+        shipped = pd.read_csv(_txv_file("chexpert_train.csv.gz"))
+        listed = shipped[shipped["Path"].isin(set(picked.index))]
+        (base / "CheXpert-v1.0-small").mkdir(parents=True, exist_ok=True)
+        listed.to_csv(base / "CheXpert-v1.0-small" / "train.csv", index=False)
+    return base
 
 
 def write_fake_chexpert(
