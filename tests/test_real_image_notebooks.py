@@ -1,16 +1,20 @@
 """Notebooks that declare real-image support run end to end on fake NIH and CheXpert folders.
 
 A notebook declares support in its metadata (``radkit.real_images``, see
-:mod:`radkit.devtools.real_notebooks`). Each marked notebook in ``notebooks/``
-is executed in the quick profile with ``RADKIT_IMAGES=nih`` and
-``RADKIT_DATA`` pointing at the quick-profile-sized fake folders of
-``tests/conftest.py`` (2,500 images per source: the lesson's model learns); the
-first one that supports CheXpert is executed with ``RADKIT_IMAGES=chexpert``
-too. To stay within CI's budget, ``make test`` runs the first
-:data:`CI_SUBSET` marked notebooks, those in :data:`CI_FIRST` first (a cheap
-lesson; the others by name); ``make real-check`` sets
-``RADKIT_REAL_NOTEBOOKS=all`` and runs every one of them (or name some:
-``RADKIT_REAL_NOTEBOOKS=07_performance_measures,13_deployment``).
+:mod:`radkit.devtools.real_notebooks`).
+
+* ``make test`` runs the first :data:`CI_SUBSET` marked notebooks, those in
+  :data:`CI_FIRST` first (a cheap lesson), in the quick profile with
+  ``RADKIT_IMAGES=nih`` on the enriched quick-sized fake folders of
+  ``tests/conftest.py`` (2,500 images per source: the lesson's model learns), and
+  the first that supports CheXpert with ``RADKIT_IMAGES=chexpert`` too.
+* ``make real-check`` sets ``RADKIT_REAL_NOTEBOOKS=all`` (or names some:
+  ``RADKIT_REAL_NOTEBOOKS=07_performance_measures,08_generalization``) and runs each
+  chosen notebook on **every source it accepts** among the fake ones (NIH, CheXpert,
+  PadChest, VinDr-CXR), each a random 2,500-film sample at the source's real
+  prevalence (``fake_cxr_data_real_prevalence``), with ``RADKIT_EXTERNAL`` naming the
+  other accepted sources, so cross-source sections run too.
+  ``RADKIT_REAL_SOURCES=nih,padchest`` narrows the training sources.
 
 A small demonstration notebook, built here, runs in any case: setup reads
 the switch, ``lesson_data`` + ``train.fit`` + ``train.predict`` work on the fake
@@ -26,6 +30,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from radkit.devtools.fake_cxr import SAMPLE_SOURCES
 from radkit.devtools.real_notebooks import marked_notebooks, real_image_sources
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,29 +40,39 @@ CI_FIRST = ("07_performance_measures",)
 TIMEOUT = 900
 
 
-def _selected() -> list[tuple[Path, str]]:
+def _selected() -> list[tuple[Path, str, str]]:
+    """(notebook, training source, folder kind): ``enriched`` in make test, ``real`` (prevalence) in make real-check."""
     marked = marked_notebooks(ROOT / "notebooks")
     wanted = os.environ.get("RADKIT_REAL_NOTEBOOKS", "").strip()
-    if wanted == "all":
-        chosen = list(marked)
-    elif wanted:
-        names = {w.strip() for w in wanted.split(",")}
-        chosen = [p for p in marked if p.stem in names]
-    else:
+    if not wanted:
         chosen = sorted(marked, key=lambda p: (p.stem not in CI_FIRST, p.name))[:CI_SUBSET]
-    runs = [(p, "nih") for p in chosen if "nih" in marked[p]]
-    chexpert = next((p for p in chosen if "chexpert" in marked[p]), None)
-    if chexpert is not None:
-        runs.append((chexpert, "chexpert"))
-    return runs
+        runs = [(p, "nih", "enriched") for p in chosen if "nih" in marked[p]]
+        chexpert = next((p for p in chosen if "chexpert" in marked[p]), None)
+        return runs + ([(chexpert, "chexpert", "enriched")] if chexpert is not None else [])
+    names = {w.strip() for w in wanted.split(",")}
+    chosen = [p for p in marked if wanted == "all" or p.stem in names]
+    sources = [s.strip() for s in os.environ.get("RADKIT_REAL_SOURCES", "").split(",") if s.strip()]
+    return [
+        (p, source, "real")
+        for p in chosen
+        for source in marked[p]
+        if source in SAMPLE_SOURCES and (not sources or source in sources)
+    ]
+
+
+def _external(path: Path, source: str) -> str:
+    """The other fake sources the notebook accepts: its external hospitals in make real-check."""
+    accepted = marked_notebooks(ROOT / "notebooks")[path]
+    return ",".join(s for s in SAMPLE_SOURCES if s in accepted and s != source)
 
 
 RUNS = _selected()
 
 
-def _execute(nb, *, cwd: Path, source: str, data: Path, monkeypatch) -> None:
+def _execute(nb, *, cwd: Path, source: str, data: Path, monkeypatch, external: str = "") -> None:
     for key, value in {
         "RADKIT_IMAGES": source,
+        "RADKIT_EXTERNAL": external,
         "RADKIT_DATA": str(data),
         "RADKIT_PROFILE": "quick",
         "RADKIT_CHECKS_STRICT": "1",
@@ -73,11 +88,15 @@ def _execute(nb, *, cwd: Path, source: str, data: Path, monkeypatch) -> None:
     reason="no notebook in notebooks/ declares real-image support yet "
     "(metadata radkit.real_images; see radkit/devtools/real_notebooks.py)",
 )
-@pytest.mark.parametrize(("path", "source"), RUNS, ids=[f"{p.stem}-{s}" for p, s in RUNS])
-def test_marked_notebook_runs_on_fake_real_images(path, source, fake_cxr_data_quick, monkeypatch):
+@pytest.mark.parametrize(("path", "source", "kind"), RUNS, ids=[f"{p.stem}-{s}-{k}" for p, s, k in RUNS])
+def test_marked_notebook_runs_on_fake_real_images(path, source, kind, request, monkeypatch):
     nb = nbformat.read(path, as_version=4)
     assert source in real_image_sources(nb.metadata)
-    _execute(nb, cwd=path.parent, source=source, data=fake_cxr_data_quick, monkeypatch=monkeypatch)
+    if kind == "enriched":
+        data, external = request.getfixturevalue("fake_cxr_data_quick"), ""
+    else:
+        data, external = request.getfixturevalue("fake_cxr_data_real_prevalence"), _external(path, source)
+    _execute(nb, cwd=path.parent, source=source, data=data, monkeypatch=monkeypatch, external=external)
 
 
 DEMO = [
