@@ -56,10 +56,26 @@ def test_a_sample_decodes_only_that_many_and_is_seeded(nih_copy):
 
 def test_another_sources_films_and_a_missing_folder_are_clear_errors(fake_cxr_data, tmp_path):
     shutil.copytree(fake_cxr_data / "chexpert", tmp_path / "nih")  # CheXpert's films where NIH's belong
-    with pytest.raises(FileNotFoundError, match="none of the 112120 images in the label table found"):
+    with pytest.raises(FileNotFoundError, match="none of the 112120 images in the label table found") as err:
         folder_report("nih", tmp_path / "nih", progress=False)
+    n_jpg = len(list((tmp_path / "nih").rglob("*.jpg")))
+    assert f"the folder holds {n_jpg:,} image files" in str(err.value) and "another source's films" in str(err.value)
     with pytest.raises(FileNotFoundError, match="Download it from"):
         folder_report("nih", tmp_path / "absent", progress=False)
+
+
+def test_another_sources_films_among_the_right_ones_are_listed_and_never_read(nih_copy, fake_cxr_data, monkeypatch):
+    strays = sorted((fake_cxr_data / "chexpert").rglob("*.jpg"))[:4]
+    for k, jpg in enumerate(strays):
+        shutil.copy(jpg, nih_copy / "images" / f"stray{k}.jpg")
+    r = folder_report("nih", nih_copy, progress=False)
+    assert r.unlisted == [f"images/stray{k}.jpg" for k in range(4)]
+    assert "4 image files in the folder are not in the label table" in str(r)
+    assert r.found == len(list((nih_copy / "images").glob("*.png")))  # the strays are not counted as NIH films
+    from radkit.data.real import real_lesson_data
+
+    d = real_lesson_data("nih", ["effusion"], n_train=60, n_test=40, size=8, seed=0, root=nih_copy, verbose=False)
+    assert not any("stray" in str(f) for f in d.train.dataset().files + d.test.dataset().files)
 
 
 def test_the_command_line_exit_codes(nih_copy, fake_cxr_data, tmp_path, capsys):

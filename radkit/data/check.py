@@ -42,6 +42,9 @@ class FolderReport:
         What the lessons draw from: frontal films with known labels, and their patients.
     positives : dict of str to int
         Per lesson finding the source labels, positive films among ``films``.
+    unlisted : list of str
+        Image files in the folder that the label table does not name (another source's
+        films, renamed files): lessons never read them.
     """
 
     source: str
@@ -54,6 +57,7 @@ class FolderReport:
     films: int = 0
     patients: int = 0
     positives: dict[str, int] = field(default_factory=dict)
+    unlisted: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -68,6 +72,12 @@ class FolderReport:
         lines = [f"{self.source} at {self.root}: {self.found:,} of {self.listed:,} films in the label table found."]
         if self.missing:
             lines += [f"  {len(self.missing):,} missing (a partial download?):", *listing(self.missing)]
+        if self.unlisted:
+            lines += [
+                f"  {len(self.unlisted):,} image files in the folder are not in the label table (another source's "
+                "films, or renamed?); lessons do not read them:",
+                *listing(self.unlisted),
+            ]
         part = "all found" if self.decoded == self.found else f"a random {self.decoded:,} of {self.found:,}"
         lines.append(f"  decoded {part}: {len(self.unreadable):,} unreadable.")
         if self.unreadable:
@@ -172,6 +182,14 @@ def folder_report(
     table = _TABLES[source](folder, findings)
     bad = {p for p, _ in unreadable}
     table = table[~table["file"].astype(str).isin(bad)]
+    from radkit.data.loaders import IMAGE_SUFFIXES, _present_files
+
+    read = {Path(f).resolve() for f in files}
+    unlisted = sorted(
+        rel
+        for rel in _present_files(folder)
+        if rel.lower().endswith(IMAGE_SUFFIXES) and (folder / rel).resolve() not in read
+    )
     known = table[findings].notna().all(axis=1) if findings else np.ones(len(table), bool)
     usable = table[known]
     return FolderReport(
@@ -185,4 +203,5 @@ def folder_report(
         films=len(usable),
         patients=int(usable["patient_id"].nunique()),
         positives={f: int((usable[f] == 1).sum()) for f in findings},
+        unlisted=unlisted,
     )

@@ -78,6 +78,10 @@ def _table_path(key: str, root: Path, candidates: Sequence[str], fallback: str |
     raise FileNotFoundError(missing_message(key, root, f"label table ({' or '.join(candidates)}) not found"))
 
 
+#: File endings of films (lower case): what a folder check counts as an image.
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".dcm", ".dicom")
+
+
 def _present_files(root: Path) -> set[str]:
     """Every file under ``root``, as a path relative to it with '/' separators (one directory walk)."""
     out: set[str] = set()
@@ -109,7 +113,14 @@ def _locate(
         ]
     keep = np.array([f is not None for f in found], dtype=bool)
     if not keep.any():
-        raise FileNotFoundError(missing_message(key, root, f"none of the {len(found)} images in the label table found"))
+        images = sorted(f for f in present if f.lower().endswith(IMAGE_SUFFIXES))
+        what = f"none of the {len(found)} images in the label table found"
+        if images:
+            what += (
+                f": the folder holds {len(images):,} image files (e.g. {images[0]}) but none has a name the "
+                "label table lists. Are they another source's films, or renamed? Check RADKIT_IMAGES and the folder"
+            )
+        raise FileNotFoundError(missing_message(key, root, what))
     if missing == "error" and not keep.all():
         first = names[int(np.argmin(keep))]
         raise FileNotFoundError(
