@@ -69,6 +69,18 @@ def _boxes(texts: list, renderer: Any) -> np.ndarray:
     return np.array([t.get_window_extent(renderer).extents for t in texts])
 
 
+def _nearest_point(boxes: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """For each label box, the index of the point nearest to it (distance from the box's edge, display pixels)."""
+    x0, y0, x1, y1 = (boxes[:, None, c] for c in range(4))
+    px, py = points[None, :, 0], points[None, :, 1]
+    gap_x = np.maximum(np.maximum(x0 - px, px - x1), 0.0)
+    gap_y = np.maximum(np.maximum(y0 - py, py - y1), 0.0)
+    dist = np.hypot(gap_x, gap_y)
+    own = dist[np.arange(len(boxes)), np.arange(len(boxes))]
+    # ties (and near-ties within a pixel) go to the label's own point
+    return np.where(dist.min(axis=1) < own - 1.0, dist.argmin(axis=1), np.arange(len(boxes)))
+
+
 def label_points(
     ax: Any,
     x: Sequence[float],
@@ -158,14 +170,17 @@ def label_points(
                     moved = True
         if not moved:
             break
+    for t, d in zip(texts, dy):
+        t.set_position((t.get_position()[0], d / to_pixels))
+    nearest = _nearest_point(_boxes(texts, renderer), ax.transData.transform(np.column_stack([xs, ys])))
     placed = []
-    for t, d, xi, yi in zip(texts, dy, xs, ys):
+    for k, (t, d, xi, yi) in enumerate(zip(texts, dy, xs, ys)):
         dx = t.get_position()[0]
-        if abs(d - offset[1] * to_pixels) <= 6 * to_pixels:
-            t.set_position((dx, d / to_pixels))
+        # a label that stayed by its point, and is nearer to it than to any other point, needs no leader
+        if abs(d - offset[1] * to_pixels) <= 6 * to_pixels and nearest[k] == k:
             placed.append(t)
             continue
-        # moved far from its point: redraw it with a thin leader line to the point
+        # moved far from its point, or nearer to another point: redraw it with a thin leader line to its own
         ha = t.get_ha()
         t.remove()
         placed.append(

@@ -76,3 +76,14 @@ def test_get_axes_and_the_legend_helpers_live_in_plotting_only():
     pattern = re.compile(r"^def (_axes|_ax|legend_below|plain_log_axis|get_axes)\(", re.M)
     homes = sorted(str(f.relative_to(root)) for f in root.rglob("*.py") if pattern.search(f.read_text()))
     assert homes == ["plotting.py"], homes
+
+
+def test_a_label_that_ends_nearer_another_point_gets_a_leader_to_its_own():
+    # "far right" is flipped to the left of its point, where it would sit beside "near": the reader could
+    # take it for near's label, so it gets a leader line; "near", beside its own point, does not
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.set(xlim=(0, 1), ylim=(0, 1))
+    notes = label_points(ax, [0.55, 0.97], [0.5, 0.5], ["near", "a long label far right"])
+    assert notes[1].get_ha() == "right" and notes[1].arrow_patch is not None
+    assert notes[0].arrow_patch is None
+    plt.close(fig)
