@@ -93,3 +93,16 @@ def test_fake_sample_refuses_what_it_cannot_write(tmp_path):
         write_fake_sample(tmp_path, "rsna", 10, seed=0)
     with pytest.raises(ValueError, match="n=0; vindr has 15,000 frontal films"):
         write_fake_sample(tmp_path, "vindr", 0, seed=0)
+
+
+def test_require_positives_names_the_count_and_the_way_out():
+    from radkit.data import require_positives
+
+    prof = radkit.setup(profile_name="quick", verbose=False)
+    d = lesson_data(prof, findings="pneumothorax", n_train=8, n_test=100, size=16, masks=False, source="synthetic")
+    n = int(d.test.labels["pneumothorax"].sum())
+    assert require_positives(d.test, "pneumothorax", at_least=n, purpose="x") == n
+    with pytest.raises(ValueError, match=rf"hold {n} pneumothorax positives .* a threshold needs at least {n + 1}"):
+        require_positives(d.test, "pneumothorax", at_least=n + 1, purpose="a threshold", source="vindr")
+    with pytest.raises(KeyError, match="not among the split's findings"):
+        require_positives(d.test, "effusion", at_least=1, purpose="x")

@@ -16,6 +16,7 @@ from radkit.data.lesson import (
     external_sets,
     images_source,
     lesson_data,
+    require_positives,
 )
 from radkit.data.loaders import (
     CheXpert,
@@ -50,6 +51,7 @@ __all__ = [
     "images_source",
     "external_sets",
     "compare_sources",
+    "require_positives",
     "lesson_data",
     "available_sources",
 ]

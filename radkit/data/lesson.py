@@ -36,6 +36,7 @@ __all__ = [
     "lesson_data",
     "external_sets",
     "compare_sources",
+    "require_positives",
 ]
 
 #: The findings lessons ask for: :data:`radkit.findings.FINDINGS`, re-exported.
@@ -227,3 +228,39 @@ def compare_sources(sets: Mapping[str, Split], findings: str | Sequence[str]) ->
             "women share": float((sex[known_sex] == "F").mean()) if known_sex.any() else np.nan,
         }
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("source")
+
+
+def require_positives(split: Split, finding: str, *, at_least: int, purpose: str, source: str = "") -> int:
+    """Stop with what to do when ``split`` has fewer than ``at_least`` films positive for ``finding``.
+
+    Real sources carry their own prevalence: pneumothorax is about 1 film in 250 in
+    PadChest and VinDr-CXR, so a few thousand films hold a handful of positives, too few
+    for a threshold, a calibration or a sensitivity guarantee. A lesson calls this where
+    it needs positives and says why (``purpose``); the message names the count, the
+    finding's share in the split and the ways out.
+
+    Returns
+    -------
+    int
+        The number of positive films (at least ``at_least``).
+
+    Examples
+    --------
+    >>> import radkit
+    >>> prof = radkit.setup(profile_name="quick", verbose=False)
+    >>> d = lesson_data(prof, findings="effusion", n_train=8, n_test=200, size=16, masks=False, source="synthetic")
+    >>> require_positives(d.test, "effusion", at_least=5, purpose="a threshold") >= 5
+    True
+    """
+    if finding not in split.labels:
+        raise KeyError(f"require_positives: {finding!r} is not among the split's findings {list(split.labels)}.")
+    positives = int(np.nansum(split.labels[finding].to_numpy() == 1))
+    if positives < at_least:
+        share = positives / max(len(split.labels), 1)
+        where = f" of {source}" if source else ""
+        raise ValueError(
+            f"The test films{where} hold {positives} {finding} positives ({share:.2%} of {len(split.labels):,}); "
+            f"{purpose} needs at least {at_least}. Use more films (RADKIT_PROFILE=standard, a fuller download), "
+            f"or a source where {finding} is commoner (NIH, CheXpert: see datasets/README.md)."
+        )
+    return positives
