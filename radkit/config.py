@@ -169,7 +169,7 @@ SMOKE_ENV = "RADKIT_SMOKE"
 #: The environment variable that names a lesson's image source (read by :func:`images_source`).
 IMAGES_ENV = "RADKIT_IMAGES"
 #: The real datasets a lesson can take its images from (under ``RADKIT_DATA``).
-REAL_SOURCES = ("nih", "chexpert", "rsna", "vindr", "padchest")
+REAL_SOURCES = ("nih", "chexpert", "rsna", "vindr", "padchest", "siim")
 #: Every value ``RADKIT_IMAGES`` may take.
 SOURCES_OF_IMAGES = ("synthetic", *REAL_SOURCES)
 #: The environment variable that names further real sources, comma-separated (read by :func:`external_sources`).

@@ -19,10 +19,12 @@ rsna         the ``Target`` column (1: lung opacity suspicious for pneumonia)
 vindr        ``class_name`` of a reader's mark (``Pleural effusion``)
 padchest     the entries of ``Labels``, stripped (``pleural effusion``)
 indiana      the MeSH heading of a manual ("major") code, before its first ``/``
+siim         ``Pneumothorax``: an image with a mask row (not ``-1``) in ``train-rle.csv``
 ===========  ==========================================================================
 
-SIIM-ACR is left out: its table has no label strings, every row is a
-pneumothorax mask or ``-1`` (``radkit.public.siim_pneumothorax``).
+SIIM-ACR has no label strings: every row of its table is a pneumothorax mask
+or ``-1`` (``radkit.public.siim_pneumothorax``); its loader names the one label
+``Pneumothorax``, so it has pneumothorax and nothing else.
 
 A finding is positive when *any* of its raw labels is positive, negative when
 all known ones are negative, unknown (NaN) only when all are unknown
@@ -107,7 +109,7 @@ EXTRA_FINDINGS: tuple[str, ...] = (
 ALL_FINDINGS: tuple[str, ...] = FINDINGS + EXTRA_FINDINGS
 
 #: Source ids, lower case as ``RADKIT_IMAGES`` spells them.
-SOURCES: tuple[str, ...] = ("nih", "chexpert", "rsna", "vindr", "padchest", "indiana")
+SOURCES: tuple[str, ...] = ("nih", "chexpert", "rsna", "vindr", "padchest", "indiana", "siim")
 #: Display names of the source ids.
 SOURCE_NAMES: dict[str, str] = {
     "nih": "NIH ChestX-ray14",
@@ -116,6 +118,7 @@ SOURCE_NAMES: dict[str, str] = {
     "vindr": "VinDr-CXR",
     "padchest": "PadChest",
     "indiana": "Indiana University (OpenI)",
+    "siim": "SIIM-ACR Pneumothorax",
 }
 
 #: source -> finding -> the source's raw label strings (see the module docstring for the choices).
@@ -219,6 +222,10 @@ CROSSWALK: dict[str, dict[str, tuple[str, ...]]] = {
         "lung opacity": ("Opacity",),
         "granuloma": ("Calcified Granuloma", "Granuloma", "Granulomatous Disease"),
         "scarring": ("Cicatrix",),
+    },
+    # no label strings in SIIM's file: an image with a mask is positive (radkit.data.loaders.SIIMPneumothorax)
+    "siim": {
+        "pneumothorax": ("Pneumothorax",),
     },
 }
 

@@ -54,9 +54,9 @@ REAL_PREVALENCE_FILMS = 2500
 
 @pytest.fixture(scope="session")
 def fake_cxr_data_real_prevalence(tmp_path_factory):
-    """Fake ``nih/``, ``chexpert/``, ``padchest/`` and ``vindr/`` as a partial download gives them: 2,500 films each
-    drawn at random from the source's frontal films (real names, formats and prevalence, not enriched), pixels
-    drawn with each film's own labels (radkit.devtools.fake_cxr.write_fake_sample). About two minutes."""
+    """Fake ``nih/``, ``chexpert/``, ``padchest/``, ``vindr/`` and ``siim/`` as a partial download gives them: 2,500
+    films each drawn at random from the source's frontal films (real names, formats and prevalence, not enriched),
+    pixels drawn with each film's own labels (radkit.devtools.fake_cxr.write_fake_sample). About two minutes."""
     from radkit.devtools.fake_cxr import SAMPLE_SOURCES, write_fake_sample
 
     root = tmp_path_factory.mktemp("fake-cxr-real-prevalence")

@@ -50,6 +50,10 @@ def _raw_vocabulary(source: str) -> pd.Series:
 
         heads = indiana_reports()["mesh_major"].map(lambda codes: {c.split("/")[0].strip() for c in codes})
         return heads.explode().dropna().value_counts()
+    if source == "siim":  # no label strings: a film with a mask row is a pneumothorax (the loader's name)
+        raw = pd.read_csv(data_file("siim-pneumothorax-train-rle.csv.gz"))
+        masked = raw[raw.columns[1]].astype(str).str.strip() != "-1"
+        return pd.Series({"Pneumothorax": int(raw.loc[masked, raw.columns[0]].nunique())})
     raise AssertionError(source)
 
 
@@ -73,6 +77,7 @@ def test_lesson_sources_and_their_findings():
         "vindr": [],
         "padchest": [],
         "rsna": ["nodule", "effusion", "cardiomegaly", "pneumothorax"],
+        "siim": ["nodule", "consolidation", "effusion", "cardiomegaly"],
     }
     assert set(fnd.GLOSSARY) == set(fnd.ALL_FINDINGS)
     assert all(f in fnd.ALL_FINDINGS for m in fnd.CROSSWALK.values() for f in m)

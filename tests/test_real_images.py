@@ -42,6 +42,8 @@ def _vocabulary(source: str) -> set[str]:
         return {"Target"}  # the label file's column (RSNAPneumonia calls it "Pneumonia")
     if source == "vindr":
         return set(public.vindr_reader_labels()["finding"])
+    if source == "siim":
+        return {"Pneumothorax"}  # SIIMPneumothorax's one column: a film with a mask row
     return {label for labels in public.padchest_entries()["labels"] for label in labels}
 
 
@@ -68,6 +70,7 @@ def test_only_rsna_lacks_findings_and_the_table_agrees():
         "vindr": [],
         "padchest": [],
         "rsna": ["nodule", "effusion", "cardiomegaly", "pneumothorax"],
+        "siim": ["nodule", "consolidation", "effusion", "cardiomegaly"],
     }
     table = finding_table()
     assert table.loc["nodule", "nih"] == "Nodule | Mass" and table.loc["effusion", "rsna"] == ""

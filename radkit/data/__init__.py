@@ -23,6 +23,7 @@ from radkit.data.loaders import (
     NIHChestXray14,
     PadChest,
     RSNAPneumonia,
+    SIIMPneumothorax,
     VinDrCXR,
 )
 from radkit.data.medmnist import MEDMNIST_LABELS, MedMNIST, medmnist_url
@@ -42,6 +43,7 @@ __all__ = [
     "RSNAPneumonia",
     "VinDrCXR",
     "PadChest",
+    "SIIMPneumothorax",
     "MEDMNIST_LABELS",
     "MedMNIST",
     "medmnist_url",

@@ -79,6 +79,19 @@ SOURCES: dict[str, Source] = {
         "padchest/PADCHEST_chest_x_ray_images_labels_160K_01.02.19.csv[.gz]   (else torchxrayvision's)\n"
         "padchest/images/<ImageID>.png   (or padchest/<ImageDir>/<ImageID>.png as unzipped)",
     ),
+    "siim": Source(
+        SOURCE_NAMES["siim"],
+        "siim",
+        "https://www.kaggle.com/competitions/siim-acr-pneumothorax-segmentation/data",
+        "a few GB (about 12,000 training DICOMs, 1024x1024, 8-bit, the 12,047 images of train-rle.csv; "
+        "the Kaggle page points to a Google Cloud Healthcare API copy; mirrors of the stage-1 archive exist)",
+        "Kaggle competition rules (non-commercial research and education); the images are NIH ChestX-ray14 "
+        "films re-annotated by SIIM and the Society of Thoracic Radiology: cite Filice et al. (J Digit "
+        "Imaging 2020) and NIH",
+        "siim/train-rle.csv   (ImageId, EncodedPixels; else radkit's shipped copy is used)\n"
+        "siim/dicom-images-train/<study UID>/<series UID>/<SOPInstanceUID>.dcm   (stage 1, as unzipped;\n"
+        "  any folder depth works: films are found by file name, <SOPInstanceUID>.dcm)",
+    ),
     "medmnist": Source(
         "MedMNIST v2 (ChestMNIST, PneumoniaMNIST)",
         "medmnist",

@@ -100,6 +100,7 @@ def _loader(source: str, root: Path | None):
         "rsna": lambda: loaders.RSNAPneumonia(root, missing="skip", size=None),
         "vindr": lambda: loaders.VinDrCXR(root, split="train", missing="skip", size=None),
         "padchest": lambda: loaders.PadChest(root, missing="skip", size=None),
+        "siim": lambda: loaders.SIIMPneumothorax(root, missing="skip", size=None),
     }
     return make[source]()
 
@@ -116,7 +117,7 @@ def folder_report(
 
     Parameters
     ----------
-    source : {"nih", "chexpert", "rsna", "vindr", "padchest"}
+    source : {"nih", "chexpert", "rsna", "vindr", "padchest", "siim"}
     root : path, optional
         The source's folder; default ``$RADKIT_DATA/<source>``.
     sample : int, optional, keyword-only

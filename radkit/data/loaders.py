@@ -20,7 +20,7 @@ import torch
 from radkit.data._base import ImageDataset
 from radkit.data._sources import data_root, missing_message
 
-__all__ = ["NIHChestXray14", "CheXpert", "RSNAPneumonia", "VinDrCXR", "PadChest"]
+__all__ = ["NIHChestXray14", "CheXpert", "RSNAPneumonia", "VinDrCXR", "PadChest", "SIIMPneumothorax"]
 
 
 def _nih_labels() -> list[str]:
@@ -478,3 +478,77 @@ class PadChest(ImageDataset):
         )
         self.root = base
         super().__init__(labels, meta, files, size=size, transform=transform, intensity=intensity)
+
+
+class SIIMPneumothorax(ImageDataset):
+    """SIIM-ACR Pneumothorax (2019): NIH films as DICOMs, with radiologists' pneumothorax masks.
+
+    ``label = [Pneumothorax]`` is 1 when the image has a mask row in ``train-rle.csv`` (not
+    ``-1``). The masks travel with the loader: :meth:`mask` decodes one at the film's size
+    on disk or a lesson's size. SIIM publishes no patient table: each image is its own patient.
+
+    Parameters
+    ----------
+    root : path, optional
+        Folder holding ``train-rle.csv`` and the DICOMs (stage 1: ``dicom-images-train/
+        <study>/<series>/<SOPInstanceUID>.dcm``, found by file name at any depth); default
+        ``$RADKIT_DATA/siim``. Without ``train-rle.csv`` radkit's shipped copy is used.
+    missing, size, transform, intensity : see :class:`NIHChestXray14`.
+
+    Attributes
+    ----------
+    rle : list of tuple of str
+        Each film's run-length strings (empty when negative), in the loader's order.
+    not_found : list of str
+        ``<SOPInstanceUID>.dcm`` of the table's images absent from the folder.
+
+    Examples
+    --------
+    >>> ds = SIIMPneumothorax("/data/siim", missing="skip")  # doctest: +SKIP
+    >>> ds.mask(0, size=64).shape                             # doctest: +SKIP
+    (64, 64)
+    """
+
+    #: The films' size on disk, which the masks' run-lengths index.
+    SHAPE = (1024, 1024)
+
+    def __init__(
+        self,
+        root: str | os.PathLike | None = None,
+        *,
+        missing: str = "error",
+        size: int | tuple[int, int] | None = 224,
+        transform: Transform = None,
+        intensity: str = "bitdepth",
+    ) -> None:
+        from radkit.public.siim import _table, read_siim_table
+
+        base = data_root("siim", root)
+        own = base / "train-rle.csv"
+        table = read_siim_table(own) if own.is_file() else _table()
+        ids = table["image_id"].astype(str).tolist()
+        wanted = [f"{i}.dcm" for i in ids]
+        options = [[f"dicom-images-train/{w}", w] for w in wanted]
+        files, keep = _locate("siim", base, options, missing, wanted, search=True)
+        self.not_found = _not_found(wanted, keep)
+        table = table[keep].reset_index(drop=True)
+        labels = pd.DataFrame({"Pneumothorax": table["has_pneumothorax"].astype(float)})
+        meta = pd.DataFrame(
+            {
+                "image_id": table["image_id"].astype(str),
+                "patient_id": table["image_id"].astype(str),
+                "n_components": table["n_components"].astype(int),
+            }
+        )
+        self.rle = [tuple(r) for r in table["rle"]]
+        self.root = base
+        super().__init__(labels, meta, files, size=size, transform=transform, intensity=intensity)
+
+    def mask(self, i: int, *, size: int | None = None) -> np.ndarray:
+        """Film ``i``'s pneumothorax mask (bool): at 1024 x 1024, or ``size`` x ``size`` by area (see
+        :func:`radkit.public.siim_masks`)."""
+        from radkit.public.siim import rle_decode, siim_masks
+
+        if size is None:
+            return rle_decode(self.rle[i], shape=self.SHAPE)
+        return siim_masks([self.rle[i]], size=size, shape=self.SHAPE)[0]

@@ -1,4 +1,4 @@
-"""Lesson data from downloaded real images: NIH, CheXpert, RSNA, VinDr-CXR, PadChest.
+"""Lesson data from downloaded real images: NIH, CheXpert, RSNA, VinDr-CXR, PadChest, SIIM-ACR.
 
 :func:`real_lesson_data` is what :func:`radkit.data.lesson_data` calls when
 ``RADKIT_IMAGES`` names a real source. It reads the source's loader
@@ -46,6 +46,7 @@ SITES = {
     "rsna": "NIH Clinical Center (RSNA labels)",
     "vindr": "Hospital 108 / Hanoi Medical University Hospital",
     "padchest": "Hospital San Juan, Alicante",
+    "siim": "NIH Clinical Center (SIIM-ACR masks)",
 }
 #: CheXpert uncertain-label policies for lessons ("drop" removes images uncertain for a requested finding).
 CHEXPERT_UNCERTAIN = ("drop", "zeros", "ones")
@@ -144,12 +145,24 @@ def _padchest(root: Path | None, findings: list[str], **_: object) -> pd.DataFra
     return table[table["view"].isin(_FRONTAL_PADCHEST)]
 
 
+def _siim(root: Path | None, findings: list[str], **_: object) -> pd.DataFrame:
+    from radkit.data.loaders import SIIMPneumothorax
+
+    ds = SIIMPneumothorax(root, missing="skip", size=None)
+    ids = ds.meta["image_id"].astype(str)
+    # SIIM publishes no patient table and its tables no age, sex or view (frontal films; the headers
+    # hold them): one image = one patient; image_id (the SOP Instance UID) finds each film's mask
+    columns = {"patient_id": ids, "age": np.nan, "sex": "", "view": "frontal", "date": pd.NaT, "image_id": ids}
+    return _films(ds, "siim", findings, {**columns, "n_components": ds.meta["n_components"]})
+
+
 _TABLES: dict[str, Callable[..., pd.DataFrame]] = {
     "nih": _nih,
     "chexpert": _chexpert,
     "rsna": _rsna,
     "vindr": _vindr,
     "padchest": _padchest,
+    "siim": _siim,
 }
 
 
@@ -246,7 +259,7 @@ def real_lesson_data(
 
     Parameters
     ----------
-    source : {"nih", "chexpert", "rsna", "vindr", "padchest"}
+    source : {"nih", "chexpert", "rsna", "vindr", "padchest", "siim"}
     findings : sequence of str
         Lesson findings; each must exist in the source (see
         :func:`radkit.findings.finding_table`).

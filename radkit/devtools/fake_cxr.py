@@ -118,7 +118,7 @@ def write_fake_nih_sample(root: str | os.PathLike, n: int, *, seed: int) -> Path
 
 
 #: Sources :func:`write_fake_sample` writes (those the lessons' findings exist in).
-SAMPLE_SOURCES = ("nih", "chexpert", "padchest", "vindr")
+SAMPLE_SOURCES = ("nih", "chexpert", "padchest", "vindr", "siim")
 
 
 def _eligible(source: str) -> pd.DataFrame:
@@ -127,6 +127,13 @@ def _eligible(source: str) -> pd.DataFrame:
     from radkit.findings import FINDINGS
     from radkit.public import finding_labels, padchest_entries
 
+    if source == "siim":  # one label, from the masks table; every SIIM film is frontal
+        from radkit.public.siim import _table
+
+        table = _table()
+        labels = pd.DataFrame(np.nan, index=pd.Index(table["image_id"].astype(str)), columns=list(FINDINGS))
+        labels["pneumothorax"] = table["has_pneumothorax"].astype(float).to_numpy()
+        return labels
     labels = finding_labels(source, FINDINGS)
     if source == "chexpert":
         shipped = pd.read_csv(_txv_file("chexpert_train.csv.gz"))
@@ -145,6 +152,11 @@ def _save(base: Path, source: str, name: str, pixels: np.ndarray) -> None:
         out = base / name
     elif source == "padchest":
         out = base / "images" / name
+    elif source == "siim":  # stage 1: dicom-images-train/<study UID>/<series UID>/<SOPInstanceUID>.dcm
+        from pydicom.uid import generate_uid
+
+        out = base / "dicom-images-train" / generate_uid(entropy_srcs=[name, "study"])
+        out = out / generate_uid(entropy_srcs=[name, "series"]) / f"{name}.dcm"
     else:
         out = base / "train" / f"{name}.dicom"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -154,23 +166,50 @@ def _save(base: Path, source: str, name: str, pixels: np.ndarray) -> None:
         Image.fromarray(pixels).save(out, quality=95)
     elif source == "padchest":
         Image.fromarray(pixels.astype(np.uint16) * 16).save(out)  # 12 bits used of 16, as many PadChest films
+    elif source == "siim":
+        _write_dicom(out, pixels, bits=8, uid=name)  # SIIM's films are 8-bit, named by their SOP Instance UID
     else:
         _write_dicom(out, pixels.astype(np.uint16) * 16)
 
 
-def _write_dicom(path: Path, pixels: np.ndarray) -> None:
+def _write_dicom(path: Path, pixels: np.ndarray, *, bits: int = 12, uid: str | None = None) -> None:
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
 
     ds = Dataset()
     ds.file_meta = FileMetaDataset()
     ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds.SOPClassUID, ds.SOPInstanceUID = SecondaryCaptureImageStorage, generate_uid()
+    ds.SOPClassUID, ds.SOPInstanceUID = SecondaryCaptureImageStorage, uid or generate_uid()
     ds.Rows, ds.Columns = pixels.shape
     ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
-    ds.PixelData = pixels.astype("<u2").tobytes()
+    if bits == 8:
+        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
+        ds.PixelData = pixels.astype(np.uint8).tobytes()
+    else:
+        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
+        ds.PixelData = pixels.astype("<u2").tobytes()
     ds.save_as(path, enforce_file_format=True)
+
+
+def _siim_paint(pixels: np.ndarray, rle: tuple[str, ...]) -> np.ndarray:
+    """A pneumothorax drawn where SIIM's radiologists outlined one: dark air inside the mask, a bright pleural line.
+
+    The mask (1024 x 1024 run-lengths) is area-resampled to the fake film's size, so a lesson that resizes
+    the film and the mask alike finds the lesion inside it (a thin mask is kept by any coverage).
+    """
+    from scipy.ndimage import binary_dilation
+
+    from radkit.public.siim import siim_masks
+
+    side = pixels.shape[0]
+    mask = siim_masks([rle], size=side, cover=0.25)[0]
+    if not mask.any():
+        mask = siim_masks([rle], size=side, cover=1e-9)[0]
+    out = pixels.astype(np.float32)
+    out[mask] = 0.35 * out[mask]  # air: darker, and without the lung's markings
+    line = binary_dilation(mask) & ~mask
+    out[line] = np.maximum(out[line], 230.0)
+    return np.round(np.clip(out, 0, 255)).astype(np.uint8)
 
 
 def write_fake_sample(root: str | os.PathLike, source: str, n: int, *, seed: int) -> Path:
@@ -181,9 +220,11 @@ def write_fake_sample(root: str | os.PathLike, source: str, n: int, *, seed: int
     have, so rare findings and rare groups (children, pneumothorax in PadChest) are as rare as
     in the source; each film's pixels carry its own lesson findings (several at once where the
     table says so; an unknown label is drawn absent). Files have the source's real names and
-    formats (:func:`_save`); CheXpert also gets a ``train.csv`` of the films written. No label
-    table is written for the others: their loaders read the copy shipped with torchxrayvision.
-    Returns the source's folder.
+    formats (:func:`_save`); CheXpert also gets a ``train.csv`` of the films written, SIIM a
+    ``train-rle.csv`` (its masks), and SIIM's pneumothorax is drawn inside each film's real mask
+    (:func:`_siim_paint`), not where the generator would put it, so maps can be scored against the
+    masks. No label table is written for the others: their loaders read the copy shipped with
+    torchxrayvision. Returns the source's folder.
 
     Examples
     --------
@@ -202,11 +243,22 @@ def write_fake_sample(root: str | os.PathLike, source: str, n: int, *, seed: int
     rows = np.sort(rng(seed).choice(len(labels), size=int(n), replace=False))
     picked = labels.iloc[rows].fillna(0).astype(int)[list(LESSON_FINDINGS)]
     base = Path(root) / source
+    if source == "siim":
+        from radkit.public.siim import _table
+
+        siim = _table().set_index("image_id").loc[list(picked.index)]
     for k, (pattern, names) in enumerate(picked.groupby(list(LESSON_FINDINGS)).groups.items()):
         prevalence = {f: float(v) for f, v in zip(LESSON_FINDINGS, pattern)}
+        if source == "siim":  # the pneumothorax is painted into the real mask's region instead
+            prevalence = {f: 0.0 for f in LESSON_FINDINGS}
         drawn = synth.generate(len(names), size=_SIZE, seed=seed + 100 + k, prevalence=prevalence, masks=False).images
         for name, pixels in zip(names, np.round(drawn[:, 0].numpy() * 255).astype(np.uint8)):
+            if source == "siim" and siim.at[name, "has_pneumothorax"]:
+                pixels = _siim_paint(pixels, siim.at[name, "rle"])
             _save(base, source, str(name), pixels)
+    if source == "siim":  # the Kaggle file: one row per mask region, -1 for a film without one
+        rows = [(i, r) for i, rles in zip(siim.index, siim["rle"]) for r in (rles or ("-1",))]
+        pd.DataFrame(rows, columns=["ImageId", " EncodedPixels"]).to_csv(base / "train-rle.csv", index=False)
     if source == "chexpert":
         from radkit.data.loaders import _txv_file
 

@@ -33,7 +33,7 @@ from radkit.public.nih import (
 )
 from radkit.public.padchest import padchest_entries, read_padchest_table
 from radkit.public.rsna import read_rsna_table, rsna_entries
-from radkit.public.siim import rle_decode, siim_pneumothorax
+from radkit.public.siim import read_siim_table, rle_decode, siim_masks, siim_pneumothorax
 from radkit.public.vindr import VINDR_FINDINGS, read_vindr_table, vindr_reader_labels
 
 __all__ = [
@@ -48,6 +48,8 @@ __all__ = [
     "indiana_reports",
     "indiana_dicom_metadata",
     "siim_pneumothorax",
+    "siim_masks",
+    "read_siim_table",
     "rle_decode",
     "lung_masks",
     "lung_mask_names",

@@ -10,20 +10,37 @@ import pandas as pd
 
 from radkit.public._files import data_file
 
-__all__ = ["siim_pneumothorax", "rle_decode"]
+__all__ = ["siim_pneumothorax", "rle_decode", "read_siim_table", "siim_masks"]
 
 _FILE = "siim-pneumothorax-train-rle.csv.gz"
 
 
-@lru_cache(maxsize=1)
-def _table() -> pd.DataFrame:
-    raw = pd.read_csv(data_file(_FILE))
+def read_siim_table(path) -> pd.DataFrame:
+    """Read a SIIM ``train-rle.csv`` (the shipped copy or a downloaded one), one row per image.
+
+    Columns as :func:`siim_pneumothorax` (``rle`` holds tuples here). The file has one row
+    per mask region (``ImageId``, `` EncodedPixels``; ``-1`` for an image without pneumothorax).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "train-rle.csv")
+    >>> _ = open(p, "w").write("ImageId, EncodedPixels\\na, -1\\nb, 1 2\\nb, 4 1\\n")
+    >>> read_siim_table(p)[["image_id", "has_pneumothorax", "n_components"]].values.tolist()
+    [['a', False, 0], ['b', True, 2]]
+    """
+    raw = pd.read_csv(path)
     raw.columns = [c.strip() for c in raw.columns]
-    rle = raw["EncodedPixels"].str.strip()
-    raw = pd.DataFrame({"image_id": raw["ImageId"], "rle": rle, "positive": rle != "-1"})
+    if not {"ImageId", "EncodedPixels"} <= set(raw.columns):
+        raise ValueError(
+            f"{path}: a SIIM run-length table needs the columns ImageId and EncodedPixels, "
+            f"found {list(raw.columns)[:6]}; is this SIIM-ACR's train-rle.csv?"
+        )
+    rle = raw["EncodedPixels"].astype(str).str.strip()
+    raw = pd.DataFrame({"image_id": raw["ImageId"].astype(str).str.strip(), "rle": rle, "positive": rle != "-1"})
     mixed = raw.groupby("image_id")["positive"].nunique() > 1
     if mixed.any():
-        raise ValueError(f"{_FILE}: {int(mixed.sum())} images have both -1 and a mask.")
+        raise ValueError(f"{path}: {int(mixed.sum())} images have both -1 and a mask.")
     grouped = raw.groupby("image_id", sort=False)
     out = pd.DataFrame(
         {
@@ -33,6 +50,11 @@ def _table() -> pd.DataFrame:
     ).reset_index()
     out["n_components"] = out["rle"].map(len).astype("int64")
     return out[["image_id", "has_pneumothorax", "n_components", "rle"]]
+
+
+@lru_cache(maxsize=1)
+def _table() -> pd.DataFrame:
+    return read_siim_table(data_file(_FILE))
 
 
 def siim_pneumothorax() -> pd.DataFrame:
@@ -139,3 +161,46 @@ def rle_decode(rle: str | Iterable[str], shape: tuple[int, int] = (1024, 1024)) 
         for start, length in zip(starts, lengths):
             flat[start : start + length] = True
     return flat.reshape((height, width), order="F")
+
+
+def siim_masks(
+    rles: Iterable[str | Iterable[str]], *, size: int, shape: tuple[int, int] = (1024, 1024), cover: float = 0.5
+) -> np.ndarray:
+    """SIIM masks at a lesson's film size: decode each at ``shape``, keep the cells mostly inside.
+
+    A film of ``shape`` pixels resized to ``size`` x ``size`` maps each output pixel to a block
+    of the original; a pixel is in the mask when at least ``cover`` of its block is (area
+    resampling, so a mask stays where it is on the film). Thin regions narrower than a block
+    can vanish at small sizes: count the empty masks before scoring.
+
+    Parameters
+    ----------
+    rles : iterable
+        One entry per film: a run-length string or a list of them (a row's ``rle``).
+    size : int, keyword-only
+        Side of the square lesson films; must divide ``shape`` evenly.
+    shape : (int, int), keyword-only
+        The films' size on disk (SIIM's are 1024 x 1024).
+    cover : float, keyword-only
+        Share of a block that must be inside the mask, in (0, 1].
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape ``(n, size, size)``
+
+    Examples
+    --------
+    >>> siim_masks(["0 2 2 2"], size=2, shape=(4, 4)).astype(int)[0]  # top-left 2 x 2 block
+    array([[1, 0],
+           [0, 0]])
+    """
+    height, width = (int(v) for v in shape)
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+        raise ValueError(f"size={size!r}: use the side of the lesson's films in pixels (a positive int).")
+    if height % size or width % size:
+        raise ValueError(f"size={size} must divide the films' shape {shape} evenly (e.g. 64 for 1024 x 1024).")
+    if not 0 < cover <= 1:
+        raise ValueError(f"cover={cover!r}: use a share in (0, 1], e.g. 0.5 (most of the block).")
+    bh, bw = height // size, width // size
+    out = [rle_decode(r, shape=(height, width)).reshape(size, bh, size, bw).mean((1, 3)) >= cover for r in rles]
+    return np.stack(out) if out else np.zeros((0, size, size), dtype=bool)
