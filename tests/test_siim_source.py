@@ -47,8 +47,15 @@ def test_rle_by_hand_and_resampled_to_a_lesson_size():
     assert small.sum() == 1 and small[2, 1]
     assert not siim_masks([SMALL], size=64).any()  # five pixels cover no cell half-way
     assert siim_masks([SMALL], size=64, cover=1e-9)[0][0, 0]
-    with pytest.raises(ValueError, match="divide"):
-        siim_masks([BLOCK], size=100)
+    # a size that does not divide 1024 (the full profile's 224): blocks of 4 or 5 pixels, same place on the film
+    full = siim_masks([BLOCK], size=224)[0]
+    rows, cols = np.nonzero(full)
+    big = rle_decode(BLOCK, shape=(1024, 1024))
+    r, c = np.nonzero(big)
+    assert abs(rows.mean() * 1024 / 224 - r.mean()) < 5 and abs(cols.mean() * 1024 / 224 - c.mean()) < 5
+    assert abs(full.sum() * (1024 / 224) ** 2 - big.sum()) / big.sum() < 0.1  # area kept within 10%
+    with pytest.raises(ValueError, match="up to the films'"):
+        siim_masks([BLOCK], size=2048)
 
 
 def test_loader_finds_films_by_name_and_carries_their_masks(folder):

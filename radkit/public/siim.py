@@ -178,7 +178,7 @@ def siim_masks(
     rles : iterable
         One entry per film: a run-length string or a list of them (a row's ``rle``).
     size : int, keyword-only
-        Side of the square lesson films; must divide ``shape`` evenly.
+        Side of the square lesson films, at most the films' side (any size: 224 from 1024 too).
     shape : (int, int), keyword-only
         The films' size on disk (SIIM's are 1024 x 1024).
     cover : float, keyword-only
@@ -195,12 +195,20 @@ def siim_masks(
            [0, 0]])
     """
     height, width = (int(v) for v in shape)
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
-        raise ValueError(f"size={size!r}: use the side of the lesson's films in pixels (a positive int).")
-    if height % size or width % size:
-        raise ValueError(f"size={size} must divide the films' shape {shape} evenly (e.g. 64 for 1024 x 1024).")
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not 1 <= size <= min(height, width):
+        raise ValueError(
+            f"size={size!r}: use the side of the lesson's films in pixels, a positive int up to the films' {shape}."
+        )
     if not 0 < cover <= 1:
         raise ValueError(f"cover={cover!r}: use a share in (0, 1], e.g. 0.5 (most of the block).")
-    bh, bw = height // size, width // size
-    out = [rle_decode(r, shape=(height, width)).reshape(size, bh, size, bw).mean((1, 3)) >= cover for r in rles]
+    # output pixel i covers original rows floor(i H / size) up to the next one's start: exact blocks when
+    # size divides the shape, blocks differing by one row or column otherwise (224 px from 1024)
+    rows, cols = (np.arange(size) * n // size for n in (height, width))
+    area = np.outer(np.diff(np.r_[rows, height]), np.diff(np.r_[cols, width]))
+
+    def shrink(mask: np.ndarray) -> np.ndarray:
+        summed = np.add.reduceat(np.add.reduceat(mask.astype(np.int32), rows, axis=0), cols, axis=1)
+        return summed / area >= cover
+
+    out = [shrink(rle_decode(r, shape=(height, width))) for r in rles]
     return np.stack(out) if out else np.zeros((0, size, size), dtype=bool)
