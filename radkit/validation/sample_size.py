@@ -307,7 +307,8 @@ def study_sizes(
             else f"not computed: Hanley-McNeil needs an AUC in [0.5, 1), got {a:.3f}"
         )
     lo, hi = 1 - oe_width / 2, 1 + oe_width / 2
-    sizes[f"O/E within {lo:g}-{hi:g} (Riley)"] = n_for_calibration_oe(prevalence=prevalence, width=oe_width, level=level)
+    riley = n_for_calibration_oe(prevalence=prevalence, width=oe_width, level=level)
+    sizes[f"O/E within {lo:g}-{hi:g} (Riley)"] = riley
     rows = {}
     for name, size in sizes.items():
         if isinstance(size, str):
