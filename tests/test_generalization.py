@@ -248,6 +248,75 @@ def test_auc_gap_matches_sklearn_and_delong_variance():
     assert list(gap.to_frame().index) == ["internal AUC", "external AUC", "drop (internal - external)"]
 
 
+def _delong_by_pairs(y, s):
+    """DeLong's AUC and variance from the O(m n) pairwise kernel (DeLong et al. 1988), independent of Sun & Xu."""
+    pos, neg = s[y == 1], s[y == 0]
+    psi = (pos[:, None] > neg[None, :]) + 0.5 * (pos[:, None] == neg[None, :])
+    v10, v01 = psi.mean(1), psi.mean(0)
+    return psi.mean(), v10.var(ddof=1) / pos.size + v01.var(ddof=1) / neg.size
+
+
+def test_per_source_auc_matches_sklearn_pairwise_delong_and_auc_gap():
+    from scipy.stats import norm
+    from sklearn.metrics import roc_auc_score
+
+    g = np.random.default_rng(11)
+    y = {"internal": g.binomial(1, 0.3, 400), "source B": g.binomial(1, 0.08, 600), "source C": g.binomial(1, 0.5, 150)}
+    shift = {"internal": 1.5, "source B": 0.8, "source C": 0.3}
+    s = {k: np.round(v * shift[k] + g.normal(0, 1, v.size), 1) for k, v in y.items()}  # rounding makes ties
+    t = G.per_source_auc({k: (y[k], s[k]) for k in y}, reference="internal")
+    assert list(t.index) == ["internal", "source B", "source C"] and t.attrs["reference"] == "internal"
+    z = norm.ppf(0.975)
+    for k in y:
+        auc, var = _delong_by_pairs(y[k], s[k])
+        assert t.loc[k, "AUC"] == pytest.approx(roc_auc_score(y[k], s[k]), abs=1e-12)
+        assert t.loc[k, "AUC"] == pytest.approx(auc, abs=1e-12)
+        assert t.loc[k, "AUC low"] == pytest.approx(max(0.0, auc - z * np.sqrt(var)), abs=1e-9)
+        assert t.loc[k, "AUC high"] == pytest.approx(min(1.0, auc + z * np.sqrt(var)), abs=1e-9)
+        assert t.loc[k, "films"] == y[k].size and t.loc[k, "positives"] == y[k].sum()
+        assert t.loc[k, "prevalence"] == pytest.approx(y[k].mean())
+    for k in ("source B", "source C"):
+        gap = G.auc_gap(y["internal"], s["internal"], y[k], s[k])
+        assert t.loc[k, "drop"] == pytest.approx(gap.drop.estimate)
+        assert (t.loc[k, "drop low"], t.loc[k, "drop high"]) == pytest.approx((gap.drop.low, gap.drop.high))
+    assert t.loc["internal", ["drop", "drop low", "drop high"]].isna().all()
+    assert t.loc["source C", "drop"] > t.loc["source B", "drop"] > 0  # the weaker the signal, the larger the drop
+    # another reference and level
+    t90 = G.per_source_auc({k: (y[k], s[k]) for k in y}, reference="source C", level=0.9)
+    assert t90.loc["internal", "drop"] == pytest.approx(-t.loc["source C", "drop"])
+    assert (
+        t90.loc["internal", "AUC high"] - t90.loc["internal", "AUC low"]
+        < t.loc["internal", "AUC high"] - t.loc["internal", "AUC low"]
+    )
+
+
+def test_per_source_auc_goes_on_without_positives_and_leaves_out_unknown_labels():
+    y_rare = np.r_[np.zeros(50), 1.0]
+    y_unknown = np.r_[np.zeros(20), np.ones(20), np.nan, np.nan]
+    s_unknown = np.r_[np.linspace(0, 1, 40), 5.0, 6.0]
+    t = G.per_source_auc(
+        {
+            "internal": ([0, 0, 1, 1, 0, 1], [0.1, 0.3, 0.8, 0.7, 0.6, 0.2]),
+            "rare": (y_rare, np.linspace(0, 1, 51)),
+            "unknown": (y_unknown, s_unknown),
+        }
+    )
+    assert np.isnan(t.loc["rare", "AUC"]) and np.isnan(t.loc["rare", "drop"])
+    assert t.loc["rare", "note"] == "AUC not estimable: 1 positive, 50 negative films"
+    assert t.loc["unknown", "films"] == 40 and t.loc["unknown", "AUC"] == pytest.approx(1.0)
+    assert t.loc["unknown", "note"] == "2 unknown labels left out"
+    with pytest.raises(ValueError, match="empty"):
+        G.per_source_auc({})
+    with pytest.raises(ValueError, match="reference='x' is not one of"):
+        G.per_source_auc({"a": ([0, 1], [0.1, 0.2])}, reference="x")
+    with pytest.raises(ValueError, match="3 labels but 2 scores"):
+        G.per_source_auc({"a": ([0, 1, 1], [0.1, 0.2])})
+    with pytest.raises(TypeError, match="pair"):
+        G.per_source_auc({"a": [0, 1, 1]})
+    with pytest.raises(ValueError, match="no film with a known label"):
+        G.per_source_auc({"a": ([np.nan], [0.1])})
+
+
 def test_prediction_shift_and_bad_input():
     e = G.prediction_shift([0.2, 0.4], [0.3, 0.1], seed=0, n_boot=200)
     assert e.estimate == pytest.approx(0.2) and e.low <= e.estimate <= e.high

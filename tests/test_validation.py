@@ -97,6 +97,37 @@ def test_sample_size_percent_prevalence_is_refused():
         val.n_for_sens_spec(sensitivity=0.9, prevalence=10, half_width=0.05)
 
 
+def test_study_sizes_at_an_external_prevalence_agrees_with_each_criterion_and_hand_counts():
+    # Buderer by hand at prevalence 0.05: 1.96^2 * 0.09 / 0.0025 = 138.29 positives / 0.05 = 2765.8 -> 2766
+    t = val.study_sizes(prevalence=0.05, auc=0.85, films=3000, positives=140)
+    assert list(t.index) == [
+        "sensitivity 0.9 +/- 0.05",
+        "sensitivity 0.9 and specificity 0.9, each +/- 0.05",
+        "AUC 0.85 +/- 0.05",
+        "O/E within 0.9-1.1 (Riley)",
+    ]
+    assert t["n"].iloc[0] == 2766 and t["n_positive"].iloc[0] == 139
+    auc = val.n_for_auc(auc=0.85, prevalence=0.05, half_width=0.05)
+    oe = val.n_for_calibration_oe(prevalence=0.05, width=0.2)
+    assert (t["n"].iloc[2], t["n_positive"].iloc[2]) == (auc.n, auc.n_positive)
+    assert (t["n"].iloc[3], t["n_negative"].iloc[3]) == (oe.n, oe.n_negative)
+    # 3,000 films hold enough patients for Buderer, but 140 positives: 139 needed -> enough; Riley needs more
+    assert t["enough"].tolist() == [True, True, auc.n <= 3000 and auc.n_positive <= 140, False]
+    assert (t["films here"] == 3000).all() and (t["positives here"] == 140).all()
+    # one positive fewer than Buderer's count is not enough, whatever the films
+    assert not val.study_sizes(prevalence=0.05, films=10_000, positives=138)["enough"].iloc[0]
+    # a model at chance: no AUC row is computed, and it is said why; no counts -> no "enough" column
+    t2 = val.study_sizes(prevalence=0.3, auc=0.45)
+    assert pd.isna(t2["n"].iloc[2]) and "needs an AUC in [0.5, 1)" in t2["criterion"].iloc[2]
+    assert "enough" not in t2 and len(val.study_sizes(prevalence=0.3)) == 3
+    with pytest.raises(ValueError, match="together"):
+        val.study_sizes(prevalence=0.1, films=100)
+    with pytest.raises(ValueError, match="between 0 and films"):
+        val.study_sizes(prevalence=0.1, films=100, positives=101)
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        val.study_sizes(prevalence=0.0)
+
+
 # ---------------------------------------------------------------- learner and designs
 def test_ridge_learner_matches_sklearn_ridge():
     X, y = _data()

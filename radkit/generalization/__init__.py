@@ -11,7 +11,8 @@
   scanner-style randomisation (domain generalization), both through :func:`radkit.train.fit`;
 - :mod:`~radkit.generalization.evaluate`: internal versus external AUC with intervals,
   prediction shifts under counterfactuals, replicated re-splits, methods compared over
-  training seeds (:func:`compare_over_seeds`).
+  training seeds (:func:`compare_over_seeds`), one model across test sets or sources
+  (:func:`per_source_auc`).
 
 Examples
 --------
@@ -27,6 +28,7 @@ from radkit.generalization.evaluate import (
     SeedComparison,
     auc_gap,
     compare_over_seeds,
+    per_source_auc,
     prediction_shift,
     resplit_gaps,
 )
@@ -69,6 +71,7 @@ __all__ = [
     "mask_corners",
     "match_histograms",
     "noisy_copy",
+    "per_source_auc",
     "prediction_shift",
     "resplit_gaps",
     "shortcut_data",

@@ -16,7 +16,15 @@ from radkit.metrics import delong_auc
 from radkit.seeding import check_seed, rng
 from radkit.stats import Estimate, percentile_interval, t_interval
 
-__all__ = ["AucGap", "SeedComparison", "auc_gap", "compare_over_seeds", "prediction_shift", "resplit_gaps"]
+__all__ = [
+    "AucGap",
+    "SeedComparison",
+    "auc_gap",
+    "compare_over_seeds",
+    "per_source_auc",
+    "prediction_shift",
+    "resplit_gaps",
+]
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,100 @@ def auc_gap(
         n=int(y_internal.size + y_external.size),
     )
     return AucGap(est(a, y_internal), est(b, y_external), drop)
+
+
+def per_source_auc(
+    scores: Mapping[str, tuple[ArrayLike, ArrayLike]],
+    *,
+    reference: str | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """One model scored on several test sets (its own test split, other sources): AUC, interval, prevalence.
+
+    The table to show when a model trained at one hospital (or on one public
+    source) is tested on its own hold-out and on other sources: for each test set
+    the number of films, positives and prevalence next to the AUC with DeLong's
+    interval, and the **drop** from the reference set (``reference AUC - this
+    AUC``) with an interval whose variance is the sum of the two DeLong variances
+    (the sets hold different patients, as in :func:`auc_gap`). A prevalence that
+    differs between sources is one reason an AUC moves; show
+    :func:`radkit.data.compare_sources` (views, age, sex) next to it.
+
+    A set with fewer than two positive or two negative films (a rare finding at a
+    source with a low prevalence) gets NaN for its AUC and a ``note`` that says
+    so, instead of an error, so a lesson goes on and the reader sees why.
+
+    Parameters
+    ----------
+    scores : mapping of name -> (y_true, y_score)
+        One entry per test set, in the order to show: 0/1 labels (NaN labels, a
+        finding a source left unknown, are left out and counted in ``note``) and
+        the model's scores for the same films.
+    reference : str, optional, keyword-only
+        The set the others are compared with, usually the internal test; default
+        the first entry of ``scores``.
+    level : float, default 0.95, keyword-only
+        Coverage of every interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by set name: ``films``, ``positives``, ``prevalence``, ``AUC``,
+        ``AUC low``, ``AUC high``, ``drop``, ``drop low``, ``drop high`` (NaN on the
+        reference row) and ``note``. ``attrs["reference"]`` names the reference.
+
+    Examples
+    --------
+    >>> t = per_source_auc({"internal": ([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9]),
+    ...                     "other source": ([0, 0, 1, 1], [0.1, 0.7, 0.6, 0.9])})
+    >>> t["AUC"].round(2).tolist(), round(float(t.loc["other source", "drop"]), 2), t.attrs["reference"]
+    ([1.0, 0.75], 0.25, 'internal')
+    >>> per_source_auc({"internal": ([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9]),
+    ...                 "rare finding": ([0, 0, 0, 1], [0.1, 0.2, 0.3, 0.9])}).loc["rare finding", "note"]
+    'AUC not estimable: 1 positive, 3 negative films'
+    """
+    if not scores:
+        raise ValueError("per_source_auc: scores is empty; pass {'internal': (y_true, y_score), 'other': ...}.")
+    reference = next(iter(scores)) if reference is None else reference
+    if reference not in scores:
+        raise ValueError(f"per_source_auc: reference={reference!r} is not one of the sets {list(scores)}.")
+    level = check_level(level)
+    z = norm.ppf(1 - (1 - level) / 2)
+    rows, fits = {}, {}
+    for name, pair in scores.items():
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise TypeError(f"per_source_auc: scores[{name!r}] must be a pair (y_true, y_score).")
+        y = np.asarray(pair[0], dtype=float).ravel()
+        s = np.asarray(pair[1], dtype=float).ravel()
+        if y.shape != s.shape:
+            raise ValueError(f"per_source_auc: set {name!r} has {y.size} labels but {s.size} scores.")
+        known = np.isfinite(y)
+        notes = [f"{int((~known).sum())} unknown labels left out"] if not known.all() else []
+        y, s = y[known], s[known]
+        if y.size == 0:
+            raise ValueError(f"per_source_auc: set {name!r} has no film with a known label.")
+        r = delong_auc(y, s, level=level, too_few="nan")
+        if not np.isfinite(r.auc):
+            notes.append(f"AUC not estimable: {int(y.sum())} positive, {int(y.size - y.sum())} negative films")
+        fits[name] = r
+        rows[name] = {
+            "films": int(y.size),
+            "positives": int(y.sum()),
+            "prevalence": float(y.mean()),
+            "AUC": r.auc,
+            "AUC low": r.low,
+            "AUC high": r.high,
+            "note": "; ".join(notes),
+        }
+    ref = fits[reference]
+    for name, r in fits.items():
+        d = np.nan if name == reference else ref.auc - r.auc
+        half = z * float(np.hypot(ref.se, r.se))
+        rows[name].update({"drop": d, "drop low": d - half, "drop high": d + half})
+    columns = ["films", "positives", "prevalence", "AUC", "AUC low", "AUC high", "drop", "drop low", "drop high"]
+    table = pd.DataFrame.from_dict(rows, orient="index")[[*columns, "note"]].rename_axis("set")
+    table.attrs["reference"] = reference
+    return table
 
 
 def prediction_shift(

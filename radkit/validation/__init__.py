@@ -8,7 +8,7 @@ studies large enough to say something, before and after it meets patients.
   bootstrap optimism correction, temporal and external (leave-site-out)
   validation of one learner (:func:`validation_designs` runs all six);
 - :mod:`~radkit.validation.sample_size`: Buderer (sensitivity/specificity),
-  Hanley & McNeil (AUC), Riley et al. (calibration O/E);
+  Hanley & McNeil (AUC), Riley et al. (calibration O/E), all at one prevalence (:func:`study_sizes`);
 - :mod:`~radkit.validation.simulate`: coverage of reported intervals, simulated
   interval widths, reader studies with and without the model, silent trials;
 - :mod:`~radkit.validation.report`: a TRIPOD-style report in Markdown and HTML;
@@ -47,6 +47,7 @@ from radkit.validation.sample_size import (
     n_for_auc,
     n_for_calibration_oe,
     n_for_sens_spec,
+    study_sizes,
 )
 from radkit.validation.simulate import (
     Coverage,
@@ -93,6 +94,7 @@ __all__ = [
     "sens_interval_width",
     "silent_trial",
     "site_split",
+    "study_sizes",
     "temporal",
     "temporal_split",
     "validation_designs",

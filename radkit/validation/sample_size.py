@@ -6,6 +6,8 @@
   the standard error of an AUC and the cases for a target half-width.
 * :func:`n_for_calibration_oe`: Riley et al. (2021), cases for a target width of
   the observed/expected (O/E) ratio, the calibration-in-the-large criterion.
+* :func:`study_sizes`: all of them at one population's prevalence (an external
+  site's, say), next to the films and positives a test set there holds.
 """
 
 from __future__ import annotations
@@ -23,7 +25,14 @@ from radkit._validate import check_level, check_open_fraction, check_prevalence
 # why a prevalence of 0 or 1 is refused here
 _NO_CASES = "With no positives (or no negatives) sensitivity (or specificity) cannot be estimated at all."
 
-__all__ = ["SampleSize", "n_for_sens_spec", "auc_se_hanley_mcneil", "n_for_auc", "n_for_calibration_oe"]
+__all__ = [
+    "SampleSize",
+    "n_for_sens_spec",
+    "auc_se_hanley_mcneil",
+    "n_for_auc",
+    "n_for_calibration_oe",
+    "study_sizes",
+]
 
 
 @dataclass(frozen=True)
@@ -222,3 +231,96 @@ def n_for_calibration_oe(*, prevalence: float, width: float = 0.2, level: float 
     return SampleSize(
         n=n, n_positive=n_pos, n_negative=n - n_pos, criterion="O/E", detail={"se of ln(O/E)": se, "cases (raw)": n_raw}
     )
+
+
+def study_sizes(
+    *,
+    prevalence: float,
+    auc: float | None = None,
+    sensitivity: float = 0.9,
+    specificity: float = 0.9,
+    half_width: float = 0.05,
+    oe_width: float = 0.2,
+    films: int | None = None,
+    positives: int | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """The cases a validation study needs at one population's prevalence, by every criterion.
+
+    Buderer for the sensitivity alone and with the specificity
+    (:func:`n_for_sens_spec`), Hanley & McNeil for the AUC (:func:`n_for_auc`,
+    when ``auc`` is given) and Riley for calibration-in-the-large
+    (:func:`n_for_calibration_oe`), all at the same ``prevalence``: the
+    prevalence of the site the study is for (an external source's, which can be
+    far from the development data's). With ``films`` and ``positives`` (what a
+    test set there holds) each row also says whether that test set is large
+    enough.
+
+    Parameters
+    ----------
+    prevalence : float, keyword-only
+        Share of positives in the population studied, in (0, 1).
+    auc : float, optional, keyword-only
+        The AUC expected there; an AUC outside [0.5, 1) (a model at chance, or
+        NaN) leaves the AUC row out of the calculation and says so in ``criterion``.
+    sensitivity, specificity, half_width : float, keyword-only
+        Buderer's targets (``+/- half_width``, also the AUC's half-width).
+    oe_width : float, keyword-only
+        Total width of the O/E interval (0.2: 0.9 to 1.1).
+    films, positives : int, optional, keyword-only
+        Size of the test set at hand; give both or neither.
+    level : float, default 0.95, keyword-only
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per criterion: ``n``, ``n_positive``, ``n_negative`` (nullable
+        integers), ``criterion``; with ``films``: ``films here``, ``positives here``
+        and ``enough`` (both counts at least what the criterion needs).
+
+    Examples
+    --------
+    >>> t = study_sizes(prevalence=0.10, auc=0.8, films=1500, positives=150)
+    >>> t["n"].tolist(), t["n_positive"].tolist()
+    ([1383, 1383, 1140, 3469], [139, 139, 114, 347])
+    >>> t["enough"].tolist()  # enough for sensitivity and the AUC, not for calibration
+    [True, True, True, False]
+    """
+    if (films is None) != (positives is None):
+        raise ValueError("study_sizes: give films and positives together (the test set's size), or neither.")
+    if films is not None and not (0 <= int(positives) <= int(films)):
+        raise ValueError(f"study_sizes: positives={positives} must lie between 0 and films={films}.")
+    sizes: dict[str, SampleSize | str] = {
+        f"sensitivity {sensitivity:g} +/- {half_width:g}": n_for_sens_spec(
+            sensitivity=sensitivity, prevalence=prevalence, half_width=half_width, level=level
+        ),
+        f"sensitivity {sensitivity:g} and specificity {specificity:g}, each +/- {half_width:g}": n_for_sens_spec(
+            sensitivity=sensitivity, specificity=specificity, prevalence=prevalence, half_width=half_width, level=level
+        ),
+    }
+    if auc is not None:
+        a = float(auc)
+        name = f"AUC {a:.2f} +/- {half_width:g}"
+        sizes[name] = (
+            n_for_auc(auc=a, prevalence=prevalence, half_width=half_width, level=level)
+            if 0.5 <= a < 1
+            else f"not computed: Hanley-McNeil needs an AUC in [0.5, 1), got {a:.3f}"
+        )
+    lo, hi = 1 - oe_width / 2, 1 + oe_width / 2
+    riley = n_for_calibration_oe(prevalence=prevalence, width=oe_width, level=level)
+    sizes[f"O/E within {lo:g}-{hi:g} (Riley)"] = riley
+    rows = {}
+    for name, size in sizes.items():
+        if isinstance(size, str):
+            rows[name] = {"n": None, "n_positive": None, "n_negative": None, "criterion": size}
+        else:
+            rows[name] = {"n": size.n, "n_positive": size.n_positive, "n_negative": size.n_negative}
+            rows[name]["criterion"] = size.criterion
+    table = pd.DataFrame.from_dict(rows, orient="index").astype(
+        {"n": "Int64", "n_positive": "Int64", "n_negative": "Int64"}
+    )
+    if films is not None:
+        table["films here"], table["positives here"] = int(films), int(positives)
+        enough = (table["n"] <= int(films)) & (table["n_positive"] <= int(positives))
+        table["enough"] = enough.fillna(False).astype(bool)
+    return table.rename_axis("target")
