@@ -36,8 +36,12 @@ def test_pooled_years_keeps_every_year_when_all_are_large_enough():
 
 @pytest.mark.parametrize(
     ("years", "min_films", "match"),
-    [([2010, 2011], 5, "fewer than min_films"), ([2010.5, 2011], 1, "whole study years"),
-     ([2010, np.nan], 1, "whole study years"), ([2010], 0, "min_films")],
+    [
+        ([2010, 2011], 5, "fewer than min_films"),
+        ([2010.5, 2011], 1, "whole study years"),
+        ([2010, np.nan], 1, "whole study years"),
+        ([2010], 0, "min_films"),
+    ],
 )
 def test_pooled_years_refuses_bad_input(years, min_films, match):
     with pytest.raises(ValueError, match=match):
@@ -91,8 +95,11 @@ def test_drift_by_period_holds_its_level_without_drift():
 
 @pytest.mark.parametrize(
     ("kwargs", "match"),
-    [({"tests": ["t-test"]}, "choose among"), ({"period": ["a"] * 3}, "one period per film"),
-     ({"period": [None] * 310}, "missing")],
+    [
+        ({"tests": ["t-test"]}, "choose among"),
+        ({"period": ["a"] * 3}, "one period per film"),
+        ({"period": [None] * 310}, "missing"),
+    ],
 )
 def test_drift_by_period_refuses_bad_input(kwargs, match):
     ref, new, period = _periods()
