@@ -15,7 +15,9 @@ criterion (concept drift). This package holds the pieces the lesson
 - :mod:`~radkit.drift.timeline`: a deployment timeline of weeks drawn from
   :mod:`radkit.synth` pools with a drift schedule;
 - :mod:`~radkit.drift.policies`: never / periodic / on-alarm retraining;
-- :mod:`~radkit.drift.real`: drift in PadChest's metadata (scanners, views, labelling).
+- :mod:`~radkit.drift.real`: drift in PadChest's metadata (scanners, views, labelling);
+- :mod:`~radkit.drift.periods`: drift over calendar time on real films (pooled years, tests and
+  AUC per period).
 
 Examples
 --------
@@ -46,6 +48,7 @@ from radkit.drift.monitor import (
     threshold_alarm,
     weekly_metric,
 )
+from radkit.drift.periods import auc_by_period, drift_by_period, pooled_years
 from radkit.drift.policies import PolicyResult, simulate_policy
 from radkit.drift.real import direct_standardize, padchest_by_year, raw_label_rates
 from radkit.drift.timeline import Timeline, concept_labels, make_timeline, prevalence_schedule
@@ -56,11 +59,13 @@ __all__ = [
     "PolicyResult",
     "Timeline",
     "adjust_probs",
+    "auc_by_period",
     "bbse_prior",
     "classifier_test",
     "concept_labels",
     "cusum",
     "detection_delay",
+    "drift_by_period",
     "em_prior",
     "estimate_prior",
     "ks_test",
@@ -70,6 +75,7 @@ __all__ = [
     "mmd2_unbiased",
     "mmd_test",
     "page_hinkley",
+    "pooled_years",
     "score_test",
     "simulate_policy",
     "threshold_alarm",
