@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from imblearn.combine import SMOTEENN, SMOTETomek
@@ -311,3 +312,35 @@ def test_real_prevalence_facts_of_notebook_05():
     assert real["prevalence"].max() / real["prevalence"].min() > 100  # more than two decades
     assert prev["chexpert", "pneumothorax"] > 10 * prev["vindr", "pneumothorax"]
     assert prev["vindr", "cardiomegaly"] > 4 * prev["nih", "cardiomegaly"]
+
+
+def test_case_control_sizes_keep_the_positives_and_set_the_prevalence_with_negatives():
+    # a pool at 2.5%: 40 positives, 1,560 negatives; 32 positives a training set
+    y = np.r_[np.zeros(1560, int), np.ones(40, int)]
+    sizes = imb.case_control_sizes(y, [0.2, 0.1, 0.05, 0.02, 0.01], positive_share=0.8)
+    # hand-worked: n = 32 / prevalence; 0.02 needs 1,568 negatives and 0.01 3,168, more than the pool has
+    assert sizes == {0.2: 160, 0.1: 320, 0.05: 640}
+    for prevalence, n in sizes.items():
+        idx = imb.draw_training_set(y, prevalence=prevalence, n=n, seed=1)
+        assert len(idx) == n and int(y[idx].sum()) == 32 and len(set(idx)) == n
+        assert y[idx].mean() == pytest.approx(prevalence)
+    # every positive kept: the lowest reachable prevalence is the pool's own
+    assert imb.case_control_sizes(y, [0.025, 0.024], positive_share=1.0) == {0.025: 1600}
+    with pytest.raises(ValueError, match="fewer than min_positives"):
+        imb.case_control_sizes(np.r_[np.zeros(100, int), np.ones(5, int)], [0.2])
+    with pytest.raises(ValueError, match="positive_share"):
+        imb.case_control_sizes(y, [0.2], positive_share=0.0)
+
+
+def test_compare_methods_takes_a_size_per_prevalence():
+    X, y = _blobs(n_neg=400, n_pos=100, seed=6)
+    sizes = {0.2: 150, 0.1: 300}
+    c = imb.compare_methods(
+        X, y, X, y, methods=["plain"], prevalences=list(sizes), n_train=sizes, n_rep=2, seed=3, progress=False
+    )
+    same = imb.compare_methods(
+        X, y, X, y, methods=["plain"], prevalences=[0.2], n_train=150, n_rep=2, seed=3, progress=False
+    )
+    got = c.rows[c.rows["prevalence"] == 0.2].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, same.rows)
+    assert sorted(c.rows["prevalence"].unique()) == [0.1, 0.2]

@@ -26,6 +26,7 @@ from radkit.federated.clients import (
     federated_sites,
     make_clients,
     pooled,
+    source_clients,
 )
 from radkit.federated.split import (
     SplitModel,
@@ -65,6 +66,7 @@ __all__ = [
     "pooled",
     "proximal_loss",
     "round_seed",
+    "source_clients",
     "split_bytes_per_epoch",
     "split_gradients",
     "split_model",

@@ -16,7 +16,16 @@ import torch
 if TYPE_CHECKING:
     from radkit.config import Profile
 
-__all__ = ["Client", "FEDERATED_SITES", "federated_sites", "make_clients", "check_clients", "pooled", "describe"]
+__all__ = [
+    "Client",
+    "FEDERATED_SITES",
+    "federated_sites",
+    "make_clients",
+    "source_clients",
+    "check_clients",
+    "pooled",
+    "describe",
+]
 
 from radkit.synth import Site
 
@@ -226,6 +235,100 @@ def make_clients(
         )
         for name in names
     ]
+
+
+def source_clients(
+    prof: Profile,
+    *,
+    finding: str = "cardiomegaly",
+    n_train: int | None = None,
+    n_test: int | None = None,
+    size: int = 32,
+    n_sites: int = 3,
+    seed: int | None = None,
+):
+    """Real hospitals as clients: one per real source, or one source split into sites by patient.
+
+    With ``RADKIT_EXTERNAL`` set, each source (``prof.images``, then ``prof.external``) is
+    one hospital: its own films, train and test, drawn by :func:`radkit.data.lesson_data`
+    (``source=``), the finding mapped by the one crosswalk (:mod:`radkit.findings`), so
+    every hospital's label means the same thing. With one real source only, its patients
+    are dealt at random to ``n_sites`` sites (all films of a patient at one site, train and
+    test alike): these are **not** real hospitals, only the same source cut into parts, so
+    they share scanners, labelling and population and are close to IID.
+
+    Parameters
+    ----------
+    prof : Profile
+        From ``radkit.setup()`` with a real ``RADKIT_IMAGES``.
+    finding : str, keyword-only
+        The lesson finding used as the label; every source must have it.
+    n_train, n_test : int, optional, keyword-only
+        Films per source (default the profile's); with one source, over all its sites.
+    size : int, keyword-only
+        Image side in pixels.
+    n_sites : int, keyword-only
+        Sites one source is split into (used only when there is one source).
+    seed : int, optional, keyword-only
+        Default ``prof.seed``: which films are drawn and, with one source, which patient goes where.
+
+    Returns
+    -------
+    clients : list of Client
+        One per hospital, named by its source (or ``"<source> part k"``).
+    tests : dict of str to Split
+        Each client's test :class:`~radkit.data._base.Split` (its metadata for
+        :func:`radkit.data.compare_sources`), under the client's name.
+
+    Examples
+    --------
+    >>> import radkit
+    >>> prof = radkit.setup(profile_name="quick", verbose=False)
+    >>> source_clients(prof)  # doctest: +ELLIPSIS  # synthetic images: the synthetic sites are make_clients'
+    Traceback (most recent call last):
+    ...
+    ValueError: source_clients needs real images (RADKIT_IMAGES=nih, ...); prof.images is 'synthetic'. ...
+    """
+    import numpy as np
+
+    from radkit.data import lesson_data
+    from radkit.data._base import Split
+    from radkit.seeding import check_seed, rng
+
+    images = getattr(prof, "images", "synthetic")
+    if images == "synthetic":
+        raise ValueError(
+            "source_clients needs real images (RADKIT_IMAGES=nih, ...); prof.images is 'synthetic'. "
+            "For synthetic hospitals use make_clients(prof)."
+        )
+    if isinstance(n_sites, bool) or not isinstance(n_sites, int) or n_sites < 2:
+        raise ValueError(f"n_sites must be an int >= 2 (sites one source is split into), got {n_sites!r}.")
+    seed = check_seed(prof.seed if seed is None else seed)
+    sources = (images, *getattr(prof, "external", ()))
+    kw = dict(findings=finding, n_train=n_train, n_test=n_test, size=size, seed=seed)
+    if len(sources) > 1:
+        sets = {s: lesson_data(prof, source=s, **kw) for s in sources}
+        parts = {s: (d.train, d.test) for s, d in sets.items()}
+    else:
+        d = lesson_data(prof, **kw)
+        gen = rng(seed + 11)
+        patients = np.unique(np.r_[d.train.meta["patient_id"].astype(str), d.test.meta["patient_id"].astype(str)])
+        site_of = dict(zip(gen.permutation(patients), np.arange(len(patients)) % n_sites))
+
+        def part(split: Split, k: int) -> Split:
+            keep = np.flatnonzero(split.meta["patient_id"].astype(str).map(site_of).to_numpy() == k)
+            films = torch.utils.data.Subset(split.dataset(), keep.tolist())
+            labels, meta = split.labels.iloc[keep].reset_index(drop=True), split.meta.iloc[keep].reset_index(drop=True)
+            return Split(labels=labels, meta=meta, synth=None, _dataset=films)
+
+        parts = {f"{images} part {k + 1}": (part(d.train, k), part(d.test, k)) for k in range(n_sites)}
+    clients, tests = [], {}
+    for name, (train_split, test_split) in parts.items():
+        X, y = train_split.tensors()
+        Xt, yt = test_split.tensors()
+        clients.append(Client(name, X, y, Xt, yt))
+        tests[name] = test_split
+    return check_clients(clients), tests
 
 
 def pooled(clients: list[Client]) -> Client:

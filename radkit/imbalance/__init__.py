@@ -31,7 +31,7 @@ Examples
 [0.2]
 """
 
-from radkit.imbalance.compare import Comparison, compare_methods, draw_training_set
+from radkit.imbalance.compare import Comparison, case_control_sizes, compare_methods, draw_training_set
 from radkit.imbalance.embed import embeddings
 from radkit.imbalance.evaluate import prevalence_weights, score_measures, weighted_ece
 from radkit.imbalance.losses import FocalLoss, pos_weight_for
@@ -58,6 +58,7 @@ __all__ = [
     "balanced_loader",
     "compare_methods",
     "draw_training_set",
+    "case_control_sizes",
     "effective_prevalence",
     "embeddings",
     "fit_method",

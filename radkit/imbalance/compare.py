@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,7 +14,7 @@ from radkit.imbalance.prior import prior_correct
 from radkit.seeding import check_seed, rng, spawn
 from radkit.stats import Estimate, percentile_interval
 
-__all__ = ["draw_training_set", "Comparison", "compare_methods"]
+__all__ = ["draw_training_set", "case_control_sizes", "Comparison", "compare_methods"]
 
 MEASURES = ("PR-AUC", "ROC-AUC", "sens@spec", "sens@t", "spec@t", "accuracy@t", "ECE")
 
@@ -43,6 +43,66 @@ def draw_training_set(y, *, prevalence: float, n: int, seed: int, min_positives:
         )
     g = rng(check_seed(seed))
     return np.sort(np.r_[g.choice(pos, n_pos, replace=False), g.choice(neg, n - n_pos, replace=False)])
+
+
+def case_control_sizes(
+    y, prevalences: Sequence[float], *, positive_share: float = 0.8, min_positives: int = 6
+) -> dict[float, int]:
+    """Training-set sizes of a case-control design on a real pool: fixed positives, negatives set the prevalence.
+
+    A real pool has the prevalence of its source, and its positives are few. To train at a
+    chosen prevalence without inventing cases, every training set takes the same number
+    of the pool's positives (``positive_share`` of them, drawn afresh in each replicate
+    by :func:`draw_training_set`, so replicates differ) and as many negatives as the
+    prevalence needs: the training set grows as the prevalence falls. The prevalence is
+    then set by design, not by the clinic, so measures that depend on it (PPV, PR-AUC,
+    calibration) must be evaluated at, or prior-corrected to, the clinic's prevalence
+    (:func:`radkit.imbalance.score_measures` with ``prevalence=``,
+    :func:`radkit.imbalance.prior_correct`).
+
+    Parameters
+    ----------
+    y : array-like of 0/1
+        Labels of the pool.
+    prevalences : sequence of float
+        Wanted training prevalences, each in (0, 1).
+    positive_share : float, default 0.8, keyword-only
+        Share of the pool's positives in each training set, in (0, 1].
+    min_positives : int, default 6, keyword-only
+        Fewest positives a training set may hold (SMOTE needs its k + 1 neighbours).
+
+    Returns
+    -------
+    dict of float to int
+        ``{prevalence: n}`` for the prevalences the pool can reach, in the order given;
+        a prevalence below what the pool's negatives allow is left out. Pass it as
+        ``n_train`` to :func:`compare_methods`, or ``n=sizes[p]`` to :func:`draw_training_set`.
+
+    Examples
+    --------
+    >>> y = np.r_[np.zeros(990, int), np.ones(25, int)]  # a real pool at about 2.5%
+    >>> case_control_sizes(y, [0.2, 0.1, 0.05, 0.02, 0.01])  # 20 positives each; 1% needs 1,980 negatives
+    {0.2: 100, 0.1: 200, 0.05: 400, 0.02: 1000}
+    """
+    y = np.asarray(y).astype(np.int64)
+    if isinstance(positive_share, bool) or not 0 < positive_share <= 1:
+        raise ValueError(f"positive_share must be in (0, 1], got {positive_share!r}.")
+    n_pos_pool, n_neg_pool = int((y == 1).sum()), int((y == 0).sum())
+    k = int(np.floor(positive_share * n_pos_pool))
+    if k < min_positives:
+        raise ValueError(
+            f"the pool has {n_pos_pool} positives; {positive_share:g} of them is {k}, fewer than "
+            f"min_positives={min_positives}. Use a larger pool (more films) or a more common finding."
+        )
+    sizes = {}
+    for prevalence in prevalences:
+        if isinstance(prevalence, bool) or not 0 < prevalence < 1:
+            raise ValueError(f"prevalence must be in (0, 1), got {prevalence!r}.")
+        n = int(round(k / prevalence))
+        n_pos = max(int(round(prevalence * n)), min_positives)  # as draw_training_set counts them
+        if n_pos <= n_pos_pool and n - n_pos <= n_neg_pool:
+            sizes[prevalence] = n
+    return sizes
 
 
 @dataclass
@@ -127,7 +187,7 @@ def compare_methods(
     *,
     methods: Sequence[str],
     prevalences: Sequence[float],
-    n_train: int,
+    n_train: int | Mapping[float, int],
     n_rep: int,
     heads: Sequence[str] = ("large",),
     specificity: float = 0.9,
@@ -140,6 +200,8 @@ def compare_methods(
     prevalence from the pool (:func:`draw_training_set`), fits each method
     (:func:`radkit.imbalance.fit_method`) and measures it on the test set
     re-weighted to the same prevalence (:func:`radkit.imbalance.score_measures`).
+    ``n_train`` may be a mapping ``{prevalence: n}`` (a case-control design on a real
+    pool, :func:`case_control_sizes`): each prevalence then has its own training-set size.
     Probabilities are also prior-corrected from the method's training prevalence
     to the true one and thresholded at 0.5 again.
 
@@ -166,7 +228,8 @@ def compare_methods(
     rows = []
     jobs = [(r, s, prev) for prev in prevalences for r, s in enumerate(spawn(check_seed(seed), n_rep))]
     for r, rep_seed, prev in tqdm(jobs, desc="replicates", disable=not progress):
-        idx = draw_training_set(y_pool, prevalence=prev, n=n_train, seed=rep_seed)
+        n = n_train[prev] if isinstance(n_train, Mapping) else n_train
+        idx = draw_training_set(y_pool, prevalence=prev, n=n, seed=rep_seed)
         for head in heads:
             for name in methods:
                 fitted = fit_method(name, X_pool[idx], y_pool[idx], head=head, seed=rep_seed)

@@ -87,7 +87,8 @@ def plot_methods(
         rows = summary[summary["measure"] == measure].set_index("method").reindex(methods)
         ypos = np.arange(len(methods))
         ok = rows["mean"].notna().to_numpy()
-        err = [(rows["mean"] - rows["low"])[ok], (rows["high"] - rows["mean"])[ok]]
+        # clipped at zero: replicates that all agree give an interval a rounding error inside the mean
+        err = [np.clip((rows["mean"] - rows["low"])[ok], 0, None), np.clip((rows["high"] - rows["mean"])[ok], 0, None)]
         ax.errorbar(rows["mean"][ok], ypos[ok], xerr=err, fmt="o", capsize=3)
         if "plain" in rows.index and np.isfinite(rows.loc["plain", "mean"]):
             ax.axvline(rows.loc["plain", "mean"], color="grey", ls=":", lw=1)
