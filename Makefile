@@ -11,8 +11,8 @@
 #                    path (RADKIT_PROFILE, default standard; `make smoke RADKIT_PROFILE=full` is 224² on the CPU) on a
 #                    few hundred films, one epoch, Claims cells skipped, no budget; NOTEBOOKS="notebooks/11_*.ipynb"
 #                    for a subset
-#   make real-check  every notebook marked for real images, on fake folders of each source it accepts at real prevalence
-#                    folder check, and make flower-check
+#   make real-check  every notebook marked for real images, on fake folders of each source it accepts (real
+#                    prevalence, quick profile), the folder check, and make flower-check
 #   make flower-check Flower as a consortium runs it: a SuperLink and three SuperNodes on localhost, two rounds,
 #                    global weights compared with the in-process run (about two minutes)
 #   make exercises   regenerate exercises/ from solutions/
