@@ -30,6 +30,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from radkit.config import REAL_SOURCES
 from radkit.devtools.fake_cxr import SAMPLE_SOURCES
 from radkit.devtools.real_notebooks import marked_notebooks, real_image_sources
 
@@ -141,7 +142,7 @@ def test_metadata_values_and_selection(tmp_path):
     none = _nb_file(tmp_path, "c.ipynb")
     off = _nb_file(tmp_path, "d.ipynb", False)
     assert marked_notebooks(tmp_path) == {
-        every: ("nih", "chexpert", "rsna", "vindr", "padchest"),
+        every: REAL_SOURCES,
         some: ("chexpert", "padchest"),
     }
     assert select("nih", [every, some, none, off]) == [every]

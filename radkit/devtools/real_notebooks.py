@@ -39,7 +39,7 @@ def check_metadata(metadata: dict) -> list[str]:
     Examples
     --------
     >>> check_metadata({"radkit": {"real_images": ["nih", "mimic"]}})  # doctest: +ELLIPSIS
-    ["metadata radkit.real_images: unknown source(s) ['mimic']; use true or a list of nih, ..., padchest"]
+    ["metadata radkit.real_images: unknown source(s) ['mimic']; use true or a list of nih, ..., siim"]
     """
     from radkit.data.lesson import REAL_SOURCES
 
