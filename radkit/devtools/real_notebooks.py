@@ -59,7 +59,7 @@ def real_image_sources(metadata: dict) -> tuple[str, ...]:
     Examples
     --------
     >>> real_image_sources({"radkit": {"real_images": True}})
-    ('nih', 'chexpert', 'rsna', 'vindr', 'padchest')
+    ('nih', 'chexpert', 'rsna', 'vindr', 'padchest', 'siim')
     >>> real_image_sources({})
     ()
     """
