@@ -144,32 +144,27 @@ def _eligible(source: str) -> pd.DataFrame:
     return labels[~labels.index.duplicated()]
 
 
+def _new(path: Path) -> Path:
+    """``path``, its folder created."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def _save(base: Path, source: str, name: str, pixels: np.ndarray) -> None:
-    """One film as the source publishes it: 8-bit PNG (NIH), JPEG (CheXpert), 16-bit PNG (PadChest), DICOM (VinDr)."""
-    if source == "nih":
-        out = base / "images" / name
-    elif source == "chexpert":
-        out = base / name
-    elif source == "padchest":
-        out = base / "images" / name
-    elif source == "siim":  # stage 1: dicom-images-train/<study UID>/<series UID>/<SOPInstanceUID>.dcm
+    """One film as the source publishes it: 8-bit PNG (NIH), JPEG (CheXpert), 16-bit PNG (PadChest), DICOM (VinDr,
+    SIIM); the 16-bit formats use 12 of their bits, as many PadChest and VinDr films do."""
+    wide = pixels.astype(np.uint16) * 16
+    if source == "siim":  # stage 1: dicom-images-train/<study UID>/<series UID>/<SOPInstanceUID>.dcm, 8-bit
         from pydicom.uid import generate_uid
 
-        out = base / "dicom-images-train" / generate_uid(entropy_srcs=[name, "study"])
-        out = out / generate_uid(entropy_srcs=[name, "series"]) / f"{name}.dcm"
-    else:
-        out = base / "train" / f"{name}.dicom"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if source == "nih":
-        Image.fromarray(pixels).save(out)
+        study, series = (generate_uid(entropy_srcs=[name, part]) for part in ("study", "series"))
+        _write_dicom(_new(base / "dicom-images-train" / study / series / f"{name}.dcm"), pixels, bits=8, uid=name)
+    elif source == "vindr":
+        _write_dicom(_new(base / "train" / f"{name}.dicom"), wide)
     elif source == "chexpert":
-        Image.fromarray(pixels).save(out, quality=95)
-    elif source == "padchest":
-        Image.fromarray(pixels.astype(np.uint16) * 16).save(out)  # 12 bits used of 16, as many PadChest films
-    elif source == "siim":
-        _write_dicom(out, pixels, bits=8, uid=name)  # SIIM's films are 8-bit, named by their SOP Instance UID
-    else:
-        _write_dicom(out, pixels.astype(np.uint16) * 16)
+        Image.fromarray(pixels).save(_new(base / name), quality=95)
+    else:  # NIH, PadChest
+        Image.fromarray(wide if source == "padchest" else pixels).save(_new(base / "images" / name))
 
 
 def _write_dicom(path: Path, pixels: np.ndarray, *, bits: int = 12, uid: str | None = None) -> None:
